@@ -1,0 +1,73 @@
+"""The start quota of an activity, from the patient's tolerance trials.
+
+Before a ramp starts, the patient does up to three tolerance trials of the activity within
+a week, each stopped whenever they choose. The start quota is a fraction (70% by default)
+of the mean of those trials, so that the first weeks are reliably doable.
+"""
+
+import math
+from collections.abc import Sequence
+from fractions import Fraction
+
+from planner.errors import PlannerInputError
+from planner.units import MAX_AMOUNT, Unit
+
+MAX_TRIALS = 3
+MIN_START_FRACTION = 0.5
+MAX_START_FRACTION = 0.9
+
+
+def start_quota(trials: Sequence[float], *, unit: Unit, fraction: float = 0.7) -> int:
+    """The start quota, in whole ``unit``s, from 1 to 3 tolerance trials.
+
+    ``trials`` are the amounts the patient managed, in ``unit`` (minutes, repetitions, ...);
+    a trial may be fractional (10.5 minutes) and one may be 0, but not all of them.
+    ``fraction`` of their mean is rounded half up to a whole unit, and the result is at
+    least 1: a step of the ramp is never smaller than one unit, so neither is its start.
+
+    ``fraction`` must lie within 0.5-0.9 inclusive; each trial within 0 and
+    ``MAX_AMOUNT[unit]``. Anything else raises ``PlannerInputError``.
+    """
+    if unit not in MAX_AMOUNT:
+        raise PlannerInputError("unit", f"{unit!r} is not a dose unit")
+    if not _is_number(fraction) or not math.isfinite(fraction):
+        raise PlannerInputError("fraction", "must be a number")
+    if not MIN_START_FRACTION <= fraction <= MAX_START_FRACTION:
+        raise PlannerInputError(
+            "fraction",
+            f"must be between {MIN_START_FRACTION} and {MAX_START_FRACTION}, not {fraction}",
+        )
+    if isinstance(trials, str | bytes) or not isinstance(trials, Sequence):
+        raise PlannerInputError("trials", "must be a list of tolerance trials")
+    if len(trials) == 0:
+        raise PlannerInputError("trials", "at least one tolerance trial is needed")
+    if len(trials) > MAX_TRIALS:
+        raise PlannerInputError(
+            "trials", f"at most {MAX_TRIALS} tolerance trials are used, not {len(trials)}"
+        )
+    ceiling = MAX_AMOUNT[unit]
+    for index, trial in enumerate(trials):
+        field = f"trials[{index}]"
+        if not _is_number(trial) or not math.isfinite(trial):
+            raise PlannerInputError(field, "must be a number")
+        if trial < 0:
+            raise PlannerInputError(field, "cannot be negative")
+        if trial > ceiling:
+            raise PlannerInputError(
+                field, f"{trial} {unit} is more than {ceiling} {unit}; is the unit right?"
+            )
+    if all(trial == 0 for trial in trials):
+        # Nothing to take a fraction of: the trials must be repeated, not planned from.
+        raise PlannerInputError("trials[0]", "every trial is 0; at least one must be above 0")
+
+    # Exact arithmetic on the decimals as typed: in binary floating point 0.7 x 45 is
+    # 31.499999999999996 and would round down, where a clinician working by hand gets 32.
+    exact_trials = [Fraction(repr(float(trial))) for trial in trials]
+    mean = sum(exact_trials, Fraction(0)) / len(exact_trials)
+    quota = Fraction(repr(float(fraction))) * mean
+    return max(1, math.floor(quota + Fraction(1, 2)))
+
+
+def _is_number(value: object) -> bool:
+    # bool is an int to Python, but True is not a number of minutes.
+    return isinstance(value, int | float) and not isinstance(value, bool)
