@@ -1,0 +1,78 @@
+"""The Functional Disability Inventory (FDI): 15 items about everyday activities.
+
+Each item is answered 0 (no trouble) to 4 (impossible), so the total runs 0-60. The
+bands are the clinical cut-offs for youth with chronic pain (Kashikar-Zuck et al., Pain
+2011): 0-12 no or minimal disability, 13-29 moderate, 30-60 severe.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from planner.errors import PlannerInputError
+
+FDI_ITEM_COUNT = 15
+_MAX_ANSWER = 4
+_MAX_TOTAL = FDI_ITEM_COUNT * _MAX_ANSWER
+
+# The highest total of each band but the last; the last band runs up to _MAX_TOTAL.
+_NONE_OR_MINIMAL_MAX = 12
+_MODERATE_MAX = 29
+
+
+class FdiBand(StrEnum):
+    NONE_OR_MINIMAL = "none_or_minimal"
+    MODERATE = "moderate"
+    SEVERE = "severe"
+
+
+@dataclass(frozen=True)
+class FdiScore:
+    """An FDI total, 0-60, and the band it falls in."""
+
+    total: int
+    band: FdiBand
+
+    def __post_init__(self) -> None:
+        # A score whose band disagrees with its total would show a clinician two answers.
+        if self.band is not fdi_band(self.total):
+            raise PlannerInputError("band", f"{self.band} does not match the total {self.total}")
+
+
+def fdi_band(total: int) -> FdiBand:
+    """The disability band of an FDI total, which must be a whole number 0-60."""
+    if not isinstance(total, int) or isinstance(total, bool):
+        raise PlannerInputError("total", "must be a whole number")
+    if not 0 <= total <= _MAX_TOTAL:
+        raise PlannerInputError("total", f"must be between 0 and {_MAX_TOTAL}, not {total}")
+    if total <= _NONE_OR_MINIMAL_MAX:
+        return FdiBand.NONE_OR_MINIMAL
+    if total <= _MODERATE_MAX:
+        return FdiBand.MODERATE
+    return FdiBand.SEVERE
+
+
+def fdi_score(answers: Sequence[int]) -> FdiScore:
+    """Score a completed FDI: exactly 15 answers, each a whole number 0-4, in item order.
+
+    The total is the plain sum (0-60); a partly answered inventory is refused rather than
+    scaled up, since a guessed total would move a patient between bands.
+    """
+    if isinstance(answers, str | bytes) or not isinstance(answers, Sequence):
+        raise PlannerInputError("answers", f"must be a list of {FDI_ITEM_COUNT} answers")
+    if len(answers) != FDI_ITEM_COUNT:
+        raise PlannerInputError(
+            "answers", f"needs exactly {FDI_ITEM_COUNT} answers, not {len(answers)}"
+        )
+    for index, answer in enumerate(answers):
+        # True would sum as 1; an answer has to be a chosen number, not a flag.
+        if not isinstance(answer, int) or isinstance(answer, bool):
+            raise PlannerInputError(
+                f"answers[{index}]", f"must be a whole number from 0 to {_MAX_ANSWER}"
+            )
+        if not 0 <= answer <= _MAX_ANSWER:
+            raise PlannerInputError(
+                f"answers[{index}]", f"must be from 0 to {_MAX_ANSWER}, not {answer}"
+            )
+    total = sum(answers)
+    return FdiScore(total=total, band=fdi_band(total))
