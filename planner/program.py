@@ -1,0 +1,218 @@
+"""What a clinician hands the engine: the activities, their quotas and the rules' defaults.
+
+Everything here is a frozen value. ``validate_plan`` is the one place that decides whether a
+plan can be scheduled; every other module may assume a validated plan.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from planner.errors import PlannerInputError
+from planner.intensity import IntensityBand, MaxHeartRateMethod, max_heart_rate
+from planner.units import MAX_AMOUNT, Unit, minutes_of
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+# Beyond two years a "goal date" is a typing mistake, not a plan.
+MAX_PROGRAM_WEEKS = 104
+
+MIN_HEART_RATE_RESERVE = 20
+
+BAND_ORDER = (IntensityBand.LIGHT, IntensityBand.MODERATE, IntensityBand.VIGOROUS)
+
+
+class ActivityKind(StrEnum):
+    AEROBIC = "aerobic"
+    FUNCTIONAL = "functional"
+    DESENSITIZATION = "desensitization"
+    STRENGTHENING = "strengthening"
+    FLEXIBILITY = "flexibility"
+    HYDROTHERAPY = "hydrotherapy"
+    MOTOR_IMAGERY = "motor_imagery"
+
+
+@dataclass(frozen=True)
+class ActivityPlan:
+    """One activity with its own quota: gains in one activity do not carry over to another.
+
+    ``start_quota`` and ``goal_quota`` are whole units of ``unit`` per bout; ``times_per_day``
+    bouts are done on each of ``weekdays`` (0 = Monday ... 6 = Sunday). ``impact`` activities
+    (running, jumping, hopping) progress under the tighter weekly cap. Aerobic activities
+    carry an intensity band that only starts to rise once the duration has reached its goal.
+    """
+
+    key: str
+    kind: ActivityKind
+    unit: Unit
+    start_quota: int
+    goal_quota: int
+    weekdays: frozenset[int]
+    impact: bool = False
+    times_per_day: int = 1
+    start_intensity: IntensityBand = IntensityBand.MODERATE
+    goal_intensity: IntensityBand = IntensityBand.MODERATE
+
+    @property
+    def is_aerobic(self) -> bool:
+        return self.kind in (ActivityKind.AEROBIC, ActivityKind.HYDROTHERAPY)
+
+
+@dataclass(frozen=True)
+class HeartRateProfile:
+    """What the engine needs to turn intensity bands into beats per minute.
+
+    ``age`` in years; ``resting_hr`` and ``measured_max_hr`` in beats per minute.
+    """
+
+    age: float
+    resting_hr: float
+    method: MaxHeartRateMethod = MaxHeartRateMethod.TANAKA
+    measured_max_hr: int | None = None
+
+    @property
+    def max_hr(self) -> float:
+        return max_heart_rate(age=self.age, method=self.method, measured=self.measured_max_hr)
+
+
+@dataclass(frozen=True)
+class ProgramPlan:
+    """A whole program: activities, dates and every rule default a clinician may change.
+
+    Caps are fractions per week (0.10 = +10%). ``daily_minutes_cap`` bounds the home time of
+    one day, counting every bout of every timed activity. ``intensity_weekly_step`` is how
+    far (as a fraction of heart-rate reserve) an aerobic range may rise in one week.
+    """
+
+    activities: tuple[ActivityPlan, ...]
+    start_date: date
+    goal_date: date
+    heart_rate: HeartRateProfile | None = None
+    impact_weekly_cap: float = 0.10
+    non_impact_weekly_cap: float = 0.20
+    daily_minutes_cap: float = 60
+    maintain_weeks: int = 3
+    taper_weeks: int = 3
+    intensity_weekly_step: float = 0.05
+    paused_horizon_weeks: int = 4
+
+    def weekly_cap(self, activity: ActivityPlan) -> float:
+        return self.impact_weekly_cap if activity.impact else self.non_impact_weekly_cap
+
+
+def _require(condition: bool, field_name: str, problem: str) -> None:
+    if not condition:
+        raise PlannerInputError(field_name, problem)
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _validate_activity(activity: ActivityPlan, where: str) -> None:
+    _require(bool(activity.key.strip()), f"{where}.key", "must not be blank")
+    for name in ("start_quota", "goal_quota"):
+        value = getattr(activity, name)
+        _require(_is_whole(value), f"{where}.{name}", "must be a whole number")
+        _require(value >= 1, f"{where}.{name}", "must be at least 1")
+        limit = MAX_AMOUNT[activity.unit]
+        _require(
+            value <= limit,
+            f"{where}.{name}",
+            f"{value} {activity.unit} is more than the {limit} {activity.unit} allowed per bout",
+        )
+    _require(
+        activity.start_quota <= activity.goal_quota,
+        f"{where}.start_quota",
+        f"the start quota ({activity.start_quota}) is above the goal quota ({activity.goal_quota})",
+    )
+    _require(bool(activity.weekdays), f"{where}.weekdays", "choose at least one weekday")
+    _require(
+        all(_is_whole(day) and 0 <= day <= 6 for day in activity.weekdays),
+        f"{where}.weekdays",
+        "weekdays are numbered 0 (Monday) to 6 (Sunday)",
+    )
+    _require(
+        _is_whole(activity.times_per_day) and 1 <= activity.times_per_day <= 6,
+        f"{where}.times_per_day",
+        "must be a whole number from 1 to 6",
+    )
+    start_rank = BAND_ORDER.index(activity.start_intensity)
+    goal_rank = BAND_ORDER.index(activity.goal_intensity)
+    _require(
+        start_rank <= goal_rank,
+        f"{where}.goal_intensity",
+        f"the goal intensity ({activity.goal_intensity}) is below the start intensity "
+        f"({activity.start_intensity})",
+    )
+
+
+def _validate_fraction(value: float, field_name: str, low: float, high: float) -> None:
+    _require(
+        isinstance(value, int | float) and math.isfinite(value) and low <= value <= high,
+        field_name,
+        f"must be between {low:g} and {high:g}",
+    )
+
+
+def validate_plan(plan: ProgramPlan) -> None:
+    """Raise ``PlannerInputError`` naming the first field that makes ``plan`` unschedulable."""
+    _require(bool(plan.activities), "activities", "a program needs at least one activity")
+    keys = [activity.key for activity in plan.activities]
+    for index, activity in enumerate(plan.activities):
+        where = f"activities[{index}]"
+        _validate_activity(activity, where)
+        _require(keys.index(activity.key) == index, f"{where}.key", "is used twice")
+    _require(
+        plan.goal_date > plan.start_date,
+        "goal_date",
+        f"the goal date ({plan.goal_date}) must be after the start date ({plan.start_date})",
+    )
+    _require(
+        (plan.goal_date - plan.start_date).days <= MAX_PROGRAM_WEEKS * 7,
+        "goal_date",
+        f"a program can last at most {MAX_PROGRAM_WEEKS} weeks",
+    )
+    _validate_fraction(plan.impact_weekly_cap, "impact_weekly_cap", 0.01, 1.0)
+    _validate_fraction(plan.non_impact_weekly_cap, "non_impact_weekly_cap", 0.01, 1.0)
+    _validate_fraction(plan.daily_minutes_cap, "daily_minutes_cap", 1, 600)
+    _validate_fraction(plan.intensity_weekly_step, "intensity_weekly_step", 0.01, 0.3)
+    for name, high in (("maintain_weeks", 52), ("taper_weeks", 12), ("paused_horizon_weeks", 12)):
+        value = getattr(plan, name)
+        _require(_is_whole(value) and 0 <= value <= high, name, f"must be from 0 to {high}")
+    _require(plan.paused_horizon_weeks >= 1, "paused_horizon_weeks", "must be at least 1")
+    if plan.heart_rate is not None:
+        # Computing the maximum validates age, method and the measured value.
+        try:
+            max_hr = plan.heart_rate.max_hr
+        except PlannerInputError as error:
+            raise PlannerInputError(f"heart_rate.{error.field}", error.problem) from None
+        _validate_fraction(plan.heart_rate.resting_hr, "heart_rate.resting_hr", 30, 120)
+        reserve = max_hr - plan.heart_rate.resting_hr
+        # Below this the narrowest band (light, 9% of reserve) holds no whole beat.
+        _require(
+            reserve >= MIN_HEART_RATE_RESERVE,
+            "heart_rate.resting_hr",
+            f"leaves a heart-rate reserve of only {reserve:.0f} bpm below the maximal heart "
+            f"rate of {max_hr:.0f}; at least {MIN_HEART_RATE_RESERVE} is needed",
+        )
+    _validate_daily_total(plan)
+
+
+def _validate_daily_total(plan: ProgramPlan) -> None:
+    """The goal doses of one day must fit the daily cap: ramps only ever climb towards them."""
+    for day in range(7):
+        total = sum(
+            minutes_of(activity.goal_quota, activity.unit) * activity.times_per_day
+            for activity in plan.activities
+            if day in activity.weekdays
+        )
+        _require(
+            total <= plan.daily_minutes_cap + 1e-9,
+            "daily_minutes_cap",
+            f"the goal doses add up to {total:g} minutes on {WEEKDAY_NAMES[day]}, above the "
+            f"daily cap of {plan.daily_minutes_cap:g} minutes; lower a goal or raise the cap",
+        )

@@ -1,0 +1,385 @@
+"""The weekly review: what the week's logs and check-in mean for the weeks ahead.
+
+The rules, in the order they are applied (DOMAIN.md, "Weekly review"):
+
+1. A program paused for a clinician stays paused: only a clinician resumes it.
+2. A red flag pauses progression at once, alerts the clinician and tells the patient to
+   contact their doctor.
+3. A gap without activity: 7-13 days steps back one week from the last completed level,
+   14 days or more steps back two weeks and suggests a new baseline. Shorter gaps resume at
+   the last completed level.
+4. A flare holds the current quota (never stops it) and adds desensitization; flares that
+   go on past two weeks alert the clinician.
+5. Adherence below the threshold, or the quota missed in 2 of the last 3 sessions, holds.
+6. Otherwise the program progresses to the next step.
+
+Pain is not an input to any rule: a pain score may be recorded in the check-in, and it never
+changes a dose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from planner.errors import PlannerInputError
+from planner.program import ActivityKind, ProgramPlan
+from planner.schedule import Schedule, Session, regenerate_schedule
+
+
+class SessionStatus(StrEnum):
+    DONE = "done"
+    PARTIAL = "partial"
+    MISSED = "missed"
+
+
+class RedFlag(StrEnum):
+    """Signs that are not AMPS and need a doctor (DOMAIN.md, "Safety: red flags")."""
+
+    FEVER = "fever"
+    RASH = "rash"
+    JOINT_SWELLING = "joint_swelling"
+    NIGHT_PAIN = "night_pain"
+    BONE_PAIN = "bone_pain"
+    WEIGHT_LOSS_OR_NIGHT_SWEATS = "weight_loss_or_night_sweats"
+    BRUISING_OR_PALLOR = "bruising_or_pallor"
+    LIMP = "limp"
+    MUSCLE_WEAKNESS = "muscle_weakness"
+    DARK_URINE = "dark_urine"
+    CHEST_PAIN_OR_FAINTING = "chest_pain_or_fainting"
+    SELF_HARM = "self_harm"
+
+
+class Decision(StrEnum):
+    PROGRESS = "progress"
+    HOLD = "hold"
+    STEP_BACK = "step_back"
+    NEW_BASELINE = "new_baseline"
+    PAUSE = "pause"
+
+
+class AlertKind(StrEnum):
+    RED_FLAG = "red_flag"
+    PERSISTENT_FLARE = "persistent_flare"
+    LOW_ADHERENCE = "low_adherence"
+    NO_ACTIVITY = "no_activity"
+
+
+@dataclass(frozen=True)
+class ActivityResult:
+    """What was actually done of one activity: whole units, and exertion on OMNI 0-10."""
+
+    activity: str
+    amount: int
+    exertion: int | None = None
+
+
+@dataclass(frozen=True)
+class SessionLog:
+    """The log of the session planned on ``date``.
+
+    A DONE log without a result for an activity counts that activity as done as planned.
+    """
+
+    date: date
+    status: SessionStatus
+    results: tuple[ActivityResult, ...] = ()
+
+    def result_for(self, activity: str) -> ActivityResult | None:
+        for result in self.results:
+            if result.activity == activity:
+                return result
+        return None
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """The weekly check-in as far as the review needs it.
+
+    ``pain`` (0-10) may be recorded; no rule reads it.
+    """
+
+    flare: bool = False
+    red_flags: frozenset[RedFlag] = frozenset()
+    pain: int | None = None
+
+
+@dataclass(frozen=True)
+class ReviewRules:
+    """The review's thresholds; every one a clinician may change per program."""
+
+    adherence_to_progress: float = 0.8
+    low_adherence_alert: float = 0.5
+    quota_window: int = 3
+    quota_misses_to_hold: int = 2
+    gap_days_step_back_one: int = 7
+    gap_days_step_back_two: int = 14
+    flare_weeks_before_alert: int = 2
+
+
+@dataclass(frozen=True)
+class Review:
+    """A decision with the reason a person can read, and the regenerated schedule."""
+
+    week: int
+    decision: Decision
+    reason: str
+    step: int
+    next_step: int
+    step_back_weeks: int
+    adherence: float
+    sessions_planned: int
+    sessions_done: int
+    alerts: tuple[AlertKind, ...]
+    add_desensitization: bool
+    patient_guidance: str | None
+    schedule: Schedule
+
+
+CONTACT_DOCTOR = (
+    "What you reported is not part of your pain condition and needs a doctor to look at it. "
+    "Please contact your doctor today. Your exercise program will not increase until your "
+    "therapist has checked in with you."
+)
+CRISIS_LINE = (
+    "If you are thinking about hurting yourself, you are not alone: call or text 988 (the "
+    "Suicide and Crisis Lifeline in the US) or your local emergency number now."
+)
+
+
+def red_flag_guidance(red_flags: frozenset[RedFlag]) -> str | None:
+    """Plain guidance for the patient after red flags; None when there are none."""
+    if not red_flags:
+        return None
+    if RedFlag.SELF_HARM in red_flags:
+        return f"{CRISIS_LINE} {CONTACT_DOCTOR}"
+    return CONTACT_DOCTOR
+
+
+def _quota_met(session: Session, log: SessionLog | None) -> bool:
+    if log is None or log.status is not SessionStatus.DONE:
+        return False
+    for dose in session.doses:
+        result = log.result_for(dose.activity)
+        if result is not None and result.amount < dose.amount:
+            return False
+    return True
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+@dataclass(frozen=True)
+class _WeekFacts:
+    step: int
+    planned: int
+    done: int
+    adherence: float
+    quota_misses: int
+    window: int
+    last_completed_step: int | None
+    gap_days: int
+
+
+def _week_facts(
+    schedule: Schedule,
+    week: int,
+    today: date,
+    logs_by_date: dict[date, SessionLog],
+    days_since_last_activity: int | None,
+    rules: ReviewRules,
+) -> _WeekFacts:
+    past = [session for session in schedule.sessions if session.date <= today]
+    this_week = [session for session in past if session.week == week]
+    if not past:
+        raise PlannerInputError("today", "the program has no session on or before this date")
+    step = (this_week or past)[-1].step
+    done = sum(
+        1
+        for session in this_week
+        if (log := logs_by_date.get(session.date)) is not None
+        and log.status is not SessionStatus.MISSED
+    )
+    planned = len(this_week)
+    window = past[-rules.quota_window :]
+    misses = sum(1 for session in window if not _quota_met(session, logs_by_date.get(session.date)))
+    completed = [
+        session
+        for session in past
+        if (log := logs_by_date.get(session.date)) is not None and log.status is SessionStatus.DONE
+    ]
+    if days_since_last_activity is None:
+        active_days = [
+            log.date
+            for log in logs_by_date.values()
+            if log.status is not SessionStatus.MISSED and log.date <= today
+        ]
+        last_active = max(active_days, default=schedule.start_date - timedelta(days=1))
+        days_since_last_activity = (today - last_active).days
+    return _WeekFacts(
+        step=step,
+        planned=planned,
+        done=done,
+        adherence=done / planned if planned else 1.0,
+        quota_misses=misses,
+        window=len(window),
+        last_completed_step=completed[-1].step if completed else None,
+        gap_days=days_since_last_activity,
+    )
+
+
+def weekly_review(
+    plan: ProgramPlan,
+    schedule: Schedule,
+    *,
+    week: int,
+    today: date,
+    logs: Sequence[SessionLog],
+    check_in: CheckIn | None = None,
+    days_since_last_activity: int | None = None,
+    previous_flare_weeks: int = 0,
+    paused: bool = False,
+    rules: ReviewRules = ReviewRules(),
+) -> Review:
+    """Review program week ``week`` on ``today`` and re-plan every session after today.
+
+    ``logs`` are the session logs so far (a planned session without a log by ``today`` was
+    missed). ``days_since_last_activity`` defaults to what the logs show.
+    ``previous_flare_weeks`` counts the consecutive weeks before this one with a flare.
+    ``paused`` says the program is already paused for a clinician.
+
+    Sessions on or before ``today``, and every session of weeks before ``week``, are never
+    changed. The same inputs always give the same review, so running it twice is harmless.
+    """
+    if week < 0:
+        raise PlannerInputError("week", "must not be negative")
+    if today < schedule.week_start(week):
+        raise PlannerInputError("today", f"is before week {week} has started")
+    if days_since_last_activity is not None and days_since_last_activity < 0:
+        raise PlannerInputError("days_since_last_activity", "must not be negative")
+    if previous_flare_weeks < 0:
+        raise PlannerInputError("previous_flare_weeks", "must not be negative")
+    check_in = check_in or CheckIn()
+    # A paused schedule is only un-paused by a clinician (``resume_schedule``).
+    paused = paused or schedule.paused
+    logs_by_date = {log.date: log for log in logs}
+    facts = _week_facts(schedule, week, today, logs_by_date, days_since_last_activity, rules)
+    from_date = max(today + timedelta(days=1), schedule.week_start(week + 1))
+    if check_in.red_flags or paused:
+        from_date = today + timedelta(days=1)
+
+    alerts: list[AlertKind] = []
+    add_desensitization = False
+    step_back = 0
+    guidance = red_flag_guidance(check_in.red_flags)
+    if paused and not check_in.red_flags:
+        decision = Decision.PAUSE
+        next_step = facts.step
+        reason = "Progression stays paused until a clinician resumes it."
+    elif check_in.red_flags:
+        decision = Decision.PAUSE
+        next_step = facts.step
+        alerts.append(AlertKind.RED_FLAG)
+        flags = ", ".join(flag.value.replace("_", " ") for flag in sorted(check_in.red_flags))
+        reason = (
+            f"Red flag reported ({flags}): progression is paused and the clinician is alerted. "
+            "The doses stay where they are until a clinician resumes the program."
+        )
+    elif facts.gap_days >= rules.gap_days_step_back_one:
+        base = facts.last_completed_step if facts.last_completed_step is not None else 0
+        alerts.append(AlertKind.NO_ACTIVITY)
+        if facts.gap_days >= rules.gap_days_step_back_two:
+            decision = Decision.NEW_BASELINE
+            step_back = 2
+            advice = " A new baseline is suggested."
+        else:
+            decision = Decision.STEP_BACK
+            step_back = 1
+            advice = ""
+        next_step = max(0, min(base, facts.step) - step_back)
+        reason = (
+            f"No activity for {_plural(facts.gap_days, 'day')}: stepping back "
+            f"{_plural(step_back, 'week')} from the last completed level.{advice}"
+        )
+    else:
+        base = facts.step
+        if facts.last_completed_step is not None and facts.gap_days >= 1:
+            base = min(base, facts.last_completed_step)
+        met = facts.window - facts.quota_misses
+        adherence_text = (
+            f"{facts.done} of {_plural(facts.planned, 'session')} done ({facts.adherence:.0%})"
+        )
+        if check_in.flare:
+            decision = Decision.HOLD
+            next_step = base
+            add_desensitization = True
+            reason = (
+                f"Flare reported: holding this week's doses (never stopping) and adding "
+                f"desensitization. {adherence_text}."
+            )
+            if previous_flare_weeks >= rules.flare_weeks_before_alert:
+                alerts.append(AlertKind.PERSISTENT_FLARE)
+                reason += (
+                    f" Flares have gone on for {previous_flare_weeks + 1} weeks: the clinician "
+                    "is alerted."
+                )
+        elif facts.adherence < rules.adherence_to_progress:
+            decision = Decision.HOLD
+            next_step = base
+            reason = (
+                f"{adherence_text}, below the {rules.adherence_to_progress:.0%} needed to "
+                "progress: repeating this week's doses."
+            )
+        elif facts.quota_misses >= rules.quota_misses_to_hold:
+            decision = Decision.HOLD
+            next_step = base
+            reason = (
+                f"The quota was met in {met} of the last {_plural(facts.window, 'session')}: "
+                "repeating this week's doses."
+            )
+        else:
+            decision = Decision.PROGRESS
+            next_step = base + 1
+            reason = f"{adherence_text} and the quotas met: moving on to the next step."
+        if facts.adherence < rules.low_adherence_alert:
+            alerts.append(AlertKind.LOW_ADHERENCE)
+
+    has_desensitization = any(
+        activity.kind is ActivityKind.DESENSITIZATION for activity in plan.activities
+    )
+    if add_desensitization and not has_desensitization:
+        reason += " The program has no desensitization activity: the clinician may add one."
+    regenerated = regenerate_schedule(
+        plan,
+        schedule,
+        from_date=from_date,
+        step=next_step,
+        paused=decision is Decision.PAUSE,
+        boost_desensitization=add_desensitization,
+    )
+    return Review(
+        week=week,
+        decision=decision,
+        reason=reason,
+        step=facts.step,
+        next_step=next_step,
+        step_back_weeks=step_back,
+        adherence=facts.adherence,
+        sessions_planned=facts.planned,
+        sessions_done=facts.done,
+        alerts=tuple(alerts),
+        add_desensitization=add_desensitization,
+        patient_guidance=guidance,
+        schedule=regenerated,
+    )
+
+
+def resume_schedule(plan: ProgramPlan, schedule: Schedule, *, today: date) -> Schedule:
+    """A clinician resumes a paused program: from tomorrow, progression continues from the
+    step it was held at."""
+    held = [session for session in schedule.sessions if session.date <= today]
+    step = held[-1].step if held else 0
+    return regenerate_schedule(plan, schedule, from_date=today + timedelta(days=1), step=step)

@@ -1,0 +1,446 @@
+"""The graded schedule: dated sessions with every activity's dose, fixed in advance.
+
+Program weeks are 7-day blocks counted from the start date (week 0 holds the start date), so
+every week holds each weekday exactly once. The plan is a sequence of *steps*: step ``s`` of
+the build gives the doses of ramp level ``s``; after the last build step come the maintain
+weeks at goal, then the taper weeks (fewer sessions a week, down to one), then discharge.
+Week ``k`` of an untouched schedule follows step ``k``; the weekly review may repeat a step
+(hold), go back (step back) or freeze the step (pause), and the schedule from then on is
+regenerated while everything before stays exactly as it was.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from planner.errors import PlannerInputError
+from planner.intensity import (
+    BAND_FRACTIONS,
+    ExertionRange,
+    HeartRateRange,
+    exertion_range,
+    heart_rate_range,
+)
+from planner.program import ActivityKind, ActivityPlan, ProgramPlan, validate_plan
+from planner.ramp import fastest_weeks, ramp_amounts
+from planner.units import Unit, minutes_of
+
+# Desensitization is done "2-3 times a day"; a flare may add a bout up to this many.
+MAX_DESENSITIZATION_BOUTS = 3
+
+
+class Phase(StrEnum):
+    BUILD = "build"
+    MAINTAIN = "maintain"
+    TAPER = "taper"
+    PAUSED = "paused"
+
+
+@dataclass(frozen=True)
+class Dose:
+    """One activity's prescription for one day.
+
+    ``amount`` whole ``unit`` per bout, ``times_per_day`` bouts. Aerobic doses also carry the
+    heart-rate-reserve fractions they were planned at, the heart-rate range in beats per
+    minute (when the plan has a heart-rate profile) and the children's OMNI 0-10 target.
+    """
+
+    activity: str
+    kind: ActivityKind
+    amount: int
+    unit: Unit
+    times_per_day: int = 1
+    reserve_fractions: tuple[float, float] | None = None
+    heart_rate: HeartRateRange | None = None
+    exertion: ExertionRange | None = None
+
+    @property
+    def minutes(self) -> float:
+        """Home minutes this dose takes in a day (0 for counted units)."""
+        return minutes_of(self.amount, self.unit) * self.times_per_day
+
+
+@dataclass(frozen=True)
+class Session:
+    """A dated session: the doses of every activity planned for that day."""
+
+    date: date
+    week: int
+    step: int
+    phase: Phase
+    doses: tuple[Dose, ...]
+
+    def dose_for(self, activity: str) -> Dose | None:
+        for dose in self.doses:
+            if dose.activity == activity:
+                return dose
+        return None
+
+    @property
+    def minutes(self) -> float:
+        return sum(dose.minutes for dose in self.doses)
+
+
+@dataclass(frozen=True)
+class Feasibility:
+    """Whether every quota goal fits the caps by the requested goal date.
+
+    When it does not, the schedule is planned to ``earliest_goal_date`` instead (the first
+    date on which every activity can be at goal without breaking a cap), and
+    ``limiting_activities`` names the activities that set it.
+    """
+
+    feasible: bool
+    requested_goal_date: date
+    earliest_goal_date: date
+    limiting_activities: tuple[str, ...] = ()
+
+    @property
+    def message(self) -> str:
+        if self.feasible:
+            return f"Every goal is reached by {self.requested_goal_date.isoformat()}."
+        names = ", ".join(self.limiting_activities)
+        return (
+            f"The goals cannot be reached by {self.requested_goal_date.isoformat()} within "
+            f"the weekly caps ({names}); the earliest goal date that can is "
+            f"{self.earliest_goal_date.isoformat()}, and the schedule is planned to it."
+        )
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Every session of a program, in date order, with how it was planned.
+
+    ``last_build_step`` is the step at which every activity is at its goal (duration and
+    intensity); ``discharge_date`` is the day after the last taper week, or None while the
+    program is paused for a clinician.
+    """
+
+    start_date: date
+    sessions: tuple[Session, ...]
+    feasibility: Feasibility
+    last_build_step: int
+    discharge_date: date | None
+
+    @property
+    def paused(self) -> bool:
+        return self.discharge_date is None
+
+    def week_of(self, day: date) -> int:
+        return (day - self.start_date).days // 7
+
+    def week_start(self, week: int) -> date:
+        return self.start_date + timedelta(days=7 * week)
+
+    def sessions_in_week(self, week: int) -> tuple[Session, ...]:
+        return tuple(session for session in self.sessions if session.week == week)
+
+    def session_on(self, day: date) -> Session | None:
+        for session in self.sessions:
+            if session.date == day:
+                return session
+        return None
+
+
+@dataclass(frozen=True)
+class _Level:
+    amount: int
+    reserve_fractions: tuple[float, float] | None
+
+
+def _last_session_on_or_before(activity: ActivityPlan, start: date, day: date) -> int:
+    """The week index of the activity's last session on or before ``day``; -1 if none."""
+    for offset in range((day - start).days, -1, -1):
+        candidate = start + timedelta(days=offset)
+        if candidate.weekday() in activity.weekdays:
+            return offset // 7
+    return -1
+
+
+def _first_session_in_week(activity: ActivityPlan, start: date, week: int) -> date:
+    for offset in range(7):
+        candidate = start + timedelta(days=7 * week + offset)
+        if candidate.weekday() in activity.weekdays:
+            return candidate
+    raise AssertionError("a validated activity has at least one weekday")
+
+
+def assess_feasibility(plan: ProgramPlan) -> Feasibility:
+    """Check each activity's fastest capped ramp against the requested goal date."""
+    earliest: dict[str, date] = {}
+    late: list[str] = []
+    for activity in plan.activities:
+        needed = fastest_weeks(activity.start_quota, activity.goal_quota, plan.weekly_cap(activity))
+        available = _last_session_on_or_before(activity, plan.start_date, plan.goal_date)
+        earliest[activity.key] = _first_session_in_week(activity, plan.start_date, needed)
+        if needed > available:
+            late.append(activity.key)
+    earliest_date = max([plan.goal_date, *earliest.values()])
+    return Feasibility(
+        feasible=not late,
+        requested_goal_date=plan.goal_date,
+        earliest_goal_date=earliest_date,
+        limiting_activities=tuple(late),
+    )
+
+
+def _intensity_path(activity: ActivityPlan, step: float) -> list[tuple[float, float]]:
+    """Heart-rate-reserve ranges from the start band to the goal band, one week apart.
+
+    Each end of the range moves at most ``step`` a week, so intensity rises gradually
+    and only after duration (the caller appends this path after the duration ramp).
+    """
+    low, high = BAND_FRACTIONS[activity.start_intensity]
+    goal_low, goal_high = BAND_FRACTIONS[activity.goal_intensity]
+    path = [(low, high)]
+    while (low, high) != (goal_low, goal_high):
+        low = round(min(goal_low, low + step), 4)
+        high = round(min(goal_high, high + step), 4)
+        path.append((low, high))
+    return path
+
+
+def _activity_levels(plan: ProgramPlan, activity: ActivityPlan, goal_date: date) -> list[_Level]:
+    weeks = _last_session_on_or_before(activity, plan.start_date, goal_date)
+    amounts = ramp_amounts(
+        activity.start_quota, activity.goal_quota, weeks, plan.weekly_cap(activity)
+    )
+    if not activity.is_aerobic:
+        return [_Level(amount, None) for amount in amounts]
+    path = _intensity_path(activity, plan.intensity_weekly_step)
+    levels = [_Level(amount, path[0]) for amount in amounts]
+    levels.extend(_Level(activity.goal_quota, fractions) for fractions in path[1:])
+    return levels
+
+
+def _make_dose(plan: ProgramPlan, activity: ActivityPlan, level: _Level, bouts: int) -> Dose:
+    heart_rate = None
+    exertion = None
+    if level.reserve_fractions is not None:
+        low, high = level.reserve_fractions
+        exertion = exertion_range(low_fraction=low, high_fraction=high)
+        if plan.heart_rate is not None:
+            heart_rate = heart_rate_range(
+                resting_hr=plan.heart_rate.resting_hr,
+                max_hr=plan.heart_rate.max_hr,
+                low_fraction=low,
+                high_fraction=high,
+            )
+    return Dose(
+        activity=activity.key,
+        kind=activity.kind,
+        amount=level.amount,
+        unit=activity.unit,
+        times_per_day=bouts,
+        reserve_fractions=level.reserve_fractions,
+        heart_rate=heart_rate,
+        exertion=exertion,
+    )
+
+
+class _Ramp:
+    """Every activity's doses per ramp level, built once per plan and shared by sessions."""
+
+    def __init__(self, plan: ProgramPlan, goal_date: date) -> None:
+        self.plan = plan
+        per_activity = [_activity_levels(plan, activity, goal_date) for activity in plan.activities]
+        self.last_step = max(len(levels) for levels in per_activity) - 1
+        self._levels = per_activity
+        self._doses: dict[tuple[int, int, bool], Dose] = {}
+
+    def dose(self, index: int, step: int, boosted: bool) -> Dose:
+        key = (index, min(step, self.last_step), boosted)
+        cached = self._doses.get(key)
+        if cached is None:
+            activity = self.plan.activities[index]
+            levels = self._levels[index]
+            level = levels[min(key[1], len(levels) - 1)]
+            bouts = activity.times_per_day + (1 if boosted else 0)
+            cached = self._doses[key] = _make_dose(self.plan, activity, level, bouts)
+        return cached
+
+
+def taper_weekdays(weekdays: frozenset[int], taper_week: int, taper_weeks: int) -> frozenset[int]:
+    """The weekdays kept in taper week ``taper_week`` (1-based) of ``taper_weeks``.
+
+    Sessions a week step down evenly from the usual count to 1 in the last taper week
+    (7 days: 5, 3, 1), spread across the usual weekdays.
+    """
+    days = sorted(weekdays)
+    usual = len(days)
+    exact = usual - (usual - 1) * taper_week / taper_weeks
+    count = max(1, min(usual, math.floor(exact + 0.5)))
+    return frozenset(days[(slot * usual) // count] for slot in range(count))
+
+
+def _phase_of(step: int, plan: ProgramPlan, last_build_step: int) -> Phase | None:
+    if step <= last_build_step:
+        return Phase.BUILD
+    if step <= last_build_step + plan.maintain_weeks:
+        return Phase.MAINTAIN
+    if step <= last_build_step + plan.maintain_weeks + plan.taper_weeks:
+        return Phase.TAPER
+    return None
+
+
+def _days(first: date, last_exclusive: date) -> Iterator[date]:
+    day = first
+    while day < last_exclusive:
+        yield day
+        day += timedelta(days=1)
+
+
+def _week_sessions(
+    ramp: _Ramp,
+    *,
+    week: int,
+    step: int,
+    phase: Phase,
+    days: Iterator[date],
+    boost_until: date | None,
+) -> Iterator[Session]:
+    plan = ramp.plan
+    taper_phase = _phase_of(step, plan, ramp.last_step)
+    active_days: list[frozenset[int]] = []
+    for activity in plan.activities:
+        if taper_phase is Phase.TAPER:
+            taper_week = step - ramp.last_step - plan.maintain_weeks
+            active_days.append(taper_weekdays(activity.weekdays, taper_week, plan.taper_weeks))
+        else:
+            active_days.append(activity.weekdays)
+    for day in days:
+        weekday = day.weekday()
+        doses = [
+            ramp.dose(index, step, boosted=False)
+            for index in range(len(plan.activities))
+            if weekday in active_days[index]
+        ]
+        if not doses:
+            continue
+        if boost_until is not None and day < boost_until:
+            doses = _boost_desensitization(ramp, doses, step)
+        yield Session(date=day, week=week, step=step, phase=phase, doses=tuple(doses))
+
+
+def _boost_desensitization(ramp: _Ramp, doses: list[Dose], step: int) -> list[Dose]:
+    """Add one desensitization bout a day (after a flare) where the daily cap leaves room."""
+    total = sum(dose.minutes for dose in doses)
+    boosted: list[Dose] = []
+    for dose in doses:
+        if dose.kind is ActivityKind.DESENSITIZATION and (
+            dose.times_per_day < MAX_DESENSITIZATION_BOUTS
+        ):
+            index = next(
+                i
+                for i, activity in enumerate(ramp.plan.activities)
+                if activity.key == dose.activity
+            )
+            extra = ramp.dose(index, step, boosted=True)
+            if total - dose.minutes + extra.minutes <= ramp.plan.daily_minutes_cap + 1e-9:
+                total += extra.minutes - dose.minutes
+                dose = extra
+        boosted.append(dose)
+    return boosted
+
+
+def _plan_goal_date(plan: ProgramPlan) -> tuple[Feasibility, date]:
+    validate_plan(plan)
+    feasibility = assess_feasibility(plan)
+    return feasibility, feasibility.earliest_goal_date
+
+
+def generate_schedule(plan: ProgramPlan) -> Schedule:
+    """Plan every session of ``plan`` from its start date to discharge.
+
+    Raises ``PlannerInputError`` for a plan that cannot be scheduled. When the goals do not
+    fit the caps by the goal date, the schedule is planned to the earliest date that does
+    and ``Schedule.feasibility`` says so; a cap is never broken.
+    """
+    return _build(plan, kept=(), from_date=plan.start_date, step=0, paused=False)
+
+
+def regenerate_schedule(
+    plan: ProgramPlan,
+    schedule: Schedule,
+    *,
+    from_date: date,
+    step: int,
+    paused: bool = False,
+    boost_desensitization: bool = False,
+) -> Schedule:
+    """Re-plan from ``from_date`` on, leaving every earlier session exactly as it was.
+
+    The rest of the week holding ``from_date`` follows ``step``; each later week follows the
+    next step (or, when ``paused``, the same step for ``plan.paused_horizon_weeks`` weeks,
+    until a clinician resumes). ``boost_desensitization`` adds a desensitization bout a day
+    for the first seven days, as after a flare.
+    """
+    if from_date < plan.start_date:
+        raise PlannerInputError("from_date", "must not be before the program's start date")
+    if step < 0:
+        raise PlannerInputError("step", "must not be negative")
+    kept = tuple(session for session in schedule.sessions if session.date < from_date)
+    return _build(
+        plan,
+        kept=kept,
+        from_date=from_date,
+        step=step,
+        paused=paused,
+        boost_desensitization=boost_desensitization,
+    )
+
+
+def _build(
+    plan: ProgramPlan,
+    *,
+    kept: tuple[Session, ...],
+    from_date: date,
+    step: int,
+    paused: bool,
+    boost_desensitization: bool = False,
+) -> Schedule:
+    feasibility, goal_date = _plan_goal_date(plan)
+    ramp = _Ramp(plan, goal_date)
+    last_step = ramp.last_step + plan.maintain_weeks + plan.taper_weeks
+    step = min(step, last_step + 1)
+    boost_until = from_date + timedelta(days=7) if boost_desensitization else None
+    sessions = list(kept)
+    week = (from_date - plan.start_date).days // 7
+    first_day = from_date
+    weeks_paused = 0
+    discharge: date | None = None
+    while True:
+        week_end = plan.start_date + timedelta(days=7 * (week + 1))
+        phase = Phase.PAUSED if paused else _phase_of(step, plan, ramp.last_step)
+        if phase is None:
+            discharge = first_day
+            break
+        if paused and weeks_paused == plan.paused_horizon_weeks:
+            break
+        sessions.extend(
+            _week_sessions(
+                ramp,
+                week=week,
+                step=step,
+                phase=phase,
+                days=_days(first_day, week_end),
+                boost_until=boost_until,
+            )
+        )
+        week += 1
+        first_day = week_end
+        if paused:
+            weeks_paused += 1
+        else:
+            step += 1
+    return Schedule(
+        start_date=plan.start_date,
+        sessions=tuple(sessions),
+        feasibility=feasibility,
+        last_build_step=ramp.last_step,
+        discharge_date=discharge,
+    )

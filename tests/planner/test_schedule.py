@@ -1,0 +1,193 @@
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+
+from planner import (
+    ActivityKind,
+    HeartRateProfile,
+    IntensityBand,
+    Phase,
+    PlannerInputError,
+    Unit,
+    generate_schedule,
+    taper_weekdays,
+)
+from tests.planner.factories import MONDAY, activity, program
+
+
+def weekly_amounts(schedule, key: str) -> list[int]:
+    first_of_week: dict[int, int] = {}
+    for session in schedule.sessions:
+        dose = session.dose_for(key)
+        if dose is not None:
+            first_of_week.setdefault(session.week, dose.amount)
+    return [first_of_week[week] for week in sorted(first_of_week)]
+
+
+def test_it_ramps_a_12_week_walk_from_10_to_30_minutes() -> None:
+    # Linear 10 -> 30 over 12 weeks is +1.67 a week, rounded half up to whole minutes;
+    # the 20% non-impact cap never binds (it allows +2 at 10 minutes).
+    schedule = generate_schedule(program(weeks=12))
+
+    build = [s for s in schedule.sessions if s.phase is Phase.BUILD]
+    assert weekly_amounts(schedule, "walking")[:13] == [
+        10, 12, 13, 15, 17, 18, 20, 22, 23, 25, 27, 28, 30,
+    ]  # fmt: skip
+    assert build[-1].date == MONDAY + timedelta(weeks=12, days=6)
+    assert schedule.feasibility.feasible
+
+
+def test_it_follows_build_with_three_weeks_at_goal_then_a_taper_to_one_session() -> None:
+    schedule = generate_schedule(program(weeks=12))
+
+    phases = {s.week: s.phase for s in schedule.sessions}
+    per_week = [len(schedule.sessions_in_week(week)) for week in range(16, 19)]
+    assert [phases[w] for w in (12, 13, 15, 16, 18)] == [
+        Phase.BUILD, Phase.MAINTAIN, Phase.MAINTAIN, Phase.TAPER, Phase.TAPER,
+    ]  # fmt: skip
+    assert per_week == [5, 3, 1]
+    assert schedule.discharge_date == MONDAY + timedelta(weeks=19)
+
+
+def test_it_reports_the_earliest_goal_date_when_the_impact_cap_forbids_the_requested_one() -> None:
+    # +10% a week from 10 minutes, at least +1: 10, 11, ... 20, 22, 24, 26, 28, 30 is
+    # 15 weekly steps, three more than the 12 weeks asked for.
+    run = activity(key="running", impact=True)
+
+    schedule = generate_schedule(program(run, weeks=12))
+
+    assert not schedule.feasibility.feasible
+    assert schedule.feasibility.earliest_goal_date == MONDAY + timedelta(weeks=15)
+    assert weekly_amounts(schedule, "running")[:16] == [
+        10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 22, 24, 26, 28, 30,
+    ]  # fmt: skip
+
+
+def test_it_says_in_words_why_a_goal_date_cannot_be_met() -> None:
+    schedule = generate_schedule(program(activity(key="running", impact=True), weeks=12))
+
+    assert "cannot be reached by 2026-03-30" in schedule.feasibility.message
+    assert "2026-04-20" in schedule.feasibility.message
+
+
+def test_it_raises_intensity_only_after_duration_has_reached_its_goal() -> None:
+    walk = activity(goal_intensity=IntensityBand.VIGOROUS)
+    plan = program(walk, weeks=12, heart_rate=HeartRateProfile(age=13, resting_hr=75))
+
+    doses = [s.doses[0] for s in generate_schedule(plan).sessions if s.date.weekday() == 0]
+
+    rising = [d for d in doses[1:] if d.reserve_fractions != doses[0].reserve_fractions]
+    assert all(d.amount == 30 for d in rising)
+    assert rising[0].reserve_fractions == (0.45, 0.64)
+    assert doses[-1].reserve_fractions == (0.60, 0.89)
+
+
+def test_it_gives_aerobic_doses_a_heart_rate_and_omni_target() -> None:
+    # Tanaka at 13: 208 - 9.1 = 198.9 bpm; reserve 123.9 over a resting 75.
+    plan = program(heart_rate=HeartRateProfile(age=13, resting_hr=75))
+
+    dose = generate_schedule(plan).sessions[0].doses[0]
+
+    assert (dose.heart_rate.low, dose.heart_rate.high) == (125, 148)
+    assert (dose.exertion.low, dose.exertion.high) == (4, 5)
+
+
+def test_it_leaves_non_aerobic_doses_without_heart_rate_targets() -> None:
+    stairs = activity(key="stairs", kind=ActivityKind.FUNCTIONAL, unit=Unit.REPETITIONS)
+
+    dose = generate_schedule(program(stairs)).sessions[0].doses[0]
+
+    assert dose.heart_rate is None
+    assert dose.exertion is None
+
+
+def test_it_schedules_each_activity_on_its_own_weekdays() -> None:
+    walk = activity(weekdays=frozenset({0, 2, 4}))
+    feather = activity(
+        key="feather",
+        kind=ActivityKind.DESENSITIZATION,
+        unit=Unit.SECONDS,
+        start_quota=30,
+        goal_quota=300,
+        weekdays=frozenset(range(7)),
+        times_per_day=3,
+    )
+
+    first_week = generate_schedule(program(walk, feather)).sessions_in_week(0)
+
+    assert [len(s.doses) for s in first_week] == [2, 1, 2, 1, 2, 1, 1]
+    assert first_week[1].doses[0].times_per_day == 3
+
+
+def test_it_steps_taper_sessions_down_evenly_to_one() -> None:
+    assert taper_weekdays(frozenset(range(7)), 1, 3) == frozenset({0, 1, 2, 4, 5})
+    assert taper_weekdays(frozenset({0, 2, 4}), 2, 3) == frozenset({0, 2})
+    assert taper_weekdays(frozenset({0, 2, 4}), 3, 3) == frozenset({0})
+
+
+def test_it_gives_the_same_schedule_for_the_same_plan() -> None:
+    plan = program(activity(key="running", impact=True), activity(key="bike", goal_quota=20))
+
+    assert generate_schedule(plan) == generate_schedule(replace(plan))
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"activities": ()}, "activities"),
+        ({"activities": (activity(start_quota=40, goal_quota=30),)}, "activities[0].start_quota"),
+        ({"activities": (activity(weekdays=frozenset()),)}, "activities[0].weekdays"),
+        ({"activities": (activity(weekdays=frozenset({7})),)}, "activities[0].weekdays"),
+        ({"activities": (activity(start_quota=-5),)}, "activities[0].start_quota"),
+        ({"activities": (activity(start_quota=0),)}, "activities[0].start_quota"),
+        ({"activities": (activity(goal_quota=100_000),)}, "activities[0].goal_quota"),
+        ({"activities": (activity(start_quota=2.5),)}, "activities[0].start_quota"),
+        ({"activities": (activity(times_per_day=0),)}, "activities[0].times_per_day"),
+        ({"activities": (activity(key=" "),)}, "activities[0].key"),
+        ({"activities": (activity(), activity())}, "activities[1].key"),
+        (
+            {"activities": (activity(start_intensity=IntensityBand.VIGOROUS),)},
+            "activities[0].goal_intensity",
+        ),
+        ({"goal_date": date(2026, 1, 1)}, "goal_date"),
+        ({"goal_date": MONDAY}, "goal_date"),
+        ({"goal_date": MONDAY + timedelta(weeks=200)}, "goal_date"),
+        ({"impact_weekly_cap": 0}, "impact_weekly_cap"),
+        ({"non_impact_weekly_cap": 1.5}, "non_impact_weekly_cap"),
+        ({"daily_minutes_cap": -1}, "daily_minutes_cap"),
+        ({"maintain_weeks": -1}, "maintain_weeks"),
+        ({"taper_weeks": 100}, "taper_weeks"),
+        ({"heart_rate": HeartRateProfile(age=250, resting_hr=70)}, "heart_rate.age"),
+        ({"heart_rate": HeartRateProfile(age=-3, resting_hr=70)}, "heart_rate.age"),
+        ({"heart_rate": HeartRateProfile(age=13, resting_hr=300)}, "heart_rate.resting_hr"),
+        ({"heart_rate": HeartRateProfile(age=13, resting_hr=10)}, "heart_rate.resting_hr"),
+        ({"heart_rate": HeartRateProfile(age=100, resting_hr=120)}, "heart_rate.resting_hr"),
+    ],
+)
+def test_it_refuses_invalid_input_naming_the_field(change: dict[str, object], field: str) -> None:
+    plan = replace(program(), **change)
+
+    with pytest.raises(PlannerInputError) as raised:
+        generate_schedule(plan)
+
+    assert raised.value.field == field
+    assert raised.value.problem
+
+
+def test_it_refuses_goals_that_overrun_the_daily_cap_and_says_by_how_much() -> None:
+    plan = program(activity(goal_quota=40), activity(key="bike", goal_quota=30))
+
+    with pytest.raises(PlannerInputError) as raised:
+        generate_schedule(plan)
+
+    assert raised.value.field == "daily_minutes_cap"
+    assert "70 minutes on Monday" in raised.value.problem
+
+
+def test_it_lets_a_clinician_raise_the_daily_cap() -> None:
+    plan = program(activity(goal_quota=40), activity(key="bike", goal_quota=30))
+
+    schedule = generate_schedule(replace(plan, daily_minutes_cap=90))
+
+    assert max(s.minutes for s in schedule.sessions) == 70
