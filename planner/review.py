@@ -377,9 +377,15 @@ def weekly_review(
     )
 
 
-def resume_schedule(plan: ProgramPlan, schedule: Schedule, *, today: date) -> Schedule:
-    """A clinician resumes a paused program: from tomorrow, progression continues from the
-    step it was held at."""
-    held = [session for session in schedule.sessions if session.date <= today]
-    step = held[-1].step if held else 0
+def resume_schedule(
+    plan: ProgramPlan, schedule: Schedule, *, today: date, step: int | None = None
+) -> Schedule:
+    """A clinician resumes a paused program from tomorrow.
+
+    The first week back repeats the step the program was held at (or ``step``, when the
+    clinician chooses another), and progression continues from there.
+    """
+    if step is None:
+        held = [session for session in schedule.sessions if session.date <= today]
+        step = held[-1].step if held else 0
     return regenerate_schedule(plan, schedule, from_date=today + timedelta(days=1), step=step)

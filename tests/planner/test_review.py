@@ -1,0 +1,285 @@
+from datetime import date, timedelta
+
+import pytest
+
+from planner import (
+    ActivityKind,
+    ActivityResult,
+    AlertKind,
+    CheckIn,
+    Decision,
+    Phase,
+    PlannerInputError,
+    RedFlag,
+    Schedule,
+    SessionLog,
+    SessionStatus,
+    Unit,
+    generate_schedule,
+    resume_schedule,
+    weekly_review,
+)
+from tests.planner.factories import MONDAY, activity, program
+
+PLAN = program(weeks=12)
+SUNDAY = MONDAY + timedelta(days=6)
+
+
+def logs_for(
+    schedule: Schedule,
+    first: date,
+    last: date,
+    status: SessionStatus = SessionStatus.DONE,
+    skip: int = 0,
+) -> list[SessionLog]:
+    """Logs for the sessions between two dates; the last ``skip`` of them go unlogged."""
+    sessions = [s for s in schedule.sessions if first <= s.date <= last]
+    kept = sessions[: len(sessions) - skip]
+    return [SessionLog(date=s.date, status=status) for s in kept]
+
+
+def amount_on(schedule: Schedule, day: date) -> int:
+    session = schedule.session_on(day)
+    assert session is not None
+    return session.doses[0].amount
+
+
+def test_it_progresses_after_a_full_week_with_quotas_met() -> None:
+    schedule = generate_schedule(PLAN)
+
+    review = weekly_review(
+        PLAN, schedule, week=0, today=SUNDAY, logs=logs_for(schedule, MONDAY, SUNDAY)
+    )
+
+    assert review.decision is Decision.PROGRESS
+    assert (
+        review.reason
+        == "7 of 7 sessions done (100%) and the quotas met: moving on to the next step."
+    )
+    assert amount_on(review.schedule, MONDAY + timedelta(weeks=1)) == 12
+
+
+def test_it_holds_when_adherence_is_below_80_percent() -> None:
+    schedule = generate_schedule(PLAN)
+    logs = logs_for(schedule, MONDAY, SUNDAY, skip=2)
+
+    review = weekly_review(
+        PLAN, schedule, week=0, today=SUNDAY, logs=logs, days_since_last_activity=0
+    )
+
+    assert review.decision is Decision.HOLD
+    assert "5 of 7 sessions done (71%)" in review.reason
+    assert amount_on(review.schedule, MONDAY + timedelta(weeks=1)) == 10
+
+
+def test_it_holds_when_the_quota_was_missed_in_two_of_the_last_three_sessions() -> None:
+    schedule = generate_schedule(PLAN)
+    logs = logs_for(schedule, MONDAY, SUNDAY)
+    short = [ActivityResult(activity="walking", amount=7, exertion=4)]
+    logs[-1] = SessionLog(date=logs[-1].date, status=SessionStatus.DONE, results=tuple(short))
+    logs[-2] = SessionLog(date=logs[-2].date, status=SessionStatus.PARTIAL, results=tuple(short))
+
+    review = weekly_review(PLAN, schedule, week=0, today=SUNDAY, logs=logs)
+
+    assert review.decision is Decision.HOLD
+    assert "met in 1 of the last 3 sessions" in review.reason
+    assert amount_on(review.schedule, MONDAY + timedelta(weeks=1)) == 10
+
+
+def test_it_steps_back_a_week_after_seven_to_thirteen_days_without_activity() -> None:
+    schedule = generate_schedule(PLAN)
+    # Weeks 0-3 were done and reviewed as planned; nothing since the last Thursday of week 3.
+    thursday = MONDAY + timedelta(weeks=3, days=3)
+    today = thursday + timedelta(days=9)
+
+    review = weekly_review(
+        PLAN, schedule, week=4, today=today, logs=logs_for(schedule, MONDAY, thursday)
+    )
+
+    assert review.decision is Decision.STEP_BACK
+    assert review.reason.startswith("No activity for 9 days: stepping back 1 week")
+    assert review.next_step == 2
+    assert AlertKind.NO_ACTIVITY in review.alerts
+
+
+def test_it_steps_back_two_weeks_and_suggests_a_new_baseline_after_fourteen_days() -> None:
+    schedule = generate_schedule(PLAN)
+    thursday = MONDAY + timedelta(weeks=3, days=3)
+    today = thursday + timedelta(days=16)
+
+    review = weekly_review(
+        PLAN, schedule, week=5, today=today, logs=logs_for(schedule, MONDAY, thursday)
+    )
+
+    assert review.decision is Decision.NEW_BASELINE
+    assert "A new baseline is suggested." in review.reason
+    assert (review.step_back_weeks, review.next_step) == (2, 1)
+
+
+def test_it_resumes_at_the_last_completed_level_after_a_short_gap() -> None:
+    schedule = generate_schedule(PLAN)
+    # Week 1 was done in full; week 2 (step 2) not at all: 7 days without activity would
+    # step back, so look on day 6 of the gap.
+    last_done = MONDAY + timedelta(weeks=1, days=6)
+    today = MONDAY + timedelta(weeks=2, days=5)
+
+    review = weekly_review(
+        PLAN, schedule, week=2, today=today, logs=logs_for(schedule, MONDAY, last_done)
+    )
+
+    assert review.decision is Decision.HOLD
+    assert review.next_step == 1
+
+
+def test_it_holds_on_a_flare_and_adds_a_desensitization_bout() -> None:
+    feather = activity(
+        key="feather",
+        kind=ActivityKind.DESENSITIZATION,
+        unit=Unit.SECONDS,
+        start_quota=30,
+        goal_quota=300,
+        times_per_day=2,
+    )
+    plan = program(activity(), feather)
+    schedule = generate_schedule(plan)
+
+    review = weekly_review(
+        plan,
+        schedule,
+        week=0,
+        today=SUNDAY,
+        logs=logs_for(schedule, MONDAY, SUNDAY),
+        check_in=CheckIn(flare=True),
+    )
+
+    next_monday = review.schedule.session_on(MONDAY + timedelta(weeks=1))
+    assert review.decision is Decision.HOLD
+    assert review.add_desensitization
+    assert next_monday is not None and next_monday.dose_for("feather").times_per_day == 3
+
+
+def test_it_alerts_the_clinician_when_flares_go_on_past_two_weeks() -> None:
+    schedule = generate_schedule(PLAN)
+    logs = logs_for(schedule, MONDAY, SUNDAY)
+
+    review = weekly_review(
+        PLAN, schedule, week=0, today=SUNDAY, logs=logs, check_in=CheckIn(flare=True),
+        previous_flare_weeks=2,
+    )  # fmt: skip
+
+    assert AlertKind.PERSISTENT_FLARE in review.alerts
+    assert "the clinician is alerted" in review.reason
+
+
+def test_it_pauses_on_a_red_flag_and_tells_the_patient_to_contact_their_doctor() -> None:
+    schedule = generate_schedule(PLAN)
+    wednesday = MONDAY + timedelta(days=2)
+
+    review = weekly_review(
+        PLAN,
+        schedule,
+        week=0,
+        today=wednesday,
+        logs=logs_for(schedule, MONDAY, wednesday),
+        check_in=CheckIn(red_flags=frozenset({RedFlag.FEVER})),
+    )
+
+    later = [s for s in review.schedule.sessions if s.date > wednesday]
+    assert review.decision is Decision.PAUSE and review.alerts == (AlertKind.RED_FLAG,)
+    assert "contact your doctor" in (review.patient_guidance or "")
+    assert {s.phase for s in later} == {Phase.PAUSED} and {s.doses[0].amount for s in later} == {10}
+
+
+def test_it_shows_the_crisis_line_for_thoughts_of_self_harm() -> None:
+    schedule = generate_schedule(PLAN)
+
+    review = weekly_review(
+        PLAN, schedule, week=0, today=SUNDAY, logs=[],
+        check_in=CheckIn(red_flags=frozenset({RedFlag.SELF_HARM})),
+    )  # fmt: skip
+
+    assert "988" in (review.patient_guidance or "")
+
+
+def test_it_keeps_a_paused_program_paused_until_a_clinician_resumes_it() -> None:
+    schedule = generate_schedule(PLAN)
+    flagged = weekly_review(
+        PLAN, schedule, week=0, today=SUNDAY, logs=logs_for(schedule, MONDAY, SUNDAY),
+        check_in=CheckIn(red_flags=frozenset({RedFlag.JOINT_SWELLING})),
+    ).schedule  # fmt: skip
+    next_sunday = SUNDAY + timedelta(weeks=1)
+    logs = logs_for(flagged, MONDAY, next_sunday)
+
+    still_paused = weekly_review(PLAN, flagged, week=1, today=next_sunday, logs=logs)
+    resumed = resume_schedule(PLAN, flagged, today=next_sunday)
+
+    assert still_paused.decision is Decision.PAUSE
+    assert amount_on(still_paused.schedule, next_sunday + timedelta(weeks=1)) == 10
+    assert amount_on(resumed, next_sunday + timedelta(weeks=1)) == 10
+    assert amount_on(resumed, next_sunday + timedelta(weeks=2)) == 12
+
+
+def test_it_lets_a_clinician_resume_at_a_step_of_their_choosing() -> None:
+    flagged = weekly_review(
+        PLAN, generate_schedule(PLAN), week=0, today=SUNDAY, logs=[],
+        check_in=CheckIn(red_flags=frozenset({RedFlag.BONE_PAIN})),
+    ).schedule  # fmt: skip
+
+    resumed = resume_schedule(PLAN, flagged, today=SUNDAY, step=3)
+
+    assert amount_on(resumed, SUNDAY + timedelta(days=1)) == 15
+    assert not resumed.paused
+
+
+def test_it_never_lets_pain_change_a_decision() -> None:
+    schedule = generate_schedule(PLAN)
+    logs = logs_for(schedule, MONDAY, SUNDAY)
+
+    calm = weekly_review(PLAN, schedule, week=0, today=SUNDAY, logs=logs, check_in=CheckIn(pain=0))
+    sore = weekly_review(PLAN, schedule, week=0, today=SUNDAY, logs=logs, check_in=CheckIn(pain=10))
+
+    assert calm == sore
+
+
+def test_it_never_changes_a_session_on_or_before_today() -> None:
+    schedule = generate_schedule(PLAN)
+    thursday = MONDAY + timedelta(days=3)
+
+    review = weekly_review(
+        PLAN, schedule, week=0, today=thursday, logs=[],
+        check_in=CheckIn(red_flags=frozenset({RedFlag.RASH})),
+    )  # fmt: skip
+
+    before = [s for s in schedule.sessions if s.date <= thursday]
+    assert [s for s in review.schedule.sessions if s.date <= thursday] == before
+
+
+def test_it_gives_the_same_review_when_run_twice() -> None:
+    schedule = generate_schedule(PLAN)
+    logs = logs_for(schedule, MONDAY, SUNDAY)
+
+    first = weekly_review(PLAN, schedule, week=0, today=SUNDAY, logs=logs)
+    again = weekly_review(PLAN, first.schedule, week=0, today=SUNDAY, logs=logs)
+
+    assert again == first
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field"),
+    [
+        ({"week": -1}, "week"),
+        ({"today": MONDAY - timedelta(days=1)}, "today"),
+        ({"days_since_last_activity": -2}, "days_since_last_activity"),
+        ({"previous_flare_weeks": -1}, "previous_flare_weeks"),
+    ],
+)
+def test_it_refuses_invalid_review_input_naming_the_field(
+    arguments: dict[str, object], field: str
+) -> None:
+    values: dict[str, object] = {"week": 0, "today": SUNDAY, "logs": []}
+    values.update(arguments)
+
+    with pytest.raises(PlannerInputError) as raised:
+        weekly_review(PLAN, generate_schedule(PLAN), **values)  # type: ignore[arg-type]
+
+    assert raised.value.field == field
