@@ -1,0 +1,253 @@
+"""Settings for gradus, read from the environment.
+
+Development (the default) needs nothing set: SQLite in var/, Redis on localhost, DEBUG on.
+Production (DJANGO_ENV=production) refuses to start without a secret key and the host names,
+and turns on every protection `manage.py check --deploy` asks for. README.md lists every
+variable read here.
+"""
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_choice, env_int, env_list, env_required, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# Everything the running app writes (the SQLite file, collected static files, beat's schedule)
+# lives under var/, which git ignores.
+VAR_DIR = BASE_DIR / "var"
+VAR_DIR.mkdir(exist_ok=True)
+
+DJANGO_ENV = env_choice("DJANGO_ENV", "development", frozenset({"development", "production"}))
+PRODUCTION = DJANGO_ENV == "production"
+
+if PRODUCTION:
+    SECRET_KEY = env_required(
+        "DJANGO_SECRET_KEY", "production needs its own secret key to sign sessions and tokens"
+    )
+    # The same thresholds as Django's deploy check (security.W009), enforced instead of warned.
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure"):
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is too weak: use at least 50 random characters, for example "
+            "the output of: python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+    ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured(
+            "DJANGO_ALLOWED_HOSTS must be set: production needs the comma-separated host names "
+            "it answers to"
+        )
+    DEBUG = env_bool("DJANGO_DEBUG", False)
+    if DEBUG:
+        raise ImproperlyConfigured("DJANGO_DEBUG must not be true when DJANGO_ENV=production")
+else:
+    SECRET_KEY = env_str(
+        "DJANGO_SECRET_KEY", "django-insecure-development-only-never-in-production"
+    )
+    ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+    DEBUG = env_bool("DJANGO_DEBUG", True)
+
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "programs",
+    "reminders",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+# Database: SQLite in var/ unless DATABASE_URL says otherwise (PostgreSQL in production and CI).
+def _database_from_url(url: str) -> dict[str, Any]:
+    try:
+        config: dict[str, Any] = dict(
+            dj_database_url.parse(
+                url,
+                conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+                conn_health_checks=True,
+            )
+        )
+    except (ValueError, dj_database_url.ParseError) as exc:
+        # The URL may hold a password, so it is not repeated in the message.
+        raise ImproperlyConfigured(f"DATABASE_URL is not a usable database URL: {exc}") from None
+    engine = config["ENGINE"]
+    options: dict[str, Any] = config.setdefault("OPTIONS", {})
+    if engine == "django.db.backends.postgresql":
+        # A database that does not answer should fail a request (and /healthz) quickly.
+        options.setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 2, minimum=1))
+    elif engine == "django.db.backends.sqlite3":
+        # The web process and the Celery worker write at the same time: take the write lock at
+        # BEGIN and let readers carry on under WAL, rather than fail with "database is locked".
+        options.setdefault("transaction_mode", "IMMEDIATE")
+        options.setdefault("timeout", 5)
+        options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+    else:
+        raise ImproperlyConfigured(
+            "DATABASE_URL must point at PostgreSQL (postgres://...) or SQLite (sqlite:///...)"
+        )
+    return config
+
+
+DATABASES = {
+    "default": _database_from_url(
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'gradus.sqlite3'}")
+    ),
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+# Redis carries Celery's messages; the database stays the record of what is due and sent.
+def _redis_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in {"redis", "rediss", "unix"} or (
+        parts.scheme != "unix" and not parts.hostname
+    ):
+        raise ImproperlyConfigured(
+            "REDIS_URL must look like redis://host:6379/0 (or rediss://, unix://)"
+        )
+    return url
+
+
+REDIS_URL = _redis_url(env_str("REDIS_URL", "redis://127.0.0.1:6379/0"))
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    # Health data: nothing is public unless a view says so.
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+
+
+# Security. Production gets everything `check --deploy` asks for; each can be changed by
+# environment for a deployment that handles it elsewhere (a proxy that terminates TLS).
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", PRODUCTION)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", PRODUCTION)
+# Load balancers probe over plain HTTP; a redirect would read as a failure.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", PRODUCTION)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Behind a proxy that terminates TLS, name the header it sets (X-Forwarded-Proto): Django then
+# trusts that header's "https" to mean the request was secure. Only set it when the proxy
+# always sets or strips that header, or clients could forge it.
+_proxy_ssl_header = env_str("DJANGO_SECURE_PROXY_SSL_HEADER", "")
+if _proxy_ssl_header:
+    _meta_name = _proxy_ssl_header.upper().replace("-", "_")
+    if not _meta_name.startswith("HTTP_"):
+        _meta_name = f"HTTP_{_meta_name}"
+    SECURE_PROXY_SSL_HEADER = (_meta_name, "https")
+
+
+# Celery: read by config/celery.py from the CELERY_* names below.
+CELERY_BROKER_URL = REDIS_URL
+# No result backend: tasks record their outcome in the database, and results nobody reads
+# would only pile up in Redis.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
+# A task is acknowledged only when it has finished, and given back if its worker dies, so a
+# killed worker loses nothing; every task must therefore be safe to run twice.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240, minimum=1)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300, minimum=1)
+if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "CELERY_TASK_SOFT_TIME_LIMIT must be lower than CELERY_TASK_TIME_LIMIT, so a task can "
+        "clean up before it is killed"
+    )
+# Redis hands an unacknowledged message to another worker after this long; it must exceed the
+# longest task, or a slow task would run twice at the same time.
+_visibility_timeout = 3600
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _visibility_timeout}
+if _visibility_timeout <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must be under an hour (3600 seconds)")
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Let Django's LOGGING below format the worker's logs too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Periodic tasks: each app adds its own entries (reminders adds the dispatcher).
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+
+LOG_LEVEL = env_choice(
+    "DJANGO_LOG_LEVEL", "INFO", frozenset({"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"})
+)
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # SQL at DEBUG is too much even when debugging; ask for it explicitly if needed.
+        "django.db.backends": {"level": "INFO"},
+    },
+}

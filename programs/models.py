@@ -1,0 +1,1 @@
+# The models arrive with the programs issue.
