@@ -1,0 +1,48 @@
+import socket
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from config.celery import app as celery_app
+from tests.services import PROBES, require
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for marker in PROBES:
+        if item.get_closest_marker(marker):
+            require(marker)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _redis_database_per_worker(worker_id: str) -> Iterator[None]:
+    """Give each xdist worker its own Redis database, away from the development one.
+
+    Tests then never feed messages to a worker started by `make run` (database 0), and two
+    test processes never see each other's keys. pytest-django does the same for SQL
+    databases (test_gradus_gw0, test_gradus_gw1).
+    """
+    url = urlsplit(settings.REDIS_URL)
+    if url.scheme not in {"redis", "rediss"}:
+        yield
+        return
+    index = int(worker_id.removeprefix("gw")) if worker_id.startswith("gw") else 0
+    if index > 14:
+        raise pytest.UsageError("at most 15 xdist workers: Redis has databases 1 to 15 for them")
+    test_url = url._replace(path=f"/{15 - index}").geturl()
+    previous_broker = celery_app.conf.broker_url
+    celery_app.conf.update(broker_url=test_url)
+    with override_settings(REDIS_URL=test_url, CELERY_BROKER_URL=test_url):
+        yield
+    celery_app.conf.update(broker_url=previous_broker)
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A local TCP port that nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
