@@ -1,0 +1,221 @@
+"""The bridge between the records and the planner: plain values in, stored sessions out.
+
+Nothing else in programs/ calls the planner's schedule functions directly, so the mapping
+between rows and engine values lives in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from planner import (
+    ActivityKind,
+    ActivityPlan,
+    Dose,
+    ExertionRange,
+    HeartRateProfile,
+    HeartRateRange,
+    IntensityBand,
+    MaxHeartRateMethod,
+    Phase,
+    PlannerInputError,
+    ProgramPlan,
+    ReviewRules,
+    Schedule,
+    Session,
+    assess_feasibility,
+    generate_schedule,
+)
+from planner.units import Unit
+from programs.models import PlannedDose, PlannedSession, Program, ProgramActivity
+
+# The engine's rule defaults, stored with each program so a clinician can change them.
+DEFAULT_PARAMETERS: dict[str, Any] = {
+    "impact_weekly_cap": 0.10,
+    "non_impact_weekly_cap": 0.20,
+    "daily_minutes_cap": 60,
+    "maintain_weeks": 3,
+    "taper_weeks": 3,
+    "intensity_weekly_step": 0.05,
+    "max_hr_method": MaxHeartRateMethod.TANAKA.value,
+    "measured_max_hr": None,
+    "adherence_to_progress": 0.8,
+    "low_adherence_alert": 0.5,
+}
+
+
+def parameters_of(program: Program) -> dict[str, Any]:
+    return {**DEFAULT_PARAMETERS, **(program.parameters or {})}
+
+
+def activity_plan(row: ProgramActivity) -> ActivityPlan:
+    return ActivityPlan(
+        key=row.key,
+        kind=ActivityKind(row.kind),
+        unit=Unit(row.unit),
+        start_quota=row.start_quota,
+        goal_quota=row.goal_quota,
+        weekdays=frozenset(row.weekdays),
+        impact=row.impact,
+        times_per_day=row.times_per_day,
+        start_intensity=IntensityBand(row.start_intensity),
+        goal_intensity=IntensityBand(row.goal_intensity),
+    )
+
+
+def program_plan(program: Program, activities: Sequence[ProgramActivity]) -> ProgramPlan:
+    """The engine's view of a program. Heart-rate targets need a resting heart rate."""
+    params = parameters_of(program)
+    patient = program.patient
+    heart_rate = None
+    if patient.resting_heart_rate is not None:
+        heart_rate = HeartRateProfile(
+            age=patient.age_on(program.start_date),
+            resting_hr=patient.resting_heart_rate,
+            method=MaxHeartRateMethod(params["max_hr_method"]),
+            measured_max_hr=params["measured_max_hr"],
+        )
+    return ProgramPlan(
+        activities=tuple(activity_plan(row) for row in activities),
+        start_date=program.start_date,
+        goal_date=program.goal_date,
+        heart_rate=heart_rate,
+        impact_weekly_cap=params["impact_weekly_cap"],
+        non_impact_weekly_cap=params["non_impact_weekly_cap"],
+        daily_minutes_cap=params["daily_minutes_cap"],
+        maintain_weeks=params["maintain_weeks"],
+        taper_weeks=params["taper_weeks"],
+        intensity_weekly_step=params["intensity_weekly_step"],
+    )
+
+
+def review_rules(program: Program) -> ReviewRules:
+    params = parameters_of(program)
+    return ReviewRules(
+        adherence_to_progress=params["adherence_to_progress"],
+        low_adherence_alert=params["low_adherence_alert"],
+    )
+
+
+def as_validation_error(error: PlannerInputError, prefix: str = "") -> ValidationError:
+    """The engine's error as a Django one, keyed by the field it names."""
+    field = f"{prefix}{error.field}" if prefix else error.field
+    return ValidationError({field: [error.problem]})
+
+
+def checked_schedule(plan: ProgramPlan) -> Schedule:
+    try:
+        return generate_schedule(plan)
+    except PlannerInputError as error:
+        raise as_validation_error(error) from None
+
+
+def _dose_from_row(row: PlannedDose, key: str, kind: str) -> Dose:
+    reserve = None
+    if row.reserve_low is not None and row.reserve_high is not None:
+        reserve = (row.reserve_low, row.reserve_high)
+    heart_rate = None
+    if row.heart_rate_low is not None and row.heart_rate_high is not None:
+        heart_rate = HeartRateRange(low=row.heart_rate_low, high=row.heart_rate_high)
+    exertion = None
+    if row.exertion_low is not None and row.exertion_high is not None:
+        exertion = ExertionRange(low=row.exertion_low, high=row.exertion_high)
+    return Dose(
+        activity=key,
+        kind=ActivityKind(kind),
+        amount=row.amount,
+        unit=Unit(row.unit),
+        times_per_day=row.times_per_day,
+        reserve_fractions=reserve,
+        heart_rate=heart_rate,
+        exertion=exertion,
+    )
+
+
+def stored_schedule(
+    program: Program, activities: Sequence[ProgramActivity], plan: ProgramPlan
+) -> Schedule:
+    """The schedule as stored, so that the review and regeneration see what was planned."""
+    by_id = {row.id: row for row in activities}
+    rows = PlannedSession.objects.filter(program=program).prefetch_related("doses").order_by("date")
+
+    def doses_of(row: PlannedSession) -> tuple[Dose, ...]:
+        ordered = sorted(row.doses.all(), key=lambda dose: by_id[dose.program_activity_id].order)
+        return tuple(
+            _dose_from_row(
+                dose, by_id[dose.program_activity_id].key, by_id[dose.program_activity_id].kind
+            )
+            for dose in ordered
+        )
+
+    sessions = tuple(
+        Session(
+            date=row.date,
+            week=row.week,
+            step=row.step,
+            phase=Phase(row.phase),
+            doses=doses_of(row),
+        )
+        for row in rows
+    )
+    fresh = generate_schedule(plan)
+    return Schedule(
+        start_date=program.start_date,
+        sessions=sessions,
+        feasibility=assess_feasibility(plan),
+        last_build_step=fresh.last_build_step,
+        discharge_date=None if program.status == Program.Status.PAUSED else program.discharge_date,
+    )
+
+
+def store_sessions(
+    program: Program,
+    activities: Sequence[ProgramActivity],
+    sessions: Iterable[Session],
+    *,
+    from_date: date,
+) -> None:
+    """Replace the program's unlogged sessions from ``from_date`` on with ``sessions``.
+
+    Logged sessions are history and stay; so does everything before ``from_date``.
+    """
+    PlannedSession.objects.filter(program=program, date__gte=from_date, log__isnull=True).delete()
+    kept_dates = set(
+        PlannedSession.objects.filter(program=program, date__gte=from_date).values_list(
+            "date", flat=True
+        )
+    )
+    by_key = {row.key: row for row in activities}
+    new = [session for session in sessions if session.date >= from_date]
+    new = [session for session in new if session.date not in kept_dates]
+    rows = PlannedSession.objects.bulk_create(
+        PlannedSession(
+            program=program,
+            date=session.date,
+            week=session.week,
+            step=session.step,
+            phase=session.phase.value,
+        )
+        for session in new
+    )
+    PlannedDose.objects.bulk_create(
+        PlannedDose(
+            session=row,
+            program_activity=by_key[dose.activity],
+            amount=dose.amount,
+            unit=dose.unit.value,
+            times_per_day=dose.times_per_day,
+            heart_rate_low=dose.heart_rate.low if dose.heart_rate else None,
+            heart_rate_high=dose.heart_rate.high if dose.heart_rate else None,
+            exertion_low=dose.exertion.low if dose.exertion else None,
+            exertion_high=dose.exertion.high if dose.exertion else None,
+            reserve_low=dose.reserve_fractions[0] if dose.reserve_fractions else None,
+            reserve_high=dose.reserve_fractions[1] if dose.reserve_fractions else None,
+        )
+        for row, session in zip(rows, new, strict=True)
+        for dose in session.doses
+    )

@@ -1,0 +1,41 @@
+"""The clinic's records. Only services (programs/services/) write to these models."""
+
+from programs.models.clinic import Clinic, Guardian, Patient, StaffMembership, User
+from programs.models.library import Activity, ProgramTemplate, TemplateActivity
+from programs.models.plans import (
+    PlannedDose,
+    PlannedSession,
+    Program,
+    ProgramActivity,
+    ProgramRevision,
+)
+from programs.models.records import (
+    ActivityLog,
+    Alert,
+    AuditEvent,
+    CheckIn,
+    SessionLog,
+    WeeklyReview,
+)
+
+__all__ = [
+    "Activity",
+    "ActivityLog",
+    "Alert",
+    "AuditEvent",
+    "CheckIn",
+    "Clinic",
+    "Guardian",
+    "Patient",
+    "PlannedDose",
+    "PlannedSession",
+    "Program",
+    "ProgramActivity",
+    "ProgramRevision",
+    "ProgramTemplate",
+    "SessionLog",
+    "StaffMembership",
+    "TemplateActivity",
+    "User",
+    "WeeklyReview",
+]

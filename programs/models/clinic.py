@@ -1,0 +1,141 @@
+"""People: clinics and their staff, patients and their guardians."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not an IANA time zone such as Europe/London.")
+
+
+class User(AbstractUser):
+    """A person who signs in: staff, a patient or a guardian (roles come from the links)."""
+
+    class Meta:
+        db_table = "programs_user"
+
+
+class Clinic(models.Model):
+    name = models.CharField(max_length=120)
+    time_zone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_time_zone]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffMembership(models.Model):
+    class Role(models.TextChoices):
+        THERAPIST = "therapist", "Therapist"
+        CLINIC_ADMIN = "clinic_admin", "Clinic admin"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.THERAPIST)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "clinic"], name="one_membership_per_clinic")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}, {self.clinic})"
+
+
+class Patient(models.Model):
+    class Diagnosis(models.TextChoices):
+        JUVENILE_FIBROMYALGIA = "juvenile_fibromyalgia", "Juvenile fibromyalgia"
+        CRPS = "crps", "Complex regional pain syndrome"
+        DIFFUSE_IDIOPATHIC_PAIN = "diffuse_idiopathic_pain", "Diffuse idiopathic pain"
+        OTHER = "other", "Other amplified pain"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        RELAPSE_WATCH = "relapse_watch", "Relapse watch"
+        DISCHARGED = "discharged", "Discharged"
+        ARCHIVED = "archived", "Archived"
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
+    user = models.OneToOneField(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="patient"
+    )
+    first_name = models.CharField(max_length=60)
+    last_name = models.CharField(max_length=60)
+    date_of_birth = models.DateField()
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    diagnosis = models.CharField(max_length=32, choices=Diagnosis.choices)
+    resting_heart_rate = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(30), MaxValueValidator(120)],
+        help_text="Beats per minute, measured at rest.",
+    )
+    therapists = models.ManyToManyField(User, blank=True, related_name="assigned_patients")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [models.Index(fields=["clinic", "status"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def age_on(self, day: date) -> int:
+        """Whole years of age on ``day``."""
+        birthday_passed = (day.month, day.day) >= (self.date_of_birth.month, self.date_of_birth.day)
+        return day.year - self.date_of_birth.year - (0 if birthday_passed else 1)
+
+    def is_minor_on(self, day: date) -> bool:
+        return self.age_on(day) < 18
+
+
+class Guardian(models.Model):
+    """A parent or carer linked to one patient; the same user may guard several children."""
+
+    class Relation(models.TextChoices):
+        MOTHER = "mother", "Mother"
+        FATHER = "father", "Father"
+        PARENT = "parent", "Parent"
+        GRANDPARENT = "grandparent", "Grandparent"
+        LEGAL_GUARDIAN = "legal_guardian", "Legal guardian"
+        OTHER = "other", "Other"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="guardians")
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="guardianships"
+    )
+    first_name = models.CharField(max_length=60)
+    last_name = models.CharField(max_length=60)
+    relation = models.CharField(max_length=20, choices=Relation.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "user"],
+                name="one_guardian_link_per_user_and_patient",
+                condition=models.Q(user__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} ({self.get_relation_display()})"

@@ -1,0 +1,109 @@
+"""The activity library and the program templates (protocols) built from it."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from planner import ActivityKind, IntensityBand, Unit
+from programs.models.clinic import Clinic
+
+
+def validate_weekdays(value: object) -> None:
+    if (
+        not isinstance(value, list)
+        or not value
+        or len(set(value)) != len(value)
+        or not all(isinstance(day, int) and 0 <= day <= 6 for day in value)
+    ):
+        raise ValidationError(
+            "Weekdays are a non-empty list of distinct days, 0 (Monday) to 6 (Sunday)."
+        )
+
+
+KIND_CHOICES = [(kind.value, kind.value.replace("_", " ").capitalize()) for kind in ActivityKind]
+UNIT_CHOICES = [(unit.value, unit.value) for unit in Unit]
+BAND_CHOICES = [(band.value, band.value.capitalize()) for band in IntensityBand]
+
+
+def every_day() -> list[int]:
+    return list(range(7))
+
+
+class Activity(models.Model):
+    """An exercise a program can prescribe. ``clinic`` null means the global library."""
+
+    clinic = models.ForeignKey(
+        Clinic, null=True, blank=True, on_delete=models.CASCADE, related_name="activities"
+    )
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=KIND_CHOICES)
+    unit = models.CharField(max_length=20, choices=UNIT_CHOICES)
+    impact = models.BooleanField(
+        default=False, help_text="Running, jumping, hopping: progresses under the impact cap."
+    )
+    instructions = models.TextField(blank=True)
+    media_url = models.URLField(blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name_plural = "activities"
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "name"], name="activity_name_per_clinic")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProgramTemplate(models.Model):
+    """A protocol: a named list of activities with default doses. ``clinic`` null is global."""
+
+    clinic = models.ForeignKey(
+        Clinic, null=True, blank=True, on_delete=models.CASCADE, related_name="templates"
+    )
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    default_weeks = models.PositiveSmallIntegerField(
+        default=12, validators=[MinValueValidator(1), MaxValueValidator(104)]
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "name"], name="template_name_per_clinic")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TemplateActivity(models.Model):
+    template = models.ForeignKey(
+        ProgramTemplate, on_delete=models.CASCADE, related_name="template_activities"
+    )
+    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="+")
+    order = models.PositiveSmallIntegerField(default=0)
+    start_fraction = models.FloatField(
+        default=0.7,
+        validators=[MinValueValidator(0.5), MaxValueValidator(0.9)],
+        help_text="Start quota as a fraction of the mean of the baseline trials.",
+    )
+    goal_quota = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    weekdays = models.JSONField(default=every_day, validators=[validate_weekdays])
+    times_per_day = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(6)]
+    )
+    goal_intensity = models.CharField(
+        max_length=10, choices=BAND_CHOICES, default=IntensityBand.MODERATE.value
+    )
+
+    class Meta:
+        ordering = ["template", "order", "id"]
+        verbose_name_plural = "template activities"
+
+    def __str__(self) -> str:
+        return f"{self.template}: {self.activity}"

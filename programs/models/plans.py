@@ -1,0 +1,183 @@
+"""Programs, their activities and revisions, and the planned sessions the engine produced."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from planner import IntensityBand, Phase
+from programs.models.clinic import Patient, User
+from programs.models.library import (
+    BAND_CHOICES,
+    KIND_CHOICES,
+    UNIT_CHOICES,
+    Activity,
+    ProgramTemplate,
+    every_day,
+    validate_weekdays,
+)
+
+PHASE_CHOICES = [(phase.value, phase.value.capitalize()) for phase in Phase]
+
+
+class Program(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        MAINTENANCE = "maintenance", "Maintenance"
+        TAPERING = "tapering", "Tapering"
+        DISCHARGED = "discharged", "Discharged"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="programs")
+    template = models.ForeignKey(
+        ProgramTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    goals = models.TextField(help_text="The goals in the patient's own words.")
+    start_date = models.DateField()
+    goal_date = models.DateField(help_text="The goal date the clinician asked for.")
+    planned_goal_date = models.DateField(
+        null=True, blank=True, help_text="The date the schedule reaches every goal."
+    )
+    discharge_date = models.DateField(null=True, blank=True)
+    parameters = models.JSONField(
+        default=dict, blank=True, help_text="The engine's rule parameters (caps, phases)."
+    )
+    paused_reason = models.TextField(blank=True)
+    me_cfs_confirmed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    me_cfs_confirmed_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    discharged_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["patient", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.patient} from {self.start_date}"
+
+    @property
+    def is_running(self) -> bool:
+        """Sessions are being followed: anything but a draft or a discharged program."""
+        return self.status not in (self.Status.DRAFT, self.Status.DISCHARGED)
+
+
+class ProgramActivity(models.Model):
+    """One activity of a program with its own quota, copied from the library when chosen."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="activities")
+    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="+")
+    key = models.SlugField(max_length=60)
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=KIND_CHOICES)
+    unit = models.CharField(max_length=20, choices=UNIT_CHOICES)
+    impact = models.BooleanField(default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+    baseline_trials = models.JSONField(default=list, blank=True)
+    start_fraction = models.FloatField(
+        default=0.7, validators=[MinValueValidator(0.5), MaxValueValidator(0.9)]
+    )
+    start_quota = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    goal_quota = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    weekdays = models.JSONField(default=every_day, validators=[validate_weekdays])
+    times_per_day = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(6)]
+    )
+    start_intensity = models.CharField(
+        max_length=10, choices=BAND_CHOICES, default=IntensityBand.MODERATE.value
+    )
+    goal_intensity = models.CharField(
+        max_length=10, choices=BAND_CHOICES, default=IntensityBand.MODERATE.value
+    )
+
+    class Meta:
+        ordering = ["program", "order", "id"]
+        verbose_name_plural = "program activities"
+        constraints = [
+            models.UniqueConstraint(fields=["program", "key"], name="activity_key_per_program")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.start_quota} to {self.goal_quota} {self.unit}"
+
+
+class ProgramRevision(models.Model):
+    """Every change to a program: who or what made it, why, and the parameters after it."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(
+        max_length=60, help_text="Who or what made the change, e.g. 'weekly review'."
+    )
+    reason = models.TextField()
+    snapshot = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["program", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "number"], name="revision_number_per_program"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} revision {self.number}"
+
+
+class PlannedSession(models.Model):
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="sessions")
+    date = models.DateField()
+    week = models.PositiveSmallIntegerField()
+    step = models.PositiveSmallIntegerField()
+    phase = models.CharField(max_length=10, choices=PHASE_CHOICES)
+
+    class Meta:
+        ordering = ["program", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "date"], name="one_session_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program.patient} on {self.date}"
+
+
+class PlannedDose(models.Model):
+    session = models.ForeignKey(PlannedSession, on_delete=models.CASCADE, related_name="doses")
+    program_activity = models.ForeignKey(
+        ProgramActivity, on_delete=models.CASCADE, related_name="doses"
+    )
+    amount = models.PositiveIntegerField()
+    unit = models.CharField(max_length=20, choices=UNIT_CHOICES)
+    times_per_day = models.PositiveSmallIntegerField(default=1)
+    heart_rate_low = models.PositiveSmallIntegerField(null=True, blank=True)
+    heart_rate_high = models.PositiveSmallIntegerField(null=True, blank=True)
+    exertion_low = models.PositiveSmallIntegerField(null=True, blank=True)
+    exertion_high = models.PositiveSmallIntegerField(null=True, blank=True)
+    reserve_low = models.FloatField(null=True, blank=True)
+    reserve_high = models.FloatField(null=True, blank=True)
+    override_reason = models.TextField(
+        blank=True, help_text="Set when a clinician changed this dose by hand."
+    )
+
+    class Meta:
+        ordering = ["session", "program_activity__order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "program_activity"], name="one_dose_per_activity_and_session"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.unit}"

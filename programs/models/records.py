@@ -1,0 +1,189 @@
+"""What happened: session logs, check-ins, weekly reviews, alerts and the audit trail."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from planner import AlertKind, Decision, SessionStatus
+from programs.models.clinic import Patient, User
+from programs.models.plans import PlannedSession, Program, ProgramActivity
+
+
+class SessionLog(models.Model):
+    STATUS_CHOICES = [(status.value, status.value.capitalize()) for status in SessionStatus]
+
+    session = models.OneToOneField(PlannedSession, on_delete=models.CASCADE, related_name="log")
+    status = models.CharField(max_length=10, choices=STATUS_CHOICES)
+    note = models.TextField(blank=True)
+    logged_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    logged_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-session__date"]
+
+    def __str__(self) -> str:
+        return f"{self.session}: {self.status}"
+
+
+class ActivityLog(models.Model):
+    session_log = models.ForeignKey(SessionLog, on_delete=models.CASCADE, related_name="results")
+    program_activity = models.ForeignKey(
+        ProgramActivity, on_delete=models.CASCADE, related_name="+"
+    )
+    amount = models.PositiveIntegerField()
+    exertion = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(10)],
+        help_text="Children's OMNI scale, 0-10.",
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["session_log", "program_activity__order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session_log", "program_activity"], name="one_result_per_activity"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} of {self.program_activity.name}"
+
+
+class CheckIn(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="check_ins")
+    program = models.ForeignKey(
+        Program, null=True, blank=True, on_delete=models.SET_NULL, related_name="check_ins"
+    )
+    date = models.DateField(help_text="The patient's local date of the check-in.")
+    submitted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    fdi_answers = models.JSONField(null=True, blank=True)
+    fdi_total = models.PositiveSmallIntegerField(null=True, blank=True)
+    fdi_band = models.CharField(max_length=20, blank=True)
+    sleep_hours = models.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(24)],
+    )
+    sleep_quality = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    mood = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    school_days_attended = models.PositiveSmallIntegerField(null=True, blank=True)
+    school_days_scheduled = models.PositiveSmallIntegerField(null=True, blank=True)
+    flare = models.BooleanField(default=False)
+    red_flags = models.JSONField(default=list, blank=True)
+    pain = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(10)],
+        help_text="Recorded if offered; it never changes a dose.",
+    )
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["patient", "-date"])]
+
+    def __str__(self) -> str:
+        return f"{self.patient} check-in {self.date}"
+
+
+class WeeklyReview(models.Model):
+    class Trigger(models.TextChoices):
+        SCHEDULED = "scheduled", "End of the week"
+        RED_FLAG = "red_flag", "Red flag"
+
+    DECISION_CHOICES = [(decision.value, decision.value.replace("_", " ")) for decision in Decision]
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="reviews")
+    week = models.PositiveSmallIntegerField()
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    decision = models.CharField(max_length=20, choices=DECISION_CHOICES)
+    reason = models.TextField()
+    step = models.PositiveSmallIntegerField()
+    next_step = models.PositiveSmallIntegerField()
+    adherence = models.FloatField()
+    sessions_planned = models.PositiveSmallIntegerField()
+    sessions_done = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-week", "-created_at"]
+        constraints = [
+            # The end-of-week review runs once per week, however often beat fires.
+            models.UniqueConstraint(
+                fields=["program", "week"],
+                condition=models.Q(trigger="scheduled"),
+                name="one_scheduled_review_per_week",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} week {self.week}: {self.decision}"
+
+
+class Alert(models.Model):
+    KIND_CHOICES = [(kind.value, kind.value.replace("_", " ")) for kind in AlertKind]
+    # Most serious first, for the inbox.
+    SEVERITY = {
+        AlertKind.RED_FLAG.value: 3,
+        AlertKind.PERSISTENT_FLARE.value: 2,
+        AlertKind.NO_ACTIVITY.value: 1,
+        AlertKind.LOW_ADHERENCE.value: 1,
+    }
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="alerts")
+    program = models.ForeignKey(
+        Program, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
+    kind = models.CharField(max_length=20, choices=KIND_CHOICES)
+    severity = models.PositiveSmallIntegerField(default=1)
+    message = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-severity", "-created_at", "-id"]
+        indexes = [models.Index(fields=["patient", "acknowledged_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.patient}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None
+
+
+class AuditEvent(models.Model):
+    """A staff member read or changed a patient's record."""
+
+    class Action(models.TextChoices):
+        READ = "read", "Read"
+        CHANGE = "change", "Change"
+
+    actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="audit_events")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    what = models.CharField(max_length=200)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["patient", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.action} {self.what}"

@@ -1,0 +1,61 @@
+"""Every write to the clinic's records goes through a function here, in one transaction.
+
+Views, serializers, admin actions, tasks and commands check their input, call one of these
+and shape the output; they never save a model themselves.
+"""
+
+from programs.services.people import (
+    TemplateEntry,
+    activity_create,
+    clinic_create,
+    guardian_create,
+    patient_create,
+    patient_update,
+    staff_add,
+    template_create,
+)
+from programs.services.programs import (
+    ActivityChoice,
+    dose_override,
+    program_activate,
+    program_create,
+    program_discharge,
+    program_pause,
+    program_preview,
+    program_resume,
+)
+from programs.services.records import (
+    CheckInResult,
+    ResultInput,
+    alert_acknowledge,
+    alert_raise,
+    check_in_submit,
+    session_log,
+    weekly_review_run,
+)
+
+__all__ = [
+    "ActivityChoice",
+    "CheckInResult",
+    "ResultInput",
+    "TemplateEntry",
+    "activity_create",
+    "alert_acknowledge",
+    "alert_raise",
+    "check_in_submit",
+    "clinic_create",
+    "dose_override",
+    "guardian_create",
+    "patient_create",
+    "patient_update",
+    "program_activate",
+    "program_create",
+    "program_discharge",
+    "program_pause",
+    "program_preview",
+    "program_resume",
+    "session_log",
+    "staff_add",
+    "template_create",
+    "weekly_review_run",
+]

@@ -1,0 +1,81 @@
+"""What every service shares: the patient's clock, revisions and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from programs.engine import parameters_of
+from programs.models import AuditEvent, Patient, Program, ProgramRevision, User
+
+SYSTEM_ACTOR = "system"
+REVIEW_ACTOR = "weekly review"
+
+
+def local_now(patient: Patient, now: datetime | None = None) -> datetime:
+    return (now or timezone.now()).astimezone(ZoneInfo(patient.time_zone))
+
+
+def local_today(patient: Patient, now: datetime | None = None) -> date:
+    """The patient's own date: a session "today" is today where the patient lives."""
+    return local_now(patient, now).date()
+
+
+def actor_label(user: User | None, fallback: str = SYSTEM_ACTOR) -> str:
+    if user is None:
+        return fallback
+    return user.get_full_name() or user.get_username()
+
+
+def program_snapshot(program: Program) -> dict[str, Any]:
+    return {
+        "status": program.status,
+        "start_date": program.start_date.isoformat(),
+        "goal_date": program.goal_date.isoformat(),
+        "planned_goal_date": (
+            program.planned_goal_date.isoformat() if program.planned_goal_date else None
+        ),
+        "discharge_date": program.discharge_date.isoformat() if program.discharge_date else None,
+        "goals": program.goals,
+        "parameters": parameters_of(program),
+        "activities": [
+            {
+                "key": row.key,
+                "name": row.name,
+                "kind": row.kind,
+                "unit": row.unit,
+                "impact": row.impact,
+                "baseline_trials": row.baseline_trials,
+                "start_fraction": row.start_fraction,
+                "start_quota": row.start_quota,
+                "goal_quota": row.goal_quota,
+                "weekdays": row.weekdays,
+                "times_per_day": row.times_per_day,
+                "start_intensity": row.start_intensity,
+                "goal_intensity": row.goal_intensity,
+            }
+            for row in program.activities.order_by("order", "id")
+        ],
+    }
+
+
+def revision_record(
+    *, program: Program, actor: User | None, reason: str, label: str | None = None
+) -> ProgramRevision:
+    last = program.revisions.order_by("-number").values_list("number", flat=True).first()
+    return ProgramRevision.objects.create(
+        program=program,
+        number=(last or 0) + 1,
+        actor=actor,
+        actor_label=label or actor_label(actor),
+        reason=reason,
+        snapshot=program_snapshot(program),
+    )
+
+
+def audit_record(*, actor: User, patient: Patient, action: str, what: str) -> None:
+    """Record that a staff member read or changed a patient's record."""
+    AuditEvent.objects.create(actor=actor, patient=patient, action=action, what=what[:200])

@@ -1,0 +1,220 @@
+"""Writes to the clinic's people and library: patients, guardians, activities, templates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from programs.models import (
+    Activity,
+    Clinic,
+    Guardian,
+    Patient,
+    ProgramTemplate,
+    StaffMembership,
+    TemplateActivity,
+    User,
+)
+from programs.services.common import audit_record
+
+# Old enough to be a person, young enough to be one: anything outside is a typing slip.
+OLDEST_PATIENT_YEARS = 100
+
+
+def _clean(instance: Patient | Guardian | Activity | ProgramTemplate | Clinic) -> None:
+    """Run the model's own field validation, so bad input never reaches the database."""
+    instance.full_clean(validate_unique=False, validate_constraints=False)
+
+
+@transaction.atomic
+def clinic_create(*, name: str, time_zone: str = "America/New_York") -> Clinic:
+    clinic = Clinic(name=name.strip(), time_zone=time_zone)
+    _clean(clinic)
+    clinic.save()
+    return clinic
+
+
+@transaction.atomic
+def staff_add(*, user: User, clinic: Clinic, role: str) -> StaffMembership:
+    if role not in StaffMembership.Role.values:
+        raise ValidationError({"role": ["must be therapist or clinic_admin"]})
+    membership, _ = StaffMembership.objects.update_or_create(
+        user=user, clinic=clinic, defaults={"role": role}
+    )
+    return membership
+
+
+def _check_birth_date(value: date) -> None:
+    today = timezone.now().date()
+    if value > today:
+        raise ValidationError({"date_of_birth": ["is in the future"]})
+    if today.year - value.year > OLDEST_PATIENT_YEARS:
+        raise ValidationError({"date_of_birth": ["is more than 100 years ago"]})
+
+
+@transaction.atomic
+def patient_create(
+    *,
+    actor: User,
+    clinic: Clinic,
+    first_name: str,
+    last_name: str,
+    date_of_birth: date,
+    diagnosis: str,
+    time_zone: str | None = None,
+    resting_heart_rate: int | None = None,
+    therapists: Sequence[User] = (),
+    user: User | None = None,
+) -> Patient:
+    _check_birth_date(date_of_birth)
+    patient = Patient(
+        clinic=clinic,
+        user=user,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        date_of_birth=date_of_birth,
+        diagnosis=diagnosis,
+        time_zone=time_zone or clinic.time_zone,
+        resting_heart_rate=resting_heart_rate,
+    )
+    _clean(patient)
+    patient.save()
+    staff = [t for t in therapists if t.memberships.filter(clinic=clinic).exists()]
+    if len(staff) != len(therapists):
+        raise ValidationError({"therapists": ["every therapist must work at the clinic"]})
+    patient.therapists.set(staff)
+    audit_record(actor=actor, patient=patient, action="change", what="patient created")
+    return patient
+
+
+PATIENT_FIELDS = frozenset(
+    {"first_name", "last_name", "date_of_birth", "diagnosis", "time_zone", "resting_heart_rate",
+     "status"}
+)  # fmt: skip
+
+
+@transaction.atomic
+def patient_update(*, actor: User, patient: Patient, **changes: object) -> Patient:
+    unknown = sorted(set(changes) - PATIENT_FIELDS)
+    if unknown:
+        raise ValidationError({unknown[0]: ["cannot be changed here"]})
+    if "date_of_birth" in changes and isinstance(changes["date_of_birth"], date):
+        _check_birth_date(changes["date_of_birth"])
+    for name, value in changes.items():
+        setattr(patient, name, value)
+    _clean(patient)
+    patient.save()
+    audit_record(
+        actor=actor, patient=patient, action="change",
+        what=f"patient updated: {', '.join(sorted(changes))}",
+    )  # fmt: skip
+    return patient
+
+
+@transaction.atomic
+def guardian_create(
+    *,
+    actor: User,
+    patient: Patient,
+    first_name: str,
+    last_name: str,
+    relation: str,
+    user: User | None = None,
+) -> Guardian:
+    guardian = Guardian(
+        patient=patient,
+        user=user,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        relation=relation,
+    )
+    _clean(guardian)
+    if user is not None and Guardian.objects.filter(patient=patient, user=user).exists():
+        raise ValidationError({"user": ["is already a guardian of this patient"]})
+    guardian.save()
+    audit_record(actor=actor, patient=patient, action="change", what="guardian linked")
+    return guardian
+
+
+@transaction.atomic
+def activity_create(
+    *,
+    clinic: Clinic | None,
+    name: str,
+    kind: str,
+    unit: str,
+    impact: bool = False,
+    instructions: str = "",
+    media_url: str = "",
+) -> Activity:
+    activity = Activity(
+        clinic=clinic,
+        name=name.strip(),
+        kind=kind,
+        unit=unit,
+        impact=impact,
+        instructions=instructions,
+        media_url=media_url,
+    )
+    _clean(activity)
+    if Activity.objects.filter(clinic=clinic, name__iexact=activity.name).exists():
+        raise ValidationError({"name": ["an activity with this name already exists"]})
+    activity.save()
+    return activity
+
+
+@dataclass(frozen=True)
+class TemplateEntry:
+    activity: Activity
+    goal_quota: int
+    weekdays: Sequence[int] = tuple(range(7))
+    start_fraction: float = 0.7
+    times_per_day: int = 1
+    goal_intensity: str = "moderate"
+
+
+@transaction.atomic
+def template_create(
+    *,
+    clinic: Clinic | None,
+    name: str,
+    entries: Sequence[TemplateEntry],
+    description: str = "",
+    default_weeks: int = 12,
+) -> ProgramTemplate:
+    if not entries:
+        raise ValidationError({"activities": ["a template needs at least one activity"]})
+    template = ProgramTemplate(
+        clinic=clinic, name=name.strip(), description=description, default_weeks=default_weeks
+    )
+    _clean(template)
+    if ProgramTemplate.objects.filter(clinic=clinic, name__iexact=template.name).exists():
+        raise ValidationError({"name": ["a template with this name already exists"]})
+    template.save()
+    for index, entry in enumerate(entries):
+        if entry.activity.clinic_id not in (None, template.clinic_id):
+            raise ValidationError({f"activities[{index}].activity": ["is not in this clinic"]})
+        row = TemplateActivity(
+            template=template,
+            activity=entry.activity,
+            order=index,
+            goal_quota=entry.goal_quota,
+            weekdays=sorted(set(entry.weekdays)),
+            start_fraction=entry.start_fraction,
+            times_per_day=entry.times_per_day,
+            goal_intensity=entry.goal_intensity,
+        )
+        try:
+            row.full_clean(exclude=["template", "activity"])
+        except ValidationError as error:
+            raise ValidationError(
+                {f"activities[{index}].{field}": problems
+                 for field, problems in error.message_dict.items()}
+            ) from None  # fmt: skip
+        row.save()
+    return template

@@ -1,0 +1,324 @@
+"""Writes to programs: create from a template with baseline trials, activate, pause, resume,
+discharge, override a dose. Each runs in one transaction and leaves a revision."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from planner import PlannerInputError, Schedule, regenerate_schedule, resume_schedule, start_quota
+from planner.units import MAX_AMOUNT, Unit
+from programs.engine import (
+    DEFAULT_PARAMETERS,
+    as_validation_error,
+    checked_schedule,
+    program_plan,
+    store_sessions,
+    stored_schedule,
+)
+from programs.models import (
+    Activity,
+    Patient,
+    PlannedDose,
+    Program,
+    ProgramActivity,
+    ProgramTemplate,
+    User,
+)
+from programs.services.common import local_today, revision_record
+
+
+@dataclass(frozen=True)
+class ActivityChoice:
+    """One activity of a new program: the baseline trials and anything that differs from the
+    template. Fields left None come from the template's entry for the activity."""
+
+    activity_id: int
+    baseline_trials: Sequence[float]
+    start_fraction: float | None = None
+    goal_quota: int | None = None
+    weekdays: Sequence[int] | None = None
+    times_per_day: int | None = None
+    goal_intensity: str | None = None
+
+
+def _unique_key(name: str, taken: set[str]) -> str:
+    base = slugify(name)[:50] or "activity"
+    key, number = base, 2
+    while key in taken:
+        key, number = f"{base}-{number}", number + 1
+    taken.add(key)
+    return key
+
+
+def _checked_parameters(parameters: dict[str, Any] | None) -> dict[str, Any]:
+    parameters = dict(parameters or {})
+    unknown = sorted(set(parameters) - set(DEFAULT_PARAMETERS))
+    if unknown:
+        raise ValidationError({"parameters": [f"unknown parameter(s): {', '.join(unknown)}"]})
+    return parameters
+
+
+@transaction.atomic
+def program_create(
+    *,
+    actor: User,
+    patient: Patient,
+    start_date: date,
+    goal_date: date,
+    goals: str,
+    activities: Sequence[ActivityChoice],
+    template: ProgramTemplate | None = None,
+    parameters: dict[str, Any] | None = None,
+) -> Program:
+    """A draft program for ``patient``, from a template and the patient's baseline trials.
+
+    Each activity's start quota is the chosen fraction (70% unless set) of the mean of its
+    trials. The whole plan is checked by the engine before anything is saved.
+    """
+    if not goals.strip():
+        raise ValidationError({"goals": ["write the goals in the patient's own words"]})
+    if not activities:
+        raise ValidationError({"activities": ["choose at least one activity"]})
+    defaults = {}
+    if template is not None:
+        defaults = {row.activity_id: row for row in template.template_activities.all()}
+    library = Activity.objects.in_bulk([choice.activity_id for choice in activities])
+    program = Program.objects.create(
+        patient=patient,
+        template=template,
+        goals=goals.strip(),
+        start_date=start_date,
+        goal_date=goal_date,
+        parameters=_checked_parameters(parameters),
+        created_by=actor,
+    )
+    taken: set[str] = set()
+    rows = []
+    for index, choice in enumerate(activities):
+        where = f"activities[{index}]"
+        activity = library.get(choice.activity_id)
+        if activity is None or activity.clinic_id not in (None, patient.clinic_id):
+            raise ValidationError({f"{where}.activity": ["no such activity in this clinic"]})
+        default = defaults.get(activity.id)
+        goal_quota = choice.goal_quota or (default.goal_quota if default else None)
+        if goal_quota is None:
+            raise ValidationError(
+                {f"{where}.goal_quota": ["needed for an activity that is not in the template"]}
+            )
+        fraction = choice.start_fraction or (default.start_fraction if default else 0.7)
+        try:
+            start = start_quota(choice.baseline_trials, unit=Unit(activity.unit), fraction=fraction)
+        except PlannerInputError as error:
+            field = error.field.replace("trials", "baseline_trials")
+            raise as_validation_error(
+                PlannerInputError(field, error.problem), f"{where}."
+            ) from None
+        weekdays = choice.weekdays or (default.weekdays if default else list(range(7)))
+        rows.append(
+            ProgramActivity(
+                program=program,
+                activity=activity,
+                key=_unique_key(activity.name, taken),
+                name=activity.name,
+                kind=activity.kind,
+                unit=activity.unit,
+                impact=activity.impact,
+                order=index,
+                baseline_trials=list(choice.baseline_trials),
+                start_fraction=fraction,
+                start_quota=min(start, goal_quota),
+                goal_quota=goal_quota,
+                weekdays=sorted(set(weekdays)),
+                times_per_day=choice.times_per_day or (default.times_per_day if default else 1),
+                goal_intensity=choice.goal_intensity
+                or (default.goal_intensity if default else "moderate"),
+            )
+        )
+    ProgramActivity.objects.bulk_create(rows)
+    saved = list(program.activities.all())
+    schedule = checked_schedule(program_plan(program, saved))
+    program.planned_goal_date = schedule.feasibility.earliest_goal_date
+    program.discharge_date = schedule.discharge_date
+    program.save(update_fields=["planned_goal_date", "discharge_date"])
+    revision_record(program=program, actor=actor, reason="Program drafted.")
+    return program
+
+
+def program_preview(*, program: Program) -> Schedule:
+    """The schedule the program would follow, computed and not stored."""
+    return checked_schedule(program_plan(program, list(program.activities.all())))
+
+
+def _require_status(program: Program, allowed: Sequence[str], action: str) -> None:
+    if program.status not in allowed:
+        raise ValidationError(
+            {"status": [f"a {program.get_status_display().lower()} program cannot be {action}"]}
+        )
+
+
+@transaction.atomic
+def program_activate(*, actor: User, program: Program, me_cfs_considered: bool) -> Program:
+    """Start a draft program: its sessions are stored and followed from the start date.
+
+    Graded increases are contraindicated in ME/CFS, so the clinician confirms it was
+    considered.
+    """
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    _require_status(program, [Program.Status.DRAFT], "activated")
+    if not me_cfs_considered:
+        raise ValidationError(
+            {
+                "me_cfs_considered": [
+                    "confirm that ME/CFS (post-exertional malaise) was considered: graded "
+                    "exercise is contraindicated in it"
+                ]
+            }
+        )
+    activities = list(program.activities.all())
+    schedule = checked_schedule(program_plan(program, activities))
+    store_sessions(program, activities, schedule.sessions, from_date=program.start_date)
+    now = timezone.now()
+    program.status = Program.Status.ACTIVE
+    program.me_cfs_confirmed_by = actor
+    program.me_cfs_confirmed_at = now
+    program.activated_at = now
+    program.planned_goal_date = schedule.feasibility.earliest_goal_date
+    program.discharge_date = schedule.discharge_date
+    program.save()
+    revision_record(
+        program=program,
+        actor=actor,
+        reason=f"Activated; ME/CFS exclusion considered. {schedule.feasibility.message}",
+    )
+    return program
+
+
+def _regenerate(
+    program: Program,
+    *,
+    from_date: date,
+    step: int,
+    paused: bool,
+    boost_desensitization: bool = False,
+) -> Schedule:
+    activities = list(program.activities.all())
+    plan = program_plan(program, activities)
+    current = stored_schedule(program, activities, plan)
+    schedule = regenerate_schedule(
+        plan,
+        current,
+        from_date=from_date,
+        step=step,
+        paused=paused,
+        boost_desensitization=boost_desensitization,
+    )
+    store_sessions(program, activities, schedule.sessions, from_date=from_date)
+    program.discharge_date = schedule.discharge_date
+    return schedule
+
+
+def _current_step(program: Program, today: date) -> int:
+    session = program.sessions.filter(date__lte=today).order_by("-date").first()
+    return session.step if session else 0
+
+
+RUNNING = [Program.Status.ACTIVE, Program.Status.MAINTENANCE, Program.Status.TAPERING]
+
+
+@transaction.atomic
+def program_pause(*, actor: User | None, program: Program, reason: str) -> Program:
+    """Hold every dose where it is from tomorrow until a clinician resumes the program."""
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    _require_status(program, RUNNING, "paused")
+    if not reason.strip():
+        raise ValidationError({"reason": ["say why the program is paused"]})
+    today = local_today(program.patient)
+    _regenerate(
+        program, from_date=today + timedelta(days=1), step=_current_step(program, today),
+        paused=True,
+    )  # fmt: skip
+    program.status = Program.Status.PAUSED
+    program.paused_reason = reason.strip()
+    program.save()
+    revision_record(program=program, actor=actor, reason=f"Paused: {reason.strip()}")
+    return program
+
+
+@transaction.atomic
+def program_resume(
+    *, actor: User, program: Program, reason: str = "", step: int | None = None
+) -> Program:
+    """A clinician resumes a paused program; progression continues from the held step."""
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    _require_status(program, [Program.Status.PAUSED], "resumed")
+    if step is not None and step < 0:
+        raise ValidationError({"step": ["must not be negative"]})
+    today = local_today(program.patient)
+    activities = list(program.activities.all())
+    plan = program_plan(program, activities)
+    schedule = resume_schedule(plan, stored_schedule(program, activities, plan), today=today,
+                               step=step)  # fmt: skip
+    store_sessions(program, activities, schedule.sessions, from_date=today + timedelta(days=1))
+    program.discharge_date = schedule.discharge_date
+    program.status = Program.Status.ACTIVE
+    program.paused_reason = ""
+    program.save()
+    revision_record(
+        program=program, actor=actor, reason=f"Resumed by a clinician. {reason}".strip()
+    )
+    return program
+
+
+@transaction.atomic
+def program_discharge(*, actor: User, program: Program, reason: str = "") -> Program:
+    """End the program: no more sessions from tomorrow; the patient enters relapse watch."""
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    _require_status(program, [*RUNNING, Program.Status.PAUSED], "discharged")
+    today = local_today(program.patient)
+    store_sessions(program, [], [], from_date=today + timedelta(days=1))
+    program.status = Program.Status.DISCHARGED
+    program.discharged_at = timezone.now()
+    program.discharge_date = today + timedelta(days=1)
+    program.save()
+    patient = program.patient
+    patient.status = Patient.Status.RELAPSE_WATCH
+    patient.save(update_fields=["status"])
+    revision_record(program=program, actor=actor, reason=f"Discharged. {reason}".strip())
+    return program
+
+
+@transaction.atomic
+def dose_override(*, actor: User, dose: PlannedDose, amount: int, reason: str) -> PlannedDose:
+    """A clinician sets one future dose by hand, with a reason."""
+    dose = (
+        PlannedDose.objects.select_for_update().select_related("session__program").get(pk=dose.pk)
+    )
+    program = dose.session.program
+    if dose.session.date <= local_today(program.patient):
+        raise ValidationError({"session": ["only future doses can be changed"]})
+    if not reason.strip():
+        raise ValidationError({"reason": ["say why the dose is changed"]})
+    limit = MAX_AMOUNT[Unit(dose.unit)]
+    if not 1 <= amount <= limit:
+        raise ValidationError({"amount": [f"must be from 1 to {limit} {dose.unit}"]})
+    before = dose.amount
+    dose.amount = amount
+    dose.override_reason = reason.strip()
+    dose.save(update_fields=["amount", "override_reason"])
+    revision_record(
+        program=program,
+        actor=actor,
+        reason=(
+            f"{dose.program_activity.name} on {dose.session.date}: {before} to {amount} "
+            f"{dose.unit}. {reason.strip()}"
+        ),
+    )
+    return dose
