@@ -1,0 +1,377 @@
+"""Reads, and the one rule per object that decides who may see it.
+
+A therapist or clinic admin sees their clinic's patients and everything hanging off them; a
+patient sees themselves; a guardian sees the patients they are linked to. Every API view, web
+page and export starts from a ``*_visible_to`` queryset here, so the rule lives in one place.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
+
+from planner.units import Unit, minutes_of
+from programs.models import (
+    Activity,
+    ActivityLog,
+    Alert,
+    CheckIn,
+    Guardian,
+    Patient,
+    PlannedDose,
+    PlannedSession,
+    Program,
+    ProgramRevision,
+    ProgramTemplate,
+    SessionLog,
+    StaffMembership,
+    User,
+    WeeklyReview,
+)
+from programs.services.common import local_today
+
+RUNNING_STATUSES = (
+    Program.Status.ACTIVE,
+    Program.Status.PAUSED,
+    Program.Status.MAINTENANCE,
+    Program.Status.TAPERING,
+)
+ADHERENCE_WINDOW_DAYS = 14
+
+
+def _anonymous(user: User | Any) -> bool:
+    return not getattr(user, "is_authenticated", False)
+
+
+def staff_clinic_ids(user: User) -> QuerySet[StaffMembership, int]:
+    return StaffMembership.objects.filter(user=user).values_list("clinic_id", flat=True)
+
+
+def is_staff_member(user: User) -> bool:
+    return not _anonymous(user) and StaffMembership.objects.filter(user=user).exists()
+
+
+def patients_visible_to(user: User) -> QuerySet[Patient]:
+    if _anonymous(user):
+        return Patient.objects.none()
+    guarded = Guardian.objects.filter(user=user).values("patient_id")
+    return Patient.objects.filter(
+        Q(clinic_id__in=staff_clinic_ids(user)) | Q(user=user) | Q(id__in=guarded)
+    )
+
+
+def patients_managed_by(user: User) -> QuerySet[Patient]:
+    """The patients whose records ``user`` may change: staff of the patient's clinic only."""
+    if _anonymous(user):
+        return Patient.objects.none()
+    return Patient.objects.filter(clinic_id__in=staff_clinic_ids(user))
+
+
+def patients_acted_for_by(user: User) -> QuerySet[Patient]:
+    """The patients a patient or guardian may act for: themselves and their children."""
+    if _anonymous(user):
+        return Patient.objects.none()
+    guarded = Guardian.objects.filter(user=user).values("patient_id")
+    return Patient.objects.filter(Q(user=user) | Q(id__in=guarded))
+
+
+def guardians_visible_to(user: User) -> QuerySet[Guardian]:
+    return Guardian.objects.filter(patient_id__in=patients_visible_to(user).values("id"))
+
+
+def programs_visible_to(user: User) -> QuerySet[Program]:
+    return Program.objects.filter(patient_id__in=patients_visible_to(user).values("id"))
+
+
+def programs_managed_by(user: User) -> QuerySet[Program]:
+    return Program.objects.filter(patient_id__in=patients_managed_by(user).values("id"))
+
+
+def sessions_visible_to(user: User) -> QuerySet[PlannedSession]:
+    return PlannedSession.objects.filter(program__in=programs_visible_to(user).values("id"))
+
+
+def session_logs_visible_to(user: User) -> QuerySet[SessionLog]:
+    return SessionLog.objects.filter(session__program__in=programs_visible_to(user).values("id"))
+
+
+def check_ins_visible_to(user: User) -> QuerySet[CheckIn]:
+    return CheckIn.objects.filter(patient_id__in=patients_visible_to(user).values("id"))
+
+
+def reviews_visible_to(user: User) -> QuerySet[WeeklyReview]:
+    return WeeklyReview.objects.filter(program__in=programs_visible_to(user).values("id"))
+
+
+def revisions_visible_to(user: User) -> QuerySet[ProgramRevision]:
+    return ProgramRevision.objects.filter(program__in=programs_managed_by(user).values("id"))
+
+
+def alerts_visible_to(user: User) -> QuerySet[Alert]:
+    """Alerts are for the clinic's staff, not for patients or guardians."""
+    return Alert.objects.filter(patient_id__in=patients_managed_by(user).values("id"))
+
+
+def activities_visible_to(user: User) -> QuerySet[Activity]:
+    """The global library and the user's clinics' own activities (staff only)."""
+    if _anonymous(user):
+        return Activity.objects.none()
+    clinics = staff_clinic_ids(user)
+    if not clinics.exists():
+        return Activity.objects.none()
+    return Activity.objects.filter(Q(clinic__isnull=True) | Q(clinic_id__in=clinics))
+
+
+def templates_visible_to(user: User) -> QuerySet[ProgramTemplate]:
+    if _anonymous(user):
+        return ProgramTemplate.objects.none()
+    clinics = staff_clinic_ids(user)
+    if not clinics.exists():
+        return ProgramTemplate.objects.none()
+    return ProgramTemplate.objects.filter(Q(clinic__isnull=True) | Q(clinic_id__in=clinics))
+
+
+def current_program(patient: Patient) -> Program | None:
+    """The program the patient is following now (the newest running one)."""
+    return (
+        Program.objects.filter(patient=patient, status__in=RUNNING_STATUSES)
+        .order_by("-start_date", "-id")
+        .first()
+    )
+
+
+def _session_queryset() -> QuerySet[PlannedSession]:
+    return PlannedSession.objects.select_related("program", "log").prefetch_related(
+        Prefetch(
+            "doses",
+            queryset=PlannedDose.objects.select_related("program_activity__activity").order_by(
+                "program_activity__order", "id"
+            ),
+        ),
+        Prefetch("log__results", queryset=ActivityLog.objects.select_related("program_activity")),
+    )
+
+
+def session_for_day(patient: Patient, day: date) -> PlannedSession | None:
+    """The session of the patient's running program on ``day``, with doses and log."""
+    return (
+        _session_queryset()
+        .filter(program__patient=patient, program__status__in=RUNNING_STATUSES, date=day)
+        .order_by("-program__start_date")
+        .first()
+    )
+
+
+def today_session(patient: Patient) -> PlannedSession | None:
+    return session_for_day(patient, local_today(patient))
+
+
+def upcoming_sessions(patient: Patient, *, days: int = 14) -> QuerySet[PlannedSession]:
+    today = local_today(patient)
+    return (
+        _session_queryset()
+        .filter(
+            program__patient=patient,
+            program__status__in=RUNNING_STATUSES,
+            date__gte=today,
+            date__lt=today + timedelta(days=days),
+        )
+        .order_by("date")
+    )
+
+
+DONE_STATUSES = ("done", "partial")
+
+
+@dataclass
+class CaseloadRow:
+    patient: Patient
+    program: Program | None
+    week: int | None
+    phase: str | None
+    adherence: float | None
+    sessions_planned: int
+    sessions_done: int
+    last_activity: date | None
+    latest_fdi: int | None
+    fdi_change: int | None
+    open_alerts: int
+    open_alert_kinds: list[str] = field(default_factory=list)
+
+
+def caseload(user: User, patients: QuerySet[Patient] | None = None) -> list[CaseloadRow]:
+    """One row per patient the user manages, in a fixed number of queries whatever the count.
+
+    Adherence is over the last 14 days up to yesterday in each patient's own time zone
+    (today's session may still be ahead of them).
+    """
+    rows = list(
+        (patients if patients is not None else patients_managed_by(user)).select_related("clinic")
+    )
+    ids = [patient.id for patient in rows]
+    programs: dict[int, Program] = {}
+    for program in Program.objects.filter(patient_id__in=ids, status__in=RUNNING_STATUSES).order_by(
+        "start_date", "id"
+    ):
+        programs[program.patient_id] = program  # the newest wins
+    todays = {patient.id: local_today(patient) for patient in rows}
+    earliest = min(todays.values(), default=date.today()) - timedelta(days=ADHERENCE_WINDOW_DAYS)
+    window = (
+        PlannedSession.objects.filter(
+            program_id__in=[program.id for program in programs.values()], date__gte=earliest
+        )
+        .values_list("program_id", "date", "phase", "week", "log__status")
+        .order_by("date")
+    )
+    planned: dict[int, int] = defaultdict(int)
+    done: dict[int, int] = defaultdict(int)
+    current: dict[int, tuple[str, int]] = {}
+    by_program = {program.id: program for program in programs.values()}
+    for program_id, day, session_phase, session_week, status in window:
+        patient_id = by_program[program_id].patient_id
+        today = todays[patient_id]
+        if day <= today:
+            current[patient_id] = (session_phase, session_week)
+        if today - timedelta(days=ADHERENCE_WINDOW_DAYS) <= day < today:
+            planned[patient_id] += 1
+            if status in DONE_STATUSES:
+                done[patient_id] += 1
+    last_activity = dict(
+        SessionLog.objects.filter(session__program__patient_id__in=ids, status__in=DONE_STATUSES)
+        .values("session__program__patient_id")
+        .annotate(last=Max("session__date"))
+        .values_list("session__program__patient_id", "last")
+    )
+    fdi: dict[int, list[int]] = defaultdict(list)
+    for patient_id, total in (
+        CheckIn.objects.filter(patient_id__in=ids, fdi_total__isnull=False)
+        .order_by("patient_id", "-date", "-id")
+        .values_list("patient_id", "fdi_total")
+    ):
+        if total is not None and len(fdi[patient_id]) < 2:
+            fdi[patient_id].append(total)
+    alerts: dict[int, list[str]] = defaultdict(list)
+    for patient_id, kind in Alert.objects.filter(
+        patient_id__in=ids, acknowledged_at__isnull=True
+    ).values_list("patient_id", "kind"):
+        alerts[patient_id].append(kind)
+    result = []
+    for patient in rows:
+        program = programs.get(patient.id)
+        phase: str | None = None
+        week: int | None = None
+        if patient.id in current:
+            phase, week = current[patient.id]
+        scores = fdi.get(patient.id, [])
+        result.append(
+            CaseloadRow(
+                patient=patient,
+                program=program,
+                week=week + 1 if week is not None else None,
+                phase=phase,
+                adherence=(done[patient.id] / planned[patient.id]) if planned[patient.id] else None,
+                sessions_planned=planned[patient.id],
+                sessions_done=done[patient.id],
+                last_activity=last_activity.get(patient.id),
+                latest_fdi=scores[0] if scores else None,
+                fdi_change=scores[0] - scores[1] if len(scores) == 2 else None,
+                open_alerts=len(alerts[patient.id]),
+                open_alert_kinds=sorted(set(alerts[patient.id])),
+            )
+        )
+    return result
+
+
+@dataclass
+class WeekProgress:
+    week: int
+    start: date
+    planned_minutes: float
+    done_minutes: float
+    sessions_planned: int
+    sessions_done: int
+
+
+@dataclass
+class Progress:
+    patient: Patient
+    program: Program | None
+    goals: str
+    weeks: list[WeekProgress]
+    adherence: float | None
+    fdi: list[tuple[date, int]]
+
+
+def progress(patient: Patient) -> Progress:
+    """What the patient did, week by week, against the plan; FDI over time. Pain is absent on
+    purpose: the progress a patient sees leads with what they did."""
+    program = current_program(patient) or patient.programs.order_by("-start_date").first()
+    fdi = [
+        (day, total)
+        for day, total in CheckIn.objects.filter(patient=patient, fdi_total__isnull=False)
+        .order_by("date", "id")
+        .values_list("date", "fdi_total")
+        if total is not None
+    ]
+    if program is None:
+        return Progress(patient, None, "", [], None, fdi)
+    today = local_today(patient)
+    weeks: dict[int, WeekProgress] = {}
+    doses = (
+        PlannedDose.objects.filter(session__program=program, session__date__lte=today)
+        .values_list(
+            "session__week", "session__date", "session_id", "amount", "unit", "times_per_day",
+            "program_activity_id", "session__log__status",
+        )
+    )  # fmt: skip
+    actual = {
+        (session_id, activity_id): amount
+        for session_id, activity_id, amount in ActivityLog.objects.filter(
+            session_log__session__program=program
+        ).values_list("session_log__session_id", "program_activity_id", "amount")
+    }
+    sessions_seen: dict[int, set[int]] = defaultdict(set)
+    sessions_done: dict[int, set[int]] = defaultdict(set)
+    for week, _day, session_id, amount, unit, times, activity_id, status in doses:
+        entry = weeks.setdefault(
+            week,
+            WeekProgress(week + 1, program.start_date + timedelta(days=7 * week), 0, 0, 0, 0),
+        )
+        planned_minutes = minutes_of(amount, Unit(unit)) * times
+        entry.planned_minutes += planned_minutes
+        sessions_seen[week].add(session_id)
+        if status in DONE_STATUSES:
+            sessions_done[week].add(session_id)
+            done_amount = actual.get((session_id, activity_id))
+            if done_amount is None:
+                entry.done_minutes += planned_minutes if status == "done" else 0
+            else:
+                entry.done_minutes += minutes_of(done_amount, Unit(unit)) * times
+    for week, entry in weeks.items():
+        entry.sessions_planned = len(sessions_seen[week])
+        entry.sessions_done = len(sessions_done[week])
+        entry.planned_minutes = round(entry.planned_minutes, 1)
+        entry.done_minutes = round(entry.done_minutes, 1)
+    total_planned = sum(entry.sessions_planned for entry in weeks.values())
+    total_done = sum(entry.sessions_done for entry in weeks.values())
+    return Progress(
+        patient=patient,
+        program=program,
+        goals=program.goals,
+        weeks=[weeks[week] for week in sorted(weeks)],
+        adherence=total_done / total_planned if total_planned else None,
+        fdi=fdi,
+    )
+
+
+def open_alert_counts(patient_ids: list[int]) -> dict[int, int]:
+    return dict(
+        Alert.objects.filter(patient_id__in=patient_ids, acknowledged_at__isnull=True)
+        .values("patient_id")
+        .annotate(count=Count("id"))
+        .values_list("patient_id", "count")
+    )
