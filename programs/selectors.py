@@ -214,15 +214,15 @@ def caseload(user: User, patients: QuerySet[Patient] | None = None) -> list[Case
     )
     ids = [patient.id for patient in rows]
     programs: dict[int, Program] = {}
-    for program in Program.objects.filter(patient_id__in=ids, status__in=RUNNING_STATUSES).order_by(
-        "start_date", "id"
-    ):
-        programs[program.patient_id] = program  # the newest wins
+    for candidate in Program.objects.filter(
+        patient_id__in=ids, status__in=RUNNING_STATUSES
+    ).order_by("start_date", "id"):
+        programs[candidate.patient_id] = candidate  # the newest wins
     todays = {patient.id: local_today(patient) for patient in rows}
     earliest = min(todays.values(), default=date.today()) - timedelta(days=ADHERENCE_WINDOW_DAYS)
     window = (
         PlannedSession.objects.filter(
-            program_id__in=[program.id for program in programs.values()], date__gte=earliest
+            program_id__in=[running.id for running in programs.values()], date__gte=earliest
         )
         .values_list("program_id", "date", "phase", "week", "log__status")
         .order_by("date")
@@ -230,7 +230,7 @@ def caseload(user: User, patients: QuerySet[Patient] | None = None) -> list[Case
     planned: dict[int, int] = defaultdict(int)
     done: dict[int, int] = defaultdict(int)
     current: dict[int, tuple[str, int]] = {}
-    by_program = {program.id: program for program in programs.values()}
+    by_program = {running.id: running for running in programs.values()}
     for program_id, day, session_phase, session_week, status in window:
         patient_id = by_program[program_id].patient_id
         today = todays[patient_id]
