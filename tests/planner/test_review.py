@@ -155,7 +155,8 @@ def test_it_holds_on_a_flare_and_adds_a_desensitization_bout() -> None:
     next_monday = review.schedule.session_on(MONDAY + timedelta(weeks=1))
     assert review.decision is Decision.HOLD
     assert review.add_desensitization
-    assert next_monday is not None and next_monday.dose_for("feather").times_per_day == 3
+    feather_dose = next_monday.dose_for("feather") if next_monday else None
+    assert feather_dose is not None and feather_dose.times_per_day == 3
 
 
 def test_it_alerts_the_clinician_when_flares_go_on_past_two_weeks() -> None:

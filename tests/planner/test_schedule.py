@@ -1,14 +1,18 @@
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
 from planner import (
     ActivityKind,
+    ExertionRange,
     HeartRateProfile,
+    HeartRateRange,
     IntensityBand,
     Phase,
     PlannerInputError,
+    Schedule,
     Unit,
     generate_schedule,
     taper_weekdays,
@@ -16,7 +20,7 @@ from planner import (
 from tests.planner.factories import MONDAY, activity, program
 
 
-def weekly_amounts(schedule, key: str) -> list[int]:
+def weekly_amounts(schedule: Schedule, key: str) -> list[int]:
     first_of_week: dict[int, int] = {}
     for session in schedule.sessions:
         dose = session.dose_for(key)
@@ -89,8 +93,8 @@ def test_it_gives_aerobic_doses_a_heart_rate_and_omni_target() -> None:
 
     dose = generate_schedule(plan).sessions[0].doses[0]
 
-    assert (dose.heart_rate.low, dose.heart_rate.high) == (125, 148)
-    assert (dose.exertion.low, dose.exertion.high) == (4, 5)
+    assert dose.heart_rate == HeartRateRange(low=125, high=148)
+    assert dose.exertion == ExertionRange(low=4, high=5)
 
 
 def test_it_leaves_non_aerobic_doses_without_heart_rate_targets() -> None:
@@ -165,7 +169,7 @@ def test_it_gives_the_same_schedule_for_the_same_plan() -> None:
         ({"heart_rate": HeartRateProfile(age=100, resting_hr=120)}, "heart_rate.resting_hr"),
     ],
 )
-def test_it_refuses_invalid_input_naming_the_field(change: dict[str, object], field: str) -> None:
+def test_it_refuses_invalid_input_naming_the_field(change: dict[str, Any], field: str) -> None:
     plan = replace(program(), **change)
 
     with pytest.raises(PlannerInputError) as raised:
