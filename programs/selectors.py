@@ -14,7 +14,9 @@ from typing import Any
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
+from planner import Feasibility, PlannerInputError, assess_feasibility
 from planner.units import Unit, minutes_of
+from programs.engine import program_plan
 from programs.models import (
     Activity,
     ActivityLog,
@@ -133,6 +135,16 @@ def templates_visible_to(user: User) -> QuerySet[ProgramTemplate]:
     if not clinics.exists():
         return ProgramTemplate.objects.none()
     return ProgramTemplate.objects.filter(Q(clinic__isnull=True) | Q(clinic_id__in=clinics))
+
+
+def program_feasibility(program: Program) -> Feasibility | None:
+    """Whether the program's goals fit the weekly caps by its goal date, and if not the
+    earliest date that can. None when the plan no longer holds together (the patient's details
+    changed since it was drafted): the schedule then says more than this could."""
+    try:
+        return assess_feasibility(program_plan(program, list(program.activities.all())))
+    except PlannerInputError:
+        return None
 
 
 def current_program(patient: Patient) -> Program | None:

@@ -47,7 +47,10 @@ def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str | None]]:
         items: list[dict[str, str | None]] = []
         for key, value in detail.items():
             name = str(key)
-            if name in ("non_field_errors", "__all__"):
+            if isinstance(key, int):
+                # DRF's ListField reports its items by index: baseline_trials[1], not .1
+                items.extend(_flatten(value, f"{prefix}[{key}]"))
+            elif name in ("non_field_errors", "__all__"):
                 items.extend(_flatten(value, prefix))
             else:
                 items.extend(_flatten(value, f"{prefix}.{name}" if prefix else name))

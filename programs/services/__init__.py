@@ -7,6 +7,7 @@ and shape the output; they never save a model themselves.
 from programs.services.people import (
     TemplateEntry,
     activity_create,
+    activity_update,
     clinic_create,
     guardian_create,
     patient_create,
@@ -40,6 +41,7 @@ __all__ = [
     "ResultInput",
     "TemplateEntry",
     "activity_create",
+    "activity_update",
     "alert_acknowledge",
     "alert_raise",
     "check_in_submit",

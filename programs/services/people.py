@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -57,6 +57,13 @@ def _check_birth_date(value: date) -> None:
         raise ValidationError({"date_of_birth": ["is more than 100 years ago"]})
 
 
+def _clinic_staff(clinic: Clinic, therapists: Sequence[User]) -> list[User]:
+    staff = [t for t in therapists if t.memberships.filter(clinic=clinic).exists()]
+    if len(staff) != len(therapists):
+        raise ValidationError({"therapists": ["every therapist must work at the clinic"]})
+    return staff
+
+
 @transaction.atomic
 def patient_create(
     *,
@@ -84,10 +91,7 @@ def patient_create(
     )
     _clean(patient)
     patient.save()
-    staff = [t for t in therapists if t.memberships.filter(clinic=clinic).exists()]
-    if len(staff) != len(therapists):
-        raise ValidationError({"therapists": ["every therapist must work at the clinic"]})
-    patient.therapists.set(staff)
+    patient.therapists.set(_clinic_staff(clinic, therapists))
     audit_record(actor=actor, patient=patient, action="change", what="patient created")
     return patient
 
@@ -99,7 +103,14 @@ PATIENT_FIELDS = frozenset(
 
 
 @transaction.atomic
-def patient_update(*, actor: User, patient: Patient, **changes: object) -> Patient:
+def patient_update(
+    *,
+    actor: User,
+    patient: Patient,
+    therapists: Sequence[User] | None = None,
+    **changes: object,
+) -> Patient:
+    """Change the patient's details; ``therapists`` (when given) replaces the assigned ones."""
     unknown = sorted(set(changes) - PATIENT_FIELDS)
     if unknown:
         raise ValidationError({unknown[0]: ["cannot be changed here"]})
@@ -109,9 +120,13 @@ def patient_update(*, actor: User, patient: Patient, **changes: object) -> Patie
         setattr(patient, name, value)
     _clean(patient)
     patient.save()
+    changed = sorted(changes)
+    if therapists is not None:
+        patient.therapists.set(_clinic_staff(patient.clinic, therapists))
+        changed = sorted([*changed, "therapists"])
     audit_record(
         actor=actor, patient=patient, action="change",
-        what=f"patient updated: {', '.join(sorted(changes))}",
+        what=f"patient updated: {', '.join(changed)}",
     )  # fmt: skip
     return patient
 
@@ -163,6 +178,30 @@ def activity_create(
     )
     _clean(activity)
     if Activity.objects.filter(clinic=clinic, name__iexact=activity.name).exists():
+        raise ValidationError({"name": ["an activity with this name already exists"]})
+    activity.save()
+    return activity
+
+
+# Kind and unit stay: template goals and programs were written in them.
+ACTIVITY_FIELDS = frozenset({"name", "impact", "instructions", "media_url", "is_active"})
+
+
+@transaction.atomic
+def activity_update(*, activity: Activity, **changes: object) -> Activity:
+    """Change a clinic's own activity. The global library is read-only to clinics."""
+    if activity.clinic_id is None:
+        raise PermissionDenied("The global activity library cannot be changed.")
+    unknown = sorted(set(changes) - ACTIVITY_FIELDS)
+    if unknown:
+        raise ValidationError({unknown[0]: ["cannot be changed here"]})
+    for name, value in changes.items():
+        setattr(
+            activity, name, value.strip() if name == "name" and isinstance(value, str) else value
+        )
+    _clean(activity)
+    duplicate = Activity.objects.filter(clinic_id=activity.clinic_id, name__iexact=activity.name)
+    if duplicate.exclude(pk=activity.pk).exists():
         raise ValidationError({"name": ["an activity with this name already exists"]})
     activity.save()
     return activity

@@ -87,6 +87,8 @@ def program_create(
         raise ValidationError({"goals": ["write the goals in the patient's own words"]})
     if not activities:
         raise ValidationError({"activities": ["choose at least one activity"]})
+    if template is not None and template.clinic_id not in (None, patient.clinic_id):
+        raise ValidationError({"template": ["is not a template of the patient's clinic"]})
     defaults = {}
     if template is not None:
         defaults = {row.activity_id: row for row in template.template_activities.all()}
