@@ -38,7 +38,18 @@ test: bootstrap
 	$(BIN)/mypy
 	$(BIN)/pytest -n 2
 
+# The API benchmark loads gunicorn with wrk, a Debian package: installed here when run as root.
 bench: bootstrap
+	@if ! command -v wrk >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "make bench: installing wrk (Debian package) for the API benchmark"; \
+			export DEBIAN_FRONTEND=noninteractive; \
+			apt-get install -y -q wrk >/dev/null \
+				|| { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }; \
+		else \
+			echo "make bench: the API benchmark needs wrk: sudo apt-get install wrk"; \
+		fi; \
+	fi
 	$(BIN)/python -m bench
 
 lint: bootstrap

@@ -1,0 +1,418 @@
+"""Requests per second and median latency of the API under gunicorn on loopback.
+
+Three measurements in one run, against one gunicorn serving bench/wsgi.py: a bare Django view
+that returns a fixed JSON object (no DRF, no authentication, no database), a patient's
+today's session, and a therapist's caseload summary of 200 patients. Each is `wrk` for a
+fixed time with a fixed number of connections to 127.0.0.1 after a warm-up; every response
+must be a 200, checked once from Python (status and body) and counted by wrk throughout.
+
+The data lives in its own database (bench/data.py): PostgreSQL ``gradus_bench`` when
+PostgreSQL answers on 127.0.0.1:5432, else ``var/bench.sqlite3``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.bare import BARE_BODY, BARE_PATH
+from bench.data import BENCH_DATABASE_NAME, BENCH_SQLITE_FILE, PATIENTS
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+HOST = "127.0.0.1"
+POSTGRES_PORT = 5432
+POSTGRES_USER = "postgres"
+
+WORKERS = 2
+CONNECTIONS = 8
+WRK_THREADS = 1
+WARMUP_SECONDS = 2
+SECONDS = 10  # per target, in ROUNDS rounds
+ROUNDS = 5
+TARGET_RATIO = 0.5
+
+TODAY_PATH = "/api/v1/me/patients/{patient_id}/today/"
+CASELOAD_PATH = f"/api/v1/caseload/?page_size={PATIENTS}"
+
+# Counts every response that is not a 200 (wrk's own count misses redirects) and prints the
+# run's figures as one JSON line, from wrk's exact statistics rather than its rounded text.
+WRK_SCRIPT = """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) not_ok = 0 end
+function response(status, headers, body)
+  if status ~= 200 then not_ok = not_ok + 1 end
+end
+function done(summary, latency, requests)
+  local not_200 = 0
+  for _, thread in ipairs(threads) do not_200 = not_200 + thread:get("not_ok") end
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "median_us": %d, "not_200": %d, '
+    .. '"connect": %d, "read": %d, "write": %d, "timeout": %d, "status": %d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), not_200,
+    e.connect, e.read, e.write, e.timeout, e.status))
+end
+"""
+
+
+class BenchError(Exception):
+    """The benchmark could not measure what it should; the message says why."""
+
+
+@dataclass(frozen=True)
+class Load:
+    requests: int
+    seconds: float
+    median_ms: float
+    errors: dict[str, int]
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds
+
+
+def parse_wrk(output: str) -> Load:
+    """The figures from the JSON line WRK_SCRIPT prints; wrk's errors as counts."""
+    for line in reversed(output.splitlines()):
+        if line.startswith("{"):
+            figures: dict[str, int] = json.loads(line)
+            break
+    else:
+        raise BenchError(f"wrk printed no figures:\n{output}")
+    errors = {
+        name: figures[name]
+        for name in ("not_200", "connect", "read", "write", "timeout", "status")
+        if figures[name]
+    }
+    return Load(
+        requests=figures["requests"],
+        seconds=figures["duration_us"] / 1e6,
+        median_ms=figures["median_us"] / 1000,
+        errors=errors,
+    )
+
+
+@dataclass(frozen=True)
+class Database:
+    url: str
+    label: str
+
+
+def choose_database() -> Database:
+    """PostgreSQL's ``gradus_bench`` (created if missing) when PostgreSQL answers, else a
+    SQLite file under var/."""
+    import psycopg
+    from psycopg import sql
+
+    try:
+        with psycopg.connect(
+            host=HOST,
+            port=POSTGRES_PORT,
+            user=POSTGRES_USER,
+            dbname="postgres",
+            connect_timeout=2,
+            autocommit=True,
+        ) as connection:
+            version = connection.info.server_version
+            if not connection.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DATABASE_NAME]
+            ).fetchone():
+                connection.execute(
+                    sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DATABASE_NAME))
+                )
+    except (OSError, psycopg.Error):
+        path = VAR_DIR / BENCH_SQLITE_FILE
+        return Database(f"sqlite:///{path}", f"SQLite, var/{BENCH_SQLITE_FILE}")
+    major, minor = divmod(version, 10000)
+    url = f"postgres://{POSTGRES_USER}@{HOST}:{POSTGRES_PORT}/{BENCH_DATABASE_NAME}"
+    return Database(url, f"PostgreSQL {major}.{minor}, database {BENCH_DATABASE_NAME} on {HOST}")
+
+
+def server_environment(database: Database) -> dict[str, str]:
+    """Production settings, DEBUG off, as behind a proxy that terminates TLS on loopback."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("DJANGO_", "DATABASE_"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_ENV="production",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS=HOST,
+        # The proxy in front says the request came over HTTPS (wrk sends the header), so the
+        # HTTPS redirect and HSTS stay on as in production.
+        DJANGO_SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto",
+        DJANGO_LOG_LEVEL="WARNING",
+        DATABASE_URL=database.url,
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    return env
+
+
+PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
+
+
+def _run(command: list[str], env: Mapping[str, str], what: str) -> str:
+    done = subprocess.run(
+        command, cwd=BASE_DIR, env=env, capture_output=True, text=True, check=False, timeout=900
+    )
+    if done.returncode != 0:
+        raise BenchError(f"{what} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # a redirect is an answer to check, not to follow
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def get(url: str, headers: Mapping[str, str], timeout: float = 30) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers={**PROXY_HEADERS, **headers})
+    try:
+        with _opener.open(request, timeout=timeout) as response:
+            return int(response.status), bytes(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@contextmanager
+def gunicorn(env: Mapping[str, str], log: Path) -> Iterator[str]:
+    """Serve bench/wsgi.py on a free loopback port; yield its base URL; always stop it."""
+    port = free_port()
+    base = f"http://{HOST}:{port}"
+    command = [
+        sys.executable, "-m", "gunicorn", "bench.wsgi:application",
+        "--bind", f"{HOST}:{port}", "--workers", str(WORKERS),
+        "--error-logfile", str(log), "--log-level", "warning",
+    ]  # fmt: skip
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            command, cwd=BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if server.poll() is not None:
+                raise BenchError(f"gunicorn exited ({server.returncode}):\n{_tail(log)}")
+            try:
+                if get(base + BARE_PATH, {}, timeout=2)[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise BenchError(f"gunicorn did not answer within 30 s:\n{_tail(log)}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        _stop(server)
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the master (it stops its workers), then SIGKILL its process group."""
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        with suppress(subprocess.TimeoutExpired):
+            server.wait(timeout=15)
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(server.pid, signal.SIGKILL)  # leftover workers, if any
+    server.wait(timeout=5)
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def wrk(url: str, headers: Mapping[str, str], seconds: int, script: Path) -> Load:
+    command = [
+        "wrk", "--threads", str(WRK_THREADS), "--connections", str(CONNECTIONS),
+        "--duration", f"{seconds}s", "--timeout", "10s", "--script", str(script),
+    ]  # fmt: skip
+    for name, value in {**PROXY_HEADERS, **headers}.items():
+        command += ["--header", f"{name}: {value}"]
+    done = subprocess.run(
+        [*command, url], capture_output=True, text=True, check=False, timeout=seconds + 60
+    )
+    if done.returncode != 0:
+        raise BenchError(f"wrk failed ({done.returncode}): {done.stderr.strip()}")
+    return parse_wrk(done.stdout)
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str
+    path: str
+    headers: dict[str, str]
+    check: Callable[[Any], str | None]  # the problem with a 200's JSON body, or None
+
+
+def verify(base: str, target: Target) -> bool:
+    """One request from Python: a 200 with the expected body, or False if the URL does not
+    exist (404) in this version of the app. Anything else stops the benchmark."""
+    status, body = get(base + target.path, target.headers)
+    if status == 404:
+        return False
+    if status != 200:
+        raise BenchError(
+            f"{target.label}: GET {target.path} answered {status}, not 200: {body[:300]!r}"
+        )
+    problem = target.check(json.loads(body))
+    if problem:
+        raise BenchError(f"{target.label}: GET {target.path}: {problem}")
+    return True
+
+
+def load_test(base: str, targets: list[Target], script: Path) -> list[Load]:
+    """Warm each target up, then load them in turn, round after round, so that whatever else
+    the machine does during the run weighs on each of them alike."""
+    for target in targets:
+        wrk(base + target.path, target.headers, WARMUP_SECONDS, script)
+    rounds: list[list[Load]] = [[] for _ in targets]
+    for _ in range(ROUNDS):
+        for target, loads in zip(targets, rounds, strict=True):
+            load = wrk(base + target.path, target.headers, SECONDS // ROUNDS, script)
+            if load.errors or load.requests == 0:
+                raise BenchError(
+                    f"{target.label}: {load.requests} requests with errors {load.errors}: "
+                    "figures from failed requests would mean nothing"
+                )
+            loads.append(load)
+    return [combine(loads) for loads in rounds]
+
+
+def combine(loads: list[Load]) -> Load:
+    """All rounds' requests over all rounds' time; the median of the rounds' medians."""
+    return Load(
+        requests=sum(load.requests for load in loads),
+        seconds=sum(load.seconds for load in loads),
+        median_ms=statistics.median(load.median_ms for load in loads),
+        errors={},
+    )
+
+
+def _figure(load: Load) -> str:
+    return f"{load.per_second:,.0f} req/s, median {load.median_ms:.1f} ms"
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def check_bare(body: Any) -> str | None:
+    return None if body == BARE_BODY else f"unexpected body {body!r}"
+
+
+def check_today(today: str) -> Callable[[Any], str | None]:
+    def check(body: Any) -> str | None:
+        if not isinstance(body, dict) or today not in json.dumps(body):
+            return f"expected today's session ({today}), got {json.dumps(body)[:300]}"
+        return None
+
+    return check
+
+
+def check_caseload(body: Any) -> str | None:
+    rows = body.get("results") if isinstance(body, dict) else body
+    if not isinstance(rows, list) or len(rows) != PATIENTS:
+        return f"expected {PATIENTS} rows on one page, got {json.dumps(body)[:300]}"
+    return None
+
+
+def run() -> list[str]:
+    if shutil.which("wrk") is None:
+        raise BenchError(
+            "wrk is not installed: `apt-get install wrk` (make bench installs it as root)"
+        )
+    load_before = os.getloadavg()[0]
+    database = choose_database()
+    env = server_environment(database)
+    _run([sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"], env, "migrate")
+    data: dict[str, Any] = json.loads(
+        _run([sys.executable, "-m", "bench.data"], env, "bench data").strip().splitlines()[-1]
+    )
+    setup = "built" if data["built"] else "reused"
+    lines = [
+        f"machine: {_cpu_model()}, {os.cpu_count()} cores (nproc {len(os.sched_getaffinity(0))}), "
+        f"load average {load_before:.1f} before the run",
+        f"database: {database.label}; {data['patients']} patients, data {setup} "
+        f"in {data['seconds']:.1f} s",
+        f"server: gunicorn, {WORKERS} sync workers on {HOST}, production settings, DEBUG off; "
+        f"load: wrk, {CONNECTIONS} connections, {SECONDS} s per URL in {ROUNDS} rounds taken in "
+        f"turn, after {WARMUP_SECONDS} s of warm-up; median latency: the rounds' median",
+    ]
+    patient = {"Authorization": f"Token {data['patient_token']}"}
+    therapist = {"Authorization": f"Token {data['therapist_token']}"}
+    targets = [
+        Target("bare view", BARE_PATH, {}, check_bare),
+        Target(
+            "today's session",
+            TODAY_PATH.format(patient_id=data["patient_id"]),
+            patient,
+            check_today(data["today"]),
+        ),
+        Target(f"caseload ({PATIENTS} patients)", CASELOAD_PATH, therapist, check_caseload),
+    ]
+    VAR_DIR.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        script = Path(scratch) / "count.lua"
+        script.write_text(WRK_SCRIPT)
+        with gunicorn(env, VAR_DIR / "bench-gunicorn.log") as base:
+            if not verify(base, targets[0]):
+                raise BenchError(f"the bare view is not at {BARE_PATH}")
+            present = [target for target in targets if verify(base, target)]
+            measured = load_test(base, present, script)
+    loads = {target.label: load for target, load in zip(present, measured, strict=True)}
+    bare = loads[targets[0].label]
+    lines.append(f"{targets[0].label}: {_figure(bare)}")
+    for target in targets[1:]:
+        load = loads.get(target.label)
+        if load is None:
+            lines.append(f"{target.label}: NOT MEASURED: GET {target.path} answered 404")
+            continue
+        ratio = load.per_second / bare.per_second
+        verdict = ""
+        if target.path.startswith("/api/v1/me/"):
+            met = "met" if ratio >= TARGET_RATIO else "MISSED"
+            verdict = f"; target >= {TARGET_RATIO:.0%}: {met}"
+        share = f"{ratio:.0%}" if ratio >= 0.1 else f"{ratio:.1%}"
+        lines.append(f"{target.label}: {_figure(load)} ({share} of bare{verdict})")
+    return lines
