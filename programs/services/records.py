@@ -172,9 +172,13 @@ def check_in_submit(
     flare: bool = False,
     red_flags: Sequence[str] = (),
     pain: int | None = None,
+    today: date | None = None,
 ) -> CheckInResult:
     """Record a check-in. A red flag pauses progression, alerts the clinician at once and
-    returns the guidance that tells the patient to contact their doctor."""
+    returns the guidance that tells the patient to contact their doctor.
+
+    ``today`` dates a check-in recorded late (a paper form typed in afterwards); it defaults
+    to the patient's local today and may not be after it."""
     flags: set[RedFlag] = set()
     for index, value in enumerate(red_flags):
         try:
@@ -200,8 +204,11 @@ def check_in_submit(
         raise ValidationError(
             {"school_days_attended": ["cannot be more than the school days scheduled"]}
         )
+    patient_today = local_today(patient)
+    if today is not None and today > patient_today:
+        raise ValidationError({"date": ["a check-in cannot be dated in the future"]})
+    today = today or patient_today
     program = _running_program(patient)
-    today = local_today(patient)
     check_in = CheckIn.objects.create(
         patient=patient,
         program=program,
@@ -229,7 +236,9 @@ def check_in_submit(
             message=f"Red flag reported on {today}: {names}. Progression is paused.",
         )
         if program is not None:
-            review = weekly_review_run(program=program, trigger=WeeklyReview.Trigger.RED_FLAG)
+            review = weekly_review_run(
+                program=program, trigger=WeeklyReview.Trigger.RED_FLAG, today=today
+            )
     return CheckInResult(
         check_in=check_in, guidance=red_flag_guidance(frozenset(flags)), review=review
     )
