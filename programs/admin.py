@@ -1,0 +1,512 @@
+"""The operator's admin: every record, for staff users (a superuser sees everything).
+
+What only the services may write (sessions, doses, logs, check-ins, reviews, revisions, the
+audit trail, alerts and programs) is read-only here; the actions that change a program or an
+alert call the same services the app does. Opening a patient's record is audited, as it is
+everywhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+
+from programs.models import (
+    Activity,
+    ActivityLog,
+    Alert,
+    AuditEvent,
+    CheckIn,
+    Clinic,
+    Guardian,
+    Patient,
+    PlannedDose,
+    PlannedSession,
+    Program,
+    ProgramActivity,
+    ProgramRevision,
+    ProgramTemplate,
+    SessionLog,
+    StaffMembership,
+    TemplateActivity,
+    User,
+    WeeklyReview,
+)
+from programs.services import (
+    alert_acknowledge,
+    program_discharge,
+    program_pause,
+    program_resume,
+)
+from programs.services.common import audit_record
+
+admin.site.site_header = "gradus administration"
+admin.site.site_title = "gradus"
+
+
+def _operator(request: HttpRequest) -> User:
+    """The signed-in staff user: the admin site lets nobody else in."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionError("the admin needs a signed-in user")
+    return user
+
+
+# -- Shared behaviour -----------------------------------------------------------------------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records only the services write: listed and shown, never added, changed or deleted."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class AuditedPatientRecord(admin.ModelAdmin):
+    """Opening a record that belongs to a patient leaves an audit event, as in the app."""
+
+    def patient_of(self, obj: Any) -> Patient:
+        raise NotImplementedError
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None:
+                name = obj._meta.verbose_name
+                audit_record(
+                    actor=_operator(request),
+                    patient=self.patient_of(obj),
+                    action=AuditEvent.Action.READ,
+                    what=f"admin: {name} {obj.pk} opened",
+                )
+        return response
+
+
+# -- People ---------------------------------------------------------------------------------
+
+
+class MembershipInline(admin.TabularInline):
+    model = StaffMembership
+    extra = 0
+    autocomplete_fields = ["user", "clinic"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "first_name", "last_name", "email", "is_staff", "is_superuser"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Clinic)
+class ClinicAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone", "patient_count", "created_at"]
+    search_fields = ["name"]
+    inlines = [MembershipInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        # One count per page, not one query per row.
+        queryset: QuerySet[Any] = (
+            super().get_queryset(request).annotate(patient_total=Count("patients"))
+        )
+        return queryset
+
+    @admin.display(description="patients", ordering="patient_total")
+    def patient_count(self, clinic: Any) -> int:
+        return int(clinic.patient_total)
+
+
+@admin.register(StaffMembership)
+class StaffMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "clinic", "role"]
+    list_filter = ["role", "clinic"]
+    list_select_related = ["user", "clinic"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "clinic__name"]
+    autocomplete_fields = ["user", "clinic"]
+
+
+class GuardianInline(admin.TabularInline):
+    model = Guardian
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Patient)
+class PatientAdmin(AuditedPatientRecord):
+    list_display = ["full_name", "clinic", "diagnosis", "status", "date_of_birth", "user"]
+    list_filter = ["status", "diagnosis", "clinic"]
+    list_select_related = ["clinic", "user"]
+    search_fields = ["first_name", "last_name", "user__username"]
+    autocomplete_fields = ["clinic", "user", "therapists"]
+    date_hierarchy = "created_at"
+    inlines = [GuardianInline]
+
+    def patient_of(self, obj: Patient) -> Patient:
+        return obj
+
+    def save_model(self, request: HttpRequest, obj: Patient, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        changed = ", ".join(form.changed_data) or "nothing"
+        audit_record(
+            actor=_operator(request),
+            patient=obj,
+            action=AuditEvent.Action.CHANGE,
+            what=f"admin: patient {'changed' if change else 'added'} ({changed})",
+        )
+
+
+@admin.register(Guardian)
+class GuardianAdmin(AuditedPatientRecord):
+    list_display = ["__str__", "patient", "relation", "user"]
+    list_filter = ["relation", "patient__clinic"]
+    list_select_related = ["patient", "user"]
+    search_fields = ["first_name", "last_name", "user__username", "patient__last_name"]
+    autocomplete_fields = ["patient", "user"]
+
+    def patient_of(self, obj: Guardian) -> Patient:
+        return obj.patient
+
+    def save_model(self, request: HttpRequest, obj: Guardian, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=_operator(request),
+            patient=obj.patient,
+            action=AuditEvent.Action.CHANGE,
+            what=f"admin: guardian {obj.pk} {'changed' if change else 'added'}",
+        )
+
+
+# -- The library ----------------------------------------------------------------------------
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "unit", "impact", "clinic", "is_active"]
+    list_filter = ["kind", "unit", "impact", "is_active", "clinic"]
+    list_select_related = ["clinic"]
+    search_fields = ["name"]
+
+
+class TemplateActivityInline(admin.TabularInline):
+    model = TemplateActivity
+    extra = 0
+    autocomplete_fields = ["activity"]
+
+
+@admin.register(ProgramTemplate)
+class ProgramTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "clinic", "activity_count", "default_weeks", "is_active"]
+    list_filter = ["is_active", "clinic"]
+    list_select_related = ["clinic"]
+    search_fields = ["name"]
+    inlines = [TemplateActivityInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset: QuerySet[Any] = (
+            super().get_queryset(request).annotate(activity_total=Count("template_activities"))
+        )
+        return queryset
+
+    @admin.display(description="activities", ordering="activity_total")
+    def activity_count(self, template: Any) -> int:
+        return int(template.activity_total)
+
+
+# -- Programs -------------------------------------------------------------------------------
+
+
+class ProgramActivityInline(ReadOnlyInline):
+    model = ProgramActivity
+    fields = [
+        "name", "kind", "unit", "impact", "baseline_trials", "start_quota", "goal_quota",
+        "weekdays", "times_per_day", "start_intensity", "goal_intensity",
+    ]  # fmt: skip
+
+
+class ProgramRevisionInline(ReadOnlyInline):
+    model = ProgramRevision
+    fields = ["number", "created_at", "actor_label", "reason"]
+    readonly_fields = ["created_at"]
+    ordering = ["-number"]
+
+
+@admin.register(Program)
+class ProgramAdmin(AuditedPatientRecord, ReadOnlyAdmin):
+    """Programs change only through the services: created and activated in the app,
+    paused, resumed and discharged here by the actions below."""
+
+    list_display = [
+        "patient", "status", "template", "start_date", "goal_date", "planned_goal_date",
+        "discharge_date",
+    ]  # fmt: skip
+    list_filter = ["status", "template", "patient__clinic"]
+    list_select_related = ["patient", "template"]
+    search_fields = ["patient__first_name", "patient__last_name", "goals"]
+    readonly_fields = ["created_at", "updated_at"]
+    date_hierarchy = "start_date"
+    inlines = [ProgramActivityInline, ProgramRevisionInline]
+    actions = ["pause", "resume", "discharge"]
+
+    def patient_of(self, obj: Program) -> Patient:
+        return obj.patient
+
+    def has_manage_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("programs.change_program")
+
+    def _apply(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Program],
+        verb: str,
+        change: Callable[[Program], object],
+    ) -> None:
+        done = 0
+        for program in queryset.select_related("patient"):
+            try:
+                change(program)
+            except ValidationError as error:
+                problems = "; ".join(error.messages)
+                self.message_user(request, f"{program}: {problems}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{done} program(s) {verb}.", messages.SUCCESS)
+
+    @admin.action(description="Pause progression (a clinician resumes it)", permissions=["manage"])
+    def pause(self, request: HttpRequest, queryset: QuerySet[Program]) -> None:
+        actor = _operator(request)
+        reason = f"Paused from the admin by {actor.get_username()}."
+        self._apply(
+            request, queryset, "paused",
+            lambda program: program_pause(actor=actor, program=program, reason=reason),
+        )  # fmt: skip
+
+    @admin.action(description="Resume progression from the held step", permissions=["manage"])
+    def resume(self, request: HttpRequest, queryset: QuerySet[Program]) -> None:
+        actor = _operator(request)
+        self._apply(
+            request, queryset, "resumed",
+            lambda program: program_resume(actor=actor, program=program, reason="From the admin."),
+        )  # fmt: skip
+
+    @admin.action(description="Discharge (relapse watch begins)", permissions=["manage"])
+    def discharge(self, request: HttpRequest, queryset: QuerySet[Program]) -> None:
+        actor = _operator(request)
+        self._apply(
+            request, queryset, "discharged",
+            lambda program: program_discharge(actor=actor, program=program,
+                                              reason="From the admin."),
+        )  # fmt: skip
+
+
+@admin.register(ProgramRevision)
+class ProgramRevisionAdmin(AuditedPatientRecord, ReadOnlyAdmin):
+    list_display = ["program", "number", "actor_label", "reason", "created_at"]
+    list_select_related = ["program__patient"]
+    search_fields = ["program__patient__first_name", "program__patient__last_name", "reason"]
+    readonly_fields = ["created_at"]
+    date_hierarchy = "created_at"
+
+    def patient_of(self, obj: ProgramRevision) -> Patient:
+        return obj.program.patient
+
+
+class PlannedDoseInline(ReadOnlyInline):
+    model = PlannedDose
+    fields = [
+        "program_activity", "amount", "unit", "times_per_day", "heart_rate_low",
+        "heart_rate_high", "exertion_low", "exertion_high", "override_reason",
+    ]  # fmt: skip
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PlannedDose]:
+        return super().get_queryset(request).select_related("program_activity")
+
+
+@admin.register(PlannedSession)
+class PlannedSessionAdmin(AuditedPatientRecord, ReadOnlyAdmin):
+    list_display = ["date", "patient", "week", "step", "phase"]
+    list_filter = ["phase", "program__patient__clinic"]
+    list_select_related = ["program__patient"]
+    search_fields = ["program__patient__first_name", "program__patient__last_name"]
+    date_hierarchy = "date"
+    inlines = [PlannedDoseInline]
+
+    def patient_of(self, obj: PlannedSession) -> Patient:
+        return obj.program.patient
+
+    @admin.display(ordering="program__patient__last_name")
+    def patient(self, session: PlannedSession) -> Patient:
+        return session.program.patient
+
+
+# -- What happened --------------------------------------------------------------------------
+
+
+class ActivityLogInline(ReadOnlyInline):
+    model = ActivityLog
+    fields = ["program_activity", "amount", "exertion", "note"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ActivityLog]:
+        return super().get_queryset(request).select_related("program_activity")
+
+
+@admin.register(SessionLog)
+class SessionLogAdmin(AuditedPatientRecord, ReadOnlyAdmin):
+    list_display = ["session_date", "patient", "status", "logged_by", "logged_at"]
+    list_filter = ["status", "session__program__patient__clinic"]
+    list_select_related = ["session__program__patient", "logged_by"]
+    search_fields = [
+        "session__program__patient__first_name", "session__program__patient__last_name", "note",
+    ]  # fmt: skip
+    readonly_fields = ["logged_at"]
+    date_hierarchy = "session__date"
+    inlines = [ActivityLogInline]
+
+    def patient_of(self, obj: SessionLog) -> Patient:
+        return obj.session.program.patient
+
+    @admin.display(description="date", ordering="session__date")
+    def session_date(self, log: SessionLog) -> Any:
+        return log.session.date
+
+    @admin.display(ordering="session__program__patient__last_name")
+    def patient(self, log: SessionLog) -> Patient:
+        return log.session.program.patient
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(AuditedPatientRecord, ReadOnlyAdmin):
+    # Pain is kept off the list on purpose: the headline is what the patient can do.
+    list_display = [
+        "date", "patient", "fdi_total", "fdi_band", "school_days", "sleep_hours", "mood",
+        "flare", "red_flags",
+    ]  # fmt: skip
+    list_filter = ["flare", "fdi_band", "patient__clinic"]
+    list_select_related = ["patient"]
+    search_fields = ["patient__first_name", "patient__last_name"]
+    readonly_fields = ["submitted_at"]
+    date_hierarchy = "date"
+
+    def patient_of(self, obj: CheckIn) -> Patient:
+        return obj.patient
+
+    @admin.display(description="school days")
+    def school_days(self, check_in: CheckIn) -> str:
+        if check_in.school_days_scheduled is None:
+            return "-"
+        return f"{check_in.school_days_attended or 0} of {check_in.school_days_scheduled}"
+
+
+@admin.register(WeeklyReview)
+class WeeklyReviewAdmin(AuditedPatientRecord, ReadOnlyAdmin):
+    list_display = [
+        "program", "program_week", "trigger", "decision", "adherence_percent", "created_at",
+    ]  # fmt: skip
+    list_filter = ["decision", "trigger", "program__patient__clinic"]
+    list_select_related = ["program__patient"]
+    search_fields = ["program__patient__first_name", "program__patient__last_name", "reason"]
+    readonly_fields = ["created_at"]
+    date_hierarchy = "created_at"
+
+    def patient_of(self, obj: WeeklyReview) -> Patient:
+        return obj.program.patient
+
+    @admin.display(description="week", ordering="week")
+    def program_week(self, review: WeeklyReview) -> int:
+        return review.week + 1
+
+    @admin.display(description="adherence", ordering="adherence")
+    def adherence_percent(self, review: WeeklyReview) -> str:
+        return f"{review.adherence:.0%}"
+
+
+class OpenAlertFilter(admin.SimpleListFilter):
+    title = "open"
+    parameter_name = "open"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Open"), ("no", "Acknowledged")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.filter(acknowledged_at__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(acknowledged_at__isnull=False)
+        return queryset
+
+
+@admin.register(Alert)
+class AlertAdmin(AuditedPatientRecord, ReadOnlyAdmin):
+    list_display = [
+        "kind", "severity", "patient", "created_at", "is_open", "acknowledged_by",
+        "acknowledged_at",
+    ]  # fmt: skip
+    list_filter = [OpenAlertFilter, "kind", "patient__clinic"]
+    list_select_related = ["patient", "acknowledged_by"]
+    search_fields = ["patient__first_name", "patient__last_name", "message"]
+    readonly_fields = ["created_at"]
+    date_hierarchy = "created_at"
+    actions = ["acknowledge"]
+
+    def patient_of(self, obj: Alert) -> Patient:
+        return obj.patient
+
+    def has_acknowledge_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("programs.change_alert")
+
+    @admin.display(boolean=True, description="open", ordering="acknowledged_at")
+    def is_open(self, alert: Alert) -> bool:
+        return alert.is_open
+
+    @admin.action(description="Acknowledge the selected alerts", permissions=["acknowledge"])
+    def acknowledge(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
+        actor = _operator(request)
+        count = 0
+        for alert in queryset.filter(acknowledged_at__isnull=True):
+            alert_acknowledge(actor=actor, alert=alert)
+            count += 1
+        self.message_user(request, f"{count} alert(s) acknowledged.", messages.SUCCESS)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "actor", "action", "patient", "what"]
+    list_filter = ["action", "patient__clinic"]
+    list_select_related = ["actor", "patient"]
+    search_fields = ["what", "actor__username", "patient__first_name", "patient__last_name"]
+    readonly_fields = ["at"]
+    date_hierarchy = "at"
