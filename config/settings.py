@@ -197,6 +197,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status" or "kind" with their own choices: name each set once.
+    "ENUM_NAME_OVERRIDES": {
+        "PatientStatusEnum": "programs.models.clinic.Patient.Status",
+        "ProgramStatusEnum": "programs.models.plans.Program.Status",
+        "SessionLogStatusEnum": "programs.models.records.SessionLog.STATUS_CHOICES",
+        "ActivityKindEnum": "programs.models.library.KIND_CHOICES",
+        "AlertKindEnum": "programs.models.records.Alert.KIND_CHOICES",
+        "IntensityBandEnum": "programs.models.library.BAND_CHOICES",
+    },
     # Served by the app itself: nothing is fetched from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -155,8 +155,16 @@ def program_create(
 
 
 def program_preview(*, program: Program) -> Schedule:
-    """The schedule the program would follow, computed and not stored."""
-    return checked_schedule(program_plan(program, list(program.activities.all())))
+    """The schedule the program follows. A draft's is computed (what activation would store);
+    a running program's is the stored one, so reviews, pauses and overrides show. A
+    discharged program has none left to preview."""
+    if program.status == Program.Status.DISCHARGED:
+        raise ValidationError({"status": ["a discharged program has no schedule to preview"]})
+    activities = list(program.activities.all())
+    plan = program_plan(program, activities)
+    if program.status == Program.Status.DRAFT:
+        return checked_schedule(plan)
+    return stored_schedule(program, activities, plan)
 
 
 def _require_status(program: Program, allowed: Sequence[str], action: str) -> None:

@@ -1,0 +1,630 @@
+"""Serializers of the staff API: ``*In`` check a request's shape and ranges and name the field
+that is wrong; ``*Out`` shape what the selectors and services return. The clinical rules live
+in the services, which raise ValidationError naming the field in the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from planner import Feasibility, MaxHeartRateMethod
+from planner.units import MAX_AMOUNT, Unit
+from programs.engine import parameters_of
+from programs.models import (
+    Activity,
+    ActivityLog,
+    Alert,
+    CheckIn,
+    Clinic,
+    Guardian,
+    Patient,
+    PlannedDose,
+    PlannedSession,
+    Program,
+    ProgramActivity,
+    ProgramRevision,
+    ProgramTemplate,
+    SessionLog,
+    TemplateActivity,
+    User,
+    WeeklyReview,
+)
+from programs.models.library import BAND_CHOICES, KIND_CHOICES, UNIT_CHOICES
+from programs.selectors import (
+    activities_visible_to,
+    patients_managed_by,
+    program_feasibility,
+    staff_clinic_ids,
+    templates_visible_to,
+)
+from programs.services.common import actor_label
+
+LARGEST_AMOUNT = max(MAX_AMOUNT.values())
+MAX_TEXT = 2000
+WEEK_HELP = "Program week, 1 for the week that starts on the start date."
+
+
+def _user(context: Mapping[str, Any]) -> User:
+    user = context["request"].user
+    assert isinstance(user, User)
+    return user
+
+
+def clinics_of(user: User) -> QuerySet[Clinic]:
+    return Clinic.objects.filter(id__in=staff_clinic_ids(user))
+
+
+def colleagues_of(user: User) -> QuerySet[User]:
+    """Staff of the user's clinics: the therapists a patient may be assigned to."""
+    return User.objects.filter(memberships__clinic_id__in=staff_clinic_ids(user)).distinct()
+
+
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField[Any]):
+    """The id of an object the signed-in user may use. Anything else, another clinic's patient
+    included, is "does not exist", exactly as if it did not."""
+
+    def __init__(
+        self, *, scope: Callable[[User], QuerySet[Any]], model: type[Model], **kwargs: Any
+    ) -> None:
+        self.scope = scope
+        # The model's queryset only tells the schema what the id is; get_queryset scopes it.
+        super().__init__(queryset=model._default_manager.none(), **kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.scope(_user(self.context))
+
+
+def _clinic_field() -> ScopedPrimaryKeyField:
+    return ScopedPrimaryKeyField(
+        scope=clinics_of,
+        model=Clinic,
+        required=False,
+        help_text="One of your clinics; may be left out when you work at only one.",
+    )
+
+
+def _with_default_clinic(attrs: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
+    if attrs.get("clinic") is None:
+        clinics = list(clinics_of(_user(context))[:2])
+        if len(clinics) != 1:
+            raise serializers.ValidationError(
+                {"clinic": ["choose the clinic: you work at more than one"]}
+            )
+        attrs["clinic"] = clinics[0]
+    return attrs
+
+
+def _weekdays_field(**kwargs: Any) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        min_length=1,
+        max_length=7,
+        help_text="Days of the week, 0 (Monday) to 6 (Sunday).",
+        **kwargs,
+    )
+
+
+class PersonOut(serializers.Serializer[User]):
+    id = serializers.IntegerField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, user: User) -> str:
+        return actor_label(user)
+
+
+# Patients and guardians
+
+
+class GuardianOut(serializers.ModelSerializer[Guardian]):
+    has_account = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Guardian
+        fields = ["id", "patient", "first_name", "last_name", "relation", "has_account",
+                  "created_at"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_has_account(self, guardian: Guardian) -> bool:
+        return guardian.user_id is not None
+
+
+class PatientOut(serializers.ModelSerializer[Patient]):
+    therapists = PersonOut(many=True, read_only=True)
+    has_account = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Patient
+        fields = ["id", "clinic", "first_name", "last_name", "date_of_birth", "diagnosis",
+                  "time_zone", "resting_heart_rate", "status", "therapists", "has_account",
+                  "created_at"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_has_account(self, patient: Patient) -> bool:
+        return patient.user_id is not None
+
+
+class PatientDetailOut(PatientOut):
+    guardians = GuardianOut(many=True, read_only=True)
+
+    class Meta(PatientOut.Meta):
+        fields = [*PatientOut.Meta.fields, "guardians"]
+        read_only_fields = fields
+
+
+class PatientCreateIn(serializers.Serializer[Any]):
+    clinic = _clinic_field()
+    first_name = serializers.CharField(max_length=60)
+    last_name = serializers.CharField(max_length=60)
+    date_of_birth = serializers.DateField()
+    diagnosis = serializers.ChoiceField(choices=Patient.Diagnosis.choices)
+    time_zone = serializers.CharField(
+        max_length=64, required=False, help_text="IANA time zone; the clinic's when left out."
+    )
+    resting_heart_rate = serializers.IntegerField(
+        min_value=30, max_value=120, required=False, allow_null=True
+    )
+    therapists = ScopedPrimaryKeyField(scope=colleagues_of, model=User, many=True, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return _with_default_clinic(attrs, self.context)
+
+
+class PatientUpdateIn(serializers.Serializer[Any]):
+    first_name = serializers.CharField(max_length=60, required=False)
+    last_name = serializers.CharField(max_length=60, required=False)
+    date_of_birth = serializers.DateField(required=False)
+    diagnosis = serializers.ChoiceField(choices=Patient.Diagnosis.choices, required=False)
+    time_zone = serializers.CharField(max_length=64, required=False)
+    resting_heart_rate = serializers.IntegerField(
+        min_value=30, max_value=120, required=False, allow_null=True
+    )
+    therapists = ScopedPrimaryKeyField(scope=colleagues_of, model=User, many=True, required=False)
+    status = serializers.ChoiceField(choices=Patient.Status.choices, required=False)
+
+
+class GuardianCreateIn(serializers.Serializer[Any]):
+    patient = ScopedPrimaryKeyField(scope=patients_managed_by, model=Patient)
+    first_name = serializers.CharField(max_length=60)
+    last_name = serializers.CharField(max_length=60)
+    relation = serializers.ChoiceField(choices=Guardian.Relation.choices)
+
+
+# Programs
+
+
+class ParametersSerializer(serializers.Serializer[Any]):
+    """The engine's rule parameters a clinician may change per program."""
+
+    impact_weekly_cap = serializers.FloatField(
+        min_value=0.01, max_value=1.0, required=False,
+        help_text="Largest weekly increase of an impact activity, as a fraction (0.10 = 10%).",
+    )  # fmt: skip
+    non_impact_weekly_cap = serializers.FloatField(
+        min_value=0.01, max_value=1.0, required=False,
+        help_text="Largest weekly increase of any other activity, as a fraction.",
+    )  # fmt: skip
+    daily_minutes_cap = serializers.FloatField(
+        min_value=1, max_value=600, required=False, help_text="Home minutes a day, at most."
+    )
+    maintain_weeks = serializers.IntegerField(min_value=0, max_value=52, required=False)
+    taper_weeks = serializers.IntegerField(min_value=0, max_value=12, required=False)
+    intensity_weekly_step = serializers.FloatField(
+        min_value=0.01, max_value=0.3, required=False,
+        help_text="Largest weekly rise of an aerobic range, as a fraction of heart-rate reserve.",
+    )  # fmt: skip
+    max_hr_method = serializers.ChoiceField(
+        choices=[method.value for method in MaxHeartRateMethod], required=False
+    )
+    measured_max_hr = serializers.IntegerField(
+        min_value=100, max_value=230, required=False, allow_null=True,
+        help_text="Beats per minute; only with the measured method.",
+    )  # fmt: skip
+    adherence_to_progress = serializers.FloatField(min_value=0, max_value=1, required=False)
+    low_adherence_alert = serializers.FloatField(min_value=0, max_value=1, required=False)
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                problems = {name: ["is not a parameter"] for name in unknown}
+                raise serializers.ValidationError(problems)
+        values: dict[str, Any] = super().to_internal_value(data)
+        return values
+
+
+class ProgramActivityOut(serializers.ModelSerializer[ProgramActivity]):
+    baseline_trials = serializers.ListField(child=serializers.FloatField(), read_only=True)
+    weekdays = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+
+    class Meta:
+        model = ProgramActivity
+        fields = ["id", "activity", "key", "name", "kind", "unit", "impact", "order",
+                  "baseline_trials", "start_fraction", "start_quota", "goal_quota", "weekdays",
+                  "times_per_day", "start_intensity", "goal_intensity"]  # fmt: skip
+        read_only_fields = fields
+
+
+class FeasibilityOut(serializers.Serializer[Feasibility]):
+    feasible = serializers.BooleanField()
+    requested_goal_date = serializers.DateField()
+    earliest_goal_date = serializers.DateField()
+    limiting_activities = serializers.ListField(
+        child=serializers.CharField(), help_text="Keys of the activities that set the date."
+    )
+    message = serializers.CharField()
+
+
+class RevisionOut(serializers.ModelSerializer[ProgramRevision]):
+    snapshot = serializers.DictField(read_only=True, help_text="The program after the change.")
+
+    class Meta:
+        model = ProgramRevision
+        fields = ["id", "program", "number", "actor_label", "reason", "snapshot", "created_at"]
+        read_only_fields = fields
+
+
+class ProgramOut(serializers.ModelSerializer[Program]):
+    patient_name = serializers.CharField(source="patient.full_name", read_only=True)
+    parameters = serializers.SerializerMethodField()
+    activities = ProgramActivityOut(many=True, read_only=True)
+
+    class Meta:
+        model = Program
+        fields = ["id", "patient", "patient_name", "template", "status", "goals", "start_date",
+                  "goal_date", "planned_goal_date", "discharge_date", "paused_reason",
+                  "parameters", "activities", "activated_at", "discharged_at", "created_at",
+                  "updated_at"]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(ParametersSerializer)
+    def get_parameters(self, program: Program) -> dict[str, Any]:
+        """Every parameter in force: the program's own values over the defaults."""
+        return parameters_of(program)
+
+
+class ProgramDetailOut(ProgramOut):
+    feasibility = serializers.SerializerMethodField()
+    latest_revision = serializers.SerializerMethodField()
+
+    class Meta(ProgramOut.Meta):
+        fields = [*ProgramOut.Meta.fields, "feasibility", "latest_revision"]
+        read_only_fields = fields
+
+    @extend_schema_field(FeasibilityOut(allow_null=True))
+    def get_feasibility(self, program: Program) -> dict[str, Any] | None:
+        feasibility = program_feasibility(program)
+        return FeasibilityOut(feasibility).data if feasibility is not None else None
+
+    @extend_schema_field(RevisionOut(allow_null=True))
+    def get_latest_revision(self, program: Program) -> dict[str, Any] | None:
+        latest = program.revisions.order_by("-number").first()
+        return RevisionOut(latest).data if latest is not None else None
+
+
+class ActivityChoiceIn(serializers.Serializer[Any]):
+    activity = ScopedPrimaryKeyField(scope=activities_visible_to, model=Activity)
+    baseline_trials = serializers.ListField(
+        child=serializers.FloatField(min_value=0, max_value=LARGEST_AMOUNT),
+        min_length=1,
+        max_length=3,
+        help_text="One to three tolerance trials, in the activity's unit.",
+    )
+    start_fraction = serializers.FloatField(
+        min_value=0.5, max_value=0.9, required=False,
+        help_text="Start quota as a fraction of the trials' mean; the template's, or 0.7.",
+    )  # fmt: skip
+    goal_quota = serializers.IntegerField(
+        min_value=1, max_value=LARGEST_AMOUNT, required=False,
+        help_text="Needed when the activity is not in the template.",
+    )  # fmt: skip
+    weekdays = _weekdays_field(required=False)
+    times_per_day = serializers.IntegerField(min_value=1, max_value=6, required=False)
+    goal_intensity = serializers.ChoiceField(choices=BAND_CHOICES, required=False)
+
+
+class ProgramCreateIn(serializers.Serializer[Any]):
+    patient = ScopedPrimaryKeyField(scope=patients_managed_by, model=Patient)
+    template = ScopedPrimaryKeyField(
+        scope=templates_visible_to, model=ProgramTemplate, required=False, allow_null=True
+    )
+    start_date = serializers.DateField()
+    goal_date = serializers.DateField()
+    goals = serializers.CharField(max_length=MAX_TEXT, help_text="In the patient's own words.")
+    activities = serializers.ListField(child=ActivityChoiceIn(), min_length=1, max_length=20)
+    parameters = ParametersSerializer(required=False)
+
+
+class ProgramActivateIn(serializers.Serializer[Any]):
+    me_cfs_considered = serializers.BooleanField(
+        help_text="Graded exercise is contraindicated in ME/CFS: confirm it was considered."
+    )
+
+
+class ProgramPauseIn(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=MAX_TEXT)
+
+
+class ProgramResumeIn(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True)
+    step = serializers.IntegerField(
+        min_value=0, max_value=1000, required=False,
+        help_text="Resume at this step of the ramp; the step it was held at when left out.",
+    )  # fmt: skip
+
+
+class ProgramDischargeIn(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True)
+
+
+# The preview: the engine's schedule, computed and not stored
+
+
+class PreviewDoseOut(serializers.Serializer[Any]):
+    activity = serializers.CharField(help_text="The program activity's key.")
+    name = serializers.SerializerMethodField()
+    kind = serializers.CharField()
+    amount = serializers.IntegerField()
+    unit = serializers.CharField()
+    times_per_day = serializers.IntegerField()
+    heart_rate_low = serializers.IntegerField(source="heart_rate.low", allow_null=True)
+    heart_rate_high = serializers.IntegerField(source="heart_rate.high", allow_null=True)
+    exertion_low = serializers.IntegerField(source="exertion.low", allow_null=True)
+    exertion_high = serializers.IntegerField(source="exertion.high", allow_null=True)
+
+    def get_name(self, dose: Any) -> str:
+        names: dict[str, str] = self.context.get("activity_names", {})
+        return str(names.get(dose.activity, dose.activity))
+
+
+class PreviewSessionOut(serializers.Serializer[Any]):
+    date = serializers.DateField()
+    week = serializers.SerializerMethodField(help_text=WEEK_HELP)
+    step = serializers.IntegerField()
+    phase = serializers.CharField()
+    doses = PreviewDoseOut(many=True)
+
+    def get_week(self, session: Any) -> int:
+        return int(session.week) + 1
+
+
+class PreviewOut(serializers.Serializer[Any]):
+    feasibility = FeasibilityOut()
+    discharge_date = serializers.DateField(allow_null=True)
+    sessions = PreviewSessionOut(many=True)
+
+
+# Sessions and what happened
+
+
+class DoseOut(serializers.ModelSerializer[PlannedDose]):
+    activity_key = serializers.CharField(source="program_activity.key", read_only=True)
+    activity_name = serializers.CharField(source="program_activity.name", read_only=True)
+
+    class Meta:
+        model = PlannedDose
+        fields = ["id", "program_activity", "activity_key", "activity_name", "amount", "unit",
+                  "times_per_day", "heart_rate_low", "heart_rate_high", "exertion_low",
+                  "exertion_high", "override_reason"]  # fmt: skip
+        read_only_fields = fields
+
+
+class ResultOut(serializers.ModelSerializer[ActivityLog]):
+    activity_key = serializers.CharField(source="program_activity.key", read_only=True)
+    activity_name = serializers.CharField(source="program_activity.name", read_only=True)
+    unit = serializers.CharField(source="program_activity.unit", read_only=True)
+
+    class Meta:
+        model = ActivityLog
+        fields = ["program_activity", "activity_key", "activity_name", "unit", "amount",
+                  "exertion", "note"]  # fmt: skip
+        read_only_fields = fields
+
+
+class SessionLogInlineOut(serializers.ModelSerializer[SessionLog]):
+    logged_by = serializers.SerializerMethodField()
+    results = ResultOut(many=True, read_only=True)
+
+    class Meta:
+        model = SessionLog
+        fields = ["id", "status", "note", "logged_by", "logged_at", "results"]
+        read_only_fields = fields
+
+    def get_logged_by(self, log: SessionLog) -> str | None:
+        return actor_label(log.logged_by) if log.logged_by is not None else None
+
+
+class SessionLogOut(SessionLogInlineOut):
+    session = serializers.IntegerField(source="session.id", read_only=True)
+    program = serializers.IntegerField(source="session.program_id", read_only=True)
+    patient = serializers.IntegerField(source="session.program.patient_id", read_only=True)
+    date = serializers.DateField(source="session.date", read_only=True)
+
+    class Meta(SessionLogInlineOut.Meta):
+        fields = ["id", "session", "program", "patient", "date", "status", "note", "logged_by",
+                  "logged_at", "results"]  # fmt: skip
+        read_only_fields = fields
+
+
+class SessionOut(serializers.ModelSerializer[PlannedSession]):
+    patient = serializers.IntegerField(source="program.patient_id", read_only=True)
+    week = serializers.SerializerMethodField(help_text=WEEK_HELP)
+    doses = DoseOut(many=True, read_only=True)
+    log = SessionLogInlineOut(read_only=True, allow_null=True)
+
+    class Meta:
+        model = PlannedSession
+        fields = ["id", "program", "patient", "date", "week", "step", "phase", "doses", "log"]
+        read_only_fields = fields
+
+    def get_week(self, session: PlannedSession) -> int:
+        return session.week + 1
+
+
+class DoseOverrideIn(serializers.Serializer[Any]):
+    amount = serializers.IntegerField(min_value=1, max_value=LARGEST_AMOUNT)
+    reason = serializers.CharField(max_length=MAX_TEXT)
+
+
+class CheckInOut(serializers.ModelSerializer[CheckIn]):
+    fdi_answers = serializers.ListField(
+        child=serializers.IntegerField(), read_only=True, allow_null=True
+    )
+    red_flags = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = CheckIn
+        fields = ["id", "patient", "program", "date", "submitted_at", "fdi_answers", "fdi_total",
+                  "fdi_band", "sleep_hours", "sleep_quality", "mood", "school_days_attended",
+                  "school_days_scheduled", "flare", "red_flags", "pain"]  # fmt: skip
+        read_only_fields = fields
+
+
+class ReviewOut(serializers.ModelSerializer[WeeklyReview]):
+    week = serializers.SerializerMethodField(help_text=WEEK_HELP)
+
+    class Meta:
+        model = WeeklyReview
+        fields = ["id", "program", "week", "trigger", "decision", "reason", "adherence",
+                  "sessions_planned", "sessions_done", "step", "next_step",
+                  "created_at"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_week(self, review: WeeklyReview) -> int:
+        return review.week + 1
+
+
+class AlertOut(serializers.ModelSerializer[Alert]):
+    patient_name = serializers.CharField(source="patient.full_name", read_only=True)
+    is_open = serializers.BooleanField(read_only=True)
+    acknowledged_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Alert
+        fields = ["id", "patient", "patient_name", "program", "kind", "severity", "message",
+                  "is_open", "created_at", "acknowledged_by", "acknowledged_at"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_acknowledged_by(self, alert: Alert) -> str | None:
+        return actor_label(alert.acknowledged_by) if alert.acknowledged_by is not None else None
+
+
+# The library
+
+
+class ActivityOut(serializers.ModelSerializer[Activity]):
+    is_global = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Activity
+        fields = ["id", "clinic", "is_global", "name", "kind", "unit", "impact", "instructions",
+                  "media_url", "is_active"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_is_global(self, activity: Activity) -> bool:
+        return activity.clinic_id is None
+
+
+class ActivityCreateIn(serializers.Serializer[Any]):
+    clinic = _clinic_field()
+    name = serializers.CharField(max_length=120)
+    kind = serializers.ChoiceField(choices=KIND_CHOICES)
+    unit = serializers.ChoiceField(choices=UNIT_CHOICES)
+    impact = serializers.BooleanField(
+        default=False, help_text="Running, jumping, hopping: progresses under the impact cap."
+    )
+    instructions = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True)
+    media_url = serializers.URLField(max_length=200, required=False, allow_blank=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return _with_default_clinic(attrs, self.context)
+
+
+class ActivityUpdateIn(serializers.Serializer[Any]):
+    """Kind and unit are not here: templates and programs were written in them."""
+
+    name = serializers.CharField(max_length=120, required=False)
+    impact = serializers.BooleanField(required=False)
+    instructions = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True)
+    media_url = serializers.URLField(max_length=200, required=False, allow_blank=True)
+    is_active = serializers.BooleanField(required=False)
+
+
+class TemplateEntryOut(serializers.ModelSerializer[TemplateActivity]):
+    activity_name = serializers.CharField(source="activity.name", read_only=True)
+    unit = serializers.CharField(source="activity.unit", read_only=True)
+    weekdays = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+
+    class Meta:
+        model = TemplateActivity
+        fields = ["id", "activity", "activity_name", "unit", "order", "start_fraction",
+                  "goal_quota", "weekdays", "times_per_day", "goal_intensity"]  # fmt: skip
+        read_only_fields = fields
+
+
+class TemplateOut(serializers.ModelSerializer[ProgramTemplate]):
+    entries = TemplateEntryOut(many=True, read_only=True, source="template_activities")
+
+    class Meta:
+        model = ProgramTemplate
+        fields = ["id", "clinic", "name", "description", "default_weeks", "is_active", "entries"]
+        read_only_fields = fields
+
+
+class TemplateEntryIn(serializers.Serializer[Any]):
+    activity = ScopedPrimaryKeyField(scope=activities_visible_to, model=Activity)
+    goal_quota = serializers.IntegerField(min_value=1, max_value=LARGEST_AMOUNT)
+    weekdays = _weekdays_field(default=list(range(7)))
+    start_fraction = serializers.FloatField(min_value=0.5, max_value=0.9, default=0.7)
+    times_per_day = serializers.IntegerField(min_value=1, max_value=6, default=1)
+    goal_intensity = serializers.ChoiceField(choices=BAND_CHOICES, default="moderate")
+
+
+class TemplateCreateIn(serializers.Serializer[Any]):
+    clinic = _clinic_field()
+    name = serializers.CharField(max_length=120)
+    description = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True)
+    default_weeks = serializers.IntegerField(min_value=1, max_value=104, required=False)
+    entries = serializers.ListField(child=TemplateEntryIn(), min_length=1, max_length=20)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = _with_default_clinic(attrs, self.context)
+        problems: list[dict[str, list[str]]] = []
+        for entry in attrs["entries"]:
+            activity: Activity = entry["activity"]
+            problem: dict[str, list[str]] = {}
+            if activity.clinic_id not in (None, attrs["clinic"].id):
+                problem["activity"] = ["is not in this clinic's library"]
+            limit = MAX_AMOUNT[Unit(activity.unit)]
+            if entry["goal_quota"] > limit:
+                problem["goal_quota"] = [f"must be at most {limit} {activity.unit}"]
+            problems.append(problem)
+        if any(problems):
+            raise serializers.ValidationError({"entries": problems})
+        return attrs
+
+
+# The caseload
+
+
+class CaseloadRowOut(serializers.Serializer[Any]):
+    patient = serializers.IntegerField(source="patient.id")
+    patient_name = serializers.CharField(source="patient.full_name")
+    program = serializers.IntegerField(source="program.id", allow_null=True)
+    phase = serializers.CharField(allow_null=True)
+    week = serializers.IntegerField(allow_null=True, help_text=WEEK_HELP)
+    adherence = serializers.FloatField(
+        allow_null=True, help_text="Sessions done / planned over the last 14 days, to yesterday."
+    )
+    sessions_planned = serializers.IntegerField()
+    sessions_done = serializers.IntegerField()
+    last_activity = serializers.DateField(allow_null=True)
+    latest_fdi = serializers.IntegerField(allow_null=True)
+    fdi_change = serializers.IntegerField(
+        allow_null=True, help_text="Latest FDI total minus the one before; negative is better."
+    )
+    open_alerts = serializers.IntegerField()
+    open_alert_kinds = serializers.ListField(child=serializers.CharField())

@@ -1,0 +1,100 @@
+"""activities/ (the global library and the clinic's own) and templates/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from programs import services
+from programs.api.filters import ActivityFilter
+from programs.api.permissions import ClinicOwnedOrReadOnly
+from programs.api.serializers import (
+    ActivityCreateIn,
+    ActivityOut,
+    ActivityUpdateIn,
+    TemplateCreateIn,
+    TemplateOut,
+)
+from programs.api.staff.base import (
+    CHANGE_ERRORS,
+    CREATE_ERRORS,
+    LIST_ERRORS,
+    READ_ERRORS,
+    ReadOnlyStaffViewSet,
+    StaffViewSet,
+)
+from programs.models import Activity, ProgramTemplate, TemplateActivity
+from programs.selectors import activities_visible_to, templates_visible_to
+
+
+class ActivityViewSet(ReadOnlyStaffViewSet[Activity]):
+    queryset = Activity.objects.none()  # the model, for the schema
+    serializer_class = ActivityOut
+    filterset_class = ActivityFilter
+    permission_classes = [*StaffViewSet.permission_classes, ClinicOwnedOrReadOnly]
+    ordering_fields = ["name"]
+    ordering = ["name", "id"]
+
+    def get_queryset(self) -> QuerySet[Activity]:
+        return activities_visible_to(self.user)
+
+    @extend_schema(responses={200: ActivityOut, **LIST_ERRORS})
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: ActivityOut, **READ_ERRORS})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(request=ActivityCreateIn, responses={201: ActivityOut, **CREATE_ERRORS})
+    def create(self, request: Request) -> Response:
+        activity = services.activity_create(**self.validated(ActivityCreateIn))
+        return self.respond(ActivityOut, activity, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ActivityUpdateIn,
+        responses={200: ActivityOut, **CHANGE_ERRORS},
+        description="Change one of your clinic's own activities; the global library is "
+        "read-only (403).",
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        activity = self.get_object()
+        activity = services.activity_update(activity=activity, **self.validated(ActivityUpdateIn))
+        return self.respond(ActivityOut, activity)
+
+
+class TemplateViewSet(ReadOnlyStaffViewSet[ProgramTemplate]):
+    queryset = ProgramTemplate.objects.none()  # the model, for the schema
+    serializer_class = TemplateOut
+    ordering_fields = ["name"]
+    ordering = ["name", "id"]
+
+    def get_queryset(self) -> QuerySet[ProgramTemplate]:
+        return templates_visible_to(self.user).prefetch_related(
+            Prefetch(
+                "template_activities",
+                queryset=TemplateActivity.objects.select_related("activity").order_by(
+                    "order", "id"
+                ),
+            )
+        )
+
+    @extend_schema(responses={200: TemplateOut, **LIST_ERRORS})
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: TemplateOut, **READ_ERRORS})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(request=TemplateCreateIn, responses={201: TemplateOut, **CREATE_ERRORS})
+    def create(self, request: Request) -> Response:
+        data = self.validated(TemplateCreateIn)
+        entries = [services.TemplateEntry(**entry) for entry in data.pop("entries")]
+        template = services.template_create(entries=entries, **data)
+        return self.respond(TemplateOut, template, status.HTTP_201_CREATED)

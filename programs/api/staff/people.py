@@ -1,0 +1,95 @@
+"""patients/ and guardians/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from programs import services
+from programs.api.filters import GuardianFilter, PatientFilter
+from programs.api.serializers import (
+    GuardianCreateIn,
+    GuardianOut,
+    PatientCreateIn,
+    PatientDetailOut,
+    PatientOut,
+    PatientUpdateIn,
+)
+from programs.api.staff.base import (
+    CHANGE_ERRORS,
+    CREATE_ERRORS,
+    LIST_ERRORS,
+    READ_ERRORS,
+    ReadOnlyStaffViewSet,
+    StaffViewSet,
+)
+from programs.models import Guardian, Patient
+from programs.selectors import guardians_visible_to, patients_managed_by
+from programs.services.common import audit_record
+
+
+class PatientViewSet(mixins.ListModelMixin, StaffViewSet[Patient]):
+    queryset = Patient.objects.none()  # the model, for the schema
+    filterset_class = PatientFilter
+    ordering_fields = ["last_name", "date_of_birth", "created_at"]
+    ordering = ["last_name", "first_name", "id"]
+
+    def get_queryset(self) -> QuerySet[Patient]:
+        patients = patients_managed_by(self.user).prefetch_related("therapists")
+        if self.action != "list":
+            patients = patients.select_related("clinic").prefetch_related("guardians")
+        return patients
+
+    def get_serializer_class(self) -> type[PatientOut]:
+        return PatientOut if self.action == "list" else PatientDetailOut
+
+    @extend_schema(responses={200: PatientOut, **LIST_ERRORS})
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: PatientDetailOut, **READ_ERRORS})
+    def retrieve(self, request: Request, pk: str) -> Response:
+        patient = self.get_object()
+        audit_record(actor=self.user, patient=patient, action="read", what="patient record")
+        return self.respond(PatientDetailOut, patient)
+
+    @extend_schema(request=PatientCreateIn, responses={201: PatientDetailOut, **CREATE_ERRORS})
+    def create(self, request: Request) -> Response:
+        patient = services.patient_create(actor=self.user, **self.validated(PatientCreateIn))
+        return self.respond(PatientDetailOut, patient, status.HTTP_201_CREATED)
+
+    @extend_schema(request=PatientUpdateIn, responses={200: PatientDetailOut, **CHANGE_ERRORS})
+    def partial_update(self, request: Request, pk: str) -> Response:
+        patient = self.get_object()
+        changes = self.validated(PatientUpdateIn)
+        patient = services.patient_update(actor=self.user, patient=patient, **changes)
+        return self.respond(PatientDetailOut, patient)
+
+
+class GuardianViewSet(ReadOnlyStaffViewSet[Guardian]):
+    queryset = Guardian.objects.none()  # the model, for the schema
+    serializer_class = GuardianOut
+    filterset_class = GuardianFilter
+    ordering_fields = ["last_name", "created_at"]
+    ordering = ["last_name", "first_name", "id"]
+
+    def get_queryset(self) -> QuerySet[Guardian]:
+        return guardians_visible_to(self.user)
+
+    @extend_schema(responses={200: GuardianOut, **LIST_ERRORS})
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: GuardianOut, **READ_ERRORS})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(request=GuardianCreateIn, responses={201: GuardianOut, **CREATE_ERRORS})
+    def create(self, request: Request) -> Response:
+        guardian = services.guardian_create(actor=self.user, **self.validated(GuardianCreateIn))
+        return self.respond(GuardianOut, guardian, status.HTTP_201_CREATED)

@@ -1,0 +1,200 @@
+"""programs/ (create, preview, activate, pause, resume, discharge), sessions/ and
+doses/{id}/override/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from programs import services
+from programs.api.filters import ProgramFilter, SessionFilter
+from programs.api.serializers import (
+    DoseOut,
+    DoseOverrideIn,
+    PreviewOut,
+    ProgramActivateIn,
+    ProgramCreateIn,
+    ProgramDetailOut,
+    ProgramDischargeIn,
+    ProgramOut,
+    ProgramPauseIn,
+    ProgramResumeIn,
+    SessionOut,
+)
+from programs.api.staff.base import (
+    CHANGE_ERRORS,
+    CREATE_ERRORS,
+    LIST_ERRORS,
+    READ_ERRORS,
+    ReadOnlyStaffViewSet,
+    StaffViewSet,
+)
+from programs.models import ActivityLog, PlannedDose, PlannedSession, Program
+from programs.selectors import programs_managed_by, sessions_visible_to
+from programs.services.common import audit_record
+
+
+class ProgramViewSet(mixins.ListModelMixin, StaffViewSet[Program]):
+    queryset = Program.objects.none()  # the model, for the schema
+    filterset_class = ProgramFilter
+    ordering_fields = ["start_date", "created_at"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self) -> QuerySet[Program]:
+        return (
+            programs_managed_by(self.user).select_related("patient").prefetch_related("activities")
+        )
+
+    def get_serializer_class(self) -> type[ProgramOut]:
+        return ProgramOut if self.action == "list" else ProgramDetailOut
+
+    @extend_schema(responses={200: ProgramOut, **LIST_ERRORS})
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: ProgramDetailOut, **READ_ERRORS})
+    def retrieve(self, request: Request, pk: str) -> Response:
+        program = self.get_object()
+        audit_record(
+            actor=self.user, patient=program.patient, action="read", what=f"program {program.id}"
+        )
+        return self.respond(ProgramDetailOut, program)
+
+    @extend_schema(
+        request=ProgramCreateIn,
+        responses={201: ProgramDetailOut, **CREATE_ERRORS},
+        description="A draft program from the baseline trials (and a template's defaults).",
+    )
+    def create(self, request: Request) -> Response:
+        data = self.validated(ProgramCreateIn)
+        program = services.program_create(
+            actor=self.user,
+            patient=data["patient"],
+            template=data.get("template"),
+            start_date=data["start_date"],
+            goal_date=data["goal_date"],
+            goals=data["goals"],
+            parameters=data.get("parameters"),
+            activities=[
+                services.ActivityChoice(
+                    activity_id=choice["activity"].id,
+                    baseline_trials=choice["baseline_trials"],
+                    start_fraction=choice.get("start_fraction"),
+                    goal_quota=choice.get("goal_quota"),
+                    weekdays=choice.get("weekdays"),
+                    times_per_day=choice.get("times_per_day"),
+                    goal_intensity=choice.get("goal_intensity"),
+                )
+                for choice in data["activities"]
+            ],
+        )
+        return self.respond(ProgramDetailOut, program, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses={200: PreviewOut, **CHANGE_ERRORS},
+        description=(
+            "The schedule the program follows: for a draft, the one activation would store; "
+            "for a running program, the stored one. Nothing is saved."
+        ),
+    )
+    @action(detail=True, methods=["get"])
+    def preview(self, request: Request, pk: str) -> Response:
+        program = self.get_object()
+        schedule = services.program_preview(program=program)
+        names = {row.key: row.name for row in program.activities.all()}
+        return self.respond(PreviewOut, schedule, activity_names=names)
+
+    @extend_schema(request=ProgramActivateIn, responses={200: ProgramDetailOut, **CHANGE_ERRORS})
+    @action(detail=True, methods=["post"])
+    def activate(self, request: Request, pk: str) -> Response:
+        program = self.get_object()
+        data = self.validated(ProgramActivateIn)
+        program = services.program_activate(actor=self.user, program=program, **data)
+        return self.respond(ProgramDetailOut, program)
+
+    @extend_schema(request=ProgramPauseIn, responses={200: ProgramDetailOut, **CHANGE_ERRORS})
+    @action(detail=True, methods=["post"])
+    def pause(self, request: Request, pk: str) -> Response:
+        program = self.get_object()
+        data = self.validated(ProgramPauseIn)
+        program = services.program_pause(actor=self.user, program=program, **data)
+        return self.respond(ProgramDetailOut, program)
+
+    @extend_schema(request=ProgramResumeIn, responses={200: ProgramDetailOut, **CHANGE_ERRORS})
+    @action(detail=True, methods=["post"])
+    def resume(self, request: Request, pk: str) -> Response:
+        program = self.get_object()
+        data = self.validated(ProgramResumeIn)
+        program = services.program_resume(actor=self.user, program=program, **data)
+        return self.respond(ProgramDetailOut, program)
+
+    @extend_schema(request=ProgramDischargeIn, responses={200: ProgramDetailOut, **CHANGE_ERRORS})
+    @action(detail=True, methods=["post"])
+    def discharge(self, request: Request, pk: str) -> Response:
+        program = self.get_object()
+        data = self.validated(ProgramDischargeIn)
+        program = services.program_discharge(actor=self.user, program=program, **data)
+        return self.respond(ProgramDetailOut, program)
+
+
+class SessionViewSet(ReadOnlyStaffViewSet[PlannedSession]):
+    queryset = PlannedSession.objects.none()  # the model, for the schema
+    serializer_class = SessionOut
+    filterset_class = SessionFilter
+    ordering_fields = ["date"]
+    ordering = ["date", "id"]
+
+    def get_queryset(self) -> QuerySet[PlannedSession]:
+        return (
+            sessions_visible_to(self.user)
+            .select_related("program", "log__logged_by")
+            .prefetch_related(
+                Prefetch(
+                    "doses",
+                    queryset=PlannedDose.objects.select_related("program_activity").order_by(
+                        "program_activity__order", "id"
+                    ),
+                ),
+                Prefetch(
+                    "log__results",
+                    queryset=ActivityLog.objects.select_related("program_activity"),
+                ),
+            )
+        )
+
+    @extend_schema(responses={200: SessionOut, **LIST_ERRORS})
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: SessionOut, **READ_ERRORS})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+
+class DoseViewSet(StaffViewSet[PlannedDose]):
+    """A planned dose; the only thing to do with one on its own is to override it."""
+
+    queryset = PlannedDose.objects.none()  # the model, for the schema
+
+    def get_queryset(self) -> QuerySet[PlannedDose]:
+        return PlannedDose.objects.filter(
+            session__program__in=programs_managed_by(self.user).values("id")
+        ).select_related("session__program__patient", "program_activity")
+
+    @extend_schema(
+        request=DoseOverrideIn,
+        responses={200: DoseOut, **CHANGE_ERRORS},
+        description="Set one future dose by hand, with a reason; the change leaves a revision.",
+    )
+    @action(detail=True, methods=["post"])
+    def override(self, request: Request, pk: str) -> Response:
+        dose = self.get_object()
+        data = self.validated(DoseOverrideIn)
+        dose = services.dose_override(actor=self.user, dose=dose, **data)
+        return self.respond(DoseOut, dose)

@@ -1,0 +1,151 @@
+"""What happened: session-logs/, check-ins/, reviews/, revisions/ and alerts/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from programs import services
+from programs.api.filters import (
+    AlertFilter,
+    CheckInFilter,
+    ReviewFilter,
+    RevisionFilter,
+    SessionLogFilter,
+)
+from programs.api.serializers import AlertOut, CheckInOut, ReviewOut, RevisionOut, SessionLogOut
+from programs.api.staff.base import LIST_ERRORS, READ_ERRORS, ReadOnlyStaffViewSet
+from programs.models import ActivityLog, Alert, CheckIn, ProgramRevision, SessionLog, WeeklyReview
+from programs.selectors import (
+    alerts_visible_to,
+    check_ins_visible_to,
+    reviews_visible_to,
+    revisions_visible_to,
+    session_logs_visible_to,
+)
+from programs.services.common import audit_record
+
+
+class SessionLogViewSet(ReadOnlyStaffViewSet[SessionLog]):
+    queryset = SessionLog.objects.none()  # the model, for the schema
+    serializer_class = SessionLogOut
+    filterset_class = SessionLogFilter
+    ordering_fields = ["logged_at"]
+    ordering = ["-session__date", "-id"]
+
+    def get_queryset(self) -> QuerySet[SessionLog]:
+        return (
+            session_logs_visible_to(self.user)
+            .select_related("session__program", "logged_by")
+            .prefetch_related(
+                Prefetch("results", queryset=ActivityLog.objects.select_related("program_activity"))
+            )
+        )
+
+    @extend_schema(responses={200: SessionLogOut, **LIST_ERRORS})
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: SessionLogOut, **READ_ERRORS})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+
+class CheckInViewSet(ReadOnlyStaffViewSet[CheckIn]):
+    queryset = CheckIn.objects.none()  # the model, for the schema
+    serializer_class = CheckInOut
+    filterset_class = CheckInFilter
+    ordering_fields = ["date"]
+    ordering = ["-date", "-id"]
+
+    def get_queryset(self) -> QuerySet[CheckIn]:
+        return check_ins_visible_to(self.user).select_related("patient")
+
+    @extend_schema(
+        responses={200: CheckInOut, **LIST_ERRORS},
+        description="Reading one patient's check-ins (?patient=) is recorded in the audit trail.",
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        assert page is not None
+        if "patient" in request.query_params and page:
+            # One patient's record was read: one audit row, however long the page.
+            audit_record(actor=self.user, patient=page[0].patient, action="read", what="check-ins")
+        return self.get_paginated_response(CheckInOut(page, many=True).data)
+
+    @extend_schema(responses={200: CheckInOut, **READ_ERRORS})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+
+class ReviewViewSet(ReadOnlyStaffViewSet[WeeklyReview]):
+    queryset = WeeklyReview.objects.none()  # the model, for the schema
+    serializer_class = ReviewOut
+    filterset_class = ReviewFilter
+    ordering_fields = ["week", "created_at"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self) -> QuerySet[WeeklyReview]:
+        return reviews_visible_to(self.user)
+
+    @extend_schema(responses={200: ReviewOut, **LIST_ERRORS})
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: ReviewOut, **READ_ERRORS})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+
+class RevisionViewSet(ReadOnlyStaffViewSet[ProgramRevision]):
+    queryset = ProgramRevision.objects.none()  # the model, for the schema
+    serializer_class = RevisionOut
+    filterset_class = RevisionFilter
+    ordering_fields = ["created_at", "number"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self) -> QuerySet[ProgramRevision]:
+        return revisions_visible_to(self.user)
+
+    @extend_schema(responses={200: RevisionOut, **LIST_ERRORS})
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: RevisionOut, **READ_ERRORS})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+
+class AlertViewSet(ReadOnlyStaffViewSet[Alert]):
+    queryset = Alert.objects.none()  # the model, for the schema
+    serializer_class = AlertOut
+    filterset_class = AlertFilter
+    ordering_fields = ["severity", "created_at"]
+    # The inbox: most serious first, then newest.
+    ordering = ["-severity", "-created_at", "-id"]
+
+    def get_queryset(self) -> QuerySet[Alert]:
+        return alerts_visible_to(self.user).select_related("patient", "acknowledged_by")
+
+    @extend_schema(responses={200: AlertOut, **LIST_ERRORS})
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: AlertOut, **READ_ERRORS})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        request=None,
+        responses={200: AlertOut, **READ_ERRORS},
+        description="Mark the alert seen by you; acknowledging it again changes nothing.",
+    )
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk: str) -> Response:
+        alert = services.alert_acknowledge(actor=self.user, alert=self.get_object())
+        return self.respond(AlertOut, alert)
