@@ -232,9 +232,14 @@ def caseload(user: User, patients: QuerySet[Patient] | None = None) -> list[Case
         programs[candidate.patient_id] = candidate  # the newest wins
     todays = {patient.id: local_today(patient) for patient in rows}
     earliest = min(todays.values(), default=date.today()) - timedelta(days=ADHERENCE_WINDOW_DAYS)
+    # Sessions after the latest of the patients' todays count for nothing below, and a program
+    # has months of them ahead: read the window only.
+    latest = max(todays.values(), default=date.today())
     window = (
         PlannedSession.objects.filter(
-            program_id__in=[running.id for running in programs.values()], date__gte=earliest
+            program_id__in=[running.id for running in programs.values()],
+            date__gte=earliest,
+            date__lte=latest,
         )
         .values_list("program_id", "date", "phase", "week", "log__status")
         .order_by("date")
