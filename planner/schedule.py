@@ -25,7 +25,13 @@ from planner.intensity import (
     exertion_range,
     heart_rate_range,
 )
-from planner.program import ActivityKind, ActivityPlan, ProgramPlan, validate_plan
+from planner.program import (
+    MAX_PROGRAM_WEEKS,
+    ActivityKind,
+    ActivityPlan,
+    ProgramPlan,
+    validate_plan,
+)
 from planner.ramp import fastest_weeks, ramp_amounts
 from planner.units import Unit, minutes_of
 
@@ -198,10 +204,15 @@ def _intensity_path(activity: ActivityPlan, step: float) -> list[tuple[float, fl
     goal_low, goal_high = BAND_FRACTIONS[activity.goal_intensity]
     path = [(low, high)]
     while (low, high) != (goal_low, goal_high):
-        low = round(min(goal_low, low + step), 4)
-        high = round(min(goal_high, high + step), 4)
+        low = min(goal_low, _round_down(low + step))
+        high = min(goal_high, _round_down(high + step))
         path.append((low, high))
     return path
+
+
+def _round_down(fraction: float) -> float:
+    """Four decimals, rounded down, so a rounded weekly rise never exceeds the step."""
+    return math.floor(fraction * 10_000 + 1e-6) / 10_000
 
 
 def _activity_levels(plan: ProgramPlan, activity: ActivityPlan, goal_date: date) -> list[_Level]:
@@ -277,6 +288,39 @@ def taper_weekdays(weekdays: frozenset[int], taper_week: int, taper_weeks: int) 
     return frozenset(days[(slot * usual) // count] for slot in range(count))
 
 
+def _taper_days(plan: ProgramPlan, taper_week: int) -> list[frozenset[int]]:
+    """Each activity's weekdays in taper week ``taper_week`` (1-based).
+
+    The program's sessions a week step down to one: the kept weekdays are chosen from all
+    the program's weekdays together. An activity none of whose own weekdays is kept moves to
+    the kept day with the most room under the daily cap, or rests that week if none has room.
+    """
+    kept = taper_weekdays(
+        frozenset().union(*(activity.weekdays for activity in plan.activities)),
+        taper_week,
+        plan.taper_weeks,
+    )
+    minutes = dict.fromkeys(kept, 0.0)
+    chosen: list[frozenset[int]] = []
+    for activity in plan.activities:
+        days = activity.weekdays & kept
+        for day in days:
+            minutes[day] += _goal_minutes(activity)
+        chosen.append(days)
+    for index, activity in enumerate(plan.activities):
+        if chosen[index]:
+            continue
+        roomiest = min(kept, key=lambda day: (minutes[day], day))
+        if minutes[roomiest] + _goal_minutes(activity) <= plan.daily_minutes_cap + 1e-9:
+            minutes[roomiest] += _goal_minutes(activity)
+            chosen[index] = frozenset({roomiest})
+    return chosen
+
+
+def _goal_minutes(activity: ActivityPlan) -> float:
+    return minutes_of(activity.goal_quota, activity.unit) * activity.times_per_day
+
+
 def _phase_of(step: int, plan: ProgramPlan, last_build_step: int) -> Phase | None:
     if step <= last_build_step:
         return Phase.BUILD
@@ -304,14 +348,10 @@ def _week_sessions(
     boost_until: date | None,
 ) -> Iterator[Session]:
     plan = ramp.plan
-    taper_phase = _phase_of(step, plan, ramp.last_step)
-    active_days: list[frozenset[int]] = []
-    for activity in plan.activities:
-        if taper_phase is Phase.TAPER:
-            taper_week = step - ramp.last_step - plan.maintain_weeks
-            active_days.append(taper_weekdays(activity.weekdays, taper_week, plan.taper_weeks))
-        else:
-            active_days.append(activity.weekdays)
+    if _phase_of(step, plan, ramp.last_step) is Phase.TAPER:
+        active_days = _taper_days(plan, step - ramp.last_step - plan.maintain_weeks)
+    else:
+        active_days = [activity.weekdays for activity in plan.activities]
     for day in days:
         weekday = day.weekday()
         doses = [
@@ -350,6 +390,17 @@ def _boost_desensitization(ramp: _Ramp, doses: list[Dose], step: int) -> list[Do
 def _plan_goal_date(plan: ProgramPlan) -> tuple[Feasibility, date]:
     validate_plan(plan)
     feasibility = assess_feasibility(plan)
+    if (feasibility.earliest_goal_date - plan.start_date).days > MAX_PROGRAM_WEEKS * 7:
+        index = next(
+            i for i, activity in enumerate(plan.activities)
+            if activity.key == feasibility.limiting_activities[0]
+        )  # fmt: skip
+        raise PlannerInputError(
+            f"activities[{index}].goal_quota",
+            f"cannot be reached within {MAX_PROGRAM_WEEKS} weeks under the weekly cap (the "
+            f"earliest would be {feasibility.earliest_goal_date.isoformat()}); lower the goal "
+            "or raise the cap",
+        )
     return feasibility, feasibility.earliest_goal_date
 
 

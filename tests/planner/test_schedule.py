@@ -1,5 +1,6 @@
 from dataclasses import replace
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -195,3 +196,42 @@ def test_it_lets_a_clinician_raise_the_daily_cap() -> None:
     schedule = generate_schedule(replace(plan, daily_minutes_cap=90))
 
     assert max(s.minutes for s in schedule.sessions) == 70
+
+
+def test_it_never_lets_a_rounded_intensity_rise_exceed_the_weekly_step() -> None:
+    walk = activity(goal_intensity=IntensityBand.VIGOROUS)
+    plan = program(walk, weeks=12, intensity_weekly_step=0.01005)
+
+    fractions = [
+        s.doses[0].reserve_fractions for s in generate_schedule(plan).sessions
+        if s.date.weekday() == 0
+    ]  # fmt: skip
+
+    rises = [b[1] - a[1] for a, b in pairwise(fractions) if a and b]
+    assert max(rises) <= 0.01005
+    assert fractions[-1] == (0.60, 0.89)
+
+
+def test_it_refuses_a_goal_that_no_date_within_two_years_can_reach() -> None:
+    slow = activity(start_quota=1, goal_quota=200, impact=True)
+    plan = program(slow, weeks=1, impact_weekly_cap=0.01, daily_minutes_cap=600)
+
+    with pytest.raises(PlannerInputError) as raised:
+        generate_schedule(plan)
+
+    assert raised.value.field == "activities[0].goal_quota"
+    assert "within 104 weeks" in raised.value.problem
+
+
+def test_it_ends_the_taper_with_one_session_holding_every_activity() -> None:
+    mondays = activity(key="walking", weekdays=frozenset({0}))
+    tuesdays = activity(
+        key="stairs", kind=ActivityKind.FUNCTIONAL, unit=Unit.REPETITIONS,
+        weekdays=frozenset({1}),
+    )  # fmt: skip
+
+    schedule = generate_schedule(program(mondays, tuesdays, taper_weeks=1))
+
+    last_week = schedule.sessions_in_week(schedule.sessions[-1].week)
+    assert len(last_week) == 1
+    assert {dose.activity for dose in last_week[0].doses} == {"walking", "stairs"}
