@@ -6,17 +6,6 @@ from pytest_django import Settings
 
 
 @pytest.mark.django_db
-def test_it_seeds_demo_data_without_changing_anything_yet() -> None:
-    first, second = StringIO(), StringIO()
-
-    call_command("seed_demo", stdout=first)
-    call_command("seed_demo", stdout=second)
-
-    assert "Nothing changed" in first.getvalue()
-    assert first.getvalue() == second.getvalue()
-
-
-@pytest.mark.django_db
 @pytest.mark.requires_redis
 def test_it_reports_that_the_services_answer() -> None:
     out = StringIO()
