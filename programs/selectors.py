@@ -12,7 +12,19 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from planner import Feasibility, PlannerInputError, assess_feasibility
 from planner.units import Unit, minutes_of
@@ -81,6 +93,28 @@ def patients_acted_for_by(user: User) -> QuerySet[Patient]:
     return Patient.objects.filter(Q(user=user) | Q(id__in=guarded))
 
 
+def patients_acted_for_summary(user: User) -> QuerySet[Patient]:
+    """``patients_acted_for_by`` with ``relation`` ("self" or the guardian's relation) and
+    ``program_status`` (of the newest program that is not a draft, or None), in one query."""
+    if _anonymous(user):
+        return Patient.objects.none()
+    relation = Guardian.objects.filter(patient=OuterRef("pk"), user=user).values("relation")
+    newest = (
+        Program.objects.filter(patient=OuterRef("pk"))
+        .exclude(status=Program.Status.DRAFT)
+        .order_by("-start_date", "-id")
+        .values("status")
+    )
+    return patients_acted_for_by(user).annotate(
+        relation=Case(
+            When(user=user, then=Value("self")),
+            default=Subquery(relation[:1]),
+            output_field=CharField(),
+        ),
+        program_status=Subquery(newest[:1]),
+    )
+
+
 def guardians_visible_to(user: User) -> QuerySet[Guardian]:
     return Guardian.objects.filter(patient_id__in=patients_visible_to(user).values("id"))
 
@@ -103,6 +137,10 @@ def session_logs_visible_to(user: User) -> QuerySet[SessionLog]:
 
 def check_ins_visible_to(user: User) -> QuerySet[CheckIn]:
     return CheckIn.objects.filter(patient_id__in=patients_visible_to(user).values("id"))
+
+
+def patient_check_ins(patient: Patient) -> QuerySet[CheckIn]:
+    return CheckIn.objects.filter(patient=patient).order_by("-date", "-id")
 
 
 def reviews_visible_to(user: User) -> QuerySet[WeeklyReview]:
@@ -180,6 +218,28 @@ def session_for_day(patient: Patient, day: date) -> PlannedSession | None:
 
 def today_session(patient: Patient) -> PlannedSession | None:
     return session_for_day(patient, local_today(patient))
+
+
+def next_session_date(patient: Patient, *, after: date) -> date | None:
+    """The date of the patient's first session after ``after`` in their running program."""
+    return (
+        PlannedSession.objects.filter(
+            program__patient=patient, program__status__in=RUNNING_STATUSES, date__gt=after
+        )
+        .order_by("date")
+        .values_list("date", flat=True)
+        .first()
+    )
+
+
+def patient_session(patient: Patient, session_id: int) -> PlannedSession | None:
+    """One of the patient's sessions, in any of their programs, with its doses and log."""
+    return (
+        _session_queryset()
+        .select_related("program__patient")
+        .filter(program__patient=patient, pk=session_id)
+        .first()
+    )
 
 
 def upcoming_sessions(patient: Patient, *, days: int = 14) -> QuerySet[PlannedSession]:
@@ -321,6 +381,9 @@ class Progress:
     weeks: list[WeekProgress]
     adherence: float | None
     fdi: list[tuple[date, int]]
+    # The phase and (1-based) week of the latest session on or before the patient's today.
+    phase: str | None = None
+    week: int | None = None
 
 
 def progress(patient: Patient) -> Progress:
@@ -342,7 +405,7 @@ def progress(patient: Patient) -> Progress:
         PlannedDose.objects.filter(session__program=program, session__date__lte=today)
         .values_list(
             "session__week", "session__date", "session_id", "amount", "unit", "times_per_day",
-            "program_activity_id", "session__log__status",
+            "program_activity_id", "session__log__status", "session__phase",
         )
     )  # fmt: skip
     actual = {
@@ -353,7 +416,10 @@ def progress(patient: Patient) -> Progress:
     }
     sessions_seen: dict[int, set[int]] = defaultdict(set)
     sessions_done: dict[int, set[int]] = defaultdict(set)
-    for week, _day, session_id, amount, unit, times, activity_id, status in doses:
+    latest: tuple[date, str, int] | None = None
+    for week, day, session_id, amount, unit, times, activity_id, status, phase in doses:
+        if latest is None or day > latest[0]:
+            latest = (day, phase, week + 1)
         entry = weeks.setdefault(
             week,
             WeekProgress(week + 1, program.start_date + timedelta(days=7 * week), 0, 0, 0, 0),
@@ -382,6 +448,8 @@ def progress(patient: Patient) -> Progress:
         weeks=[weeks[week] for week in sorted(weeks)],
         adherence=total_done / total_planned if total_planned else None,
         fdi=fdi,
+        phase=latest[1] if latest else None,
+        week=latest[2] if latest else None,
     )
 
 
