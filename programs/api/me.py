@@ -1,5 +1,253 @@
-"""Endpoints for patients and guardians, under /api/v1/me/."""
+"""Endpoints for patients and guardians, under /api/v1/me/.
 
-from django.urls import URLPattern, URLResolver
+A user acts for the patients of ``selectors.patients_acted_for_by``: a patient for themselves,
+a guardian for their linked children. Any other patient is a 404, so an id reveals nothing. A
+staff member who is neither a patient nor a guardian gets 403: their endpoints are elsewhere.
 
-urlpatterns: list[URLPattern | URLResolver] = []
+Nothing here changes a program: a patient or guardian logs sessions and submits check-ins,
+and that is all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, prefetch_related_objects
+from django.urls import URLPattern, URLResolver, path
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from programs import selectors, services
+from programs.api.errors import error_responses
+from programs.api.me_serializers import (
+    CheckInCreatedSerializer,
+    CheckInInputSerializer,
+    CheckInSerializer,
+    MeSerializer,
+    ProgressSerializer,
+    SessionLogInputSerializer,
+    SessionLogSerializer,
+    SessionSerializer,
+    TodaySerializer,
+    UpcomingQuerySerializer,
+)
+from programs.models import ActivityLog, Patient, User
+from programs.services.common import local_today
+
+TAGS = ["me"]
+NOT_FOR_STAFF = "These endpoints are for patients and guardians."
+
+
+def _user(request: Request) -> User:
+    user = request.user
+    # IsAuthenticated (the default permission) has already turned anonymous requests away.
+    assert isinstance(user, User)
+    return user
+
+
+def access_patient(request: Request, patient_id: int) -> Patient:
+    """The patient ``patient_id`` if the user acts for them; 404 otherwise, or 403 for a staff
+    member who acts for nobody. The staff check runs only on a miss, to keep reads cheap."""
+    user = _user(request)
+    acted_for = selectors.patients_acted_for_by(user)
+    patient = acted_for.filter(pk=patient_id).first()
+    if patient is not None:
+        return patient
+    if selectors.is_staff_member(user) and not acted_for.exists():
+        raise PermissionDenied(NOT_FOR_STAFF)
+    raise NotFound()
+
+
+class MeView(APIView):
+    @extend_schema(
+        operation_id="me_retrieve",
+        summary="Who I am and the patients I may act for",
+        responses={200: MeSerializer, **error_responses(401, 403)},
+        tags=TAGS,
+    )
+    def get(self, request: Request) -> Response:
+        user = _user(request)
+        patients = list(selectors.patients_acted_for_summary(user))
+        is_staff = selectors.is_staff_member(user)
+        if not patients and is_staff:
+            raise PermissionDenied(NOT_FOR_STAFF)
+        relations = {getattr(patient, "relation", None) for patient in patients}
+        roles = [
+            *(["patient"] if "self" in relations else []),
+            *(["guardian"] if relations - {"self", None} else []),
+            *(["staff"] if is_staff else []),
+        ]
+        me = {
+            "id": user.id,
+            "username": user.get_username(),
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "roles": roles,
+            "patients": patients,
+        }
+        return Response(MeSerializer(me).data)
+
+
+class TodayView(APIView):
+    @extend_schema(
+        operation_id="me_today_retrieve",
+        summary="Today's session, in the patient's own time zone",
+        description=(
+            "`session` is null when there is nothing planned today; `next_session_date` then "
+            "says when the next session is. Each dose gives the amount, the heart-rate and "
+            "OMNI exertion targets and the activity's instructions. `log` is set once logged."
+        ),
+        responses={200: TodaySerializer, **error_responses(401, 403, 404)},
+        tags=TAGS,
+    )
+    def get(self, request: Request, patient_id: int) -> Response:
+        patient = access_patient(request, patient_id)
+        today = local_today(patient)
+        session = selectors.session_for_day(patient, today)
+        next_date = None if session else selectors.next_session_date(patient, after=today)
+        return Response(
+            TodaySerializer(
+                {"date": today, "session": session, "next_session_date": next_date}
+            ).data
+        )
+
+
+class UpcomingSessionsView(GenericAPIView[Any]):
+    filter_backends: list[type] = []
+
+    @extend_schema(
+        operation_id="me_sessions_list",
+        summary="Upcoming sessions, today first",
+        parameters=[UpcomingQuerySerializer],
+        responses={200: SessionSerializer(many=True), **error_responses(400, 401, 403, 404)},
+        tags=TAGS,
+    )
+    def get(self, request: Request, patient_id: int) -> Response:
+        patient = access_patient(request, patient_id)
+        query = UpcomingQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        sessions = selectors.upcoming_sessions(patient, days=query.validated_data["days"])
+        page = self.paginate_queryset(sessions)
+        return self.get_paginated_response(SessionSerializer(page or [], many=True).data)
+
+
+class SessionLogView(APIView):
+    @extend_schema(
+        operation_id="me_session_log_create",
+        summary="Log a session (or correct its log)",
+        description=(
+            "Each result names its activity by the `activity` key of the session's doses. "
+            "Answers 201 with a new log, 200 when it replaced the session's earlier log. "
+            "A session whose day has not come yet is refused (400, field `session`)."
+        ),
+        request=SessionLogInputSerializer,
+        responses={
+            201: SessionLogSerializer,
+            200: SessionLogSerializer,
+            **error_responses(400, 401, 403, 404),
+        },
+        tags=TAGS,
+    )
+    def post(self, request: Request, patient_id: int, session_id: int) -> Response:
+        patient = access_patient(request, patient_id)
+        session = selectors.patient_session(patient, session_id)
+        if session is None:
+            raise NotFound()
+        planned = {
+            dose.program_activity.key: dose.program_activity_id for dose in session.doses.all()
+        }
+        data = SessionLogInputSerializer(data=request.data, context={"planned": planned})
+        data.is_valid(raise_exception=True)
+        corrected = getattr(session, "log", None) is not None
+        log = services.session_log(
+            actor=_user(request),
+            session=session,
+            status=data.validated_data["status"],
+            results=[
+                services.ResultInput(
+                    program_activity_id=result["activity"],
+                    amount=result["amount"],
+                    exertion=result["exertion"],
+                    note=result["note"],
+                )
+                for result in data.validated_data.get("results", [])
+            ],
+            note=data.validated_data["note"],
+        )
+        prefetch_related_objects(
+            [log], Prefetch("results", ActivityLog.objects.select_related("program_activity"))
+        )
+        return Response(
+            SessionLogSerializer(log).data,
+            status=status.HTTP_200_OK if corrected else status.HTTP_201_CREATED,
+        )
+
+
+class CheckInsView(GenericAPIView[Any]):
+    filter_backends: list[type] = []
+
+    @extend_schema(
+        operation_id="me_check_ins_list",
+        summary="The patient's check-ins, newest first",
+        responses={200: CheckInSerializer(many=True), **error_responses(401, 403, 404)},
+        tags=TAGS,
+    )
+    def get(self, request: Request, patient_id: int) -> Response:
+        patient = access_patient(request, patient_id)
+        page = self.paginate_queryset(selectors.patient_check_ins(patient))
+        return self.get_paginated_response(CheckInSerializer(page or [], many=True).data)
+
+    @extend_schema(
+        operation_id="me_check_ins_create",
+        summary="Submit a check-in",
+        description=(
+            "Every answer is optional. Any red flag pauses the program and alerts the "
+            "therapist at once; the answer then carries `guidance` for the patient (contact "
+            "your doctor; for thoughts of self-harm, the crisis line 988 in the US). Pain is "
+            "recorded if given and never changes a dose."
+        ),
+        request=CheckInInputSerializer,
+        responses={201: CheckInCreatedSerializer, **error_responses(400, 401, 403, 404)},
+        tags=TAGS,
+    )
+    def post(self, request: Request, patient_id: int) -> Response:
+        patient = access_patient(request, patient_id)
+        data = CheckInInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.check_in_submit(
+            actor=_user(request), patient=patient, **data.validated_data
+        )
+        return Response(CheckInCreatedSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class ProgressView(APIView):
+    @extend_schema(
+        operation_id="me_progress_retrieve",
+        summary="What the patient has done: active minutes, adherence, function over time",
+        description="There is no pain in this summary, on purpose: it leads with what the "
+        "patient did.",
+        responses={200: ProgressSerializer, **error_responses(401, 403, 404)},
+        tags=TAGS,
+    )
+    def get(self, request: Request, patient_id: int) -> Response:
+        patient = access_patient(request, patient_id)
+        return Response(ProgressSerializer(selectors.progress(patient)).data)
+
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", MeView.as_view(), name="me"),
+    path("patients/<int:patient_id>/today/", TodayView.as_view(), name="me-today"),
+    path("patients/<int:patient_id>/sessions/", UpcomingSessionsView.as_view(), name="me-sessions"),
+    path(
+        "patients/<int:patient_id>/sessions/<int:session_id>/log/",
+        SessionLogView.as_view(),
+        name="me-session-log",
+    ),
+    path("patients/<int:patient_id>/check-ins/", CheckInsView.as_view(), name="me-check-ins"),
+    path("patients/<int:patient_id>/progress/", ProgressView.as_view(), name="me-progress"),
+]

@@ -1,0 +1,324 @@
+"""Input and output shapes of the patient and guardian endpoints (/api/v1/me/).
+
+The JSON goes to a phone web page and other clients: plain values, stable keys, null for
+"not set". Weeks count from 1. An activity is named by its program activity ``key`` (a slug
+such as "walking", unique within a program), the same in a dose and in a logged result.
+Progress carries no pain: what a patient sees leads with what they did.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from planner import Decision, FdiBand, RedFlag, fdi_band
+from programs.models import ActivityLog, PlannedDose, PlannedSession, Program, SessionLog
+from programs.selectors import Progress
+from programs.services import CheckInResult
+from programs.services.records import MAX_NOTE
+
+# A result or note more than this is a client bug, not a session.
+MAX_RESULTS = 50
+MAX_AMOUNT = 100_000
+# School days in one check-in's period; a year at most.
+MAX_SCHOOL_DAYS = 366
+
+
+# -- Who I am -------------------------------------------------------------------------------
+
+
+class ActedForPatientSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    first_name = serializers.CharField()
+    relation = serializers.CharField(
+        help_text="\"self\" for the patient's own account, else the guardian's relation "
+        "(mother, father, parent, grandparent, legal_guardian, other)."
+    )
+    program_status = serializers.CharField(
+        allow_null=True,
+        help_text="Status of the patient's newest program that is not a draft; null if none.",
+    )
+
+
+class MeSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=["patient", "guardian", "staff"])
+    )
+    patients = ActedForPatientSerializer(many=True)
+
+
+# -- Sessions -------------------------------------------------------------------------------
+
+
+class RangeSerializer(serializers.Serializer[Any]):
+    low = serializers.IntegerField()
+    high = serializers.IntegerField()
+
+
+class DoseSerializer(serializers.Serializer[PlannedDose]):
+    activity = serializers.CharField(
+        source="program_activity.key", help_text="The program activity's key."
+    )
+    name = serializers.CharField(source="program_activity.name")
+    kind = serializers.CharField(source="program_activity.kind")
+    amount = serializers.IntegerField()
+    unit = serializers.CharField()
+    times_per_day = serializers.IntegerField()
+    heart_rate = serializers.SerializerMethodField(
+        help_text="Target heart rate in beats per minute; null when not prescribed."
+    )
+    exertion = serializers.SerializerMethodField(
+        help_text="Target on the children's OMNI scale, 0-10; null when not prescribed."
+    )
+    instructions = serializers.CharField(source="program_activity.activity.instructions")
+    media_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(RangeSerializer(allow_null=True))
+    def get_heart_rate(self, dose: PlannedDose) -> dict[str, int] | None:
+        if dose.heart_rate_low is None or dose.heart_rate_high is None:
+            return None
+        return {"low": dose.heart_rate_low, "high": dose.heart_rate_high}
+
+    @extend_schema_field(RangeSerializer(allow_null=True))
+    def get_exertion(self, dose: PlannedDose) -> dict[str, int] | None:
+        if dose.exertion_low is None or dose.exertion_high is None:
+            return None
+        return {"low": dose.exertion_low, "high": dose.exertion_high}
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_media_url(self, dose: PlannedDose) -> str | None:
+        return dose.program_activity.activity.media_url or None
+
+
+class ResultSerializer(serializers.Serializer[ActivityLog]):
+    activity = serializers.CharField(source="program_activity.key")
+    name = serializers.CharField(source="program_activity.name")
+    amount = serializers.IntegerField()
+    exertion = serializers.IntegerField(allow_null=True)
+    note = serializers.CharField()
+
+
+class SessionLogSerializer(serializers.Serializer[SessionLog]):
+    session = serializers.IntegerField(source="session_id")
+    status = serializers.ChoiceField(choices=SessionLog.STATUS_CHOICES)
+    note = serializers.CharField()
+    logged_at = serializers.DateTimeField()
+    results = ResultSerializer(many=True)
+
+
+class SessionSerializer(serializers.Serializer[Any]):  # one session, or a page of them
+    id = serializers.IntegerField()
+    date = serializers.DateField()
+    phase = serializers.CharField()
+    week = serializers.SerializerMethodField(help_text="The program week, counted from 1.")
+    program_status = serializers.CharField(source="program.status")
+    doses = DoseSerializer(many=True)
+    log = serializers.SerializerMethodField(help_text="The log, once the session is logged.")
+
+    def get_week(self, session: PlannedSession) -> int:
+        return session.week + 1
+
+    @extend_schema_field(SessionLogSerializer(allow_null=True))
+    def get_log(self, session: PlannedSession) -> dict[str, Any] | None:
+        # A reverse one-to-one with no row raises (an AttributeError) on access.
+        log = getattr(session, "log", None)
+        return SessionLogSerializer(log).data if log is not None else None
+
+
+class TodaySerializer(serializers.Serializer[Any]):
+    date = serializers.DateField(help_text="Today in the patient's own time zone.")
+    session = SessionSerializer(allow_null=True, help_text="Null when there is none today.")
+    next_session_date = serializers.DateField(
+        allow_null=True,
+        help_text="When there is no session today: the date of the next one (null if none).",
+    )
+
+
+class UpcomingQuerySerializer(serializers.Serializer[Any]):
+    days = serializers.IntegerField(
+        min_value=1,
+        max_value=28,
+        default=14,
+        help_text="How many days ahead, today included: 1 to 28, 14 by default.",
+    )
+
+
+class ResultInputSerializer(serializers.Serializer[Any]):
+    activity = serializers.CharField(
+        max_length=60, help_text="The program activity's key, as in the session's doses."
+    )
+    amount = serializers.IntegerField(min_value=0, max_value=MAX_AMOUNT)
+    exertion = serializers.IntegerField(
+        min_value=0,
+        max_value=10,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="How hard it felt, on the children's OMNI scale 0-10.",
+    )
+    note = serializers.CharField(max_length=MAX_NOTE, required=False, allow_blank=True, default="")
+
+    def validate_activity(self, key: str) -> int:
+        """The key as the program activity id the service takes."""
+        planned: dict[str, int] = self.context["planned"]
+        if key not in planned:
+            raise serializers.ValidationError("is not planned in this session")
+        return planned[key]
+
+
+class SessionLogInputSerializer(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=SessionLog.STATUS_CHOICES)
+    results = ResultInputSerializer(
+        many=True,
+        required=False,
+        max_length=MAX_RESULTS,  # type: ignore[call-arg]  # ListSerializer takes it since DRF 3.14
+    )
+    note = serializers.CharField(max_length=MAX_NOTE, required=False, allow_blank=True, default="")
+
+
+# -- Check-ins ------------------------------------------------------------------------------
+
+
+class CheckInInputSerializer(serializers.Serializer[Any]):
+    fdi_answers = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=4),
+        min_length=15,
+        max_length=15,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The Functional Disability Inventory: 15 answers, 0 to 4, in item order.",
+    )
+    sleep_hours = serializers.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        min_value=0,
+        max_value=24,
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+    sleep_quality = serializers.IntegerField(
+        min_value=1, max_value=5, required=False, allow_null=True, default=None
+    )
+    mood = serializers.IntegerField(
+        min_value=1, max_value=5, required=False, allow_null=True, default=None
+    )
+    school_days_attended = serializers.IntegerField(
+        min_value=0, max_value=MAX_SCHOOL_DAYS, required=False, allow_null=True, default=None
+    )
+    school_days_scheduled = serializers.IntegerField(
+        min_value=0, max_value=MAX_SCHOOL_DAYS, required=False, allow_null=True, default=None
+    )
+    flare = serializers.BooleanField(required=False, default=False)
+    red_flags = serializers.ListField(
+        child=serializers.ChoiceField(choices=[flag.value for flag in RedFlag]),
+        max_length=len(RedFlag),
+        required=False,
+        default=list,
+        help_text="Signs that are not part of the pain condition; any one pauses the program "
+        "and alerts the therapist.",
+    )
+    pain = serializers.IntegerField(
+        min_value=0,
+        max_value=10,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Optional, 0-10. Recorded only: it never changes a dose.",
+    )
+
+
+class CheckInSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    date = serializers.DateField()
+    submitted_at = serializers.DateTimeField()
+    fdi_answers = serializers.ListField(child=serializers.IntegerField(), allow_null=True)
+    fdi_total = serializers.IntegerField(allow_null=True)
+    fdi_band = serializers.SerializerMethodField()
+    sleep_hours = serializers.DecimalField(
+        max_digits=3, decimal_places=1, coerce_to_string=False, allow_null=True
+    )
+    sleep_quality = serializers.IntegerField(allow_null=True)
+    mood = serializers.IntegerField(allow_null=True)
+    school_days_attended = serializers.IntegerField(allow_null=True)
+    school_days_scheduled = serializers.IntegerField(allow_null=True)
+    flare = serializers.BooleanField()
+    red_flags = serializers.ListField(child=serializers.CharField())
+    pain = serializers.IntegerField(allow_null=True)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_fdi_band(self, check_in: Any) -> str | None:
+        return check_in.fdi_band or None
+
+
+class CheckInCreatedSerializer(CheckInSerializer):
+    """A new check-in (from ``services.check_in_submit``'s result) and what to do next."""
+
+    guidance = serializers.CharField(
+        allow_null=True,
+        help_text="After a red flag: what to do now (contact your doctor; a crisis line for "
+        "thoughts of self-harm). Null otherwise.",
+    )
+    program_paused = serializers.BooleanField(
+        help_text="The patient's program is paused until their therapist resumes it."
+    )
+
+    def to_representation(self, result: CheckInResult) -> dict[str, Any]:
+        program = result.check_in.program
+        # The program row was read before the check-in: paused then, or paused by it now.
+        paused = (program is not None and program.status == Program.Status.PAUSED) or (
+            result.review is not None and result.review.decision == Decision.PAUSE
+        )
+        return {
+            **CheckInSerializer(result.check_in, context=self.context).data,
+            "guidance": result.guidance,
+            "program_paused": paused,
+        }
+
+
+# -- Progress -------------------------------------------------------------------------------
+
+
+class WeekProgressSerializer(serializers.Serializer[Any]):
+    week = serializers.IntegerField(help_text="The program week, counted from 1.")
+    start = serializers.DateField()
+    done_minutes = serializers.FloatField(help_text="Active minutes done.")
+    planned_minutes = serializers.FloatField()
+    sessions_done = serializers.IntegerField()
+    sessions_planned = serializers.IntegerField()
+
+
+class FdiPointSerializer(serializers.Serializer[Any]):
+    date = serializers.DateField()
+    total = serializers.IntegerField(help_text="0-60; lower is better.")
+    band = serializers.ChoiceField(choices=[band.value for band in FdiBand])
+
+
+class ProgressSerializer(serializers.Serializer[Any]):
+    """Built from ``selectors.progress``; there is no pain in it, on purpose."""
+
+    weeks = WeekProgressSerializer(
+        many=True, help_text="Active minutes and sessions per week, done and planned."
+    )
+    adherence = serializers.FloatField(
+        allow_null=True, help_text="Sessions done / sessions planned so far, 0-1."
+    )
+    goals = serializers.CharField(help_text="The goals in the patient's own words.")
+    phase = serializers.CharField(allow_null=True)
+    week = serializers.IntegerField(allow_null=True, help_text="The current week, from 1.")
+    program_status = serializers.CharField(source="program.status", allow_null=True)
+    fdi = serializers.SerializerMethodField(help_text="Functional Disability Inventory over time.")
+
+    @extend_schema_field(FdiPointSerializer(many=True))
+    def get_fdi(self, progress: Progress) -> list[dict[str, Any]]:
+        return [
+            {"date": day.isoformat(), "total": total, "band": fdi_band(total).value}
+            for day, total in progress.fdi
+        ]

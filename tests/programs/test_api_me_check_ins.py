@@ -1,0 +1,245 @@
+"""/api/v1/me/: check-ins (red flags, guidance, the FDI), progress, and the writes a patient
+may not make."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from programs.models import Alert, CheckIn, Patient, Program, User
+from programs.services import check_in_submit
+from tests.programs.factories import active_program, guardian, log_week, patient
+
+pytestmark = pytest.mark.django_db
+
+# A Wednesday afternoon in New York, the clinics' default time zone.
+NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
+FDI_OF_20 = [2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def maya() -> Patient:
+    """A 14-year-old with an account and a program that started two weeks ago."""
+    person = patient(with_user=True, first_name="Maya")
+    active_program(patient=person, started_weeks_ago=2, goals="Go back to dance class.")
+    return person
+
+
+def client_for(user: User | None) -> APIClient:
+    assert user is not None
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def check_ins_url(person: Patient) -> str:
+    return f"/api/v1/me/patients/{person.id}/check-ins/"
+
+
+def fields_of(response: Any) -> list[str | None]:
+    return [error["field"] for error in response.json()["errors"]]
+
+
+def keys_in(value: Any) -> set[str]:
+    """Every key anywhere in a JSON value."""
+    if isinstance(value, dict):
+        return set(value) | {key for item in value.values() for key in keys_in(item)}
+    if isinstance(value, list):
+        return {key for item in value for key in keys_in(item)}
+    return set()
+
+
+# -- Check-ins ------------------------------------------------------------------------------
+
+
+def test_it_records_a_check_in_with_its_fdi_score(maya: Patient) -> None:
+    payload = {
+        "fdi_answers": FDI_OF_20,
+        "sleep_hours": "8.5",
+        "sleep_quality": 4,
+        "mood": 3,
+        "school_days_attended": 4,
+        "school_days_scheduled": 5,
+    }
+
+    response = client_for(maya.user).post(check_ins_url(maya), payload)
+
+    body = response.json()
+    assert response.status_code == 201
+    assert (body["fdi_total"], body["fdi_band"], body["sleep_hours"]) == (20, "moderate", 8.5)
+    assert (body["guidance"], body["program_paused"]) == (None, False)
+    assert CheckIn.objects.get(patient=maya).submitted_by == maya.user
+
+
+def test_it_accepts_a_check_in_with_nothing_but_a_flare(maya: Patient) -> None:
+    response = client_for(maya.user).post(check_ins_url(maya), {"flare": True})
+
+    assert response.status_code == 201
+    assert response.json()["fdi_total"] is None
+
+
+def test_it_pauses_the_program_and_guides_the_patient_after_a_red_flag(maya: Patient) -> None:
+    parent = guardian(patient=maya).user
+
+    response = client_for(parent).post(check_ins_url(maya), {"red_flags": ["fever", "rash"]})
+
+    body = response.json()
+    assert response.status_code == 201
+    assert body["program_paused"] is True
+    assert "contact your doctor" in body["guidance"]
+    assert Program.objects.get(patient=maya).status == Program.Status.PAUSED
+    assert Alert.objects.get(patient=maya).kind == "red_flag"
+
+
+def test_it_gives_the_988_crisis_line_for_thoughts_of_self_harm(maya: Patient) -> None:
+    response = client_for(maya.user).post(check_ins_url(maya), {"red_flags": ["self_harm"]})
+
+    assert response.status_code == 201
+    assert "988" in response.json()["guidance"]
+    assert Alert.objects.filter(patient=maya, kind="red_flag").exists()
+
+
+def test_it_names_the_bad_fdi_answer(maya: Patient) -> None:
+    answers = [0, 0, 0, 7, *[0] * 11]
+
+    response = client_for(maya.user).post(check_ins_url(maya), {"fdi_answers": answers})
+
+    assert response.status_code == 400
+    assert fields_of(response) == ["fdi_answers[3]"]
+    assert not CheckIn.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"fdi_answers": [1] * 14}, "fdi_answers"),
+        ({"fdi_answers": [*[1] * 14, "often"]}, "fdi_answers[14]"),
+        ({"fdi_answers": "all fours"}, "fdi_answers"),
+        ({"red_flags": ["fever", "headache"]}, "red_flags[1]"),
+        ({"sleep_quality": 6}, "sleep_quality"),
+        ({"mood": 0}, "mood"),
+        ({"sleep_hours": 25}, "sleep_hours"),
+        ({"pain": 11}, "pain"),
+        ({"school_days_attended": 6, "school_days_scheduled": 5}, "school_days_attended"),
+    ],
+)
+def test_it_names_the_bad_field_of_a_check_in(
+    maya: Patient, payload: dict[str, Any], field: str
+) -> None:
+    response = client_for(maya.user).post(check_ins_url(maya), payload)
+
+    assert response.status_code == 400
+    assert fields_of(response) == [field]
+
+
+def test_it_lists_the_patient_s_check_ins_newest_first(maya: Patient) -> None:
+    assert maya.user is not None
+    check_in_submit(actor=maya.user, patient=maya, mood=2)
+    check_in_submit(actor=maya.user, patient=maya, mood=4)
+
+    body = client_for(maya.user).get(check_ins_url(maya)).json()
+
+    assert body["count"] == 2
+    assert [row["mood"] for row in body["results"]] == [4, 2]
+
+
+def test_it_lists_check_ins_in_the_same_number_of_queries_for_one_or_many(
+    maya: Patient,
+) -> None:
+    assert maya.user is not None
+    client = client_for(maya.user)
+    counts = []
+    for how_many in (1, 10):
+        while CheckIn.objects.count() < how_many:
+            check_in_submit(actor=maya.user, patient=maya, fdi_answers=FDI_OF_20)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(check_ins_url(maya)).json()["count"] == how_many
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+
+
+# -- Progress -------------------------------------------------------------------------------
+
+
+def test_it_shows_progress_as_minutes_done_adherence_and_fdi_without_pain(maya: Patient) -> None:
+    program = Program.objects.get(patient=maya)
+    log_week(program, week=0)
+    assert maya.user is not None
+    with time_machine.travel(NOW - timedelta(days=7), tick=False):
+        check_in_submit(actor=maya.user, patient=maya, fdi_answers=[3] * 15, pain=8)
+    check_in_submit(actor=maya.user, patient=maya, fdi_answers=FDI_OF_20, pain=7)
+
+    response = client_for(maya.user).get(f"/api/v1/me/patients/{maya.id}/progress/")
+
+    body = response.json()
+    assert response.status_code == 200
+    assert "pain" not in keys_in(body)
+    first_week = body["weeks"][0]
+    assert first_week["done_minutes"] == first_week["planned_minutes"] > 0
+    assert (first_week["sessions_done"], first_week["sessions_planned"]) == (7, 7)
+    assert body["fdi"] == [
+        {"date": "2026-03-04", "total": 45, "band": "severe"},
+        {"date": "2026-03-11", "total": 20, "band": "moderate"},
+    ]
+    assert (body["goals"], body["phase"], body["week"]) == ("Go back to dance class.", "build", 3)
+    assert 0 < body["adherence"] < 1
+
+
+def test_it_shows_empty_progress_for_a_patient_without_a_program(db: None) -> None:
+    person = patient(with_user=True)
+
+    body = client_for(person.user).get(f"/api/v1/me/patients/{person.id}/progress/").json()
+
+    assert body["weeks"] == [] and body["adherence"] is None
+    assert (body["program_status"], body["phase"], body["week"]) == (None, None, None)
+
+
+# -- What a patient may not do --------------------------------------------------------------
+
+
+def test_it_offers_a_patient_no_way_to_change_their_program(maya: Patient) -> None:
+    client = client_for(maya.user)
+    program = Program.objects.get(patient=maya)
+    base = f"/api/v1/me/patients/{maya.id}"
+
+    for url in (f"{base}/today/", f"{base}/sessions/", f"{base}/progress/", "/api/v1/me/"):
+        assert client.patch(url, {"status": "paused"}).status_code == 405
+        assert client.delete(url).status_code == 405
+    program.refresh_from_db()
+    assert program.status == Program.Status.ACTIVE
+
+
+def test_it_forbids_a_patient_and_a_guardian_every_write_to_the_staff_program_endpoints(
+    maya: Patient,
+) -> None:
+    program = Program.objects.get(patient=maya)
+    dose = program.sessions.order_by("-date").first().doses.first()  # type: ignore[union-attr]
+    assert dose is not None
+    writes = [
+        ("post", "/api/v1/programs/", {"patient": maya.id, "goals": "Run a 5k."}),
+        ("patch", f"/api/v1/programs/{program.id}/", {"goals": "Run a 5k."}),
+        ("put", f"/api/v1/programs/{program.id}/", {"goals": "Run a 5k."}),
+        ("post", f"/api/v1/programs/{program.id}/pause/", {"reason": "I want a break."}),
+        ("post", f"/api/v1/programs/{program.id}/discharge/", {}),
+        ("post", f"/api/v1/doses/{dose.id}/override/", {"amount": 1, "reason": "too much"}),
+        ("patch", f"/api/v1/patients/{maya.id}/", {"resting_heart_rate": 60}),
+    ]
+
+    for user in (maya.user, guardian(patient=maya).user):
+        client = client_for(user)
+        for method, url, body in writes:
+            assert getattr(client, method)(url, body).status_code == 403, (method, url)
+    program.refresh_from_db()
+    assert (program.status, program.goals) == (Program.Status.ACTIVE, "Go back to dance class.")
