@@ -5,9 +5,11 @@ in the services, which raise ValidationError naming the field in the same way.""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
 from django.db.models import Model, QuerySet
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -45,6 +47,8 @@ from programs.services.common import actor_label
 
 LARGEST_AMOUNT = max(MAX_AMOUNT.values())
 MAX_TEXT = 2000
+# A program is planned now, for now: a start date further off is a typing slip.
+START_DATE_WINDOW_DAYS = 366
 WEEK_HELP = "Program week, 1 for the week that starts on the start date."
 
 
@@ -337,6 +341,12 @@ class ProgramCreateIn(serializers.Serializer[Any]):
     activities = serializers.ListField(child=ActivityChoiceIn(), min_length=1, max_length=20)
     parameters = ParametersSerializer(required=False)
 
+    def validate_start_date(self, value: date) -> date:
+        today = timezone.now().date()
+        if abs((value - today).days) > START_DATE_WINDOW_DAYS:
+            raise serializers.ValidationError("must be within a year of today")
+        return value
+
 
 class ProgramActivateIn(serializers.Serializer[Any]):
     me_cfs_considered = serializers.BooleanField(
@@ -517,6 +527,8 @@ class AlertOut(serializers.ModelSerializer[Alert]):
 
 class ActivityOut(serializers.ModelSerializer[Activity]):
     is_global = serializers.SerializerMethodField()
+    # A plain string: empty when there is no video or leaflet, which "format: uri" forbids.
+    media_url = serializers.CharField(read_only=True, help_text="A link, or empty.")
 
     class Meta:
         model = Activity

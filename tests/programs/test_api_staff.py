@@ -337,6 +337,29 @@ def test_it_previews_a_drafts_schedule_without_storing_it(api: APIClient, child:
     assert not program.sessions.exists()
 
 
+def test_it_previews_the_stored_schedule_of_a_running_program(
+    api: APIClient, child: Patient
+) -> None:
+    program = active_program(patient=child)
+    dose = PlannedDose.objects.get(session__program=program, session__date=TODAY + timedelta(1))
+    api.post(f"/api/v1/doses/{dose.id}/override/", {"amount": 5, "reason": "Exams"})
+
+    sessions = api.get(f"/api/v1/programs/{program.id}/preview/").json()["sessions"]
+
+    amounts = {session["date"]: session["doses"][0]["amount"] for session in sessions}
+    assert (amounts["2026-03-11"], amounts["2026-03-12"]) == (7, 5)
+
+
+def test_it_refuses_a_start_date_more_than_a_year_away(api: APIClient, child: Patient) -> None:
+    walking = ActivityFactory.create()
+    body = walking_program_body(child, walking, start_date="9999-12-01", goal_date="9999-12-31")
+
+    response = api.post("/api/v1/programs/", body)
+
+    assert response.status_code == 400
+    assert first_error(response)["field"] == "start_date"
+
+
 def test_it_runs_a_program_from_draft_to_discharge(api: APIClient, child: Patient) -> None:
     walking = ActivityFactory.create()
     created = api.post("/api/v1/programs/", walking_program_body(child, walking)).json()
@@ -552,6 +575,7 @@ def test_it_lists_the_global_library_and_the_clinics_own(api: APIClient, clinic:
 
     assert [row["name"] for row in everything] == ["Walking", "Stairs"]
     assert [(row["name"], row["is_global"]) for row in counted] == [("Stairs", False)]
+    assert everything[0]["media_url"] == ""
 
 
 def test_it_adds_an_activity_to_the_clinics_library(api: APIClient, clinic: Clinic) -> None:

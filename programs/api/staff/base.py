@@ -16,7 +16,8 @@ from programs.models import User
 M = TypeVar("M", bound=Model)
 
 # The errors each kind of operation can answer with, all in the one error format.
-LIST_ERRORS = error_responses(400, 401, 403)
+# A list answers 404 for a page past its end.
+LIST_ERRORS = error_responses(400, 401, 403, 404)
 READ_ERRORS = error_responses(401, 403, 404)
 CREATE_ERRORS = error_responses(400, 401, 403)
 CHANGE_ERRORS = error_responses(400, 401, 403, 404)
