@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -34,6 +34,8 @@ from programs.models import (
 )
 from programs.services.common import local_today, revision_record
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class ActivityChoice:
@@ -56,6 +58,10 @@ def _unique_key(name: str, taken: set[str]) -> str:
         key, number = f"{base}-{number}", number + 1
     taken.add(key)
     return key
+
+
+def _chosen(value: T | None, default: T) -> T:
+    return default if value is None else value
 
 
 def _checked_parameters(parameters: dict[str, Any] | None) -> dict[str, Any]:
@@ -110,20 +116,24 @@ def program_create(
         if activity is None or activity.clinic_id not in (None, patient.clinic_id):
             raise ValidationError({f"{where}.activity": ["no such activity in this clinic"]})
         default = defaults.get(activity.id)
-        goal_quota = choice.goal_quota or (default.goal_quota if default else None)
+        # "is None", not "or": a 0 typed by the clinician is an error to report, not a blank
+        # to fill from the template.
+        goal_quota = _chosen(choice.goal_quota, default.goal_quota if default else None)
         if goal_quota is None:
             raise ValidationError(
                 {f"{where}.goal_quota": ["needed for an activity that is not in the template"]}
             )
-        fraction = choice.start_fraction or (default.start_fraction if default else 0.7)
+        fraction = _chosen(choice.start_fraction, default.start_fraction if default else 0.7)
         try:
             start = start_quota(choice.baseline_trials, unit=Unit(activity.unit), fraction=fraction)
         except PlannerInputError as error:
-            field = error.field.replace("trials", "baseline_trials")
+            field = error.field.replace("trials", "baseline_trials").replace(
+                "fraction", "start_fraction"
+            )
             raise as_validation_error(
                 PlannerInputError(field, error.problem), f"{where}."
             ) from None
-        weekdays = choice.weekdays or (default.weekdays if default else list(range(7)))
+        weekdays = _chosen(choice.weekdays, default.weekdays if default else list(range(7)))
         rows.append(
             ProgramActivity(
                 program=program,
@@ -136,12 +146,17 @@ def program_create(
                 order=index,
                 baseline_trials=list(choice.baseline_trials),
                 start_fraction=fraction,
-                start_quota=min(start, goal_quota),
+                # Not clamped to the goal: trials above it mean a wrong goal or unit, and the
+                # engine refuses the plan naming the start quota.
+                start_quota=start,
                 goal_quota=goal_quota,
                 weekdays=sorted(set(weekdays)),
-                times_per_day=choice.times_per_day or (default.times_per_day if default else 1),
-                goal_intensity=choice.goal_intensity
-                or (default.goal_intensity if default else "moderate"),
+                times_per_day=_chosen(
+                    choice.times_per_day, default.times_per_day if default else 1
+                ),
+                goal_intensity=_chosen(
+                    choice.goal_intensity, default.goal_intensity if default else "moderate"
+                ),
             )
         )
     ProgramActivity.objects.bulk_create(rows)
@@ -251,9 +266,10 @@ def program_pause(*, actor: User | None, program: Program, reason: str) -> Progr
     if not reason.strip():
         raise ValidationError({"reason": ["say why the program is paused"]})
     today = local_today(program.patient)
+    # A program that starts later is paused from its start: the engine plans nothing earlier.
     _regenerate(
-        program, from_date=today + timedelta(days=1), step=_current_step(program, today),
-        paused=True,
+        program, from_date=max(today + timedelta(days=1), program.start_date),
+        step=_current_step(program, today), paused=True,
     )  # fmt: skip
     program.status = Program.Status.PAUSED
     program.paused_reason = reason.strip()
@@ -271,7 +287,8 @@ def program_resume(
     _require_status(program, [Program.Status.PAUSED], "resumed")
     if step is not None and step < 0:
         raise ValidationError({"step": ["must not be negative"]})
-    today = local_today(program.patient)
+    # Resumed before its start, a program resumes from its start (the engine's "tomorrow").
+    today = max(local_today(program.patient), program.start_date - timedelta(days=1))
     activities = list(program.activities.all())
     plan = program_plan(program, activities)
     schedule = resume_schedule(plan, stored_schedule(program, activities, plan), today=today,
@@ -302,6 +319,41 @@ def program_discharge(*, actor: User, program: Program, reason: str = "") -> Pro
     patient.status = Patient.Status.RELAPSE_WATCH
     patient.save(update_fields=["status"])
     revision_record(program=program, actor=actor, reason=f"Discharged. {reason}".strip())
+    return program
+
+
+@transaction.atomic
+def program_complete(*, program: Program) -> Program:
+    """Discharge a program whose schedule has run out: its discharge date (the day after the
+    last taper week) has come in the patient's time zone. The system does this, not a person.
+
+    Safe to run twice, and a no-op for a program that is not yet due: paused (no discharge
+    date), already discharged, or with a discharge date still ahead.
+    """
+    program = Program.objects.select_for_update().select_related("patient").get(pk=program.pk)
+    today = local_today(program.patient)
+    if (
+        program.status not in RUNNING
+        or program.discharge_date is None
+        or program.discharge_date > today
+    ):
+        return program
+    # The schedule holds nothing from the discharge date on; this only tidies up.
+    store_sessions(program, [], [], from_date=program.discharge_date)
+    program.status = Program.Status.DISCHARGED
+    program.discharged_at = timezone.now()
+    program.save()
+    patient = program.patient
+    patient.status = Patient.Status.RELAPSE_WATCH
+    patient.save(update_fields=["status"])
+    revision_record(
+        program=program,
+        actor=None,
+        reason=(
+            f"Discharged: the program ended on "
+            f"{program.discharge_date - timedelta(days=1)}, its last planned day."
+        ),
+    )
     return program
 
 

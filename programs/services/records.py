@@ -49,6 +49,7 @@ from programs.models import (
     WeeklyReview,
 )
 from programs.services.common import REVIEW_ACTOR, local_today, revision_record
+from programs.services.programs import RUNNING, program_pause
 
 MAX_NOTE = 2000
 
@@ -239,6 +240,14 @@ def check_in_submit(
             review = weekly_review_run(
                 program=program, trigger=WeeklyReview.Trigger.RED_FLAG, today=today
             )
+            if review is None and program.status in RUNNING:
+                # Nothing done yet to review (the first session is still ahead): progression
+                # pauses all the same, until a clinician resumes it.
+                program_pause(
+                    actor=None,
+                    program=program,
+                    reason=f"Red flag reported ({names}) before the first session.",
+                )
     return CheckInResult(
         check_in=check_in, guidance=red_flag_guidance(frozenset(flags)), review=review
     )
@@ -310,6 +319,10 @@ def weekly_review_run(
         return None
     patient_today = today or local_today(program.patient)
     if trigger == WeeklyReview.Trigger.SCHEDULED:
+        if program.discharge_date is not None:
+            # The weeks end at discharge: a late run reviews the last week, not an empty one
+            # after it (whose "gap" would step back and plan sessions past the end).
+            patient_today = min(patient_today, program.discharge_date)
         week = (patient_today - program.start_date).days // 7 - 1
         if week < 0:
             return None
@@ -320,7 +333,11 @@ def weekly_review_run(
     else:
         week = max(0, (patient_today - program.start_date).days // 7)
         review_day = patient_today
-    if review_day < program.start_date:
+    if (
+        review_day < program.start_date
+        or not program.sessions.filter(date__lte=review_day).exists()
+    ):
+        # Nothing planned yet to review: a red flag before the first session.
         return None
     activities = list(program.activities.all())
     plan = program_plan(program, activities)
@@ -358,7 +375,8 @@ def weekly_review_run(
     except IntegrityError:
         # Another run stored this week's review first.
         return program.reviews.get(week=week, trigger=trigger)
-    from_date = review_day + timedelta(days=1)
+    # Days already gone are history even when the review runs late: only today on changes.
+    from_date = max(review_day + timedelta(days=1), local_today(program.patient))
     store_sessions(program, activities, outcome.schedule.sessions, from_date=from_date)
     program.discharge_date = outcome.schedule.discharge_date
     if outcome.decision is Decision.PAUSE:

@@ -1,0 +1,293 @@
+"""Factories for the clinic's records, and helpers that build what most tests start from.
+
+The model factories save rows directly, for test set-up only. Anything with rules (programs,
+their sessions, logs) is built through the services, so a test starts from a state the app
+itself could have reached:
+
+    clinic = ClinicFactory.create(time_zone="Europe/London")
+    pt = therapist(clinic=clinic)
+    child = patient(clinic=clinic, therapists=[pt])
+    program = active_program(patient=child, started_weeks_ago=2)
+    log_week(program, week=0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from functools import cache
+from typing import Any
+
+import factory
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from programs.models import (
+    Activity,
+    Clinic,
+    Guardian,
+    Patient,
+    PlannedSession,
+    Program,
+    ProgramTemplate,
+    SessionLog,
+    StaffMembership,
+    TemplateActivity,
+    User,
+)
+from programs.services import (
+    ActivityChoice,
+    ResultInput,
+    program_activate,
+    program_create,
+    session_log,
+)
+from programs.services.common import local_today
+
+PASSWORD = "a long demo password"
+
+
+@cache
+def password_hash() -> str:
+    return make_password(PASSWORD)
+
+
+class UserFactory(DjangoModelFactory[User]):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Sequence(lambda n: f"Alex{n}")
+    last_name = "Rivera"
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    # Every user signs in with PASSWORD; hashed once per process, since each hash takes the
+    # better part of a second by design.
+    password = factory.LazyFunction(lambda: password_hash())
+
+
+class ClinicFactory(DjangoModelFactory[Clinic]):
+    class Meta:
+        model = Clinic
+
+    name = factory.Sequence(lambda n: f"Clinic {n}")
+    time_zone = "America/New_York"
+
+
+class StaffMembershipFactory(DjangoModelFactory[StaffMembership]):
+    class Meta:
+        model = StaffMembership
+
+    user = factory.SubFactory(UserFactory)
+    clinic = factory.SubFactory(ClinicFactory)
+    role = StaffMembership.Role.THERAPIST
+
+
+class PatientFactory(DjangoModelFactory[Patient]):
+    """A 14-year-old with juvenile fibromyalgia, in the clinic's time zone."""
+
+    class Meta:
+        model = Patient
+        skip_postgeneration_save = True
+
+    clinic = factory.SubFactory(ClinicFactory)
+    first_name = factory.Sequence(lambda n: f"Maya{n}")
+    last_name = "Okafor"
+    date_of_birth = factory.LazyFunction(lambda: date(timezone.now().year - 14, 1, 1))
+    time_zone = factory.LazyAttribute(lambda patient: patient.clinic.time_zone)
+    diagnosis = Patient.Diagnosis.JUVENILE_FIBROMYALGIA
+    resting_heart_rate = 72
+
+    @factory.post_generation
+    def therapists(self, create: bool, extracted: Sequence[User] | None, **kwargs: Any) -> None:
+        if create and extracted:
+            self.therapists.set(extracted)
+
+
+class GuardianFactory(DjangoModelFactory[Guardian]):
+    class Meta:
+        model = Guardian
+
+    patient = factory.SubFactory(PatientFactory)
+    user = factory.SubFactory(UserFactory)
+    first_name = factory.Sequence(lambda n: f"Sam{n}")
+    last_name = factory.LazyAttribute(lambda guardian: guardian.patient.last_name)
+    relation = Guardian.Relation.PARENT
+
+
+class ActivityFactory(DjangoModelFactory[Activity]):
+    """A non-impact aerobic activity in minutes, from the global library."""
+
+    class Meta:
+        model = Activity
+
+    clinic = None
+    name = factory.Sequence(lambda n: f"Walking {n}")
+    kind = "aerobic"
+    unit = "minutes"
+    impact = False
+
+
+class ProgramTemplateFactory(DjangoModelFactory[ProgramTemplate]):
+    class Meta:
+        model = ProgramTemplate
+
+    clinic = None
+    name = factory.Sequence(lambda n: f"Outpatient protocol {n}")
+    default_weeks = 12
+
+
+class TemplateActivityFactory(DjangoModelFactory[TemplateActivity]):
+    class Meta:
+        model = TemplateActivity
+
+    template = factory.SubFactory(ProgramTemplateFactory)
+    activity = factory.SubFactory(ActivityFactory)
+    order = factory.Sequence(lambda n: n)
+    goal_quota = 30
+
+
+def therapist(*, clinic: Clinic | None = None, **user_fields: Any) -> User:
+    """A user who works as a therapist at ``clinic`` (a new clinic when not given)."""
+    user = UserFactory.create(**user_fields)
+    StaffMembershipFactory.create(user=user, clinic=clinic or ClinicFactory.create())
+    return user
+
+
+def clinic_admin(*, clinic: Clinic | None = None, **user_fields: Any) -> User:
+    user = UserFactory.create(**user_fields)
+    StaffMembershipFactory.create(
+        user=user, clinic=clinic or ClinicFactory.create(), role=StaffMembership.Role.CLINIC_ADMIN
+    )
+    return user
+
+
+def patient(
+    *,
+    clinic: Clinic | None = None,
+    therapists: Sequence[User] = (),
+    with_user: bool = False,
+    **fields: Any,
+) -> Patient:
+    """A patient of ``clinic``; ``with_user`` gives them an account to sign in with."""
+    if clinic is None:
+        clinic = ClinicFactory.create(
+            **({"time_zone": fields["time_zone"]} if "time_zone" in fields else {})
+        )
+    if with_user:
+        fields.setdefault("user", UserFactory.create())
+    return PatientFactory.create(clinic=clinic, therapists=list(therapists), **fields)
+
+
+def guardian(*, patient: Patient, user: User | None = None, **fields: Any) -> Guardian:
+    """A guardian of ``patient`` with an account (a new user when not given)."""
+    return GuardianFactory.create(patient=patient, user=user or UserFactory.create(), **fields)
+
+
+def activity_choice(activity: Activity | None = None, **choice: Any) -> ActivityChoice:
+    """``activity`` (a new walking activity when not given) with trials of 10 minutes, so a
+    start quota of 7, and a goal of 30; ``choice`` overrides any ActivityChoice field."""
+    activity = activity or ActivityFactory.create()
+    values: dict[str, Any] = {"baseline_trials": [10, 10, 10], "goal_quota": 30}
+    values.update(choice)
+    return ActivityChoice(activity_id=activity.id, **values)
+
+
+def _staff_actor(patient: Patient) -> User:
+    """The patient's first therapist; a patient without one is given a new one."""
+    assigned = patient.therapists.first()
+    if assigned is None:
+        assigned = therapist(clinic=patient.clinic)
+        patient.therapists.add(assigned)
+    return assigned
+
+
+def draft_program(
+    *,
+    patient: Patient | None = None,
+    start_date: date | None = None,
+    weeks: int = 12,
+    activities: Sequence[ActivityChoice] | None = None,
+    actor: User | None = None,
+    **options: Any,
+) -> Program:
+    """A draft program made by ``program_create``: walking from 7 to 30 minutes a day unless
+    ``activities`` say otherwise, starting on the patient's today unless ``start_date`` does."""
+    patient = patient or PatientFactory.create()
+    start = start_date or local_today(patient)
+    return program_create(
+        actor=actor or _staff_actor(patient),
+        patient=patient,
+        start_date=start,
+        goal_date=options.pop("goal_date", start + timedelta(weeks=weeks)),
+        goals=options.pop("goals", "Walk to school with my friends."),
+        activities=activities if activities is not None else [activity_choice()],
+        **options,
+    )
+
+
+def active_program(
+    *,
+    patient: Patient | None = None,
+    started_weeks_ago: int = 0,
+    started_days_ago: int = 0,
+    actor: User | None = None,
+    **options: Any,
+) -> Program:
+    """An ACTIVE program made by ``program_create`` and ``program_activate``, which started
+    ``started_weeks_ago`` weeks (and ``started_days_ago`` days) before the patient's today.
+
+    Takes the options of ``draft_program``; a negative age starts it in the future.
+    """
+    patient = patient or PatientFactory.create()
+    actor = actor or _staff_actor(patient)
+    start = local_today(patient) - timedelta(weeks=started_weeks_ago, days=started_days_ago)
+    options.setdefault("start_date", start)
+    program = draft_program(patient=patient, actor=actor, **options)
+    return program_activate(actor=actor, program=program, me_cfs_considered=True)
+
+
+def clinician_of(program: Program) -> User:
+    """The clinician who made ``program``."""
+    assert program.created_by is not None
+    return program.created_by
+
+
+def sessions_of_week(program: Program, week: int) -> list[PlannedSession]:
+    return list(program.sessions.filter(week=week).order_by("date"))
+
+
+def log_session(
+    session: PlannedSession,
+    *,
+    status: str = "done",
+    amounts: dict[int, int] | None = None,
+    actor: User | None = None,
+) -> SessionLog:
+    """Log ``session`` through ``session_log``; a done session does every planned dose unless
+    ``amounts`` (program activity id to amount) say otherwise."""
+    results = []
+    if status != "missed":
+        results = [
+            ResultInput(
+                program_activity_id=dose.program_activity_id,
+                amount=(amounts or {}).get(dose.program_activity_id, dose.amount),
+                exertion=4,
+            )
+            for dose in session.doses.all()
+        ]
+    program = session.program
+    return session_log(
+        actor=actor or program.patient.user or program.created_by or _staff_actor(program.patient),
+        session=session,
+        status=status,
+        results=results,
+    )
+
+
+def log_week(program: Program, *, week: int, status: str = "done", days: int = 7) -> None:
+    """Log the first ``days`` sessions of program week ``week`` with ``status``."""
+    for session in sessions_of_week(program, week)[:days]:
+        log_session(session, status=status)
