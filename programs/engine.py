@@ -181,8 +181,18 @@ def store_sessions(
 ) -> None:
     """Replace the program's unlogged sessions from ``from_date`` on with ``sessions``.
 
-    Logged sessions are history and stay; so does everything before ``from_date``.
+    Logged sessions are history and stay; so does everything before ``from_date``. A dose a
+    clinician set by hand keeps its amount and reason on its date while that activity is still
+    planned then, except that a paused program never gets a dose above the held one.
     """
+    overrides = {
+        (row.session.date, row.program_activity_id): (row.amount, row.override_reason)
+        for row in PlannedDose.objects.filter(
+            session__program=program, session__date__gte=from_date, session__log__isnull=True
+        )
+        .exclude(override_reason="")
+        .select_related("session")
+    }
     PlannedSession.objects.filter(program=program, date__gte=from_date, log__isnull=True).delete()
     kept_dates = set(
         PlannedSession.objects.filter(program=program, date__gte=from_date).values_list(
@@ -202,11 +212,22 @@ def store_sessions(
         )
         for session in new
     )
+
+    def kept_override(session: Session, dose: Dose) -> tuple[int, str]:
+        override = overrides.get((session.date, by_key[dose.activity].id))
+        if override is None:
+            return dose.amount, ""
+        amount, reason = override
+        if session.phase is Phase.PAUSED:
+            amount = min(amount, dose.amount)
+        return amount, reason
+
     PlannedDose.objects.bulk_create(
         PlannedDose(
             session=row,
             program_activity=by_key[dose.activity],
-            amount=dose.amount,
+            amount=kept_override(session, dose)[0],
+            override_reason=kept_override(session, dose)[1],
             unit=dose.unit.value,
             times_per_day=dose.times_per_day,
             heart_rate_low=dose.heart_rate.low if dose.heart_rate else None,

@@ -536,6 +536,32 @@ def test_it_overrides_a_future_dose_with_a_reason_and_a_revision() -> None:
     assert revision is not None and "7 to 5" in revision.reason
 
 
+def test_it_keeps_a_clinicians_override_through_the_weekly_review() -> None:
+    program = active_program(started_weeks_ago=1)
+    log_week(program, week=0)
+    later = local_today(program.patient) + timedelta(days=9)
+    dose = program.sessions.get(date=later).doses.get()
+    dose_override(actor=clinician_of(program), dose=dose, amount=4, reason="Exam week")
+
+    weekly_review_run(program=program)
+
+    kept = program.sessions.get(date=later).doses.get()
+    assert (kept.amount, kept.override_reason) == (4, "Exam week")
+
+
+def test_it_never_lets_an_override_raise_a_dose_while_the_program_is_paused() -> None:
+    program = active_program(started_weeks_ago=1)
+    later = local_today(program.patient) + timedelta(days=9)
+    dose = program.sessions.get(date=later).doses.get()
+    dose_override(actor=clinician_of(program), dose=dose, amount=90, reason="Camp")
+
+    check_in_submit(actor=clinician_of(program), patient=program.patient, red_flags=["fever"])
+
+    held = program.sessions.get(date=later).doses.get()
+    assert held.amount < 90
+    assert held.override_reason == "Camp"
+
+
 # alert_acknowledge
 
 
