@@ -27,6 +27,7 @@ from django.db.models import (
 )
 
 from planner import Feasibility, PlannerInputError, assess_feasibility
+from planner import Phase
 from planner.units import Unit, minutes_of
 from programs.engine import program_plan
 from programs.models import (
@@ -343,6 +344,8 @@ def caseload(user: User, patients: QuerySet[Patient] | None = None) -> list[Case
         week: int | None = None
         if patient.id in current:
             phase, week = current[patient.id]
+        if program is not None and program.status == Program.Status.PAUSED:
+            phase = Phase.PAUSED.value  # held for a clinician, whatever phase it was in
         scores = fdi.get(patient.id, [])
         result.append(
             CaseloadRow(

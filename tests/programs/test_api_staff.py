@@ -678,6 +678,18 @@ def test_it_summarises_each_patient_of_the_caseload(
     )  # fmt: skip
 
 
+def test_it_shows_a_paused_program_as_paused_in_the_caseload(
+    api: APIClient, child: Patient, pt: User
+) -> None:
+    active_program(patient=child, started_weeks_ago=1)
+    check_in_submit(actor=pt, patient=child, red_flags=["rash"])
+
+    row = results(api.get("/api/v1/caseload/"))[0]
+
+    assert row["phase"] == "paused"
+    assert row["open_alert_kinds"] == ["red_flag"]
+
+
 def test_it_filters_the_caseload_to_my_patients_with_open_alerts(
     api: APIClient, clinic: Clinic, child: Patient
 ) -> None:
