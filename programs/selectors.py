@@ -26,8 +26,7 @@ from django.db.models import (
     When,
 )
 
-from planner import Feasibility, PlannerInputError, assess_feasibility
-from planner import Phase
+from planner import Feasibility, Phase, PlannerInputError, assess_feasibility
 from planner.units import Unit, minutes_of
 from programs.engine import program_plan
 from programs.models import (
