@@ -279,7 +279,8 @@ class ProgramOut(serializers.ModelSerializer[Program]):
     class Meta:
         model = Program
         fields = ["id", "patient", "patient_name", "template", "status", "goals", "start_date",
-                  "goal_date", "planned_goal_date", "discharge_date", "paused_reason",
+                  "goal_date", "session_time", "planned_goal_date", "discharge_date",
+                  "paused_reason",
                   "parameters", "activities", "activated_at", "discharged_at", "created_at",
                   "updated_at"]  # fmt: skip
         read_only_fields = fields
@@ -338,6 +339,9 @@ class ProgramCreateIn(serializers.Serializer[Any]):
     start_date = serializers.DateField()
     goal_date = serializers.DateField()
     goals = serializers.CharField(max_length=MAX_TEXT, help_text="In the patient's own words.")
+    session_time = serializers.TimeField(
+        required=False, help_text="Usual start of the day's session, patient's local time."
+    )
     activities = serializers.ListField(child=ActivityChoiceIn(), min_length=1, max_length=20)
     parameters = ParametersSerializer(required=False)
 

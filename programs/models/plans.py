@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -37,6 +39,10 @@ class Program(models.Model):
     goals = models.TextField(help_text="The goals in the patient's own words.")
     start_date = models.DateField()
     goal_date = models.DateField(help_text="The goal date the clinician asked for.")
+    session_time = models.TimeField(
+        default=time(16, 30),
+        help_text="When the day's session usually starts, in the patient's local time.",
+    )
     planned_goal_date = models.DateField(
         null=True, blank=True, help_text="The date the schedule reaches every goal."
     )

@@ -35,6 +35,7 @@ def program_snapshot(program: Program) -> dict[str, Any]:
         "status": program.status,
         "start_date": program.start_date.isoformat(),
         "goal_date": program.goal_date.isoformat(),
+        "session_time": program.session_time.isoformat(timespec="minutes"),
         "planned_goal_date": (
             program.planned_goal_date.isoformat() if program.planned_goal_date else None
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -83,6 +83,7 @@ def program_create(
     activities: Sequence[ActivityChoice],
     template: ProgramTemplate | None = None,
     parameters: dict[str, Any] | None = None,
+    session_time: time | None = None,
 ) -> Program:
     """A draft program for ``patient``, from a template and the patient's baseline trials.
 
@@ -105,6 +106,7 @@ def program_create(
         goals=goals.strip(),
         start_date=start_date,
         goal_date=goal_date,
+        session_time=session_time or time(16, 30),
         parameters=_checked_parameters(parameters),
         created_by=actor,
     )

@@ -81,6 +81,7 @@ class ProgramViewSet(mixins.ListModelMixin, StaffViewSet[Program]):
             goal_date=data["goal_date"],
             goals=data["goals"],
             parameters=data.get("parameters"),
+            session_time=data.get("session_time"),
             activities=[
                 services.ActivityChoice(
                     activity_id=choice["activity"].id,
