@@ -275,6 +275,31 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 
+# Email: the console in development; SMTP when EMAIL_HOST is set. Tests use locmem.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "gradus <reminders@localhost>")
+
+# Reminders (reminders/): where links in messages point, and the outbox's timing.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+REMINDERS_SMS_BACKEND = env_choice(
+    "REMINDERS_SMS_BACKEND", "console", frozenset({"console", "memory", "twilio"})
+)
+REMINDERS_HORIZON_DAYS = env_int("REMINDERS_HORIZON_DAYS", 14, minimum=1)
+REMINDERS_GRACE_MINUTES = env_int("REMINDERS_GRACE_MINUTES", 60, minimum=1)
+REMINDERS_DISPATCH_SECONDS = env_int("REMINDERS_DISPATCH_SECONDS", 30, minimum=1)
+REMINDERS_LEASE_SECONDS = env_int("REMINDERS_LEASE_SECONDS", 120, minimum=10)
+REMINDERS_BATCH_SIZE = env_int("REMINDERS_BATCH_SIZE", 500, minimum=1)
+
+
 LOG_LEVEL = env_choice(
     "DJANGO_LOG_LEVEL", "INFO", frozenset({"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"})
 )

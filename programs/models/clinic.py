@@ -25,6 +25,12 @@ class User(AbstractUser):
 
 class Clinic(models.Model):
     name = models.CharField(max_length=120)
+    short_name = models.CharField(
+        max_length=24,
+        blank=True,
+        help_text="How text messages name the clinic (at most 24 characters); the name "
+        "cut to fit when blank. Avoid words that reveal a diagnosis.",
+    )
     time_zone = models.CharField(
         max_length=64, default="America/New_York", validators=[validate_time_zone]
     )
