@@ -50,6 +50,7 @@ from programs.models import (
 )
 from programs.services.common import REVIEW_ACTOR, local_today, revision_record
 from programs.services.programs import RUNNING, program_pause
+from programs.signals import alert_raised
 
 MAX_NOTE = 2000
 
@@ -125,13 +126,20 @@ def alert_raise(
         ).first()
         if existing is not None:
             return existing
-    return Alert.objects.create(
+    alert = Alert.objects.create(
         patient=patient,
         program=program,
         kind=kind.value,
         severity=Alert.SEVERITY[kind.value],
         message=message,
     )
+    # Announced once the alert is committed (reminders emails the therapists on a red flag);
+    # robust, so a listener's failure never undoes the alert or the check-in that raised it.
+    alert_id, alert_kind = alert.pk, alert.kind
+    transaction.on_commit(
+        lambda: alert_raised.send_robust(sender=Alert, alert_id=alert_id, kind=alert_kind)
+    )
+    return alert
 
 
 @transaction.atomic
