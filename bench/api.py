@@ -27,7 +27,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,8 @@ WARMUP_SECONDS = 2
 SECONDS = 10  # per target, in ROUNDS rounds
 ROUNDS = 5
 TARGET_RATIO = 0.5
+# A one-minute load average above this means something else is using the cores.
+BUSY_LOAD = 1.0
 
 TODAY_PATH = "/api/v1/me/patients/{patient_id}/today/"
 CASELOAD_PATH = f"/api/v1/caseload/?page_size={PATIENTS}"
@@ -83,10 +85,22 @@ class Load:
     seconds: float
     median_ms: float
     errors: dict[str, int]
+    # CPU time the server spent meanwhile: gunicorn's processes, and PostgreSQL's backends
+    # for the bench database. Unlike the rates, hardly changed by other work on the machine.
+    app_cpu_seconds: float = 0.0
+    database_cpu_seconds: float = 0.0
 
     @property
     def per_second(self) -> float:
         return self.requests / self.seconds
+
+    @property
+    def app_cpu_ms(self) -> float:
+        return self.app_cpu_seconds * 1000 / self.requests
+
+    @property
+    def database_cpu_ms(self) -> float:
+        return self.database_cpu_seconds * 1000 / self.requests
 
 
 def parse_wrk(output: str) -> Load:
@@ -114,6 +128,7 @@ def parse_wrk(output: str) -> Load:
 class Database:
     url: str
     label: str
+    postgres: bool
 
 
 def choose_database() -> Database:
@@ -140,10 +155,11 @@ def choose_database() -> Database:
                 )
     except (OSError, psycopg.Error):
         path = VAR_DIR / BENCH_SQLITE_FILE
-        return Database(f"sqlite:///{path}", f"SQLite, var/{BENCH_SQLITE_FILE}")
+        return Database(f"sqlite:///{path}", f"SQLite, var/{BENCH_SQLITE_FILE}", postgres=False)
     major, minor = divmod(version, 10000)
     url = f"postgres://{POSTGRES_USER}@{HOST}:{POSTGRES_PORT}/{BENCH_DATABASE_NAME}"
-    return Database(url, f"PostgreSQL {major}.{minor}, database {BENCH_DATABASE_NAME} on {HOST}")
+    label = f"PostgreSQL {major}.{minor}, database {BENCH_DATABASE_NAME} on {HOST}"
+    return Database(url, label, postgres=True)
 
 
 def server_environment(database: Database) -> dict[str, str]:
@@ -205,9 +221,15 @@ def get(url: str, headers: Mapping[str, str], timeout: float = 30) -> tuple[int,
         return error.code, error.read()
 
 
+@dataclass(frozen=True)
+class Server:
+    base: str  # http://127.0.0.1:port
+    pid: int  # the master's, which is also its process group's
+
+
 @contextmanager
-def gunicorn(env: Mapping[str, str], log: Path) -> Iterator[str]:
-    """Serve bench/wsgi.py on a free loopback port; yield its base URL; always stop it."""
+def gunicorn(env: Mapping[str, str], log: Path) -> Iterator[Server]:
+    """Serve bench/wsgi.py on a free loopback port until the block ends, however it ends."""
     port = free_port()
     base = f"http://{HOST}:{port}"
     command = [
@@ -233,7 +255,7 @@ def gunicorn(env: Mapping[str, str], log: Path) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise BenchError(f"gunicorn did not answer within 30 s:\n{_tail(log)}")
             time.sleep(0.2)
-        yield base
+        yield Server(base, server.pid)
     finally:
         _stop(server)
 
@@ -295,21 +317,89 @@ def verify(base: str, target: Target) -> bool:
     return True
 
 
-def load_test(base: str, targets: list[Target], script: Path) -> list[Load]:
+CpuTimes = dict[int, float]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux), 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_group(pgid: int) -> list[int]:
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(stat[2]) == pgid:
+                members.append(int(entry.name))
+    return members
+
+
+class CpuMeter:
+    """The CPU time of gunicorn's processes and of PostgreSQL's backends for the bench
+    database (PostgreSQL runs on this machine: the bench talks to it on loopback)."""
+
+    def __init__(self, server: Server, database: Database) -> None:
+        self.server = server
+        self.connection: Any = None
+        if database.postgres:
+            import psycopg
+
+            self.connection = psycopg.connect(database.url, autocommit=True)
+
+    def __enter__(self) -> CpuMeter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.connection is not None:
+            self.connection.close()
+
+    def snapshot(self) -> tuple[CpuTimes, CpuTimes]:
+        app = {pid: cpu_seconds(pid) for pid in process_group(self.server.pid)}
+        database: CpuTimes = {}
+        if self.connection is not None:
+            rows = self.connection.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+            ).fetchall()
+            database = {pid: cpu_seconds(pid) for (pid,) in rows}
+        return app, database
+
+    @staticmethod
+    def spent(before: CpuTimes, after: CpuTimes) -> float:
+        return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def load_test(server: Server, targets: list[Target], script: Path, meter: CpuMeter) -> list[Load]:
     """Warm each target up, then load them in turn, round after round, so that whatever else
     the machine does during the run weighs on each of them alike."""
     for target in targets:
-        wrk(base + target.path, target.headers, WARMUP_SECONDS, script)
+        wrk(server.base + target.path, target.headers, WARMUP_SECONDS, script)
     rounds: list[list[Load]] = [[] for _ in targets]
     for _ in range(ROUNDS):
         for target, loads in zip(targets, rounds, strict=True):
-            load = wrk(base + target.path, target.headers, SECONDS // ROUNDS, script)
+            app, database = meter.snapshot()
+            load = wrk(server.base + target.path, target.headers, SECONDS // ROUNDS, script)
+            app_after, database_after = meter.snapshot()
             if load.errors or load.requests == 0:
                 raise BenchError(
                     f"{target.label}: {load.requests} requests with errors {load.errors}: "
                     "figures from failed requests would mean nothing"
                 )
-            loads.append(load)
+            loads.append(
+                replace(
+                    load,
+                    app_cpu_seconds=meter.spent(app, app_after),
+                    database_cpu_seconds=meter.spent(database, database_after),
+                )
+            )
     return [combine(loads) for loads in rounds]
 
 
@@ -320,11 +410,17 @@ def combine(loads: list[Load]) -> Load:
         seconds=sum(load.seconds for load in loads),
         median_ms=statistics.median(load.median_ms for load in loads),
         errors={},
+        app_cpu_seconds=sum(load.app_cpu_seconds for load in loads),
+        database_cpu_seconds=sum(load.database_cpu_seconds for load in loads),
     )
 
 
 def _figure(load: Load) -> str:
     return f"{load.per_second:,.0f} req/s, median {load.median_ms:.1f} ms"
+
+
+def _cpu(load: Load) -> str:
+    return f"CPU per request {load.app_cpu_ms:.2f} ms app + {load.database_cpu_ms:.2f} ms database"
 
 
 def _cpu_model() -> str:
@@ -372,7 +468,8 @@ def run() -> list[str]:
     setup = "built" if data["built"] else "reused"
     lines = [
         f"machine: {_cpu_model()}, {os.cpu_count()} cores (nproc {len(os.sched_getaffinity(0))}), "
-        f"load average {load_before:.1f} before the run",
+        f"load average {load_before:.1f} before the run"
+        + (" (a busy machine: the figures are noisy)" if load_before > BUSY_LOAD else ""),
         f"database: {database.label}; {data['patients']} patients, data {setup} "
         f"in {data['seconds']:.1f} s",
         f"server: gunicorn, {WORKERS} sync workers on {HOST}, production settings, DEBUG off; "
@@ -395,14 +492,15 @@ def run() -> list[str]:
     with tempfile.TemporaryDirectory() as scratch:
         script = Path(scratch) / "count.lua"
         script.write_text(WRK_SCRIPT)
-        with gunicorn(env, VAR_DIR / "bench-gunicorn.log") as base:
-            if not verify(base, targets[0]):
+        with gunicorn(env, VAR_DIR / "bench-gunicorn.log") as server:
+            if not verify(server.base, targets[0]):
                 raise BenchError(f"the bare view is not at {BARE_PATH}")
-            present = [target for target in targets if verify(base, target)]
-            measured = load_test(base, present, script)
+            present = [target for target in targets if verify(server.base, target)]
+            with CpuMeter(server, database) as meter:
+                measured = load_test(server, present, script, meter)
     loads = {target.label: load for target, load in zip(present, measured, strict=True)}
     bare = loads[targets[0].label]
-    lines.append(f"{targets[0].label}: {_figure(bare)}")
+    lines.append(f"{targets[0].label}: {_figure(bare)}; {_cpu(bare)}")
     for target in targets[1:]:
         load = loads.get(target.label)
         if load is None:
@@ -414,5 +512,5 @@ def run() -> list[str]:
             met = "met" if ratio >= TARGET_RATIO else "MISSED"
             verdict = f"; target >= {TARGET_RATIO:.0%}: {met}"
         share = f"{ratio:.0%}" if ratio >= 0.1 else f"{ratio:.1%}"
-        lines.append(f"{target.label}: {_figure(load)} ({share} of bare{verdict})")
+        lines.append(f"{target.label}: {_figure(load)} ({share} of bare{verdict}); {_cpu(load)}")
     return lines

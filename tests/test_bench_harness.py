@@ -2,6 +2,7 @@
 reads wrk. The load itself runs only in `make bench`."""
 
 import json
+import os
 from datetime import date
 
 import pytest
@@ -83,3 +84,11 @@ def test_the_checks_reject_bodies_that_are_not_the_measured_answer() -> None:
     assert api.check_caseload({"count": data.PATIENTS, "results": rows}) is None
     assert api.check_caseload(rows) is None
     assert api.check_caseload({"count": data.PATIENTS, "results": rows[:50]})
+
+
+def test_cpu_time_is_read_for_a_process_group() -> None:
+    assert os.getpid() in api.process_group(os.getpgid(0))
+    sum(range(200_000))  # some CPU time to read
+    assert api.cpu_seconds(os.getpid()) > 0
+    assert api.cpu_seconds(2**22 + 1) == 0.0  # no such process
+    assert api.CpuMeter.spent({1: 1.0, 2: 5.0}, {1: 1.5, 2: 5.0, 3: 0.25}) == pytest.approx(0.75)
