@@ -6,6 +6,7 @@ and turns on every protection `manage.py check --deploy` asks for. README.md lis
 variable read here.
 """
 
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -298,6 +299,32 @@ REMINDERS_GRACE_MINUTES = env_int("REMINDERS_GRACE_MINUTES", 60, minimum=1)
 REMINDERS_DISPATCH_SECONDS = env_int("REMINDERS_DISPATCH_SECONDS", 30, minimum=1)
 REMINDERS_LEASE_SECONDS = env_int("REMINDERS_LEASE_SECONDS", 120, minimum=10)
 REMINDERS_BATCH_SIZE = env_int("REMINDERS_BATCH_SIZE", 500, minimum=1)
+
+# Twilio sends the text messages when REMINDERS_SMS_BACKEND=twilio, and signs the webhooks
+# (inbound STOP/START/HELP, delivery status) with the auth token: without the token every
+# webhook is refused.
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", "")
+# Tests point the client at a local server that answers as Twilio does.
+TWILIO_API_BASE = env_str("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/")
+# Seconds to wait for Twilio; a send that times out is retried by the dispatcher.
+TWILIO_TIMEOUT_SECONDS = env_int("TWILIO_TIMEOUT_SECONDS", 5, minimum=1)
+if REMINDERS_SMS_BACKEND == "twilio":
+    _twilio_why = "REMINDERS_SMS_BACKEND=twilio sends text messages through Twilio"
+    TWILIO_ACCOUNT_SID = env_required("TWILIO_ACCOUNT_SID", _twilio_why)
+    TWILIO_AUTH_TOKEN = env_required("TWILIO_AUTH_TOKEN", _twilio_why)
+    TWILIO_FROM_NUMBER = env_required("TWILIO_FROM_NUMBER", _twilio_why)
+    if not TWILIO_ACCOUNT_SID.startswith("AC"):
+        raise ImproperlyConfigured("TWILIO_ACCOUNT_SID must be an account SID, starting AC")
+    if not re.fullmatch(r"\+[1-9][0-9]{6,14}", TWILIO_FROM_NUMBER):
+        raise ImproperlyConfigured(
+            "TWILIO_FROM_NUMBER must be the sending number in E.164, such as +14155550123"
+        )
+if urlsplit(TWILIO_API_BASE).scheme not in {"http", "https"}:
+    raise ImproperlyConfigured(
+        "TWILIO_API_BASE must be an http(s) URL, such as https://api.twilio.com"
+    )
 
 
 LOG_LEVEL = env_choice(

@@ -4,24 +4,32 @@ Text messages name the clinic by its short name and the patient by first name on
 no diagnosis and no program detail, and always fit one 160-character GSM-7 segment: names
 are cut to the longest we allow (``SMS_NAME_MAX``, ``CLINIC_NAME_MAX``) and any character
 outside GSM-7 is folded to its plain letter, so a name like "Zoë" never turns a message
-into a 70-character UCS-2 one.
+into a 70-character UCS-2 one. tests/reminders/test_messages.py proves it for every text.
+
+Every sentence is a whole translatable string: a guardian's message is its own sentence
+rather than the patient's with a possessive glued in, because languages say "Maya's session"
+in different orders.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from datetime import time
+from collections.abc import Callable
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from django.utils import translation
+from django.utils import dateformat, translation
 from django.utils.translation import gettext as _
 
 from reminders.channels import OutgoingMessage
 from reminders.models import Channel, Contact, Reminder
+from reminders.unsubscribe import unsubscribe_url
 
 SMS_MAX = 160
 SMS_NAME_MAX = 20
 CLINIC_NAME_MAX = 24
+# When a clinic is not known (or its name folds to nothing), messages come from the app.
+APP_NAME = "gradus"
 
 # The GSM 03.38 basic character set (the escape table's characters count double and are
 # left out on purpose).
@@ -30,11 +38,49 @@ GSM7 = frozenset(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 
+# Characters that Unicode does not decompose into a plain letter (Ł is not "L" plus a mark),
+# and the typographic punctuation translators and phones like to use.
+_FOLDS = str.maketrans(
+    {
+        "\u0141": "L",  # Ł
+        "\u0142": "l",  # ł
+        "\u0110": "D",  # Đ
+        "\u0111": "d",  # đ
+        "\u0126": "H",  # Ħ
+        "\u0127": "h",  # ħ
+        "\u0131": "i",  # dotless i
+        "\u0152": "OE",  # Œ
+        "\u0153": "oe",  # œ
+        "\u00de": "Th",  # Þ
+        "\u00fe": "th",  # þ
+        "\u00f0": "d",  # ð
+        "\u2018": "'",  # left single quote
+        "\u2019": "'",  # right single quote, the apostrophe phones type
+        "\u201a": "'",  # low single quote
+        "\u0060": "'",  # grave accent
+        "\u00b4": "'",  # acute accent
+        "\u201c": '"',  # left double quote
+        "\u201d": '"',  # right double quote
+        "\u201e": '"',  # low double quote
+        "\u00ab": '"',  # left guillemet
+        "\u00bb": '"',  # right guillemet
+        "\u2010": "-",  # hyphen
+        "\u2011": "-",  # non-breaking hyphen
+        "\u2013": "-",  # en dash
+        "\u2014": "-",  # em dash
+        "\u2212": "-",  # minus sign
+        "\u2026": "...",  # ellipsis
+        "\u00a0": " ",  # no-break space
+        "\u202f": " ",  # narrow no-break space
+        "\t": " ",
+    }
+)
+
 
 def gsm7(text: str) -> str:
     """``text`` with every character outside GSM-7 folded to a plain letter or dropped."""
     out = []
-    for char in text:
+    for char in text.translate(_FOLDS):
         if char in GSM7:
             out.append(char)
             continue
@@ -44,16 +90,28 @@ def gsm7(text: str) -> str:
 
 
 def sms_name(name: str, limit: int = SMS_NAME_MAX) -> str:
-    return gsm7(name).strip()[:limit].strip()
+    """A name fit for a text message: GSM-7, single spaces, at most ``limit`` characters."""
+    return " ".join(gsm7(name).split())[:limit].strip()
 
 
-def clinic_sms_name(reminder: Reminder) -> str:
+def _clinic(reminder: Reminder) -> tuple[str, bool]:
+    """The clinic's short name (its name cut to fit when blank), and whether one is known."""
     clinic = reminder.program.patient.clinic if reminder.program else None
     if clinic is None and reminder.contact is not None:
         clinic = reminder.contact.patient.clinic
     if clinic is None:
-        return "gradus"
-    return sms_name(clinic.short_name or clinic.name, CLINIC_NAME_MAX)
+        return APP_NAME, False
+    return clinic.short_name or clinic.name, True
+
+
+def clinic_sms_name(reminder: Reminder) -> str:
+    return sms_name(_clinic(reminder)[0], CLINIC_NAME_MAX) or APP_NAME
+
+
+def clinic_email_name(reminder: Reminder) -> str:
+    # The short name in email too: a clinic's full name may name a diagnosis ("... Pain
+    # Clinic"), and subject lines show on lock screens.
+    return " ".join(_clinic(reminder)[0].split())[:CLINIC_NAME_MAX].strip() or APP_NAME
 
 
 def clock(value: time) -> str:
@@ -63,71 +121,150 @@ def clock(value: time) -> str:
     return f"{hour}:{value.minute:02d} {suffix}" if value.minute else f"{hour} {suffix}"
 
 
-def _whose(contact: Contact | None) -> str:
-    """ "your" for the patient, "Maya's" for a guardian."""
-    if contact is None or contact.role == Contact.Role.PATIENT:
-        return _("your")
-    return _("%(name)s's") % {"name": sms_name(contact.patient.first_name)}
+def _for_guardian(reminder: Reminder) -> bool:
+    return reminder.contact is not None and reminder.contact.role == Contact.Role.GUARDIAN
 
 
-def session_text(reminder: Reminder) -> str:
+def _child(reminder: Reminder, *, sms: bool) -> str:
+    """The patient's first name, as a guardian's message names them."""
+    assert reminder.contact is not None
+    first_name = reminder.contact.patient.first_name
+    return sms_name(first_name) if sms else " ".join(first_name.split())
+
+
+def _session_start(reminder: Reminder) -> datetime:
     starts = reminder.session_starts_at
     assert starts is not None, "a session reminder knows when the session starts"
-    local = starts.astimezone(ZoneInfo(reminder.time_zone))
+    return starts.astimezone(ZoneInfo(reminder.time_zone))
+
+
+def session_sentence(reminder: Reminder, *, sms: bool) -> str:
+    local = _session_start(reminder)
+    days_ahead = (local.date() - reminder.local_date).days
     values = {
-        "clinic": clinic_sms_name(reminder),
-        "whose": _whose(reminder.contact),
+        "clinic": clinic_sms_name(reminder) if sms else clinic_email_name(reminder),
         "time": clock(local.time()),
+        "day": dateformat.format(local, "l j F"),
     }
-    if local.date() != reminder.local_date:
+    if _for_guardian(reminder):
+        values["name"] = _child(reminder, sms=sms)
+        if days_ahead <= 0:
+            text = _("Reminder from %(clinic)s: %(name)s's session is today at %(time)s.")
+        elif days_ahead == 1:
+            text = _("Reminder from %(clinic)s: %(name)s's session is tomorrow at %(time)s.")
+        else:
+            text = _("Reminder from %(clinic)s: %(name)s's session is on %(day)s at %(time)s.")
+    elif days_ahead <= 0:
+        text = _("Reminder from %(clinic)s: your session is today at %(time)s.")
+    elif days_ahead == 1:
+        text = _("Reminder from %(clinic)s: your session is tomorrow at %(time)s.")
+    else:
+        text = _("Reminder from %(clinic)s: your session is on %(day)s at %(time)s.")
+    return text % values
+
+
+def nudge_sentence(reminder: Reminder, *, sms: bool) -> str:
+    """The day after a missed session: no guilt, no pain talk, just the door held open."""
+    values = {"clinic": clinic_sms_name(reminder) if sms else clinic_email_name(reminder)}
+    if _for_guardian(reminder):
+        values["name"] = _child(reminder, sms=sms)
         return (
             _(
-                "Reminder from %(clinic)s: %(whose)s session is tomorrow at %(time)s. "
-                "Reply STOP to opt out."
+                "Hi from %(clinic)s. %(name)s's session yesterday didn't happen, and that's "
+                "OK. Today is a fresh start."
             )
             % values
         )
     return (
-        _("Reminder from %(clinic)s: %(whose)s session is at %(time)s. Reply STOP to opt out.")
+        _(
+            "Hi from %(clinic)s. Yesterday's session didn't happen, and that's OK. Today is a "
+            "fresh start: your next session is ready when you are."
+        )
         % values
     )
 
 
-def nudge_text(reminder: Reminder) -> str:
-    return _(
-        "Hi from %(clinic)s. Yesterday's session didn't happen, and that's OK. Today is a new "
-        "day: the next one is waiting for you. Reply STOP to opt out."
-    ) % {"clinic": clinic_sms_name(reminder)}
+def check_in_sentence(reminder: Reminder, *, sms: bool) -> str:
+    values = {"clinic": clinic_sms_name(reminder) if sms else clinic_email_name(reminder)}
+    if _for_guardian(reminder):
+        values["name"] = _child(reminder, sms=sms)
+        return (
+            _("Reminder from %(clinic)s: %(name)s's weekly check-in is due. It takes two minutes.")
+            % values
+        )
+    return (
+        _("Reminder from %(clinic)s: your weekly check-in is due. It takes two minutes.") % values
+    )
 
 
-def check_in_text(reminder: Reminder) -> str:
-    return _(
-        "Reminder from %(clinic)s: it's time for the weekly check-in. It takes two minutes. "
-        "Reply STOP to opt out."
-    ) % {"clinic": clinic_sms_name(reminder)}
-
-
-TEXTS = {
-    Reminder.Kind.SESSION: session_text,
-    Reminder.Kind.MISSED_NUDGE: nudge_text,
-    Reminder.Kind.CHECK_IN_DUE: check_in_text,
+SENTENCES: dict[str, Callable[..., str]] = {
+    Reminder.Kind.SESSION: session_sentence,
+    Reminder.Kind.MISSED_NUDGE: nudge_sentence,
+    Reminder.Kind.CHECK_IN_DUE: check_in_sentence,
 }
+
+
+def email_subject(reminder: Reminder) -> str:
+    """Subjects name the clinic and nothing else: they show on lock screens."""
+    values = {"clinic": clinic_email_name(reminder)}
+    if reminder.kind == Reminder.Kind.CHECK_IN_DUE:
+        return _("Weekly check-in from %(clinic)s") % values
+    if reminder.kind == Reminder.Kind.MISSED_NUDGE:
+        return _("A note from %(clinic)s") % values
+    return _("Reminder from %(clinic)s") % values
+
+
+def sms_text(reminder: Reminder) -> str:
+    sentence = SENTENCES[reminder.kind](reminder, sms=True)
+    return gsm7(f"{sentence} {_('Reply STOP to opt out.')}")
+
+
+def email_text(reminder: Reminder, unsubscribe_link: str) -> str:
+    sentence = SENTENCES[reminder.kind](reminder, sms=False)
+    greeting = (
+        _("Hello %(name)s,") % {"name": reminder.contact.name}
+        if reminder.contact is not None and reminder.contact.name
+        else _("Hello,")
+    )
+    parts = [greeting, sentence]
+    if unsubscribe_link:
+        parts.append(
+            "-- \n"
+            + _("You get these emails because you asked for reminders. To stop them: %(url)s")
+            % {"url": unsubscribe_link}
+        )
+    return "\n\n".join(parts) + "\n"
+
+
+def help_text(clinic_name: str = APP_NAME) -> str:
+    """The answer to HELP: who sends these texts and how to stop them."""
+    values = {"clinic": sms_name(clinic_name, CLINIC_NAME_MAX) or APP_NAME}
+    return gsm7(
+        _(
+            "Reminders from %(clinic)s. Reply STOP to stop them, START to get them again. "
+            "For anything else, please contact your clinic."
+        )
+        % values
+    )
 
 
 def render(reminder: Reminder) -> OutgoingMessage:
     """The message a reminder sends, in the contact's language."""
     language = reminder.contact.language if reminder.contact is not None else "en"
+    subject = ""
+    headers: dict[str, str] = {}
     with translation.override(language):
-        body = TEXTS[Reminder.Kind(reminder.kind)](reminder)
-        subject = ""
-        headers: dict[str, str] = {}
-        if reminder.channel == Channel.EMAIL:
-            subject = _("Reminder from %(clinic)s") % {"clinic": clinic_sms_name(reminder)}
-            headers = unsubscribe_headers(reminder)
+        if reminder.channel == Channel.SMS:
+            body = sms_text(reminder)
+        else:
+            url = unsubscribe_url(reminder.contact) if reminder.contact is not None else ""
+            subject = email_subject(reminder)
+            headers = list_unsubscribe_headers(url)
+            body = email_text(reminder, url)
     return OutgoingMessage(
         channel=reminder.channel,
         to=reminder.address,
-        body=gsm7(body) if reminder.channel == Channel.SMS else body,
+        body=body,
         idempotency_key=reminder.idempotency_key,
         subject=subject,
         headers=headers,
@@ -135,12 +272,16 @@ def render(reminder: Reminder) -> OutgoingMessage:
 
 
 def unsubscribe_headers(reminder: Reminder) -> dict[str, str]:
-    """One-click unsubscribe (RFC 8058): a POST to the link unsubscribes at once."""
-    from reminders.unsubscribe import unsubscribe_url
-
+    """One-click unsubscribe (RFC 8058) for a contact's email: a POST to the link unsubscribes
+    at once. Staff emails have no contact, and no link."""
     if reminder.contact is None:
         return {}
-    url = unsubscribe_url(reminder.contact)
+    return list_unsubscribe_headers(unsubscribe_url(reminder.contact))
+
+
+def list_unsubscribe_headers(url: str) -> dict[str, str]:
+    if not url:
+        return {}
     return {
         "List-Unsubscribe": f"<{url}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

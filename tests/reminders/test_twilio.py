@@ -1,0 +1,181 @@
+"""The Twilio channel, against a local server that answers as Twilio's API does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+
+from reminders.channels import (
+    OutgoingMessage,
+    PermanentFailure,
+    TemporaryFailure,
+    backend_for,
+)
+from reminders.channels.twilio import TwilioSms
+from tests.reminders.fake_twilio import FROM_NUMBER, FakeTwilio
+from tests.test_settings import manage
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTwilio]:
+    with FakeTwilio() as server, server.settings():
+        yield server
+
+
+def text(to: str = "+14155550123", key: str = "s:1:2026-05-04:7:sms:60m") -> OutgoingMessage:
+    return OutgoingMessage(
+        channel="sms",
+        to=to,
+        body="Reminder from Clinic: your session is today at 4:30 pm. Reply STOP to opt out.",
+        idempotency_key=key,
+    )
+
+
+def test_it_sends_a_message_through_the_messages_api(fake: FakeTwilio) -> None:
+    result = backend_for("sms").send(text())
+
+    (call,) = fake.calls
+    assert result.provider_message_id == call.sid and call.sid.startswith("SM")
+    assert call.authorized and call.form["To"] == "+14155550123"
+    assert call.form["From"] == FROM_NUMBER and call.form["Body"].startswith("Reminder from")
+
+
+def test_it_asks_for_delivery_reports_naming_the_reminder(fake: FakeTwilio) -> None:
+    backend_for("sms").send(text(key="s:1:2026-05-04:7:sms:60m"))
+
+    (call,) = fake.calls
+    assert call.form["StatusCallback"] == (
+        f"{settings.PUBLIC_BASE_URL}/reminders/twilio/status/?key=s%3A1%3A2026-05-04%3A7%3Asms%3A60m"
+    )
+    assert fake.sent_per_key == {"s:1:2026-05-04:7:sms:60m": 1}
+
+
+def test_it_says_the_provider_cannot_refuse_a_second_send() -> None:
+    assert TwilioSms.supports_idempotency is False
+
+
+@pytest.mark.parametrize("code", [21610, 21211, 21614])
+def test_it_fails_permanently_when_the_number_cannot_be_texted(fake: FakeTwilio, code: int) -> None:
+    fake.fail_next(code)
+
+    with pytest.raises(PermanentFailure) as failure:
+        backend_for("sms").send(text())
+
+    assert failure.value.code == str(code)
+    assert fake.sent_per_key == {}
+
+
+def test_it_fails_permanently_for_a_number_twilio_calls_invalid(fake: FakeTwilio) -> None:
+    with pytest.raises(PermanentFailure) as failure:
+        backend_for("sms").send(text(to="415-555-0123"))
+
+    assert failure.value.code == "21211"
+
+
+@pytest.mark.parametrize(("code", "status"), [(20429, 429), (20500, 500), (20503, 503)])
+def test_it_fails_temporarily_when_twilio_is_busy_or_broken(
+    fake: FakeTwilio, code: int, status: int
+) -> None:
+    fake.fail_next(code)
+
+    with pytest.raises(TemporaryFailure) as failure:
+        backend_for("sms").send(text())
+
+    assert failure.value.code == str(code)
+    assert fake.calls[0].status == status
+
+
+def test_it_succeeds_once_twilio_recovers(fake: FakeTwilio) -> None:
+    fake.fail_next(20500)
+    with pytest.raises(TemporaryFailure):
+        backend_for("sms").send(text())
+
+    backend_for("sms").send(text())
+
+    assert [call.status for call in fake.calls] == [500, 201]
+    assert fake.calls_per_key == {"s:1:2026-05-04:7:sms:60m": 2}
+
+
+@pytest.mark.parametrize("code", [21606, 20003])
+def test_it_never_blames_the_number_for_our_own_configuration(fake: FakeTwilio, code: int) -> None:
+    fake.fail_next(code)
+
+    with pytest.raises(TemporaryFailure) as failure:
+        backend_for("sms").send(text())
+
+    assert not isinstance(failure.value, PermanentFailure)
+    assert failure.value.code == str(code)
+
+
+def test_a_wrong_auth_token_is_refused_as_twilio_refuses_it() -> None:
+    with FakeTwilio() as server, server.settings(TWILIO_AUTH_TOKEN="not-the-token"):
+        with pytest.raises(TemporaryFailure) as failure:
+            backend_for("sms").send(text())
+
+        assert failure.value.code == "20003"
+        assert server.calls[0].authorized is False
+
+
+def test_a_slow_answer_times_out_and_says_the_message_may_have_gone(fake: FakeTwilio) -> None:
+    fake.hang_next(3)
+
+    with fake.settings(TWILIO_TIMEOUT_SECONDS=0.3), pytest.raises(TemporaryFailure) as failure:
+        backend_for("sms").send(text())
+
+    assert failure.value.code == "timeout"
+    assert "may have been sent" in failure.value.message
+    assert fake.sent_per_key == {"s:1:2026-05-04:7:sms:60m": 1}
+
+
+def test_a_dropped_connection_fails_temporarily(fake: FakeTwilio) -> None:
+    fake.drop_next()
+
+    with pytest.raises(TemporaryFailure) as failure:
+        backend_for("sms").send(text())
+
+    assert failure.value.code == "connection_lost"
+
+
+def test_no_answer_at_all_fails_temporarily_as_unreachable(
+    fake: FakeTwilio, closed_port: int
+) -> None:
+    with (
+        fake.settings(TWILIO_API_BASE=f"http://127.0.0.1:{closed_port}"),
+        pytest.raises(TemporaryFailure) as failure,
+    ):
+        backend_for("sms").send(text())
+
+    assert failure.value.code == "unreachable"
+    assert fake.calls == []
+
+
+def test_it_refuses_to_start_the_twilio_backend_without_credentials() -> None:
+    result = manage(
+        "check",
+        env={
+            "REMINDERS_SMS_BACKEND": "twilio",
+            "TWILIO_ACCOUNT_SID": "",
+            "TWILIO_AUTH_TOKEN": "",
+            "TWILIO_FROM_NUMBER": "",
+        },
+    )
+
+    assert result.returncode != 0
+    assert "TWILIO_ACCOUNT_SID must be set" in result.stderr
+
+
+def test_it_refuses_a_sending_number_that_is_not_e164() -> None:
+    result = manage(
+        "check",
+        env={
+            "REMINDERS_SMS_BACKEND": "twilio",
+            "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+            "TWILIO_AUTH_TOKEN": "token",
+            "TWILIO_FROM_NUMBER": "(415) 555-0100",
+        },
+    )
+
+    assert result.returncode != 0
+    assert "TWILIO_FROM_NUMBER must be the sending number in E.164" in result.stderr
