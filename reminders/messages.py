@@ -1,10 +1,11 @@
 """What each reminder says. Plain, kind, and free of health detail.
 
-Text messages name the clinic by its short name and the patient by first name only, carry
-no diagnosis and no program detail, and always fit one 160-character GSM-7 segment: names
-are cut to the longest we allow (``SMS_NAME_MAX``, ``CLINIC_NAME_MAX``) and any character
-outside GSM-7 is folded to its plain letter, so a name like "Zoë" never turns a message
-into a 70-character UCS-2 one. tests/reminders/test_messages.py proves it for every text.
+Messages name the clinic by its short name only (never its full name, which may name the
+condition; "gradus" when it has none) and the patient by first name only; they carry no
+diagnosis and no program detail. Texts always fit one 160-character GSM-7 segment: names are
+cut to the longest we allow (``SMS_NAME_MAX``, ``CLINIC_NAME_MAX``) and any character outside
+GSM-7 is folded to its plain letter, so a name like "Zoë" never turns a message into a
+70-character UCS-2 one. tests/reminders/test_messages.py proves it for every text.
 
 Every sentence is a whole translatable string: a guardian's message is its own sentence
 rather than the patient's with a possessive glued in, because languages say "Maya's session"
@@ -94,24 +95,25 @@ def sms_name(name: str, limit: int = SMS_NAME_MAX) -> str:
     return " ".join(gsm7(name).split())[:limit].strip()
 
 
-def _clinic(reminder: Reminder) -> tuple[str, bool]:
-    """The clinic's short name (its name cut to fit when blank), and whether one is known."""
+def _clinic_short_name(reminder: Reminder) -> str:
+    """The clinic's short name, or "" when it has none (or is not known).
+
+    Never the clinic's full name: full names often name the condition treated ("... Pain
+    Rehabilitation Centre"), and texts and subject lines show on lock screens. A clinic
+    without a short name is named by the app instead.
+    """
     clinic = reminder.program.patient.clinic if reminder.program else None
     if clinic is None and reminder.contact is not None:
         clinic = reminder.contact.patient.clinic
-    if clinic is None:
-        return APP_NAME, False
-    return clinic.short_name or clinic.name, True
+    return clinic.short_name if clinic is not None else ""
 
 
 def clinic_sms_name(reminder: Reminder) -> str:
-    return sms_name(_clinic(reminder)[0], CLINIC_NAME_MAX) or APP_NAME
+    return sms_name(_clinic_short_name(reminder), CLINIC_NAME_MAX) or APP_NAME
 
 
 def clinic_email_name(reminder: Reminder) -> str:
-    # The short name in email too: a clinic's full name may name a diagnosis ("... Pain
-    # Clinic"), and subject lines show on lock screens.
-    return " ".join(_clinic(reminder)[0].split())[:CLINIC_NAME_MAX].strip() or APP_NAME
+    return " ".join(_clinic_short_name(reminder).split())[:CLINIC_NAME_MAX].strip() or APP_NAME
 
 
 def clock(value: time) -> str:
@@ -178,7 +180,7 @@ def nudge_sentence(reminder: Reminder, *, sms: bool) -> str:
     return (
         _(
             "Hi from %(clinic)s. Yesterday's session didn't happen, and that's OK. Today is a "
-            "fresh start: your next session is ready when you are."
+            "fresh start, whenever you're ready."
         )
         % values
     )
@@ -189,11 +191,14 @@ def check_in_sentence(reminder: Reminder, *, sms: bool) -> str:
     if _for_guardian(reminder):
         values["name"] = _child(reminder, sms=sms)
         return (
-            _("Reminder from %(clinic)s: %(name)s's weekly check-in is due. It takes two minutes.")
+            _(
+                "Reminder from %(clinic)s: %(name)s's weekly check-in is due. It only takes a "
+                "moment."
+            )
             % values
         )
     return (
-        _("Reminder from %(clinic)s: your weekly check-in is due. It takes two minutes.") % values
+        _("Reminder from %(clinic)s: your weekly check-in is due. It only takes a moment.") % values
     )
 
 

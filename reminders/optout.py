@@ -160,7 +160,7 @@ def help_reply(number: str) -> str:
         return help_text()
     clinic = contact.patient.clinic
     with translation.override(contact.language):
-        return help_text(clinic.short_name or clinic.name)
+        return help_text(clinic.short_name)
 
 
 def inbound_sms_receive(

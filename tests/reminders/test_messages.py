@@ -1,0 +1,343 @@
+"""What reminders say: every text fits one GSM-7 segment with the longest names we allow, and
+no message carries a diagnosis or a detail of the program."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from programs.models import Clinic, Patient, PlannedDose, Program
+from reminders.messages import (
+    CLINIC_NAME_MAX,
+    GSM7,
+    SMS_MAX,
+    SMS_NAME_MAX,
+    gsm7,
+    help_text,
+    render,
+    sms_name,
+    unsubscribe_headers,
+)
+from reminders.models import Channel, Contact, Reminder
+from tests.programs.factories import ActivityFactory, active_program, activity_choice
+from tests.programs.factories import patient as make_patient
+from tests.reminders.optout_rows import outbox_row, texted_contact
+
+pytestmark = pytest.mark.django_db
+
+ZONE = "America/New_York"
+# The longest names we allow: a clinic's short name has 24 characters, a first name 60.
+CLINIC_NAMES = {
+    "non-GSM": "Ñúñez Łódź Kids Clinic 🌟",
+    "GSM-7": "Riverside Children's Hos",
+    "none": "",  # no short name: never the full name, which may name the condition
+}
+FIRST_NAMES = {
+    "non-GSM": ("Zoë Łukasiewicz-Ñúñez 🌟 Wilhelmina-Maximiliana " + "Ŵ" * 60)[:60],
+    "GSM-7": ("Alexandria-Maximiliana Wilhelmina " + "W" * 60)[:60],
+}
+# A Wednesday 30 September at 10:45 pm: the longest day and time the texts can name.
+SESSION_DAY = date(2026, 9, 30)
+SESSION_TIME = time(22, 45)
+ROLES = [Contact.Role.PATIENT, Contact.Role.GUARDIAN]
+
+
+def test_the_names_used_here_are_the_longest_we_allow() -> None:
+    assert all(len(name) == CLINIC_NAME_MAX for name in CLINIC_NAMES.values() if name)
+    assert all(len(name) == 60 for name in FIRST_NAMES.values())
+    assert Clinic._meta.get_field("short_name").max_length == CLINIC_NAME_MAX
+    assert Patient._meta.get_field("first_name").max_length == 60
+
+
+@pytest.fixture
+def program() -> Program:
+    """A running program of a patient with CRPS, with activities and doses a text must not
+    name, at a clinic whose full name would give the diagnosis away."""
+    clinic = Clinic.objects.create(
+        name=("Amplified Pain Syndrome and Fibromyalgia Rehabilitation Centre " * 3)[:120],
+        short_name=CLINIC_NAMES["GSM-7"],
+        time_zone=ZONE,
+    )
+    child = make_patient(
+        clinic=clinic,
+        first_name=FIRST_NAMES["GSM-7"],
+        diagnosis=Patient.Diagnosis.CRPS,
+        time_zone=ZONE,
+    )
+    return active_program(
+        patient=child,
+        activities=[
+            activity_choice(ActivityFactory.create(name="Stationary bike", kind="aerobic")),
+            activity_choice(ActivityFactory.create(name="Towel scrunches", kind="desensitization")),
+        ],
+    )
+
+
+def named(program: Program, clinic: str, first: str) -> None:
+    """Give the program's clinic and patient the longest names of a kind (in memory: render
+    reads the objects it is given)."""
+    program.patient.clinic.short_name = CLINIC_NAMES[clinic]
+    program.patient.first_name = FIRST_NAMES[first]
+
+
+def contact_for(program: Program, role: str) -> Contact:
+    child = program.patient
+    if role == Contact.Role.PATIENT:
+        return texted_contact(patient=child, name=child.first_name)
+    return texted_contact(
+        patient=child, role=Contact.Role.GUARDIAN, name="Łucja Ñúñez-Łukasiewicz 🌟"
+    )
+
+
+def forbidden_words(program: Program) -> list[str]:
+    """What a text or subject must never say: the diagnosis, and any detail of the program."""
+    words = ["pain", "CRPS", "fibromyalgia", "diagnos", "exercise", "dose", "program", "goal"]
+    words += [label for _, label in Patient.Diagnosis.choices]
+    words += [value.replace("_", " ") for value in Patient.Diagnosis.values]
+    words.append(program.goals)
+    for activity in program.activities.all():
+        words += [activity.name, activity.kind, activity.unit]
+    for dose in PlannedDose.objects.filter(session__program=program):
+        words.append(f"{dose.amount} {dose.unit}")
+    return words
+
+
+def assert_fit_for_a_text(body: str, forbidden: list[str]) -> None:
+    assert len(body) <= SMS_MAX, f"{len(body)} characters: {body!r}"
+    assert set(body) <= GSM7, f"not GSM-7: {set(body) - GSM7} in {body!r}"
+    for word in forbidden:
+        assert word.lower() not in body.lower(), f"{word!r} in {body!r}"
+
+
+def _session_at(day: date) -> datetime:
+    return datetime.combine(day, SESSION_TIME, tzinfo=ZoneInfo(ZONE))
+
+
+def session_today(contact: Contact, program: Program) -> Reminder:
+    return outbox_row(
+        contact,
+        save=False,
+        program=program,
+        session_starts_at=_session_at(SESSION_DAY),
+        local_date=SESSION_DAY,
+    )
+
+
+def session_tomorrow(contact: Contact, program: Program) -> Reminder:
+    return outbox_row(
+        contact,
+        save=False,
+        program=program,
+        lead="evening_before",
+        session_starts_at=_session_at(SESSION_DAY),
+        local_date=SESSION_DAY - timedelta(days=1),
+    )
+
+
+def session_later(contact: Contact, program: Program) -> Reminder:
+    return outbox_row(
+        contact,
+        save=False,
+        program=program,
+        lead="2880m",
+        session_starts_at=_session_at(SESSION_DAY),
+        local_date=SESSION_DAY - timedelta(days=2),
+    )
+
+
+def missed_nudge(contact: Contact, program: Program) -> Reminder:
+    return outbox_row(
+        contact, save=False, program=program, kind=Reminder.Kind.MISSED_NUDGE, lead=""
+    )
+
+
+def check_in_due(contact: Contact, program: Program) -> Reminder:
+    return outbox_row(
+        contact, save=False, program=program, kind=Reminder.Kind.CHECK_IN_DUE, lead=""
+    )
+
+
+TEXTS: dict[str, Callable[[Contact, Program], Reminder]] = {
+    "session today": session_today,
+    "session tomorrow": session_tomorrow,
+    "session another day": session_later,
+    "missed-session nudge": missed_nudge,
+    "check-in due": check_in_due,
+}
+
+
+@pytest.fixture
+def build(program: Program) -> Callable[[str, str, str], tuple[Contact, Program]]:
+    """The program named with the longest names of a kind, and a contact of ``role``."""
+    contacts: dict[str, Contact] = {}
+
+    def make(clinic: str, first: str, role: str) -> tuple[Contact, Program]:
+        named(program, clinic, first)
+        if role not in contacts:
+            contacts[role] = contact_for(program, role)
+        return contacts[role], program
+
+    return make
+
+
+@pytest.mark.parametrize("kind", list(TEXTS))
+def test_every_text_fits_one_gsm7_segment_and_says_nothing_of_health(
+    build: Callable[[str, str, str], tuple[Contact, Program]], kind: str
+) -> None:
+    for clinic, first, role in itertools.product(CLINIC_NAMES, FIRST_NAMES, ROLES):
+        contact, program = build(clinic, first, role)
+
+        body = render(TEXTS[kind](contact, program)).body
+
+        assert_fit_for_a_text(body, forbidden_words(program))
+        assert body.endswith("Reply STOP to opt out.")
+
+
+@pytest.mark.parametrize("clinic", list(CLINIC_NAMES))
+def test_the_help_reply_fits_one_gsm7_segment_and_says_nothing_of_health(
+    program: Program, clinic: str
+) -> None:
+    named(program, clinic, "non-GSM")
+    patient_clinic = program.patient.clinic
+
+    body = help_text(patient_clinic.short_name)
+
+    assert_fit_for_a_text(body, forbidden_words(program))
+    assert "Reply STOP to stop them" in body
+
+
+def test_a_guardian_text_names_the_child_by_first_name_cut_to_fit(
+    build: Callable[[str, str, str], tuple[Contact, Program]],
+) -> None:
+    contact, program = build("non-GSM", "non-GSM", Contact.Role.GUARDIAN)
+
+    body = render(session_today(contact, program)).body
+
+    assert body == (
+        "Reminder from Ñuñez Lodz Kids Clinic: Zoe Lukasiewicz-Ñuñe's session is today at "
+        "10:45 pm. Reply STOP to opt out."
+    )
+    assert "Okafor" not in body and "Łucja" not in body
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (session_today, "your session is today at 10:45 pm."),
+        (session_tomorrow, "your session is tomorrow at 10:45 pm."),
+        (session_later, "your session is on Wednesday 30 September at 10:45 pm."),
+    ],
+)
+def test_a_session_text_says_when_in_the_patients_own_words(
+    build: Callable[[str, str, str], tuple[Contact, Program]],
+    make: Callable[[Contact, Program], Reminder],
+    says: str,
+) -> None:
+    contact, program = build("GSM-7", "GSM-7", Contact.Role.PATIENT)
+
+    body = render(make(contact, program)).body
+
+    assert body == f"Reminder from Riverside Children's Hos: {says} Reply STOP to opt out."
+
+
+def test_a_clinic_without_a_short_name_is_named_gradus_never_by_its_full_name(
+    build: Callable[[str, str, str], tuple[Contact, Program]],
+) -> None:
+    contact, program = build("none", "GSM-7", Contact.Role.PATIENT)
+
+    body = render(check_in_due(contact, program)).body
+
+    assert body.startswith("Reminder from gradus: your weekly check-in is due.")
+
+
+def test_email_subjects_name_only_the_clinic(
+    build: Callable[[str, str, str], tuple[Contact, Program]],
+) -> None:
+    for kind, role in itertools.product(TEXTS, ROLES):
+        contact, program = build("GSM-7", "non-GSM", role)
+        reminder = TEXTS[kind](contact, program)
+        reminder.channel = Channel.EMAIL
+
+        subject = render(reminder).subject
+
+        assert "Riverside Children's Hos" in subject
+        for word in [*forbidden_words(program), program.patient.first_name[:3]]:
+            assert word.lower() not in subject.lower(), f"{word!r} in {subject!r}"
+
+
+def test_an_email_says_nothing_of_health_and_carries_its_unsubscribe_link(
+    build: Callable[[str, str, str], tuple[Contact, Program]],
+) -> None:
+    for kind, role in itertools.product(TEXTS, ROLES):
+        contact, program = build("GSM-7", "GSM-7", role)
+        reminder = TEXTS[kind](contact, program)
+        reminder.channel = Channel.EMAIL
+
+        message = render(reminder)
+
+        link = message.headers["List-Unsubscribe"].strip("<>")
+        assert link.startswith("http://127.0.0.1:8000/reminders/unsubscribe/")
+        assert message.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert f"To stop them: {link}" in message.body and "Reply STOP" not in message.body
+        for word in forbidden_words(program):
+            assert word.lower() not in message.body.lower(), f"{word!r} in {message.body!r}"
+
+
+def test_an_email_keeps_the_names_as_they_are_written(
+    build: Callable[[str, str, str], tuple[Contact, Program]],
+) -> None:
+    contact, program = build("non-GSM", "non-GSM", Contact.Role.GUARDIAN)
+    reminder = session_today(contact, program)
+    reminder.channel = Channel.EMAIL
+
+    message = render(reminder)
+
+    assert message.body.startswith("Hello Łucja Ñúñez-Łukasiewicz 🌟,")
+    assert "Ñúñez Łódź Kids Clinic 🌟: Zoë Łukasiewicz-Ñúñez" in message.body
+
+
+def test_a_staff_email_without_a_contact_carries_no_unsubscribe_header() -> None:
+    reminder = outbox_row(texted_contact(), save=False, channel=Channel.EMAIL)
+    reminder.contact = None
+
+    assert unsubscribe_headers(reminder) == {}
+
+
+# Folding to GSM-7.
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Zoë Łukasiewicz-Ñúñez", "Zoe Lukasiewicz-Ñuñez"),
+        ("Ørjan Ågren", "Ørjan Ågren"),
+        ("François Œuvray", "Francois OEuvray"),
+        ("Maya\u2019s \u201csession\u201d \u2013 today\u2026", 'Maya\'s "session" - today...'),
+        ("Zoë 🌟🌈", "Zoe "),
+        ("李华", ""),
+    ],
+)
+def test_it_folds_every_character_to_gsm7(text: str, folded: str) -> None:
+    assert gsm7(text) == folded
+
+
+def test_a_name_is_folded_then_cut_to_the_longest_we_allow() -> None:
+    name = sms_name("  Zoë   🌟  Łukasiewicz-Ñúñez Wilhelmina ")
+
+    assert name == "Zoe Lukasiewicz-Ñuñe"
+    assert len(name) == SMS_NAME_MAX
+
+
+def test_a_clinic_whose_name_folds_to_nothing_is_named_gradus(
+    build: Callable[[str, str, str], tuple[Contact, Program]],
+) -> None:
+    contact, program = build("GSM-7", "GSM-7", Contact.Role.PATIENT)
+    program.patient.clinic.short_name = "儿童诊所"
+
+    body = render(check_in_due(contact, program)).body
+
+    assert body.startswith("Reminder from gradus: your weekly check-in is due.")
