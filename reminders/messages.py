@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from reminders.channels import OutgoingMessage
 from reminders.models import Channel, Contact, Reminder
+from reminders.staff_messages import STAFF_KINDS, render_staff
 from reminders.unsubscribe import unsubscribe_url
 
 SMS_MAX = 160
@@ -255,6 +256,9 @@ def help_text(clinic_name: str = APP_NAME) -> str:
 
 def render(reminder: Reminder) -> OutgoingMessage:
     """The message a reminder sends, in the contact's language."""
+    if reminder.kind in STAFF_KINDS:
+        # A red flag and the alert digest go to staff, with texts of their own.
+        return render_staff(reminder)
     language = reminder.contact.language if reminder.contact is not None else "en"
     subject = ""
     headers: dict[str, str] = {}

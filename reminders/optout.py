@@ -164,11 +164,17 @@ def help_reply(number: str) -> str:
 
 
 def inbound_sms_receive(
-    *, message_sid: str, from_number: str, to_number: str, body: str
+    *, message_sid: str, from_number: str, to_number: str, body: str, opt_out_type: str = ""
 ) -> InboundResult:
     """Record a text message received and do what its keyword says. Safe to call again with
-    the same ``message_sid`` (a provider retrying its webhook): it acts once."""
+    the same ``message_sid`` (a provider retrying its webhook): it acts once.
+
+    ``opt_out_type`` is Twilio's own reading of the message (OptOutType: STOP, START or HELP),
+    sent when its Advanced Opt-Out knows a keyword we do not, such as one in another language.
+    """
     keyword = sms_keyword(body)
+    if not keyword and opt_out_type.strip().upper() in {"STOP", "START", "HELP"}:
+        keyword = opt_out_type.strip().upper()
     number = normalize_address(Channel.SMS, from_number)
     with transaction.atomic():
         _, created = InboundMessage.objects.get_or_create(

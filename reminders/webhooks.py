@@ -69,6 +69,7 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
         from_number=request.POST.get("From", ""),
         to_number=request.POST.get("To", ""),
         body=request.POST.get("Body", ""),
+        opt_out_type=request.POST.get("OptOutType", ""),
     )
     return twiml(result.reply)
 

@@ -109,6 +109,17 @@ def test_it_refuses_a_delivery_report_without_a_signature(client: Client) -> Non
     assert reminder.status == Reminder.Status.SENT
 
 
+def test_a_signed_webhook_needs_no_csrf_token() -> None:
+    contact = texted_contact()
+
+    response = signed_post(
+        Client(enforce_csrf_checks=True), INBOUND, text_from(contact.phone, "STOP")
+    )
+
+    assert response.status_code == 200
+    assert Suppression.objects.filter(address=contact.phone).exists()
+
+
 def test_a_webhook_takes_only_posts(client: Client) -> None:
     assert client.get(INBOUND).status_code == 405
     assert client.get(STATUS).status_code == 405
@@ -165,6 +176,18 @@ def test_unstop_lifts_the_stop_too(client: Client) -> None:
     signed_post(client, INBOUND, text_from(contact.phone, "UNSTOP"))
 
     assert not Suppression.objects.exists()
+
+
+@pytest.mark.parametrize(("body", "opt_out_type"), [("ARRET", "STOP"), ("Alto", "STOP")])
+def test_it_follows_twilios_reading_of_a_keyword_it_knows_and_we_do_not(
+    client: Client, body: str, opt_out_type: str
+) -> None:
+    contact = texted_contact()
+
+    signed_post(client, INBOUND, {**text_from(contact.phone, body), "OptOutType": opt_out_type})
+
+    assert Suppression.objects.get().address == contact.phone
+    assert InboundMessage.objects.get().keyword == "STOP"
 
 
 def test_help_answers_with_the_clinic_and_how_to_stop(client: Client) -> None:
