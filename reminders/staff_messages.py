@@ -1,0 +1,172 @@
+"""What the emails to clinic staff say: a red flag at once, and the morning digest of alerts.
+
+Plain text with links into the app (``PUBLIC_BASE_URL``). The body names the patient: the
+therapist is entitled to know who it is, and an alert is no use without it. The subject
+names no patient and no diagnosis, since subject lines show on lock screens and in
+notifications. Texts are read when the email is sent, not when the row was made, so an
+alert acknowledged in between drops out of the digest.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import dateformat, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from programs.models import Alert, User
+from programs.selectors import alerts_visible_to
+from reminders.channels import OutgoingMessage
+from reminders.models import Channel, Reminder
+
+STAFF_KINDS = frozenset({Reminder.Kind.RED_FLAG_STAFF, Reminder.Kind.ALERT_DIGEST})
+# An alert's message is the reason a person can read; a digest line keeps to its start.
+DIGEST_MESSAGE_MAX = 300
+
+
+def alert_url(alert_id: int) -> str:
+    return f"{settings.PUBLIC_BASE_URL}{reverse('alert-detail', kwargs={'pk': alert_id})}"
+
+
+def open_alerts_url() -> str:
+    return f"{settings.PUBLIC_BASE_URL}{reverse('alert-list')}?open=true"
+
+
+def _greeting(user: User | None) -> str:
+    if user is not None and user.first_name:
+        return _("Hello %(name)s,") % {"name": user.first_name}
+    return _("Hello,")
+
+
+def _when(moment: datetime, zone: str) -> str:
+    local = moment.astimezone(ZoneInfo(zone))
+    return dateformat.format(local, "l j F, H:i")
+
+
+def _footer() -> str:
+    return "-- \n" + _(
+        "You get this email because you care for patients of this clinic in gradus. "
+        "Replies are not read."
+    )
+
+
+def red_flag_subject() -> str:
+    return _("A red flag was reported: please review it today")
+
+
+def red_flag_body(reminder: Reminder) -> str:
+    alert_id = reminder.context.get("alert_id")
+    alert = (
+        Alert.objects.select_related("patient").filter(pk=alert_id).first()
+        if isinstance(alert_id, int)
+        else None
+    )
+    greeting = _greeting(reminder.staff_user)
+    if alert is None:
+        # The alert is gone (its patient's record was removed): say only where to look.
+        lines = [
+            greeting,
+            _("A red flag was reported for one of your patients. Your open alerts: %(url)s")
+            % {"url": open_alerts_url()},
+        ]
+        return "\n\n".join([*lines, _footer()]) + "\n"
+    values = {
+        "patient": alert.patient.full_name,
+        "when": _when(alert.created_at, reminder.time_zone),
+        "message": alert.message,
+        "url": alert_url(alert.id),
+    }
+    lines = [
+        greeting,
+        _("%(patient)s reported a red flag (%(when)s).") % values,
+        _("What was reported: %(message)s") % values,
+        _(
+            "Progression of their program is paused until a clinician resumes it, and they "
+            "were told to contact their doctor."
+        ),
+        _("Open the alert: %(url)s") % values,
+    ]
+    return "\n\n".join([*lines, _footer()]) + "\n"
+
+
+def _digest_alerts(reminder: Reminder) -> list[Alert]:
+    """The digest's alerts that are still open and that the therapist may still see."""
+    ids = [value for value in reminder.context.get("alert_ids", []) if isinstance(value, int)]
+    if reminder.staff_user is None or not ids:
+        return []
+    return list(
+        alerts_visible_to(reminder.staff_user)
+        .filter(id__in=ids, acknowledged_at__isnull=True)
+        .select_related("patient")
+        .order_by("-severity", "created_at", "id")
+    )
+
+
+def digest_subject(count: int) -> str:
+    return ngettext(
+        "%(count)d open alert for your patients",
+        "%(count)d open alerts for your patients",
+        count,
+    ) % {"count": count}
+
+
+def _shorten(text: str, limit: int = DIGEST_MESSAGE_MAX) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+def digest_body(reminder: Reminder, alerts: list[Alert]) -> str:
+    parts = [_greeting(reminder.staff_user)]
+    if not alerts:
+        parts.append(
+            _("The alerts of this morning's digest were all acknowledged before it was sent.")
+        )
+        return "\n\n".join([*parts, _footer()]) + "\n"
+    parts.append(
+        ngettext(
+            "This alert about your patients is open:",
+            "These %(count)d alerts about your patients are open:",
+            len(alerts),
+        )
+        % {"count": len(alerts)}
+    )
+    for alert in alerts:
+        values = {
+            "patient": alert.patient.full_name,
+            "kind": alert.get_kind_display(),
+            "since": dateformat.format(
+                alert.created_at.astimezone(ZoneInfo(reminder.time_zone)), "j F"
+            ),
+            "message": _shorten(alert.message),
+            "url": alert_url(alert.id),
+        }
+        parts.append(_("- %(patient)s: %(kind)s, since %(since)s. %(message)s\n  %(url)s") % values)
+    parts.append(_("All your open alerts: %(url)s") % {"url": open_alerts_url()})
+    return "\n\n".join([*parts, _footer()]) + "\n"
+
+
+def render_staff(reminder: Reminder) -> OutgoingMessage:
+    """The email a staff reminder (``STAFF_KINDS``) sends, in the site's language."""
+    if reminder.kind not in STAFF_KINDS:
+        raise ValueError(f"{reminder.kind!r} is not a staff message")
+    with translation.override(settings.LANGUAGE_CODE):
+        if reminder.kind == Reminder.Kind.RED_FLAG_STAFF:
+            subject = red_flag_subject()
+            body = red_flag_body(reminder)
+        else:
+            alerts = _digest_alerts(reminder)
+            subject = digest_subject(len(alerts))
+            body = digest_body(reminder, alerts)
+    return OutgoingMessage(
+        channel=Channel.EMAIL,
+        to=reminder.address,
+        body=body,
+        idempotency_key=reminder.idempotency_key,
+        subject=subject,
+        # Out-of-office replies are not sent to automatic mail (RFC 3834).
+        headers={"Auto-Submitted": "auto-generated"},
+    )
