@@ -49,6 +49,8 @@ ROUNDS = 5
 TARGET_RATIO = 0.5
 # A one-minute load average above this means something else is using the cores.
 BUSY_LOAD = 1.0
+# Less CPU than this in a quarter of a second (two clock ticks): the server is idle.
+IDLE_CPU_SECONDS = 0.02
 
 TODAY_PATH = "/api/v1/me/patients/{patient_id}/today/"
 CASELOAD_PATH = f"/api/v1/caseload/?page_size={PATIENTS}"
@@ -376,18 +378,33 @@ class CpuMeter:
     def spent(before: CpuTimes, after: CpuTimes) -> float:
         return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
+    def wait_idle(self, timeout: float = 60) -> None:
+        """Wait for the requests wrk left in flight: a sync worker finishes a request whose
+        client has gone, and that work must not count in the next measurement."""
+        deadline = time.monotonic() + timeout
+        last = sum(self.snapshot()[0].values())
+        while time.monotonic() < deadline:
+            time.sleep(0.25)
+            now = sum(self.snapshot()[0].values())
+            if now - last < IDLE_CPU_SECONDS:
+                return
+            last = now
+        raise BenchError(f"gunicorn was still busy {timeout:.0f} s after wrk stopped")
+
 
 def load_test(server: Server, targets: list[Target], script: Path, meter: CpuMeter) -> list[Load]:
     """Warm each target up, then load them in turn, round after round, so that whatever else
     the machine does during the run weighs on each of them alike."""
     for target in targets:
         wrk(server.base + target.path, target.headers, WARMUP_SECONDS, script)
+        meter.wait_idle()
     rounds: list[list[Load]] = [[] for _ in targets]
     for _ in range(ROUNDS):
         for target, loads in zip(targets, rounds, strict=True):
             app, database = meter.snapshot()
             load = wrk(server.base + target.path, target.headers, SECONDS // ROUNDS, script)
             app_after, database_after = meter.snapshot()
+            meter.wait_idle()
             if load.errors or load.requests == 0:
                 raise BenchError(
                     f"{target.label}: {load.requests} requests with errors {load.errors}: "
