@@ -99,7 +99,7 @@ def _masked(address: str) -> str:
 
 @csrf_exempt
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """One-click unsubscribe (RFC 8058). A POST, from the mail program or the page's button,
     unsubscribes at once; a GET (a person, or a link scanner) only asks."""

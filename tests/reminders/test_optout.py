@@ -215,6 +215,15 @@ def test_a_plain_get_asks_first_and_changes_nothing(client: Client) -> None:
     assert not Suppression.objects.exists()
 
 
+def test_a_link_scanners_head_request_changes_nothing(client: Client) -> None:
+    contact = texted_contact()
+
+    response = client.head(f"/reminders/unsubscribe/{unsubscribe_token(contact)}/")
+
+    assert response.status_code == 200
+    assert not Suppression.objects.exists()
+
+
 def test_the_confirmation_page_is_never_cached(client: Client) -> None:
     contact = texted_contact()
 
