@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from planner import (
     ActivityKind,
@@ -32,6 +33,7 @@ from planner import (
 )
 from planner.units import Unit
 from programs.models import PlannedDose, PlannedSession, Program, ProgramActivity
+from programs.signals import sessions_changed
 
 # The engine's rule defaults, stored with each program so a clinician can change them.
 DEFAULT_PARAMETERS: dict[str, Any] = {
@@ -239,4 +241,11 @@ def store_sessions(
         )
         for row, session in zip(rows, new, strict=True)
         for dose in session.doses
+    )
+    # Announced once the change is committed, so listeners read what was stored.
+    program_id = program.id
+    transaction.on_commit(
+        lambda: sessions_changed.send_robust(
+            sender=Program, program_id=program_id, from_date=from_date
+        )
     )
