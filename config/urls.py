@@ -3,12 +3,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import healthz
+from reminders.api.verify import verify_email_page
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/reminders/", include("reminders.api.urls")),
     path("api/v1/", include("programs.api.urls")),
     path("reminders/", include("reminders.urls")),
+    path("reminders/verify-email/<str:token>/", verify_email_page, name="reminders-verify-email"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -11,3 +11,7 @@ class RemindersConfig(AppConfig):
         from reminders.tasks import beat_schedule
 
         settings.CELERY_BEAT_SCHEDULE.update(beat_schedule())
+        # The outbox follows programs, contacts and suppressions through signals.
+        from reminders.signals import connect
+
+        connect()

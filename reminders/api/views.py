@@ -1,0 +1,426 @@
+"""The reminders API, under /api/v1/reminders/.
+
+- ``me/contacts/``: for patients and guardians, the contacts of the patients they act for
+  (``selectors.contacts_acted_for_by``): read them, change preferences, give or withdraw
+  consent by web form, verify an address. Any other contact is a 404; a patient changes
+  their own contact, a guardian their own and their child's (another guardian's is a 403).
+- ``contacts/``: for staff, the contacts of their clinic's patients
+  (``selectors.contacts_managed_by``): list, add, change, record consent as given on paper
+  or in clinic, verify.
+- ``email-verifications/``: the link in a verification email, for any client.
+- ``consent-wording/``: the exact wording a person agrees to, per channel.
+
+Verification codes and links are sent at once through the channel, not through the outbox:
+the person is waiting for them (see ``services.verification_start``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, mixins, status
+from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from programs.api.errors import ErrorSerializer, error_responses
+from programs.api.filters import IdFilter
+from programs.api.staff.base import (
+    CHANGE_ERRORS,
+    CREATE_ERRORS,
+    LIST_ERRORS,
+    READ_ERRORS,
+    StaffViewSet,
+)
+from programs.models import Guardian, User
+from programs.selectors import is_staff_member, patients_acted_for_by
+from programs.services.common import audit_record
+from reminders import selectors, services
+from reminders.api.serializers import (
+    ChannelIn,
+    CodeIn,
+    ConsentOut,
+    ConsentWordingOut,
+    ContactCreateIn,
+    ContactOut,
+    ContactUpdateIn,
+    PreferencesIn,
+    StaffConsentIn,
+    TokenIn,
+    VerificationOut,
+)
+from reminders.models import Channel, Consent, Contact
+
+import django_filters  # type: ignore[import-untyped]  # isort: skip
+
+ME_TAGS = ["reminders: me"]
+STAFF_TAGS = ["reminders: staff"]
+NOT_FOR_STAFF = "These endpoints are for patients and guardians."
+NOT_YOURS = "Only the person themselves (or a guardian, for their child) may change this."
+
+
+class ProviderUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "provider_unavailable"
+    default_detail = "The message could not be sent just now; try again in a minute."
+
+
+SEND_ERRORS = {
+    **error_responses(400, 401, 403, 404),
+    503: OpenApiResponse(ErrorSerializer, description="The provider did not take the message."),
+}
+
+
+def _user(request: Request) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def contact_data(contacts: list[Contact], *, many: bool = False) -> Any:
+    """``contacts`` (read ``with_details``) as the API shows them, with their suppression
+    state read in one go."""
+    context = {"suppressed": selectors.suppressed_addresses(contacts)}
+    if many:
+        return ContactOut(contacts, many=True, context=context).data
+    return ContactOut(contacts[0], context=context).data
+
+
+def _fresh(contact: Contact) -> Contact:
+    return selectors.with_details(Contact.objects.filter(pk=contact.pk)).get()
+
+
+def _send(contact: Contact, channel: str) -> Response:
+    try:
+        sent = services.verification_start(contact=contact, channel=channel)
+    except services.VerificationNotSent:
+        raise ProviderUnavailable() from None
+    return Response(VerificationOut(sent).data, status=status.HTTP_202_ACCEPTED)
+
+
+# -- Patients and guardians ------------------------------------------------------------------
+
+
+def access_contact(request: Request, contact_id: int) -> Contact:
+    """The contact ``contact_id`` if it belongs to a patient the user acts for; 404
+    otherwise, or 403 for a staff member who acts for nobody."""
+    user = _user(request)
+    contact = (
+        selectors.with_details(selectors.contacts_acted_for_by(user)).filter(pk=contact_id).first()
+    )
+    if contact is not None:
+        return contact
+    if is_staff_member(user) and not patients_acted_for_by(user).exists():
+        raise exceptions.PermissionDenied(NOT_FOR_STAFF)
+    raise exceptions.NotFound()
+
+
+def access_own_contact(request: Request, contact_id: int) -> Contact:
+    contact = access_contact(request, contact_id)
+    if not selectors.may_change_preferences(_user(request), contact):
+        raise exceptions.PermissionDenied(NOT_YOURS)
+    return contact
+
+
+def _relationship(user: User, contact: Contact) -> str:
+    """How the person consenting by web form relates to the patient."""
+    if contact.patient.user_id == user.id:
+        return "self"
+    guardian = Guardian.objects.filter(patient_id=contact.patient_id, user=user).first()
+    return guardian.get_relation_display().lower() if guardian else "other"
+
+
+class MyContactsQuery(django_filters.FilterSet):
+    patient = IdFilter(field_name="patient_id", help_text="One patient's contacts only.")
+
+    class Meta:
+        model = Contact
+        fields = ["patient"]
+
+
+class MyContactsView(GenericAPIView[Contact]):
+    queryset = Contact.objects.none()  # the model, for the schema
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filterset_class = MyContactsQuery
+
+    @extend_schema(
+        operation_id="reminders_me_contacts_list",
+        summary="The reminder contacts of the patients I act for",
+        responses={200: ContactOut(many=True), **error_responses(400, 401, 403, 404)},
+        tags=ME_TAGS,
+    )
+    def get(self, request: Request) -> Response:
+        user = _user(request)
+        if is_staff_member(user) and not patients_acted_for_by(user).exists():
+            raise exceptions.PermissionDenied(NOT_FOR_STAFF)
+        contacts = self.filter_queryset(
+            selectors.with_details(selectors.contacts_acted_for_by(user)).order_by(
+                "patient_id", "-role", "name", "id"
+            )
+        )
+        page = self.paginate_queryset(contacts) or []
+        return self.get_paginated_response(contact_data(list(page), many=True))
+
+
+class MyContactView(APIView):
+    @extend_schema(
+        operation_id="reminders_me_contact_retrieve",
+        summary="One reminder contact",
+        responses={200: ContactOut, **error_responses(401, 403, 404)},
+        tags=ME_TAGS,
+    )
+    def get(self, request: Request, contact_id: int) -> Response:
+        return Response(contact_data([access_contact(request, contact_id)]))
+
+
+class MyPreferencesView(APIView):
+    @extend_schema(
+        operation_id="reminders_me_preferences_update",
+        summary="Change when and how reminders come",
+        description=(
+            "Channels on or off, lead times (the evening before at a local time; minutes "
+            "before the session), quiet hours for text messages, pause everything. What is "
+            "left out stays as it is. The reminders already planned follow at once."
+        ),
+        request=PreferencesIn,
+        responses={200: ContactOut, **error_responses(400, 401, 403, 404)},
+        tags=ME_TAGS,
+    )
+    def patch(self, request: Request, contact_id: int) -> Response:
+        contact = access_own_contact(request, contact_id)
+        data = PreferencesIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.contact_preferences_update(contact=contact, **data.validated_data)
+        return Response(contact_data([_fresh(contact)]))
+
+
+class MyConsentsView(APIView):
+    @extend_schema(
+        operation_id="reminders_me_consents_create",
+        summary="Agree to reminders on a channel (by this web form)",
+        description="Records the signed-in person's consent to the wording of "
+        "`consent-wording/` for the channel, as given by web form.",
+        request=ChannelIn,
+        responses={201: ConsentOut, **error_responses(400, 401, 403, 404)},
+        tags=ME_TAGS,
+    )
+    def post(self, request: Request, contact_id: int) -> Response:
+        contact = access_own_contact(request, contact_id)
+        data = ChannelIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = _user(request)
+        consent = services.consent_record(
+            contact=contact,
+            channel=data.validated_data["channel"],
+            given_by=user.get_full_name() or user.get_username(),
+            relationship=_relationship(user, contact),
+            method=Consent.Method.WEB_FORM,
+            recorded_by=user,
+        )
+        return Response(ConsentOut(consent).data, status=status.HTTP_201_CREATED)
+
+
+class MyConsentWithdrawView(APIView):
+    @extend_schema(
+        operation_id="reminders_me_consents_withdraw",
+        summary="Withdraw consent for a channel",
+        request=ChannelIn,
+        responses={200: ContactOut, **error_responses(400, 401, 403, 404)},
+        tags=ME_TAGS,
+    )
+    def post(self, request: Request, contact_id: int) -> Response:
+        contact = access_own_contact(request, contact_id)
+        data = ChannelIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.consent_withdraw(
+            contact=contact, channel=data.validated_data["channel"], actor=_user(request)
+        )
+        return Response(contact_data([_fresh(contact)]))
+
+
+class MyVerificationView(APIView):
+    @extend_schema(
+        operation_id="reminders_me_verification_start",
+        summary="Send a code (text message) or a link (email) to verify an address",
+        description=(
+            "Sent at once, not queued: a six-digit code that works for 10 minutes and 5 "
+            "tries, or a link that works for 3 days. At most one a minute per contact."
+        ),
+        request=ChannelIn,
+        responses={202: VerificationOut, **SEND_ERRORS},
+        tags=ME_TAGS,
+    )
+    def post(self, request: Request, contact_id: int) -> Response:
+        contact = access_own_contact(request, contact_id)
+        data = ChannelIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _send(contact, data.validated_data["channel"])
+
+
+class MyVerificationConfirmView(APIView):
+    @extend_schema(
+        operation_id="reminders_me_verification_confirm",
+        summary="Confirm the code sent by text message",
+        request=CodeIn,
+        responses={200: ContactOut, **error_responses(400, 401, 403, 404)},
+        tags=ME_TAGS,
+    )
+    def post(self, request: Request, contact_id: int) -> Response:
+        contact = access_own_contact(request, contact_id)
+        data = CodeIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.verification_confirm_code(contact=contact, code=data.validated_data["code"])
+        return Response(contact_data([_fresh(contact)]))
+
+
+# -- Anyone ----------------------------------------------------------------------------------
+
+
+class EmailVerificationView(APIView):
+    # The signed token is the credential: no sign-in, and so no session to forge (CSRF).
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+
+    @extend_schema(
+        operation_id="reminders_email_verification_confirm",
+        summary="Confirm an email address with the token from the verification link",
+        request=TokenIn,
+        responses={200: ChannelIn, **error_responses(400)},
+        tags=ME_TAGS,
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        data = TokenIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.confirm_email_token(token=data.validated_data["token"])
+        return Response({"channel": Channel.EMAIL})
+
+
+class ConsentWordingView(APIView):
+    @extend_schema(
+        operation_id="reminders_consent_wording_retrieve",
+        summary="The exact wording a person agrees to, per channel",
+        responses={200: ConsentWordingOut, **error_responses(401)},
+        tags=ME_TAGS,
+    )
+    def get(self, request: Request) -> Response:
+        return Response(ConsentWordingOut(services.CONSENT_WORDING).data)
+
+
+# -- Staff -----------------------------------------------------------------------------------
+
+
+class ContactFilter(django_filters.FilterSet):
+    patient = IdFilter(field_name="patient_id")
+    role = django_filters.ChoiceFilter(choices=Contact.Role.choices)
+
+    class Meta:
+        model = Contact
+        fields = ["patient", "role"]
+
+
+class ContactViewSet(mixins.ListModelMixin, StaffViewSet[Contact]):
+    queryset = Contact.objects.none()  # the model, for the schema
+    serializer_class = ContactOut
+    filterset_class = ContactFilter
+    ordering_fields = ["name", "created_at"]
+    ordering = ["patient_id", "-role", "name", "id"]
+
+    def get_queryset(self) -> QuerySet[Contact]:
+        return selectors.with_details(selectors.contacts_managed_by(self.user))
+
+    def _out(self, contact: Contact, status_code: int = status.HTTP_200_OK) -> Response:
+        return Response(contact_data([_fresh(contact)]), status=status_code)
+
+    def _validated_channel(self) -> str:
+        return str(self.validated(ChannelIn)["channel"])
+
+    @extend_schema(responses={200: ContactOut, **LIST_ERRORS}, tags=STAFF_TAGS)
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset())) or []
+        return self.get_paginated_response(contact_data(list(page), many=True))
+
+    @extend_schema(responses={200: ContactOut, **READ_ERRORS}, tags=STAFF_TAGS)
+    def retrieve(self, request: Request, pk: str) -> Response:
+        contact = self.get_object()
+        audit_record(
+            actor=self.user, patient=contact.patient, action="read", what="reminder contact"
+        )
+        return Response(contact_data([contact]))
+
+    @extend_schema(
+        request=ContactCreateIn,
+        responses={201: ContactOut, **CREATE_ERRORS},
+        tags=STAFF_TAGS,
+        description="A contact for the patient (role patient) or one of their guardians. "
+        "Its addresses start unverified, and nothing is sent before consent is recorded.",
+    )
+    def create(self, request: Request) -> Response:
+        contact = services.contact_create(actor=self.user, **self.validated(ContactCreateIn))
+        return self._out(contact, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ContactUpdateIn,
+        responses={200: ContactOut, **CHANGE_ERRORS},
+        tags=STAFF_TAGS,
+        description="A changed address must be verified again.",
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        contact = services.contact_update(
+            contact=self.get_object(), actor=self.user, **self.validated(ContactUpdateIn)
+        )
+        return self._out(contact)
+
+    @extend_schema(
+        request=PreferencesIn, responses={200: ContactOut, **CHANGE_ERRORS}, tags=STAFF_TAGS
+    )
+    @action(detail=True, methods=["patch"])
+    def preferences(self, request: Request, pk: str) -> Response:
+        contact = services.contact_preferences_update(
+            contact=self.get_object(), actor=self.user, **self.validated(PreferencesIn)
+        )
+        return self._out(contact)
+
+    @extend_schema(
+        request=StaffConsentIn,
+        responses={201: ConsentOut, **CHANGE_ERRORS},
+        tags=STAFF_TAGS,
+        description="Record consent given on paper, by web form or said in clinic. The "
+        "wording stored is the one `consent-wording/` shows now.",
+    )
+    @action(detail=True, methods=["post"])
+    def consents(self, request: Request, pk: str) -> Response:
+        consent = services.consent_record(
+            contact=self.get_object(), recorded_by=self.user, **self.validated(StaffConsentIn)
+        )
+        return Response(ConsentOut(consent).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ChannelIn, responses={200: ContactOut, **CHANGE_ERRORS}, tags=STAFF_TAGS)
+    @action(detail=True, methods=["post"], url_path="consents/withdraw")
+    def withdraw_consent(self, request: Request, pk: str) -> Response:
+        contact = self.get_object()
+        services.consent_withdraw(
+            contact=contact, channel=self._validated_channel(), actor=self.user
+        )
+        return self._out(contact)
+
+    @extend_schema(
+        request=ChannelIn, responses={202: VerificationOut, **SEND_ERRORS}, tags=STAFF_TAGS
+    )
+    @action(detail=True, methods=["post"])
+    def verification(self, request: Request, pk: str) -> Response:
+        contact = self.get_object()
+        return _send(contact, self._validated_channel())
+
+    @extend_schema(request=CodeIn, responses={200: ContactOut, **CHANGE_ERRORS}, tags=STAFF_TAGS)
+    @action(detail=True, methods=["post"], url_path="verification/confirm")
+    def verification_confirm(self, request: Request, pk: str) -> Response:
+        contact = services.verification_confirm_code(
+            contact=self.get_object(), code=self.validated(CodeIn)["code"]
+        )
+        return self._out(contact)

@@ -1,0 +1,48 @@
+"""Every write to reminders' records goes through a function here.
+
+Views, tasks and commands check their input, call one of these and shape the output.
+"""
+
+from reminders.services.contacts import (
+    CONSENT_WORDING,
+    VerificationNotSent,
+    VerificationSent,
+    confirm_email_token,
+    consent_record,
+    consent_withdraw,
+    consent_wording,
+    contact_create,
+    contact_preferences_update,
+    contact_update,
+    email_verification_url,
+    verification_confirm_code,
+    verification_start,
+)
+from reminders.services.outbox import (
+    SyncResult,
+    outbox_sweep,
+    outbox_sync_patient,
+    outbox_sync_program,
+    wall_clock,
+)
+
+__all__ = [
+    "CONSENT_WORDING",
+    "SyncResult",
+    "VerificationNotSent",
+    "VerificationSent",
+    "confirm_email_token",
+    "consent_record",
+    "consent_withdraw",
+    "consent_wording",
+    "contact_create",
+    "contact_preferences_update",
+    "contact_update",
+    "email_verification_url",
+    "outbox_sweep",
+    "outbox_sync_patient",
+    "outbox_sync_program",
+    "verification_confirm_code",
+    "verification_start",
+    "wall_clock",
+]
