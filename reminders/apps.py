@@ -15,3 +15,7 @@ class RemindersConfig(AppConfig):
         from reminders.signals import connect
 
         connect()
+        # A red flag emails the therapists at once (programs.signals.alert_raised).
+        from reminders import receivers
+
+        receivers.connect()

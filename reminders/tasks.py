@@ -15,6 +15,7 @@ global settings) hand an interrupted task to another worker meanwhile when Redis
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
@@ -30,6 +31,7 @@ from reminders.dispatch import (
     reminders_release,
     reminders_send,
 )
+from reminders.services.notifications import SWEEP_MINUTES, notifications_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +63,11 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "task": "reminders.reap",
             "schedule": timedelta(seconds=reap_every),
             "options": {"expires": reap_every},
+        },
+        "reminders.notifications_sweep": {
+            "task": "reminders.notifications_sweep",
+            "schedule": timedelta(minutes=SWEEP_MINUTES),
+            "options": {"expires": SWEEP_MINUTES * 60},
         },
     }
     return schedule
@@ -111,3 +118,11 @@ def reap_reminders() -> dict[str, int]:
     outcome is unknown). Not retried: beat runs it again."""
     report = reminders_reap()
     return {"released": report.released, "retried": report.retried, "unknown": report.unknown}
+
+
+@shared_task(name="reminders.notifications_sweep", soft_time_limit=120, time_limit=150)
+def sweep_notifications() -> dict[str, int]:
+    """Make the nudges, check-in reminders and alert digests now due, repair red-flag emails
+    a lost signal left unmade, cancel what no longer applies. Safe to run twice; not retried:
+    beat runs it again within SWEEP_MINUTES."""
+    return asdict(notifications_sweep())

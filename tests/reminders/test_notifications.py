@@ -1,0 +1,684 @@
+"""The messages beyond the session reminder: the nudge after a missed session, the weekly
+check-in, and the therapists' red-flag email and morning digest."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+from config.celery import app as celery_app
+from planner import AlertKind
+from programs.models import Alert, Clinic, Guardian, Patient, Program, User
+from programs.services import alert_acknowledge, alert_raise, check_in_submit, program_pause
+from programs.services.common import local_today
+from reminders.channels.email import EmailChannel
+from reminders.messages import render
+from reminders.models import Channel, Consent, Contact, Reminder, Suppression
+from reminders.services.notifications import (
+    in_quiet_hours,
+    local_to_utc,
+    notifications_sweep,
+    red_flag_notify,
+)
+from reminders.staff_messages import render_staff
+from reminders.tasks import sweep_notifications
+from tests.programs.factories import (
+    ClinicFactory,
+    active_program,
+    clinic_admin,
+    guardian,
+    log_session,
+    patient,
+    therapist,
+)
+
+pytestmark = pytest.mark.django_db
+
+# A Wednesday in May: New York is on daylight time (UTC-4), far from a clock change.
+NY = "America/New_York"
+NUDGE_TIME = datetime(2025, 5, 14, 20, 5, tzinfo=UTC)  # 16:05 in New York
+CHECK_IN_TIME = datetime(2025, 5, 14, 22, 5, tzinfo=UTC)  # 18:05
+DIGEST_TIME = datetime(2025, 5, 14, 12, 5, tzinfo=UTC)  # 08:05
+
+
+@pytest.fixture
+def at() -> Iterator[Callable[[datetime], None]]:
+    """Travel to an instant (frozen) for the rest of the test."""
+    travellers: list[Any] = []
+
+    def travel(moment: datetime) -> None:
+        if travellers:
+            travellers.pop().stop()
+        traveller = time_machine.travel(moment, tick=False)
+        traveller.start()
+        travellers.append(traveller)
+
+    yield travel
+    for traveller in travellers:
+        traveller.stop()
+
+
+def contact(
+    child: Patient,
+    *,
+    of: Guardian | None = None,
+    sms: bool = True,
+    email: bool = True,
+    quiet: tuple[time, time] = (time(20), time(9)),
+    **fields: Any,
+) -> Contact:
+    """A contact of ``child`` (theirs, or guardian ``of``'s) with verified addresses and
+    consent on the channels asked for."""
+    now = timezone.now()
+    number = Contact.objects.count() + 100
+    row = Contact.objects.create(
+        patient=child,
+        guardian=of,
+        role=Contact.Role.GUARDIAN if of else Contact.Role.PATIENT,
+        name=f"{of.first_name} {of.last_name}" if of else child.full_name,
+        email=f"contact{number}@example.org",
+        phone=f"+1617555{number:04d}",
+        email_verified_at=now,
+        phone_verified_at=now,
+        quiet_start=quiet[0],
+        quiet_end=quiet[1],
+        **fields,
+    )
+    for channel, wanted in ((Channel.SMS, sms), (Channel.EMAIL, email)):
+        if wanted:
+            Consent.objects.create(
+                contact=row,
+                channel=channel,
+                given_by=row.name,
+                relationship="self",
+                method=Consent.Method.WEB_FORM,
+                wording="Remind me.",
+                given_at=now,
+            )
+    return row
+
+
+def program_missing_yesterday(child: Patient, *, days_ago: int = 9) -> Program:
+    """A daily program started ``days_ago`` days ago, every session done but yesterday's."""
+    program = active_program(patient=child, started_days_ago=days_ago)
+    yesterday = local_today(child) - timedelta(days=1)
+    for session in program.sessions.filter(date__lt=yesterday):
+        log_session(session)
+    return program
+
+
+def made(kind: str) -> list[Reminder]:
+    return list(Reminder.objects.filter(kind=kind).order_by("id"))
+
+
+# -- The nudge ----------------------------------------------------------------------------
+
+
+def test_it_nudges_the_patient_at_4_pm_the_day_after_a_missed_session(at: Any) -> None:
+    at(NUDGE_TIME)
+    child = patient(time_zone=NY)
+    own = contact(child)
+    program = program_missing_yesterday(child)
+
+    result = notifications_sweep(timezone.now())
+
+    (nudge,) = made(Reminder.Kind.MISSED_NUDGE)
+    assert result.nudges == 1
+    assert (nudge.contact, nudge.channel, nudge.program) == (own, Channel.SMS, program)
+    assert nudge.session_date == date(2025, 5, 13)
+    assert (nudge.local_date, nudge.local_time) == (date(2025, 5, 14), time(16))
+    assert nudge.due_at == datetime(2025, 5, 14, 20, 0, tzinfo=UTC)
+
+
+def test_it_makes_the_nudge_only_once_it_is_due(at: Any) -> None:
+    at(NUDGE_TIME)
+    child = patient(time_zone=NY)
+    contact(child)
+    program_missing_yesterday(child)
+
+    notifications_sweep(datetime(2025, 5, 14, 19, 55, tzinfo=UTC))
+
+    assert made(Reminder.Kind.MISSED_NUDGE) == []
+
+
+def test_it_makes_one_nudge_however_often_the_sweep_runs(at: Any) -> None:
+    at(NUDGE_TIME)
+    child = patient(time_zone=NY)
+    contact(child)
+    program_missing_yesterday(child)
+
+    notifications_sweep(timezone.now())
+    again = notifications_sweep(timezone.now() + timedelta(minutes=20))
+
+    assert again.nudges == 0
+    assert len(made(Reminder.Kind.MISSED_NUDGE)) == 1
+
+
+def test_it_nudges_after_a_session_logged_as_missed(at: Any) -> None:
+    at(NUDGE_TIME)
+    child = patient(time_zone=NY)
+    contact(child)
+    program = program_missing_yesterday(child)
+    log_session(program.sessions.get(date=date(2025, 5, 13)), status="missed")
+
+    notifications_sweep(timezone.now())
+
+    assert len(made(Reminder.Kind.MISSED_NUDGE)) == 1
+
+
+def test_it_does_not_nudge_after_a_session_done_or_partly_done(at: Any) -> None:
+    at(NUDGE_TIME)
+    child = patient(time_zone=NY)
+    contact(child)
+    program = program_missing_yesterday(child)
+    log_session(program.sessions.get(date=date(2025, 5, 13)), status="partial")
+
+    notifications_sweep(timezone.now())
+
+    assert made(Reminder.Kind.MISSED_NUDGE) == []
+
+
+def test_it_nudges_once_for_missed_sessions_in_a_row(at: Any) -> None:
+    at(NUDGE_TIME)
+    child = patient(time_zone=NY)
+    contact(child)
+    program = active_program(patient=child, started_days_ago=9)
+    for session in program.sessions.filter(date__lt=date(2025, 5, 12)):
+        log_session(session)
+    # Missed on the 12th (nudged on the 13th) and again on the 13th.
+
+    notifications_sweep(datetime(2025, 5, 13, 20, 5, tzinfo=UTC))
+    notifications_sweep(timezone.now())
+
+    (nudge,) = made(Reminder.Kind.MISSED_NUDGE)
+    assert nudge.session_date == date(2025, 5, 12)
+
+
+def test_it_nudges_again_after_a_session_was_done_in_between(at: Any) -> None:
+    at(NUDGE_TIME)
+    child = patient(time_zone=NY)
+    contact(child)
+    program = active_program(patient=child, started_days_ago=9)
+    for session in program.sessions.filter(date__lt=date(2025, 5, 13)):
+        log_session(session, status="missed" if session.date == date(2025, 5, 11) else "done")
+
+    notifications_sweep(timezone.now())
+
+    (nudge,) = made(Reminder.Kind.MISSED_NUDGE)
+    assert nudge.session_date == date(2025, 5, 13)
+
+
+def test_it_nudges_the_child_not_the_parents_when_the_child_has_a_contact(at: Any) -> None:
+    at(NUDGE_TIME)
+    child = patient(time_zone=NY)
+    own = contact(child)
+    contact(child, of=guardian(patient=child))
+    program_missing_yesterday(child)
+
+    notifications_sweep(timezone.now())
+
+    assert [nudge.contact for nudge in made(Reminder.Kind.MISSED_NUDGE)] == [own]
+
+
+def test_it_nudges_a_minors_guardians_when_the_child_has_no_contact(at: Any) -> None:
+    at(NUDGE_TIME)
+    child = patient(time_zone=NY)
+    mother = contact(child, of=guardian(patient=child))
+    program_missing_yesterday(child)
+
+    notifications_sweep(timezone.now())
+
+    assert [nudge.contact for nudge in made(Reminder.Kind.MISSED_NUDGE)] == [mother]
+
+
+def test_it_never_nudges_an_adults_guardians(at: Any) -> None:
+    at(NUDGE_TIME)
+    adult = patient(time_zone=NY, date_of_birth=date(1995, 1, 1))
+    contact(adult, of=guardian(patient=adult))
+    program_missing_yesterday(adult)
+
+    notifications_sweep(timezone.now())
+
+    assert made(Reminder.Kind.MISSED_NUDGE) == []
+
+
+def test_it_texts_after_the_quiet_hours_end_when_4_pm_falls_inside_them(at: Any) -> None:
+    at(datetime(2025, 5, 14, 22, 5, tzinfo=UTC))  # 18:05
+    child = patient(time_zone=NY)
+    contact(child, quiet=(time(13), time(18)))
+    program_missing_yesterday(child)
+
+    notifications_sweep(timezone.now())
+
+    (nudge,) = made(Reminder.Kind.MISSED_NUDGE)
+    assert (nudge.channel, nudge.local_time) == (Channel.SMS, time(18))
+
+
+def test_it_emails_instead_when_the_quiet_hours_last_the_rest_of_the_day(at: Any) -> None:
+    at(NUDGE_TIME)
+    child = patient(time_zone=NY)
+    contact(child, quiet=(time(15), time(9)))
+    program_missing_yesterday(child)
+
+    notifications_sweep(timezone.now())
+
+    (nudge,) = made(Reminder.Kind.MISSED_NUDGE)
+    assert (nudge.channel, nudge.local_time) == (Channel.EMAIL, time(16))
+
+
+def test_it_does_not_nudge_a_paused_contact_or_one_without_consent(at: Any) -> None:
+    at(NUDGE_TIME)
+    paused_child, silent_child = patient(time_zone=NY), patient(time_zone=NY)
+    contact(paused_child, paused=True)
+    contact(silent_child, sms=False, email=False)
+    program_missing_yesterday(paused_child)
+    program_missing_yesterday(silent_child)
+
+    notifications_sweep(timezone.now())
+
+    assert made(Reminder.Kind.MISSED_NUDGE) == []
+
+
+def test_it_does_not_text_a_suppressed_number(at: Any) -> None:
+    at(NUDGE_TIME)
+    child = patient(time_zone=NY)
+    own = contact(child)
+    Suppression.objects.create(
+        channel=Channel.SMS, address=own.phone, reason=Suppression.Reason.STOP_KEYWORD
+    )
+    program_missing_yesterday(child)
+
+    notifications_sweep(timezone.now())
+
+    (nudge,) = made(Reminder.Kind.MISSED_NUDGE)
+    assert nudge.channel == Channel.EMAIL
+
+
+def test_it_does_not_nudge_a_paused_program(at: Any) -> None:
+    at(NUDGE_TIME)
+    child = patient(time_zone=NY)
+    contact(child)
+    program = program_missing_yesterday(child)
+    program_pause(actor=program.created_by, program=program, reason="Seen in clinic.")
+
+    notifications_sweep(timezone.now())
+
+    assert made(Reminder.Kind.MISSED_NUDGE) == []
+
+
+def test_it_cancels_a_pending_nudge_once_the_session_is_logged_done(at: Any) -> None:
+    at(NUDGE_TIME)
+    child = patient(time_zone=NY)
+    contact(child)
+    program = program_missing_yesterday(child)
+    notifications_sweep(timezone.now())
+    log_session(program.sessions.get(date=date(2025, 5, 13)))
+
+    result = notifications_sweep(timezone.now())
+
+    (nudge,) = made(Reminder.Kind.MISSED_NUDGE)
+    assert result.cancelled == 1
+    assert nudge.status == Reminder.Status.CANCELLED
+
+
+# -- The weekly check-in ------------------------------------------------------------------
+
+
+def test_it_reminds_of_the_check_in_at_6_pm_on_the_last_day_of_the_week(at: Any) -> None:
+    at(CHECK_IN_TIME)
+    child = patient(time_zone=NY)
+    own = contact(child)
+    mother = contact(child, of=guardian(patient=child))
+    program = active_program(patient=child, started_days_ago=6)
+
+    result = notifications_sweep(timezone.now())
+
+    rows = made(Reminder.Kind.CHECK_IN_DUE)
+    assert result.check_ins == 2
+    assert [row.contact for row in rows] == [own, mother]
+    assert {(row.program, row.local_time, row.lead) for row in rows} == {
+        (program, time(18), "week_1")
+    }
+
+
+def test_it_does_not_remind_of_a_check_in_already_submitted_that_week(at: Any) -> None:
+    at(CHECK_IN_TIME)
+    child = patient(time_zone=NY, with_user=True)
+    contact(child)
+    active_program(patient=child, started_days_ago=13)
+    assert child.user is not None
+    check_in_submit(actor=child.user, patient=child, mood=4, today=date(2025, 5, 9))
+
+    notifications_sweep(timezone.now())
+
+    assert made(Reminder.Kind.CHECK_IN_DUE) == []
+
+
+def test_it_reminds_of_no_check_in_in_the_middle_of_a_week(at: Any) -> None:
+    at(CHECK_IN_TIME)
+    child = patient(time_zone=NY)
+    contact(child)
+    active_program(patient=child, started_days_ago=10)
+
+    notifications_sweep(timezone.now())
+
+    assert made(Reminder.Kind.CHECK_IN_DUE) == []
+
+
+def test_it_cancels_the_check_in_reminder_once_the_check_in_arrives(at: Any) -> None:
+    at(CHECK_IN_TIME)
+    child = patient(time_zone=NY, with_user=True)
+    contact(child)
+    active_program(patient=child, started_days_ago=6)
+    notifications_sweep(timezone.now())
+    assert child.user is not None
+    check_in_submit(actor=child.user, patient=child, mood=4)
+
+    notifications_sweep(timezone.now())
+
+    (row,) = made(Reminder.Kind.CHECK_IN_DUE)
+    assert row.status == Reminder.Status.CANCELLED
+
+
+def test_the_check_in_reminder_stands_in_for_the_nudge_on_its_day(at: Any) -> None:
+    at(CHECK_IN_TIME)
+    child = patient(time_zone=NY)
+    contact(child)
+    program_missing_yesterday(child, days_ago=13)
+
+    notifications_sweep(timezone.now())
+
+    assert made(Reminder.Kind.MISSED_NUDGE) == []
+    assert len(made(Reminder.Kind.CHECK_IN_DUE)) == 1
+
+
+# -- The red flag, to the therapists ------------------------------------------------------
+
+
+def red_flag(child: Patient, django_capture_on_commit_callbacks: Any) -> Alert:
+    reporter = child.user or child.therapists.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        check_in_submit(actor=reporter, patient=child, red_flags=["fever", "rash"])
+    return Alert.objects.get(patient=child, kind=AlertKind.RED_FLAG.value)
+
+
+def test_a_red_flag_emails_each_therapist_at_once(
+    at: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    at(NUDGE_TIME)
+    clinic = ClinicFactory.create()
+    first, second = therapist(clinic=clinic), therapist(clinic=clinic)
+    child = patient(clinic=clinic, therapists=[first, second], with_user=True)
+
+    alert = red_flag(child, django_capture_on_commit_callbacks)
+
+    rows = made(Reminder.Kind.RED_FLAG_STAFF)
+    assert [row.staff_user for row in rows] == [first, second]
+    assert {(row.channel, row.due_at, row.context["alert_id"]) for row in rows} == {
+        (Channel.EMAIL, alert.created_at, alert.id)
+    }
+
+
+def test_the_red_flag_email_names_the_patient_but_its_subject_does_not(
+    at: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    at(NUDGE_TIME)
+    clinic = ClinicFactory.create()
+    pt = therapist(clinic=clinic, first_name="Jordan")
+    child = patient(clinic=clinic, therapists=[pt], with_user=True, first_name="Maya")
+    alert = red_flag(child, django_capture_on_commit_callbacks)
+    (row,) = made(Reminder.Kind.RED_FLAG_STAFF)
+
+    message = render_staff(row)
+
+    assert message.to == pt.email
+    assert "Maya" not in message.subject and "fibromyalgia" not in message.subject.lower()
+    assert child.full_name in message.body and "fever, rash" in message.body
+    assert f"http://127.0.0.1:8000/api/v1/alerts/{alert.id}/" in message.body
+
+
+def test_the_red_flag_email_goes_out_through_the_email_channel(
+    at: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    at(NUDGE_TIME)
+    clinic = ClinicFactory.create()
+    child = patient(clinic=clinic, therapists=[therapist(clinic=clinic)], with_user=True)
+    red_flag(child, django_capture_on_commit_callbacks)
+    (row,) = made(Reminder.Kind.RED_FLAG_STAFF)
+
+    EmailChannel().send(render_staff(row))
+
+    (sent,) = mail.outbox
+    assert sent.subject == "A red flag was reported: please review it today"
+    assert sent.extra_headers["Auto-Submitted"] == "auto-generated"
+    assert "List-Unsubscribe" not in sent.extra_headers
+
+
+def test_the_dispatchers_render_hands_staff_reminders_to_the_staff_texts(
+    at: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    at(NUDGE_TIME)
+    clinic = ClinicFactory.create()
+    child = patient(clinic=clinic, therapists=[therapist(clinic=clinic)], with_user=True)
+    red_flag(child, django_capture_on_commit_callbacks)
+    (row,) = made(Reminder.Kind.RED_FLAG_STAFF)
+
+    message = render(row)
+
+    assert message == render_staff(row)
+
+
+def test_a_red_flag_skips_therapists_without_email_or_from_another_clinic(
+    at: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    at(NUDGE_TIME)
+    clinic = ClinicFactory.create()
+    reachable = therapist(clinic=clinic)
+    no_email = therapist(clinic=clinic, email="")
+    moved_on = therapist()  # works at another clinic now
+    child = patient(clinic=clinic, therapists=[reachable, no_email, moved_on], with_user=True)
+
+    red_flag(child, django_capture_on_commit_callbacks)
+
+    assert [row.staff_user for row in made(Reminder.Kind.RED_FLAG_STAFF)] == [reachable]
+
+
+def test_a_red_flag_goes_to_the_clinic_admins_when_no_therapist_can_be_reached(
+    at: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    at(NUDGE_TIME)
+    clinic = ClinicFactory.create()
+    admin = clinic_admin(clinic=clinic)
+    child = patient(clinic=clinic, with_user=True)
+
+    red_flag(child, django_capture_on_commit_callbacks)
+
+    assert [row.staff_user for row in made(Reminder.Kind.RED_FLAG_STAFF)] == [admin]
+
+
+def test_other_alerts_send_no_email_at_once(
+    at: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    at(NUDGE_TIME)
+    clinic = ClinicFactory.create()
+    child = patient(clinic=clinic, therapists=[therapist(clinic=clinic)])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        alert_raise(patient=child, program=None, kind=AlertKind.LOW_ADHERENCE, message="Low.")
+
+    assert made(Reminder.Kind.RED_FLAG_STAFF) == []
+
+
+def test_the_sweep_emails_a_red_flag_whose_signal_was_lost(at: Any) -> None:
+    at(NUDGE_TIME)
+    clinic = ClinicFactory.create()
+    child = patient(clinic=clinic, therapists=[therapist(clinic=clinic)])
+    # Raised in this test's transaction: its on-commit signal never runs.
+    alert_raise(patient=child, program=None, kind=AlertKind.RED_FLAG, message="Fever.")
+
+    result = notifications_sweep(timezone.now())
+    notifications_sweep(timezone.now())
+
+    assert result.red_flags == 1
+    assert len(made(Reminder.Kind.RED_FLAG_STAFF)) == 1
+
+
+def test_a_red_flag_older_than_a_day_is_left_to_the_digest(at: Any) -> None:
+    at(NUDGE_TIME)
+    clinic = ClinicFactory.create()
+    child = patient(clinic=clinic, therapists=[therapist(clinic=clinic)])
+    alert = alert_raise(patient=child, program=None, kind=AlertKind.RED_FLAG, message="Fever.")
+
+    added = red_flag_notify(alert_id=alert.id, now=timezone.now() + timedelta(hours=25))
+
+    assert added == 0
+    assert made(Reminder.Kind.RED_FLAG_STAFF) == []
+
+
+def test_an_acknowledged_red_flag_cancels_its_pending_email(at: Any) -> None:
+    at(NUDGE_TIME)
+    clinic = ClinicFactory.create()
+    pt = therapist(clinic=clinic)
+    child = patient(clinic=clinic, therapists=[pt])
+    alert = alert_raise(patient=child, program=None, kind=AlertKind.RED_FLAG, message="Fever.")
+    red_flag_notify(alert_id=alert.id)
+    alert_acknowledge(actor=pt, alert=alert)
+
+    notifications_sweep(timezone.now())
+
+    (row,) = made(Reminder.Kind.RED_FLAG_STAFF)
+    assert row.status == Reminder.Status.CANCELLED
+
+
+# -- The morning digest -------------------------------------------------------------------
+
+
+def digest_clinic() -> tuple[Clinic, User, Patient]:
+    clinic = ClinicFactory.create(time_zone=NY)
+    pt = therapist(clinic=clinic, first_name="Jordan")
+    child = patient(clinic=clinic, therapists=[pt], first_name="Ava", last_name="Chen")
+    return clinic, pt, child
+
+
+def test_it_sends_each_therapist_a_digest_of_open_alerts_at_8_am(at: Any) -> None:
+    at(DIGEST_TIME)
+    clinic, pt, child = digest_clinic()
+    flare = alert_raise(
+        patient=child, program=None, kind=AlertKind.PERSISTENT_FLARE, message="Flares."
+    )
+    low = alert_raise(patient=child, program=None, kind=AlertKind.LOW_ADHERENCE, message="Low.")
+
+    result = notifications_sweep(timezone.now())
+
+    (digest,) = made(Reminder.Kind.ALERT_DIGEST)
+    assert result.digests == 1
+    assert (digest.staff_user, digest.local_time) == (pt, time(8))
+    assert digest.due_at == datetime(2025, 5, 14, 12, 0, tzinfo=UTC)
+    assert digest.context == {"clinic_id": clinic.id, "alert_ids": sorted([flare.id, low.id])}
+
+
+def test_it_sends_no_digest_before_8_or_without_open_alerts(at: Any) -> None:
+    at(DIGEST_TIME)
+    _, pt, child = digest_clinic()
+    seen = alert_raise(patient=child, program=None, kind=AlertKind.LOW_ADHERENCE, message="L.")
+    notifications_sweep(datetime(2025, 5, 14, 11, 55, tzinfo=UTC))
+    alert_acknowledge(actor=pt, alert=seen)
+
+    notifications_sweep(timezone.now())
+
+    assert made(Reminder.Kind.ALERT_DIGEST) == []
+
+
+def test_it_sends_one_digest_a_day(at: Any) -> None:
+    at(DIGEST_TIME)
+    _, _, child = digest_clinic()
+    alert_raise(patient=child, program=None, kind=AlertKind.LOW_ADHERENCE, message="Low.")
+
+    notifications_sweep(timezone.now())
+    notifications_sweep(timezone.now() + timedelta(hours=1))
+    notifications_sweep(timezone.now() + timedelta(days=1))
+
+    digests = made(Reminder.Kind.ALERT_DIGEST)
+    assert [row.local_date for row in digests] == [date(2025, 5, 14), date(2025, 5, 15)]
+
+
+def test_a_therapist_gets_no_digest_of_patients_not_theirs(at: Any) -> None:
+    at(DIGEST_TIME)
+    clinic, pt, child = digest_clinic()
+    colleague = therapist(clinic=clinic)
+    alert_raise(patient=child, program=None, kind=AlertKind.LOW_ADHERENCE, message="Low.")
+
+    notifications_sweep(timezone.now())
+
+    assert [row.staff_user for row in made(Reminder.Kind.ALERT_DIGEST)] == [pt]
+    assert colleague.reminders.count() == 0
+
+
+def test_the_digest_lists_what_is_still_open_with_links(at: Any) -> None:
+    at(DIGEST_TIME)
+    _, pt, child = digest_clinic()
+    low = alert_raise(
+        patient=child, program=None, kind=AlertKind.LOW_ADHERENCE, message="Two of seven."
+    )
+    done = alert_raise(
+        patient=child, program=None, kind=AlertKind.PERSISTENT_FLARE, message="Flares."
+    )
+    notifications_sweep(timezone.now())
+    alert_acknowledge(actor=pt, alert=done)
+    (digest,) = made(Reminder.Kind.ALERT_DIGEST)
+
+    message = render_staff(digest)
+
+    assert message.subject == "1 open alert for your patients"
+    assert "Ava Chen: low adherence" in message.body and "Two of seven." in message.body
+    assert f"/api/v1/alerts/{low.id}/" in message.body
+    assert f"/api/v1/alerts/{done.id}/" not in message.body
+
+
+# -- Wall-clock times ---------------------------------------------------------------------
+
+
+def test_4_pm_stays_4_pm_across_the_spring_clock_change() -> None:
+    before = local_to_utc(date(2025, 3, 8), time(16), NY)
+    after = local_to_utc(date(2025, 3, 9), time(16), NY)
+
+    assert before.hour == 21
+    assert after.hour == 20
+
+
+def test_quiet_hours_wrap_around_midnight() -> None:
+    night = (time(20), time(9))
+
+    assert in_quiet_hours(time(22), *night) and in_quiet_hours(time(8, 59), *night)
+    assert not in_quiet_hours(time(9), *night) and not in_quiet_hours(time(19, 59), *night)
+    assert not in_quiet_hours(time(3), time(0), time(0))
+
+
+# -- The periodic task --------------------------------------------------------------------
+
+
+def test_beat_runs_the_sweep_every_few_minutes() -> None:
+    entry = celery_app.conf.beat_schedule["reminders.notifications_sweep"]
+
+    assert entry["task"] == "reminders.notifications_sweep"
+    assert entry["schedule"] == timedelta(minutes=5)
+    assert entry["options"]["expires"] == 300
+
+
+def test_the_sweep_task_makes_what_is_due_and_says_how_much(at: Any) -> None:
+    at(NUDGE_TIME)
+    child = patient(time_zone=NY)
+    contact(child)
+    program_missing_yesterday(child)
+
+    counts = sweep_notifications.apply().get()
+
+    assert counts == {
+        "nudges": 1, "check_ins": 0, "digests": 0, "red_flags": 0, "cancelled": 0,
+    }  # fmt: skip
