@@ -28,6 +28,7 @@ bootstrap: $(UV)
 run: bootstrap
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo_reminders
 	@$(BIN)/python manage.py check_services
 	@echo "gradus: http://127.0.0.1:8000 (health at /healthz). Ctrl-C stops web, worker and beat."
 	exec $(BIN)/honcho start --procfile Procfile
