@@ -63,9 +63,16 @@ MAX_ATTEMPTS = 6
 # elsewhere the row is marked unknown, as a send lost with its worker is (see reminders_reap).
 MAY_HAVE_BEEN_SENT = frozenset({"timeout", "connection_lost"})
 
-# How many claimed ids one send task carries. A claim batch (REMINDERS_BATCH_SIZE) is split
-# into tasks this size, so every worker process gets a share of a batch.
-SEND_CHUNK = 50
+# How many claimed ids one send task carries, and so the longest run of rows flipped and
+# recorded in one commit each (see reminders_send). A claim batch (REMINDERS_BATCH_SIZE) is
+# split into tasks this size, so every worker process gets a share of it. At 50 the two
+# commits per run held a worker to about 600 a second here, at 100 about 1,000.
+SEND_CHUNK = 100
+
+# A claim promises that a send starts within the lease; more rows claimed than the workers
+# can start in that time would only be reaped and claimed again. The dispatcher tops the
+# claimed rows up to this many (a lease's worth at 1,000 a second is 120,000).
+MAX_CLAIMED = 50_000
 
 # What a send re-reads before each provider call (suppressions, consent, pause) is at most
 # this old: a STOP that arrives mid-task is honoured from the next row on, within a second.
@@ -172,8 +179,9 @@ def reminders_dispatch(
     time_budget_seconds: float = 20.0,
 ) -> DispatchReport:
     """One pass of the dispatcher: expire what is overdue, then claim due rows in batches
-    of ``batch_size`` (REMINDERS_BATCH_SIZE) until none are left or ``time_budget_seconds``
-    is spent, each batch in its own transaction and handed to ``enqueue`` once committed.
+    of ``batch_size`` (REMINDERS_BATCH_SIZE) until none are left, MAX_CLAIMED rows are
+    claimed in all, or ``time_budget_seconds`` is spent; each batch in its own transaction,
+    handed to ``enqueue`` once committed.
 
     ``now`` is for tests that travel in time; a live pass reads the clock per batch.
     Running two passes at once is harmless: they claim disjoint rows.
@@ -181,16 +189,19 @@ def reminders_dispatch(
     batch_size = batch_size or int(settings.REMINDERS_BATCH_SIZE)
     started = time.monotonic()
     expired = reminders_expire_overdue(now=now)
+    room = MAX_CLAIMED - Reminder.objects.filter(status=Status.CLAIMED).count()
     claimed = batches = 0
-    while True:
+    while room > 0:
+        limit = min(batch_size, room)
         with transaction.atomic():
-            ids = reminders_claim_due(limit=batch_size, now=now)
+            ids = reminders_claim_due(limit=limit, now=now)
             if ids:
                 transaction.on_commit(partial(enqueue, ids))
         if ids:
             claimed += len(ids)
             batches += 1
-        if len(ids) < batch_size or time.monotonic() - started > time_budget_seconds:
+            room -= len(ids)
+        if len(ids) < limit or time.monotonic() - started > time_budget_seconds:
             break
     if expired or claimed:
         logger.info("dispatch: %d claimed in %d batches, %d expired", claimed, batches, expired)

@@ -31,13 +31,17 @@ from reminders.dispatch import (
     reminders_release,
     reminders_send,
 )
-from reminders.services.notifications import SWEEP_MINUTES, notifications_sweep
+from reminders.services import outbox_sweep
 
 logger = logging.getLogger(__name__)
 
 # The database going away for a moment is worth a retry; nothing else is (a retry of a send
 # task only skips the rows it already handled, so it is safe, but a bug would just repeat).
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+
+# The outbox sweep repairs what a missed signal left and rolls the 14-day horizon forward;
+# every program is visited, so once an hour is plenty.
+OUTBOX_SWEEP_MINUTES = 60
 
 # A send task stops taking new rows after this long and gives the rest back to pending,
 # well inside its soft time limit.
@@ -64,10 +68,10 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "schedule": timedelta(seconds=reap_every),
             "options": {"expires": reap_every},
         },
-        "reminders.notifications_sweep": {
-            "task": "reminders.notifications_sweep",
-            "schedule": timedelta(minutes=SWEEP_MINUTES),
-            "options": {"expires": SWEEP_MINUTES * 60},
+        "reminders.outbox_sweep": {
+            "task": "reminders.outbox_sweep",
+            "schedule": timedelta(minutes=OUTBOX_SWEEP_MINUTES),
+            "options": {"expires": OUTBOX_SWEEP_MINUTES * 60},
         },
     }
     return schedule
@@ -120,9 +124,9 @@ def reap_reminders() -> dict[str, int]:
     return {"released": report.released, "retried": report.retried, "unknown": report.unknown}
 
 
-@shared_task(name="reminders.notifications_sweep", soft_time_limit=120, time_limit=150)
-def sweep_notifications() -> dict[str, int]:
-    """Make the nudges, check-in reminders and alert digests now due, repair red-flag emails
-    a lost signal left unmade, cancel what no longer applies. Safe to run twice; not retried:
-    beat runs it again within SWEEP_MINUTES."""
-    return asdict(notifications_sweep())
+@shared_task(name="reminders.outbox_sweep", soft_time_limit=600, time_limit=660)
+def sweep_outbox() -> dict[str, int]:
+    """Bring every program's session reminders in step with its sessions, repairing what a
+    lost signal left. Safe to run twice: programs a change holds are skipped. Not retried:
+    beat runs it again within the hour."""
+    return asdict(outbox_sweep())

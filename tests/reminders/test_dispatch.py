@@ -20,10 +20,12 @@ from django.db import connection
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from reminders import dispatch as dispatch_module
 from reminders.channels import OutgoingMessage, SendResult, TemporaryFailure
 from reminders.channels.memory import MemorySms
 from reminders.channels.recording import JOURNAL_ENV, PERMANENT, TEMPORARY, Journal, Plan
 from reminders.dispatch import (
+    SEND_CHUNK,
     in_quiet_hours,
     reminders_claim_due,
     reminders_dispatch,
@@ -31,7 +33,7 @@ from reminders.dispatch import (
     reminders_send,
 )
 from reminders.models import Channel, Reminder, Suppression
-from reminders.tasks import dispatch_reminders, enqueue_sends, send_reminders
+from reminders.tasks import dispatch_reminders, enqueue_sends, send_reminders, sweep_outbox
 from tests.reminders.outbox_factory import due_reminder, due_reminders, sms_contact
 
 Status = Reminder.Status
@@ -148,6 +150,21 @@ class TestDispatch:
 
         assert [len(batch) for batch in batches] == [10, 10, 5]
         assert (report.claimed, report.batches) == (25, 3)
+
+    def test_it_claims_no_more_than_workers_can_start_within_a_lease(
+        self,
+        django_capture_on_commit_callbacks: CaptureOnCommit,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        monkeypatch.setattr(dispatch_module, "MAX_CLAIMED", 20)
+        due_reminders(30)
+        reminders_claim_due(limit=5)  # still waiting for their send
+
+        with django_capture_on_commit_callbacks(execute=True):
+            report = reminders_dispatch(enqueue=lambda ids: None, batch_size=10)
+
+        assert (report.claimed, report.batches) == (15, 2)
+        assert Reminder.objects.filter(status=Status.PENDING).count() == 10
 
     def test_it_expires_what_is_past_its_grace_window_without_sending_it(
         self, dispatch: Callable[[], list[int]]
@@ -456,16 +473,17 @@ class TestTasks:
         monkeypatch: pytest.MonkeyPatch,
         django_capture_on_commit_callbacks: CaptureOnCommit,
     ) -> None:
-        due_reminders(120)
+        due_reminders(2 * SEND_CHUNK + 20)
         queued: list[tuple[list[int], dict[str, Any]]] = []
         monkeypatch.setattr(
             send_reminders, "apply_async", lambda args, **options: queued.append((*args, options))
         )
 
         with django_capture_on_commit_callbacks(execute=True):
-            assert dispatch_reminders() == {"claimed": 120, "expired": 0, "batches": 1}
+            report = dispatch_reminders()
 
-        assert [len(ids) for ids, _ in queued] == [50, 50, 20]
+        assert report == {"claimed": 2 * SEND_CHUNK + 20, "expired": 0, "batches": 1}
+        assert [len(ids) for ids, _ in queued] == [SEND_CHUNK, SEND_CHUNK, 20]
         assert {options["expires"] for _, options in queued} == {settings.REMINDERS_LEASE_SECONDS}
 
     def test_rows_whose_send_the_broker_refused_are_given_back_at_once(
@@ -488,6 +506,16 @@ class TestTasks:
         assert schedule["reminders.dispatch"]["schedule"] == timedelta(seconds=30)
         assert schedule["reminders.dispatch"]["options"] == {"expires": 30}
         assert schedule["reminders.reap"]["task"] == "reminders.reap"
+        assert schedule["reminders.outbox_sweep"]["schedule"] == timedelta(hours=1)
+
+    def test_the_outbox_sweep_task_reports_what_it_changed(self) -> None:
+        assert sweep_outbox() == {
+            "created": 0,
+            "updated": 0,
+            "revived": 0,
+            "cancelled": 0,
+            "programs": 0,
+        }
 
 
 @pytest.mark.requires_postgres
