@@ -32,6 +32,7 @@ from reminders.dispatch import (
     reminders_send,
 )
 from reminders.services import outbox_sweep
+from reminders.services.notifications import SWEEP_MINUTES, notifications_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,11 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "task": "reminders.outbox_sweep",
             "schedule": timedelta(minutes=OUTBOX_SWEEP_MINUTES),
             "options": {"expires": OUTBOX_SWEEP_MINUTES * 60},
+        },
+        "reminders.notifications_sweep": {
+            "task": "reminders.notifications_sweep",
+            "schedule": timedelta(minutes=SWEEP_MINUTES),
+            "options": {"expires": SWEEP_MINUTES * 60},
         },
     }
     return schedule
@@ -130,3 +136,11 @@ def sweep_outbox() -> dict[str, int]:
     lost signal left. Safe to run twice: programs a change holds are skipped. Not retried:
     beat runs it again within the hour."""
     return asdict(outbox_sweep())
+
+
+@shared_task(name="reminders.notifications_sweep", soft_time_limit=120, time_limit=150)
+def sweep_notifications() -> dict[str, int]:
+    """Make the nudges, check-in reminders and alert digests now due, repair red-flag emails
+    a lost signal left unmade, cancel what no longer applies. Safe to run twice; not retried:
+    beat runs it again within SWEEP_MINUTES."""
+    return asdict(notifications_sweep())
