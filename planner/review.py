@@ -231,6 +231,46 @@ def _week_facts(
     )
 
 
+def _within_reach(
+    plan: ProgramPlan, schedule: Schedule, from_date: date, step: int, pausing: bool
+) -> int:
+    """The step the re-planned weeks may start at without breaking a cap.
+
+    The sessions kept before ``from_date`` may already follow another step than the week
+    under review: a review held after its week has ended keeps the days already begun, and
+    an earlier review may have lowered the weeks after it. Consecutive ramp steps are within
+    the weekly cap, so each activity's first new session may be at most one step above its
+    last kept one, counting the step the re-planned weeks gain before that session comes. A
+    pause never rises above any step in force or already planned.
+    """
+    from_week = schedule.week_of(from_date)
+    for activity in plan.activities:
+        kept = [
+            session.step
+            for session in schedule.sessions
+            if session.date < from_date and session.dose_for(activity.key) is not None
+        ]
+        if not kept:
+            continue
+        if pausing:
+            planned = [
+                session.step
+                for session in schedule.sessions
+                if session.date >= from_date and session.dose_for(activity.key) is not None
+            ]
+            step = min(step, kept[-1], *planned[:1])
+            continue
+        if kept[-1] >= schedule.last_build_step:
+            continue  # every later step has the goal doses: no step can raise one
+        first = next(
+            from_date + timedelta(days=offset)
+            for offset in range(7)
+            if (from_date + timedelta(days=offset)).weekday() in activity.weekdays
+        )
+        step = min(step, kept[-1] + 1 - (schedule.week_of(first) - from_week))
+    return max(step, 0)
+
+
 def weekly_review(
     plan: ProgramPlan,
     schedule: Schedule,
@@ -352,6 +392,7 @@ def weekly_review(
     )
     if add_desensitization and not has_desensitization:
         reason += " The program has no desensitization activity: the clinician may add one."
+    next_step = _within_reach(plan, schedule, from_date, next_step, decision is Decision.PAUSE)
     regenerated = regenerate_schedule(
         plan,
         schedule,

@@ -390,17 +390,17 @@ def _boost_desensitization(ramp: _Ramp, doses: list[Dose], step: int) -> list[Do
 def _plan_goal_date(plan: ProgramPlan) -> tuple[Feasibility, date]:
     validate_plan(plan)
     feasibility = assess_feasibility(plan)
-    if (feasibility.earliest_goal_date - plan.start_date).days > MAX_PROGRAM_WEEKS * 7:
-        index = next(
-            i for i, activity in enumerate(plan.activities)
-            if activity.key == feasibility.limiting_activities[0]
-        )  # fmt: skip
-        raise PlannerInputError(
-            f"activities[{index}].goal_quota",
-            f"cannot be reached within {MAX_PROGRAM_WEEKS} weeks under the weekly cap (the "
-            f"earliest would be {feasibility.earliest_goal_date.isoformat()}); lower the goal "
-            "or raise the cap",
-        )
+    limit = plan.start_date + timedelta(weeks=MAX_PROGRAM_WEEKS)
+    for index, activity in enumerate(plan.activities):
+        needed = fastest_weeks(activity.start_quota, activity.goal_quota, plan.weekly_cap(activity))
+        earliest = _first_session_in_week(activity, plan.start_date, needed)
+        if earliest > limit:
+            raise PlannerInputError(
+                f"activities[{index}].goal_quota",
+                f"cannot be reached within {MAX_PROGRAM_WEEKS} weeks under the weekly cap "
+                f"(the earliest would be {earliest.isoformat()}); lower the goal or raise "
+                "the cap",
+            )
     return feasibility, feasibility.earliest_goal_date
 
 
