@@ -5,7 +5,7 @@ import os
 import platform
 import sys
 
-BENCHMARKS = ("planner", "api")
+BENCHMARKS = ("planner", "api", "reminders")
 
 
 def main(names: list[str]) -> int:

@@ -154,6 +154,24 @@ def _redis_url(url: str) -> str:
 
 REDIS_URL = _redis_url(env_str("REDIS_URL", "redis://127.0.0.1:6379/0"))
 
+# The cache keeps login throttle counts and each patient's rendered today's session
+# (programs/cache.py). Production shares one in Redis across every process, so a change made
+# anywhere (a worker, a Celery task) is seen by all at once; a per-process cache could not be
+# told. Development and the tests keep it in memory and need no Redis; there a change made in
+# another process shows after programs.cache.TIMEOUT (5 minutes) at most.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "gradus",
+            "TIMEOUT": 300,
+        }
+        if PRODUCTION
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

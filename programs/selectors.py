@@ -10,13 +10,17 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
     Count,
+    Field,
     Max,
+    Model,
     OuterRef,
     Prefetch,
     Q,
@@ -91,6 +95,35 @@ def patients_acted_for_by(user: User) -> QuerySet[Patient]:
         return Patient.objects.none()
     guarded = Guardian.objects.filter(user=user).values("patient_id")
     return Patient.objects.filter(Q(user=user) | Q(id__in=guarded))
+
+
+def patient_acted_for(user: User, patient_id: int) -> Patient | None:
+    """``patients_acted_for_by(user)``'s patient ``patient_id`` with only their time zone
+    loaded; None when the user does not act for them. Today's session asks this on every
+    request, so it is one query written out: building it with the ORM cost ten times more."""
+    if _anonymous(user) or not -(2**63) <= patient_id < 2**63:  # the ORM finds no such id
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_acted_for_sql(), [patient_id, user.pk, user.pk])
+        row = cursor.fetchone()
+    return None if row is None else Patient.from_db(None, ["id", "time_zone"], row)
+
+
+@cache
+def _acted_for_sql() -> str:
+    def column(model: type[Model], name: str) -> str:
+        field = model._meta.get_field(name)
+        assert isinstance(field, Field) and field.column
+        return connection.ops.quote_name(field.column)
+
+    patients = connection.ops.quote_name(Patient._meta.db_table)
+    guardians = connection.ops.quote_name(Guardian._meta.db_table)
+    return (
+        f"SELECT {column(Patient, 'id')}, {column(Patient, 'time_zone')} FROM {patients} "
+        f"WHERE {column(Patient, 'id')} = %s AND ({column(Patient, 'user')} = %s OR "
+        f"{column(Patient, 'id')} IN (SELECT {column(Guardian, 'patient')} FROM {guardians} "
+        f"WHERE {column(Guardian, 'user')} = %s))"
+    )
 
 
 def patients_acted_for_summary(user: User) -> QuerySet[Patient]:

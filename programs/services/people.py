@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from programs import cache as today_cache
 from programs.models import (
     Activity,
     Clinic,
@@ -120,6 +121,7 @@ def patient_update(
         setattr(patient, name, value)
     _clean(patient)
     patient.save()
+    today_cache.patient_changed(patient.id)  # the time zone sets which day is today
     changed = sorted(changes)
     if therapists is not None:
         patient.therapists.set(_clinic_staff(patient.clinic, therapists))
@@ -204,6 +206,7 @@ def activity_update(*, activity: Activity, **changes: object) -> Activity:
     if duplicate.exclude(pk=activity.pk).exists():
         raise ValidationError({"name": ["an activity with this name already exists"]})
     activity.save()
+    today_cache.library_changed()
     return activity
 
 

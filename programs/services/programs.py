@@ -15,6 +15,7 @@ from django.utils.text import slugify
 
 from planner import PlannerInputError, Schedule, regenerate_schedule, resume_schedule, start_quota
 from planner.units import MAX_AMOUNT, Unit
+from programs import cache as today_cache
 from programs.engine import (
     DEFAULT_PARAMETERS,
     as_validation_error,
@@ -212,6 +213,7 @@ def program_activate(*, actor: User, program: Program, me_cfs_considered: bool) 
     activities = list(program.activities.all())
     schedule = checked_schedule(program_plan(program, activities))
     store_sessions(program, activities, schedule.sessions, from_date=program.start_date)
+    today_cache.patient_changed(program.patient_id)
     now = timezone.now()
     program.status = Program.Status.ACTIVE
     program.me_cfs_confirmed_by = actor
@@ -248,6 +250,7 @@ def _regenerate(
         boost_desensitization=boost_desensitization,
     )
     store_sessions(program, activities, schedule.sessions, from_date=from_date)
+    today_cache.patient_changed(program.patient_id)
     program.discharge_date = schedule.discharge_date
     return schedule
 
@@ -296,6 +299,7 @@ def program_resume(
     schedule = resume_schedule(plan, stored_schedule(program, activities, plan), today=today,
                                step=step)  # fmt: skip
     store_sessions(program, activities, schedule.sessions, from_date=today + timedelta(days=1))
+    today_cache.patient_changed(program.patient_id)
     program.discharge_date = schedule.discharge_date
     program.status = Program.Status.ACTIVE
     program.paused_reason = ""
@@ -313,6 +317,7 @@ def program_discharge(*, actor: User, program: Program, reason: str = "") -> Pro
     _require_status(program, [*RUNNING, Program.Status.PAUSED], "discharged")
     today = local_today(program.patient)
     store_sessions(program, [], [], from_date=today + timedelta(days=1))
+    today_cache.patient_changed(program.patient_id)
     program.status = Program.Status.DISCHARGED
     program.discharged_at = timezone.now()
     program.discharge_date = today + timedelta(days=1)
@@ -342,6 +347,7 @@ def program_complete(*, program: Program) -> Program:
         return program
     # The schedule holds nothing from the discharge date on; this only tidies up.
     store_sessions(program, [], [], from_date=program.discharge_date)
+    today_cache.patient_changed(program.patient_id)
     program.status = Program.Status.DISCHARGED
     program.discharged_at = timezone.now()
     program.save()
@@ -377,6 +383,7 @@ def dose_override(*, actor: User, dose: PlannedDose, amount: int, reason: str) -
     dose.amount = amount
     dose.override_reason = reason.strip()
     dose.save(update_fields=["amount", "override_reason"])
+    today_cache.patient_changed(program.patient_id)
     revision_record(
         program=program,
         actor=actor,

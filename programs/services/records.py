@@ -30,6 +30,7 @@ from planner import (
 from planner import (
     SessionLog as EngineSessionLog,
 )
+from programs import cache as today_cache
 from programs.engine import (
     as_validation_error,
     program_plan,
@@ -98,6 +99,7 @@ def session_log(
             raise ValidationError({f"{where}.exertion": ["is on the 0-10 scale"]})
         if len(result.note) > MAX_NOTE:
             raise ValidationError({f"{where}.note": [f"at most {MAX_NOTE} characters"]})
+    today_cache.patient_changed(program.patient_id)
     log, _ = SessionLog.objects.update_or_create(
         session=session, defaults={"status": status, "note": note, "logged_by": actor}
     )
@@ -386,6 +388,7 @@ def weekly_review_run(
     # Days already gone are history even when the review runs late: only today on changes.
     from_date = max(review_day + timedelta(days=1), local_today(program.patient))
     store_sessions(program, activities, outcome.schedule.sessions, from_date=from_date)
+    today_cache.patient_changed(program.patient_id)
     program.discharge_date = outcome.schedule.discharge_date
     if outcome.decision is Decision.PAUSE:
         program.status = Program.Status.PAUSED
