@@ -14,7 +14,7 @@ export UV_PYTHON_DOWNLOADS := never
 help:
 	@echo "make run        migrate, then serve http://127.0.0.1:8000 with a Celery worker and beat"
 	@echo "make test       lint, format check, types and the whole test suite"
-	@echo "make bench      the planner benchmarks"
+	@echo "make bench      the benchmarks: planner, API under gunicorn, reminders (docs/benchmarks.md)"
 	@echo "make lint | typecheck | format | clean"
 
 # uv itself is pinned and kept out of the project's environment.
