@@ -162,7 +162,7 @@ REDIS_URL = _redis_url(env_str("REDIS_URL", "redis://127.0.0.1:6379/0"))
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.SharedClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "gradus",
             "TIMEOUT": 300,
