@@ -28,8 +28,8 @@ class Clinic(models.Model):
     short_name = models.CharField(
         max_length=24,
         blank=True,
-        help_text="How text messages name the clinic (at most 24 characters); the name "
-        "cut to fit when blank. Avoid words that reveal a diagnosis.",
+        help_text="How text messages and email subjects name the clinic (at most 24 "
+        'characters); they say "gradus" when blank. Avoid words that reveal a diagnosis.',
     )
     time_zone = models.CharField(
         max_length=64, default="America/New_York", validators=[validate_time_zone]
