@@ -452,7 +452,9 @@ def demo_build() -> None:
         accounts.create(
             ADMIN_USERNAME, ADMIN_PASSWORD, "Demo", "Operator", is_staff=True, is_superuser=True
         )
-    clinic = clinic_create(name=DEMO_CLINIC_NAME, time_zone=DEMO_TIME_ZONE)
+    clinic = clinic_create(
+        name=DEMO_CLINIC_NAME, short_name="Riverside Clinic", time_zone=DEMO_TIME_ZONE
+    )
     for staff in STAFF:
         user = accounts.create(staff.username, DEMO_PASSWORD, staff.first_name, staff.last_name)
         staff_add(user=user, clinic=clinic, role=staff.role)

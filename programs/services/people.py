@@ -33,8 +33,10 @@ def _clean(instance: Patient | Guardian | Activity | ProgramTemplate | Clinic) -
 
 
 @transaction.atomic
-def clinic_create(*, name: str, time_zone: str = "America/New_York") -> Clinic:
-    clinic = Clinic(name=name.strip(), time_zone=time_zone)
+def clinic_create(
+    *, name: str, time_zone: str = "America/New_York", short_name: str = ""
+) -> Clinic:
+    clinic = Clinic(name=name.strip(), short_name=short_name.strip(), time_zone=time_zone)
     _clean(clinic)
     clinic.save()
     return clinic
