@@ -134,9 +134,9 @@ class Database:
     postgres: bool
 
 
-def choose_database() -> Database:
-    """PostgreSQL's ``gradus_bench`` (created if missing) when PostgreSQL answers, else a
-    SQLite file under var/."""
+def postgres_database(name: str) -> Database | None:
+    """PostgreSQL's database ``name`` on loopback, created if missing; None when PostgreSQL
+    does not answer."""
     import psycopg
     from psycopg import sql
 
@@ -151,18 +151,25 @@ def choose_database() -> Database:
         ) as connection:
             version = connection.info.server_version
             if not connection.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DATABASE_NAME]
+                "SELECT 1 FROM pg_database WHERE datname = %s", [name]
             ).fetchone():
-                connection.execute(
-                    sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DATABASE_NAME))
-                )
+                connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     except (OSError, psycopg.Error):
+        return None
+    major, minor = divmod(version, 10000)
+    url = f"postgres://{POSTGRES_USER}@{HOST}:{POSTGRES_PORT}/{name}"
+    label = f"PostgreSQL {major}.{minor}, database {name} on {HOST}"
+    return Database(url, label, postgres=True)
+
+
+def choose_database() -> Database:
+    """PostgreSQL's ``gradus_bench`` (created if missing) when PostgreSQL answers, else a
+    SQLite file under var/."""
+    database = postgres_database(BENCH_DATABASE_NAME)
+    if database is None:
         path = VAR_DIR / BENCH_SQLITE_FILE
         return Database(f"sqlite:///{path}", f"SQLite, var/{BENCH_SQLITE_FILE}", postgres=False)
-    major, minor = divmod(version, 10000)
-    url = f"postgres://{POSTGRES_USER}@{HOST}:{POSTGRES_PORT}/{BENCH_DATABASE_NAME}"
-    label = f"PostgreSQL {major}.{minor}, database {BENCH_DATABASE_NAME} on {HOST}"
-    return Database(url, label, postgres=True)
+    return database
 
 
 def server_environment(database: Database) -> dict[str, str]:

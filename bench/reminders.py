@@ -39,7 +39,6 @@ from typing import Any
 from bench.api import (
     HOST,
     POSTGRES_PORT,
-    POSTGRES_USER,
     BenchError,
     Database,
     _cpu_model,
@@ -47,6 +46,7 @@ from bench.api import (
     _stop,
     _tail,
     free_port,
+    postgres_database,
     server_environment,
 )
 
@@ -70,30 +70,7 @@ __all__ = ["BenchError", "run"]
 
 def _postgres_database() -> Database | None:
     """``gradus_bench_reminders`` (created if missing), or None if PostgreSQL does not answer."""
-    import psycopg
-    from psycopg import sql
-
-    try:
-        with psycopg.connect(
-            host=HOST,
-            port=POSTGRES_PORT,
-            user=POSTGRES_USER,
-            dbname="postgres",
-            connect_timeout=2,
-            autocommit=True,
-        ) as connection:
-            version = connection.info.server_version
-            if not connection.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
-            ).fetchone():
-                connection.execute(
-                    sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE_NAME))
-                )
-    except (OSError, psycopg.Error):
-        return None
-    major, minor = divmod(version, 10000)
-    url = f"postgres://{POSTGRES_USER}@{HOST}:{POSTGRES_PORT}/{DATABASE_NAME}"
-    return Database(url, f"PostgreSQL {major}.{minor}, database {DATABASE_NAME}", postgres=True)
+    return postgres_database(DATABASE_NAME)
 
 
 # ---------------------------------------------------------------------------------------------
