@@ -4,7 +4,14 @@ from rest_framework.routers import DefaultRouter
 from programs.api import me, staff
 from programs.api.auth import TokenView
 
-router = DefaultRouter(trailing_slash=True)
+
+class Router(DefaultRouter):
+    # No ".json" twin of every route: the views take no ``format`` argument (each twin was a
+    # 500), the schema documents none, and Accept or ?format= choose the renderer already.
+    include_format_suffixes = False
+
+
+router = Router(trailing_slash=True)
 staff.register(router)
 
 urlpatterns = [
