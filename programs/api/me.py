@@ -46,7 +46,7 @@ from programs.api.me_serializers import (
     TodaySerializer,
     UpcomingQuerySerializer,
 )
-from programs.models import ActivityLog, Patient, User
+from programs.models import ActivityLog, CheckIn, Patient, PlannedSession, User
 from programs.services.common import local_today
 
 TAGS = ["me"]
@@ -188,6 +188,8 @@ class TodayView(APIView):
 
 class UpcomingSessionsView(GenericAPIView[Any]):
     filter_backends: list[type] = []
+    # The browsable API asks any list view for its queryset; without one it failed (500).
+    queryset = PlannedSession.objects.none()
 
     @extend_schema(
         operation_id="me_sessions_list",
@@ -259,6 +261,9 @@ class SessionLogView(APIView):
 
 class CheckInsView(GenericAPIView[Any]):
     filter_backends: list[type] = []
+    # The browsable API and OPTIONS ask for these; without them each failed (500).
+    queryset = CheckIn.objects.none()
+    serializer_class = CheckInInputSerializer
 
     @extend_schema(
         operation_id="me_check_ins_list",

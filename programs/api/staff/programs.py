@@ -182,6 +182,8 @@ class DoseViewSet(StaffViewSet[PlannedDose]):
     """A planned dose; the only thing to do with one on its own is to override it."""
 
     queryset = PlannedDose.objects.none()  # the model, for the schema
+    # What the browsable API and OPTIONS describe as the POST body (without one they failed).
+    serializer_class = DoseOverrideIn
 
     def get_queryset(self) -> QuerySet[PlannedDose]:
         return PlannedDose.objects.filter(
