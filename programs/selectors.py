@@ -149,7 +149,10 @@ def patients_acted_for_summary(user: User) -> QuerySet[Patient]:
 
 
 def guardians_visible_to(user: User) -> QuerySet[Guardian]:
-    return Guardian.objects.filter(patient_id__in=patients_visible_to(user).values("id"))
+    """The guardians of the user's clinics' patients (staff only: like the four below, this is
+    what the staff API lists, and a staff member who is also a parent or a patient elsewhere
+    reads that child's record through /me/, not here)."""
+    return Guardian.objects.filter(patient_id__in=patients_managed_by(user).values("id"))
 
 
 def programs_visible_to(user: User) -> QuerySet[Program]:
@@ -161,15 +164,15 @@ def programs_managed_by(user: User) -> QuerySet[Program]:
 
 
 def sessions_visible_to(user: User) -> QuerySet[PlannedSession]:
-    return PlannedSession.objects.filter(program__in=programs_visible_to(user).values("id"))
+    return PlannedSession.objects.filter(program__in=programs_managed_by(user).values("id"))
 
 
 def session_logs_visible_to(user: User) -> QuerySet[SessionLog]:
-    return SessionLog.objects.filter(session__program__in=programs_visible_to(user).values("id"))
+    return SessionLog.objects.filter(session__program__in=programs_managed_by(user).values("id"))
 
 
 def check_ins_visible_to(user: User) -> QuerySet[CheckIn]:
-    return CheckIn.objects.filter(patient_id__in=patients_visible_to(user).values("id"))
+    return CheckIn.objects.filter(patient_id__in=patients_managed_by(user).values("id"))
 
 
 def patient_check_ins(patient: Patient) -> QuerySet[CheckIn]:
@@ -177,7 +180,7 @@ def patient_check_ins(patient: Patient) -> QuerySet[CheckIn]:
 
 
 def reviews_visible_to(user: User) -> QuerySet[WeeklyReview]:
-    return WeeklyReview.objects.filter(program__in=programs_visible_to(user).values("id"))
+    return WeeklyReview.objects.filter(program__in=programs_managed_by(user).values("id"))
 
 
 def revisions_visible_to(user: User) -> QuerySet[ProgramRevision]:
