@@ -227,6 +227,11 @@ SPECTACULAR_SETTINGS = {
         "AlertKindEnum": "programs.models.records.Alert.KIND_CHOICES",
         "IntensityBandEnum": "programs.models.library.BAND_CHOICES",
     },
+    # The enums' hook (the default), and 415 documented on every operation that reads a body.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "programs.api.errors.document_unsupported_media_type",
+    ],
     # Served by the app itself: nothing is fetched from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -15,3 +15,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+# A URL under /api/ that no route matches (a malformed id, /api/v1/patients/1.5/) answers in
+# the API's one error format, not with an HTML page.
+handler404 = "programs.api.errors.not_found"

@@ -14,7 +14,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import page_not_found
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -120,3 +121,27 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
         code: OpenApiResponse(response=ErrorSerializer, description=descriptions[code])
         for code in codes
     }
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 404, for a URL no route matches (``/api/v1/patients/1.5/``): in the one error
+    format under /api/, as the API's own 404s are; Django's page anywhere else."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"status": 404, "code": "not_found", "detail": "Not found.", "errors": []}, status=404
+        )
+    return page_not_found(request, exception)
+
+
+def document_unsupported_media_type(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """A drf-spectacular hook: an operation that reads a body answers 415, in the one error
+    format, to a body of a type it does not parse (or of no declared type at all)."""
+    response = {
+        "description": "The body's Content-Type is not one this operation reads.",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                operation["responses"].setdefault("415", response)
+    return result

@@ -8,7 +8,6 @@ from typing import Any
 import django_filters  # type: ignore[import-untyped]
 from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from programs.models import (
@@ -30,7 +29,7 @@ from programs.models.plans import PHASE_CHOICES
 LARGEST_ID = 2**63 - 1
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": LARGEST_ID})
 class IdFilter(django_filters.Filter):
     """A row id, checked as a whole number, so ``?patient=abc`` is a 400 naming ``patient``."""
 

@@ -271,8 +271,19 @@ class RevisionOut(serializers.ModelSerializer[ProgramRevision]):
         read_only_fields = fields
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$", "example": "16:30:00"}
+)
+class LocalTimeField(serializers.TimeField):
+    """A local wall-clock time ("16:30:00", "19:00"), in the patient's time zone. The schema's
+    ``format: time`` (RFC 3339) would demand an offset, which a local time does not have."""
+
+
 class ProgramOut(serializers.ModelSerializer[Program]):
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
+    session_time = LocalTimeField(
+        read_only=True, help_text="When the day's session usually starts, patient's local time."
+    )
     parameters = serializers.SerializerMethodField()
     activities = ProgramActivityOut(many=True, read_only=True)
 
@@ -339,7 +350,7 @@ class ProgramCreateIn(serializers.Serializer[Any]):
     start_date = serializers.DateField()
     goal_date = serializers.DateField()
     goals = serializers.CharField(max_length=MAX_TEXT, help_text="In the patient's own words.")
-    session_time = serializers.TimeField(
+    session_time = LocalTimeField(
         required=False, help_text="Usual start of the day's session, patient's local time."
     )
     activities = serializers.ListField(child=ActivityChoiceIn(), min_length=1, max_length=20)

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from programs.api.serializers import ScopedPrimaryKeyField
+from programs.api.serializers import LocalTimeField, ScopedPrimaryKeyField
 from programs.models import Guardian, Patient, User
 from programs.selectors import patients_managed_by
 from reminders.models import Channel, Consent, Contact
@@ -23,6 +23,8 @@ from reminders.services.contacts import (
     MAX_LEAD_TIMES,
 )
 
+# Local wall-clock times ("19:00"); LocalTimeField's schema says so, where "format: time"
+# would demand an offset.
 WALL_TIME = "%H:%M"
 
 
@@ -36,7 +38,7 @@ class LeadTimeSerializer(serializers.Serializer[Any]):
         help_text='"evening_before": the day before at `at` (local); "before": `minutes` '
         "before the session starts.",
     )
-    at = serializers.TimeField(
+    at = LocalTimeField(
         format=WALL_TIME, required=False, help_text='For "evening_before": 19:00 if left out.'
     )
     minutes = serializers.IntegerField(
@@ -85,8 +87,8 @@ class PreferencesOut(serializers.Serializer[Any]):
     email_enabled = serializers.BooleanField()
     sms_enabled = serializers.BooleanField()
     lead_times = LeadTimeSerializer(many=True)
-    quiet_start = serializers.TimeField(format=WALL_TIME)
-    quiet_end = serializers.TimeField(format=WALL_TIME)
+    quiet_start = LocalTimeField(format=WALL_TIME)
+    quiet_end = LocalTimeField(format=WALL_TIME)
     paused = serializers.BooleanField()
     language = serializers.CharField()
 
@@ -170,10 +172,10 @@ class PreferencesIn(serializers.Serializer[Any]):
         help_text=f"At most {MAX_LEAD_TIMES}; replaces the lead times. An empty list: no "
         "session reminders.",
     )
-    quiet_start = serializers.TimeField(
+    quiet_start = LocalTimeField(
         required=False, help_text="No text messages from this local time... (20:00 default)"
     )
-    quiet_end = serializers.TimeField(
+    quiet_end = LocalTimeField(
         required=False, help_text="...until this one (09:00 default). Equal: no quiet hours."
     )
     paused = serializers.BooleanField(required=False, help_text="Stop every reminder.")
