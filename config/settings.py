@@ -67,10 +67,13 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "programs",
     "reminders",
+    "web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files come from the app itself (no CDN, no separate web server needed).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -95,6 +98,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "web.context_processors.navigation",
             ],
         },
     },
@@ -186,6 +190,28 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at every start while it is missing
+# Whitenoise serves static files in every mode. Production serves the collected, compressed,
+# content-hashed copies (collectstatic); development and the tests read the apps' folders.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# The web pages (web/). Anonymous visitors to a page are sent to sign in.
+LOGIN_URL = "web:sign-in"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:sign-in"
+# Password reset links last a day; invitation links last WEB_INVITATION_DAYS.
+PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
+WEB_INVITATION_DAYS = env_int("WEB_INVITATION_DAYS", 7, minimum=1)
 
 REST_FRAMEWORK = {
     # Token first: DRF takes the WWW-Authenticate header from the first class, so a request

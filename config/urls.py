@@ -14,6 +14,7 @@ urlpatterns = [
     path("reminders/verify-email/<str:token>/", verify_email_page, name="reminders-verify-email"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("web.urls")),
 ]
 
 # A URL under /api/ that no route matches (a malformed id, /api/v1/patients/1.5/) answers in

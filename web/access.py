@@ -1,0 +1,125 @@
+"""Who a web page is for, decided once per request through the selectors' visibility rules.
+
+Patient pages carry the patient's id in their URL (/p/<id>/...), so a guardian of two children
+can keep a page for each open and every link says whose it is. `patient_page` resolves that id
+against `selectors.patients_acted_for_summary`, which also lists the other children for the
+switcher, in one query. Staff pages go through `staff_page`, which loads the user's clinic
+memberships once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any, Concatenate, ParamSpec
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+
+from programs import selectors
+from programs.models import Clinic, Patient, StaffMembership, User
+
+P = ParamSpec("P")
+SESSION_PATIENT = "web_patient_id"
+
+
+@dataclass(frozen=True)
+class Household:
+    """The patient a page is about, and every patient the signed-in user acts for.
+
+    Each patient carries ``relation`` ("self" or the guardian's relation) and
+    ``program_status`` from ``patients_acted_for_summary``.
+    """
+
+    patient: Patient
+    members: list[Patient]
+
+    @property
+    def others(self) -> list[Patient]:
+        return [member for member in self.members if member.pk != self.patient.pk]
+
+    @property
+    def is_self(self) -> bool:
+        return getattr(self.patient, "relation", None) == "self"
+
+
+@dataclass(frozen=True)
+class StaffContext:
+    memberships: list[StaffMembership] = field(default_factory=list)
+
+    @property
+    def clinics(self) -> list[Clinic]:
+        return [membership.clinic for membership in self.memberships]
+
+    @property
+    def is_clinic_admin(self) -> bool:
+        return any(
+            membership.role == StaffMembership.Role.CLINIC_ADMIN for membership in self.memberships
+        )
+
+
+class WebRequest(HttpRequest):
+    """An HttpRequest as the decorators below leave it (for type checking only)."""
+
+    user: User
+    household: Household
+    staff: StaffContext
+
+
+def signed_in_user(request: HttpRequest) -> User | None:
+    user = getattr(request, "user", None)
+    return user if isinstance(user, User) and user.is_authenticated else None
+
+
+def household_for(user: User, patient_id: int) -> Household | None:
+    members = list(selectors.patients_acted_for_summary(user))
+    for member in members:
+        if member.pk == patient_id:
+            return Household(patient=member, members=members)
+    return None
+
+
+def patient_page(
+    view: Callable[Concatenate[WebRequest, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    """A page about the patient named by the URL's ``patient_id``, for that patient or their
+    guardian. Anyone else gets 404, so an id reveals nothing; anonymous visitors sign in."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        user = signed_in_user(request)
+        if user is None:
+            return redirect_to_login(request.get_full_path())
+        patient_id = kwargs.get("patient_id")
+        household = household_for(user, patient_id) if isinstance(patient_id, int) else None
+        if household is None:
+            raise Http404("No such patient.")
+        if request.session.get(SESSION_PATIENT) != household.patient.pk:
+            request.session[SESSION_PATIENT] = household.patient.pk
+        web_request: Any = request
+        web_request.household = household
+        return view(web_request, *args, **kwargs)
+
+    return wrapper
+
+
+def staff_page(
+    view: Callable[Concatenate[WebRequest, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    """A page for a clinic's therapists and admins; anyone else gets 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        user = signed_in_user(request)
+        if user is None:
+            return redirect_to_login(request.get_full_path())
+        memberships = list(StaffMembership.objects.filter(user=user).select_related("clinic"))
+        if not memberships:
+            raise PermissionDenied("These pages are for clinic staff.")
+        web_request: Any = request
+        web_request.staff = StaffContext(memberships=memberships)
+        return view(web_request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,14 @@
+"""The clinic's pages (filled in by the staff pages' work)."""
+
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from web.access import WebRequest, staff_page
+
+
+@staff_page
+def caseload(request: WebRequest) -> HttpResponse:
+    return render(request, "web/staff/caseload.html")
+
+
+alerts = invite = caseload

@@ -1,0 +1,31 @@
+from typing import Any
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def same_page_for(context: dict[str, Any], patient_id: int) -> str:
+    """The page being shown, but for another of the household's patients: a guardian switching
+    children stays on "This week" rather than starting over. Pages whose URL names more than
+    the patient (one session, one check-in) fall back to that patient's today."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    if match is not None and set(match.kwargs) == {"patient_id"}:
+        try:
+            return reverse(match.view_name, kwargs={"patient_id": patient_id})
+        except NoReverseMatch:
+            pass
+    return reverse("web:today", kwargs={"patient_id": patient_id})
+
+
+@register.simple_tag(takes_context=True)
+def current(context: dict[str, Any], *url_names: str) -> str:
+    """aria-current="page" when the page being shown is one of ``url_names``."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.url_name in url_names:
+        return 'aria-current="page"'
+    return ""

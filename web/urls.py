@@ -1,0 +1,15 @@
+"""The web pages: accounts, the patient's and guardian's pages under /p/<patient id>/, and the
+clinic's pages under /clinic/. All names live in the "web" namespace."""
+
+from django.urls import include, path
+
+from web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", include("web.accounts.urls")),
+    path("p/<int:patient_id>/", include("web.patient.urls")),
+    path("clinic/", include("web.staff.urls")),
+]
