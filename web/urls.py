@@ -11,5 +11,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("web.accounts.urls")),
     path("p/<int:patient_id>/", include("web.patient.urls")),
+    path("clinic/invite/", include("web.accounts.staff_urls")),
     path("clinic/", include("web.staff.urls")),
 ]

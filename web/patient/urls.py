@@ -1,11 +1,13 @@
+"""Pages for a patient, or a guardian acting for them, under /p/<patient id>/."""
+
 from django.urls import URLPattern, path
 
-from web.patient import views
+from web.patient import checkin, progress, reminders, today
 
 urlpatterns: list[URLPattern] = [
-    path("today/", views.today, name="today"),
-    path("week/", views.week, name="week"),
-    path("check-in/", views.checkin, name="check-in"),
-    path("progress/", views.progress, name="progress"),
-    path("reminders/", views.reminders, name="reminders"),
+    path("today/", today.today, name="today"),
+    path("week/", today.week, name="week"),
+    path("check-in/", checkin.check_in, name="check-in"),
+    path("progress/", progress.progress, name="progress"),
+    path("reminders/", reminders.settings, name="reminders"),
 ]

@@ -1,9 +1,10 @@
+"""Pages for clinic staff, under /clinic/."""
+
 from django.urls import URLPattern, path
 
-from web.staff import views
+from web.staff import alerts, caseload
 
 urlpatterns: list[URLPattern] = [
-    path("", views.caseload, name="caseload"),
-    path("alerts/", views.alerts, name="alerts"),
-    path("invite/", views.invite, name="invite"),
+    path("", caseload.caseload, name="caseload"),
+    path("alerts/", alerts.inbox, name="alerts"),
 ]

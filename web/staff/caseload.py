@@ -1,4 +1,4 @@
-"""The clinic's pages (filled in by the staff pages' work)."""
+"""The caseload (placeholder until the staff pages land)."""
 
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -9,6 +9,3 @@ from web.access import WebRequest, staff_page
 @staff_page
 def caseload(request: WebRequest) -> HttpResponse:
     return render(request, "web/staff/caseload.html")
-
-
-alerts = invite = caseload

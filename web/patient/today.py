@@ -1,4 +1,4 @@
-"""The patient's and guardian's pages (filled in by the patient pages' work)."""
+"""Today's session and logging it, and the week (placeholder until the patient pages land)."""
 
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -11,4 +11,4 @@ def today(request: WebRequest, patient_id: int) -> HttpResponse:
     return render(request, "web/patient/today.html")
 
 
-week = checkin = progress = reminders = today
+week = today
