@@ -2,7 +2,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.urls import Resolver404, resolve
 
 from programs.demo import DEMO_CLINIC_NAME, Login, demo_build, demo_exists, demo_logins
 
@@ -34,10 +33,6 @@ class Command(BaseCommand):
         for login in logins:
             self.stdout.write(f"{login.username:<{width}}  {login.password:<12}  {login.who}")
         self.stdout.write("")
+        self.stdout.write(f"The web:    {SITE}/ (sign in with any login above)")
         self.stdout.write(f"Admin site: {SITE}/admin/ (sign in as admin)")
-        try:
-            resolve("/api/docs/")
-        except Resolver404:
-            self.stdout.write(f"API docs:   {SITE}/api/docs/ once the API lands")
-        else:
-            self.stdout.write(f"API docs:   {SITE}/api/docs/")
+        self.stdout.write(f"API docs:   {SITE}/api/docs/")
