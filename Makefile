@@ -9,7 +9,7 @@ BIN := .venv/bin
 # Use the Python 3.11 already on the machine; uv must not download an interpreter.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help bootstrap run test bench lint typecheck format clean
+.PHONY: help bootstrap run test test-browser bench lint typecheck format clean
 
 help:
 	@echo "make run        migrate, then serve http://127.0.0.1:8000 with a Celery worker and beat"
@@ -33,11 +33,35 @@ run: bootstrap
 	@echo "gradus: http://127.0.0.1:8000 (health at /healthz). Ctrl-C stops web, worker and beat."
 	exec $(BIN)/honcho start --procfile Procfile
 
-test: bootstrap
+test: bootstrap test-browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest -n 2
+
+# The end-to-end tests drive Debian's Chromium (Playwright's own browser download cannot work
+# here; PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD keeps it from trying) and run axe-core in it, from the
+# npm registry at the version package-lock.json pins. Chromium is installed here when run as root.
+test test-browser: export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+test-browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "make test: installing chromium (Debian package) for the end-to-end tests"; \
+			export DEBIAN_FRONTEND=noninteractive; \
+			apt-get install -y -q chromium >/dev/null \
+				|| { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; \
+		else \
+			echo "make test: the end-to-end tests need Chromium: sudo apt-get install chromium"; \
+		fi; \
+	fi
+	@if [ ! -f node_modules/axe-core/axe.min.js ]; then \
+		if command -v npm >/dev/null; then \
+			echo "make test: installing axe-core from the npm registry (package-lock.json)"; \
+			npm ci --no-audit --no-fund --loglevel=error; \
+		else \
+			echo "make test: the accessibility checks need npm: sudo apt-get install npm"; \
+		fi; \
+	fi
 
 # The API benchmark loads gunicorn with wrk, a Debian package: installed here when run as root.
 bench: bootstrap
