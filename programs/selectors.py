@@ -422,6 +422,10 @@ class Progress:
     # The phase and (1-based) week of the latest session on or before the patient's today.
     phase: str | None = None
     week: int | None = None
+    # Sessions over the last 14 days up to yesterday (today's may still be ahead), as the
+    # caseload counts them.
+    recent_sessions_planned: int = 0
+    recent_sessions_done: int = 0
 
 
 def progress(patient: Patient) -> Progress:
@@ -454,10 +458,17 @@ def progress(patient: Patient) -> Progress:
     }
     sessions_seen: dict[int, set[int]] = defaultdict(set)
     sessions_done: dict[int, set[int]] = defaultdict(set)
+    recent_planned: set[int] = set()
+    recent_done: set[int] = set()
+    recent_from = today - timedelta(days=ADHERENCE_WINDOW_DAYS)
     latest: tuple[date, str, int] | None = None
     for week, day, session_id, amount, unit, times, activity_id, status, phase in doses:
         if latest is None or day > latest[0]:
             latest = (day, phase, week + 1)
+        if recent_from <= day < today:
+            recent_planned.add(session_id)
+            if status in DONE_STATUSES:
+                recent_done.add(session_id)
         entry = weeks.setdefault(
             week,
             WeekProgress(week + 1, program.start_date + timedelta(days=7 * week), 0, 0, 0, 0),
@@ -488,6 +499,8 @@ def progress(patient: Patient) -> Progress:
         fdi=fdi,
         phase=latest[1] if latest else None,
         week=latest[2] if latest else None,
+        recent_sessions_planned=len(recent_planned),
+        recent_sessions_done=len(recent_done),
     )
 
 
