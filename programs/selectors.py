@@ -292,6 +292,21 @@ def upcoming_sessions(patient: Patient, *, days: int = 14) -> QuerySet[PlannedSe
     )
 
 
+def sessions_between(patient: Patient, *, first: date, last: date) -> QuerySet[PlannedSession]:
+    """The sessions of the patient's running program from ``first`` to ``last`` (both
+    included), with doses and log: the web's "This week"."""
+    return (
+        _session_queryset()
+        .filter(
+            program__patient=patient,
+            program__status__in=RUNNING_STATUSES,
+            date__gte=first,
+            date__lte=last,
+        )
+        .order_by("date", "-program__start_date")
+    )
+
+
 DONE_STATUSES = ("done", "partial")
 
 
