@@ -7,6 +7,7 @@ running. With CI=true it fails the test instead: in CI a skip would hide a broke
 import os
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 
 import pytest
 import redis
@@ -36,9 +37,23 @@ def _redis_missing_at(url: str) -> str | None:
     return None
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+AXE_SCRIPT = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def browser_missing() -> str | None:
+    """The end-to-end tests need Debian's Chromium and axe-core; `make test` installs both."""
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (apt-get install chromium)"
+    if not AXE_SCRIPT.exists():
+        return f"{AXE_SCRIPT.relative_to(settings.BASE_DIR)} is missing (npm ci)"
+    return None
+
+
 PROBES: dict[str, Callable[[], str | None]] = {
     "requires_postgres": postgres_missing,
     "requires_redis": redis_missing,
+    "requires_browser": browser_missing,
 }
 
 
@@ -54,7 +69,8 @@ def require(marker: str) -> None:
     if in_ci():
         pytest.fail(
             f"{marker}: {reason}. CI=true, so a missing service fails the test instead of "
-            "skipping it; .ci/run starts PostgreSQL and Redis.",
+            "skipping it; .ci/run starts PostgreSQL and Redis, make test installs Chromium and "
+            "axe-core.",
             pytrace=False,
         )
     pytest.skip(f"{marker}: {reason}")
