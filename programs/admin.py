@@ -26,6 +26,7 @@ from programs.models import (
     CheckIn,
     Clinic,
     Guardian,
+    Invitation,
     Patient,
     PlannedDose,
     PlannedSession,
@@ -208,6 +209,23 @@ class GuardianAdmin(AuditedPatientRecord):
             action=AuditEvent.Action.CHANGE,
             what=f"admin: guardian {obj.pk} {'changed' if change else 'added'}",
         )
+
+
+@admin.register(Invitation)
+class InvitationAdmin(AuditedPatientRecord, ReadOnlyAdmin):
+    """Invitations are created, accepted and revoked in the app; only a hash of each link's
+    token is stored, so nothing here can rebuild a link."""
+
+    list_display = ["patient", "role", "guardian", "clinic", "created_by", "created_at",
+                    "expires_at", "accepted_at", "revoked_at"]  # fmt: skip
+    list_filter = ["role", "clinic"]
+    list_select_related = ["patient", "guardian", "clinic", "created_by"]
+    search_fields = ["patient__first_name", "patient__last_name", "email"]
+    exclude = ["token_hash"]
+    date_hierarchy = "created_at"
+
+    def patient_of(self, obj: Invitation) -> Patient:
+        return obj.patient
 
 
 # -- The library ----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The clinic's records. Only services (programs/services/) write to these models."""
 
 from programs.models.clinic import Clinic, Guardian, Patient, StaffMembership, User
+from programs.models.invitations import Invitation
 from programs.models.library import Activity, ProgramTemplate, TemplateActivity
 from programs.models.plans import (
     PlannedDose,
@@ -26,6 +27,7 @@ __all__ = [
     "CheckIn",
     "Clinic",
     "Guardian",
+    "Invitation",
     "Patient",
     "PlannedDose",
     "PlannedSession",

@@ -4,6 +4,13 @@ Views, serializers, admin actions, tasks and commands check their input, call on
 and shape the output; they never save a model themselves.
 """
 
+from programs.services.invitations import (
+    invitation_accept,
+    invitation_create,
+    invitation_find,
+    invitation_revoke,
+    invitations_pending_for,
+)
 from programs.services.people import (
     TemplateEntry,
     activity_create,
@@ -49,6 +56,11 @@ __all__ = [
     "clinic_create",
     "dose_override",
     "guardian_create",
+    "invitation_accept",
+    "invitation_create",
+    "invitation_find",
+    "invitation_revoke",
+    "invitations_pending_for",
     "patient_create",
     "patient_update",
     "program_activate",
