@@ -207,7 +207,7 @@ def _svg(chart: Chart, cid: str) -> SafeString:
     bar_series = [s for s in chart.series if s.kind == "bar"]
     count = len(chart.categories)
     slot_need = max(len(bar_series) * 9 + 8, 22)
-    right = _RIGHT
+    right: float = _RIGHT
     if chart.bands:
         longest_band = max(len(line) for b in chart.bands for line in _wrap(b.label, _BAND_CHARS))
         right = longest_band * _BAND_FONT * _CHAR + 10
@@ -465,7 +465,7 @@ def _marker(style: _ToneStyle, x: float, y: float, size: float) -> SafeString:
 
 def _defs(chart: Chart, cid: str) -> SafeString:
     patterns = []
-    tones = sorted({s.tone for s in chart.series}, key=list(_TONES).index)
+    tones = sorted({s.tone for s in chart.series if s.kind == "bar"}, key=list(_TONES).index)
     for tone in tones:
         style = _TONES[tone]
         if style.pattern == "solid":
