@@ -2,10 +2,32 @@
 
 from django.urls import URLPattern, path
 
-from web.staff import alerts, builder, caseload
+from web.staff import alerts, builder, caseload, patient
 
 urlpatterns: list[URLPattern] = [
     path("", caseload.caseload, name="caseload"),
     path("alerts/", alerts.inbox, name="alerts"),
+    path("alerts/<int:alert_id>/acknowledge/", alerts.acknowledge, name="acknowledge-alert"),
+    path("patients/<int:patient_id>/", patient.patient, name="patient"),
+    path(
+        "patients/<int:patient_id>/programs/<int:program_id>/pause/",
+        patient.pause,
+        name="program-pause",
+    ),
+    path(
+        "patients/<int:patient_id>/programs/<int:program_id>/resume/",
+        patient.resume,
+        name="program-resume",
+    ),
+    path(
+        "patients/<int:patient_id>/programs/<int:program_id>/discharge/",
+        patient.discharge,
+        name="program-discharge",
+    ),
+    path(
+        "patients/<int:patient_id>/programs/<int:program_id>/override/",
+        patient.override,
+        name="dose-override",
+    ),
     path("patients/<int:patient_id>/program/new/", builder.program_new, name="program-new"),
 ]

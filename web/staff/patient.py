@@ -1,0 +1,457 @@
+"""The patient page for staff: who the patient is, their current program and its plan against
+what was done (one chart per activity, week by week), logs, check-ins, weekly reviews, the
+revision history and open alerts; and the program's actions (pause, resume, discharge,
+override a dose), each a POST to a service.
+
+Every view of the page leaves one AuditEvent, as the staff API does for each record it reads.
+The page reads a fixed number of queries whatever the program's length.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from planner import PlannerInputError
+from programs import selectors, services
+from programs.models import (
+    ActivityLog,
+    Patient,
+    PlannedDose,
+    Program,
+    ProgramRevision,
+    SessionLog,
+    WeeklyReview,
+)
+from programs.services.common import audit_record, local_today
+from web.access import WebRequest, staff_page
+from web.charts import Chart, Series
+from web.staff.forms import (
+    DischargeForm,
+    DoseOverrideForm,
+    PauseForm,
+    ResumeForm,
+    apply_service_error,
+    dose_label,
+)
+from web.staff.labels import (
+    ALERT_KINDS,
+    DECISIONS,
+    DIAGNOSES,
+    FDI_BANDS,
+    PHASES,
+    PROGRAM_STATUSES,
+    RED_FLAGS,
+    RELATIONS,
+    REVIEW_TRIGGERS,
+    SESSION_STATUSES,
+    UNITS,
+    word,
+)
+
+RECENT_LOGS = 14
+RECENT_CHECK_INS = 10
+RECENT_REVISIONS = 30
+OVERRIDE_DAYS = 14
+PAUSABLE = {Program.Status.ACTIVE, Program.Status.MAINTENANCE, Program.Status.TAPERING}
+DONE_STATUSES = ("done", "partial")
+
+
+@dataclass
+class ActivityWeeks:
+    """One activity's planned and done amounts per program week (amount x times a day)."""
+
+    activity_id: int
+    name: str
+    unit: str
+    order: int
+    planned: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+    done: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+
+
+@dataclass
+class PlanSummary:
+    activities: list[ActivityWeeks]
+    weeks: list[int]  # every program week with a planned session, 0-based
+    current_week: int | None  # the week of the latest session on or before today, 0-based
+    current_phase: str | None
+    current_step: int | None
+    names: dict[int, tuple[str, str]]  # program activity id -> (name, unit)
+
+
+def plan_summary(program: Program, today: date) -> PlanSummary:
+    """The whole stored plan against the logs, in two queries however long the program."""
+    doses = PlannedDose.objects.filter(session__program=program).values_list(
+        "session_id", "session__week", "session__date", "session__phase", "session__step",
+        "session__log__status", "program_activity_id", "program_activity__name",
+        "program_activity__order", "unit", "amount", "times_per_day",
+    )  # fmt: skip
+    actual = {
+        (session_id, activity_id): amount
+        for session_id, activity_id, amount in ActivityLog.objects.filter(
+            session_log__session__program=program
+        ).values_list("session_log__session_id", "program_activity_id", "amount")
+    }
+    activities: dict[int, ActivityWeeks] = {}
+    weeks: set[int] = set()
+    latest: tuple[date, int, str, int] | None = None
+    for row in doses:
+        session_id, week, day, phase, step, status, activity_id, name, order, unit = row[:10]
+        amount, times = row[10], row[11]
+        weeks.add(week)
+        entry = activities.get(activity_id)
+        if entry is None:
+            entry = activities[activity_id] = ActivityWeeks(activity_id, name, unit, order)
+        entry.planned[week] += amount * times
+        if day <= today:
+            if latest is None or day > latest[0]:
+                latest = (day, week, phase, step)
+            done_amount = actual.get((session_id, activity_id))
+            if done_amount is not None:
+                entry.done[week] += done_amount * times
+            elif status == "done":
+                entry.done[week] += amount * times
+    ordered = sorted(activities.values(), key=lambda entry: (entry.order, entry.activity_id))
+    return PlanSummary(
+        activities=ordered,
+        weeks=sorted(weeks),
+        current_week=latest[1] if latest else None,
+        current_phase=latest[2] if latest else None,
+        current_step=latest[3] if latest else None,
+        names={entry.activity_id: (entry.name, entry.unit) for entry in ordered},
+    )
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+def activity_chart(entry: ActivityWeeks, summary: PlanSummary) -> Chart:
+    unit = word(UNITS, entry.unit)
+    current = summary.current_week
+    categories = [_("Week %(number)d") % {"number": week + 1} for week in summary.weeks]
+    planned = [entry.planned.get(week, 0.0) for week in summary.weeks]
+    done: list[float | None] = [
+        entry.done.get(week, 0.0) if current is not None and week <= current else None
+        for week in summary.weeks
+    ]
+    so_far = [week for week in summary.weeks if current is not None and week <= current]
+    if so_far:
+        text = _("Up to week %(week)d: %(done)s of %(planned)s %(unit)s planned were done.") % {
+            "week": so_far[-1] + 1,
+            "done": _number(sum(entry.done.get(week, 0.0) for week in so_far)),
+            "planned": _number(sum(entry.planned.get(week, 0.0) for week in so_far)),
+            "unit": unit,
+        }
+    else:
+        text = _("The program has not started yet.")
+    return Chart(
+        title=_("%(activity)s: planned and done per week") % {"activity": entry.name},
+        categories=categories,
+        series=[
+            Series(label=_("Planned"), values=planned, kind="bar", tone="planned"),
+            Series(label=_("Done"), values=done, kind="bar", tone="done"),
+        ],
+        unit=unit,
+        summary=text,
+    )
+
+
+def chosen_program(programs: list[Program]) -> Program | None:
+    """The program the page is about: the newest running one, else the newest that is not a
+    draft (a discharged program's history still matters)."""
+    running = [program for program in programs if program.is_running]
+    if running:
+        return running[0]
+    started = [program for program in programs if program.status != Program.Status.DRAFT]
+    return started[0] if started else None
+
+
+def upcoming_doses(program: Program, today: date) -> list[PlannedDose]:
+    """The doses a clinician may still change: from tomorrow, over the next two weeks."""
+    return list(
+        PlannedDose.objects.filter(
+            session__program=program,
+            session__date__gt=today,
+            session__date__lte=today + timedelta(days=OVERRIDE_DAYS),
+        )
+        .select_related("session", "program_activity")
+        .order_by("session__date", "program_activity__order", "id")
+    )
+
+
+@dataclass(frozen=True)
+class LogRow:
+    log: SessionLog
+    status: str
+    results: list[str]
+
+
+@dataclass(frozen=True)
+class CheckInRow:
+    date: date
+    fdi: str
+    sleep: str
+    mood: str
+    school: str
+    flare: bool
+    red_flags: list[str]
+
+
+def _log_rows(program: Program, names: dict[int, tuple[str, str]]) -> list[LogRow]:
+    logs = list(
+        SessionLog.objects.filter(session__program=program)
+        .select_related("session")
+        .order_by("-session__date")[:RECENT_LOGS]
+    )
+    results: dict[int, list[str]] = defaultdict(list)
+    for log_id, activity_id, amount, exertion in (
+        ActivityLog.objects.filter(session_log__in=[log.pk for log in logs])
+        .order_by("program_activity__order", "id")
+        .values_list("session_log_id", "program_activity_id", "amount", "exertion")
+    ):
+        name, unit = names.get(activity_id, ("", ""))
+        text = _("%(activity)s: %(amount)s %(unit)s") % {
+            "activity": name,
+            "amount": amount,
+            "unit": word(UNITS, unit),
+        }
+        if exertion is not None:
+            text += " " + _("(exertion %(value)d of 10)") % {"value": exertion}
+        results[log_id].append(text)
+    return [
+        LogRow(log=log, status=word(SESSION_STATUSES, log.status), results=results[log.pk])
+        for log in logs
+    ]
+
+
+def _check_in_rows(patient: Patient) -> list[CheckInRow]:
+    rows = []
+    for check_in in selectors.patient_check_ins(patient)[:RECENT_CHECK_INS]:
+        fdi = ""
+        if check_in.fdi_total is not None:
+            fdi = f"{check_in.fdi_total}"
+            if check_in.fdi_band:
+                fdi += f" ({word(FDI_BANDS, check_in.fdi_band)})"
+        sleep_parts = []
+        if check_in.sleep_hours is not None:
+            sleep_parts.append(_("%(hours)s h") % {"hours": check_in.sleep_hours})
+        if check_in.sleep_quality is not None:
+            sleep_parts.append(_("quality %(value)d of 5") % {"value": check_in.sleep_quality})
+        school = ""
+        if check_in.school_days_scheduled is not None:
+            school = _("%(attended)s of %(scheduled)s days") % {
+                "attended": check_in.school_days_attended
+                if check_in.school_days_attended is not None
+                else "?",
+                "scheduled": check_in.school_days_scheduled,
+            }
+        rows.append(
+            CheckInRow(
+                date=check_in.date,
+                fdi=fdi,
+                sleep=", ".join(sleep_parts),
+                mood=_("%(value)d of 5") % {"value": check_in.mood}
+                if check_in.mood is not None
+                else "",
+                school=school,
+                flare=check_in.flare,
+                red_flags=[word(RED_FLAGS, flag) for flag in check_in.red_flags],
+            )
+        )
+    return rows
+
+
+def _program_for(request: WebRequest, patient_id: int, program_id: int) -> Program:
+    return get_object_or_404(
+        selectors.programs_managed_by(request.user).select_related("patient"),
+        pk=program_id,
+        patient_id=patient_id,
+    )
+
+
+def _page(
+    request: WebRequest, patient_id: int, bound: dict[str, forms.Form] | None = None
+) -> HttpResponse:
+    record = get_object_or_404(
+        selectors.patients_managed_by(request.user)
+        .select_related("clinic")
+        .prefetch_related("therapists", "guardians"),
+        pk=patient_id,
+    )
+    audit_record(actor=request.user, patient=record, action="read", what="patient page")
+    today = local_today(record)
+    programs = list(record.programs.order_by("-start_date", "-id"))
+    program = chosen_program(programs)
+    drafts = [candidate for candidate in programs if candidate.status == Program.Status.DRAFT]
+    context: dict[str, Any] = {
+        "patient": record,
+        "age": record.age_on(today),
+        "diagnosis": word(DIAGNOSES, record.diagnosis),
+        "therapists": [
+            user.get_full_name() or user.get_username() for user in record.therapists.all()
+        ],
+        "guardians": [
+            (guardian, word(RELATIONS, guardian.relation)) for guardian in record.guardians.all()
+        ],
+        "program": program,
+        "drafts": drafts,
+        "today": today,
+        "alerts": [
+            (alert, word(ALERT_KINDS, alert.kind))
+            for alert in selectors.alerts_visible_to(request.user)
+            .filter(patient=record, acknowledged_at__isnull=True)
+            .order_by("-severity", "-created_at", "-id")
+        ],
+        "check_ins": _check_in_rows(record),
+    }
+    if program is not None:
+        summary = plan_summary(program, today)
+        revisions: list[ProgramRevision] = list(
+            program.revisions.order_by("-number")[:RECENT_REVISIONS]
+        )
+        reviews: list[WeeklyReview] = list(program.reviews.order_by("-week", "-created_at"))
+        bound = bound or {}
+        doses = upcoming_doses(program, today) if program.is_running else []
+        context.update(
+            {
+                "status": word(PROGRAM_STATUSES, program.status),
+                "phase": word(PHASES, summary.current_phase),
+                "week": summary.current_week + 1 if summary.current_week is not None else None,
+                "step": summary.current_step,
+                "charts": [activity_chart(entry, summary) for entry in summary.activities],
+                "logs": _log_rows(program, summary.names),
+                "reviews": [
+                    (
+                        review,
+                        word(DECISIONS, review.decision),
+                        word(REVIEW_TRIGGERS, review.trigger),
+                    )
+                    for review in reviews
+                ],
+                "revisions": revisions,
+                "can_pause": program.status in PAUSABLE,
+                "can_resume": program.status == Program.Status.PAUSED,
+                "can_discharge": program.is_running,
+                "pause_form": bound.get("pause") or PauseForm(prefix="pause"),
+                "resume_form": bound.get("resume") or ResumeForm(prefix="resume"),
+                "discharge_form": bound.get("discharge") or DischargeForm(prefix="discharge"),
+                "override_form": bound.get("override")
+                or DoseOverrideForm(prefix="override", doses=doses),
+                "has_upcoming_doses": bool(doses),
+            }
+        )
+    return render(request, "web/staff/patient.html", context, status=400 if bound else 200)
+
+
+@staff_page
+def patient(request: WebRequest, patient_id: int) -> HttpResponse:
+    return _page(request, patient_id)
+
+
+def _done(request: WebRequest, patient_id: int, message: str) -> HttpResponse:
+    messages.success(request, message)
+    return redirect("web:patient", patient_id=patient_id)
+
+
+@require_POST
+@staff_page
+def pause(request: WebRequest, patient_id: int, program_id: int) -> HttpResponse:
+    program = _program_for(request, patient_id, program_id)
+    form = PauseForm(request.POST, prefix="pause")
+    if form.is_valid():
+        try:
+            services.program_pause(
+                actor=request.user, program=program, reason=form.cleaned_data["reason"]
+            )
+        except (ValidationError, PlannerInputError) as error:
+            apply_service_error(form, error)
+        else:
+            return _done(
+                request, patient_id, _("Program paused. Doses are held until you resume it.")
+            )
+    return _page(request, patient_id, {"pause": form})
+
+
+@require_POST
+@staff_page
+def resume(request: WebRequest, patient_id: int, program_id: int) -> HttpResponse:
+    program = _program_for(request, patient_id, program_id)
+    form = ResumeForm(request.POST, prefix="resume")
+    if form.is_valid():
+        try:
+            services.program_resume(
+                actor=request.user,
+                program=program,
+                reason=form.cleaned_data["reason"],
+                step=form.cleaned_data["step"],
+            )
+        except (ValidationError, PlannerInputError) as error:
+            apply_service_error(form, error)
+        else:
+            return _done(request, patient_id, _("Program resumed."))
+    return _page(request, patient_id, {"resume": form})
+
+
+@require_POST
+@staff_page
+def discharge(request: WebRequest, patient_id: int, program_id: int) -> HttpResponse:
+    program = _program_for(request, patient_id, program_id)
+    form = DischargeForm(request.POST, prefix="discharge")
+    if form.is_valid():
+        try:
+            services.program_discharge(
+                actor=request.user, program=program, reason=form.cleaned_data["reason"]
+            )
+        except (ValidationError, PlannerInputError) as error:
+            apply_service_error(form, error)
+        else:
+            return _done(
+                request,
+                patient_id,
+                _("Program discharged. %(name)s is now on relapse watch.")
+                % {"name": program.patient.first_name},
+            )
+    return _page(request, patient_id, {"discharge": form})
+
+
+@require_POST
+@staff_page
+def override(request: WebRequest, patient_id: int, program_id: int) -> HttpResponse:
+    program = _program_for(request, patient_id, program_id)
+    today = local_today(program.patient)
+    form = DoseOverrideForm(request.POST, prefix="override", doses=upcoming_doses(program, today))
+    if form.is_valid():
+        dose = form.chosen_dose()
+        before = dose_label(dose)
+        try:
+            services.dose_override(
+                actor=request.user,
+                dose=dose,
+                amount=form.cleaned_data["amount"],
+                reason=form.cleaned_data["reason"],
+            )
+        except (ValidationError, PlannerInputError) as error:
+            apply_service_error(form, error, aliases={"session": "dose"})
+        else:
+            return _done(
+                request,
+                patient_id,
+                _("Dose changed: %(before)s is now %(amount)s %(unit)s.")
+                % {
+                    "before": before,
+                    "amount": form.cleaned_data["amount"],
+                    "unit": word(UNITS, dose.unit),
+                },
+            )
+    return _page(request, patient_id, {"override": form})
