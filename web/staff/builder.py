@@ -1,12 +1,66 @@
-"""The program builder: choose a template, enter baseline trials and goals, preview the
-schedule, activate it."""
+"""The program builder: choose a template, enter the baseline trials and the goals, preview the
+schedule as charts and a table, activate it with the ME/CFS confirmation.
 
-from django.http import Http404, HttpResponse
-from django.shortcuts import render
+Creating goes through the same checks as the staff API (its ``ProgramCreateIn`` serializer,
+then ``services.program_create`` and the engine); every error they report is shown next to
+the field it names, and nothing entered is lost.
 
-from programs import selectors
-from programs.models import Patient
+There is no service to change or delete a draft, so "Edit" opens the builder prefilled from
+the draft and "Preview" saves a new draft; the old one stays a draft, which nobody follows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from planner import Phase, PlannerInputError, Schedule
+from planner.units import Unit, minutes_of
+from programs import selectors, services
+from programs.api.errors import _flatten as flatten_api_errors
+from programs.api.serializers import ProgramCreateIn
+from programs.engine import DEFAULT_PARAMETERS, parameters_of
+from programs.models import Patient, Program, ProgramActivity, ProgramTemplate, TemplateActivity
+from programs.services.common import local_today
 from web.access import WebRequest, staff_page
+from web.charts import Chart, Series
+from web.staff.builder_forms import (
+    ActivateForm,
+    ActivityEntry,
+    ActivityForm,
+    ProgramForm,
+    unit_name,
+)
+
+DEFAULT_SESSION_TIME = time(16, 30)
+
+
+def _phase_name(phase: str) -> str:
+    names = {
+        Phase.BUILD.value: _("Build"),
+        Phase.MAINTAIN.value: _("Maintain"),
+        Phase.TAPER.value: _("Taper"),
+        Phase.PAUSED.value: _("Paused"),
+    }
+    return names.get(phase, phase)
+
+
+# Who may use what
 
 
 def _managed_patient(request: WebRequest, patient_id: int) -> Patient:
@@ -16,12 +70,503 @@ def _managed_patient(request: WebRequest, patient_id: int) -> Patient:
     return patient
 
 
+def _templates_for(request: WebRequest, patient: Patient) -> QuerySet[ProgramTemplate]:
+    """The templates the user may see that suit this patient: global ones and the patient's
+    clinic's (a therapist of two clinics sees the other's too, which the service refuses)."""
+    return (
+        selectors.templates_visible_to(request.user)
+        .filter(Q(clinic__isnull=True) | Q(clinic_id=patient.clinic_id))
+        .filter(is_active=True)
+        .order_by("name", "id")
+    )
+
+
+def _managed_program(request: WebRequest, program_id: int) -> Program:
+    program = (
+        selectors.programs_managed_by(request.user)
+        .select_related("patient", "template")
+        .prefetch_related(
+            Prefetch("activities", queryset=ProgramActivity.objects.order_by("order", "id"))
+        )
+        .filter(pk=program_id)
+        .first()
+    )
+    if program is None:
+        raise Http404("No such program.")
+    return program
+
+
+def _int_param(request: WebRequest, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if re.fullmatch(r"\d{1,18}", value) else None
+
+
+# Step 2's starting point: a template, or a draft being edited
+
+
+def _template_entries(template: ProgramTemplate) -> list[TemplateActivity]:
+    return list(template.template_activities.select_related("activity").order_by("order", "id"))
+
+
+def _entry_from_template(row: TemplateActivity) -> ActivityEntry:
+    return ActivityEntry(
+        activity=row.activity,
+        include=True,
+        goal_quota=row.goal_quota,
+        start_fraction=row.start_fraction,
+        weekdays=list(row.weekdays),
+        times_per_day=row.times_per_day,
+        goal_intensity=row.goal_intensity,
+        baseline_trials=[],
+    )
+
+
+def _entries_from_draft(
+    draft: Program, template_rows: Sequence[TemplateActivity]
+) -> list[ActivityEntry]:
+    """The draft's activities as entered, then the template's others, left out."""
+    rows = list(draft.activities.select_related("activity").order_by("order", "id"))
+    entries = [
+        ActivityEntry(
+            activity=row.activity,
+            include=True,
+            goal_quota=row.goal_quota,
+            start_fraction=row.start_fraction,
+            weekdays=list(row.weekdays),
+            times_per_day=row.times_per_day,
+            goal_intensity=row.goal_intensity,
+            baseline_trials=[float(trial) for trial in row.baseline_trials],
+        )
+        for row in rows
+    ]
+    chosen = {row.activity_id for row in rows}
+    for template_row in template_rows:
+        if template_row.activity_id not in chosen:
+            entries.append(
+                ActivityEntry(**{**_entry_from_template(template_row).__dict__, "include": False})
+            )
+    return entries
+
+
+def _program_initial(patient: Patient, template: ProgramTemplate | None) -> dict[str, Any]:
+    start = local_today(patient)
+    weeks = template.default_weeks if template is not None else 12
+    return {
+        "start_date": start,
+        "goal_date": start + timedelta(weeks=weeks),
+        "session_time": DEFAULT_SESSION_TIME,
+        **ProgramForm.initial_parameters(DEFAULT_PARAMETERS),
+    }
+
+
+def _draft_initial(draft: Program) -> dict[str, Any]:
+    return {
+        "goals": draft.goals,
+        "start_date": draft.start_date,
+        "goal_date": draft.goal_date,
+        "session_time": draft.session_time,
+        **ProgramForm.initial_parameters(parameters_of(draft)),
+    }
+
+
+# Errors from the serializer, the service and the engine, put back on the fields they name
+
+
+_ACTIVITY_PATH = re.compile(r"^activities\[(\d+)\]\.?([a-z_]*)")
+_ACTIVITY_FIELDS = {
+    "baseline_trials": "baseline_trials",
+    "start_quota": "baseline_trials",
+    "start_fraction": "start_percent",
+    "goal_quota": "goal_quota",
+    "weekdays": "weekdays",
+    "times_per_day": "times_per_day",
+    "goal_intensity": "goal_intensity",
+}
+
+
+def _place_error(
+    path: str | None,
+    message: str,
+    program_form: ProgramForm,
+    activity_forms: Sequence[ActivityForm],
+) -> None:
+    """Add one reported problem to the form field ``path`` names, or to the form as a whole."""
+    path = path or ""
+    match = _ACTIVITY_PATH.match(path)
+    if match and int(match.group(1)) < len(activity_forms):
+        form = activity_forms[int(match.group(1))]
+        name = _ACTIVITY_FIELDS.get(match.group(2))
+        form.add_error(name if name in form.fields else None, message)
+        return
+    name = path.removeprefix("parameters.").removeprefix("heart_rate.")
+    if name == "method":
+        name = "max_hr_method"
+    if name in program_form.fields:
+        program_form.add_error(name, message)
+    elif path.startswith("heart_rate."):
+        program_form.add_error(
+            None, _("The patient's heart-rate details: %(problem)s") % {"problem": message}
+        )
+    elif path == "activities":
+        program_form.add_error(None, _("Include at least one activity."))
+    else:
+        program_form.add_error(None, message)
+
+
+def _validation_problems(error: ValidationError) -> Iterable[tuple[str | None, str]]:
+    if hasattr(error, "error_dict"):
+        for path, errors in error.error_dict.items():
+            for problem in errors:
+                for message in problem.messages:
+                    yield path, message
+    else:
+        for message in error.messages:
+            yield None, message
+
+
+@dataclass
+class BuilderForms:
+    program: ProgramForm
+    activities: list[ActivityForm] = field(default_factory=list)
+
+    def is_valid(self) -> bool:
+        results = [self.program.is_valid(), *(form.is_valid() for form in self.activities)]
+        return all(results)
+
+    @property
+    def chosen(self) -> list[ActivityForm]:
+        return [form for form in self.activities if form.cleaned_data.get("include")]
+
+
+def _create_draft(
+    request: WebRequest, patient: Patient, template: ProgramTemplate, forms: BuilderForms
+) -> Program | None:
+    """The draft the forms describe, or None with every problem on its field."""
+    chosen = forms.chosen
+    payload = {
+        "patient": patient.pk,
+        "template": template.pk,
+        "start_date": forms.program.cleaned_data["start_date"],
+        "goal_date": forms.program.cleaned_data["goal_date"],
+        "goals": forms.program.cleaned_data["goals"],
+        "session_time": forms.program.cleaned_data["session_time"],
+        "activities": [form.choice_data() for form in chosen],
+        "parameters": forms.program.parameters(DEFAULT_PARAMETERS),
+    }
+    serializer = ProgramCreateIn(
+        data=payload, context={"request": SimpleNamespace(user=request.user)}
+    )
+    if not serializer.is_valid():
+        for problem in flatten_api_errors(serializer.errors):
+            _place_error(problem["field"], str(problem["message"]), forms.program, chosen)
+        return None
+    data = serializer.validated_data
+    try:
+        return services.program_create(
+            actor=request.user,
+            patient=data["patient"],
+            template=data.get("template"),
+            start_date=data["start_date"],
+            goal_date=data["goal_date"],
+            goals=data["goals"],
+            parameters=data.get("parameters"),
+            session_time=data.get("session_time"),
+            activities=[
+                services.ActivityChoice(
+                    activity_id=choice["activity"].id,
+                    baseline_trials=choice["baseline_trials"],
+                    start_fraction=choice.get("start_fraction"),
+                    goal_quota=choice.get("goal_quota"),
+                    weekdays=choice.get("weekdays"),
+                    times_per_day=choice.get("times_per_day"),
+                    goal_intensity=choice.get("goal_intensity"),
+                )
+                for choice in data["activities"]
+            ],
+        )
+    except ValidationError as error:
+        for path, message in _validation_problems(error):
+            _place_error(path, message, forms.program, chosen)
+    except PlannerInputError as error:
+        _place_error(error.field, error.problem, forms.program, chosen)
+    return None
+
+
+# Step 1 and step 2
+
+
 @staff_page
 def program_new(request: WebRequest, patient_id: int) -> HttpResponse:
+    """Step 1 without ``?template=``: choose a template. Step 2 with it: the program form,
+    prefilled from the template, or from a draft with ``?from=<program id>``."""
     patient = _managed_patient(request, patient_id)
-    templates = selectors.templates_visible_to(request.user).order_by("name")
+    templates = _templates_for(request, patient)
+    draft = None
+    draft_id = _int_param(request, "from")
+    if draft_id is not None:
+        draft = (
+            selectors.programs_managed_by(request.user)
+            .filter(pk=draft_id, patient=patient, status=Program.Status.DRAFT)
+            .select_related("template")
+            .first()
+        )
+        if draft is None:
+            raise Http404("No such draft.")
+    template_id = _int_param(request, "template")
+    if template_id is None and draft is not None:
+        template_id = draft.template_id
+    if template_id is None:
+        if "template" in request.GET:
+            messages.error(request, _("Choose a template first."))
+        return render(
+            request,
+            "web/staff/program_new.html",
+            {"patient": patient, "templates": list(templates)},
+        )
+    template = templates.filter(pk=template_id).first()
+    if template is None:
+        raise Http404("No such template.")
+
+    template_rows = _template_entries(template)
+    if draft is not None:
+        entries = _entries_from_draft(draft, template_rows)
+        initial = _draft_initial(draft)
+    else:
+        entries = [_entry_from_template(row) for row in template_rows]
+        initial = _program_initial(patient, template)
+    data = request.POST if request.method == "POST" else None
+    forms = BuilderForms(
+        program=ProgramForm(data, initial=initial),
+        activities=[
+            ActivityForm(data, entry=entry, prefix=f"activity-{index}")
+            for index, entry in enumerate(entries)
+        ],
+    )
+    if request.method == "POST" and forms.is_valid():
+        if not forms.chosen:
+            forms.program.add_error(None, _("Include at least one activity."))
+        else:
+            program = _create_draft(request, patient, template, forms)
+            if program is not None:
+                messages.success(request, _("Draft saved. Check the schedule, then activate it."))
+                return redirect("web:program-preview", program_id=program.pk)
     return render(
         request,
-        "web/staff/program_new.html",
-        {"patient": patient, "templates": templates},
+        "web/staff/program_form.html",
+        {
+            "patient": patient,
+            "template": template,
+            "draft": draft,
+            "forms": forms,
+            "form": forms.program,
+            "has_errors": bool(
+                forms.program.errors or any(form.errors for form in forms.activities)
+            ),
+            "activity_errors": [
+                (form, error) for form in forms.activities for error in form.non_field_errors()
+            ],
+        },
     )
+
+
+# The preview
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    number: int
+    starts: date
+    phases: list[str]
+    sessions: int
+    doses: list[str]
+    minutes: int
+
+
+@dataclass(frozen=True)
+class PhaseSpan:
+    name: str
+    first_week: int
+    last_week: int
+    first_day: date
+    last_day: date
+
+
+def _amounts_text(amounts: list[int], times: int) -> str:
+    if not amounts:
+        return "\u2013"
+    low, high = min(amounts), max(amounts)
+    text = str(low) if low == high else f"{low}\u2013{high}"
+    if times > 1:
+        text = _("%(amount)s, %(times)s times a day") % {"amount": text, "times": times}
+    return text
+
+
+def _schedule_view(schedule: Schedule, activities: Sequence[ProgramActivity]) -> dict[str, Any]:
+    """The schedule by week: the table's rows, the phases and the charts."""
+    weeks: OrderedDict[int, list[Any]] = OrderedDict()
+    for session in schedule.sessions:
+        weeks.setdefault(session.week, []).append(session)
+    rows: list[WeekRow] = []
+    peaks: dict[str, list[int | None]] = {row.key: [] for row in activities}
+    minutes_per_week: list[float | None] = []
+    spans: list[PhaseSpan] = []
+    for week, sessions in weeks.items():
+        phases = list(OrderedDict.fromkeys(session.phase.value for session in sessions))
+        doses = []
+        for activity in activities:
+            planned = [dose for s in sessions if (dose := s.dose_for(activity.key)) is not None]
+            amounts = [dose.amount for dose in planned]
+            times = max((dose.times_per_day for dose in planned), default=1)
+            doses.append(_amounts_text(amounts, times))
+            peaks[activity.key].append(max(amounts) if amounts else None)
+        minutes = sum(
+            minutes_of(dose.amount, Unit(dose.unit)) * dose.times_per_day
+            for session in sessions
+            for dose in session.doses
+        )
+        minutes_per_week.append(round(minutes))
+        rows.append(
+            WeekRow(
+                number=week + 1,
+                starts=schedule.week_start(week),
+                phases=[_phase_name(phase) for phase in phases],
+                sessions=len(sessions),
+                doses=doses,
+                minutes=round(minutes),
+            )
+        )
+        for session in sessions:
+            name = _phase_name(session.phase.value)
+            if spans and spans[-1].name == name:
+                last = spans[-1]
+                spans[-1] = PhaseSpan(name, last.first_week, week + 1, last.first_day, session.date)
+            else:
+                spans.append(PhaseSpan(name, week + 1, week + 1, session.date, session.date))
+    categories = [_("Week %(number)s") % {"number": row.number} for row in rows]
+    charts = [
+        Chart(
+            title=_("%(name)s: planned dose per session, by week") % {"name": activity.name},
+            categories=categories,
+            series=[
+                Series(
+                    label=_("Planned"),
+                    values=list(peaks[activity.key]),
+                    kind="bar",
+                    tone="planned",
+                )
+            ],
+            unit=str(unit_name(activity.unit)),
+            summary=_("From %(start)s to %(goal)s %(unit)s per session.")
+            % {
+                "start": activity.start_quota,
+                "goal": activity.goal_quota,
+                "unit": unit_name(activity.unit),
+            },
+        )
+        for activity in activities
+    ]
+    if any(minutes_per_week):
+        charts.append(
+            Chart(
+                title=_("Planned active minutes per week"),
+                categories=categories,
+                series=[
+                    Series(
+                        label=_("Planned minutes"),
+                        values=minutes_per_week,
+                        kind="line",
+                        tone="line",
+                    )
+                ],
+                unit=_("minutes"),
+                summary=_("Timed activities only; counted ones (repetitions, metres) add none."),
+            )
+        )
+    return {"weeks": rows, "phases": spans, "charts": charts}
+
+
+def _preview_context(request: WebRequest, program: Program) -> dict[str, Any]:
+    activities = list(program.activities.all())
+    context: dict[str, Any] = {
+        "program": program,
+        "patient": program.patient,
+        "activities": [
+            {
+                "row": row,
+                "unit": unit_name(row.unit),
+                "trials": ", ".join(f"{trial:g}" for trial in row.baseline_trials),
+                "start_percent": round(row.start_fraction * 100),
+            }
+            for row in activities
+        ],
+        "is_draft": program.status == Program.Status.DRAFT,
+        "schedule": None,
+        "problems": [],
+    }
+    try:
+        schedule = services.program_preview(program=program)
+    except ValidationError as error:
+        context["problems"] = [message for _path, message in _validation_problems(error)]
+        return context
+    feasibility = schedule.feasibility
+    names = {row.key: row.name for row in activities}
+    context.update(
+        schedule=schedule,
+        feasibility=feasibility,
+        limiting=", ".join(names.get(key, key) for key in feasibility.limiting_activities),
+        **_schedule_view(schedule, activities),
+    )
+    return context
+
+
+@staff_page
+def program_preview(request: WebRequest, program_id: int) -> HttpResponse:
+    program = _managed_program(request, program_id)
+    context = _preview_context(request, program)
+    context["activate_form"] = ActivateForm()
+    return render(request, "web/staff/program_preview.html", context)
+
+
+def _patient_page(patient_id: int) -> str:
+    # The staff patient page is built alongside the builder; until it exists, the caseload.
+    try:
+        return reverse("web:patient", kwargs={"patient_id": patient_id})
+    except NoReverseMatch:
+        return reverse("web:caseload")
+
+
+@staff_page
+@require_POST
+def program_activate(request: WebRequest, program_id: int) -> HttpResponse:
+    program = _managed_program(request, program_id)
+    form = ActivateForm(request.POST)
+    if program.status != Program.Status.DRAFT:
+        messages.error(
+            request,
+            _("This program is %(status)s, not a draft, so it cannot be activated.")
+            % {"status": program.get_status_display().lower()},
+        )
+        return redirect("web:program-preview", program_id=program.pk)
+    if form.is_valid():
+        try:
+            program = services.program_activate(
+                actor=request.user, program=program, me_cfs_considered=True
+            )
+        except ValidationError as error:
+            for path, message in _validation_problems(error):
+                form.add_error(
+                    "me_cfs_considered" if path == "me_cfs_considered" else None, message
+                )
+        else:
+            messages.success(
+                request,
+                _("The program for %(name)s is active from %(date)s.")
+                % {
+                    "name": program.patient.full_name,
+                    "date": date_format(program.start_date, "DATE_FORMAT"),
+                },
+            )
+            return HttpResponseRedirect(_patient_page(program.patient_id))
+    context = _preview_context(request, program)
+    context["activate_form"] = form
+    return render(request, "web/staff/program_preview.html", context)

@@ -30,4 +30,10 @@ urlpatterns: list[URLPattern] = [
         name="dose-override",
     ),
     path("patients/<int:patient_id>/program/new/", builder.program_new, name="program-new"),
+    path("programs/<int:program_id>/", builder.program_preview, name="program-preview"),
+    path(
+        "programs/<int:program_id>/activate/",
+        builder.program_activate,
+        name="program-activate",
+    ),
 ]

@@ -1,0 +1,322 @@
+"""The program builder: choose a template, enter baseline trials and goals, preview, activate."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from programs import selectors
+from programs.models import Clinic, Patient, Program, ProgramTemplate, User
+from programs.services.common import local_today
+from tests.programs import factories
+
+pytestmark = pytest.mark.django_db
+
+EVERY_DAY = [str(day) for day in range(7)]
+
+
+def _therapist_with_patient() -> tuple[User, Patient]:
+    clinic = factories.ClinicFactory.create()
+    therapist = factories.therapist(clinic=clinic)
+    return therapist, factories.patient(clinic=clinic, therapists=[therapist])
+
+
+def _template(clinic: Clinic | None = None, name: str = "Outpatient AMPS") -> ProgramTemplate:
+    """Walking, 30 minutes at goal, and sit-to-stand, 20 repetitions at goal."""
+    template = factories.ProgramTemplateFactory.create(clinic=clinic, name=name)
+    factories.TemplateActivityFactory.create(
+        template=template,
+        activity=factories.ActivityFactory.create(name=f"Walking ({name})"),
+        goal_quota=30,
+    )
+    factories.TemplateActivityFactory.create(
+        template=template,
+        activity=factories.ActivityFactory.create(
+            name=f"Sit to stand ({name})", kind="functional", unit="repetitions"
+        ),
+        goal_quota=20,
+    )
+    return template
+
+
+def _form_data(start: date, *, weeks: int = 12, **changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "goals": "Walk to school with my friends.",
+        "start_date": start.isoformat(),
+        "goal_date": (start + timedelta(weeks=weeks)).isoformat(),
+        "session_time": "16:30",
+        "daily_minutes_cap": "60",
+        "non_impact_weekly_cap": "20",
+        "impact_weekly_cap": "10",
+        "maintain_weeks": "3",
+        "taper_weeks": "3",
+        "max_hr_method": "tanaka",
+        "measured_max_hr": "",
+    }
+    for index, trials, goal in ((0, "10, 12, 11", "30"), (1, "8, 9", "20")):
+        data.update(
+            {
+                f"activity-{index}-include": "on",
+                f"activity-{index}-baseline_trials": trials,
+                f"activity-{index}-goal_quota": goal,
+                f"activity-{index}-start_percent": "70",
+                f"activity-{index}-times_per_day": "1",
+                f"activity-{index}-weekdays": EVERY_DAY,
+            }
+        )
+    data["activity-0-goal_intensity"] = "moderate"
+    data.update(changes)
+    return data
+
+
+def _new_url(patient: Patient, template: ProgramTemplate) -> str:
+    return f"/clinic/patients/{patient.pk}/program/new/?template={template.pk}"
+
+
+def _draft_through_the_page(client: Client, patient: Patient, **changes: Any) -> Program:
+    template = _template()
+    response = client.post(
+        _new_url(patient, template), _form_data(local_today(patient), **changes)
+    )
+    assert response.status_code == 302, response.content.decode()
+    program = Program.objects.get(patient=patient)
+    assert response["Location"] == f"/clinic/programs/{program.pk}/"
+    return program
+
+
+# Step 1: the template
+
+
+def test_it_lists_only_the_clinics_and_the_shared_templates(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    _template(clinic=patient.clinic, name="Our protocol")
+    _template(name="Shared protocol")
+    _template(clinic=factories.ClinicFactory.create(), name="Another clinic's protocol")
+    client.force_login(therapist)
+    response = client.get(f"/clinic/patients/{patient.pk}/program/new/")
+    assert response.status_code == 200
+    assert b"Our protocol" in response.content
+    assert b"Shared protocol" in response.content
+    assert b"Another clinic" not in response.content
+
+
+def test_it_hides_another_clinics_patient(client: Client) -> None:
+    therapist, _patient = _therapist_with_patient()
+    stranger = factories.patient()
+    client.force_login(therapist)
+    assert client.get(f"/clinic/patients/{stranger.pk}/program/new/").status_code == 404
+    program = factories.draft_program(patient=stranger)
+    assert client.get(f"/clinic/programs/{program.pk}/").status_code == 404
+    response = client.post(
+        f"/clinic/programs/{program.pk}/activate/", {"me_cfs_considered": "on"}
+    )
+    assert response.status_code == 404
+
+
+def test_it_refuses_another_clinics_template(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    theirs = _template(clinic=factories.ClinicFactory.create(), name="Theirs")
+    client.force_login(therapist)
+    assert client.get(_new_url(patient, theirs)).status_code == 404
+
+
+# Step 2: the form
+
+
+def test_it_prefills_the_form_from_the_template(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    template = _template()
+    client.force_login(therapist)
+    response = client.get(_new_url(patient, template))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="activity-0-goal_quota" value="30"' in body
+    assert 'name="activity-1-goal_quota" value="20"' in body
+    assert 'name="activity-0-start_percent" value="70"' in body
+    assert f'name="start_date" value="{local_today(patient).isoformat()}"' in body
+    assert "Baseline trials (minutes)" in body
+    assert "Baseline trials (repetitions)" in body
+
+
+def test_it_creates_a_draft_and_shows_its_schedule(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    client.force_login(therapist)
+    program = _draft_through_the_page(client, patient)
+    assert program.status == Program.Status.DRAFT
+    assert program.goals == "Walk to school with my friends."
+    assert [row.baseline_trials for row in program.activities.order_by("order")] == [
+        [10, 12, 11],
+        [8, 9],
+    ]
+    response = client.get(f"/clinic/programs/{program.pk}/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Week by week" in body and "<caption>Planned dose per session each week" in body
+    assert body.count('<figure class="chart"') == 3  # two activities and the minutes
+    assert "Every goal is reached by the goal date" in body
+    assert "Maintain" in body and "Taper" in body
+
+
+def test_it_shows_the_engines_message_when_the_goal_date_cannot_be_reached(
+    client: Client,
+) -> None:
+    therapist, patient = _therapist_with_patient()
+    client.force_login(therapist)
+    program = _draft_through_the_page(client, patient, weeks=2)
+    body = client.get(f"/clinic/programs/{program.pk}/").content.decode()
+    assert 'class="notice warn"' in body
+    assert "is not reachable within the caps" in body
+    assert "The earliest feasible date is" in body
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        ("0", "every trial is 0"),
+        ("ten, twelve", "Enter the trials as numbers"),
+        ("10, 12, 11, 14", "Enter from 1 to 3 trials"),
+        ("", "Enter the baseline trials"),
+    ],
+)
+def test_it_names_the_baseline_field_and_keeps_what_was_typed(
+    client: Client, typed: str, problem: str
+) -> None:
+    therapist, patient = _therapist_with_patient()
+    template = _template()
+    client.force_login(therapist)
+    data = _form_data(local_today(patient), **{"activity-0-baseline_trials": typed})
+    response = client.post(_new_url(patient, template), data)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert not Program.objects.filter(patient=patient).exists()
+    error_at = body.index('id="id_activity-0-baseline_trials_error_1"')
+    assert problem in body[error_at : error_at + 300]
+    assert f'name="activity-0-baseline_trials" value="{typed}"' in body or typed == ""
+    assert 'name="activity-1-baseline_trials" value="8, 9"' in body
+
+
+def test_it_puts_the_engines_objection_on_the_activity(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    template = _template()
+    client.force_login(therapist)
+    # Trials of 50 minutes start at 35, above the goal of 30: the engine refuses the plan.
+    data = _form_data(local_today(patient), **{"activity-0-baseline_trials": "50"})
+    body = client.post(_new_url(patient, template), data).content.decode()
+    error_at = body.index('id="id_activity-0-baseline_trials_error_1"')
+    assert "above the goal quota" in body[error_at : error_at + 300]
+    assert not Program.objects.filter(patient=patient).exists()
+
+
+def test_it_asks_for_a_weekday_and_the_goals(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    template = _template()
+    client.force_login(therapist)
+    data = _form_data(local_today(patient), goals="  ")
+    data.pop("activity-1-weekdays")
+    body = client.post(_new_url(patient, template), data).content.decode()
+    assert 'id="id_goals_error_1"' in body
+    assert not Program.objects.filter(patient=patient).exists()
+    data = _form_data(local_today(patient))
+    data.pop("activity-1-weekdays")
+    body = client.post(_new_url(patient, template), data).content.decode()
+    weekdays_at = body.index("Sit to stand (Outpatient AMPS): </span>Days")
+    assert 'class="field-error"' in body[weekdays_at : weekdays_at + 300]
+
+
+def test_it_builds_a_program_without_the_activities_left_out(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    client.force_login(therapist)
+    changes = {"activity-1-include": "", "activity-1-baseline_trials": ""}
+    program = _draft_through_the_page(client, patient, **changes)
+    assert [row.unit for row in program.activities.all()] == ["minutes"]
+
+
+def test_it_edits_a_draft_from_what_it_holds(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    client.force_login(therapist)
+    program = _draft_through_the_page(client, patient)
+    response = client.get(f"/clinic/patients/{patient.pk}/program/new/?from={program.pk}")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="activity-0-baseline_trials" value="10, 12, 11"' in body
+    assert "Walk to school with my friends." in body
+
+
+# Activation
+
+
+def test_it_will_not_activate_without_the_me_cfs_confirmation(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    client.force_login(therapist)
+    program = _draft_through_the_page(client, patient)
+    response = client.post(f"/clinic/programs/{program.pk}/activate/", {})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_me_cfs_considered_error_1"' in body
+    assert "considered ME/CFS" in body
+    program.refresh_from_db()
+    assert program.status == Program.Status.DRAFT
+
+
+def test_it_activates_and_the_patient_has_a_session_today(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    client.force_login(therapist)
+    program = _draft_through_the_page(client, patient)
+    response = client.post(
+        f"/clinic/programs/{program.pk}/activate/", {"me_cfs_considered": "on"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/clinic/patients/{patient.pk}/"
+    program.refresh_from_db()
+    assert program.status == Program.Status.ACTIVE
+    assert program.me_cfs_confirmed_by == therapist
+    session = selectors.today_session(patient)
+    assert session is not None and session.program_id == program.pk
+
+
+def test_it_says_so_when_the_program_is_not_a_draft(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    program = factories.active_program(patient=patient, actor=therapist)
+    client.force_login(therapist)
+    response = client.post(
+        f"/clinic/programs/{program.pk}/activate/", {"me_cfs_considered": "on"}, follow=True
+    )
+    assert response.status_code == 200
+    assert b"not a draft, so it cannot be activated" in response.content
+    assert b"Activate program" not in response.content
+
+
+def test_it_previews_a_running_program_and_not_a_discharged_one(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    program = factories.active_program(patient=patient, actor=therapist, started_weeks_ago=1)
+    client.force_login(therapist)
+    assert b"Week by week" in client.get(f"/clinic/programs/{program.pk}/").content
+    program.status = Program.Status.DISCHARGED
+    program.save(update_fields=["status"])
+    response = client.get(f"/clinic/programs/{program.pk}/")
+    assert response.status_code == 200
+    assert b"no schedule to preview" in response.content
+
+
+@pytest.mark.parametrize("weeks", [4, 40])
+def test_it_previews_in_a_few_queries_however_long_the_program(
+    client: Client, django_assert_max_num_queries: Any, weeks: int
+) -> None:
+    therapist, patient = _therapist_with_patient()
+    activities = [
+        factories.activity_choice(),
+        factories.activity_choice(
+            factories.ActivityFactory.create(kind="functional", unit="repetitions"),
+            goal_quota=20,
+        ),
+    ]
+    program = factories.draft_program(
+        patient=patient, actor=therapist, weeks=weeks, activities=activities
+    )
+    client.force_login(therapist)
+    with django_assert_max_num_queries(7):
+        response = client.get(f"/clinic/programs/{program.pk}/")
+    assert response.status_code == 200
