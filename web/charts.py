@@ -96,7 +96,7 @@ _FONT = 13  # user units
 _DISPLAY_SCALE = 1.2
 _HEIGHT = 250
 _MIN_WIDTH = 340
-_MAX_WIDTH = 720
+_MAX_WIDTH = 600
 _TOP = _FONT + 14  # room for the unit above the y axis
 _BOTTOM = _FONT + 14  # room for the category labels
 _RIGHT = 10
@@ -160,12 +160,12 @@ def y_scale(chart: Chart) -> tuple[float, float, list[float]]:
     else:
         values = [v for s in chart.series for v in s.values if v is not None]
         top = max(values, default=low)
-        if top <= low:
-            top = low + 1
+        if top <= low:  # nothing above the floor yet: a plain 0-10 scale, not 0-0.2
+            top = low + 10
         step = nice_step(top - low, 5)
-        high = math.ceil(round((top - low) / step, 9)) * step + low
-        # A low that is not a multiple of the step would give odd ticks; start at one.
-        high = max(high, low + step)
+        if step < 1 and all(float(v).is_integer() for v in values):
+            step = 1.0  # counts: no half sessions on the axis
+        high = max(math.ceil(round(top / step, 9)) * step, low + step)
     first = math.ceil(round(low / step, 9)) * step
     ticks = []
     count = 0
@@ -206,7 +206,8 @@ def _svg(chart: Chart, cid: str) -> SafeString:
     left = max(len(label) for label in tick_labels) * _FONT * _CHAR + 12
     bar_series = [s for s in chart.series if s.kind == "bar"]
     count = len(chart.categories)
-    slot_need = max(len(bar_series) * 9 + 8, 22)
+    # Narrow slots keep short charts at the minimum width, where a phone shrinks them least.
+    slot_need = max(len(bar_series) * 6 + 6, 14)
     right: float = _RIGHT
     if chart.bands:
         longest_band = max(len(line) for b in chart.bands for line in _wrap(b.label, _BAND_CHARS))
@@ -411,7 +412,13 @@ def _svg(chart: Chart, cid: str) -> SafeString:
         format_html('<g class="x-labels" fill="currentColor">{}</g>', mark_safe("".join(labels)))
     )
     if band_labels:
-        parts.append(format_html('<g class="band-labels">{}</g>', mark_safe("".join(band_labels))))
+        parts.append(
+            format_html(
+                '<g class="band-labels" fill="currentColor" font-size="{}">{}</g>',
+                _BAND_FONT,
+                mark_safe("".join(band_labels)),
+            )
+        )
 
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{}-title {}-desc" '
@@ -505,12 +512,13 @@ def _legend(chart: Chart, cid: str) -> SafeString:
         if series.kind == "bar":
             fill = style.colour if style.pattern == "solid" else f"url(#{cid}-pat-{series.tone})"
             key = format_html(
-                '<rect x="1" y="1" width="16" height="14" fill="{}" stroke="{}" '
-                'stroke-width="1.5"/>',
+                '<g class="bars tone-{}{}" fill="{}" stroke="{}" stroke-width="1.5">'
+                '<rect x="1" y="1" width="16" height="14"/></g>',
+                series.tone,
+                " solid" if style.pattern == "solid" else "",
                 fill,
                 style.colour,
             )
-            classes = f"bars tone-{series.tone}{' solid' if style.pattern == 'solid' else ''}"
         else:
             key = format_html(
                 '<path d="M1 8H27" fill="none" stroke="{}" stroke-width="2.5"{}/>'
@@ -522,12 +530,11 @@ def _legend(chart: Chart, cid: str) -> SafeString:
                 style.colour,
                 _marker(style, 14, 8, 4.5),
             )
-            classes = f"line tone-{series.tone}"
+            key = format_html('<g class="line tone-{}">{}</g>', series.tone, key)
         items.append(
             format_html(
                 '<li><svg class="key" aria-hidden="true" focusable="false" width="28" '
-                'height="16" viewBox="0 0 28 16"><g class="{}">{}</g></svg>{}</li>',
-                classes,
+                'height="16" viewBox="0 0 28 16">{}</svg>{}</li>',
                 key,
                 series.label,
             )
