@@ -158,7 +158,7 @@ def y_scale(chart: Chart) -> tuple[float, float, list[float]]:
         high = float(chart.y_max)
         step = nice_step(high - low, 5)
     else:
-        values = [v for s in chart.series for v in s.values if v is not None]
+        values = [float(v) for s in chart.series for v in s.values if v is not None]
         top = max(values, default=low)
         if top <= low:  # nothing above the floor yet: a plain 0-10 scale, not 0-0.2
             top = low + 10
@@ -177,6 +177,7 @@ def y_scale(chart: Chart) -> tuple[float, float, list[float]]:
 
 def format_number(value: float) -> str:
     """Whole numbers without decimals, others with one; localised."""
+    value = float(value)  # callers may hand in Decimal or int
     if abs(value - round(value)) < 1e-9:
         return number_format(round(value), 0)
     return number_format(round(value, 1), 1)
@@ -218,7 +219,7 @@ def _svg(chart: Chart, cid: str) -> SafeString:
     bottom = _TOP + _PLOT_HEIGHT
 
     def y_of(value: float) -> float:
-        fraction = (min(max(value, low), high) - low) / (high - low)
+        fraction = (min(max(float(value), low), high) - low) / (high - low)
         return bottom - fraction * _PLOT_HEIGHT
 
     def x_centre(index: int) -> float:
@@ -234,7 +235,7 @@ def _svg(chart: Chart, cid: str) -> SafeString:
     band_parts: list[SafeString] = []
     band_labels: list[SafeString] = []
     for number, band in enumerate(chart.bands):
-        band_low, band_high = max(band.low, low), min(band.high, high)
+        band_low, band_high = max(float(band.low), low), min(float(band.high), high)
         if band_high <= band_low:
             continue
         y_top, y_bottom = y_of(band_high), y_of(band_low)

@@ -1,6 +1,7 @@
 import math
 import re
 import xml.etree.ElementTree as ET
+from decimal import Decimal
 
 from django.template import Context, Template
 from django.test import RequestFactory
@@ -165,3 +166,11 @@ def test_it_shows_each_series_in_the_legend_with_its_own_key() -> None:
     assert legend.count("<li>") == 2
     assert 'aria-hidden="true"' in legend
     assert "Planned" in legend and "Done" in legend
+
+
+def test_it_accepts_decimals_and_whole_numbers_from_the_database() -> None:
+    # The types ask for floats, but a Decimal straight from the database must not break a page.
+    chart = weekly_minutes(series=[Series("Done", [Decimal("12.5"), 30, None])])  # type: ignore[list-item]
+    html = render_chart(chart)
+    assert "12.5 minutes" in html
+    svg_of(html)
