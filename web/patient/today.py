@@ -1,14 +1,297 @@
-"""Today's session and logging it, and the week (placeholder until the patient pages land)."""
+"""Today's session and logging it, and the week: the pages a patient opens most, on a phone.
 
-from django.http import HttpResponse
-from django.shortcuts import render
+Today reads the patient's session through ``selectors.session_for_day`` (its doses, their
+activities and the log come in three queries) and logs through ``services.session_log``, the
+service the API's SessionLogView calls. Doing the whole session is one tap: every amount is
+prefilled with the plan.
+"""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
+
+from programs import selectors, services
+from programs.models import PlannedDose, PlannedSession, Program
+from programs.services.common import local_today
 from web.access import WebRequest, patient_page
+from web.patient.forms import (
+    OMNI_SHORT,
+    OMNI_WORDS,
+    SessionLogForm,
+    amount_text,
+    times_text,
+)
+
+PHASE_WORDS: dict[str, StrOrPromise] = {
+    "build": _("Building up"),
+    "maintain": _("Keeping it steady"),
+    "taper": _("Winding down"),
+    "paused": _("Holding steady"),
+}
+STATUS_WORDS: dict[str, StrOrPromise] = {
+    "done": _("Done"),
+    "partial": _("Did some"),
+    "missed": _("Skipped"),
+}
+SKIP_BUTTON = "skipped"
+
+
+@dataclass(frozen=True)
+class DoseLine:
+    """One planned activity as the page shows it."""
+
+    dose: PlannedDose
+    name: str
+    amount: str
+    times: str
+    heart_rate: str | None
+    exertion: str | None
+    instructions: str
+    media_url: str
+
+
+def dose_line(dose: PlannedDose) -> DoseLine:
+    activity = dose.program_activity
+    heart_rate = None
+    if dose.heart_rate_low is not None and dose.heart_rate_high is not None:
+        heart_rate = gettext("%(low)s to %(high)s beats a minute") % {
+            "low": dose.heart_rate_low,
+            "high": dose.heart_rate_high,
+        }
+    exertion = None
+    if dose.exertion_low is not None and dose.exertion_high is not None:
+        exertion = gettext("%(low)s to %(high)s out of 10 (%(words)s)") % {
+            "low": dose.exertion_low,
+            "high": dose.exertion_high,
+            "words": OMNI_SHORT.get(dose.exertion_low, ""),
+        }
+    return DoseLine(
+        dose=dose,
+        name=activity.name,
+        amount=amount_text(dose.amount, dose.unit),
+        times=times_text(dose.times_per_day),
+        heart_rate=heart_rate,
+        exertion=exertion,
+        instructions=activity.activity.instructions,
+        media_url=activity.activity.media_url,
+    )
+
+
+def phase_text(session: PlannedSession) -> str:
+    words = PHASE_WORDS.get(session.phase, session.phase)
+    return gettext("%(phase)s · week %(week)s") % {"phase": words, "week": session.week + 1}
+
+
+def _log_context(
+    request: WebRequest, session: PlannedSession, form: SessionLogForm, today: date
+) -> dict[str, Any]:
+    log = getattr(session, "log", None)
+    return {
+        "session": session,
+        "form": form,
+        "is_today": session.date == today,
+        "log": log,
+        "log_status": STATUS_WORDS.get(log.status, log.status) if log is not None else None,
+        "omni_words": OMNI_WORDS,
+        "action": reverse(
+            "web:log",
+            kwargs={"patient_id": request.household.patient.pk, "session_id": session.pk},
+        ),
+    }
+
+
+def _can_log(session: PlannedSession, today: date) -> bool:
+    # The service's own rules (services.session_log): not before its day, and only while the
+    # program runs. Checked here only to leave the form off a page where it cannot succeed.
+    return session.date <= today and session.program.is_running
 
 
 @patient_page
 def today(request: WebRequest, patient_id: int) -> HttpResponse:
-    return render(request, "web/patient/today.html")
+    patient = request.household.patient
+    day = local_today(patient)
+    session = selectors.session_for_day(patient, day)
+    context: dict[str, Any] = {
+        "today": day,
+        "session": session,
+        "paused": _is_paused(request, session),
+        "program_status": getattr(patient, "program_status", None),
+    }
+    if session is None:
+        context["next_date"] = selectors.next_session_date(patient, after=day)
+    else:
+        context["doses"] = [dose_line(dose) for dose in session.doses.all()]
+        context["phase"] = phase_text(session)
+        if _can_log(session, day):
+            context.update(_log_context(request, session, SessionLogForm(session=session), day))
+        else:
+            context["log"] = getattr(session, "log", None)
+    return render(request, "web/patient/today.html", context)
 
 
-week = today
+def _is_paused(request: WebRequest, session: PlannedSession | None) -> bool:
+    if session is not None:
+        return session.program.status == Program.Status.PAUSED
+    return getattr(request.household.patient, "program_status", None) == Program.Status.PAUSED
+
+
+@patient_page
+def log(request: WebRequest, patient_id: int, session_id: int) -> HttpResponse:
+    """Log one session (today's, from the today page's form, or a past day's, from the week),
+    or change its log: the service replaces an earlier log."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    patient = request.household.patient
+    session = selectors.patient_session(patient, session_id)
+    if session is None:
+        raise Http404("No such session.")
+    day = local_today(patient)
+    if request.method == "POST" and _can_log(session, day):
+        skipped = SKIP_BUTTON in request.POST
+        form = SessionLogForm(request.POST, session=session, skipped=skipped)
+        if form.is_valid():
+            try:
+                services.session_log(
+                    actor=request.user,
+                    session=session,
+                    status=form.status(skipped=skipped),
+                    results=[
+                        services.ResultInput(**values)
+                        for values in form.result_inputs(skipped=skipped)
+                    ],
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                if skipped or form.status(skipped=False) == "missed":
+                    messages.success(
+                        request,
+                        gettext("Logged. Thanks for telling us: next time is a fresh start."),
+                    )
+                else:
+                    messages.success(request, gettext("Logged. Well done for showing up."))
+                if session.date == day:
+                    return redirect("web:today", patient_id=patient.pk)
+                return redirect(
+                    reverse("web:week", kwargs={"patient_id": patient.pk})
+                    + f"?week={session.week + 1}"
+                )
+    else:
+        form = SessionLogForm(session=session)
+    context: dict[str, Any] = {
+        "session": session,
+        "doses": [dose_line(dose) for dose in session.doses.all()],
+        "phase": phase_text(session),
+        "can_log": _can_log(session, day),
+        "today": day,
+    }
+    context.update(_log_context(request, session, form, day))
+    return render(request, "web/patient/log.html", context)
+
+
+# -- This week -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Day:
+    date: date
+    session: PlannedSession | None
+    status: str
+    status_words: str
+    doses: list[str]
+    can_log: bool
+    is_today: bool
+    logged: bool = False
+
+
+def _day(when: date, session: PlannedSession | None, today: date) -> Day:
+    if session is None:
+        return Day(when, None, "rest", gettext("Rest day"), [], False, when == today)
+    log = getattr(session, "log", None)
+    if log is not None:
+        status, words = log.status, str(STATUS_WORDS.get(log.status, log.status))
+    elif when == today:
+        status, words = "today", gettext("Today: not logged yet")
+    elif when < today:
+        status, words = "unlogged", gettext("Not logged yet")
+    else:
+        status, words = "planned", gettext("Coming up")
+    doses = [
+        gettext("%(activity)s %(amount)s")
+        % {"activity": dose.program_activity.name, "amount": amount_text(dose.amount, dose.unit)}
+        + (
+            ""
+            if dose.times_per_day == 1
+            else ", " + gettext("%(times)s times") % {"times": dose.times_per_day}
+        )
+        for dose in session.doses.all()
+    ]
+    return Day(
+        when,
+        session,
+        status,
+        words,
+        doses,
+        _can_log(session, today),
+        when == today,
+        log is not None,
+    )
+
+
+def _last_week(program: Program) -> int:
+    end = program.discharge_date or program.planned_goal_date or program.goal_date
+    return max(0, (end - program.start_date).days // 7)
+
+
+@patient_page
+def week(request: WebRequest, patient_id: int) -> HttpResponse:
+    patient = request.household.patient
+    today_ = local_today(patient)
+    program = selectors.current_program(patient)
+    context: dict[str, Any] = {"program": program, "today": today_}
+    if program is None:
+        return render(request, "web/patient/week.html", context)
+    current = max(0, (today_ - program.start_date).days // 7)
+    last = max(current, _last_week(program))
+    shown = current
+    asked = request.GET.get("week", "")
+    if asked.isdigit():
+        shown = min(max(int(asked) - 1, 0), last)
+    first = program.start_date + timedelta(days=7 * shown)
+    sessions = {
+        session.date: session
+        for session in selectors.sessions_between(patient, first=first, last=first + timedelta(6))
+        if session.program_id == program.pk
+    }
+    days = [
+        _day(first + timedelta(days=offset), sessions.get(first + timedelta(days=offset)), today_)
+        for offset in range(7)
+    ]
+    due = [d for d in days if d.session is not None and d.date <= today_]
+    context.update(
+        {
+            "days": days,
+            "week_number": shown + 1,
+            "is_current": shown == current,
+            "first": first,
+            "last": first + timedelta(days=6),
+            "previous_week": shown if shown > 0 else None,
+            "next_week": shown + 2 if shown < last else None,
+            "sessions_due": len(due),
+            "sessions_done": sum(1 for d in due if d.status in ("done", "partial")),
+            "paused": program.status == Program.Status.PAUSED,
+        }
+    )
+    return render(request, "web/patient/week.html", context)

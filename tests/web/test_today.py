@@ -1,0 +1,302 @@
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.test import Client
+from pytest_django import DjangoAssertNumQueries
+
+from programs import services
+from programs.models import Patient, PlannedSession, Program, SessionLog
+from programs.services.common import local_today
+from tests.programs import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(client: Client, patient: Patient) -> None:
+    assert patient.user is not None
+    client.force_login(patient.user)
+
+
+def walking_program(patient: Patient, **options: object) -> Program:
+    activity = factories.ActivityFactory.create(
+        name="Walking", instructions="Walk at a steady pace you could keep up."
+    )
+    return factories.active_program(
+        patient=patient, activities=[factories.activity_choice(activity)], **options
+    )
+
+
+def todays_session(program: Program) -> PlannedSession:
+    return program.sessions.get(date=local_today(program.patient))
+
+
+def log_url(patient: Patient, session: PlannedSession) -> str:
+    return f"/p/{patient.pk}/sessions/{session.pk}/log/"
+
+
+def test_it_shows_todays_activities_with_their_doses_and_instructions(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    program = walking_program(patient, started_weeks_ago=1)
+    dose = todays_session(program).doses.get()
+    signed_in(client, patient)
+    response = client.get(f"/p/{patient.pk}/today/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>Today</h1>" in body
+    assert f"<strong>{dose.amount} minutes</strong>" in body
+    assert "Walk at a steady pace you could keep up." in body
+    assert "Building up · week 2" in body
+
+
+def test_it_shows_the_heart_rate_and_exertion_targets(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    program = walking_program(patient)
+    dose = todays_session(program).doses.get()
+    assert dose.heart_rate_low is not None and dose.exertion_low is not None
+    signed_in(client, patient)
+    body = client.get(f"/p/{patient.pk}/today/").content.decode()
+    assert f"{dose.heart_rate_low} to {dose.heart_rate_high} beats a minute" in body
+    assert f"{dose.exertion_low} to {dose.exertion_high} out of 10" in body
+
+
+def test_it_prefills_the_log_with_the_planned_amounts(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    program = walking_program(patient)
+    session = todays_session(program)
+    dose = session.doses.get()
+    signed_in(client, patient)
+    body = client.get(f"/p/{patient.pk}/today/").content.decode()
+    assert f'action="{log_url(patient, session)}"' in body
+    assert f'name="{dose.program_activity.key}-amount" value="{dose.amount}"' in body
+    assert "Not tired at all" in body
+
+
+def test_it_logs_the_whole_session_in_one_tap(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    program = walking_program(patient)
+    session = todays_session(program)
+    dose = session.doses.get()
+    key = dose.program_activity.key
+    signed_in(client, patient)
+    response = client.post(
+        log_url(patient, session), {f"{key}-amount": dose.amount, f"{key}-exertion": "4"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/p/{patient.pk}/today/"
+    log = SessionLog.objects.get(session=session)
+    assert log.status == "done"
+    assert [(r.amount, r.exertion) for r in log.results.all()] == [(dose.amount, 4)]
+
+
+def test_it_thanks_them_for_showing_up(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    session = todays_session(walking_program(patient))
+    dose = session.doses.get()
+    signed_in(client, patient)
+    response = client.post(
+        log_url(patient, session), {f"{dose.program_activity.key}-amount": dose.amount}, follow=True
+    )
+    body = response.content.decode()
+    assert "Logged. Well done for showing up." in body
+    assert "Change what you logged" in body
+
+
+def test_it_logs_less_than_planned_as_partial(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    session = todays_session(walking_program(patient))
+    dose = session.doses.get()
+    signed_in(client, patient)
+    client.post(log_url(patient, session), {f"{dose.program_activity.key}-amount": 2})
+    assert SessionLog.objects.get(session=session).status == "partial"
+
+
+def test_it_logs_a_skipped_session_without_results(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    session = todays_session(walking_program(patient))
+    dose = session.doses.get()
+    signed_in(client, patient)
+    response = client.post(
+        log_url(patient, session),
+        {f"{dose.program_activity.key}-amount": "", "skipped": "1", "note": "School trip"},
+        follow=True,
+    )
+    log = SessionLog.objects.get(session=session)
+    assert (log.status, log.note, log.results.count()) == ("missed", "School trip", 0)
+    assert "next time is a fresh start" in response.content.decode()
+
+
+def test_it_changes_an_earlier_log(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    session = todays_session(walking_program(patient))
+    dose = session.doses.get()
+    factories.log_session(session, status="partial", amounts={dose.program_activity_id: 1})
+    signed_in(client, patient)
+    page = client.get(f"/p/{patient.pk}/today/").content.decode()
+    assert 'value="1"' in page
+    client.post(log_url(patient, session), {f"{dose.program_activity.key}-amount": dose.amount})
+    log = SessionLog.objects.get(session=session)
+    assert (log.status, log.results.get().amount) == ("done", dose.amount)
+
+
+def test_it_names_the_field_when_an_amount_is_missing(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    session = todays_session(walking_program(patient))
+    key = session.doses.get().program_activity.key
+    signed_in(client, patient)
+    response = client.post(log_url(patient, session), {f"{key}-amount": "", "note": "kept"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Walking: minutes done: Enter how much you did (0 if none)." in body
+    assert "kept</textarea>" in body
+    assert not SessionLog.objects.filter(session=session).exists()
+
+
+def test_it_shows_the_services_refusal_on_the_field(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    session = todays_session(walking_program(patient))
+    key = session.doses.get().program_activity.key
+    signed_in(client, patient)
+    response = client.post(log_url(patient, session), {f"{key}-amount": "5000"})
+    assert response.status_code == 200
+    assert "is not a plausible amount" in response.content.decode()
+    assert not SessionLog.objects.filter(session=session).exists()
+
+
+def test_it_does_not_log_a_session_before_its_day(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    program = walking_program(patient)
+    tomorrow = program.sessions.get(date=local_today(patient) + timedelta(days=1))
+    key = tomorrow.doses.get().program_activity.key
+    signed_in(client, patient)
+    response = client.post(log_url(patient, tomorrow), {f"{key}-amount": "5"})
+    assert response.status_code == 200
+    assert "You can log this session on its day." in response.content.decode()
+    assert not SessionLog.objects.filter(session=tomorrow).exists()
+
+
+def test_it_hides_another_patients_session(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    stranger = factories.patient(with_user=True)
+    session = todays_session(walking_program(patient))
+    signed_in(client, stranger)
+    assert client.get(log_url(stranger, session)).status_code == 404
+    assert client.post(log_url(patient, session), {}).status_code == 404
+
+
+def test_it_says_kindly_when_there_is_no_session_today(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    today = local_today(patient)
+    tomorrow = (today.weekday() + 1) % 7
+    activity = factories.ActivityFactory.create()
+    factories.active_program(
+        patient=patient, activities=[factories.activity_choice(activity, weekdays=[tomorrow])]
+    )
+    signed_in(client, patient)
+    body = client.get(f"/p/{patient.pk}/today/").content.decode()
+    assert "No session today" in body
+    next_day = today + timedelta(days=1)
+    assert f"Your next session is on {next_day:%A} {next_day.day} {next_day:%B}." in body
+
+
+def test_it_says_plainly_when_the_clinic_has_paused_the_program(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    program = walking_program(patient)
+    services.program_pause(
+        actor=factories.clinician_of(program), program=program, reason="Checking a rash"
+    )
+    signed_in(client, patient)
+    body = client.get(f"/p/{patient.pk}/today/").content.decode()
+    assert "Your program is on hold" in body
+    assert "Your clinic has paused your program" in body
+
+
+def test_it_tells_a_guardian_about_their_childs_session(client: Client) -> None:
+    child = factories.patient()
+    link = factories.guardian(patient=child)
+    walking_program(child)
+    assert link.user is not None
+    client.force_login(link.user)
+    body = client.get(f"/p/{child.pk}/today/").content.decode()
+    assert "Today’s session" in body
+    assert "Log what you did" in body
+
+
+def test_it_reads_todays_page_in_at_most_eight_queries_for_a_patient(
+    client: Client, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    patient = factories.patient(with_user=True)
+    session = todays_session(walking_program(patient))
+    factories.log_session(session)
+    signed_in(client, patient)
+    client.get(f"/p/{patient.pk}/today/")  # the session remembers the patient from now on
+    with django_assert_max_num_queries(8):
+        response = client.get(f"/p/{patient.pk}/today/")
+    assert response.status_code == 200
+
+
+def test_it_reads_todays_page_in_at_most_eight_queries_for_a_guardian_of_two(
+    client: Client, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    first = factories.patient()
+    second = factories.patient(clinic=first.clinic)
+    link = factories.guardian(patient=first)
+    factories.guardian(patient=second, user=link.user)
+    factories.log_session(todays_session(walking_program(first)))
+    factories.log_session(todays_session(walking_program(second)))
+    assert link.user is not None
+    client.force_login(link.user)
+    client.get(f"/p/{second.pk}/today/")  # the session remembers the child from now on
+    with django_assert_max_num_queries(8):
+        response = client.get(f"/p/{second.pk}/today/")
+    assert response.status_code == 200
+    assert f"Switch to {first.first_name}" in response.content.decode()
+
+
+def test_it_switches_a_guardian_to_the_other_childs_today_in_at_most_eight_queries(
+    client: Client, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    first = factories.patient()
+    second = factories.patient(clinic=first.clinic)
+    link = factories.guardian(patient=first)
+    factories.guardian(patient=second, user=link.user)
+    walking_program(first)
+    walking_program(second)
+    assert link.user is not None
+    client.force_login(link.user)
+    client.get(f"/p/{first.pk}/today/")
+    with django_assert_max_num_queries(8):  # the switch also saves the choice in the session
+        response = client.get(f"/p/{second.pk}/today/")
+    assert response.status_code == 200
+
+
+def test_it_reads_a_day_without_a_session_in_at_most_eight_queries(
+    client: Client, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    patient = factories.patient(with_user=True)
+    signed_in(client, patient)
+    with django_assert_max_num_queries(8):
+        response = client.get(f"/p/{patient.pk}/today/")
+    assert "No session today" in response.content.decode()
+
+
+def static_size(url: str) -> int:
+    path = finders.find(url.removeprefix("/static/").split("?")[0])
+    assert isinstance(path, str), url
+    return Path(path).stat().st_size
+
+
+def test_it_keeps_todays_page_with_its_css_and_js_under_100_kb(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    activities = [factories.activity_choice(goal_quota=15) for _ in range(4)]
+    factories.active_program(patient=patient, activities=activities)
+    signed_in(client, patient)
+    html = client.get(f"/p/{patient.pk}/today/").content
+    page = html.decode()
+    stylesheets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', page)
+    scripts = re.findall(r'<script[^>]* src="([^"]+)"', page)
+    assert "/static/web/patient.css" in stylesheets
+    total = len(html) + sum(static_size(url) for url in stylesheets + scripts)
+    assert total < 100_000

@@ -1,0 +1,418 @@
+"""The patient's forms: logging a session and the weekly check-in.
+
+They check input the way the API's serializers do (programs/api/me_serializers.py) and leave
+every rule about what may be logged or submitted to the services, whose ValidationErrors come
+back here as errors on the field they name (``add_service_errors``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_stubs_ext import StrOrPromise
+
+from planner import RedFlag
+from programs.api.me_serializers import MAX_AMOUNT, MAX_SCHOOL_DAYS
+from programs.models import PlannedDose, PlannedSession
+from programs.services.records import MAX_NOTE
+
+# -- Words the pages share -------------------------------------------------------------------
+
+# The children's OMNI scale (Robertson et al. 2000) shows a child going up a hill, fresher at
+# the bottom, worn out at the top; these say in words what each picture shows.
+OMNI_WORDS: dict[int, StrOrPromise] = {
+    0: _("Not tired at all — like sitting still"),
+    2: _("A little tired — like walking slowly"),
+    4: _("Getting tired — like climbing stairs"),
+    6: _("Quite tired — like going up a steep hill"),
+    8: _("Really tired — like running hard"),
+    10: _("Very, very tired — can't go on"),
+}
+OMNI_SHORT: dict[int, StrOrPromise] = {
+    0: _("not tired at all"),
+    1: _("hardly tired"),
+    2: _("a little tired"),
+    3: _("a little tired"),
+    4: _("getting tired"),
+    5: _("getting tired"),
+    6: _("quite tired"),
+    7: _("quite tired"),
+    8: _("really tired"),
+    9: _("really tired"),
+    10: _("very, very tired"),
+}
+
+UNIT_NAMES: dict[str, StrOrPromise] = {
+    "minutes": _("minutes"),
+    "seconds": _("seconds"),
+    "repetitions": _("repetitions"),
+    "metres": _("metres"),
+}
+
+
+def amount_text(amount: int, unit: str) -> str:
+    """ "12 minutes", "1 repetition": an amount in words, in the right number."""
+    if unit == "minutes":
+        return ngettext("%(n)s minute", "%(n)s minutes", amount) % {"n": amount}
+    if unit == "seconds":
+        return ngettext("%(n)s second", "%(n)s seconds", amount) % {"n": amount}
+    if unit == "repetitions":
+        return ngettext("%(n)s repetition", "%(n)s repetitions", amount) % {"n": amount}
+    if unit == "metres":
+        return ngettext("%(n)s metre", "%(n)s metres", amount) % {"n": amount}
+    return f"{amount} {unit}"
+
+
+def times_text(times: int) -> str:
+    if times == 1:
+        return str(_("once today"))
+    return ngettext("%(n)s time today", "%(n)s times today", times) % {"n": times}
+
+
+def add_service_errors(
+    form: forms.Form, error: ValidationError, fields: dict[str, str] | None = None
+) -> None:
+    """A service's ValidationError as errors on the form's fields: ``fields`` maps the
+    service's field names to the form's; a name the form lacks becomes a form-wide error."""
+    fields = fields or {}
+    messages = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
+    for name, problems in messages.items():
+        target = fields.get(name, name)
+        for problem in problems:
+            if target in form.fields:
+                form.add_error(target, problem)
+            else:
+                form.add_error(None, problem)
+
+
+# -- Logging a session -----------------------------------------------------------------------
+
+DID_NOT_DO_IT = "missed"
+
+
+class ActivityFields:
+    """The fields of one planned activity in the log form, for the template."""
+
+    def __init__(self, form: SessionLogForm, dose: PlannedDose) -> None:
+        self.dose = dose
+        self.amount = form[form.amount_name(dose)]
+        self.exertion = form[form.exertion_name(dose)]
+
+
+class SessionLogForm(forms.Form):
+    """What was done of each planned activity (amount, prefilled with the plan, so doing it
+    all is one tap) and how tiring it felt on the OMNI scale; a note for the session."""
+
+    note = forms.CharField(
+        label=_("Anything you want your therapist to know? (optional)"),
+        required=False,
+        max_length=MAX_NOTE,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(
+        self, *args: Any, session: PlannedSession, skipped: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.session = session
+        self.skipped = skipped
+        self.doses: list[PlannedDose] = list(session.doses.all())
+        log = getattr(session, "log", None)
+        logged = {result.program_activity_id: result for result in log.results.all()} if log else {}
+        if log is not None:
+            self.fields["note"].initial = log.note
+        for dose in self.doses:
+            activity = dose.program_activity
+            unit = UNIT_NAMES.get(dose.unit, dose.unit)
+            if dose.times_per_day > 1:
+                label = _("%(activity)s: %(unit)s each time") % {
+                    "activity": activity.name,
+                    "unit": unit,
+                }
+            else:
+                label = _("%(activity)s: %(unit)s done") % {"activity": activity.name, "unit": unit}
+            result = logged.get(dose.program_activity_id)
+            self.fields[self.amount_name(dose)] = forms.IntegerField(
+                label=label,
+                min_value=0,
+                max_value=MAX_AMOUNT,
+                required=False,
+                initial=result.amount if result is not None else dose.amount,
+                help_text=_("Planned: %(amount)s. Change it if you did more or less.")
+                % {"amount": amount_text(dose.amount, dose.unit)},
+                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            )
+            self.fields[self.exertion_name(dose)] = forms.TypedChoiceField(
+                label=_("%(activity)s: how tired did you feel?") % {"activity": activity.name},
+                choices=[(value, str(value)) for value in range(11)],
+                coerce=int,
+                empty_value=None,
+                required=False,
+                initial=result.exertion if result is not None else None,
+                widget=forms.RadioSelect,
+            )
+
+    @staticmethod
+    def amount_name(dose: PlannedDose) -> str:
+        return f"{dose.program_activity.key}-amount"
+
+    @staticmethod
+    def exertion_name(dose: PlannedDose) -> str:
+        return f"{dose.program_activity.key}-exertion"
+
+    def activities(self) -> Iterator[ActivityFields]:
+        for dose in self.doses:
+            yield ActivityFields(self, dose)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.skipped:
+            for dose in self.doses:
+                name = self.amount_name(dose)
+                if name in cleaned and cleaned[name] is None:
+                    self.add_error(name, _("Enter how much you did (0 if none)."))
+        return cleaned
+
+    def status(self, *, skipped: bool) -> str:
+        """done when every quota was met, partial when some of it was done, missed when none
+        (or when the patient said they could not do it)."""
+        if skipped:
+            return DID_NOT_DO_IT
+        amounts = [(self.cleaned_data[self.amount_name(d)] or 0, d.amount) for d in self.doses]
+        if amounts and all(done >= planned for done, planned in amounts):
+            return "done"
+        if any(done > 0 for done, _planned in amounts):
+            return "partial"
+        return DID_NOT_DO_IT
+
+    def result_inputs(self, *, skipped: bool) -> list[dict[str, Any]]:
+        """Keyword arguments for services.ResultInput, in dose order; none for a session not
+        done, as the API's clients send it."""
+        if skipped:
+            return []
+        return [
+            {
+                "program_activity_id": dose.program_activity_id,
+                "amount": self.cleaned_data[self.amount_name(dose)],
+                "exertion": self.cleaned_data.get(self.exertion_name(dose)),
+            }
+            for dose in self.doses
+        ]
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """The service's errors (results[i].amount ...) on this form's fields: results are
+        sent in dose order, so index i is the i-th dose."""
+        names: dict[str, str] = {}
+        for index, dose in enumerate(self.doses):
+            names[f"results[{index}].amount"] = self.amount_name(dose)
+            names[f"results[{index}].exertion"] = self.exertion_name(dose)
+            names[f"results[{index}].note"] = "note"
+        add_service_errors(self, error, names)
+
+
+# -- The check-in ---------------------------------------------------------------------------
+
+# The Functional Disability Inventory (Walker & Greene 1991), in item order: the order the
+# service scores them in (planner/fdi.py).
+FDI_ITEMS: list[StrOrPromise] = [
+    _("Walking to the bathroom"),
+    _("Walking up stairs"),
+    _("Doing something with a friend (for example, playing a game)"),
+    _("Doing chores at home"),
+    _("Eating regular meals"),
+    _("Being up all day without a nap or rest"),
+    _("Riding the school bus or travelling in the car"),
+    _("Being at school all day"),
+    _("Doing the activities in gym class (or playing sports)"),
+    _("Reading or doing homework"),
+    _("Watching TV"),
+    _("Walking the length of a football field"),
+    _("Running the length of a football field"),
+    _("Going shopping"),
+    _("Getting to sleep at night and staying asleep"),
+]
+FDI_CHOICES = [
+    (0, _("No trouble")),
+    (1, _("A little trouble")),
+    (2, _("Some trouble")),
+    (3, _("A lot of trouble")),
+    (4, _("Impossible")),
+]
+SLEEP_QUALITY_CHOICES = [
+    (1, _("Very badly")),
+    (2, _("Badly")),
+    (3, _("OK")),
+    (4, _("Well")),
+    (5, _("Very well")),
+]
+MOOD_CHOICES = [
+    (1, _("Very low")),
+    (2, _("Low")),
+    (3, _("OK")),
+    (4, _("Good")),
+    (5, _("Very good")),
+]
+YES_NO = [("no", _("No")), ("yes", _("Yes"))]
+
+RED_FLAG_LABELS: dict[str, StrOrPromise] = {
+    RedFlag.FEVER: _("A fever (38 °C / 100.4 °F or more)"),
+    RedFlag.RASH: _("A new rash"),
+    RedFlag.JOINT_SWELLING: _("A swollen or warm joint"),
+    RedFlag.NIGHT_PAIN: _("Pain at night that wakes you up"),
+    RedFlag.BONE_PAIN: _("Pain deep in a bone"),
+    RedFlag.WEIGHT_LOSS_OR_NIGHT_SWEATS: _(
+        "Losing weight without trying, or sweating a lot at night"
+    ),
+    RedFlag.BRUISING_OR_PALLOR: _("Bruising easily, or looking very pale"),
+    RedFlag.LIMP: _("Limping, or not able to stand or walk on a leg"),
+    RedFlag.MUSCLE_WEAKNESS: _("Muscles that have become truly weak (not just tired or sore)"),
+    RedFlag.DARK_URINE: _("Dark, cola-coloured pee with sore or swollen muscles"),
+    RedFlag.CHEST_PAIN_OR_FAINTING: _(
+        "Chest pain, fainting, or very hard breathing while exercising"
+    ),
+    RedFlag.SELF_HARM: _("Thoughts of hurting yourself"),
+}
+# A guardian answers about their child.
+RED_FLAG_LABELS_GUARDIAN: dict[str, StrOrPromise] = {
+    **RED_FLAG_LABELS,
+    RedFlag.NIGHT_PAIN: _("Pain at night that wakes your child up"),
+    RedFlag.SELF_HARM: _("Thoughts of hurting themselves"),
+}
+
+
+def fdi_name(index: int) -> str:
+    return f"fdi_{index + 1}"
+
+
+class CheckInForm(forms.Form):
+    """The weekly check-in. Every part is optional, as in the API, except that the FDI is
+    answered whole or not at all (the service scores only all 15 answers)."""
+
+    sleep_hours = forms.DecimalField(
+        label=_("About how many hours did you sleep on a usual night this week?"),
+        required=False,
+        min_value=0,
+        max_value=24,
+        max_digits=3,
+        decimal_places=1,
+        widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
+    )
+    sleep_quality = forms.TypedChoiceField(
+        label=_("How well did you sleep?"),
+        choices=SLEEP_QUALITY_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    mood = forms.TypedChoiceField(
+        label=_("How has your mood been this week?"),
+        choices=MOOD_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    school_days_scheduled = forms.IntegerField(
+        label=_("School days this week"),
+        help_text=_("How many days you were meant to be at school. Leave it empty in holidays."),
+        required=False,
+        min_value=0,
+        max_value=MAX_SCHOOL_DAYS,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    school_days_attended = forms.IntegerField(
+        label=_("Days you went to school"),
+        help_text=_("Count a day even if you were only there for part of it."),
+        required=False,
+        min_value=0,
+        max_value=MAX_SCHOOL_DAYS,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    flare = forms.ChoiceField(
+        label=_("Did you have a flare-up this week?"),
+        choices=YES_NO,
+        initial="no",
+        widget=forms.RadioSelect,
+    )
+    red_flags = forms.MultipleChoiceField(
+        label=_("Have you had any of these this week?"),
+        help_text=_(
+            "These are not part of your pain condition. If you tick one, we will tell you "
+            "what to do and let your therapist know straight away."
+        ),
+        choices=list(RED_FLAG_LABELS.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, for_self: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for index, item in enumerate(FDI_ITEMS):
+            self.fields[fdi_name(index)] = forms.TypedChoiceField(
+                label=item,
+                choices=FDI_CHOICES,
+                coerce=int,
+                empty_value=None,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+        if not for_self:
+            self.fields["red_flags"].label = _("Has your child had any of these this week?")
+            self.fields["red_flags"].help_text = _(
+                "These are not part of your child's pain condition. If you tick one, we will "
+                "tell you what to do and let their therapist know straight away."
+            )
+            self.fields["red_flags"].choices = list(RED_FLAG_LABELS_GUARDIAN.items())  # type: ignore[attr-defined]
+            self.fields["sleep_hours"].label = _(
+                "About how many hours did your child sleep on a usual night this week?"
+            )
+            self.fields["sleep_quality"].label = _("How well did your child sleep?")
+            self.fields["mood"].label = _("How has your child's mood been this week?")
+            self.fields["school_days_scheduled"].help_text = _(
+                "How many days your child was meant to be at school. Leave it empty in holidays."
+            )
+            self.fields["school_days_attended"].label = _("Days your child went to school")
+            self.fields["flare"].label = _("Did your child have a flare-up this week?")
+
+    def fdi_fields(self) -> list[forms.BoundField]:
+        return [self[fdi_name(index)] for index in range(len(FDI_ITEMS))]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        answers = [cleaned.get(fdi_name(index)) for index in range(len(FDI_ITEMS))]
+        answered = [answer for answer in answers if answer is not None]
+        if answered and len(answered) < len(answers):
+            for index, answer in enumerate(answers):
+                if answer is None:
+                    self.add_error(
+                        fdi_name(index),
+                        _("Please answer this one too (or leave all 15 empty)."),
+                    )
+        return cleaned
+
+    def service_arguments(self) -> dict[str, Any]:
+        """Keyword arguments for services.check_in_submit."""
+        data = self.cleaned_data
+        answers = [data.get(fdi_name(index)) for index in range(len(FDI_ITEMS))]
+        return {
+            "fdi_answers": answers if all(answer is not None for answer in answers) else None,
+            "sleep_hours": data.get("sleep_hours"),
+            "sleep_quality": data.get("sleep_quality"),
+            "mood": data.get("mood"),
+            "school_days_attended": data.get("school_days_attended"),
+            "school_days_scheduled": data.get("school_days_scheduled"),
+            "flare": data.get("flare") == "yes",
+            "red_flags": list(data.get("red_flags") or []),
+        }
+
+    @staticmethod
+    def service_field_names() -> dict[str, str]:
+        names = {f"fdi_answers[{index}]": fdi_name(index) for index in range(len(FDI_ITEMS))}
+        names.update({f"red_flags[{index}]": "red_flags" for index in range(len(RedFlag))})
+        return names
