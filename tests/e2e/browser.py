@@ -1,0 +1,61 @@
+"""What the end-to-end tests do in the browser: sign in through the real form, and check a page
+with axe-core while saving its screenshot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from playwright.sync_api import Page
+
+from tests.programs.factories import PASSWORD
+from tests.services import AXE_SCRIPT
+
+SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def size_of(page: Page) -> str:
+    viewport = page.viewport_size
+    return "phone" if viewport is not None and viewport["width"] < 600 else "desktop"
+
+
+def check_page(page: Page, name: str) -> None:
+    """Save a full-page screenshot of ``page`` and fail on any serious or critical axe-core
+    violation, naming each rule, its help and the elements it found."""
+    size = size_of(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}-{size}.png", full_page=True)
+    page.add_script_tag(path=AXE_SCRIPT)
+    results: dict[str, Any] = page.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations']})"
+    )
+    violations: list[dict[str, Any]] = results["violations"]
+    summary = [
+        {
+            "id": violation["id"],
+            "impact": violation["impact"],
+            "help": violation["help"],
+            "targets": [node["target"] for node in violation["nodes"]],
+        }
+        for violation in violations
+    ]
+    (SCREENSHOTS / f"{name}-{size}.axe.json").write_text(
+        json.dumps({"url": page.url, "violations": summary}, indent=2) + "\n"
+    )
+    blocking = [v for v in summary if v["impact"] in BLOCKING_IMPACTS]
+    assert not blocking, f"axe-core on {name} ({size}, {page.url}):\n" + "\n".join(
+        f"- {v['impact']} {v['id']}: {v['help']}\n    " + "\n    ".join(map(str, v["targets"]))
+        for v in blocking
+    )
+
+
+def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the real sign-in form, as a person would."""
+    page.goto("/accounts/sign-in/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=False).first.fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
