@@ -78,9 +78,7 @@ def _new_url(patient: Patient, template: ProgramTemplate) -> str:
 
 def _draft_through_the_page(client: Client, patient: Patient, **changes: Any) -> Program:
     template = _template()
-    response = client.post(
-        _new_url(patient, template), _form_data(local_today(patient), **changes)
-    )
+    response = client.post(_new_url(patient, template), _form_data(local_today(patient), **changes))
     assert response.status_code == 302, response.content.decode()
     program = Program.objects.get(patient=patient)
     assert response["Location"] == f"/clinic/programs/{program.pk}/"
@@ -110,9 +108,7 @@ def test_it_hides_another_clinics_patient(client: Client) -> None:
     assert client.get(f"/clinic/patients/{stranger.pk}/program/new/").status_code == 404
     program = factories.draft_program(patient=stranger)
     assert client.get(f"/clinic/programs/{program.pk}/").status_code == 404
-    response = client.post(
-        f"/clinic/programs/{program.pk}/activate/", {"me_cfs_considered": "on"}
-    )
+    response = client.post(f"/clinic/programs/{program.pk}/activate/", {"me_cfs_considered": "on"})
     assert response.status_code == 404
 
 
@@ -187,7 +183,7 @@ def test_it_names_the_baseline_field_and_keeps_what_was_typed(
     therapist, patient = _therapist_with_patient()
     template = _template()
     client.force_login(therapist)
-    data = _form_data(local_today(patient), **{"activity-0-baseline_trials": typed})
+    data = _form_data(local_today(patient)) | {"activity-0-baseline_trials": typed}
     response = client.post(_new_url(patient, template), data)
     body = response.content.decode()
     assert response.status_code == 200
@@ -203,10 +199,23 @@ def test_it_puts_the_engines_objection_on_the_activity(client: Client) -> None:
     template = _template()
     client.force_login(therapist)
     # Trials of 50 minutes start at 35, above the goal of 30: the engine refuses the plan.
-    data = _form_data(local_today(patient), **{"activity-0-baseline_trials": "50"})
+    data = _form_data(local_today(patient)) | {"activity-0-baseline_trials": "50"}
     body = client.post(_new_url(patient, template), data).content.decode()
     error_at = body.index('id="id_activity-0-baseline_trials_error_1"')
     assert "above the goal quota" in body[error_at : error_at + 300]
+    assert not Program.objects.filter(patient=patient).exists()
+
+
+def test_it_puts_the_daily_cap_problem_on_the_cap(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    template = _template()
+    client.force_login(therapist)
+    # Walking's goal of 30 minutes a day does not fit a daily cap of 20 minutes.
+    data = _form_data(local_today(patient), daily_minutes_cap="20")
+    body = client.post(_new_url(patient, template), data).content.decode()
+    error_at = body.index('id="id_daily_minutes_cap_error_1"')
+    assert "daily cap of 20 minutes" in body[error_at : error_at + 300]
+    assert '<details class="builder-more" open>' in body
     assert not Program.objects.filter(patient=patient).exists()
 
 
@@ -265,9 +274,7 @@ def test_it_activates_and_the_patient_has_a_session_today(client: Client) -> Non
     therapist, patient = _therapist_with_patient()
     client.force_login(therapist)
     program = _draft_through_the_page(client, patient)
-    response = client.post(
-        f"/clinic/programs/{program.pk}/activate/", {"me_cfs_considered": "on"}
-    )
+    response = client.post(f"/clinic/programs/{program.pk}/activate/", {"me_cfs_considered": "on"})
     assert response.status_code == 302
     assert response["Location"] == f"/clinic/patients/{patient.pk}/"
     program.refresh_from_db()

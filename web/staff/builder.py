@@ -377,6 +377,7 @@ class WeekRow:
     number: int
     starts: date
     phases: list[str]
+    phase_keys: list[str]
     sessions: int
     doses: list[str]
     minutes: int
@@ -430,6 +431,7 @@ def _schedule_view(schedule: Schedule, activities: Sequence[ProgramActivity]) ->
                 number=week + 1,
                 starts=schedule.week_start(week),
                 phases=[_phase_name(phase) for phase in phases],
+                phase_keys=phases,
                 sessions=len(sessions),
                 doses=doses,
                 minutes=round(minutes),
