@@ -101,8 +101,8 @@ _TOP = _FONT + 14  # room for the unit above the y axis
 _BOTTOM = _FONT + 14  # room for the category labels
 _RIGHT = 10
 _PLOT_HEIGHT = _HEIGHT - _TOP - _BOTTOM
-_BAND_FONT = 11
-_BAND_CHARS = 12  # band labels wrap onto two lines of about this many characters
+_BAND_FONT = 12
+_BAND_CHARS = 12  # band labels wrap onto up to three lines of about this many characters
 _BAND_FILLS = ("#e6edf5", "#f3f6fa")
 _CHAR = 0.6  # rough average glyph width, in ems, of a system sans-serif
 
@@ -436,10 +436,10 @@ def _svg(chart: Chart, cid: str) -> SafeString:
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    """At most two lines of about ``width`` characters, split at spaces."""
+    """At most three lines of about ``width`` characters, split at spaces."""
     words, lines = text.split(), [""]
     for word in words:
-        if lines[-1] and len(lines[-1]) + 1 + len(word) > width and len(lines) < 2:
+        if lines[-1] and len(lines[-1]) + 1 + len(word) > width and len(lines) < 3:
             lines.append(word)
         else:
             lines[-1] = f"{lines[-1]} {word}".strip()
