@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -138,7 +139,7 @@ def invitations_pending_for(user: User, *, now: datetime | None = None) -> Query
     )
 
 
-UNUSABLE = {
+UNUSABLE: dict[str, Any] = {
     Invitation.Status.ACCEPTED: gettext_lazy("This invitation has already been used."),
     Invitation.Status.REVOKED: gettext_lazy("This invitation was cancelled by the clinic."),
     Invitation.Status.EXPIRED: gettext_lazy("This invitation has expired."),
@@ -245,6 +246,7 @@ def invitation_accept(
         patient.user = user
         patient.save(update_fields=["user"])  # a save, so the today cache's signals see it
     else:
+        assert invitation.guardian_id is not None  # a database constraint
         guardian = Guardian.objects.select_for_update().get(pk=invitation.guardian_id)
         if guardian.user_id is not None:
             raise _unusable(Invitation.Status.ACCEPTED)

@@ -1,8 +1,18 @@
-from django.urls import path
+"""Accounts, under /accounts/: signing in and out, password reset, accepting an invitation."""
+
+from django.urls import URLPattern, path
 
 from web.accounts import views
 
-urlpatterns = [
+urlpatterns: list[URLPattern] = [
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
     path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
+    path("password-reset/", views.PasswordResetView.as_view(), name="password-reset"),
+    path("password-reset/sent/", views.PasswordResetDoneView.as_view(), name="password-reset-done"),
+    path(
+        "reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path("reset/done/", views.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
 ]

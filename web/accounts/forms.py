@@ -1,0 +1,169 @@
+"""The accounts pages' forms: signing in, resetting a password, inviting and accepting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from programs.models import Guardian, Invitation, Patient
+from web.accounts.throttle import SIGN_IN
+
+PASSWORD_HELP = _(
+    "At least 8 characters, not only numbers, not a common password and not like your username."
+)
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in, counting wrong passwords per username and address: after
+    ``SIGN_IN.limit`` of them the form refuses even the right one until the window ends."""
+
+    error_messages = {
+        "invalid_login": _(
+            "That username and password do not match. Check them and try again: both are "
+            "case-sensitive."
+        ),
+        "inactive": _("This account is switched off. Ask your clinic for help."),
+        "throttled": _(
+            "Too many tries to sign in. To keep the account safe, please wait %(minutes)s "
+            "minutes and try again, or reset your password."
+        ),
+    }
+
+    def clean(self) -> dict[str, Any]:
+        username = str(self.cleaned_data.get("username") or "")
+        request = self.request
+        if request is not None and SIGN_IN.is_blocked(request, username):
+            raise ValidationError(
+                self.error_messages["throttled"],
+                code="throttled",
+                params={"minutes": SIGN_IN.window_minutes},
+            )
+        try:
+            cleaned = super().clean()
+        except ValidationError as error:
+            if request is not None and error.code == "invalid_login":
+                SIGN_IN.record(request, username)
+            raise
+        if request is not None:
+            SIGN_IN.forget(request, username)
+        return cleaned
+
+
+class ResetRequestForm(PasswordResetForm):
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        help_text=_("The address on your gradus account."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+# -- Invitations ------------------------------------------------------------------------------
+
+
+class PatientChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Patient) -> str:
+        return f"{obj.last_name}, {obj.first_name} ({obj.date_of_birth:%Y-%m-%d})"
+
+
+class InviteForm(forms.Form):
+    patient = PatientChoiceField(
+        queryset=Patient.objects.none(),
+        label=_("Patient"),
+        empty_label=_("Choose a patient"),
+    )
+    role = forms.ChoiceField(
+        label=_("Who is this invitation for?"),
+        choices=Invitation.Role.choices,
+        initial=Invitation.Role.PATIENT,
+        widget=forms.RadioSelect,
+    )
+    guardian_first_name = forms.CharField(
+        label=_("Parent or guardian's first name"),
+        max_length=60,
+        required=False,
+        help_text=_("Only for a parent or guardian."),
+    )
+    guardian_last_name = forms.CharField(
+        label=_("Parent or guardian's last name"),
+        max_length=60,
+        required=False,
+        help_text=_("Only for a parent or guardian."),
+    )
+    relation = forms.ChoiceField(
+        label=_("Relation to the patient"),
+        choices=[("", _("Choose one")), *Guardian.Relation.choices],
+        required=False,
+        help_text=_("Only for a parent or guardian."),
+    )
+    email = forms.EmailField(
+        label=_("Email address (optional)"),
+        required=False,
+        help_text=_(
+            "We email the link to this address. Leave it blank to hand the link over in clinic."
+        ),
+    )
+
+    def __init__(self, *args: Any, patients: QuerySet[Patient], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        patient_field = self.fields["patient"]
+        assert isinstance(patient_field, forms.ModelChoiceField)
+        patient_field.queryset = patients
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("role") == Invitation.Role.GUARDIAN:
+            for name in ("guardian_first_name", "guardian_last_name", "relation"):
+                if not cleaned.get(name):
+                    self.add_error(name, _("Needed when inviting a parent or guardian."))
+        return cleaned
+
+
+class AcceptForm(forms.Form):
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        help_text=_("You type this to sign in. Letters, digits and @ . + - _ only."),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        help_text=PASSWORD_HELP,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        help_text=_("Type the same password, to be sure."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    email = forms.EmailField(
+        label=_("Email address (optional)"),
+        required=False,
+        help_text=_("Lets you reset a forgotten password yourself."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords are not the same."))
+        return cleaned
+
+
+class NewPasswordForm(SetPasswordForm):
+    """Django's set-password form, with help in plain words (its own is an HTML list)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = _("New password")
+        self.fields["new_password1"].help_text = PASSWORD_HELP
+        self.fields["new_password2"].label = _("New password again")
+        self.fields["new_password2"].help_text = _("Type the same password, to be sure.")
