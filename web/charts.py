@@ -631,7 +631,7 @@ def _table(chart: Chart, cid: str) -> SafeString:
         '<div class="table-wrap"><table id="{}-table"><caption>{}</caption>'
         "<thead><tr><td></td>{}</tr></thead><tbody>{}</tbody></table></div></details>",
         gettext("Show the numbers as a table"),
-        format_html_join("", '<p class="meta">{}</p>', ((note,) for note in notes)),
+        format_html('<p class="meta">{}</p>', " ".join(notes)) if notes else "",
         cid,
         chart.title,
         head,
