@@ -1,5 +1,470 @@
-"""Reminder settings (placeholder until the patient pages land)."""
+"""Reminder settings: who gets reminders about the patient, how, when, and stopping them.
 
-from web.patient.today import today as settings
+Built on what the reminders API for patients and guardians uses: the contacts come from
+``reminders.selectors.contacts_acted_for_by`` (narrowed to the page's patient; any other
+contact is a 404), changes are allowed by ``may_change_preferences`` (a patient changes their
+own contact, a guardian their own and their child's; another guardian's is a 403), and every
+write goes through ``reminders.services``.
+"""
 
-__all__ = ["settings"]
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from programs.models import Guardian, User
+from reminders import selectors, services
+from reminders.models import Channel, Consent, Contact
+from web.access import WebRequest, patient_page
+from web.patient.reminder_forms import (
+    AddContactForm,
+    AddressesForm,
+    CodeForm,
+    PreferencesForm,
+    add_service_errors,
+    minutes_label,
+)
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    """One channel of a contact as the page shows it: its address and a short status."""
+
+    channel: str
+    label: str
+    address: str
+    status: str
+    tone: str  # badge colour: good, warn, bad or "" (plain)
+    help: str
+    needs_verifying: bool
+    needs_consent: bool
+
+
+@dataclass(frozen=True)
+class ContactView:
+    contact: Contact
+    is_you: bool
+    can_change: bool
+    channels: list[ChannelView]
+    leads: list[str]
+    quiet_start: time
+    quiet_end: time
+
+    @property
+    def quiet_hours_off(self) -> bool:
+        return self.quiet_start == self.quiet_end
+
+
+def _channel_view(contact: Contact, channel: str, suppressed: set[tuple[str, str]]) -> ChannelView:
+    state = selectors.channel_state(contact, channel, suppressed)
+    is_sms = channel == Channel.SMS
+    label = _("Text messages") if is_sms else _("Email")
+    needs_verifying = needs_consent = False
+    help_text = ""
+    if state.suppressed:
+        status, tone = _("Blocked"), "bad"
+        help_text = (
+            _("This number replied STOP, so no texts go to it. Text START to get them again.")
+            if is_sms
+            else _("This address unsubscribed. Ask the clinic to turn emails on again.")
+        )
+    elif not state.consented:
+        status, tone, needs_consent = _("Not agreed yet"), "warn", True
+        help_text = _("Tick the box under “Email and phone” to agree to these reminders.")
+    elif not state.verified:
+        status, tone, needs_verifying = _("Not confirmed yet"), "warn", True
+        help_text = (
+            _("Enter the code we sent to this number to confirm it.")
+            if is_sms
+            else _("Open the link we emailed to this address to confirm it.")
+        )
+    elif not state.enabled:
+        status, tone = _("Off"), ""
+    elif state.paused:
+        status, tone = _("Stopped"), ""
+    else:
+        status, tone = _("On"), "good"
+    return ChannelView(
+        channel=channel,
+        label=label,
+        address=state.address,
+        status=status,
+        tone=tone,
+        help=help_text,
+        needs_verifying=needs_verifying,
+        needs_consent=needs_consent,
+    )
+
+
+def _lead_text(lead: dict[str, object]) -> str:
+    if lead.get("kind") == "evening_before":
+        return _("The evening before at %(time)s") % {"time": lead.get("at", "19:00")}
+    minutes = lead.get("minutes")
+    return minutes_label(minutes) if isinstance(minutes, int) else ""
+
+
+def _is_you(user: User, contact: Contact) -> bool:
+    if contact.role == Contact.Role.PATIENT:
+        return contact.patient.user_id == user.id
+    return contact.guardian is not None and contact.guardian.user_id == user.id
+
+
+def _view(
+    user: User, contact: Contact, suppressed: set[tuple[str, str]], *, can_change: bool
+) -> ContactView:
+    return ContactView(
+        contact=contact,
+        is_you=_is_you(user, contact),
+        can_change=can_change,
+        channels=[
+            _channel_view(contact, channel, suppressed)
+            for channel in (Channel.EMAIL, Channel.SMS)
+            if (contact.email if channel == Channel.EMAIL else contact.phone)
+        ],
+        leads=[_lead_text(lead) for lead in contact.lead_times],
+        quiet_start=contact.quiet_start,
+        quiet_end=contact.quiet_end,
+    )
+
+
+def _contacts(request: WebRequest) -> list[Contact]:
+    """The page's patient's contacts, as the signed-in user may see them."""
+    return list(
+        selectors.with_details(selectors.contacts_acted_for_by(request.user))
+        .filter(patient_id=request.household.patient.pk)
+        .order_by("-role", "name", "id")
+    )
+
+
+def _may_change(user: User, contact: Contact) -> bool:
+    # The patient's own contact: their own user, or (a guardian) the page's household already
+    # proved the link, so may_change_preferences' guardian query runs at most once a page.
+    return selectors.may_change_preferences(user, contact)
+
+
+def _contact_or_404(request: WebRequest, contact_id: int) -> Contact:
+    contact = (
+        selectors.with_details(selectors.contacts_acted_for_by(request.user))
+        .filter(patient_id=request.household.patient.pk, pk=contact_id)
+        .first()
+    )
+    if contact is None:
+        raise Http404("No such contact.")
+    return contact
+
+
+def _own_contact(request: WebRequest, contact_id: int) -> Contact:
+    contact = _contact_or_404(request, contact_id)
+    if not _may_change(request.user, contact):
+        raise PermissionDenied(
+            _("Only this person (or a parent, for their child) can change this.")
+        )
+    return contact
+
+
+def _relationship(user: User, contact: Contact) -> str:
+    """How the person agreeing on this page relates to the patient (as the API records it)."""
+    if contact.patient.user_id == user.id:
+        return "self"
+    guardian = Guardian.objects.filter(patient_id=contact.patient_id, user=user).first()
+    return guardian.get_relation_display().lower() if guardian else "other"
+
+
+def _record_consents(user: User, contact: Contact, channels: list[str]) -> None:
+    relationship = _relationship(user, contact) if channels else ""
+    for channel in channels:
+        services.consent_record(
+            contact=contact,
+            channel=channel,
+            given_by=user.get_full_name() or user.get_username(),
+            relationship=relationship,
+            method=Consent.Method.WEB_FORM,
+            recorded_by=user,
+        )
+
+
+def _send_verification(request: WebRequest, contact: Contact, channel: str) -> bool:
+    """Send a code or link now and say so; False (with the reason shown) when it did not go."""
+    try:
+        sent = services.verification_start(contact=contact, channel=channel)
+    except ValidationError as error:
+        for messages_of_field in error.message_dict.values():
+            for message in messages_of_field:
+                messages.error(request, _("We could not send it: %(why)s.") % {"why": message})
+        return False
+    except services.VerificationNotSent:
+        messages.error(request, _("We could not send it just now. Please try again in a minute."))
+        return False
+    if channel == Channel.SMS:
+        messages.info(
+            request,
+            _("We sent a 6-digit code to %(to)s. It works for 10 minutes.") % {"to": sent.to},
+        )
+    else:
+        messages.info(
+            request,
+            _("We sent a link to %(to)s. Open it within 3 days to confirm the address.")
+            % {"to": sent.to},
+        )
+    return True
+
+
+def _url(name: str, request: WebRequest, **kwargs: int) -> str:
+    return reverse(name, kwargs={"patient_id": request.household.patient.pk, **kwargs})
+
+
+# -- Pages -----------------------------------------------------------------------------------
+
+
+@patient_page
+def settings(request: WebRequest, patient_id: int) -> HttpResponse:
+    """Every contact of the patient: channels, times, quiet hours, stop or start."""
+    contacts = _contacts(request)
+    suppressed = selectors.suppressed_addresses(contacts)
+    views = [
+        _view(request.user, contact, suppressed, can_change=_may_change(request.user, contact))
+        for contact in contacts
+    ]
+    return render(
+        request,
+        "web/patient/reminders.html",
+        {
+            "contacts": views,
+            "can_add": bool(_add_choices(request, contacts)),
+        },
+    )
+
+
+def _add_choices(request: WebRequest, contacts: list[Contact]) -> list[tuple[str, str]]:
+    """Whose contact the signed-in user may add: their own, and (a guardian) their child's,
+    each while it does not exist yet."""
+    patient = request.household.patient
+    has_patient_contact = any(contact.role == Contact.Role.PATIENT for contact in contacts)
+    if request.household.is_self:
+        return [] if has_patient_contact else [("patient", _("Me"))]
+    choices = []
+    mine = {
+        contact.guardian_id
+        for contact in contacts
+        if contact.guardian is not None and contact.guardian.user_id == request.user.id
+    }
+    if not mine:
+        choices.append(("guardian", _("Me")))
+    if not has_patient_contact:
+        choices.append(("patient", patient.first_name))
+    return choices
+
+
+@patient_page
+@require_http_methods(["GET", "POST"])
+def add(request: WebRequest, patient_id: int) -> HttpResponse:
+    """A new contact with an email address and/or a mobile number, and consent for each."""
+    contacts = _contacts(request)
+    choices = _add_choices(request, contacts)
+    if not choices:
+        messages.info(request, _("Everyone who can get reminders has a contact already."))
+        return redirect(_url("web:reminders", request))
+    form = AddContactForm(request.POST if request.method == "POST" else None, choices=choices)
+    if request.method == "POST" and form.is_valid():
+        patient = request.household.patient
+        role = form.role()
+        guardian = (
+            Guardian.objects.filter(patient=patient, user=request.user).first()
+            if role == Contact.Role.GUARDIAN
+            else None
+        )
+        try:
+            with transaction.atomic():
+                contact = services.contact_create(
+                    patient=patient,
+                    role=role,
+                    guardian=guardian,
+                    email=form.cleaned_data["email"],
+                    phone=form.cleaned_data["phone"],
+                    actor=request.user,
+                )
+                _record_consents(request.user, contact, form.new_consents())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Contact added."))
+            return _after_new_addresses(request, contact, form.new_consents())
+    return render(
+        request,
+        "web/patient/reminders_add.html",
+        {"form": form, "email_wording": services.consent_wording(Channel.EMAIL)},
+    )
+
+
+def _after_new_addresses(
+    request: WebRequest, contact: Contact, channels: list[str]
+) -> HttpResponseRedirect:
+    """Send a code or link to each new address, then go where the person confirms it."""
+    code_sent = False
+    for channel in channels:
+        sent = _send_verification(request, contact, channel)
+        code_sent = code_sent or (sent and channel == Channel.SMS)
+    if code_sent:
+        return redirect(_url("web:reminders-verify", request, contact_id=contact.pk))
+    return redirect(_url("web:reminders-contact", request, contact_id=contact.pk))
+
+
+@patient_page
+@require_http_methods(["GET", "POST"])
+def contact_page(request: WebRequest, patient_id: int, contact_id: int) -> HttpResponse:
+    """One contact: its email and phone (with consent), and when its reminders come."""
+    contact = _own_contact(request, contact_id)
+    consented = {
+        channel
+        for channel in (Channel.EMAIL, Channel.SMS)
+        if (consent := selectors.current_consent(contact, channel)) is not None
+        and consent.withdrawn_at is None
+    }
+    which = request.POST.get("form") if request.method == "POST" else None
+    addresses = AddressesForm(
+        request.POST if which == "addresses" else None,
+        consented=consented,
+        initial={"email": contact.email, "phone": contact.phone},
+        prefix="addresses",
+    )
+    own_minutes = [lead["minutes"] for lead in contact.lead_times if lead.get("kind") == "before"]
+    channels = [
+        channel
+        for channel, address in ((Channel.EMAIL, contact.email), (Channel.SMS, contact.phone))
+        if address
+    ]
+    times = PreferencesForm(
+        request.POST if which == "times" else None,
+        channels=channels,
+        own_minutes=own_minutes,
+        initial=PreferencesForm.initial_for(contact),
+        prefix="times",
+    )
+    if which == "addresses" and addresses.is_valid():
+        old = {Channel.EMAIL: contact.email, Channel.SMS: contact.phone}
+        try:
+            with transaction.atomic():
+                updated = services.contact_update(
+                    contact=contact,
+                    email=addresses.cleaned_data["email"],
+                    phone=addresses.cleaned_data["phone"],
+                    actor=request.user,
+                )
+                _record_consents(request.user, updated, addresses.new_consents())
+        except ValidationError as error:
+            add_service_errors(addresses, error)
+        else:
+            messages.success(request, _("Email and phone saved."))
+            new = {Channel.EMAIL: updated.email, Channel.SMS: updated.phone}
+            changed = [
+                str(channel) for channel in new if new[channel] and new[channel] != old[channel]
+            ]
+            return _after_new_addresses(request, updated, changed)
+    if which == "times" and times.is_valid():
+        data = times.cleaned_data
+        try:
+            services.contact_preferences_update(
+                contact=contact,
+                email_enabled=data.get("email_enabled")
+                if "email_enabled" in times.fields
+                else None,
+                sms_enabled=data.get("sms_enabled") if "sms_enabled" in times.fields else None,
+                lead_times=times.lead_times(),
+                quiet_start=data["quiet_start"],
+                quiet_end=data["quiet_end"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            add_service_errors(times, error)
+        else:
+            messages.success(request, _("Reminder times saved."))
+            return redirect(_url("web:reminders", request))
+    suppressed = selectors.suppressed_addresses([contact])
+    return render(
+        request,
+        "web/patient/reminders_contact.html",
+        {
+            "entry": _view(request.user, contact, suppressed, can_change=True),
+            "addresses": addresses,
+            "times": times,
+        },
+        status=400 if which and (addresses.errors or times.errors) else 200,
+    )
+
+
+@patient_page
+@require_http_methods(["GET", "POST"])
+def verify(request: WebRequest, patient_id: int, contact_id: int) -> HttpResponse:
+    """Enter the code sent to the contact's mobile number."""
+    contact = _own_contact(request, contact_id)
+    if not contact.phone:
+        raise Http404("No number to confirm.")
+    if contact.phone_verified_at is not None and request.method == "GET":
+        messages.info(request, _("This number is confirmed already."))
+        return redirect(_url("web:reminders-contact", request, contact_id=contact.pk))
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.verification_confirm_code(contact=contact, code=form.cleaned_data["code"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Your number is confirmed."))
+            return redirect(_url("web:reminders", request))
+    return render(
+        request,
+        "web/patient/reminders_verify.html",
+        {"contact": contact, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@patient_page
+@require_POST
+def send_verification(request: WebRequest, patient_id: int, contact_id: int) -> HttpResponse:
+    """Send a new code (text message) or link (email)."""
+    contact = _own_contact(request, contact_id)
+    channel = request.POST.get("channel", "")
+    if channel not in Channel.values:
+        raise Http404("No such channel.")
+    sent = _send_verification(request, contact, channel)
+    if sent and channel == Channel.SMS:
+        return redirect(_url("web:reminders-verify", request, contact_id=contact.pk))
+    if channel == Channel.SMS and contact.phone_verified_at is None:
+        return redirect(_url("web:reminders-verify", request, contact_id=contact.pk))
+    return redirect(_url("web:reminders-contact", request, contact_id=contact.pk))
+
+
+def _set_paused(request: WebRequest, contact_id: int, *, paused: bool) -> HttpResponse:
+    contact = _own_contact(request, contact_id)
+    services.contact_preferences_update(contact=contact, paused=paused, actor=request.user)
+    if paused:
+        messages.success(
+            request,
+            _("All reminders to %(name)s are stopped. You can start them again any time.")
+            % {"name": contact.name},
+        )
+    else:
+        messages.success(request, _("Reminders to %(name)s are on again.") % {"name": contact.name})
+    return redirect(_url("web:reminders", request))
+
+
+@patient_page
+@require_POST
+def stop(request: WebRequest, patient_id: int, contact_id: int) -> HttpResponse:
+    return _set_paused(request, contact_id, paused=True)
+
+
+@patient_page
+@require_POST
+def start(request: WebRequest, patient_id: int, contact_id: int) -> HttpResponse:
+    return _set_paused(request, contact_id, paused=False)

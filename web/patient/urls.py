@@ -11,4 +11,10 @@ urlpatterns: list[URLPattern] = [
     path("check-in/", checkin.check_in, name="check-in"),
     path("progress/", progress.progress, name="progress"),
     path("reminders/", reminders.settings, name="reminders"),
+    path("reminders/add/", reminders.add, name="reminders-add"),
+    path("reminders/<int:contact_id>/", reminders.contact_page, name="reminders-contact"),
+    path("reminders/<int:contact_id>/verify/", reminders.verify, name="reminders-verify"),
+    path("reminders/<int:contact_id>/send/", reminders.send_verification, name="reminders-send"),
+    path("reminders/<int:contact_id>/stop/", reminders.stop, name="reminders-stop"),
+    path("reminders/<int:contact_id>/start/", reminders.start, name="reminders-start"),
 ]
