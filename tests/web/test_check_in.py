@@ -109,7 +109,7 @@ def test_it_tells_a_guardian_to_contact_their_childs_doctor(client: Client) -> N
     assert "Has your child had any of these this week?" in page
     response = client.post(url(child), {"flare": "no", "red_flags": ["self_harm"]})
     body = response.content.decode()
-    assert "Please contact your child’s doctor" in body
+    assert "Please contact your child\u2019s doctor" in body
     assert "If your child is thinking about hurting themselves" in body
 
 
@@ -142,7 +142,7 @@ def test_it_says_when_this_weeks_check_in_is_already_in(client: Client) -> None:
     signed_in(client, patient)
     client.post(url(patient), {"flare": "no", "mood": "4"})
     body = client.get(url(patient)).content.decode()
-    assert "This week’s check-in is already in" in body
+    assert "This week\u2019s check-in is already in" in body
 
 
 def test_it_hides_another_familys_check_in(client: Client) -> None:

@@ -1,6 +1,7 @@
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -20,7 +21,7 @@ def signed_in(client: Client, patient: Patient) -> None:
     client.force_login(patient.user)
 
 
-def walking_program(patient: Patient, **options: object) -> Program:
+def walking_program(patient: Patient, **options: Any) -> Program:
     activity = factories.ActivityFactory.create(
         name="Walking", instructions="Walk at a steady pace you could keep up."
     )
@@ -220,7 +221,7 @@ def test_it_tells_a_guardian_about_their_childs_session(client: Client) -> None:
     assert link.user is not None
     client.force_login(link.user)
     body = client.get(f"/p/{child.pk}/today/").content.decode()
-    assert "Today’s session" in body
+    assert "Today\u2019s session" in body
     assert "Log what you did" in body
 
 
@@ -300,3 +301,21 @@ def test_it_keeps_todays_page_with_its_css_and_js_under_100_kb(client: Client) -
     assert "/static/web/patient.css" in stylesheets
     total = len(html) + sum(static_size(url) for url in stylesheets + scripts)
     assert total < 100_000
+
+
+def test_it_does_not_ask_how_tiring_rubbing_textures_felt(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    textures = factories.ActivityFactory.create(
+        name="Textures", kind="desensitization", unit="seconds"
+    )
+    program = factories.active_program(
+        patient=patient,
+        activities=[
+            factories.activity_choice(textures, baseline_trials=[60, 60, 60], goal_quota=300)
+        ],
+    )
+    key = todays_session(program).doses.get().program_activity.key
+    signed_in(client, patient)
+    body = client.get(f"/p/{patient.pk}/today/").content.decode()
+    assert f'name="{key}-amount"' in body
+    assert f'name="{key}-exertion"' not in body

@@ -93,6 +93,9 @@ def add_service_errors(
 # -- Logging a session -----------------------------------------------------------------------
 
 DID_NOT_DO_IT = "missed"
+# Rubbing textures, imagined or mirrored movement and stretching are not exercise that tires:
+# asking how tiring they felt would only puzzle.
+NO_EXERTION_KINDS = frozenset({"desensitization", "motor_imagery", "flexibility"})
 
 
 class ActivityFields:
@@ -101,7 +104,8 @@ class ActivityFields:
     def __init__(self, form: SessionLogForm, dose: PlannedDose) -> None:
         self.dose = dose
         self.amount = form[form.amount_name(dose)]
-        self.exertion = form[form.exertion_name(dose)]
+        name = form.exertion_name(dose)
+        self.exertion = form[name] if name in form.fields else None
 
 
 class SessionLogForm(forms.Form):
@@ -147,6 +151,8 @@ class SessionLogForm(forms.Form):
                 % {"amount": amount_text(dose.amount, dose.unit)},
                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
             )
+            if activity.kind in NO_EXERTION_KINDS:
+                continue
             self.fields[self.exertion_name(dose)] = forms.TypedChoiceField(
                 label=_("%(activity)s: how tired did you feel?") % {"activity": activity.name},
                 choices=[(value, str(value)) for value in range(11)],
