@@ -1,0 +1,152 @@
+"""The journeys issue 5 asks for, in a real browser, driven by role and label as a person would:
+
+(a) a therapist signs in, builds a program from a template with baseline trials, previews it
+    and activates it (with the ME/CFS confirmation);
+(b) a patient signs in on a phone-sized window, sees today's session, logs it, submits a
+    check-in with a red flag and sees the guidance;
+(c) the therapist sees the alert and acknowledges it;
+(d) a guardian accepts an invitation and switches between two children.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from programs import selectors
+from programs.models import Alert, Program, SessionLog
+from programs.services.common import local_today
+from tests.e2e import data
+from tests.e2e.browser import sign_in
+
+pytestmark = [pytest.mark.requires_browser, pytest.mark.django_db(transaction=True)]
+
+
+def heading(page: Page) -> str:
+    return page.get_by_role("heading", level=1).inner_text()
+
+
+def test_a_therapist_builds_previews_and_activates_a_program(desktop_page: Page) -> None:
+    page = desktop_page
+    place = data.clinic()
+    patient = data.new_patient(place, first_name="Maya", with_user=False)
+    start = local_today(patient)
+
+    sign_in(page, data.THERAPIST)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Caseload")
+    page.get_by_role("link", name="Thompson, Maya").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(patient.full_name)
+    page.get_by_role("link", name="Build a new program").click()
+
+    # Step 1: the template.
+    page.get_by_label("Home walking and strength").check()
+    page.get_by_role("button", name="Use this template").click()
+
+    # Step 2: baseline trials, goals, and a goal date too soon for the weekly caps.
+    page.get_by_label("Walking: Baseline trials").fill("10, 12, 11")
+    page.get_by_label("Wall squats: Baseline trials").fill("6, 8, 7")
+    page.get_by_label("Goals in the patient's own words").fill("Walk to school with my friends.")
+    page.get_by_label("Goal date").fill((start + timedelta(weeks=3)).isoformat())
+    page.get_by_role("button", name="Preview").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Program preview for {patient.full_name}"
+    )
+    expect(page.get_by_role("alert")).to_contain_text("is not reachable within the caps")
+
+    # Back to the form with everything kept; a goal date the engine can reach.
+    page.get_by_role("link", name="Edit").click()
+    expect(page.get_by_label("Walking: Baseline trials")).to_have_value("10, 12, 11")
+    page.get_by_label("Goal date").fill((start + timedelta(weeks=12)).isoformat())
+    page.get_by_role("button", name="Preview").click()
+
+    expect(page.get_by_text("Every goal is reached by the goal date")).to_be_visible()
+    expect(page.get_by_role("table", name="Planned dose per session each week")).to_be_visible()
+    expect(page.get_by_role("img").first).to_be_visible()  # the schedule's charts
+    draft = Program.objects.filter(patient=patient).order_by("-id").first()
+    assert draft is not None and draft.status == Program.Status.DRAFT
+
+    # Activation waits for the ME/CFS confirmation.
+    page.get_by_role("button", name="Activate program").click()
+    draft.refresh_from_db()
+    assert draft.status == Program.Status.DRAFT
+    page.get_by_label("I have considered ME/CFS").check()
+    page.get_by_role("button", name="Activate program").click()
+
+    expect(page.get_by_role("status")).to_contain_text(
+        f"The program for {patient.full_name} is active"
+    )
+    expect(page.get_by_role("heading", level=1)).to_have_text(patient.full_name)
+    draft.refresh_from_db()
+    assert draft.status == Program.Status.ACTIVE
+    assert draft.me_cfs_confirmed_by_id == place.therapist.pk
+
+
+def test_b_a_patient_logs_today_and_reports_a_red_flag_on_a_phone(phone_page: Page) -> None:
+    page = phone_page
+    place = data.clinic()
+    patient = data.new_patient(place, first_name="Maya")
+    program = data.program_for(place, patient, started_weeks_ago=1)
+    session = selectors.today_session(patient)
+    assert session is not None
+    walking = next(dose for dose in session.doses.all() if dose.program_activity.name == "Walking")
+
+    sign_in(page, "maya")
+    expect(page).to_have_url(re.compile(rf"/p/{patient.pk}/today/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Today")
+    expect(page.get_by_role("heading", name="Walking")).to_be_visible()
+    expect(page.get_by_role("heading", name="Wall squats")).to_be_visible()
+    expect(page.locator(".doses")).to_contain_text(f"{walking.amount} minutes")
+
+    # Log it: the amounts are already the plan's; say how tiring walking felt.
+    expect(page.get_by_label("Walking: minutes done")).to_have_value(str(walking.amount))
+    page.get_by_role("group", name="Walking: how tired did you feel?").get_by_role(
+        "radio", name=re.compile(r"^4\b")
+    ).check()
+    page.get_by_role("button", name="Save what I did").tap()
+    expect(page.get_by_role("status")).to_contain_text("Logged. Well done")
+    logged = SessionLog.objects.get(session=session)
+    assert logged.status == "done"
+
+    # The check-in, with a red flag and thoughts of self-harm.
+    page.get_by_role("link", name="Check-in").tap()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check-in")
+    page.get_by_role("group", name="How has your mood been this week?").get_by_label(
+        "Low", exact=True
+    ).check()
+    page.get_by_label("A fever").check()
+    page.get_by_label("Thoughts of hurting yourself").check()
+    page.get_by_role("button", name="Send my check-in").tap()
+
+    guidance = page.get_by_role("alert")
+    expect(guidance.get_by_role("heading", level=1)).to_have_text("Please contact your doctor")
+    expect(guidance.get_by_role("link", name="988")).to_have_attribute("href", "tel:988")
+    expect(guidance).to_contain_text("The therapist has been told")
+    program.refresh_from_db()
+    assert program.status == Program.Status.PAUSED
+    assert Alert.objects.filter(patient=patient, kind="red_flag").count() == 1
+
+
+def test_c_the_therapist_sees_the_alert_and_acknowledges_it(desktop_page: Page) -> None:
+    page = desktop_page
+    place = data.clinic()
+    patient = data.new_patient(place, first_name="Maya")
+    data.program_for(place, patient, started_weeks_ago=1)
+    assert patient.user is not None
+    data.red_flag(patient, actor=patient.user)
+
+    sign_in(page, data.THERAPIST)
+    page.get_by_role("navigation", name="Pages").get_by_role("link", name="Alerts").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Alerts")
+    open_alerts = page.get_by_role("region", name="Open alerts")
+    alert = open_alerts.get_by_role("listitem").filter(has_text=patient.full_name).first
+    expect(alert).to_contain_text("Fever")
+    alert.get_by_role("button", name=re.compile(r"^Acknowledge")).click()
+
+    expect(page.get_by_role("status")).to_contain_text("Alert acknowledged")
+    expect(page.get_by_role("region", name="Open alerts")).to_have_count(0)
+    raised = Alert.objects.get(patient=patient, kind="red_flag")
+    assert raised.acknowledged_by_id == place.therapist.pk
