@@ -19,7 +19,7 @@ def signed_in(client: Client, patient: Patient) -> None:
 def test_it_shows_the_program_weeks_days_with_what_was_done(client: Client) -> None:
     patient = factories.patient(with_user=True)
     program = factories.active_program(patient=patient, started_days_ago=2)
-    first, second, third, *_ = factories.sessions_of_week(program, 0)
+    first, second, *_ = factories.sessions_of_week(program, 0)
     factories.log_session(first)
     factories.log_session(second, status="missed")
     signed_in(client, patient)
