@@ -80,7 +80,7 @@ def _draft_through_the_page(client: Client, patient: Patient, **changes: Any) ->
     template = _template()
     response = client.post(_new_url(patient, template), _form_data(local_today(patient), **changes))
     assert response.status_code == 302, response.content.decode()
-    program = Program.objects.get(patient=patient)
+    program = Program.objects.filter(patient=patient, status=Program.Status.DRAFT).get()
     assert response["Location"] == f"/clinic/programs/{program.pk}/"
     return program
 
@@ -282,6 +282,15 @@ def test_it_activates_and_the_patient_has_a_session_today(client: Client) -> Non
     assert program.me_cfs_confirmed_by == therapist
     session = selectors.today_session(patient)
     assert session is not None and session.program_id == program.pk
+
+
+def test_it_warns_when_the_patient_already_follows_a_program(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    factories.active_program(patient=patient, actor=therapist)
+    client.force_login(therapist)
+    program = _draft_through_the_page(client, patient)
+    body = client.get(f"/clinic/programs/{program.pk}/").content.decode()
+    assert "already follows a program (active" in body
 
 
 def test_it_says_so_when_the_program_is_not_a_draft(client: Client) -> None:
