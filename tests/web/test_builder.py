@@ -332,7 +332,17 @@ def test_it_previews_in_a_few_queries_however_long_the_program(
     program = factories.draft_program(
         patient=patient, actor=therapist, weeks=weeks, activities=activities
     )
+    running = factories.active_program(
+        patient=factories.patient(clinic=patient.clinic),
+        actor=therapist,
+        weeks=weeks,
+        started_weeks_ago=1,
+    )
     client.force_login(therapist)
+    # Measured: 6 for a draft (its schedule is computed), 7 for a running program (stored).
     with django_assert_max_num_queries(7):
         response = client.get(f"/clinic/programs/{program.pk}/")
+    assert response.status_code == 200
+    with django_assert_max_num_queries(8):
+        response = client.get(f"/clinic/programs/{running.pk}/")
     assert response.status_code == 200
