@@ -2,6 +2,7 @@ from typing import Any
 
 from django import template
 from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -22,10 +23,11 @@ def same_page_for(context: dict[str, Any], patient_id: int) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def current(context: dict[str, Any], *url_names: str) -> str:
+def current(context: dict[str, Any], *url_names: str) -> SafeString | str:
     """aria-current="page" when the page being shown is one of ``url_names``."""
     request = context.get("request")
     match = getattr(request, "resolver_match", None)
     if match is not None and match.url_name in url_names:
-        return 'aria-current="page"'
+        # Safe, or the template would escape the quotes: aria-current=&quot;page&quot;.
+        return mark_safe('aria-current="page"')
     return ""
