@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 
 from programs import selectors
 from programs.models import Alert, Program, SessionLog
+from programs.services import invitation_create
 from programs.services.common import local_today
 from tests.e2e import data
 from tests.e2e.browser import sign_in
@@ -150,3 +151,65 @@ def test_c_the_therapist_sees_the_alert_and_acknowledges_it(desktop_page: Page) 
     expect(page.get_by_role("region", name="Open alerts")).to_have_count(0)
     raised = Alert.objects.get(patient=patient, kind="red_flag")
     assert raised.acknowledged_by_id == place.therapist.pk
+
+
+def test_d_a_guardian_accepts_an_invitation_and_switches_between_two_children(
+    desktop_page: Page, phone_page: Page
+) -> None:
+    place = data.clinic()
+    ava = data.new_patient(place, first_name="Ava", with_user=False)
+    lily = data.new_patient(place, first_name="Lily", with_user=False)
+    data.program_for(place, ava, started_weeks_ago=1)
+    data.program_for(place, lily, started_weeks_ago=1)
+
+    # The therapist invites Ava's father and hands the link over in clinic.
+    clinic_page = desktop_page
+    sign_in(clinic_page, data.THERAPIST)
+    clinic_page.get_by_role("navigation", name="Pages").get_by_role("link", name="Invite").click()
+    clinic_page.get_by_role("combobox", name="Patient", exact=True).select_option(
+        label=f"Thompson, Ava ({ava.date_of_birth})"
+    )
+    clinic_page.get_by_label("A parent or guardian").check()
+    clinic_page.get_by_label("Parent or guardian's first name").fill("Daniel")
+    clinic_page.get_by_label("Parent or guardian's last name").fill("Thompson")
+    clinic_page.get_by_label("Relation to the patient").select_option(label="Father")
+    clinic_page.get_by_role("button", name="Create invitation").click()
+    expect(
+        clinic_page.get_by_role("heading", name="Invitation for Daniel Thompson is ready")
+    ).to_be_visible()
+    link = clinic_page.get_by_label("Invitation link").input_value()
+    assert "/accounts/invitation/" in link
+
+    # He opens it on his phone and creates his account.
+    page = phone_page
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Follow Ava\u2019s program")
+    page.get_by_label("Username").fill("daniel")
+    page.get_by_label(re.compile(r"^Password\b(?! again)")).fill("a long guardian password")
+    page.get_by_label("Password again").fill("a long guardian password")
+    page.get_by_role("button", name="Create account").tap()
+    expect(page).to_have_url(re.compile(rf"/p/{ava.pk}/today/$"))
+    expect(page.get_by_role("status")).to_contain_text("Your account is ready")
+
+    # A second invitation, for Lily, adds her to the same account.
+    _, for_lily = invitation_create(
+        actor=place.therapist,
+        patient=lily,
+        role="guardian",
+        guardian_first_name="Daniel",
+        guardian_last_name="Thompson",
+        relation="father",
+    )
+    page.goto(f"/accounts/invitation/{for_lily}/")
+    page.get_by_role("button", name="Add Lily to my account").tap()
+    expect(page).to_have_url(re.compile(rf"/p/{lily.pk}/today/$"))
+
+    # The switcher at the top of each page moves between them.
+    switcher = page.get_by_role("navigation", name="Switch child")
+    expect(switcher).to_contain_text("Showing Lily\u2019s program")
+    switcher.get_by_role("link", name="Switch to Ava").tap()
+    expect(page).to_have_url(re.compile(rf"/p/{ava.pk}/today/$"))
+    expect(switcher).to_contain_text("Showing Ava\u2019s program")
+    page.get_by_role("link", name="This week").tap()
+    switcher.get_by_role("link", name="Switch to Lily").tap()
+    expect(page).to_have_url(re.compile(rf"/p/{lily.pk}/week/$"))
