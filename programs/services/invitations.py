@@ -134,7 +134,7 @@ def invitations_pending_for(user: User, *, now: datetime | None = None) -> Query
             revoked_at__isnull=True,
             expires_at__gt=now or timezone.now(),
         )
-        .select_related("patient", "guardian", "created_by")
+        .select_related("patient", "guardian", "clinic", "created_by")
         .order_by("-created_at", "-id")
     )
 

@@ -1,4 +1,5 @@
 import re
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -14,7 +15,7 @@ RESET = "/accounts/password-reset/"
 NEW_PASSWORD = "a brand new secret 77"
 
 
-def sign_in(client: Client, username: str, password: str = factories.PASSWORD, **extra: str):  # type: ignore[no-untyped-def]
+def sign_in(client: Client, username: str, password: str = factories.PASSWORD, **extra: str) -> Any:
     return client.post(SIGN_IN, {"username": username, "password": password, **extra})
 
 

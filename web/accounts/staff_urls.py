@@ -6,4 +6,5 @@ from web.accounts import invitations
 
 urlpatterns: list[URLPattern] = [
     path("", invitations.invite, name="invite"),
+    path("<int:invitation_id>/revoke/", invitations.revoke, name="invite-revoke"),
 ]

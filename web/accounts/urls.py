@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from web.accounts import views
+from web.accounts import invitations, views
 
 urlpatterns: list[URLPattern] = [
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
@@ -15,4 +15,5 @@ urlpatterns: list[URLPattern] = [
         name="password-reset-confirm",
     ),
     path("reset/done/", views.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
+    path("invitation/<str:token>/", invitations.accept, name="accept-invitation"),
 ]
