@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -89,6 +90,9 @@ class Row:
     fdi_words: str
     alert_kinds: list[tuple[str, str]]  # (kind, words), red flags first
     has_red_flag: bool
+    url: str
+    week: str  # "week 3", or "" before the first session
+    sessions: str  # "(13 of 14)"
 
 
 def _fdi_words(change: int | None) -> tuple[str, str]:
@@ -118,6 +122,10 @@ def _shown(row: CaseloadRow) -> Row:
         fdi_words=words,
         alert_kinds=[(kind, word(ALERT_KINDS, kind)) for kind in kinds],
         has_red_flag="red_flag" in row.open_alert_kinds,
+        url=reverse("web:patient", kwargs={"patient_id": row.patient.pk}),
+        week=_("week %(number)d") % {"number": row.week} if row.week else "",
+        sessions=_("(%(done)d of %(planned)d)")
+        % {"done": row.sessions_done, "planned": row.sessions_planned},
     )
 
 
