@@ -281,3 +281,23 @@ def test_it_offers_no_second_own_contact(client: Client) -> None:
     assert "Add a contact" not in client.get(_url(patient)).content.decode()
     response = client.get(_url(patient, "add/"))
     assert response.status_code == 302
+
+
+def test_it_asks_a_guardian_whose_contact_to_add(client: Client) -> None:
+    patient, _user = _patient()
+    mum = factories.guardian(patient=patient)
+    assert mum.user is not None
+    client.force_login(mum.user)
+    body = client.get(_url(patient, "add/")).content.decode()
+    assert "Who gets these reminders?" in body
+    assert 'value="guardian"' in body and 'value="patient"' in body
+
+
+def test_it_sends_no_second_code_within_a_minute(client: Client) -> None:
+    patient, user = _patient()
+    client.force_login(user)
+    client.post(_url(patient, "add/"), {"phone": "+14155550123", "sms_consent": "on"})
+    contact = Contact.objects.get(patient=patient)
+    response = client.post(_url(patient, f"{contact.pk}/send/"), {"channel": "sms"}, follow=True)
+    assert "a code was sent less than a minute ago" in response.content.decode()
+    assert len(MemorySms.sent) == 1
