@@ -152,3 +152,11 @@ def test_it_hides_another_familys_check_in(client: Client) -> None:
     response = client.post(url(patient), {"flare": "no", "red_flags": ["fever"]})
     assert response.status_code == 404
     assert not CheckIn.objects.exists()
+
+
+def test_it_links_each_error_to_its_question(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    signed_in(client, patient)
+    body = client.post(url(patient), {**fdi(1), "flare": "no"}).content.decode()
+    assert '<a href="#id_fdi_2">Walking up stairs: Please answer this one too' in body
+    assert '<fieldset class="choice-group has-error fdi-item" id="id_fdi_2"' in body
