@@ -59,3 +59,31 @@ def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password", exact=False).first.fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
+
+
+class PageChecks:
+    """Check page after page and report every failure together at the end, so one broken
+    page does not hide the state of the others."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.problems: list[str] = []
+
+    def visit(self, path: str, name: str) -> None:
+        """Open ``path`` and check it; a page that does not answer 200 is a problem too."""
+        response = self.page.goto(path)
+        status = response.status if response is not None else 0
+        if status != 200:
+            self.problems.append(f"{name} ({size_of(self.page)}): HTTP {status} at {path}")
+            return
+        self.check(name)
+
+    def check(self, name: str) -> None:
+        """Check the page as it is now."""
+        try:
+            check_page(self.page, name)
+        except AssertionError as error:
+            self.problems.append(str(error))
+
+    def assert_clean(self) -> None:
+        assert not self.problems, "\n\n".join(self.problems)

@@ -1,0 +1,124 @@
+"""axe-core on each main page, at phone and desktop size, with a screenshot of each in
+var/screenshots/. A page group per test: the pages of one kind of visitor, checked one after
+the other with the failures of all of them reported together."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from playwright.sync_api import Page, expect
+
+from programs.services import invitation_create
+from reminders.services.contacts import contact_create
+from tests.e2e import data
+from tests.e2e.browser import PageChecks, sign_in
+from tests.programs import factories
+
+pytestmark = [pytest.mark.requires_browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_account_pages_pass_axe(any_page: Page) -> None:
+    place = data.clinic()
+    patient = data.new_patient(place, first_name="Maya", with_user=False)
+    _, token = invitation_create(
+        actor=place.therapist,
+        patient=patient,
+        role="guardian",
+        guardian_first_name="Laura",
+        guardian_last_name="Thompson",
+        relation="mother",
+    )
+    user = place.therapist
+    reset_path = (
+        f"/accounts/reset/{urlsafe_base64_encode(force_bytes(user.pk))}/"
+        f"{default_token_generator.make_token(user)}/"
+    )
+    checks = PageChecks(any_page)
+
+    checks.visit("/accounts/sign-in/", "sign-in")
+    checks.visit("/accounts/password-reset/", "password-reset")
+    any_page.get_by_role("textbox", name="Email").fill(user.email)
+    any_page.get_by_role("button", name="Email me a reset link").click()
+    checks.check("password-reset-sent")
+    checks.visit(reset_path, "password-reset-new-password")
+    checks.visit(f"/accounts/invitation/{token}/", "invitation-accept")
+    checks.assert_clean()
+
+
+def test_the_patient_pages_pass_axe(any_page: Page) -> None:
+    place = data.clinic()
+    patient = data.new_patient(place, first_name="Maya")
+    data.program_for(place, patient, started_weeks_ago=2)
+    contact_create(patient=patient, role="patient", email="maya@example.org", phone="+12025550143")
+    base = f"/p/{patient.pk}"
+    checks = PageChecks(any_page)
+
+    sign_in(any_page, "maya")
+    checks.visit(f"{base}/today/", "today")
+    checks.visit(f"{base}/week/", "week")
+    checks.visit(f"{base}/progress/", "progress")
+    checks.visit(f"{base}/reminders/", "reminders")
+    checks.visit(f"{base}/check-in/", "check-in")
+    any_page.get_by_label("A fever").check()
+    any_page.get_by_role("button", name="Send my check-in").click()
+    expect(any_page.get_by_role("alert")).to_contain_text("Please contact your doctor")
+    checks.check("check-in-guidance")
+    checks.assert_clean()
+
+
+def test_the_staff_pages_pass_axe(any_page: Page) -> None:
+    place = data.clinic()
+    maya = data.new_patient(place, first_name="Maya")
+    data.program_for(place, maya, started_weeks_ago=2)
+    assert maya.user is not None
+    data.red_flag(maya, actor=maya.user)
+    ethan = data.new_patient(place, first_name="Ethan", with_user=False)
+    draft = factories.draft_program(
+        patient=ethan,
+        actor=place.therapist,
+        template=place.template,
+        activities=[
+            factories.activity_choice(place.walking, baseline_trials=[10, 12, 11], goal_quota=30),
+            factories.activity_choice(place.squats, baseline_trials=[6, 8, 7], goal_quota=15),
+        ],
+    )
+    checks = PageChecks(any_page)
+
+    sign_in(any_page, data.THERAPIST)
+    checks.visit("/clinic/", "caseload")
+    checks.visit("/clinic/alerts/", "alerts")
+    checks.visit(f"/clinic/patients/{maya.pk}/", "staff-patient")
+    checks.visit(f"/clinic/patients/{ethan.pk}/program/new/", "builder-template")
+    checks.visit(
+        f"/clinic/patients/{ethan.pk}/program/new/?template={place.template.pk}", "builder-form"
+    )
+    any_page.get_by_role("button", name="Preview").click()
+    expect(any_page.get_by_role("alert")).to_contain_text("Please check the form")
+    checks.check("builder-form-errors")
+    checks.visit(f"/clinic/programs/{draft.pk}/", "program-preview")
+    checks.visit("/clinic/invite/", "invite")
+    checks.assert_clean()
+
+
+def test_the_skip_link_is_the_first_stop_and_moves_focus_to_the_main_content(
+    desktop_page: Page,
+) -> None:
+    place = data.clinic()
+    patient = data.new_patient(place, first_name="Maya")
+    page = desktop_page
+    sign_in(page, "maya")
+    page.goto(f"/p/{patient.pk}/today/")
+
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()
+    page.keyboard.press("Enter")
+
+    main = page.get_by_role("main")
+    expect(main).to_be_focused()
+    # The next stop is inside the main content, past the header's links.
+    page.keyboard.press("Tab")
+    assert main.evaluate("(main) => main.contains(document.activeElement)")
