@@ -1,8 +1,10 @@
+import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
@@ -274,3 +276,34 @@ def test_it_lists_pending_invitations_of_the_staff_members_clinics_only() -> Non
     invitation_create(actor=other_staff, patient=theirs, role="patient")
 
     assert list(invitations_pending_for(staff)) == [pending]
+
+
+@pytest.mark.requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_accepting_at_once_create_one_account() -> None:
+    staff = factories.therapist()
+    patient = factories.patient(clinic=staff.memberships.get().clinic)
+    _, raw = invitation_create(actor=staff, patient=patient, role="patient")
+    start = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def tab(username: str) -> None:
+        try:
+            invitation = invitation_find(raw)
+            assert invitation is not None
+            start.wait()
+            invitation_accept(invitation=invitation, username=username, password=PASSWORD)
+            outcomes[username] = "created"
+        except ValidationError as error:
+            outcomes[username] = str(error.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=tab, args=(name,)) for name in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes.values()) == ["accepted", "created"]
+    assert User.objects.filter(username__in=["first", "second"]).count() == 1

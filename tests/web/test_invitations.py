@@ -111,9 +111,8 @@ def test_it_names_the_patient_field_when_they_have_an_account(client: Client) ->
     response = client.post(INVITE, {"patient": patient.pk, "role": "patient"})
 
     assert response.status_code == 200
-    assert b'<p class="field-error" id="id_patient_error_1">Maya already has an account.' in (
-        response.content
-    )
+    assert b"Patient: Maya already has an account." in response.content
+    assert b'name="patient" required aria-invalid="true"' in response.content
 
 
 def test_it_offers_only_the_staff_members_patients(client: Client) -> None:
