@@ -108,9 +108,10 @@ def test_it_asks_for_consent_before_adding_an_address(client: Client) -> None:
 def test_it_names_the_field_of_an_invalid_phone_number(client: Client) -> None:
     patient, user = _patient()
     client.force_login(user)
-    response = client.post(_url(patient, "add/"), {"phone": "12345", "sms_consent": "on"})
+    response = client.post(_url(patient, "add/"), {"phone": "12345"})
     body = response.content.decode()
-    assert "Mobile number:" in body and "phone number" in body
+    assert "Mobile number: This is not a valid phone number" in body
+    assert "Tick this box to get reminders by text message." in body
     assert not Contact.objects.filter(patient=patient).exists()
 
 

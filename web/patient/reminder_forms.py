@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from reminders.models import Channel
+from reminders.phones import normalize_phone
 from reminders.services import consent_wording
 from reminders.services.contacts import MAX_LEAD_TIMES
 
@@ -104,8 +105,11 @@ class AddressesForm(forms.Form):
     email_consent = _consent_field(Channel.EMAIL)
     sms_consent = _consent_field(Channel.SMS)
 
-    def __init__(self, *args: Any, consented: Iterable[str] = (), **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, consented: Iterable[str] = (), region: str = "US", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.region = region
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         # A channel agreed to already needs no box ticked again.
         self.consented = set(consented)
@@ -114,9 +118,23 @@ class AddressesForm(forms.Form):
         if Channel.SMS in self.consented:
             del self.fields["sms_consent"]
 
+    def clean_phone(self) -> str:
+        """Checked here too, so a wrong number shows with the other errors at once; the
+        service checks it again (the same function) when it saves."""
+        phone = str(self.cleaned_data.get("phone") or "").strip()
+        if phone:
+            try:
+                normalize_phone(phone, self.region)
+            except ValidationError as error:
+                raise ValidationError(error.message_dict.get("phone", error.messages)) from None
+        return phone
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        email, phone = data.get("email", ""), data.get("phone", "")
+        # What was typed, valid or not: a wrong address still needs its box ticked, and
+        # saying both at once saves a second try.
+        email = data.get("email") or str(self.data.get(self.add_prefix("email"), "")).strip()
+        phone = data.get("phone") or str(self.data.get(self.add_prefix("phone"), "")).strip()
         if not email and not phone and not self.errors:
             self.add_error("email", _("Give an email address or a mobile number (or both)."))
         if email and "email_consent" in self.fields and not data.get("email_consent"):

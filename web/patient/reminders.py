@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from programs.models import Guardian, User
 from reminders import selectors, services
 from reminders.models import Channel, Consent, Contact
+from reminders.services.contacts import _phone_region as phone_region
 from web.access import WebRequest, patient_page
 from web.patient.reminder_forms import (
     AddContactForm,
@@ -273,7 +274,11 @@ def add(request: WebRequest, patient_id: int) -> HttpResponse:
     if not choices:
         messages.info(request, _("Everyone who can get reminders has a contact already."))
         return redirect(_url("web:reminders", request))
-    form = AddContactForm(request.POST if request.method == "POST" else None, choices=choices)
+    form = AddContactForm(
+        request.POST if request.method == "POST" else None,
+        choices=choices,
+        region=phone_region(request.household.patient),
+    )
     if request.method == "POST" and form.is_valid():
         patient = request.household.patient
         role = form.role()
@@ -333,6 +338,7 @@ def contact_page(request: WebRequest, patient_id: int, contact_id: int) -> HttpR
     addresses = AddressesForm(
         request.POST if which == "addresses" else None,
         consented=consented,
+        region=phone_region(request.household.patient),
         initial={"email": contact.email, "phone": contact.phone},
         prefix="addresses",
     )
