@@ -17,7 +17,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -198,6 +197,5 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
         "signed_in_as": user,
         "link_error": link_error,
         "expires_at": invitation.expires_at,
-        "now": timezone.now(),
     }
     return render(request, TEMPLATES + "accept.html", context)
