@@ -5,11 +5,12 @@ Each xdist worker gets its own browser, live server and test database. The tests
 data with tests.programs.factories and the services in the live server's database (a
 transactional test database, emptied after each test), then drive the pages by role and label.
 
-Playwright's sync API keeps an asyncio event loop running in this thread for as long as the
-browser is open, and Django refuses ORM calls from a thread with a running loop. Nothing here
-runs concurrently with the ORM, so the `browser` fixture sets DJANGO_ALLOW_ASYNC_UNSAFE before
-it starts Playwright; the setting stays for the rest of the worker's session, as does the
-browser.
+One browser serves all of a worker's end-to-end tests. Playwright's sync API keeps an asyncio
+event loop running in this thread while it is open, and Django refuses ORM calls from a thread
+with a running loop; nothing here runs concurrently with the ORM, so DJANGO_ALLOW_ASYNC_UNSAFE
+is set while the browser is open. When the worker's next test is not an end-to-end one, the
+browser is closed and the setting removed: the rest of the suite runs as it would without
+these tests.
 
 The helpers the tests call (sign_in, check_page) are in tests/e2e/browser.py.
 """
@@ -18,11 +19,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.cache import cache
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 from pytest_django.live_server_helper import LiveServer
 
 from tests.services import CHROMIUM
@@ -34,15 +43,50 @@ TIMEOUT_MS = 10_000
 expect.set_options(timeout=TIMEOUT_MS)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    # Never let Playwright fetch a browser of its own: Debian's Chromium is the one.
-    os.environ["PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD"] = "1"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield chromium
-        chromium.close()
+class _Chromium:
+    """The worker's browser, started on first use and stopped when its tests are over."""
+
+    def __init__(self) -> None:
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+
+    def get(self) -> Browser:
+        if self._browser is None:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+            # Never let Playwright fetch a browser of its own: Debian's Chromium is the one.
+            os.environ["PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD"] = "1"
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True
+            )
+        return self._browser
+
+    def stop(self) -> None:
+        if self._browser is not None:
+            self._browser.close()
+            self._browser = None
+        if self._playwright is not None:
+            self._playwright.stop()
+            self._playwright = None
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+_CHROMIUM = _Chromium()
+
+
+@pytest.fixture
+def browser() -> Browser:
+    """The worker's browser (launched once, closed by pytest_runtest_teardown below)."""
+    return _CHROMIUM.get()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """After the page fixtures are closed: stop the browser when the worker moves on to tests
+    elsewhere (or to none)."""
+    yield
+    if nextitem is None or Path(__file__).parent not in nextitem.path.parents:
+        _CHROMIUM.stop()
 
 
 @pytest.fixture(autouse=True)
