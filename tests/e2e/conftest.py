@@ -38,8 +38,9 @@ from tests.services import CHROMIUM
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
-# Fail a step after this many milliseconds instead of Playwright's 30 seconds.
-TIMEOUT_MS = 10_000
+# Fail a step after this many milliseconds instead of Playwright's 30 seconds (and 5 for
+# expect): enough for a first page on a busy two-core machine running the whole suite.
+TIMEOUT_MS = 20_000
 expect.set_options(timeout=TIMEOUT_MS)
 
 

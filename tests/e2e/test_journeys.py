@@ -100,7 +100,9 @@ def test_b_a_patient_logs_today_and_reports_a_red_flag_on_a_phone(phone_page: Pa
     expect(page.get_by_role("heading", level=1)).to_have_text("Today")
     expect(page.get_by_role("heading", name="Walking")).to_be_visible()
     expect(page.get_by_role("heading", name="Wall squats")).to_be_visible()
-    expect(page.locator(".doses")).to_contain_text(f"{walking.amount} minutes")
+    expect(page.get_by_role("region", name="Your session")).to_contain_text(
+        f"{walking.amount} minutes"
+    )
 
     # Log it: the amounts are already the plan's; say how tiring walking felt.
     expect(page.get_by_label("Walking: minutes done")).to_have_value(str(walking.amount))
