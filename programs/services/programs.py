@@ -210,6 +210,30 @@ def program_activate(*, actor: User, program: Program, me_cfs_considered: bool) 
                 ]
             }
         )
+    # One schedule at a time: two running programs would give the patient two sessions a day
+    # and the weekly review two answers. The clinician discharges the old one first.
+    running = (
+        Program.objects.filter(
+            patient_id=program.patient_id,
+            status__in=[
+                Program.Status.ACTIVE,
+                Program.Status.PAUSED,
+                Program.Status.MAINTENANCE,
+                Program.Status.TAPERING,
+            ],
+        )
+        .exclude(pk=program.pk)
+        .first()
+    )
+    if running is not None:
+        raise ValidationError(
+            {
+                "patient": [
+                    f"already follows a {running.get_status_display().lower()} program "
+                    f"(#{running.pk}); discharge it before activating another"
+                ]
+            }
+        )
     activities = list(program.activities.all())
     schedule = checked_schedule(program_plan(program, activities))
     store_sessions(program, activities, schedule.sessions, from_date=program.start_date)

@@ -513,8 +513,8 @@ ROLE_NAMES = (
 
 
 def _people(world: World, clinic: str, label: str, staff: User, *, paused: bool) -> None:
-    """A patient with an account, a guardian, a running program with a week logged, a draft,
-    and a red-flag check-in (an alert and a review); ``paused`` holds the program."""
+    """A patient with an account, a guardian, a running program with a week logged, a draft
+    (another patient's), and a red-flag check-in (an alert and a review); ``paused`` holds the program."""
     child = patient(clinic=world.clinics[clinic], therapists=[staff], with_user=True)
     parent = guardian(patient=child)
     # A second guardian, without an account or a reminder contact (one may be added for them).
@@ -528,7 +528,10 @@ def _people(world: World, clinic: str, label: str, staff: User, *, paused: bool)
         program = program_resume(actor=staff, program=program, reason="Seen; no concern")
     elif program.status != Program.Status.PAUSED and paused:
         program = program_pause(actor=staff, program=program, reason="Exams")
-    draft = draft_program(patient=child, actor=staff)
+    # A patient follows one running program at a time: the draft is a new patient's.
+    draft = draft_program(
+        patient=patient(clinic=world.clinics[clinic], therapists=[staff]), actor=staff
+    )
     logged = SessionLog.objects.filter(session__program=program).order_by("session__date").first()
     assert logged is not None
     tomorrow = local_today(child) + timedelta(days=1)

@@ -192,6 +192,28 @@ def test_it_stores_the_sessions_and_who_confirmed_on_activation() -> None:
     assert program.sessions.filter(date=program.start_date).get().doses.get().amount == 7
 
 
+def test_it_refuses_a_second_running_program_for_one_patient() -> None:
+    running = active_program()
+    draft = draft_program(patient=running.patient)
+
+    with pytest.raises(ValidationError) as excinfo:
+        program_activate(actor=clinician_of(draft), program=draft, me_cfs_considered=True)
+
+    draft.refresh_from_db()
+    assert "patient" in errors_of(excinfo)
+    assert draft.status == Program.Status.DRAFT and not draft.sessions.exists()
+
+
+def test_it_activates_a_new_program_once_the_old_one_is_discharged() -> None:
+    running = active_program()
+    program_discharge(actor=clinician_of(running), program=running, reason="Goals met")
+    draft = draft_program(patient=running.patient)
+
+    program = program_activate(actor=clinician_of(draft), program=draft, me_cfs_considered=True)
+
+    assert program.status == Program.Status.ACTIVE
+
+
 # session_log
 
 

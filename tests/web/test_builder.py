@@ -213,7 +213,7 @@ def test_it_puts_the_daily_cap_problem_on_the_cap(client: Client) -> None:
     # Walking's goal of 30 minutes a day does not fit a daily cap of 20 minutes.
     data = _form_data(local_today(patient), daily_minutes_cap="20")
     body = client.post(_new_url(patient, template), data).content.decode()
-    error_at = body.index('id="id_daily_minutes_cap_error_1"')
+    error_at = body.index('id="id_daily_minutes_cap_error"')
     assert "daily cap of 20 minutes" in body[error_at : error_at + 300]
     assert '<details class="builder-more" open>' in body
     assert not Program.objects.filter(patient=patient).exists()
@@ -226,7 +226,7 @@ def test_it_asks_for_a_weekday_and_the_goals(client: Client) -> None:
     data = _form_data(local_today(patient), goals="  ")
     data.pop("activity-1-weekdays")
     body = client.post(_new_url(patient, template), data).content.decode()
-    assert 'id="id_goals_error_1"' in body
+    assert 'id="id_goals_error"' in body
     assert not Program.objects.filter(patient=patient).exists()
     data = _form_data(local_today(patient))
     data.pop("activity-1-weekdays")
@@ -291,6 +291,12 @@ def test_it_warns_when_the_patient_already_follows_a_program(client: Client) -> 
     program = _draft_through_the_page(client, patient)
     body = client.get(f"/clinic/programs/{program.pk}/").content.decode()
     assert "already follows a program (active" in body
+    response = client.post(
+        f"/clinic/programs/{program.pk}/activate/", {"me_cfs_considered": "on"}, follow=True
+    )
+    assert "discharge it before activating another" in response.content.decode()
+    program.refresh_from_db()
+    assert program.status == Program.Status.DRAFT
 
 
 def test_it_says_so_when_the_program_is_not_a_draft(client: Client) -> None:

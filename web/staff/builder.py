@@ -502,7 +502,7 @@ def _preview_context(request: WebRequest, program: Program) -> dict[str, Any]:
             for row in activities
         ],
         "is_draft": program.status == Program.Status.DRAFT,
-        # Nothing stops a second running program, so the page says when there is one.
+        # Activation refuses a second running program; the page says so before it is tried.
         "running": (
             selectors.current_program(program.patient)
             if program.status == Program.Status.DRAFT
