@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, Concatenate, ParamSpec
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,7 +23,10 @@ from programs import selectors
 from programs.models import Clinic, Patient, StaffMembership, User
 
 P = ParamSpec("P")
-SESSION_PATIENT = "web_patient_id"
+# Which child a guardian looked at last, so "/" brings them back to it. A cookie rather than
+# the session: writing the session would cost every switch three queries, and the value is
+# only a preference (every page checks access itself).
+PATIENT_COOKIE = "gradus_patient"
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,23 @@ def household_for(user: User, patient_id: int) -> Household | None:
     return None
 
 
+def remembered_patient(request: HttpRequest) -> int | None:
+    value = request.COOKIES.get(PATIENT_COOKIE, "")
+    return int(value) if value.isdigit() else None
+
+
+def remember_patient(request: HttpRequest, response: HttpResponse, patient_id: int) -> None:
+    if remembered_patient(request) != patient_id:
+        response.set_cookie(
+            PATIENT_COOKIE,
+            str(patient_id),
+            max_age=365 * 24 * 60 * 60,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+
+
 def patient_page(
     view: Callable[Concatenate[WebRequest, P], HttpResponse],
 ) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
@@ -96,11 +117,11 @@ def patient_page(
         household = household_for(user, patient_id) if isinstance(patient_id, int) else None
         if household is None:
             raise Http404("No such patient.")
-        if request.session.get(SESSION_PATIENT) != household.patient.pk:
-            request.session[SESSION_PATIENT] = household.patient.pk
         web_request: Any = request
         web_request.household = household
-        return view(web_request, *args, **kwargs)
+        response = view(web_request, *args, **kwargs)
+        remember_patient(request, response, household.patient.pk)
+        return response
 
     return wrapper
 

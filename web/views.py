@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from programs import selectors
-from web.access import SESSION_PATIENT, signed_in_user
+from web.access import remembered_patient, signed_in_user
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -16,7 +16,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("web:caseload")
     patient_ids = list(selectors.patients_acted_for_by(user).values_list("id", flat=True))
     if patient_ids:
-        remembered = request.session.get(SESSION_PATIENT)
+        remembered = remembered_patient(request)
         chosen = remembered if remembered in patient_ids else patient_ids[0]
         return redirect("web:today", patient_id=chosen)
     if user.is_staff:

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from programs import selectors, services
 from programs.models import Invitation, Patient
-from web.access import SESSION_PATIENT, WebRequest, signed_in_user, staff_page
+from web.access import WebRequest, signed_in_user, staff_page
 from web.accounts.forms import AcceptForm, InviteForm
 
 TEMPLATES = "web/accounts/"
@@ -162,12 +162,11 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
                     return _gone(request, invitation)
                 link_error = " ".join(error.messages)
             else:
-                request.session[SESSION_PATIENT] = invitation.patient_id
                 messages.success(
                     request,
                     _("%(name)s is now on your account.") % {"name": invitation.patient.first_name},
                 )
-                return redirect("web:home")
+                return redirect("web:today", patient_id=invitation.patient_id)
         elif user is None:
             form = AcceptForm(request.POST)
             if form.is_valid():
@@ -185,9 +184,8 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
                     add_service_errors(form, error, {"password": "password1"})
                 else:
                     login(request, new_user, backend=BACKEND)
-                    request.session[SESSION_PATIENT] = invitation.patient_id
                     messages.success(request, _("Welcome to gradus! Your account is ready."))
-                    return redirect("web:home")
+                    return redirect("web:today", patient_id=invitation.patient_id)
     context = {
         "invitation": invitation,
         "patient_first_name": invitation.patient.first_name,
