@@ -45,7 +45,7 @@ def test_it_saves_a_check_in_and_shows_the_fdi_band_kindly(client: Client) -> No
         "school_days_attended": "4",
         "flare": "no",
     }
-    response = client.post(url(patient), data)
+    response = client.post(url(patient), data, follow=True)
     body = response.content.decode()
     assert response.status_code == 200
     assert "<h1>Check-in sent</h1>" in body
@@ -59,7 +59,7 @@ def test_it_saves_a_check_in_and_shows_the_fdi_band_kindly(client: Client) -> No
 def test_it_takes_a_check_in_without_the_fdi(client: Client) -> None:
     patient = factories.patient(with_user=True)
     signed_in(client, patient)
-    response = client.post(url(patient), {"flare": "yes", "mood": "2"})
+    response = client.post(url(patient), {"flare": "yes", "mood": "2"}, follow=True)
     assert response.status_code == 200
     check_in = CheckIn.objects.get(patient=patient)
     assert (check_in.fdi_answers, check_in.flare, check_in.mood) == (None, True, 2)
@@ -69,13 +69,38 @@ def test_it_shows_the_doctor_guidance_at_once_after_a_red_flag(client: Client) -
     patient = factories.patient(with_user=True)
     factories.active_program(patient=patient, started_weeks_ago=1)
     signed_in(client, patient)
-    response = client.post(url(patient), {"flare": "no", "red_flags": ["fever"]})
+    response = client.post(url(patient), {"flare": "no", "red_flags": ["fever"]}, follow=True)
     body = response.content.decode()
     assert response.status_code == 200
     assert '<div class="guidance" role="alert">' in body
     assert "Please contact your doctor today." in body
     assert "the program is paused until they have looked at it" in body
     assert "988" not in body.split("guidance")[1].split("</div>")[0]
+
+
+def test_it_sends_the_browser_to_the_result_so_a_reload_sends_nothing_twice(
+    client: Client,
+) -> None:
+    patient = factories.patient(with_user=True)
+    factories.active_program(patient=patient, started_weeks_ago=1)
+    signed_in(client, patient)
+    response = client.post(url(patient), {"flare": "no", "red_flags": ["fever"]})
+    check_in = CheckIn.objects.get(patient=patient)
+    assert response["Location"] == f"/p/{patient.pk}/check-in/{check_in.pk}/"
+    reloaded = client.get(response["Location"])
+    assert "Please contact your doctor today." in reloaded.content.decode()
+    assert CheckIn.objects.count() == 1 and Alert.objects.count() == 1
+
+
+def test_it_hides_another_patients_check_in_result(client: Client) -> None:
+    other = factories.patient(with_user=True)
+    signed_in(client, other)
+    client.post(url(other), {"flare": "no"})
+    patient = factories.patient(with_user=True)
+    signed_in(client, patient)
+    check_in = CheckIn.objects.get(patient=other)
+    response = client.get(f"/p/{patient.pk}/check-in/{check_in.pk}/")
+    assert response.status_code == 404
 
 
 def test_it_pauses_the_program_and_alerts_the_therapist(client: Client) -> None:
@@ -92,7 +117,7 @@ def test_it_shows_the_crisis_line_for_thoughts_of_self_harm(client: Client) -> N
     patient = factories.patient(with_user=True)
     factories.active_program(patient=patient)
     signed_in(client, patient)
-    response = client.post(url(patient), {"flare": "no", "red_flags": ["self_harm"]})
+    response = client.post(url(patient), {"flare": "no", "red_flags": ["self_harm"]}, follow=True)
     body = response.content.decode()
     assert '<p class="crisis">' in body
     assert 'call or text <a href="tel:988">988</a> now' in body
@@ -107,7 +132,7 @@ def test_it_tells_a_guardian_to_contact_their_childs_doctor(client: Client) -> N
     client.force_login(link.user)
     page = client.get(url(child)).content.decode()
     assert "Has your child had any of these this week?" in page
-    response = client.post(url(child), {"flare": "no", "red_flags": ["self_harm"]})
+    response = client.post(url(child), {"flare": "no", "red_flags": ["self_harm"]}, follow=True)
     body = response.content.decode()
     assert "Please contact your child\u2019s doctor" in body
     assert "If your child is thinking about hurting themselves" in body
@@ -149,7 +174,7 @@ def test_it_hides_another_familys_check_in(client: Client) -> None:
     patient = factories.patient(with_user=True)
     stranger = factories.patient(with_user=True)
     signed_in(client, stranger)
-    response = client.post(url(patient), {"flare": "no", "red_flags": ["fever"]})
+    response = client.post(url(patient), {"flare": "no", "red_flags": ["fever"]}, follow=True)
     assert response.status_code == 404
     assert not CheckIn.objects.exists()
 

@@ -1,7 +1,8 @@
 """The weekly check-in: function (the FDI), sleep, mood, school, a flare, and the red-flag
-questions. It is submitted through ``services.check_in_submit``, as the API's CheckInsView does;
-a red flag's guidance (the service's own text) is shown on the very page that answers the
-submit, so nothing stands between the patient and it."""
+questions. It is submitted through ``services.check_in_submit``, as the API's CheckInsView does,
+then the browser is sent straight to the check-in's own result page: a red flag's guidance
+(the planner's text for those flags) is the first thing on it, and reloading that page or going
+back cannot send the check-in, and raise its alert, a second time."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from planner import Decision, RedFlag
+from planner import RedFlag, red_flag_guidance
 from programs import selectors, services
 from programs.models import Program
 from programs.services.common import local_today
@@ -53,7 +54,9 @@ def check_in(request: WebRequest, patient_id: int) -> HttpResponse:
             except ValidationError as error:
                 add_service_errors(form, error, form.service_field_names())
             else:
-                return _done(request, result)
+                return redirect(
+                    "web:check-in-done", patient_id=patient.pk, check_in_id=result.check_in.pk
+                )
     else:
         form = CheckInForm(for_self=for_self)
     latest = selectors.patient_check_ins(patient).only("id", "date").first()
@@ -65,22 +68,22 @@ def check_in(request: WebRequest, patient_id: int) -> HttpResponse:
     )
 
 
-def _done(request: WebRequest, result: services.CheckInResult) -> HttpResponse:
-    """The answer to a submitted check-in, rendered at once (status 200): after a red flag,
-    the guidance comes before anything else on the page."""
-    check_in = result.check_in
-    program = check_in.program
-    # The program row was read before the check-in: paused then, or paused by it now (as the
-    # API's CheckInCreatedSerializer says it).
-    paused = (program is not None and program.status == Program.Status.PAUSED) or (
-        result.review is not None and result.review.decision == Decision.PAUSE
+@patient_page
+def check_in_done(request: WebRequest, patient_id: int, check_in_id: int) -> HttpResponse:
+    """A submitted check-in's answer: after a red flag, the guidance before anything else."""
+    check_in = get_object_or_404(
+        selectors.patient_check_ins(request.household.patient).select_related("program"),
+        pk=check_in_id,
     )
+    program = check_in.program
+    flags = frozenset(RedFlag(flag) for flag in check_in.red_flags)
     context: dict[str, Any] = {
         "check_in": check_in,
-        "guidance": result.guidance,
-        "self_harm": RedFlag.SELF_HARM.value in check_in.red_flags,
-        "red_flag": bool(check_in.red_flags),
-        "paused": paused,
+        "guidance": red_flag_guidance(flags) if flags else None,
+        "self_harm": RedFlag.SELF_HARM in flags,
+        "red_flag": bool(flags),
+        # A red flag pauses the program at once (services.check_in_submit's review).
+        "paused": program is not None and program.status == Program.Status.PAUSED,
         "has_program": program is not None,
         "band_words": BAND_WORDS.get(check_in.fdi_band),
     }

@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern] = [
     path("week/", today.week, name="week"),
     path("sessions/<int:session_id>/log/", today.log, name="log"),
     path("check-in/", checkin.check_in, name="check-in"),
+    path("check-in/<int:check_in_id>/", checkin.check_in_done, name="check-in-done"),
     path("progress/", progress.progress, name="progress"),
     path("reminders/", reminders.settings, name="reminders"),
     path("reminders/add/", reminders.add, name="reminders-add"),
