@@ -7,6 +7,10 @@ class ProgramsConfig(AppConfig):
     verbose_name = "Programs"
 
     def ready(self) -> None:
+        # Connects the receivers that forget cached grants of today's session when a token,
+        # user, guardian link or patient changes: in every process, whatever else it imports.
+        import programs.cache  # noqa: F401
+
         # Beat reads CELERY_BEAT_SCHEDULE after Django is set up; each app adds its own
         # entries to the one dict rather than settings listing every app's tasks.
         from programs.tasks import BEAT_SCHEDULE

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext
@@ -139,6 +139,32 @@ def _token_user_sql() -> str:
 
 
 class TodayView(APIView):
+    """Today's session. A request whose token holds a current grant for the patient, with a
+    current answer (programs/cache.py), is answered from one cache read in ``dispatch``,
+    before DRF: no database, no authentication classes, no content negotiation. Anything else
+    (another Accept, a query string, a miss) goes through DRF as every view does, and an
+    error answer always does."""
+
+    # The grant version read before DRF authenticated the token, for ``store_grant``.
+    grant_version: str | None = None
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        token_key = _plain_token(request)
+        if token_key is not None:
+            digest = today_cache.token_digest(token_key)
+            found = today_cache.lookup_today(digest, kwargs["patient_id"])
+            if found.body is not None:
+                return self._cached_response(found.body)
+            self.grant_version = found.grant_version or today_cache.grant_version(digest)
+        return super().dispatch(request, *args, **kwargs)
+
+    def _cached_response(self, body: bytes) -> HttpResponse:
+        # The bytes and headers DRF gives the same answer (finalize_response): Allow, Vary.
+        response = HttpResponse(body, content_type=JSON)
+        for name, value in self.default_response_headers.items():
+            response[name] = value
+        return response
+
     def get_authenticators(self) -> list[BaseAuthentication]:
         authenticators = super().get_authenticators()
         # drf-spectacular documents the view's usual classes (the same security scheme).
@@ -161,12 +187,19 @@ class TodayView(APIView):
         tags=TAGS,
     )
     def get(self, request: Request, patient_id: int) -> HttpResponseBase:
-        # The access check reads only the time zone: the answer itself is usually cached
-        # (programs/cache.py), rendered, so a request costs the token, this and one cache read.
+        # A miss in dispatch. The access check reads only the time zone: the answer itself
+        # is usually cached (programs/cache.py), rendered.
         patient = selectors.patient_acted_for(_user(request), patient_id)
         if patient is None:
             access_patient(request, patient_id)  # raises the 403 or the 404
             raise NotFound()
+        if self.grant_version and isinstance(request.auth, Token):
+            today_cache.store_grant(
+                today_cache.token_digest(request.auth.key),
+                patient.id,
+                self.grant_version,
+                patient.time_zone,
+            )
         today = local_today(patient)
         body, versions = today_cache.cached_today(patient.id, today)
         if body is None:
@@ -184,6 +217,20 @@ class TodayView(APIView):
             return Response(json.loads(body))
         # The same bytes and headers as DRF's JSONRenderer would give.
         return HttpResponse(body, content_type=JSON)
+
+
+def _plain_token(request: HttpRequest) -> str | None:
+    """The key of an ``Authorization: Token <key>`` header written as DRF's tokens are (one
+    space, letters and digits) on a plain GET for JSON; None for anything else, which DRF then
+    handles (and refuses, if it should)."""
+    if request.method != "GET" or request.META.get("QUERY_STRING"):
+        return None
+    if request.META.get("HTTP_ACCEPT", "*/*") not in ("*/*", JSON):
+        return None
+    keyword, _, key = str(request.META.get("HTTP_AUTHORIZATION", "")).partition(" ")
+    if keyword.lower() != "token" or not key.isascii() or not key.isalnum():
+        return None
+    return key
 
 
 class UpcomingSessionsView(GenericAPIView[Any]):

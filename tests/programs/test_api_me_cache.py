@@ -1,23 +1,30 @@
 """Today's session is cached (programs/cache.py): every change that alters the answer shows
-at once, and a warm cache answers in two queries (the token, the access check)."""
+at once, every change that takes the access away is refused at once, and a warm cache answers
+without a query."""
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.models import Token, TokenProxy
 from rest_framework.test import APIClient
 
+from programs import cache as today_cache
 from programs import services
-from programs.models import Patient, PlannedSession, Program, User
+from programs.models import Guardian, Patient, PlannedSession, Program, User
 from programs.services.common import local_today
 from tests.programs.factories import (
     ActivityFactory,
+    UserFactory,
     active_program,
     activity_choice,
+    guardian,
     log_session,
     patient,
     therapist,
@@ -46,12 +53,16 @@ def maya() -> Patient:
     return person
 
 
-def client_of(person: Patient) -> APIClient:
-    assert person.user is not None
+def client_for(user: User | None) -> APIClient:
+    assert user is not None
     client = APIClient()
-    token = Token.objects.create(user=person.user)
+    token, _ = Token.objects.get_or_create(user=user)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
+
+
+def client_of(person: Patient) -> APIClient:
+    return client_for(person.user)
 
 
 def today_of(client: APIClient, person: Patient) -> dict:
@@ -74,7 +85,7 @@ def staff_of(person: Patient) -> User:
     return therapist(clinic=person.clinic)
 
 
-def test_a_warm_cache_answers_in_two_queries_with_the_same_body(maya: Patient) -> None:
+def test_a_warm_cache_answers_without_a_query_with_the_same_body(maya: Patient) -> None:
     client = client_of(maya)
     cold = today_of(client, maya)
 
@@ -82,7 +93,7 @@ def test_a_warm_cache_answers_in_two_queries_with_the_same_body(maya: Patient) -
         warm = today_of(client, maya)
 
     assert warm == cold
-    assert len(queries) <= 2
+    assert len(queries) == 0
 
 
 def test_a_log_shows_at_once(maya: Patient) -> None:
@@ -193,3 +204,190 @@ def test_the_browsable_api_still_renders_a_cached_answer(maya: Patient) -> None:
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
+
+
+# The grant: the token lookup and the access check are cached too, and every change that could
+# take the access away shows at once.
+
+
+def test_a_warm_cache_answers_with_the_same_headers(maya: Patient) -> None:
+    client = client_of(maya)
+    cold = client.get(f"/api/v1/me/patients/{maya.id}/today/")
+
+    warm = client.get(f"/api/v1/me/patients/{maya.id}/today/")
+
+    assert warm.content == cold.content
+    assert dict(warm.headers) == dict(cold.headers)
+    assert warm["Content-Type"] == "application/json"
+    assert (warm["Vary"], warm["Allow"]) == ("Accept", "GET, HEAD, OPTIONS")
+
+
+def test_a_guardian_s_warm_cache_answers_without_a_query(maya: Patient) -> None:
+    parent = guardian(patient=maya)
+    client = client_for(parent.user)
+    cold = client.get(f"/api/v1/me/patients/{maya.id}/today/").json()
+
+    with CaptureQueriesContext(connection) as queries:
+        warm = client.get(f"/api/v1/me/patients/{maya.id}/today/").json()
+
+    assert warm == cold
+    assert len(queries) == 0
+
+
+def test_a_deleted_token_is_refused_at_once(maya: Patient) -> None:
+    client = client_of(maya)
+    today_of(client, maya)
+
+    Token.objects.filter(user=maya.user).delete()
+
+    response = client.get(f"/api/v1/me/patients/{maya.id}/today/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json()["code"] == "authentication_failed"
+
+
+def test_a_token_deleted_in_the_admin_is_refused_at_once(maya: Patient) -> None:
+    client = client_of(maya)
+    today_of(client, maya)
+
+    TokenProxy.objects.filter(user=maya.user).delete()  # the admin's model for tokens
+
+    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 401
+
+
+def test_a_deactivated_user_is_refused_at_once(maya: Patient) -> None:
+    client = client_of(maya)
+    today_of(client, maya)
+    assert maya.user is not None
+
+    maya.user.is_active = False
+    maya.user.save()
+
+    response = client.get(f"/api/v1/me/patients/{maya.id}/today/")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "User inactive or deleted."
+
+
+def test_a_deleted_user_is_refused_at_once(maya: Patient) -> None:
+    parent = guardian(patient=maya)
+    client = client_for(parent.user)
+    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 200
+
+    assert parent.user is not None
+    parent.user.delete()
+
+    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 401
+
+
+def test_a_deleted_guardian_link_is_refused_at_once(maya: Patient) -> None:
+    parent = guardian(patient=maya)
+    client = client_for(parent.user)
+    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 200
+
+    Guardian.objects.filter(pk=parent.pk).delete()
+
+    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 404
+
+
+def test_a_guardian_link_given_to_another_user_is_refused_at_once(maya: Patient) -> None:
+    parent = guardian(patient=maya)
+    client = client_for(parent.user)
+    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 200
+
+    parent.user = UserFactory.create()
+    parent.save()
+
+    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 404
+
+
+def test_a_guardian_link_moved_to_another_patient_is_refused_at_once(maya: Patient) -> None:
+    parent = guardian(patient=maya)
+    client = client_for(parent.user)
+    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 200
+
+    parent.patient = patient(clinic=maya.clinic)
+    parent.save()
+
+    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 404
+
+
+def test_a_patient_s_account_given_to_another_user_is_refused_at_once(maya: Patient) -> None:
+    client = client_of(maya)
+    today_of(client, maya)
+
+    maya.user = UserFactory.create()
+    maya.save()
+
+    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 404
+
+
+def test_a_guardian_sees_a_time_zone_changed_in_the_admin_at_once(maya: Patient) -> None:
+    client = client_for(guardian(patient=maya).user)
+    # 15:00 UTC is already the next day in Auckland.
+    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").json()["date"] == "2026-03-11"
+
+    maya.time_zone = "Pacific/Auckland"
+    maya.save()  # as the admin does: no service, no patient_changed
+
+    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").json()["date"] == "2026-03-12"
+
+
+def test_a_grant_read_before_a_revocation_is_never_used(maya: Patient) -> None:
+    """A request that read the token and the access just before a revocation committed stores
+    its grant under the version it read first: no later request takes it."""
+    client = client_of(maya)
+    today_of(client, maya)  # the answer is cached
+    token = Token.objects.get(user=maya.user)
+    digest = today_cache.token_digest(token.key)
+    version = today_cache.grant_version(digest)
+
+    today_cache.tokens_changed([token.key])  # revoked meanwhile
+    today_cache.store_grant(digest, maya.id, version, maya.time_zone)
+
+    assert today_cache.lookup_today(digest, maya.id).body is None
+
+
+def test_an_unusual_authorization_header_is_still_read_by_drf(maya: Patient) -> None:
+    today_of(client_of(maya), maya)
+    token = Token.objects.get(user=maya.user)
+    url = f"/api/v1/me/patients/{maya.id}/today/"
+
+    spaced = APIClient().get(url, HTTP_AUTHORIZATION=f"token  {token.key}")
+    forged = APIClient().get(url, HTTP_AUTHORIZATION=f"Token {token.key}x")
+
+    assert spaced.status_code == 200
+    assert forged.status_code == 401
+
+
+def test_indented_json_is_still_indented_from_the_cache(maya: Patient) -> None:
+    client = client_of(maya)
+    today_of(client, maya)
+
+    response = client.get(
+        f"/api/v1/me/patients/{maya.id}/today/", HTTP_ACCEPT="application/json; indent=2"
+    )
+
+    assert response.status_code == 200
+    assert response.content.startswith(b'{\n  "date"')
+
+
+@pytest.mark.requires_redis
+def test_redis_answers_a_warm_request_alone_and_forgets_a_deleted_token(maya: Patient) -> None:
+    redis_cache = {
+        "default": {
+            "BACKEND": "config.cache.SharedClientRedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "KEY_PREFIX": f"test-today-{uuid.uuid4().hex}",
+        }
+    }
+    with override_settings(CACHES=redis_cache):
+        client = client_of(maya)
+        cold = today_of(client, maya)
+        with CaptureQueriesContext(connection) as queries:
+            warm = today_of(client, maya)
+
+        Token.objects.filter(user=maya.user).delete()
+        revoked = client.get(f"/api/v1/me/patients/{maya.id}/today/")
+
+    assert (warm, len(queries)) == (cold, 0)
+    assert revoked.status_code == 401
