@@ -514,7 +514,8 @@ ROLE_NAMES = (
 
 def _people(world: World, clinic: str, label: str, staff: User, *, paused: bool) -> None:
     """A patient with an account, a guardian, a running program with a week logged, a draft
-    (another patient's), and a red-flag check-in (an alert and a review); ``paused`` holds the program."""
+    (another patient's), and a red-flag check-in (an alert and a review); ``paused`` holds
+    the program."""
     child = patient(clinic=world.clinics[clinic], therapists=[staff], with_user=True)
     parent = guardian(patient=child)
     # A second guardian, without an account or a reminder contact (one may be added for them).
