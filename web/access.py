@@ -87,7 +87,8 @@ def household_for(user: User, patient_id: int) -> Household | None:
 
 def remembered_patient(request: HttpRequest) -> int | None:
     value = request.COOKIES.get(PATIENT_COOKIE, "")
-    return int(value) if value.isdigit() else None
+    # isdigit alone lets through digits int() refuses, such as "²".
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 def remember_patient(request: HttpRequest, response: HttpResponse, patient_id: int) -> None:

@@ -38,6 +38,17 @@ def test_it_keeps_a_guardian_on_the_child_they_chose_last(client: Client) -> Non
     assert response["Location"] == f"/p/{second.pk}/today/"
 
 
+def test_it_ignores_a_remembered_child_it_cannot_read(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    assert patient.user is not None
+    client.force_login(patient.user)
+    client.cookies["gradus_patient"] = "\u00b2"  # a digit to str.isdigit, not to int()
+    home = client.get("/")
+    today = client.get(f"/p/{patient.pk}/today/")
+    assert home["Location"] == f"/p/{patient.pk}/today/"
+    assert today.status_code == 200
+
+
 def test_it_hides_another_familys_patient(client: Client) -> None:
     patient = factories.patient(with_user=True)
     stranger = factories.patient(with_user=True)

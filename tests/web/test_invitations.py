@@ -138,6 +138,16 @@ def test_it_preselects_the_patient_from_the_query(client: Client) -> None:
     assert f'value="{patient.pk}" selected' in response.content.decode()
 
 
+def test_it_ignores_a_patient_in_the_query_it_cannot_read(client: Client) -> None:
+    staff, patient = staff_with_patient()
+    client.force_login(staff)
+
+    response = client.get(f"{INVITE}?patient=\u00b2")
+
+    assert response.status_code == 200
+    assert f'value="{patient.pk}" selected' not in response.content.decode()
+
+
 def test_it_lists_and_revokes_pending_invitations(client: Client) -> None:
     staff, patient = staff_with_patient(first_name="Maya")
     link = link_for(staff, patient)

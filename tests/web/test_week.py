@@ -81,6 +81,15 @@ def test_it_shows_an_earlier_week_when_asked(client: Client) -> None:
     assert "Back to this week" in body
 
 
+def test_it_shows_this_week_for_a_week_it_cannot_read(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    factories.active_program(patient=patient, started_weeks_ago=1)
+    signed_in(client, patient)
+    response = client.get(f"/p/{patient.pk}/week/?week=\u00b2")
+    assert response.status_code == 200
+    assert "<h1>This week</h1>" in response.content.decode()
+
+
 def test_it_says_so_when_there_is_no_program(client: Client) -> None:
     patient = factories.patient(with_user=True)
     signed_in(client, patient)

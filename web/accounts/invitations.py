@@ -94,7 +94,7 @@ def invite(request: WebRequest) -> HttpResponse:
     else:
         initial: dict[str, Any] = {}
         chosen = request.GET.get("patient", "")
-        if chosen.isdigit() and patients.filter(pk=int(chosen)).exists():
+        if chosen.isascii() and chosen.isdigit() and patients.filter(pk=int(chosen)).exists():
             initial["patient"] = int(chosen)
         form = InviteForm(initial=initial, patients=patients)
     pending = list(services.invitations_pending_for(request.user))

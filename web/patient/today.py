@@ -267,7 +267,7 @@ def week(request: WebRequest, patient_id: int) -> HttpResponse:
     last = max(current, _last_week(program))
     shown = current
     asked = request.GET.get("week", "")
-    if asked.isdigit():
+    if asked.isascii() and asked.isdigit():  # not "²", which int() refuses
         shown = min(max(int(asked) - 1, 0), last)
     first = program.start_date + timedelta(days=7 * shown)
     sessions = {
