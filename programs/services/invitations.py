@@ -46,6 +46,37 @@ def _rename(error: ValidationError, names: dict[str, str]) -> ValidationError:
     )
 
 
+def _guardian_to_invite(
+    *, actor: User, patient: Patient, first_name: str, last_name: str, relation: str
+) -> Guardian:
+    """The patient's guardian of that name and relation still without an account, or a new
+    record: a guardian invited again (a link that expired, or the form sent twice) stays one
+    guardian. The patient's row is locked so that two invitations at once take turns."""
+    list(Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk"))
+    waiting = Guardian.objects.filter(
+        patient=patient,
+        user__isnull=True,
+        first_name__iexact=first_name.strip(),
+        last_name__iexact=last_name.strip(),
+        relation=relation,
+    ).first()
+    if waiting is not None:
+        return waiting
+    try:
+        return guardian_create(
+            actor=actor,
+            patient=patient,
+            first_name=first_name,
+            last_name=last_name,
+            relation=relation,
+            user=None,
+        )
+    except ValidationError as error:
+        raise _rename(
+            error, {"first_name": "guardian_first_name", "last_name": "guardian_last_name"}
+        ) from None
+
+
 @transaction.atomic
 def invitation_create(
     *,
@@ -75,20 +106,13 @@ def invitation_create(
                 {"patient": [_("%(name)s already has an account.") % {"name": patient.first_name}]}
             )
     elif role == Invitation.Role.GUARDIAN:
-        try:
-            guardian = guardian_create(
-                actor=actor,
-                patient=patient,
-                first_name=guardian_first_name,
-                last_name=guardian_last_name,
-                relation=relation,
-                user=None,
-            )
-        except ValidationError as error:
-            raise _rename(
-                error,
-                {"first_name": "guardian_first_name", "last_name": "guardian_last_name"},
-            ) from None
+        guardian = _guardian_to_invite(
+            actor=actor,
+            patient=patient,
+            first_name=guardian_first_name,
+            last_name=guardian_last_name,
+            relation=relation,
+        )
     else:
         raise ValidationError({"role": [_("Choose the patient or a parent or guardian.")]})
     raw_token = secrets.token_urlsafe(32)

@@ -91,6 +91,24 @@ def test_it_invites_a_guardian_and_emails_the_link(client: Client) -> None:
     assert "fibromyalgia" not in mail.outbox[0].subject.lower()
 
 
+def test_it_invites_the_same_guardian_again_without_a_second_record(client: Client) -> None:
+    staff, patient = staff_with_patient()
+    client.force_login(staff)
+    dana = {
+        "patient": patient.pk,
+        "role": "guardian",
+        "guardian_first_name": "Dana",
+        "guardian_last_name": "Chen",
+        "relation": "mother",
+    }
+
+    client.post(INVITE, dana)
+    client.post(INVITE, {**dana, "guardian_first_name": " dana "})  # sent again, or a new link
+
+    guardian = Guardian.objects.get(patient=patient)
+    assert Invitation.objects.filter(guardian=guardian).count() == 2
+
+
 def test_it_asks_for_the_guardians_name_and_relation(client: Client) -> None:
     staff, patient = staff_with_patient()
     client.force_login(staff)
