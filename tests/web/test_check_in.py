@@ -185,3 +185,30 @@ def test_it_links_each_error_to_its_question(client: Client) -> None:
     body = client.post(url(patient), {**fdi(1), "flare": "no"}).content.decode()
     assert '<a href="#id_fdi_2">Walking up stairs: Please answer this one too' in body
     assert '<fieldset class="choice-group has-error fdi-item" id="id_fdi_2"' in body
+
+
+def test_it_saves_a_double_tapped_check_in_once(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    factories.active_program(patient=patient, started_weeks_ago=1)
+    signed_in(client, patient)
+    page = client.get(url(patient)).content.decode()
+    key = page.split('name="submission" value="')[1].split('"')[0]
+    data = {"flare": "no", "red_flags": ["fever"], "submission": key}
+
+    first = client.post(url(patient), data)
+    second = client.post(url(patient), data)
+
+    assert first["Location"] == second["Location"]
+    assert CheckIn.objects.count() == 1 and Alert.objects.count() == 1
+
+
+def test_it_saves_two_check_ins_from_two_forms(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    signed_in(client, patient)
+    keys = [
+        client.get(url(patient)).content.decode().split('name="submission" value="')[1][:32]
+        for _ in range(2)
+    ]
+    for key in keys:
+        client.post(url(patient), {"flare": "no", "submission": key})
+    assert CheckIn.objects.count() == 2

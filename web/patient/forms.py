@@ -299,6 +299,9 @@ class CheckInForm(forms.Form):
     """The weekly check-in. Every part is optional, as in the API, except that the FDI is
     answered whole or not at all (the service scores only all 15 answers)."""
 
+    # A one-time key per form shown (web.patient.checkin), so a double tap saves once.
+    submission = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
     sleep_hours = forms.DecimalField(
         label=_("About how many hours did you sleep on a usual night this week?"),
         required=False,
