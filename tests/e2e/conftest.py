@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.test import override_settings
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -36,6 +38,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from tests.services import CHROMIUM
 
+FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 # Fail a step after this many milliseconds instead of Playwright's 30 seconds (and 5 for
@@ -88,6 +91,16 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     yield
     if nextitem is None or Path(__file__).parent not in nextitem.path.parents:
         _CHROMIUM.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords() -> Iterator[None]:
+    """Accept the factories' password whichever hasher made it. The factories hash it once per
+    process (tests.programs.factories.password_hash), and a test that ran earlier in the same
+    worker may have done so under a fast hasher of its own; the fast one first also makes each
+    sign-in quick."""
+    with override_settings(PASSWORD_HASHERS=[FAST_HASHER, *settings.PASSWORD_HASHERS]):
+        yield
 
 
 @pytest.fixture(autouse=True)
