@@ -39,6 +39,18 @@ def _redis_database_per_worker(worker_id: str) -> Iterator[None]:
     celery_app.conf.update(broker_url=previous_broker)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher() -> Iterator[None]:
+    """Hash with MD5 first in the tests, and still check every default hasher's hashes.
+
+    The default hasher takes half a second per hash by design. tests.programs.factories hashes
+    its one password once per process and keeps it; with one hasher list for the whole run,
+    that hash signs in whichever test uses it (some modules used to set their own list)."""
+    fast = "django.contrib.auth.hashers.MD5PasswordHasher"
+    with override_settings(PASSWORD_HASHERS=[fast, *settings.PASSWORD_HASHERS]):
+        yield
+
+
 @pytest.fixture
 def closed_port() -> int:
     """A local TCP port that nothing listens on."""

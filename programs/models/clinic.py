@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 def validate_time_zone(value: str) -> None:
@@ -45,8 +46,8 @@ class Clinic(models.Model):
 
 class StaffMembership(models.Model):
     class Role(models.TextChoices):
-        THERAPIST = "therapist", "Therapist"
-        CLINIC_ADMIN = "clinic_admin", "Clinic admin"
+        THERAPIST = "therapist", _("Therapist")
+        CLINIC_ADMIN = "clinic_admin", _("Clinic admin")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="memberships")
@@ -63,16 +64,16 @@ class StaffMembership(models.Model):
 
 class Patient(models.Model):
     class Diagnosis(models.TextChoices):
-        JUVENILE_FIBROMYALGIA = "juvenile_fibromyalgia", "Juvenile fibromyalgia"
-        CRPS = "crps", "Complex regional pain syndrome"
-        DIFFUSE_IDIOPATHIC_PAIN = "diffuse_idiopathic_pain", "Diffuse idiopathic pain"
-        OTHER = "other", "Other amplified pain"
+        JUVENILE_FIBROMYALGIA = "juvenile_fibromyalgia", _("Juvenile fibromyalgia")
+        CRPS = "crps", _("Complex regional pain syndrome")
+        DIFFUSE_IDIOPATHIC_PAIN = "diffuse_idiopathic_pain", _("Diffuse idiopathic pain")
+        OTHER = "other", _("Other amplified pain")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        RELAPSE_WATCH = "relapse_watch", "Relapse watch"
-        DISCHARGED = "discharged", "Discharged"
-        ARCHIVED = "archived", "Archived"
+        ACTIVE = "active", _("Active")
+        RELAPSE_WATCH = "relapse_watch", _("Relapse watch")
+        DISCHARGED = "discharged", _("Discharged")
+        ARCHIVED = "archived", _("Archived")
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
     user = models.OneToOneField(
@@ -117,12 +118,12 @@ class Guardian(models.Model):
     """A parent or carer linked to one patient; the same user may guard several children."""
 
     class Relation(models.TextChoices):
-        MOTHER = "mother", "Mother"
-        FATHER = "father", "Father"
-        PARENT = "parent", "Parent"
-        GRANDPARENT = "grandparent", "Grandparent"
-        LEGAL_GUARDIAN = "legal_guardian", "Legal guardian"
-        OTHER = "other", "Other"
+        MOTHER = "mother", _("Mother")
+        FATHER = "father", _("Father")
+        PARENT = "parent", _("Parent")
+        GRANDPARENT = "grandparent", _("Grandparent")
+        LEGAL_GUARDIAN = "legal_guardian", _("Legal guardian")
+        OTHER = "other", _("Other")
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="guardians")
     user = models.ForeignKey(

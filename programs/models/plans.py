@@ -6,6 +6,7 @@ from datetime import time
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from planner import IntensityBand, Phase
 from programs.models.clinic import Patient, User
@@ -24,12 +25,12 @@ PHASE_CHOICES = [(phase.value, phase.value.capitalize()) for phase in Phase]
 
 class Program(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        ACTIVE = "active", "Active"
-        PAUSED = "paused", "Paused"
-        MAINTENANCE = "maintenance", "Maintenance"
-        TAPERING = "tapering", "Tapering"
-        DISCHARGED = "discharged", "Discharged"
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        MAINTENANCE = "maintenance", _("Maintenance")
+        TAPERING = "tapering", _("Tapering")
+        DISCHARGED = "discharged", _("Discharged")
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="programs")
     template = models.ForeignKey(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from planner import AlertKind, Decision, SessionStatus
 from programs.models.clinic import Patient, User
@@ -101,8 +102,8 @@ class CheckIn(models.Model):
 
 class WeeklyReview(models.Model):
     class Trigger(models.TextChoices):
-        SCHEDULED = "scheduled", "End of the week"
-        RED_FLAG = "red_flag", "Red flag"
+        SCHEDULED = "scheduled", _("End of the week")
+        RED_FLAG = "red_flag", _("Red flag")
 
     DECISION_CHOICES = [(decision.value, decision.value.replace("_", " ")) for decision in Decision]
 
@@ -172,8 +173,8 @@ class AuditEvent(models.Model):
     """A staff member read or changed a patient's record."""
 
     class Action(models.TextChoices):
-        READ = "read", "Read"
-        CHANGE = "change", "Change"
+        READ = "read", _("Read")
+        CHANGE = "change", _("Change")
 
     actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="audit_events")
