@@ -188,6 +188,7 @@ def _week_facts(
     schedule: Schedule,
     week: int,
     today: date,
+    from_date: date,
     logs_by_date: dict[date, SessionLog],
     days_since_last_activity: int | None,
     rules: ReviewRules,
@@ -196,7 +197,15 @@ def _week_facts(
     this_week = [session for session in past if session.week == week]
     if not past:
         raise PlannerInputError("today", "the program has no session on or before this date")
-    step = (this_week or past)[-1].step
+    # The week's step is the one its kept sessions end at, those after today included: an
+    # earlier review may have re-planned them (a step back), and a hold repeats what the
+    # week actually holds, not the step of the last session already past.
+    kept_this_week = [
+        session
+        for session in schedule.sessions
+        if session.week == week and session.date < from_date
+    ]
+    step = (kept_this_week or past)[-1].step
     done = sum(
         1
         for session in this_week
@@ -306,10 +315,12 @@ def weekly_review(
     # A paused schedule is only un-paused by a clinician (``resume_schedule``).
     paused = paused or schedule.paused
     logs_by_date = {log.date: log for log in logs}
-    facts = _week_facts(schedule, week, today, logs_by_date, days_since_last_activity, rules)
     from_date = max(today + timedelta(days=1), schedule.week_start(week + 1))
     if check_in.red_flags or paused:
         from_date = today + timedelta(days=1)
+    facts = _week_facts(
+        schedule, week, today, from_date, logs_by_date, days_since_last_activity, rules
+    )
 
     alerts: list[AlertKind] = []
     add_desensitization = False

@@ -8,14 +8,17 @@ from planner import (
     AlertKind,
     CheckIn,
     Decision,
+    IntensityBand,
     Phase,
     PlannerInputError,
     RedFlag,
+    Review,
     Schedule,
     SessionLog,
     SessionStatus,
     Unit,
     generate_schedule,
+    regenerate_schedule,
     resume_schedule,
     weekly_review,
 )
@@ -170,6 +173,57 @@ def test_it_alerts_the_clinician_when_flares_go_on_past_two_weeks() -> None:
 
     assert AlertKind.PERSISTENT_FLARE in review.alerts
     assert "the clinician is alerted" in review.reason
+
+
+def test_a_flare_holds_the_step_the_week_under_review_was_re_planned_at() -> None:
+    # The falsifying example of the flare property: an earlier review stepped week 5 back to
+    # step 0, and week 5 is reviewed on its first day (a Friday, no session yet). The step
+    # before today (Thursday, week 4) is 1; holding that would raise week 6 above week 5.
+    light = {"start_intensity": IntensityBand.LIGHT, "goal_intensity": IntensityBand.LIGHT}
+    plan = program(
+        activity(key="a0", start_quota=1, goal_quota=1, weekdays=frozenset({0, 1, 2}), **light),
+        activity(key="a1", start_quota=1, goal_quota=1, weekdays=frozenset({3}), **light),
+        start_date=date(2026, 9, 4),
+        goal_date=date(2026, 9, 18),
+    )
+    schedule = generate_schedule(plan)
+    schedule = regenerate_schedule(plan, schedule, from_date=date(2026, 9, 25), step=0)
+    schedule = regenerate_schedule(plan, schedule, from_date=date(2026, 10, 9), step=0)
+    done = [date(2026, 9, d) for d in (7, 8, 9, 10)] + [date(2026, 10, 6), date(2026, 10, 8)]
+    logs = [SessionLog(date=day, status=SessionStatus.DONE) for day in done]
+
+    def review_of_week_5(check_in: CheckIn) -> Review:
+        return weekly_review(
+            plan, schedule, week=5, today=date(2026, 10, 9), logs=logs, check_in=check_in
+        )
+
+    calm = review_of_week_5(CheckIn())
+    flare = review_of_week_5(CheckIn(flare=True))
+
+    assert [s.step for s in schedule.sessions_in_week(5)] == [0, 0, 0, 0]
+    assert (calm.decision, calm.step, calm.next_step) == (Decision.PROGRESS, 0, 1)
+    assert (flare.decision, flare.step, flare.next_step) == (Decision.HOLD, 0, 0)
+    assert flare.add_desensitization
+    assert not flare.schedule.paused
+    assert [s.step for s in flare.schedule.sessions_in_week(6)] == [0, 0, 0, 0]
+
+
+def test_a_flare_never_raises_a_dose_above_the_week_an_earlier_review_stepped_back() -> None:
+    # Walking Tuesday to Sunday: week 2 was stepped back to the start (10 minutes), and is
+    # reviewed on its Monday, before any of its sessions. A flare holds 10 minutes.
+    plan = program(activity(weekdays=frozenset(range(1, 7))))
+    schedule = generate_schedule(plan)
+    schedule = regenerate_schedule(plan, schedule, from_date=MONDAY + timedelta(weeks=2), step=0)
+    week_2 = MONDAY + timedelta(weeks=2)
+    logs = logs_for(schedule, MONDAY, week_2)
+
+    review = weekly_review(
+        plan, schedule, week=2, today=week_2, logs=logs, check_in=CheckIn(flare=True)
+    )
+
+    assert review.decision is Decision.HOLD
+    assert amount_on(review.schedule, week_2 + timedelta(days=6)) == 10
+    assert amount_on(review.schedule, week_2 + timedelta(weeks=1, days=1)) == 10
 
 
 def test_it_pauses_on_a_red_flag_and_tells_the_patient_to_contact_their_doctor() -> None:
