@@ -96,7 +96,7 @@ def contact_for(program: Program, role: str) -> Contact:
 def forbidden_words(program: Program) -> list[str]:
     """What a text or subject must never say: the diagnosis, and any detail of the program."""
     words = ["pain", "CRPS", "fibromyalgia", "diagnos", "exercise", "dose", "program", "goal"]
-    words += [label for _, label in Patient.Diagnosis.choices]
+    words += [str(label) for _, label in Patient.Diagnosis.choices]
     words += [value.replace("_", " ") for value in Patient.Diagnosis.values]
     words.append(program.goals)
     for activity in program.activities.all():
