@@ -42,7 +42,7 @@ ErrorSerializer = inline_serializer(
 )
 
 
-def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str | None]]:
+def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, str | None]]:
     """DRF's nested error detail as a flat list of (dotted field, message)."""
     if isinstance(detail, dict):
         items: list[dict[str, str | None]] = []
@@ -50,11 +50,11 @@ def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str | None]]:
             name = str(key)
             if isinstance(key, int):
                 # DRF's ListField reports its items by index: baseline_trials[1], not .1
-                items.extend(_flatten(value, f"{prefix}[{key}]"))
+                items.extend(flatten_errors(value, f"{prefix}[{key}]"))
             elif name in ("non_field_errors", "__all__"):
-                items.extend(_flatten(value, prefix))
+                items.extend(flatten_errors(value, prefix))
             else:
-                items.extend(_flatten(value, f"{prefix}.{name}" if prefix else name))
+                items.extend(flatten_errors(value, f"{prefix}.{name}" if prefix else name))
         return items
     if isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):
@@ -62,7 +62,7 @@ def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str | None]]:
         items = []
         for index, item in enumerate(detail):
             if item:
-                items.extend(_flatten(item, f"{prefix}[{index}]"))
+                items.extend(flatten_errors(item, f"{prefix}[{index}]"))
         return items
     return [{"field": prefix or None, "message": str(detail)}]
 
@@ -92,7 +92,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return None
     assert isinstance(exc, exceptions.APIException)
     if isinstance(exc, exceptions.ValidationError):
-        errors = _flatten(exc.detail)
+        errors = flatten_errors(exc.detail)
         detail = "The input is not valid."
     else:
         errors = []

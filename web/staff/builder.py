@@ -32,8 +32,8 @@ from django.views.decorators.http import require_POST
 from planner import Phase, PlannerInputError, Schedule
 from planner.units import Unit, minutes_of
 from programs import selectors, services
-from programs.api.errors import _flatten as flatten_api_errors
-from programs.api.serializers import ProgramCreateIn
+from programs.api.errors import flatten_errors as flatten_api_errors
+from programs.api.serializers import ProgramCreateIn, program_create_arguments
 from programs.engine import DEFAULT_PARAMETERS, parameters_of
 from programs.models import Patient, Program, ProgramActivity, ProgramTemplate, TemplateActivity
 from programs.services.common import local_today
@@ -262,28 +262,7 @@ def _create_draft(
         return None
     data = serializer.validated_data
     try:
-        return services.program_create(
-            actor=request.user,
-            patient=data["patient"],
-            template=data.get("template"),
-            start_date=data["start_date"],
-            goal_date=data["goal_date"],
-            goals=data["goals"],
-            parameters=data.get("parameters"),
-            session_time=data.get("session_time"),
-            activities=[
-                services.ActivityChoice(
-                    activity_id=choice["activity"].id,
-                    baseline_trials=choice["baseline_trials"],
-                    start_fraction=choice.get("start_fraction"),
-                    goal_quota=choice.get("goal_quota"),
-                    weekdays=choice.get("weekdays"),
-                    times_per_day=choice.get("times_per_day"),
-                    goal_intensity=choice.get("goal_intensity"),
-                )
-                for choice in data["activities"]
-            ],
-        )
+        return services.program_create(actor=request.user, **program_create_arguments(data))
     except ValidationError as error:
         for path, message in _validation_problems(error):
             _place_error(path, message, forms.program, chosen)

@@ -26,6 +26,7 @@ from programs.api.serializers import (
     ProgramPauseIn,
     ProgramResumeIn,
     SessionOut,
+    program_create_arguments,
 )
 from programs.api.staff.base import (
     CHANGE_ERRORS,
@@ -73,28 +74,7 @@ class ProgramViewSet(mixins.ListModelMixin, StaffViewSet[Program]):
     )
     def create(self, request: Request) -> Response:
         data = self.validated(ProgramCreateIn)
-        program = services.program_create(
-            actor=self.user,
-            patient=data["patient"],
-            template=data.get("template"),
-            start_date=data["start_date"],
-            goal_date=data["goal_date"],
-            goals=data["goals"],
-            parameters=data.get("parameters"),
-            session_time=data.get("session_time"),
-            activities=[
-                services.ActivityChoice(
-                    activity_id=choice["activity"].id,
-                    baseline_trials=choice["baseline_trials"],
-                    start_fraction=choice.get("start_fraction"),
-                    goal_quota=choice.get("goal_quota"),
-                    weekdays=choice.get("weekdays"),
-                    times_per_day=choice.get("times_per_day"),
-                    goal_intensity=choice.get("goal_intensity"),
-                )
-                for choice in data["activities"]
-            ],
-        )
+        program = services.program_create(actor=self.user, **program_create_arguments(data))
         return self.respond(ProgramDetailOut, program, status.HTTP_201_CREATED)
 
     @extend_schema(
