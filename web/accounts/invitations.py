@@ -12,7 +12,6 @@ from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db.models import QuerySet
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -25,21 +24,12 @@ from programs import selectors, services
 from programs.models import Invitation, Patient
 from web.access import WebRequest, signed_in_user, staff_page
 from web.accounts.forms import AcceptForm, InviteForm
+from web.forms import add_service_errors
 
 TEMPLATES = "web/accounts/"
 # The new invitation's link, shown once on the page the form redirects to.
 SESSION_NEW_INVITATION = "web_new_invitation"
 BACKEND = "django.contrib.auth.backends.ModelBackend"
-
-
-def add_service_errors(form: Form, error: ValidationError, names: dict[str, str]) -> None:
-    """A service's ValidationError on the form field it names (``names`` maps the service's
-    names to the form's), or on the whole form."""
-    problems = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
-    for name, messages_ in problems.items():
-        field = names.get(name, name)
-        for message in messages_:
-            form.add_error(field if field in form.fields else None, message)
 
 
 def _patients(request: WebRequest) -> QuerySet[Patient]:

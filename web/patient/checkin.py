@@ -23,7 +23,8 @@ from programs import selectors, services
 from programs.models import Program
 from programs.services.common import local_today
 from web.access import WebRequest, patient_page
-from web.patient.forms import CheckInForm, add_service_errors
+from web.forms import add_service_errors
+from web.patient.forms import CheckInForm
 
 BAND_WORDS: dict[str, StrOrPromise] = {
     "none_or_minimal": _(

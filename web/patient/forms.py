@@ -2,7 +2,7 @@
 
 They check input the way the API's serializers do (programs/api/me_serializers.py) and leave
 every rule about what may be logged or submitted to the services, whose ValidationErrors come
-back here as errors on the field they name (``add_service_errors``).
+back here as errors on the field they name (``web.forms.add_service_errors``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from planner import RedFlag
 from programs.api.me_serializers import MAX_AMOUNT, MAX_SCHOOL_DAYS
 from programs.models import PlannedDose, PlannedSession
 from programs.services.records import MAX_NOTE
+from web.forms import add_service_errors
 
 # -- Words the pages share -------------------------------------------------------------------
 
@@ -72,22 +73,6 @@ def times_text(times: int) -> str:
     if times == 1:
         return str(_("once today"))
     return ngettext("%(n)s time today", "%(n)s times today", times) % {"n": times}
-
-
-def add_service_errors(
-    form: forms.Form, error: ValidationError, fields: dict[str, str] | None = None
-) -> None:
-    """A service's ValidationError as errors on the form's fields: ``fields`` maps the
-    service's field names to the form's; a name the form lacks becomes a form-wide error."""
-    fields = fields or {}
-    messages = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
-    for name, problems in messages.items():
-        target = fields.get(name, name)
-        for problem in problems:
-            if target in form.fields:
-                form.add_error(target, problem)
-            else:
-                form.add_error(None, problem)
 
 
 # -- Logging a session -----------------------------------------------------------------------

@@ -7,11 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from planner import PlannerInputError
 from planner.units import MAX_AMOUNT
 from programs.models import PlannedDose
 from web.staff.labels import UNITS, word
@@ -61,26 +59,6 @@ class CaseloadFilterForm(forms.Form):
 
 class AlertFilterForm(forms.Form):
     acknowledged = forms.BooleanField(label=_("Show acknowledged alerts too"), required=False)
-
-
-def apply_service_error(
-    form: forms.Form,
-    error: ValidationError | PlannerInputError,
-    aliases: dict[str, str] | None = None,
-) -> None:
-    """Show a service's refusal on the form, on the field it names when the form has one
-    (``aliases`` maps the service's name for a field to the form's)."""
-    if isinstance(error, PlannerInputError):
-        items: Iterable[tuple[str, list[str]]] = [(error.field, [error.problem])]
-    elif hasattr(error, "error_dict"):
-        items = error.message_dict.items()
-    else:
-        items = [("__all__", list(error.messages))]
-    for name, messages in items:
-        name = (aliases or {}).get(name, name)
-        field = name if name in form.fields else None
-        for message in messages:
-            form.add_error(field, message)
 
 
 class PauseForm(forms.Form):

@@ -36,12 +36,12 @@ from programs.models import (
 from programs.services.common import audit_record, local_today
 from web.access import WebRequest, staff_page
 from web.charts import Chart, Series
+from web.forms import add_service_errors
 from web.staff.forms import (
     DischargeForm,
     DoseOverrideForm,
     PauseForm,
     ResumeForm,
-    apply_service_error,
     dose_label,
 )
 from web.staff.labels import (
@@ -375,7 +375,7 @@ def pause(request: WebRequest, patient_id: int, program_id: int) -> HttpResponse
                 actor=request.user, program=program, reason=form.cleaned_data["reason"]
             )
         except (ValidationError, PlannerInputError) as error:
-            apply_service_error(form, error)
+            add_service_errors(form, error)
         else:
             return _done(
                 request, patient_id, _("Program paused. Doses are held until you resume it.")
@@ -397,7 +397,7 @@ def resume(request: WebRequest, patient_id: int, program_id: int) -> HttpRespons
                 step=form.cleaned_data["step"],
             )
         except (ValidationError, PlannerInputError) as error:
-            apply_service_error(form, error)
+            add_service_errors(form, error)
         else:
             return _done(request, patient_id, _("Program resumed."))
     return _page(request, patient_id, {"resume": form})
@@ -414,7 +414,7 @@ def discharge(request: WebRequest, patient_id: int, program_id: int) -> HttpResp
                 actor=request.user, program=program, reason=form.cleaned_data["reason"]
             )
         except (ValidationError, PlannerInputError) as error:
-            apply_service_error(form, error)
+            add_service_errors(form, error)
         else:
             return _done(
                 request,
@@ -442,7 +442,7 @@ def override(request: WebRequest, patient_id: int, program_id: int) -> HttpRespo
                 reason=form.cleaned_data["reason"],
             )
         except (ValidationError, PlannerInputError) as error:
-            apply_service_error(form, error, aliases={"session": "dose"})
+            add_service_errors(form, error, aliases={"session": "dose"})
         else:
             return _done(
                 request,
