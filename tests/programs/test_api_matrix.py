@@ -186,7 +186,10 @@ class Spec:
     path_key: str = "pk"  # the path's argument that names it
     rows: str | None = None  # a list: the kind of its rows
     row_key: str = "id"
-    bodies: dict[str, dict[str, Any]] = field(default_factory=dict)  # method -> a valid body
+    # method -> a valid body, or what makes one from the world's ids
+    bodies: dict[str, dict[str, Any] | Callable[[World], dict[str, Any]]] = field(
+        default_factory=dict
+    )
     creates: tuple[Create, ...] = ()  # a create: its bodies (below)
     control: str | None = None  # the tag of the object a control request needs
     # What the control may answer: a success, unless the request cannot succeed on purpose.
@@ -371,7 +374,21 @@ ROUTES_SPEC: dict[str, Spec] = {
             ),
         ),
     ),
-    "program-detail": Spec("staff", kind="program"),
+    "program-detail": Spec(
+        "staff",
+        kind="program",
+        control="draft",
+        bodies={
+            # A draft's patient stays its own: a PUT may leave it out.
+            "put": lambda world: {
+                name: value
+                for name, value in _program(world.refs["A"], world.refs["A"]).items()
+                if name != "patient"
+            },
+            "patch": {"goals": "Walk to school and back."},
+            "delete": {},
+        },
+    ),
     "program-preview": Spec("staff", kind="program", control="active"),
     "program-activate": Spec(
         "staff", kind="program", control="draft", bodies={"post": {"me_cfs_considered": True}}
@@ -736,9 +753,14 @@ def _patient_of(world: World, obj: Obj) -> int:
     return world.patients[obj.owner].id
 
 
+def body_of(spec: Spec, method: str, world: World) -> dict[str, Any] | None:
+    body = spec.bodies.get(method)
+    return body(world) if callable(body) else body
+
+
 def probes(world: World, route: ApiRoute, role: Role, method: str) -> list[Probe]:
     spec = ROUTES_SPEC[route.name]
-    body = spec.bodies.get(method)
+    body = body_of(spec, method, world)
     if spec.kind is None:
         if spec.creates and method == "post":
             # Another clinic's ids in the body: as unknown as ids that exist nowhere, so a
@@ -1094,7 +1116,7 @@ def test_each_probe_works_on_what_the_role_may_reach(
     """The control: the matrix's requests succeed on the role's own objects, so each refusal
     above is about the object, not a malformed request. Rolled back like the rest."""
     spec = ROUTES_SPEC[route.name]
-    body = spec.bodies.get(method)
+    body = body_of(spec, method, world)
     kwargs: dict[str, int] = {}
     role = world.roles["therapist_a" if spec.area in ("staff", "index") else "patient_a1"]
     if spec.area == "public":
@@ -1121,4 +1143,5 @@ def test_each_probe_works_on_what_the_role_may_reach(
         page = send(world, role, method, url, body, html=True)
 
     assert answer.status in spec.control_status, answer.text[:500]
-    assert page.status == answer.status, page.text[:500]
+    # The browsable API shows a 204 (a discarded draft) as a page, with 200: DRF's own rule.
+    assert page.status == (200 if answer.status == 204 else answer.status), page.text[:500]
