@@ -1,8 +1,12 @@
+from datetime import datetime
 from typing import Any
 
 from django import template
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from web.times import when_text
 
 register = template.Library()
 
@@ -31,3 +35,12 @@ def current(context: dict[str, Any], *url_names: str) -> SafeString | str:
         # Safe, or the template would escape the quotes: aria-current=&quot;page&quot;.
         return mark_safe('aria-current="page"')
     return ""
+
+
+@register.simple_tag
+def when(value: datetime | None, zone: str = "") -> SafeString | str:
+    """A stored time as a <time> element in the page's zone, or in ``zone`` (the patient's)
+    named when it differs: ``{% when log.logged_at patient.time_zone %}``."""
+    if value is None:
+        return ""
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), when_text(value, zone))
