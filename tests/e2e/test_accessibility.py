@@ -74,6 +74,8 @@ def test_the_staff_pages_pass_axe(any_page: Page) -> None:
     data.program_for(place, maya, started_weeks_ago=2)
     assert maya.user is not None
     data.red_flag(maya, actor=maya.user)
+    # A draft beside the running program: listed on the patient page and at the builder's start.
+    factories.draft_program(patient=maya, actor=place.therapist, template=place.template)
     ethan = data.new_patient(place, first_name="Ethan", with_user=False)
     draft = factories.draft_program(
         patient=ethan,
@@ -98,6 +100,10 @@ def test_the_staff_pages_pass_axe(any_page: Page) -> None:
     expect(any_page.get_by_role("alert")).to_contain_text("Please check the form")
     checks.check("builder-form-errors")
     checks.visit(f"/clinic/programs/{draft.pk}/", "program-preview")
+    checks.visit(f"/clinic/programs/{draft.pk}/edit/", "builder-edit")
+    checks.visit(f"/clinic/programs/{draft.pk}/discard/", "program-discard")
+    # A patient who already follows a program: the builder says so before anything is typed.
+    checks.visit(f"/clinic/patients/{maya.pk}/program/new/", "builder-running-program")
     checks.visit("/clinic/invite/", "invite")
     checks.assert_clean()
 

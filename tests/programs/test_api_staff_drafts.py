@@ -106,7 +106,7 @@ def test_a_refused_change_answers_in_the_error_format_and_changes_nothing(
 ) -> None:
     draft = draft_program(patient=child, start_date=TODAY)
     running = active_program(
-        patient=patient(clinic=child.clinic, therapists=child.therapists.all())
+        patient=patient(clinic=child.clinic, therapists=list(child.therapists.all()))
     )
 
     too_high = body(walking, activities=[{"activity": walking.id, "baseline_trials": [50],
@@ -126,7 +126,7 @@ def test_a_refused_change_answers_in_the_error_format_and_changes_nothing(
 def test_a_delete_discards_a_draft_and_only_a_draft(api: APIClient, child: Patient) -> None:
     draft = draft_program(patient=child)
     running = active_program(
-        patient=patient(clinic=child.clinic, therapists=child.therapists.all())
+        patient=patient(clinic=child.clinic, therapists=list(child.therapists.all()))
     )
 
     discarded = api.delete(f"/api/v1/programs/{draft.id}/")

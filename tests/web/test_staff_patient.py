@@ -238,3 +238,25 @@ def test_it_shows_a_patient_without_a_program(client: Client) -> None:
     assert "No program yet." in body
     assert f'href="/clinic/patients/{child.pk}/program/new/"' in body
     assert f'href="/clinic/invite/?patient={child.pk}"' in body
+
+
+def test_a_patient_discharged_and_started_again_shows_one_status(client: Client) -> None:
+    user, first = running(weeks_ago=4)
+    services.program_discharge(actor=user, program=first, reason="Goals met")
+    client.force_login(user)
+    assert "Relapse watch after discharge" in page(client, first)
+    second = factories.active_program(patient=first.patient, actor=user)
+    body = page(client, second)
+    assert "Relapse watch" not in body
+    assert "Build, week 1" in body
+
+
+def test_it_lists_the_drafts_with_links_to_continue_them(client: Client) -> None:
+    user, program = running()
+    draft = factories.draft_program(patient=program.patient, actor=user)
+    client.force_login(user)
+    body = page(client, program)
+    assert "1 draft not yet activated" in body
+    assert f'href="/clinic/programs/{draft.pk}/edit/"' in body
+    assert f'href="/clinic/programs/{draft.pk}/"' in body
+    assert f'href="/clinic/programs/{draft.pk}/discard/"' in body
