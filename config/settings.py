@@ -54,7 +54,7 @@ else:
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -213,6 +213,29 @@ LOGOUT_REDIRECT_URL = "web:sign-in"
 PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
 WEB_INVITATION_DAYS = env_int("WEB_INVITATION_DAYS", 7, minimum=1)
 
+# Where a request comes from, for every throttle (programs/throttle.py): X-Forwarded-For is
+# trusted only as far as this many proxies of our own in front of the app wrote it. 0 (the
+# default) reads REMOTE_ADDR alone, so a client cannot pick a new address for each try.
+NUM_PROXIES = env_int("DJANGO_NUM_PROXIES", 0)
+
+# Sign-in throttles, shared by the web sign-in, the admin's and the API's token endpoint.
+# 5 wrong passwords for one username from one address, then a 15-minute wait: enough for a
+# person's typos, and it keys on the address too, so nobody elsewhere can lock the owner out.
+# 20 wrong passwords from one address across usernames (one password tried on many accounts):
+# four people's worth of typos behind one clinic or school address at once, while a spray
+# from one address gets 80 guesses an hour instead of no limit.
+SIGN_IN_USERNAME_LIMIT = env_int("SIGN_IN_USERNAME_LIMIT", 5, minimum=1)
+SIGN_IN_ADDRESS_LIMIT = env_int("SIGN_IN_ADDRESS_LIMIT", 20, minimum=1)
+SIGN_IN_WINDOW_MINUTES = env_int("SIGN_IN_WINDOW_MINUTES", 15, minimum=1)
+if SIGN_IN_ADDRESS_LIMIT < SIGN_IN_USERNAME_LIMIT:
+    raise ImproperlyConfigured(
+        "SIGN_IN_ADDRESS_LIMIT must be at least SIGN_IN_USERNAME_LIMIT: the limit per address "
+        "counts every username's tries from that address"
+    )
+# Reset emails: five requests an hour from one address, whatever addresses they name.
+PASSWORD_RESET_LIMIT = 5
+PASSWORD_RESET_WINDOW_MINUTES = 60
+
 REST_FRAMEWORK = {
     # Token first: DRF takes the WWW-Authenticate header from the first class, so a request
     # without credentials gets 401 (the session class has no such header and would give 403).
@@ -229,7 +252,10 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "EXCEPTION_HANDLER": "programs.api.errors.api_exception_handler",
+    # Every request to the token endpoint, right or wrong, per address (wrong passwords also
+    # count into the sign-in throttles above).
     "DEFAULT_THROTTLE_RATES": {"login": env_str("API_LOGIN_THROTTLE_RATE", "10/minute")},
+    "NUM_PROXIES": NUM_PROXIES,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

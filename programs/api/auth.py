@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.permissions import AllowAny
@@ -14,11 +15,18 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from programs import throttle
 from programs.api.errors import error_responses
 
 
 class LoginThrottle(AnonRateThrottle):
+    """Every request to the token endpoint, per address (API_LOGIN_THROTTLE_RATE), the
+    address read as every throttle reads it: X-Forwarded-For only from our own proxies."""
+
     scope = "login"
+
+    def get_ident(self, request: Request) -> str:
+        return throttle.client_address(request)
 
 
 class TokenSerializer(serializers.Serializer[Any]):
@@ -38,7 +46,19 @@ class TokenView(APIView):
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
+        # The web sign-in's counters: a wrong password here counts as one there.
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        username = username if isinstance(username, str) else ""
+        if throttle.sign_in_blocked(request, username):
+            raise exceptions.Throttled(
+                wait=throttle.SIGN_IN.window_seconds,
+                detail=gettext("Too many tries to sign in. Please wait and try again."),
+            )
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            if username and serializer.errors.get("non_field_errors"):
+                throttle.sign_in_failed(request, username)
+            raise exceptions.ValidationError(serializer.errors)
+        throttle.sign_in_succeeded(request, username)
         token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key})
