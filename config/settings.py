@@ -236,11 +236,17 @@ if SIGN_IN_ADDRESS_LIMIT < SIGN_IN_USERNAME_LIMIT:
 PASSWORD_RESET_LIMIT = 5
 PASSWORD_RESET_WINDOW_MINUTES = 60
 
+# An API token is good for this many days from when it was issued (sign-in); a sign-out
+# (POST /api/v1/auth/token/revoke/) or a new password ends it sooner. 14 days, as long as a
+# family's web sign-in lasts (WEB_SESSION_DAYS): a phone that is used every day asks for the
+# password every two weeks, and a lost or shared one stops working within them.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 14, minimum=1)
+
 REST_FRAMEWORK = {
     # Token first: DRF takes the WWW-Authenticate header from the first class, so a request
     # without credentials gets 401 (the session class has no such header and would give 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "programs.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Health data: nothing is public unless a view says so.
@@ -264,7 +270,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Graded exercise programs for amplified musculoskeletal pain syndrome. Sign in with a "
         "session (the web) or a token: POST /api/v1/auth/token/ with username and password, "
-        "then send `Authorization: Token <token>`. Every error has the same shape: "
+        "then send `Authorization: Token <token>` until the token `expires` (or until POST "
+        "/api/v1/auth/token/revoke/ signs it out). Every error has the same shape: "
         "`{status, code, detail, errors: [{field, message}]}`."
     ),
     "VERSION": "1",

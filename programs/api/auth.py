@@ -1,4 +1,11 @@
-"""POST /api/v1/auth/token/: username and password in, a token out. Throttled."""
+"""Signing in to the API and out of it, and how a token is checked.
+
+POST /api/v1/auth/token/: username and password in, a token out (throttled). A token is good
+for API_TOKEN_DAYS from when it was issued; signing in again while it lasts gives the same one,
+and after it a new one. POST /api/v1/auth/token/revoke/ signs the user out of the API (their
+token stops working at once); so does a change of their password, wherever it is made
+(programs/services/tokens.py).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, serializers
-from rest_framework.authtoken.models import Token
+from rest_framework import exceptions, serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -17,6 +23,7 @@ from rest_framework.views import APIView
 
 from programs import throttle
 from programs.api.errors import error_responses
+from programs.services.tokens import token_expires_at, token_issue, tokens_revoke
 
 
 class LoginThrottle(AnonRateThrottle):
@@ -31,6 +38,7 @@ class LoginThrottle(AnonRateThrottle):
 
 class TokenSerializer(serializers.Serializer[Any]):
     token = serializers.CharField()
+    expires = serializers.DateTimeField(help_text="When the token stops working.")
 
 
 class TokenView(APIView):
@@ -44,6 +52,10 @@ class TokenView(APIView):
         responses={200: TokenSerializer, **error_responses(400, 429)},
         auth=[],
         tags=["auth"],
+        description=(
+            "The token is good until `expires` (API_TOKEN_DAYS after it was issued). Signing "
+            "in again before then gives the same token; after it, a new one."
+        ),
     )
     def post(self, request: Request) -> Response:
         # The web sign-in's counters: a wrong password here counts as one there.
@@ -60,5 +72,26 @@ class TokenView(APIView):
                 throttle.sign_in_failed(request, username)
             raise exceptions.ValidationError(serializer.errors)
         throttle.sign_in_succeeded(request, username)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        token = token_issue(user=serializer.validated_data["user"])
+        return Response(
+            TokenSerializer({"token": token.key, "expires": token_expires_at(token.created)}).data
+        )
+
+
+class TokenRevokeView(APIView):
+    @extend_schema(
+        operation_id="auth_token_revoke",
+        summary="Sign out of the API: my token stops working",
+        description=(
+            "Revokes the signed-in user's token at once, on every device that holds it. Sign "
+            "in again for a new one. A change of password does the same."
+        ),
+        request=None,
+        responses={204: None, **error_responses(401)},
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        # IsAuthenticated (the default permission) has turned anonymous requests away.
+        assert request.user.pk is not None
+        tokens_revoke(user_id=request.user.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
