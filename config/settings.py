@@ -258,6 +258,12 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "EXCEPTION_HANDLER": "programs.api.errors.api_exception_handler",
+    # DRF's parsers, with JSON's answering a body nested too deeply with a 400 (not a 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "programs.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Every request to the token endpoint, right or wrong, per address (wrong passwords also
     # count into the sign-in throttles above).
     "DEFAULT_THROTTLE_RATES": {"login": env_str("API_LOGIN_THROTTLE_RATE", "10/minute")},
@@ -286,10 +292,11 @@ SPECTACULAR_SETTINGS = {
         "AlertKindEnum": "programs.models.records.Alert.KIND_CHOICES",
         "IntensityBandEnum": "programs.models.library.BAND_CHOICES",
     },
-    # The enums' hook (the default), and 415 documented on every operation that reads a body.
+    # The enums' hook (the default), and 413 and 415 documented on every operation that reads
+    # a body.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "programs.api.errors.document_unsupported_media_type",
+        "programs.api.errors.document_body_errors",
     ],
     # Served by the app itself: nothing is fetched from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

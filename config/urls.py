@@ -20,3 +20,5 @@ urlpatterns = [
 # A URL under /api/ that no route matches (a malformed id, /api/v1/patients/1.5/) answers in
 # the API's one error format, not with an HTML page.
 handler404 = "programs.api.errors.not_found"
+handler400 = "programs.api.errors.bad_request"
+handler500 = "programs.api.errors.server_error"
