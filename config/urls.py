@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.health import healthz
 from reminders.api.verify import verify_email_page
@@ -13,7 +13,9 @@ urlpatterns = [
     path("reminders/", include("reminders.urls")),
     path("reminders/verify-email/<str:token>/", verify_email_page, name="reminders-verify-email"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger's start-up script as a file of its own (?script), so the
+    # page runs under script-src 'self' (config/middleware.py).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("web.urls")),
 ]
 
