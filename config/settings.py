@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signs a staff session out after WEB_STAFF_IDLE_MINUTES without a request.
+    "web.accounts.idle.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -212,6 +214,15 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 LOGIN_URL = "web:sign-in"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:sign-in"
+# How long a sign-in lasts. A family's (a patient's, a guardian's) lasts WEB_SESSION_DAYS from
+# signing in: 14 days, Django's own default, since their phone is their own, their session
+# opens only their own program, and a child asked for a password every day soon stops coming
+# back. A staff member's session opens every record of their clinic, often on a shared
+# computer: it also ends after WEB_STAFF_IDLE_MINUTES without a request (web/accounts/idle.py),
+# 30 by default, long enough for a visit spent talking with the family between two clicks.
+SESSION_COOKIE_AGE = env_int("WEB_SESSION_DAYS", 14, minimum=1) * 24 * 60 * 60
+WEB_STAFF_IDLE_MINUTES = env_int("WEB_STAFF_IDLE_MINUTES", 30, minimum=1)
+
 # Password reset links last a day; invitation links last WEB_INVITATION_DAYS.
 PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
 WEB_INVITATION_DAYS = env_int("WEB_INVITATION_DAYS", 7, minimum=1)
