@@ -20,7 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import Resolver404, get_resolver, resolve
 
 _SCRIPTS_AND_FRAMES = (
     "default-src 'self'",
@@ -74,3 +75,40 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+class FriendlyNotFoundMiddleware:
+    """In debug mode, our own 404 page (web/templates/404.html, or the API's error format under
+    /api/) rather than Django's technical one, unless DJANGO_DEBUG_PAGES asks for it. Outside
+    debug mode Django shows ours already, and this does nothing.
+
+    Django picks its technical page before any handler is asked, both for a URL no route
+    matches (found here by resolving it first) and for a view that raises Http404 (taken here
+    in process_exception)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _friendly_pages():
+            try:
+                resolve(request.path_info, getattr(request, "urlconf", None))
+            except Resolver404 as exception:
+                return _not_found(request, exception)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if _friendly_pages() and isinstance(exception, Http404):
+            return _not_found(request, exception)
+        return None
+
+
+def _friendly_pages() -> bool:
+    return bool(settings.DEBUG and not settings.DEBUG_PAGES)
+
+
+def _not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    handler: Callable[..., HttpResponse] = get_resolver(
+        getattr(request, "urlconf", None)
+    ).resolve_error_handler(404)
+    return handler(request, exception)

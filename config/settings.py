@@ -51,6 +51,11 @@ else:
     ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
     DEBUG = env_bool("DJANGO_DEBUG", True)
 
+# In debug mode Django answers a missing page with its technical 404 (every URL pattern),
+# which confuses someone trying the app: our own friendly page shows instead, unless a
+# developer asks for Django's (config/middleware.py). Its technical 500 page stays.
+DEBUG_PAGES = env_bool("DJANGO_DEBUG_PAGES", False)
+
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -85,6 +90,8 @@ MIDDLEWARE = [
     # Signs a staff session out after WEB_STAFF_IDLE_MINUTES without a request.
     "web.accounts.idle.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so the friendly 404 page has the signed-in user (DJANGO_DEBUG_PAGES).
+    "config.middleware.FriendlyNotFoundMiddleware",
 ]
 
 AUTH_USER_MODEL = "programs.User"
@@ -439,11 +446,19 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    "filters": {
+        "refusal_without_traceback": {"()": "config.log.RefusalWithoutTraceback"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Through the root's handler only: Django's default adds a console handler of its own
+        # in debug mode, which printed every django.* line (and traceback) twice.
+        "django": {"handlers": [], "level": LOG_LEVEL},
+        # A refused page (403) is one line, without a traceback.
+        "django.request": {"filters": ["refusal_without_traceback"]},
         # SQL at DEBUG is too much even when debugging; ask for it explicitly if needed.
         "django.db.backends": {"level": "INFO"},
     },
