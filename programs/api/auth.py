@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -78,6 +78,10 @@ class TokenView(APIView):
         )
 
 
+class TokenRevokedSerializer(serializers.Serializer[Any]):
+    revoked = serializers.IntegerField(help_text="How many tokens stopped working (0 or 1).")
+
+
 class TokenRevokeView(APIView):
     @extend_schema(
         operation_id="auth_token_revoke",
@@ -87,11 +91,12 @@ class TokenRevokeView(APIView):
             "in again for a new one. A change of password does the same."
         ),
         request=None,
-        responses={204: None, **error_responses(401)},
+        # 200 with a body rather than 204: the browsable API turns a 204 into a 200.
+        responses={200: TokenRevokedSerializer, **error_responses(401)},
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
         # IsAuthenticated (the default permission) has turned anonymous requests away.
         assert request.user.pk is not None
-        tokens_revoke(user_id=request.user.pk)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        revoked = tokens_revoke(user_id=request.user.pk)
+        return Response(TokenRevokedSerializer({"revoked": revoked}).data)
