@@ -47,6 +47,16 @@ def test_a_staff_session_ends_after_thirty_idle_minutes_with_a_kind_word(client:
     assert "You were signed out after 30 minutes without activity" in page.content.decode()
 
 
+def test_a_form_sent_after_the_timeout_goes_to_the_sign_in_page(client: Client) -> None:
+    client.force_login(therapist())
+
+    with later(minutes=45):
+        response = client.post("/clinic/alerts/1/acknowledge/")
+
+    assert response["Location"] == "/accounts/sign-in/"
+    assert "_auth_user_id" not in client.session
+
+
 def test_a_staff_session_in_use_stays_signed_in(client: Client) -> None:
     client.force_login(therapist())
 

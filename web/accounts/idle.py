@@ -25,6 +25,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.translation import ngettext
 
 from programs.selectors import is_staff_member
@@ -63,7 +64,11 @@ class StaffIdleTimeoutMiddleware:
             if not request.path.startswith("/api/"):
                 minutes = settings.WEB_STAFF_IDLE_MINUTES
                 messages.info(request, signed_out_message(minutes))
-                return redirect_to_login(request.get_full_path())
+                if request.method in ("GET", "HEAD"):
+                    return redirect_to_login(request.get_full_path())
+                # A form sent after the timeout: what it said is gone, and its address would
+                # answer a GET with 405; after signing in, the start page.
+                return redirect(settings.LOGIN_URL)
             # The API answers as it does to anyone not signed in (401, in its error format).
         elif idle >= TOUCH_SECONDS:
             request.session[ACTIVE_AT] = now
