@@ -11,6 +11,7 @@ and that is all.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -19,10 +20,11 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import URLPattern, URLResolver, path
+from django.utils import timezone
 from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.authentication import BaseAuthentication, TokenAuthentication
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed, NotFound, PermissionDenied
 from rest_framework.generics import GenericAPIView
@@ -33,6 +35,7 @@ from rest_framework.views import APIView
 
 from programs import cache as today_cache
 from programs import selectors, services
+from programs.api.authentication import ExpiringTokenAuthentication, refuse_if_expired
 from programs.api.errors import error_responses
 from programs.api.me_serializers import (
     CheckInCreatedSerializer,
@@ -48,6 +51,7 @@ from programs.api.me_serializers import (
 )
 from programs.models import ActivityLog, CheckIn, Patient, PlannedSession, User
 from programs.services.common import local_today
+from programs.services.tokens import token_expires_at
 
 TAGS = ["me"]
 JSON = "application/json"
@@ -104,10 +108,10 @@ class MeView(APIView):
         return Response(MeSerializer(me).data)
 
 
-class TokenAuthenticationLean(TokenAuthentication):
-    """DRF's token authentication, with the token and its user read by one query written out
-    (the ORM took longer to build it than the database to answer). The same checks: an
-    unknown token or an inactive user is refused."""
+class TokenAuthenticationLean(ExpiringTokenAuthentication):
+    """The API's token authentication, with the token and its user read by one query written
+    out (the ORM took longer to build it than the database to answer). The same checks: an
+    unknown token, an inactive user or an expired token is refused."""
 
     def authenticate_credentials(self, key: str) -> tuple[User, Token]:
         with connection.cursor() as cursor:
@@ -115,10 +119,23 @@ class TokenAuthenticationLean(TokenAuthentication):
             row = cursor.fetchone()
         if row is None:
             raise AuthenticationFailed(gettext("Invalid token."))
-        user = User.from_db(None, _user_fields(), row)
+        *user_row, created = row
+        user = User.from_db(None, _user_fields(), user_row)
         if not user.is_active:
             raise AuthenticationFailed(gettext("User inactive or deleted."))
-        return user, Token(key=key, user=user)
+        token = Token(key=key, user=user, created=_aware(created))
+        refuse_if_expired(token)
+        return user, token
+
+
+def _aware(value: Any) -> Any:
+    """A datetime column read by a raw query, as the ORM would give it: aware, in UTC (SQLite
+    gives a naive one, or text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
 
 
 @cache
@@ -131,7 +148,8 @@ def _token_user_sql() -> str:
     quote = connection.ops.quote_name
     columns = ", ".join(f"u.{quote(f.column)}" for f in User._meta.concrete_fields)
     return (
-        f"SELECT {columns} FROM {quote(Token._meta.db_table)} t "
+        f"SELECT {columns}, t.{quote(Token._meta.get_field('created').column)} "
+        f"FROM {quote(Token._meta.db_table)} t "
         f"JOIN {quote(User._meta.db_table)} u ON u.{quote(User._meta.pk.column)} = "
         f"t.{quote(Token._meta.get_field('user').column)} "
         f"WHERE t.{quote(Token._meta.get_field('key').column)} = %s"
@@ -171,7 +189,7 @@ class TodayView(APIView):
         if getattr(self, "swagger_fake_view", False):
             return authenticators
         return [
-            TokenAuthenticationLean() if type(each) is TokenAuthentication else each
+            TokenAuthenticationLean() if type(each) is ExpiringTokenAuthentication else each
             for each in authenticators
         ]
 
@@ -199,6 +217,7 @@ class TodayView(APIView):
                 patient.id,
                 self.grant_version,
                 patient.time_zone,
+                token_expires_at(request.auth.created),
             )
         today = local_today(patient)
         body, versions = today_cache.cached_today(patient.id, today)

@@ -158,8 +158,10 @@ def mapped() -> list[ApiRoute]:
 
 # staff: the clinic's endpoints; me: a patient's or guardian's; public: open to anyone, the
 # request itself being the credential (a password, a signed link); index: any signed-in user
-# reads text that names no object.
-Area = Literal["staff", "me", "public", "index"]
+# reads text that names no object; self: any signed-in user acts on their own account and
+# names nothing else (signing out of the API): refused to anyone not signed in, and done by
+# the control for someone who is.
+Area = Literal["staff", "me", "public", "index", "self"]
 
 
 @dataclass(frozen=True)
@@ -263,6 +265,7 @@ NO_CODE_SENT = frozenset({400})
 
 ROUTES_SPEC: dict[str, Spec] = {
     "api-token": Spec("public", public=_wrong_password, public_control=_password),
+    "api-token-revoke": Spec("self"),
     "api-root": Spec("index"),
     "me": Spec("me", rows="acted_for"),
     "me-today": Spec("me", kind="patient", path_key="patient_id"),
@@ -1034,6 +1037,8 @@ class Checker:
         for method in declared:
             if spec.area == "public":
                 self.check_public(method)
+            elif spec.area == "self" and not role.anonymous:
+                continue  # their own account: test_each_probe_works... does it
             elif self.lists_only_its_own(method):
                 if spec.area == "index":
                     self.check_index()
@@ -1056,7 +1061,7 @@ class Checker:
             if method in self.route.methods:
                 continue
             for probe in sample or [Probe("no object", {}, None, {}, None)]:
-                if spec.area == "public" or (spec.area == "index" and not role.anonymous):
+                if spec.area == "public" or (spec.area in ("index", "self") and not role.anonymous):
                     answer = self.send(method, self.route.url(**probe.kwargs))
                     if answer.status not in ((200, 405) if method == "options" else (405,)):
                         self.problem(method, probe.label, f"{answer.status}")
@@ -1118,7 +1123,7 @@ def test_each_probe_works_on_what_the_role_may_reach(
     spec = ROUTES_SPEC[route.name]
     body = body_of(spec, method, world)
     kwargs: dict[str, int] = {}
-    role = world.roles["therapist_a" if spec.area in ("staff", "index") else "patient_a1"]
+    role = world.roles["therapist_a" if spec.area in ("staff", "index", "self") else "patient_a1"]
     if spec.area == "public":
         assert spec.public_control is not None
         body = spec.public_control(world)
