@@ -213,11 +213,10 @@ RED_FLAGS_REQUIRED = _(
 )
 
 
+# The shape of a check-in. Its ranges and the rules between answers are the service's
+# (services.check_in_submit), which the web form shares; the ranges are repeated here, with the
+# service's own words, so that the schema shows them.
 class CheckInInputSerializer(serializers.Serializer[Any]):
-    """The shape of a check-in; its ranges and the rules between answers are the service's
-    (``services.check_in_submit``), which the web form shares. The ranges are repeated here,
-    with the service's own words, so that the schema shows them."""
-
     fdi_answers = serializers.ListField(
         child=serializers.IntegerField(
             min_value=0,
