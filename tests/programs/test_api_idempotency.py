@@ -22,7 +22,7 @@ from tests.programs.factories import active_program, clinician_of, patient
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
-RED_FLAG = {"flare": False, "red_flags": ["fever"]}
+RED_FLAG: dict[str, Any] = {"flare": False, "red_flags": ["fever"]}
 KEY = "6f1c2e1a-0b7d-4c43-9d55-1f0e7a3c2b90"
 
 
