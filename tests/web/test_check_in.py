@@ -27,7 +27,7 @@ def fdi(*answers: int) -> dict[str, Any]:
 def test_it_asks_the_fdi_in_friendly_words(client: Client) -> None:
     patient = factories.patient(with_user=True)
     signed_in(client, patient)
-    body = client.get(url(patient)).content.decode()
+    body = client.get(url(patient), follow=True).content.decode()
     assert "<h1>Check-in</h1>" in body
     assert "<legend>Walking up stairs</legend>" in body
     assert body.count("<span>No trouble</span>") == 15
@@ -135,7 +135,7 @@ def test_it_tells_a_guardian_to_contact_their_childs_doctor(client: Client) -> N
     factories.active_program(patient=child)
     assert link.user is not None
     client.force_login(link.user)
-    page = client.get(url(child)).content.decode()
+    page = client.get(url(child), follow=True).content.decode()
     assert "Has your child had any of these this week?" in page
     response = client.post(url(child), {"flare": "no", "red_flags": ["self_harm"]}, follow=True)
     body = response.content.decode()
@@ -181,7 +181,7 @@ def test_it_names_the_field_the_service_refuses(client: Client) -> None:
 def test_it_preselects_no_answer(client: Client) -> None:
     patient = factories.patient(with_user=True)
     signed_in(client, patient)
-    body = client.get(url(patient)).content.decode()
+    body = client.get(url(patient), follow=True).content.decode()
     assert " checked" not in body
     assert "<span>None of these</span>" in body
 
@@ -265,7 +265,7 @@ def test_it_says_when_this_weeks_check_in_is_already_in(client: Client) -> None:
     patient = factories.patient(with_user=True)
     signed_in(client, patient)
     client.post(url(patient), {"flare": "no", "mood": "4", "red_flags": ["none"]})
-    body = client.get(url(patient)).content.decode()
+    body = client.get(url(patient), follow=True).content.decode()
     assert "This week\u2019s check-in is already in" in body
 
 
@@ -292,7 +292,7 @@ def test_it_saves_a_double_tapped_check_in_once(client: Client) -> None:
     patient = factories.patient(with_user=True)
     factories.active_program(patient=patient, started_weeks_ago=1)
     signed_in(client, patient)
-    page = client.get(url(patient)).content.decode()
+    page = client.get(url(patient), follow=True).content.decode()
     key = page.split('name="submission" value="')[1].split('"')[0]
     data = {"flare": "no", "red_flags": ["fever"], "submission": key}
 
@@ -307,7 +307,7 @@ def test_it_saves_two_check_ins_from_two_forms(client: Client) -> None:
     patient = factories.patient(with_user=True)
     signed_in(client, patient)
     keys = [
-        client.get(url(patient)).content.decode().split('name="submission" value="')[1][:32]
+        client.get(url(patient), follow=True).content.decode().split('name="submission" value="')[1][:32]
         for _ in range(2)
     ]
     for key in keys:
@@ -321,7 +321,7 @@ def test_it_sends_back_and_send_to_the_first_check_ins_result_however_late(
     patient = factories.patient(with_user=True)
     factories.active_program(patient=patient, started_weeks_ago=1)
     signed_in(client, patient)
-    page = client.get(url(patient)).content.decode()
+    page = client.get(url(patient), follow=True).content.decode()
     key = page.split('name="submission" value="')[1].split('"')[0]
     first = client.post(url(patient), {"flare": "no", "red_flags": ["fever"], "submission": key})
 
@@ -333,3 +333,25 @@ def test_it_sends_back_and_send_to_the_first_check_ins_result_however_late(
     assert second.redirect_chain[0][0] == first["Location"]
     assert "This check-in was already sent, so it was not sent again." in second.content.decode()
     assert CheckIn.objects.count() == 1 and Alert.objects.count() == 1
+
+
+def test_it_gives_each_form_its_key_in_its_address(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    signed_in(client, patient)
+    response = client.get(url(patient))
+    key = response["Location"].split("?form=")[1]
+    page = client.get(response["Location"]).content.decode()
+    assert f'name="submission" value="{key}"' in page
+    reloaded = client.get(response["Location"]).content.decode()
+    assert f'name="submission" value="{key}"' in reloaded  # a reload shows the same form
+
+
+def test_it_says_a_form_came_back_to_was_sent_already(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    signed_in(client, patient)
+    form_url = client.get(url(patient))["Location"]
+    key = form_url.split("?form=")[1]
+    client.post(form_url, {"flare": "no", "red_flags": ["none"], "submission": key})
+    body = client.get(form_url).content.decode()
+    assert "sending it again changes nothing" in body
+    assert "Start a new check-in" in body

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -40,15 +42,30 @@ BAND_WORDS: dict[str, StrOrPromise] = {
 RECENT_DAYS = 7
 
 
+# The form's one-time key is in its address (?form=...), not only in the form: a browser that
+# fetches the page again on Back (and every browser may: pages with health data are not kept
+# in its cache) then shows the same form, with the same key, instead of a new one.
+FORM_KEY = "form"
+
+
+def _form_key(value: str) -> str | None:
+    return value if 0 < len(value) <= 64 and value.isascii() and value.isalnum() else None
+
+
 @patient_page
 def check_in(request: WebRequest, patient_id: int) -> HttpResponse:
-    """Each form shown carries a one-time key, saved with the check-in it sends: the same form
-    sent again (a double tap, or Back and send, however much later) lands on the first one's
+    """Each form shown has a one-time key, saved with the check-in it sends: the same form sent
+    again (a double tap, or Back and send, however much later) lands on the first one's
     result, and saves nothing and raises no alert a second time."""
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     patient = request.household.patient
     for_self = request.household.is_self
+    key = _form_key(request.GET.get(FORM_KEY, ""))
+    if request.method == "GET" and key is None:
+        fresh = reverse("web:check-in", kwargs={"patient_id": patient.pk})
+        return redirect(f"{fresh}?{urlencode({FORM_KEY: uuid.uuid4().hex})}")
+    sent = None
     if request.method == "POST":
         form = CheckInForm(request.POST, for_self=for_self)
         if form.is_valid():
@@ -71,13 +88,15 @@ def check_in(request: WebRequest, patient_id: int) -> HttpResponse:
                     "web:check-in-done", patient_id=patient.pk, check_in_id=result.check_in.pk
                 )
     else:
-        form = CheckInForm(for_self=for_self, initial={"submission": uuid.uuid4().hex})
+        form = CheckInForm(for_self=for_self, initial={"submission": key})
+        # Back to a form already sent: say so before anything is typed again.
+        sent = selectors.patient_check_ins(patient).filter(submission_key=key).first()
     latest = selectors.patient_check_ins(patient).only("id", "date").first()
     recent = latest if latest and (local_today(patient) - latest.date).days < RECENT_DAYS else None
     return render(
         request,
         "web/patient/check_in.html",
-        {"form": form, "recent": recent},
+        {"form": form, "recent": recent, "sent": sent},
     )
 
 
