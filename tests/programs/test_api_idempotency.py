@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.authtoken.models import Token
@@ -17,6 +18,7 @@ from programs.api.idempotency import IdempotentWrites
 from programs.models import Alert, CheckIn, IdempotencyKey, Patient, Program, User
 from programs.services import check_in_submit
 from programs.services.idempotency import idempotency_keys_expire
+from programs.tasks import expire_idempotency_keys
 from tests.programs.factories import active_program, clinician_of, patient
 
 pytestmark = pytest.mark.django_db
@@ -120,13 +122,14 @@ def test_a_key_is_forgotten_after_24_hours(maya: Patient) -> None:
     assert CheckIn.objects.count() == 2
 
 
-def test_old_keys_are_deleted(maya: Patient) -> None:
+def test_old_keys_are_deleted_by_the_hourly_task(maya: Patient) -> None:
     post(client_for(maya.user), check_ins_url(maya), RED_FLAG)
     with time_machine.travel(NOW + timedelta(hours=23), tick=False):
-        assert idempotency_keys_expire() == 0
+        assert expire_idempotency_keys.apply().get() == 0
     with time_machine.travel(NOW + timedelta(hours=25), tick=False):
-        assert idempotency_keys_expire() == 1
+        assert expire_idempotency_keys.apply().get() == 1
     assert not IdempotencyKey.objects.exists()
+    assert "programs.expire_idempotency_keys" in settings.CELERY_BEAT_SCHEDULE
 
 
 def test_a_key_that_is_not_one_is_refused_naming_the_header(maya: Patient) -> None:
