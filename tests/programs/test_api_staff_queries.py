@@ -100,6 +100,7 @@ def add_check_ins(world: World, first: int, last: int) -> None:
             patient=world.child,
             fdi_answers=[index % 5] * 15,
             red_flags=["rash"] if index % 3 == 0 else [],
+            no_red_flags=index % 3 != 0,
             flare=False,
         )
 
