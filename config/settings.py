@@ -272,7 +272,7 @@ REST_FRAMEWORK = {
     ],
     # Health data: nothing is public unless a view says so.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "programs.api.idempotency.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "programs.api.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -313,12 +313,16 @@ SPECTACULAR_SETTINGS = {
         "AlertKindEnum": "programs.models.records.Alert.KIND_CHOICES",
         "IntensityBandEnum": "programs.models.library.BAND_CHOICES",
     },
-    # The enums' hook (the default), and 413 and 415 documented on every operation that reads
-    # a body.
+    # The enums' hook (the default), 413 and 415 documented on every operation that reads a
+    # body, and 422 on every one that takes an Idempotency-Key.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "programs.api.errors.document_body_errors",
+        "programs.api.idempotency.document_idempotency_conflict",
     ],
+    # Request bodies are JSON. The browsable API's forms still post (DRF's parsers stay), but
+    # a body declared as JSON, form and multipart at once made generated clients unusable.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     # Served by the app itself: nothing is fetched from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -37,6 +37,7 @@ from programs import cache as today_cache
 from programs import selectors, services
 from programs.api.authentication import ExpiringTokenAuthentication, refuse_if_expired
 from programs.api.errors import error_responses
+from programs.api.idempotency import IdempotentWrites
 from programs.api.me_serializers import (
     CheckInCreatedSerializer,
     CheckInInputSerializer,
@@ -273,14 +274,17 @@ class UpcomingSessionsView(GenericAPIView[Any]):
         return self.get_paginated_response(SessionSerializer(page or [], many=True).data)
 
 
-class SessionLogView(APIView):
+class SessionLogView(IdempotentWrites, APIView):
     @extend_schema(
         operation_id="me_session_log_create",
         summary="Log a session (or correct its log)",
         description=(
             "Each result names its activity by the `activity` key of the session's doses. "
             "Answers 201 with a new log, 200 when it replaced the session's earlier log. "
-            "A session whose day has not come yet is refused (400, field `session`)."
+            "Refused (400, field `session`, nothing saved): a session whose day has not come "
+            "yet; a session planned after the program was paused, until the therapist "
+            "resumes it (the sessions before the pause can still be logged); any session of "
+            "a discharged program."
         ),
         request=SessionLogInputSerializer,
         responses={
@@ -325,7 +329,7 @@ class SessionLogView(APIView):
         )
 
 
-class CheckInsView(GenericAPIView[Any]):
+class CheckInsView(IdempotentWrites, GenericAPIView[Any]):
     filter_backends: list[type] = []
     # The browsable API and OPTIONS ask for these; without them each failed (500).
     queryset = CheckIn.objects.none()
@@ -346,10 +350,21 @@ class CheckInsView(GenericAPIView[Any]):
         operation_id="me_check_ins_create",
         summary="Submit a check-in",
         description=(
-            "Every answer is optional. Any red flag pauses the program and alerts the "
-            "therapist at once; the answer then carries `guidance` for the patient (contact "
-            "your doctor; for thoughts of self-harm, the crisis line 988 in the US). Pain is "
-            "recorded if given and never changes a dose."
+            "Two questions must be answered, so that a check-in sent empty is never read as "
+            '"no flare, no red flag": `flare` (true or false; there is no default) and '
+            "`red_flags` (the signs reported; `[]` only together with `no_red_flags: true`, "
+            'the person\'s own "none of these"). Everything else is optional. The FDI is '
+            "all 15 answers or none. Ranges: sleep 0-24 hours in half hours, sleep quality "
+            "and mood 1-5, school days scheduled 0-7, attended 0 to those scheduled (and not "
+            "without them), pain 0-10. Every refused answer is named in `errors`, all at "
+            "once, and nothing is saved.\n\n"
+            "Any red flag pauses the program and alerts the therapist at once; the answer "
+            "then carries `guidance` for the patient (contact your doctor; for thoughts of "
+            "self-harm, the crisis line 988 in the US). Pain is recorded if given and never "
+            "changes a dose.\n\n"
+            "Sent again with the same `Idempotency-Key`, a check-in is saved (and its alert "
+            "raised) once. Without a key, the same answers sent twice are two check-ins: a "
+            "repeat cannot be told from a second answer."
         ),
         request=CheckInInputSerializer,
         responses={201: CheckInCreatedSerializer, **error_responses(400, 401, 403, 404)},

@@ -121,6 +121,9 @@ def test_b_a_patient_logs_today_and_reports_a_red_flag_on_a_phone(phone_page: Pa
     page.get_by_role("group", name="How has your mood been this week?").get_by_label(
         "Low", exact=True
     ).check()
+    page.get_by_role("group", name="Did you have a flare-up this week?").get_by_label(
+        "No", exact=True
+    ).check()
     page.get_by_label("A fever").check()
     page.get_by_label("Thoughts of hurting yourself").check()
     page.get_by_role("button", name="Send my check-in").tap()

@@ -272,7 +272,11 @@ ROUTES_SPEC: dict[str, Spec] = {
     "me-progress": Spec("me", kind="patient", path_key="patient_id"),
     "me-sessions": Spec("me", kind="patient", path_key="patient_id", rows="session"),
     "me-check-ins": Spec(
-        "me", kind="patient", path_key="patient_id", rows="check_in", bodies={"post": {"mood": 3}}
+        "me",
+        kind="patient",
+        path_key="patient_id",
+        rows="check_in",
+        bodies={"post": {"mood": 3, "flare": False, "red_flags": [], "no_red_flags": True}},
     ),
     "me-session-log": Spec(
         "me", kind="session", bodies={"post": {"status": "missed"}}, control="due"
@@ -542,7 +546,7 @@ def _people(world: World, clinic: str, label: str, staff: User, *, paused: bool)
     spare = GuardianFactory.create(patient=child, user=None, relation=Guardian.Relation.MOTHER)
     program = active_program(patient=child, started_weeks_ago=1, actor=staff)
     log_week(program, week=0)
-    check_in_submit(actor=child.user, patient=child, red_flags=["fever"])  # type: ignore[arg-type]
+    check_in_submit(actor=child.user, patient=child, red_flags=["fever"], flare=False)  # type: ignore[arg-type]
     program.refresh_from_db()
     # The red flag paused it; the clinician has since looked and resumed all but one.
     if program.status == Program.Status.PAUSED and not paused:

@@ -151,7 +151,7 @@ def _seed() -> None:
     parent_contact = new_contact(patient=child, guardian=parent)
     program = active_program(patient=child, started_weeks_ago=1, actor=staff)
     log_week(program, week=0)
-    check_in_submit(actor=child.user, patient=child, red_flags=["fever"])
+    check_in_submit(actor=child.user, patient=child, red_flags=["fever"], flare=False)
     draft = draft_program(patient=child, actor=staff)
     own = ActivityFactory.create(clinic=clinic, name="Stairs")
     shared = ActivityFactory.create(name="Cycling")

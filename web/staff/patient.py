@@ -322,6 +322,8 @@ def _page(
             .order_by("-severity", "-created_at", "-id")
         ],
         "check_ins": _check_in_rows(record),
+        # The form just refused, for the error summary at the top of the page.
+        "refused_forms": list((bound or {}).values()),
     }
     if program is not None:
         summary = plan_summary(program, today)
