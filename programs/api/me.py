@@ -328,9 +328,11 @@ class CheckInsView(GenericAPIView[Any]):
         summary="Submit a check-in",
         description=(
             "Every answer is optional. Any red flag pauses the program and alerts the "
-            "therapist at once; the answer then carries `guidance` for the patient (contact "
-            "your doctor; for thoughts of self-harm, the crisis line 988 in the US). Pain is "
-            "recorded if given and never changes a dose."
+            "therapist at once; the answer then carries `guidance` for the patient, to show "
+            "before anything else. For thoughts of self-harm (`guidance_kind` crisis) it leads "
+            "with the crisis line, and `crisis_line` gives the links to call or text 988 and to "
+            "call 911; for other red flags (`contact_doctor`) it says to contact the doctor. "
+            "Pain is recorded if given and never changes a dose."
         ),
         request=CheckInInputSerializer,
         responses={201: CheckInCreatedSerializer, **error_responses(400, 401, 403, 404)},

@@ -502,7 +502,7 @@ def test_it_lists_session_logs_with_results(api: APIClient, child: Patient) -> N
     assert [(row["date"], row["results"]) for row in missed] == [("2026-03-05", [])]
 
 
-def test_it_lists_a_patients_check_ins_and_audits_the_read_once(
+def test_it_lists_a_patients_check_ins_and_audits_each_read(
     api: APIClient, child: Patient, pt: User
 ) -> None:
     check_in_submit(actor=pt, patient=child, sleep_hours=None, mood=4)
@@ -513,7 +513,7 @@ def test_it_lists_a_patients_check_ins_and_audits_the_read_once(
 
     assert [row["red_flags"] for row in flagged] == [["fever"]]
     assert len(everything) == 2
-    assert AuditEvent.objects.filter(action="read", what="check-ins").count() == 2
+    assert AuditEvent.objects.filter(action="read", what="API list: check-ins").count() == 2
 
 
 def test_it_lists_a_programs_reviews(api: APIClient, child: Patient, pt: User) -> None:

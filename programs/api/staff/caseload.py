@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from programs.api.filters import CaseloadFilter
 from programs.api.serializers import CaseloadRowOut
-from programs.api.staff.base import LIST_ERRORS, StaffViewSet
+from programs.api.staff.base import LIST_ERRORS, PatientRecordViewSet
 from programs.models import Patient
 from programs.selectors import CaseloadRow, caseload, patients_managed_by
 
@@ -45,8 +45,9 @@ class CaseloadOrderingIn(serializers.Serializer[Any]):
     ordering = serializers.ChoiceField(choices=ORDERINGS, default="name")
 
 
-class CaseloadViewSet(StaffViewSet[Patient]):
+class CaseloadViewSet(PatientRecordViewSet[Patient]):
     queryset = Patient.objects.none()  # the model, for the schema
+    record_name = "caseload"
     filterset_class = CaseloadFilter
     # Ordering is by the computed columns, so it is done on the rows below, not in SQL.
     filter_backends = [DjangoFilterBackend]
@@ -76,5 +77,5 @@ class CaseloadViewSet(StaffViewSet[Patient]):
         ordering.is_valid(raise_exception=True)
         patients = self.filter_queryset(self.get_queryset())
         rows = sorted_rows(caseload(self.user, patients), ordering.validated_data["ordering"])
-        page = self.paginate_queryset(rows)  # type: ignore[arg-type]
+        page = self.paginate_queryset(rows)
         return self.get_paginated_response(CaseloadRowOut(page, many=True).data)
