@@ -136,10 +136,7 @@ def self_harm_body(reminder: Reminder, alert: Alert | None) -> str:
             "told to call 911 if they are in danger now. Progression of their program is "
             "paused."
         ),
-        _(
-            "When you have acted, acknowledge the alert with a short note of what was done: "
-            "%(url)s"
-        )
+        _("When you have acted, acknowledge the alert with a short note of what was done: %(url)s")
         % values,
     ]
     return "\n\n".join([*lines, _footer()]) + "\n"
