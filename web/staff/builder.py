@@ -36,7 +36,7 @@ from programs.api.errors import flatten_errors as flatten_api_errors
 from programs.api.serializers import ProgramCreateIn, program_create_arguments
 from programs.engine import DEFAULT_PARAMETERS, parameters_of
 from programs.models import Patient, Program, ProgramActivity, ProgramTemplate, TemplateActivity
-from programs.services.common import local_today
+from programs.services.common import audit_record, local_today
 from web.access import WebRequest, staff_page
 from web.charts import Chart, Series
 from web.staff.builder_forms import (
@@ -67,6 +67,7 @@ def _managed_patient(request: WebRequest, patient_id: int) -> Patient:
     patient = selectors.patients_managed_by(request.user).filter(pk=patient_id).first()
     if patient is None:
         raise Http404("No such patient.")
+    audit_record(actor=request.user, patient=patient, action="read", what="program builder")
     return patient
 
 
@@ -93,6 +94,9 @@ def _managed_program(request: WebRequest, program_id: int) -> Program:
     )
     if program is None:
         raise Http404("No such program.")
+    audit_record(
+        actor=request.user, patient=program.patient, action="read", what=f"program {program.pk}"
+    )
     return program
 
 
