@@ -401,6 +401,11 @@ def test_the_check_in_reminder_stands_in_for_the_nudge_on_its_day(at: Any) -> No
 # -- The red flag, to the therapists ------------------------------------------------------
 
 
+def reporter(child: Patient) -> User:
+    assert child.user is not None
+    return child.user
+
+
 def red_flag(child: Patient, django_capture_on_commit_callbacks: Any) -> Alert:
     reporter = child.user or child.therapists.get()
     with django_capture_on_commit_callbacks(execute=True):
@@ -452,7 +457,7 @@ def test_thoughts_of_self_harm_email_the_therapist_urgently_with_nothing_in_the_
     pt = therapist(clinic=clinic, first_name="Jordan")
     child = patient(clinic=clinic, therapists=[pt], with_user=True, first_name="Maya")
     with django_capture_on_commit_callbacks(execute=True):
-        check_in_submit(actor=child.user, patient=child, red_flags=["self_harm"])
+        check_in_submit(actor=reporter(child), patient=child, red_flags=["self_harm"])
     alert = Alert.objects.get(patient=child)
     (row,) = made(Reminder.Kind.RED_FLAG_STAFF)
 
@@ -471,7 +476,7 @@ def test_a_self_harm_email_whose_alert_is_gone_still_says_only_that_it_is_urgent
     clinic = ClinicFactory.create()
     child = patient(clinic=clinic, therapists=[therapist(clinic=clinic)], with_user=True)
     with django_capture_on_commit_callbacks(execute=True):
-        check_in_submit(actor=child.user, patient=child, red_flags=["self_harm"])
+        check_in_submit(actor=reporter(child), patient=child, red_flags=["self_harm"])
     (row,) = made(Reminder.Kind.RED_FLAG_STAFF)
     Alert.objects.all().delete()
 
@@ -488,7 +493,7 @@ def test_self_harm_with_another_red_flag_sends_one_email_for_each_alert(
     clinic = ClinicFactory.create()
     child = patient(clinic=clinic, therapists=[therapist(clinic=clinic)], with_user=True)
     with django_capture_on_commit_callbacks(execute=True):
-        check_in_submit(actor=child.user, patient=child, red_flags=["self_harm", "fever"])
+        check_in_submit(actor=reporter(child), patient=child, red_flags=["self_harm", "fever"])
 
     subjects = sorted(render_staff(row).subject for row in made(Reminder.Kind.RED_FLAG_STAFF))
 
@@ -503,7 +508,7 @@ def test_the_sweep_repairs_a_lost_self_harm_email(at: Any) -> None:
     clinic = ClinicFactory.create()
     child = patient(clinic=clinic, therapists=[therapist(clinic=clinic)], with_user=True)
     # No on-commit callbacks run: the signal's email is lost.
-    check_in_submit(actor=child.user, patient=child, red_flags=["self_harm"])
+    check_in_submit(actor=reporter(child), patient=child, red_flags=["self_harm"])
 
     result = notifications_sweep(timezone.now())
 

@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 def answer_page(
-    client: Client, patient: Patient, red_flags: list[str], *, by_guardian=False
-) -> str:  # type: ignore[no-untyped-def]
+    client: Client, patient: Patient, red_flags: list[str], *, by_guardian: bool = False
+) -> str:
     factories.active_program(patient=patient, started_weeks_ago=1)
     user = factories.guardian(patient=patient).user if by_guardian else patient.user
     assert user is not None
