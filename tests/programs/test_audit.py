@@ -291,7 +291,7 @@ def test_a_list_records_one_event_per_patient_it_shows(world: World) -> None:
 
     client.get("/api/v1/patients/")
 
-    reads = AuditEvent.objects.filter(actor=world.staff, what="API list: patient record")
+    reads = AuditEvent.objects.filter(actor=world.staff, what="API list: patients")
     assert sorted(reads.values_list("patient_ref", flat=True)) == sorted(
         [world.patient.pk, other.pk]
     )

@@ -92,7 +92,7 @@ class PatientRecordViewSet(StaffViewSet[M]):
                 actor=self.user,
                 patient=self.patient_of(obj),
                 action=AuditEvent.Action.READ,
-                what=f"API {self.action}: {self.record_name} {obj.pk}",
+                what=f"API {self.action}: {self.record_name} #{obj.pk}",
             )
         return obj
 

@@ -34,7 +34,7 @@ from programs.selectors import guardians_visible_to, patients_managed_by
 
 class PatientViewSet(mixins.ListModelMixin, PatientRecordViewSet[Patient]):
     queryset = Patient.objects.none()  # the model, for the schema
-    record_name = "patient record"
+    record_name = "patients"
     patient_path = ""
     filterset_class = PatientFilter
     ordering_fields = ["last_name", "date_of_birth", "created_at"]

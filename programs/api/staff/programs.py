@@ -43,7 +43,7 @@ from programs.selectors import programs_managed_by, sessions_visible_to
 
 class ProgramViewSet(mixins.ListModelMixin, PatientRecordViewSet[Program]):
     queryset = Program.objects.none()  # the model, for the schema
-    record_name = "program"
+    record_name = "programs"
     filterset_class = ProgramFilter
     ordering_fields = ["start_date", "created_at"]
     ordering = ["-created_at", "-id"]
