@@ -31,7 +31,7 @@ from django.utils.translation import override
 from programs.models import Clinic, Guardian, Patient, User
 from programs.services.common import audit_record
 from reminders.channels import ChannelFailure, OutgoingMessage, PermanentFailure, backend_for
-from reminders.messages import CLINIC_NAME_MAX, gsm7, sms_name
+from reminders.messages import APP_NAME, CLINIC_NAME_MAX, gsm7, safe_short_name, sms_name
 from reminders.models import Channel, Consent, Contact
 from reminders.optout import is_suppressed
 from reminders.phones import normalize_phone
@@ -409,7 +409,9 @@ class VerificationNotSent(Exception):
 
 
 def _clinic_name(clinic: Clinic) -> str:
-    return sms_name(clinic.short_name or clinic.name, CLINIC_NAME_MAX)
+    # As every reminder does: the short name, never the full one (which may name the
+    # condition), and the app's name when there is no short name fit to show.
+    return sms_name(safe_short_name(clinic), CLINIC_NAME_MAX) or APP_NAME
 
 
 def _code_hash(contact: Contact, code: str) -> str:
