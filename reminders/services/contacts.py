@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core import signing
@@ -35,6 +35,9 @@ from reminders.messages import APP_NAME, CLINIC_NAME_MAX, gsm7, safe_short_name,
 from reminders.models import Channel, Consent, Contact
 from reminders.optout import is_suppressed
 from reminders.phones import normalize_phone
+
+if TYPE_CHECKING:
+    from reminders.services.outbox import QuietHoursNotice
 
 # The exact wording a person agrees to, per channel: shown on the form or read out in
 # clinic, and copied into each consent record. Change it here and only here; records made
@@ -275,6 +278,16 @@ def contact_update(
     return contact
 
 
+@dataclass(frozen=True)
+class PreferencesSaved:
+    """The contact as saved, and what its quiet hours do to its text reminders: each text
+    they move, with when it really arrives (``reminders.services.outbox.QuietHoursNotice``).
+    Web and API show the notices, so nobody is surprised by a text at 9 am."""
+
+    contact: Contact
+    quiet_hours: list[QuietHoursNotice]
+
+
 @transaction.atomic
 def contact_preferences_update(
     *,
@@ -287,9 +300,10 @@ def contact_preferences_update(
     paused: bool | None = None,
     language: str | None = None,
     actor: User | None = None,
-) -> Contact:
+) -> PreferencesSaved:
     """Change what a contact receives and when. Equal quiet start and end mean no quiet
-    hours. The outbox follows on commit."""
+    hours. The outbox follows on commit. The answer says which text reminders the quiet
+    hours now move, and to when."""
     contact = Contact.objects.select_for_update().select_related("patient").get(pk=contact.pk)
     for field, value in (
         ("email_enabled", email_enabled),
@@ -310,7 +324,10 @@ def contact_preferences_update(
         contact.language = _check_language(language)
     contact.save()
     _audit_if_staff(actor, contact.patient, "reminder preferences changed")
-    return contact
+    # The outbox module plans with these contacts' lead times, so it imports this one.
+    from reminders.services.outbox import quiet_hours_notices
+
+    return PreferencesSaved(contact=contact, quiet_hours=quiet_hours_notices(contact))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -181,7 +181,7 @@ def test_it_changes_preferences(child: Patient) -> None:
         quiet_start="21:00",
         quiet_end=time(7, 30),
         paused=True,
-    )
+    ).contact
 
     changed.refresh_from_db()
     assert changed.lead_times == [
