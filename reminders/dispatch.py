@@ -629,6 +629,8 @@ class ReapReport:
     unknown: int = 0
     confirmed: int = 0  # asked the provider: it had gone out
     unanswered: int = 0  # the provider could not be asked; asked again at the next run
+    expired: int = 0  # asked the provider: it had not gone out, and no time is left
+    failed: int = 0  # asked the provider: it had not gone out, and it was the last try
 
 
 def reminders_reap(*, now: datetime | None = None) -> ReapReport:
@@ -686,14 +688,18 @@ def reminders_reap(*, now: datetime | None = None) -> ReapReport:
         unknown=counts["unknown"],
         confirmed=counts["confirmed"],
         unanswered=counts["unanswered"],
+        expired=counts["expired"],
+        failed=counts["failed"],
     )
     if any(asdict(report).values()):
         logger.warning(
             "reap: %d claimed rows released; lost sends: %d found at the provider, %d sent "
-            "again, %d unknown, %d waiting for the provider to answer",
+            "again, %d expired, %d failed, %d unknown, %d waiting for the provider to answer",
             report.released,
             report.confirmed,
             report.retried,
+            report.expired,
+            report.failed,
             report.unknown,
             report.unanswered,
         )

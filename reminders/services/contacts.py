@@ -528,14 +528,17 @@ def verification_start(*, contact: Contact, channel: str) -> VerificationSent:
                     % {"clinic": clinic, "url": email_verification_url(contact)},
                     idempotency_key=f"v:{contact.pk}:email:{secrets.token_hex(8)}",
                 )
+    backend = backend_for(channel)
     try:
-        backend_for(channel).send(message)
+        backend.send(message)
     except PermanentFailure:
         _forget_sent(contact, channel)
         raise ValidationError({field: ["the provider cannot deliver to this address"]}) from None
     except ChannelFailure as failure:
         _forget_sent(contact, channel)
         raise VerificationNotSent(failure.message) from failure
+    finally:
+        backend.close()  # an SMTP connection, once the one message is sent
     return VerificationSent(channel=channel, to=address, expires_at=expires_at)
 
 

@@ -549,7 +549,7 @@ class TestLostSendsAtTwilio:
 
         reaped = reminders_reap()
 
-        assert (reaped.unknown, status_of(reminder)) == (0, Status.EXPIRED)
+        assert (reaped.expired, reaped.unknown, status_of(reminder)) == (1, 0, Status.EXPIRED)
         assert twilio.sent == []
 
     def test_identical_texts_to_one_number_are_told_apart_by_the_ids_recorded(
