@@ -30,8 +30,10 @@ by knowing, and where it cannot be known, must not be sent again. The reasoning,
 1. What may be uncertain is only the provider call. A row is flipped to sending and
    committed just before its call (after the connection is open: ``prepare``), and its
    outcome is recorded and committed just after, one row at a time, the provider's message id
-   with it. A worker that dies outside a call leaves a row claimed (never sent: the reaper
-   gives it back) or recorded. ``attempt_started_at`` says when the call began.
+   with it. The window is the call, the few milliseconds of checks and rendering before it,
+   and one UPDATE after; a worker that dies anywhere else leaves its rows claimed (never
+   sent: the reaper gives them back) or recorded. ``attempt_started_at`` says when the call
+   began.
 2. A broker connection lost is no reason to stop a call. With
    CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS (config/settings.py) a Redis
    restart terminated every send in flight, exactly as a kill does; it is off, so a send
@@ -44,8 +46,9 @@ by knowing, and where it cannot be known, must not be sent again. The reasoning,
    out (longer than any call can last: TWILIO_TIMEOUT_SECONDS is far shorter), the reaper
    asks Twilio's list of messages for one from our number to the row's number with the
    row's exact text, created since the call began (``find_sent``). Found: the row is sent,
-   with Twilio's id. Not found: Twilio never took it (a request still on its way after the
-   lease is impossible), so it is sent again if its window allows, else expired. Twilio keeps
+   with Twilio's id. Not found: Twilio never took it (no request can still be on its way
+   after the lease: settings refuse a Twilio timeout over half the lease), so it is sent
+   again if its window allows, else expired. Twilio keeps
    no reference of ours that its list shows, so two identical texts to one number are told
    apart by the ids already recorded: a message another row holds is not this one's, and
    one reaper at a time matches them. A delivery report (the webhook, whose URL carries the
@@ -54,7 +57,8 @@ by knowing, and where it cannot be known, must not be sent again. The reasoning,
    got: a failure before DATA means the server holds nothing (sent again); the server's 250
    after DATA means it has it (sent, recorded at once, whatever the connection does next);
    a connection lost between the two may have delivered it, and that row is marked unknown,
-   never sent again. A worker killed mid-call by email leaves one unknown row per process.
+   never sent again. A worker killed mid-call by email leaves at most one unknown row per
+   process.
    A duplicate at 6 am costs more than one missed reminder; staff see unknown rows, with the
    reason, in the outbox view.
 5. A provider that does dedupe by key (``supports_idempotency``, the test and benchmark
