@@ -1,4 +1,4 @@
-# gradus. `make run` starts the app with its worker and beat; `make test` is what CI runs.
+# gradus. `make run` starts the app with its workers and beat; `make test` is what CI runs.
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
@@ -12,7 +12,7 @@ export UV_PYTHON_DOWNLOADS := never
 .PHONY: help bootstrap run test test-browser bench lint typecheck format clean
 
 help:
-	@echo "make run        migrate, then serve http://127.0.0.1:8000 with a Celery worker and beat"
+	@echo "make run        migrate, then serve http://127.0.0.1:8000 with Celery workers and beat"
 	@echo "make test       lint, format check, types and the whole test suite"
 	@echo "make bench      the benchmarks: planner, API under gunicorn, reminders (docs/benchmarks.md)"
 	@echo "make lint | typecheck | format | clean"
@@ -30,7 +30,7 @@ run: bootstrap
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py seed_demo_reminders
 	@$(BIN)/python manage.py check_services
-	@echo "gradus: http://127.0.0.1:8000 (health at /healthz). Ctrl-C stops web, worker and beat."
+	@echo "gradus: http://127.0.0.1:8000 (health at /healthz). Ctrl-C stops web, workers and beat."
 	exec $(BIN)/honcho start --procfile Procfile
 
 test: bootstrap test-browser

@@ -13,7 +13,8 @@ due a minute ago, written by ``python -m bench.reminders setup`` in a subprocess
 bench database's settings.
 
 The run: one ``celery -A config worker`` (prefork, 2 processes, production settings,
-REMINDERS_SMS_BACKEND=memory, no journal) in a process group of its own. Once it answers a
+REMINDERS_SMS_BACKEND=memory, no journal) taking both queues (``celery`` and ``reminders``)
+in a process group of its own. Once it answers a
 ping, the bench plays beat at 1 s: it queues ``reminders.dispatch`` every second with the
 same one-second expiry beat gives it (REMINDERS_DISPATCH_SECONDS=1), and ``reminders.reap``
 every 30 s (a quarter of the default 120 s lease), until no row is pending, claimed or
@@ -222,6 +223,9 @@ def worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     command = [
         sys.executable, "-m", "celery", "--app", "config", "worker",
         "--concurrency", str(CONCURRENCY), "--pool", "prefork", "--loglevel", "INFO",
+        # Both queues: the reminders' own, and the default one the bench's trigger app (which
+        # knows no routes) puts reminders.dispatch on.
+        "--queues", "celery,reminders",
         "--without-gossip", "--without-mingle", "--without-heartbeat",
         "--hostname", f"bench-{uuid.uuid4().hex[:8]}@%h",
     ]  # fmt: skip

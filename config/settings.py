@@ -368,7 +368,22 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# A broker connection lost (a Redis restart) is no reason to kill a task in flight: a send
+# that is calling Twilio or the mail server finishes and records what happened. Killed, it
+# left a row whose outcome nobody knew (reminders/dispatch.py). Its message may come again
+# (acks late), and a second run finds its rows no longer claimed and skips them. Said
+# explicitly, since Celery 6 turns this on by default.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Reminders' dispatcher, sends and reaper have a queue of their own, so a burst of weekly
+# reviews (or anything else on the default queue) never holds up a reminder. `make run`
+# starts a worker for each queue (Procfile); one worker may also take both
+# (`--queues celery,reminders`).
+REMINDERS_QUEUE = "reminders"
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    name: {"queue": REMINDERS_QUEUE}
+    for name in ("reminders.dispatch", "reminders.send", "reminders.reap")
+}
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300, minimum=1)
 if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
@@ -422,7 +437,7 @@ TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
 TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", "")
 # Tests point the client at a local server that answers as Twilio does.
 TWILIO_API_BASE = env_str("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/")
-# Seconds to wait for Twilio; a send that times out is retried by the dispatcher.
+# Seconds to wait for Twilio; a send that times out is settled by asking Twilio (dispatch.py).
 TWILIO_TIMEOUT_SECONDS = env_int("TWILIO_TIMEOUT_SECONDS", 5, minimum=1)
 if REMINDERS_SMS_BACKEND == "twilio":
     _twilio_why = "REMINDERS_SMS_BACKEND=twilio sends text messages through Twilio"
@@ -434,6 +449,13 @@ if REMINDERS_SMS_BACKEND == "twilio":
     if not re.fullmatch(r"\+[1-9][0-9]{6,14}", TWILIO_FROM_NUMBER):
         raise ImproperlyConfigured(
             "TWILIO_FROM_NUMBER must be the sending number in E.164, such as +14155550123"
+        )
+    # A lost send is looked up at Twilio once its lease has run out, which must be after any
+    # call for it could still arrive there (a connect and a read, each up to the timeout).
+    if 2 * TWILIO_TIMEOUT_SECONDS >= REMINDERS_LEASE_SECONDS:
+        raise ImproperlyConfigured(
+            "REMINDERS_LEASE_SECONDS must be more than twice TWILIO_TIMEOUT_SECONDS, so a send "
+            "is only looked up at Twilio once no call for it can still be on its way"
         )
 if urlsplit(TWILIO_API_BASE).scheme not in {"http", "https"}:
     raise ImproperlyConfigured(

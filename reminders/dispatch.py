@@ -7,16 +7,67 @@ or not at all (Redis restarted, a worker killed), without a reminder sent twice 
     pending --claim--> claimed --flip--> sending --provider--> sent
        ^                  |                 |
        +---- reap --------+                 +--> pending (temporary failure, backoff)
-       +---- reap (provider dedupes by key) +--> failed (permanent: address suppressed)
-                                            +--> unknown (reaped, provider cannot dedupe)
+       +---- reap: the provider has no      +--> failed (permanent: address suppressed)
+       |     such message, or dedupes       +--> expired (no time left to try again)
+       |                                    +--> sent (reap: the provider has the message)
+       |                                    +--> unknown (only a provider call that cannot
+       |                                         be settled: SMTP cut after DATA, a worker
+       |                                         killed mid-call, by email)
 
 ``claimed`` means "a send task for this row is on its way"; ``sending`` means "a worker is
 calling the provider for it now". Both carry a lease (``lease_expires_at``); the reaper
-returns rows whose lease ran out. What a killed worker leaves in ``sending`` depends on the
-provider (``reminders_send``): where it dedupes by idempotency key, a run of up to
-SEND_CHUNK rows, which the reaper sends again with the same keys (nothing lost, nothing
-doubled); where it does not, one row per worker process, which the reaper marks ``unknown``
-and never retries (at most one reminder lost, never one sent twice).
+returns rows whose lease ran out. Every row ends sent (or delivered), failed, expired,
+cancelled, suppressed, or unknown with the reason in ``last_error``; none stays open:
+claimed rows come back to pending, pending rows expire with their grace window, and a
+sending row is settled by the reaper.
+
+Exactly once, with providers that take no idempotency key
+----------------------------------------------------------
+Twilio and SMTP (every real provider here) do not drop a second message with the same key,
+so "send it again with the same key" is no recovery: whatever was uncertain must be settled
+by knowing, and where it cannot be known, must not be sent again. The reasoning, step by step:
+
+1. What may be uncertain is only the provider call. A row is flipped to sending and
+   committed just before its call (after the connection is open: ``prepare``), and its
+   outcome is recorded and committed just after, one row at a time, the provider's message id
+   with it. The window is the call, the few milliseconds of checks and rendering before it,
+   and one UPDATE after; a worker that dies anywhere else leaves its rows claimed (never
+   sent: the reaper gives them back) or recorded. ``attempt_started_at`` says when the call
+   began.
+2. A broker connection lost is no reason to stop a call. With
+   CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS (config/settings.py) a Redis
+   restart terminated every send in flight, exactly as a kill does; it is off, so a send
+   that is calling the provider finishes and records its outcome. Its message cannot be
+   acknowledged on the lost connection and may be delivered again (acks late): the flip,
+   a conditional update from claimed, makes the second run skip rows already sent or sending.
+3. A call whose answer never came is settled by asking the provider, where it can be asked
+   (``supports_lookup``: Twilio). A timeout or a broken connection after the request left
+   leaves the row in sending; so does a worker killed mid-call. Once the row's lease has run
+   out (longer than any call can last: TWILIO_TIMEOUT_SECONDS is far shorter), the reaper
+   asks Twilio's list of messages for one from our number to the row's number with the
+   row's exact text, created since the call began (``find_sent``). Found: the row is sent,
+   with Twilio's id. Not found: Twilio never took it (no request can still be on its way
+   after the lease: settings refuse a Twilio timeout over half the lease), so it is sent
+   again if its window allows, else expired. Twilio keeps
+   no reference of ours that its list shows, so two identical texts to one number are told
+   apart by the ids already recorded: a message another row holds is not this one's, and
+   one reaper at a time matches them. A delivery report (the webhook, whose URL carries the
+   row's key) settles the row too, whichever comes first.
+4. Where the provider cannot be asked (SMTP), the protocol itself says how far a message
+   got: a failure before DATA means the server holds nothing (sent again); the server's 250
+   after DATA means it has it (sent, recorded at once, whatever the connection does next);
+   a connection lost between the two may have delivered it, and that row is marked unknown,
+   never sent again. A worker killed mid-call by email leaves at most one unknown row per
+   process.
+   A duplicate at 6 am costs more than one missed reminder; staff see unknown rows, with the
+   reason, in the outbox view.
+5. A provider that does dedupe by key (``supports_idempotency``, the test and benchmark
+   channel) is sent in runs of up to SEND_CHUNK rows per commit, and a lost run is simply
+   sent again with the same keys.
+
+So nothing is sent twice by our doing, nothing is lost but what the reaper marks unknown, and
+unknown is left only for a provider call that the protocol cannot settle: SMTP, between DATA
+and its answer (or a kill inside that call); Twilio, only when it cannot be asked for a day.
 
 Due rows past their grace window (``not_after``) or whose session has started are expired,
 never sent; the same is checked again just before each provider call, along with everything
@@ -29,7 +80,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from datetime import time as wall_time
 from functools import partial
@@ -39,10 +90,16 @@ from zoneinfo import ZoneInfo
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from reminders.channels import ChannelBackend, PermanentFailure, TemporaryFailure, backend_for
+from reminders.channels import (
+    ChannelBackend,
+    LookupUnavailable,
+    PermanentFailure,
+    TemporaryFailure,
+    backend_for,
+)
 from reminders.messages import render
 from reminders.models import Channel, Consent, Reminder
 from reminders.optout import normalize_address, permanent_failure_suppress, suppressed_among
@@ -58,10 +115,18 @@ Status = Reminder.Status
 RETRY_BACKOFF_SECONDS = (60, 300, 900)
 MAX_ATTEMPTS = 6
 
-# Temporary failures after which the message may still have gone out (the Twilio channel's
-# "the request may have reached Twilio"). Retried only where the provider dedupes by key;
-# elsewhere the row is marked unknown, as a send lost with its worker is (see reminders_reap).
+# Temporary failures after which the message may still have gone out (Twilio's "the request
+# may have reached Twilio", SMTP's "the connection broke after DATA"). Retried only where the
+# provider dedupes by key; settled by asking where it can be asked; elsewhere unknown.
 MAY_HAVE_BEEN_SENT = frozenset({"timeout", "connection_lost"})
+
+# The reaper asks the provider about at most this many lost sends per run, for at most this
+# long (each question is an HTTP call); the rest wait for the next run.
+LOOKUPS_PER_REAP = 200
+LOOKUP_BUDGET_SECONDS = 30.0
+# How long after its call began a lost send is still asked about while the provider cannot
+# be asked (an outage): then it is unknown. Long enough for any outage we have seen.
+LOOKUP_PATIENCE = timedelta(days=1)
 
 # How many claimed ids one send task carries, and so the longest run of rows flipped and
 # recorded in one commit each (see reminders_send). A claim batch (REMINDERS_BATCH_SIZE) is
@@ -333,18 +398,22 @@ def _flip(reminder_ids: Sequence[int], now: datetime) -> set[int]:
 
     The flip is what makes a send exclusive: of two tasks holding the same id, one changes
     the row and the other finds nothing to change and leaves it alone. It commits before the
-    provider is called, so a crash after the call can never find the row still claimed.
+    provider is called, so a crash after the call can never find the row still claimed; and
+    it stamps when the call begins, so the reaper knows where to look for it at the provider.
     """
     ops = connection.ops
     placeholders = ", ".join(["%s"] * len(reminder_ids))
+    stamp = ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {_TABLE} SET status = %s, lease_expires_at = %s, attempts = attempts + 1,"
-            f" updated_at = %s WHERE status = %s AND id IN ({placeholders}) RETURNING id",
+            f" attempt_started_at = %s, updated_at = %s"
+            f" WHERE status = %s AND id IN ({placeholders}) RETURNING id",
             [
                 Status.SENDING,
                 ops.adapt_datetimefield_value(now + timedelta(seconds=_lease_seconds())),
-                ops.adapt_datetimefield_value(now),
+                stamp,
+                stamp,
                 Status.CLAIMED,
                 *reminder_ids,
             ],
@@ -400,8 +469,7 @@ def _deliver(
         result = backend.send(message)
     except TemporaryFailure as failure:
         if failure.code in MAY_HAVE_BEEN_SENT and not backend.supports_idempotency:
-            _settle(reminder.id, Status.UNKNOWN, f"outcome unknown, not retried: {failure}")
-            return Status.UNKNOWN
+            return _outcome_unknown(reminder, backend, str(failure), now)
         return _retry_later(reminder, str(failure), now)
     except PermanentFailure as failure:
         _settle(reminder.id, Status.FAILED, str(failure))
@@ -411,24 +479,36 @@ def _deliver(
         return Status.FAILED
     except Exception as error:  # SoftTimeLimitExceeded too
         # Neither a success nor a failure the provider told us about: it may have gone out.
-        _outcome_unknown(reminder, backend, f"{type(error).__name__}: {error}", now)
+        outcome = _outcome_unknown(reminder, backend, f"{type(error).__name__}: {error}", now)
         if isinstance(error, SoftTimeLimitExceeded):
             raise
         logger.exception("reminder %s: the channel raised unexpectedly", reminder.id)
-        return Status.UNKNOWN
+        return outcome
     reminder.provider_message_id = result.provider_message_id[:64]
     reminder.sent_at = timezone.now()
     sent.append(reminder)
     return Status.SENT
 
 
+# The outcome of a send left in sending for the reaper to settle by asking the provider.
+ASK_PROVIDER = "asking"
+
+
 def _outcome_unknown(
     reminder: Reminder, backend: ChannelBackend, reason: str, now: datetime
-) -> None:
+) -> str:
+    """A call that may or may not have sent the message: sent again with the same key where
+    the provider dedupes; left in sending, for the reaper to ask about once the lease has run
+    out, where the provider can be asked; else unknown, and never sent again."""
     if backend.supports_idempotency:
-        _retry_later(reminder, reason, now)
-    else:
-        _settle(reminder.id, Status.UNKNOWN, f"outcome unknown, not retried: {reason}")
+        return _retry_later(reminder, reason, now)
+    if backend.supports_lookup:
+        Reminder.objects.filter(id=reminder.id, status=Status.SENDING).update(
+            last_error=f"no answer; the provider will be asked whether it went out: {reason}"[:300]
+        )
+        return ASK_PROVIDER
+    _settle(reminder.id, Status.UNKNOWN, f"outcome unknown, not sent again: {reason}")
+    return Status.UNKNOWN
 
 
 @dataclass
@@ -473,6 +553,9 @@ class _Sender:
         # Ids that were not claimed when the facts were read are some other task's (or
         # nobody's) to send: not even worth a flip.
         ours = [reminder_id for reminder_id in run if reminder_id in facts.reminders]
+        # Connecting and signing in happen before the flip, outside the uncertain window.
+        for channel in {facts.reminders[reminder_id].channel for reminder_id in ours}:
+            self.backend(channel).prepare()
         flipped = _flip(ours, timezone.now()) if ours else set()
         if len(flipped) < len(run):
             self.report.outcomes["skipped"] += len(run) - len(flipped)
@@ -493,6 +576,13 @@ class _Sender:
             reminder_ids=self.ids[self.position :]
         )
 
+    def close(self) -> None:
+        for backend in self.backends.values():
+            try:
+                backend.close()
+            except Exception:  # a connection that will not close is no send's business
+                logger.warning("a %s backend did not close cleanly", type(backend).__name__)
+
 
 def reminders_send(
     *, reminder_ids: Sequence[int], deadline_seconds: float | None = None
@@ -506,7 +596,8 @@ def reminders_send(
     rows in sending that the reaper sends again with the same keys, which the provider drops
     if they already went out. That is what makes 1,000 a second possible, since each commit
     waits for the disk. Where it does not dedupe, each row is flipped, sent and recorded
-    before the next, so a killed worker leaves at most one row whose outcome is unknown.
+    before the next, so a killed worker leaves at most one row in sending: the one whose
+    call it was making, which the reaper settles (see the module's docstring).
 
     Safe to run twice and at once with itself: ids that are not (or no longer) claimed are
     skipped. Rows left when ``deadline_seconds`` runs out are given back to pending.
@@ -526,6 +617,8 @@ def reminders_send(
     except SoftTimeLimitExceeded:
         sender.release_rest()
         raise
+    finally:
+        sender.close()
     return sender.report
 
 
@@ -538,6 +631,10 @@ class ReapReport:
     released: int = 0
     retried: int = 0
     unknown: int = 0
+    confirmed: int = 0  # asked the provider: it had gone out
+    unanswered: int = 0  # the provider could not be asked; asked again at the next run
+    expired: int = 0  # asked the provider: it had not gone out, and no time is left
+    failed: int = 0  # asked the provider: it had not gone out, and it was the last try
 
 
 def reminders_reap(*, now: datetime | None = None) -> ReapReport:
@@ -547,46 +644,176 @@ def reminders_reap(*, now: datetime | None = None) -> ReapReport:
     (Redis restarted, the task expired in the queue, the worker died before reaching it).
     Nothing was sent, so it goes back to pending and the next dispatch claims it again.
 
-    A *sending* row whose lease expired belongs to a worker that died (or hung) between
-    flipping it and recording the provider's answer: it may or may not have gone out.
+    A *sending* row whose lease expired was left by a worker that died (or hung) during its
+    provider call, or by a call that ended without an answer: it may or may not have gone out.
     - If the channel's provider deduplicates by idempotency key (``supports_idempotency``),
       it goes back to pending, still inside its grace window, and is sent again with the
       same key: the provider drops the second copy, so the reminder is not lost.
-    - Otherwise it is marked ``unknown`` and never retried. A duplicate at 6 am costs more
-      than one missed reminder, and the window is small: one row per worker process that
-      died mid-call, since a send marks each row sent before it flips the next one. Staff
-      see unknown rows in the outbox view.
+    - If the provider can be asked (``supports_lookup``: Twilio), it is asked, and the row
+      is settled by its answer (``_settle_by_asking``).
+    - Otherwise (SMTP) it is marked ``unknown`` and never sent again: one row per worker
+      process that died mid-call, since a send records each row before it flips the next.
     """
     now = now or timezone.now()
     released = Reminder.objects.filter(status=Status.CLAIMED, lease_expires_at__lt=now).update(
         status=Status.PENDING, lease_expires_at=None, updated_at=now
     )
-    retried = unknown = 0
+    counts: Counter[str] = Counter()
     lost_sends = Reminder.objects.filter(status=Status.SENDING, lease_expires_at__lt=now)
     for channel in set(lost_sends.order_by().values_list("channel", flat=True)):
         rows = lost_sends.filter(channel=channel)
-        if backend_for(channel).supports_idempotency:
-            retried += (
-                rows.filter(not_after__gt=now)
-                .exclude(session_starts_at__lte=now)
-                .update(
-                    status=Status.PENDING,
-                    lease_expires_at=None,
-                    last_error="the worker was lost mid-send; sent again with the same key",
-                    updated_at=now,
+        backend = backend_for(channel)
+        try:
+            if backend.supports_idempotency:
+                counts["retried"] += (
+                    rows.filter(not_after__gt=now)
+                    .exclude(session_starts_at__lte=now)
+                    .update(
+                        status=Status.PENDING,
+                        lease_expires_at=None,
+                        last_error="the worker was lost mid-send; sent again with the same key",
+                        updated_at=now,
+                    )
                 )
+            elif backend.supports_lookup:
+                counts.update(_settle_by_asking(rows, backend, now))
+                continue
+            counts["unknown"] += rows.update(
+                status=Status.UNKNOWN,
+                lease_expires_at=None,
+                last_error="the worker was lost mid-send; not sent again, to never send it twice",
+                updated_at=now,
             )
-        unknown += rows.update(
+        finally:
+            backend.close()
+    report = ReapReport(
+        released=released,
+        retried=counts["retried"],
+        unknown=counts["unknown"],
+        confirmed=counts["confirmed"],
+        unanswered=counts["unanswered"],
+        expired=counts["expired"],
+        failed=counts["failed"],
+    )
+    if any(asdict(report).values()):
+        logger.warning(
+            "reap: %d claimed rows released; lost sends: %d found at the provider, %d sent "
+            "again, %d expired, %d failed, %d unknown, %d waiting for the provider to answer",
+            report.released,
+            report.confirmed,
+            report.retried,
+            report.expired,
+            report.failed,
+            report.unknown,
+            report.unanswered,
+        )
+    return report
+
+
+def _settle_by_asking(
+    rows: QuerySet[Reminder], backend: ChannelBackend, now: datetime
+) -> Counter[str]:
+    """Ask the provider about each lost send among ``rows`` (its lease has run out, so no
+    call for it is still on its way) and settle it by the answer."""
+    counts: Counter[str] = Counter()
+    started = time.monotonic()
+    lost = rows.select_related(
+        "contact__patient__clinic", "program__patient__clinic", "staff_user"
+    ).order_by("lease_expires_at", "id")[:LOOKUPS_PER_REAP]
+    for reminder in lost:
+        if time.monotonic() - started > LOOKUP_BUDGET_SECONDS:
+            break
+        counts[_ask_provider(reminder, backend, now)] += 1
+    return counts
+
+
+def _ask_provider(reminder: Reminder, backend: ChannelBackend, now: datetime) -> str:
+    began = reminder.attempt_started_at or (
+        (reminder.lease_expires_at or now) - timedelta(seconds=_lease_seconds())
+    )
+    rows = Reminder.objects.filter(id=reminder.id, status=Status.SENDING, lease_expires_at__lt=now)
+    try:
+        # The text it was sent with: the same row renders the same text.
+        found = backend.find_sent(render(reminder), since=began)
+    except LookupUnavailable as error:
+        if now - began < LOOKUP_PATIENCE:
+            waiting = f"waiting to ask the provider whether it went out: {error}"
+            rows.update(last_error=waiting[:300])
+            return "unanswered"
+        rows.update(
             status=Status.UNKNOWN,
             lease_expires_at=None,
-            last_error="the worker was lost mid-send; not retried, to never send it twice",
+            last_error=f"the provider could not be asked whether it went out: {error}"[:300],
             updated_at=now,
         )
-    if released or retried or unknown:
-        logger.warning(
-            "reap: %d claimed rows released, %d sends retried, %d outcomes unknown",
-            released,
-            retried,
-            unknown,
+        return "unknown"
+    except Exception as error:
+        logger.exception("reminder %s: cannot ask the provider about it", reminder.id)
+        rows.update(
+            status=Status.UNKNOWN,
+            lease_expires_at=None,
+            last_error=f"outcome unknown, could not be looked up: {error!r}"[:300],
+            updated_at=now,
         )
-    return ReapReport(released=released, retried=retried, unknown=unknown)
+        return "unknown"
+    with transaction.atomic():
+        _one_matcher_at_a_time()
+        taken = set(
+            Reminder.objects.filter(
+                channel=reminder.channel,
+                provider_message_id__in=[sent.provider_message_id for sent in found],
+            ).values_list("provider_message_id", flat=True)
+        )
+        mine = next((sent for sent in found if sent.provider_message_id not in taken), None)
+        if mine is not None and rows.update(
+            status=Status.SENT,
+            provider_message_id=mine.provider_message_id[:64],
+            sent_at=mine.created_at,
+            lease_expires_at=None,
+            last_error="",
+            updated_at=now,
+        ):
+            return "confirmed"
+    if mine is not None:
+        return "skipped"  # settled meanwhile (a delivery report)
+    # The provider never took it: as if the call had failed before reaching it.
+    reason = "the provider has no such message: the send never reached it"
+    if reminder.attempts >= MAX_ATTEMPTS:
+        changed = rows.update(
+            status=Status.FAILED,
+            lease_expires_at=None,
+            last_error=f"gave up after {reminder.attempts} tries: {reason}",
+            updated_at=now,
+        )
+        return "failed" if changed else "skipped"
+    if now >= reminder.not_after or (
+        reminder.session_starts_at is not None and now >= reminder.session_starts_at
+    ):
+        changed = rows.update(
+            status=Status.EXPIRED,
+            lease_expires_at=None,
+            last_error=f"no time left to try again: {reason}",
+            updated_at=now,
+        )
+        return "expired" if changed else "skipped"
+    changed = rows.update(
+        status=Status.PENDING,
+        due_at=now,
+        lease_expires_at=None,
+        last_error=f"{reason}; sent again",
+        updated_at=now,
+    )
+    return "retried" if changed else "skipped"
+
+
+def _one_matcher_at_a_time() -> None:
+    """Two reapers (a duplicated beat) must not both give one provider message to two rows:
+    on PostgreSQL they take turns for the rest of the transaction; SQLite's writes take turns
+    by themselves."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [MATCH_LOCK])
+
+
+# Any constant of our own: the advisory lock's name for "matching provider messages to rows".
+MATCH_LOCK = 7_314_020_301

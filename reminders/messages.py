@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 from django.utils import dateformat, translation
 from django.utils.translation import gettext as _
 
+from programs.models import Clinic
+from programs.models.clinic import condition_word_in
 from reminders.channels import OutgoingMessage
 from reminders.models import Channel, Contact, Reminder
 from reminders.staff_messages import STAFF_KINDS, render_staff
@@ -96,17 +98,25 @@ def sms_name(name: str, limit: int = SMS_NAME_MAX) -> str:
     return " ".join(gsm7(name).split())[:limit].strip()
 
 
-def _clinic_short_name(reminder: Reminder) -> str:
-    """The clinic's short name, or "" when it has none (or is not known).
+def safe_short_name(clinic: Clinic | None) -> str:
+    """The clinic's short name, or "" when it has none, is not known, or names a condition.
 
     Never the clinic's full name: full names often name the condition treated ("... Pain
     Rehabilitation Centre"), and texts and subject lines show on lock screens. A clinic
-    without a short name is named by the app instead.
+    without a short name is named by the app instead. Short names that name a condition are
+    refused when saved (programs.models.clinic.validate_short_name); one saved before that
+    rule, or past it, is still never sent.
     """
+    if clinic is None or condition_word_in(clinic.short_name) is not None:
+        return ""
+    return clinic.short_name
+
+
+def _clinic_short_name(reminder: Reminder) -> str:
     clinic = reminder.program.patient.clinic if reminder.program else None
     if clinic is None and reminder.contact is not None:
         clinic = reminder.contact.patient.clinic
-    return clinic.short_name if clinic is not None else ""
+    return safe_short_name(clinic)
 
 
 def clinic_sms_name(reminder: Reminder) -> str:

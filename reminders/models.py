@@ -186,6 +186,12 @@ class Reminder(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    attempt_started_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the latest provider call began, UTC: where asking the provider whether "
+        "it went out starts from.",
+    )
     idempotency_key = models.CharField(max_length=80, unique=True)
     provider_message_id = models.CharField(max_length=64, blank=True)
     last_error = models.CharField(max_length=300, blank=True)

@@ -20,7 +20,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 
 from reminders.channels.twilio import ADDRESS_ERRORS
-from reminders.messages import help_text
+from reminders.messages import help_text, safe_short_name
 from reminders.models import Channel, Contact, InboundMessage, Reminder, Suppression
 from reminders.unsubscribe import SALT as UNSUBSCRIBE_SALT
 
@@ -160,7 +160,7 @@ def help_reply(number: str) -> str:
         return help_text()
     clinic = contact.patient.clinic
     with translation.override(contact.language):
-        return help_text(clinic.short_name)
+        return help_text(safe_short_name(clinic))
 
 
 def inbound_sms_receive(

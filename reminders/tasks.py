@@ -10,6 +10,12 @@ If Redis loses the queued sends (a restart without persistence) or a worker dies
 them, their rows stay claimed until their lease runs out; the reaper then gives them back to
 pending and the next dispatch claims them again. Acks late and reject-on-worker-lost (the
 global settings) hand an interrupted task to another worker meanwhile when Redis still has it.
+A send in flight when the broker connection drops runs to its end (see
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS in config/settings.py).
+
+The dispatcher, the sends and the reaper go to the ``reminders`` queue (CELERY_TASK_ROUTES),
+so nothing queued on the default queue (a burst of weekly reviews) delays a reminder; the
+sweeps, which visit every program, stay on the default queue.
 """
 
 from __future__ import annotations
@@ -126,8 +132,7 @@ def send_reminders(reminder_ids: list[int]) -> dict[str, int]:
 def reap_reminders() -> dict[str, int]:
     """Give back expired leases (see ``reminders_reap`` for what happens to a send whose
     outcome is unknown). Not retried: beat runs it again."""
-    report = reminders_reap()
-    return {"released": report.released, "retried": report.retried, "unknown": report.unknown}
+    return asdict(reminders_reap())
 
 
 @shared_task(name="reminders.outbox_sweep", soft_time_limit=600, time_limit=660)

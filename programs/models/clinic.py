@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 import zoneinfo
 from datetime import date
 
@@ -17,6 +19,86 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"{value!r} is not an IANA time zone such as Europe/London.")
 
 
+# Words a clinic's short name may not contain. The short name is in every text message and
+# email subject, and those show on lock screens and in notification previews, to anyone near
+# the phone: a word there that names a condition tells them the child has it. Three kinds:
+# - the conditions gradus serves (Patient.Diagnosis) by their names, old names and
+#   abbreviations: amplified musculoskeletal pain (AMPS), complex regional pain syndrome
+#   (CRPS, formerly reflex sympathetic dystrophy, RSD), juvenile fibromyalgia (JFM),
+#   diffuse idiopathic pain;
+# - pain itself, and the words that make a condition of anything: chronic, syndrome;
+# - the specialties whose name alone says what kind of condition a child is treated for:
+#   rheumatology (where amplified pain is most often treated), arthritis, and mental health
+#   (pain programs often include psychology).
+# Physical therapy and rehabilitation words stay allowed: they say nothing a stranger could
+# read as a diagnosis, and most clinics' names have them. Matched as whole words in any case
+# (letters on neither side, so "Spain" and "Painter" pass and "CRPS2" does not), with any
+# spaces or hyphens inside a phrase.
+CONDITION_WORDS = (
+    "amps",
+    "amplified",
+    "amplification",
+    "crps",
+    "complex regional",
+    "rsd",
+    "reflex sympathetic",
+    "dystrophy",
+    "fibromyalgia",
+    "fibro",
+    "jfm",
+    "idiopathic",
+    "pain",
+    "pains",
+    "painful",
+    "chronic",
+    "syndrome",
+    "syndromes",
+    "rheumatology",
+    "rheumatologic",
+    "rheumatological",
+    "rheumatic",
+    "arthritis",
+    "jia",
+    "psychiatry",
+    "psychiatric",
+    "psychology",
+    "psychological",
+    "mental health",
+    "behavioral health",
+    "behavioural health",
+)
+_CONDITION_PATTERN = re.compile(
+    r"(?<![a-z])(?:"
+    + "|".join(r"[\s\-]+".join(map(re.escape, word.split())) for word in CONDITION_WORDS)
+    + r")(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def condition_word_in(text: str) -> str | None:
+    """The first word (or phrase) of ``text`` that names a condition, as written; None when
+    there is none. Accents are read as their plain letters ("Páin" is "pain")."""
+    plain = "".join(
+        char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char)
+    )
+    found = _CONDITION_PATTERN.search(plain)
+    return found.group() if found else None
+
+
+def validate_short_name(value: str) -> None:
+    word = condition_word_in(value)
+    if word is not None:
+        raise ValidationError(
+            _(
+                "Text messages and email subjects show this name on lock screens, so it "
+                "cannot name a condition or a specialty: remove “%(word)s”. A place or a "
+                "plain name works, such as “Riverside Clinic”."
+            ),
+            code="names_a_condition",
+            params={"word": word},
+        )
+
+
 class User(AbstractUser):
     """A person who signs in: staff, a patient or a guardian (roles come from the links)."""
 
@@ -29,8 +111,10 @@ class Clinic(models.Model):
     short_name = models.CharField(
         max_length=24,
         blank=True,
+        validators=[validate_short_name],
         help_text="How text messages and email subjects name the clinic (at most 24 "
-        'characters); they say "gradus" when blank. Avoid words that reveal a diagnosis.',
+        'characters); they say "gradus" when blank. Words that name a condition or a '
+        'specialty ("pain", "CRPS", "rheumatology") are refused: these show on lock screens.',
     )
     time_zone = models.CharField(
         max_length=64, default="America/New_York", validators=[validate_time_zone]

@@ -161,6 +161,36 @@ class ContactOut(serializers.ModelSerializer[Contact]):
         ]
 
 
+class QuietHoursNoticeOut(serializers.Serializer[Any]):
+    lead = serializers.CharField(
+        help_text='The lead time moved: "evening_before", or minutes before as "60m".'
+    )
+    due = LocalTimeField(format=WALL_TIME, help_text="When the text was asked for (local).")
+    arrives = LocalTimeField(
+        format=WALL_TIME,
+        allow_null=True,
+        help_text="When it really arrives (local); null: not at all, since that would be "
+        "after the session starts.",
+    )
+    next_day = serializers.BooleanField(help_text="It arrives the day after it was asked for.")
+    message = serializers.CharField(help_text="A sentence that says so, to show as it is.")
+
+
+class PreferencesSavedOut(ContactOut):
+    """The contact as saved, and the text reminders its quiet hours move. Needs
+    ``quiet_hours`` (the service's notices) in the context, as well as ``suppressed``."""
+
+    quiet_hours_notices = serializers.SerializerMethodField()
+
+    class Meta(ContactOut.Meta):
+        fields = [*ContactOut.Meta.fields, "quiet_hours_notices"]
+
+    @extend_schema_field(QuietHoursNoticeOut(many=True))
+    def get_quiet_hours_notices(self, contact: Contact) -> list[dict[str, Any]]:
+        notices = self.context.get("quiet_hours", [])
+        return [dict(item) for item in QuietHoursNoticeOut(notices, many=True).data]
+
+
 class PreferencesIn(serializers.Serializer[Any]):
     """Every field is optional: what is left out stays as it is."""
 

@@ -50,6 +50,7 @@ from reminders.api.serializers import (
     ContactOut,
     ContactUpdateIn,
     PreferencesIn,
+    PreferencesSavedOut,
     StaffConsentIn,
     TokenIn,
     VerificationOut,
@@ -89,6 +90,17 @@ def contact_data(contacts: list[Contact], *, many: bool = False) -> Any:
     if many:
         return ContactOut(contacts, many=True, context=context).data
     return ContactOut(contacts[0], context=context).data
+
+
+def preferences_saved_data(saved: services.PreferencesSaved) -> Any:
+    """A contact just saved, as the API shows it, with the text reminders its quiet hours
+    move (``quiet_hours_notices``)."""
+    contact = _fresh(saved.contact)
+    context = {
+        "suppressed": selectors.suppressed_addresses([contact]),
+        "quiet_hours": saved.quiet_hours,
+    }
+    return PreferencesSavedOut(contact, context=context).data
 
 
 def _fresh(contact: Contact) -> Contact:
@@ -185,18 +197,20 @@ class MyPreferencesView(IdempotentWrites, APIView):
         description=(
             "Channels on or off, lead times (the evening before at a local time; minutes "
             "before the session), quiet hours for text messages, pause everything. What is "
-            "left out stays as it is. The reminders already planned follow at once."
+            "left out stays as it is. The reminders already planned follow at once. "
+            "`quiet_hours_notices` lists each text reminder the quiet hours move, and when it "
+            "really arrives: show them to the person."
         ),
         request=PreferencesIn,
-        responses={200: ContactOut, **error_responses(400, 401, 403, 404)},
+        responses={200: PreferencesSavedOut, **error_responses(400, 401, 403, 404)},
         tags=ME_TAGS,
     )
     def patch(self, request: Request, contact_id: int) -> Response:
         contact = access_own_contact(request, contact_id)
         data = PreferencesIn(data=request.data)
         data.is_valid(raise_exception=True)
-        services.contact_preferences_update(contact=contact, **data.validated_data)
-        return Response(contact_data([_fresh(contact)]))
+        saved = services.contact_preferences_update(contact=contact, **data.validated_data)
+        return Response(preferences_saved_data(saved))
 
 
 class MyConsentsView(IdempotentWrites, APIView):
@@ -374,14 +388,16 @@ class ContactViewSet(mixins.ListModelMixin, PatientRecordViewSet[Contact]):
         return self._out(contact)
 
     @extend_schema(
-        request=PreferencesIn, responses={200: ContactOut, **CHANGE_ERRORS}, tags=STAFF_TAGS
+        request=PreferencesIn,
+        responses={200: PreferencesSavedOut, **CHANGE_ERRORS},
+        tags=STAFF_TAGS,
     )
     @action(detail=True, methods=["patch"])
     def preferences(self, request: Request, pk: str) -> Response:
-        contact = services.contact_preferences_update(
+        saved = services.contact_preferences_update(
             contact=self.get_object(), actor=self.user, **self.validated(PreferencesIn)
         )
-        return self._out(contact)
+        return Response(preferences_saved_data(saved))
 
     @extend_schema(
         request=StaffConsentIn,

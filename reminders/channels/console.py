@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import uuid
 
-from reminders.channels import OutgoingMessage, SendResult
+from reminders.channels import ChannelBackend, OutgoingMessage, SendResult
 
 logger = logging.getLogger("reminders.sms")
 
 
-class ConsoleSms:
+class ConsoleSms(ChannelBackend):
     supports_idempotency = False
 
     def send(self, message: OutgoingMessage) -> SendResult:

@@ -14,11 +14,11 @@ import threading
 from collections import Counter
 from typing import ClassVar
 
-from reminders.channels import OutgoingMessage, SendResult
+from reminders.channels import ChannelBackend, OutgoingMessage, SendResult
 from reminders.channels.recording import journal_from_environment
 
 
-class MemorySms:
+class MemorySms(ChannelBackend):
     # Like a provider that honours idempotency keys: a send whose outcome is unknown may be
     # tried again with the same key (the journal enforces it when used).
     supports_idempotency = True

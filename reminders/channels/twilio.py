@@ -7,6 +7,12 @@ made: safe to retry), ``timeout`` and ``connection_lost`` (the request may have 
 Twilio). The key still travels, in the status callback's URL, so delivery reports (and a fake
 provider in tests) can tie each message to its reminder.
 
+What Twilio does offer is its list of messages sent (``supports_lookup``): a send whose
+outcome is unknown is settled by asking it (``find_sent``, see reminders/dispatch.py). The
+list cannot be searched by our key (Twilio keeps no reference of ours that its list shows),
+so a message is recognised by what identifies it there: our sending number, the recipient,
+the exact text, and a creation time no earlier than the send began.
+
 Which failures suppress the number: only those that say the *address* is wrong or opted out
 (``ADDRESS_ERRORS``). Everything else, including a 4xx that says our own account or settings are
 wrong, is temporary: suppressing every recipient because of a bad credential would be worse
@@ -16,18 +22,27 @@ than retrying until the grace window ends.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
 from django.urls import reverse
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import NewConnectionError
 
-from reminders.channels import OutgoingMessage, PermanentFailure, SendResult, TemporaryFailure
+from reminders.channels import (
+    ChannelBackend,
+    LookupUnavailable,
+    OutgoingMessage,
+    PermanentFailure,
+    SendResult,
+    SentMessage,
+    TemporaryFailure,
+)
 
 logger = logging.getLogger("reminders.twilio")
 
@@ -98,8 +113,28 @@ def _never_reached(error: requests.exceptions.ConnectionError) -> bool:
     return isinstance(reason, NewConnectionError)
 
 
-class TwilioSms:
+# Twilio stamps date_created by its own clock, to the second: a message created as our send
+# began may read up to this much earlier than our clock says the send began.
+CLOCK_SKEW = timedelta(seconds=60)
+
+# The most recent messages to one number that a lookup reads. A reminder contact gets a few
+# texts a day at most, so the message a lookup is after (minutes old) is well inside it.
+LOOKUP_LIMIT = 100
+
+
+# Request errors raised before anything is sent.
+NOT_SENT_REQUEST_ERRORS = (
+    requests.exceptions.URLRequired,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.InvalidURL,
+    requests.exceptions.InvalidHeader,
+)
+
+
+class TwilioSms(ChannelBackend):
     supports_idempotency = False
+    supports_lookup = True
 
     def send(self, message: OutgoingMessage) -> SendResult:
         client = twilio_client()
@@ -124,6 +159,39 @@ class TwilioSms:
             raise TemporaryFailure(
                 "timeout", "no answer from Twilio in time; the message may have been sent"
             ) from error
-        except requests.exceptions.RequestException as error:
+        except NOT_SENT_REQUEST_ERRORS as error:
+            # Our request could not even be made: nothing reached Twilio.
             raise TemporaryFailure("http", str(error)[:200]) from error
+        except requests.exceptions.RequestException as error:
+            # Anything else (an answer cut short, undecodable) came after Twilio had it.
+            raise TemporaryFailure(
+                "connection_lost",
+                f"Twilio's answer was lost; the message may have been sent "
+                f"({type(error).__name__})",
+            ) from error
         return SendResult(provider_message_id=str(created.sid))
+
+    def find_sent(self, message: OutgoingMessage, *, since: datetime) -> list[SentMessage]:
+        """Twilio's messages from our number to ``message.to`` with ``message.body``, created
+        since ``since`` (less the clock skew), oldest first.
+
+        Filtered by number only, not by Twilio's DateSent: a message Twilio has accepted but
+        not yet handed on has no date sent, and must still be found."""
+        earliest = since - CLOCK_SKEW
+        try:
+            records = twilio_client().messages.stream(
+                to=message.to,
+                from_=settings.TWILIO_FROM_NUMBER,
+                limit=LOOKUP_LIMIT,
+                page_size=min(LOOKUP_LIMIT, 50),
+            )
+            found = [
+                SentMessage(provider_message_id=str(record.sid), created_at=record.date_created)
+                for record in records
+                if record.date_created is not None
+                and record.date_created >= earliest
+                and record.body == message.body
+            ]
+        except (TwilioException, requests.exceptions.RequestException) as error:
+            raise LookupUnavailable(f"Twilio could not be asked: {error}"[:200]) from error
+        return sorted(found, key=lambda sent: sent.created_at)

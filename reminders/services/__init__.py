@@ -5,6 +5,7 @@ Views, tasks and commands check their input, call one of these and shape the out
 
 from reminders.services.contacts import (
     CONSENT_WORDING,
+    PreferencesSaved,
     VerificationNotSent,
     VerificationSent,
     confirm_email_token,
@@ -19,15 +20,19 @@ from reminders.services.contacts import (
     verification_start,
 )
 from reminders.services.outbox import (
+    QuietHoursNotice,
     SyncResult,
     outbox_sweep,
     outbox_sync_patient,
     outbox_sync_program,
+    quiet_hours_notices,
     wall_clock,
 )
 
 __all__ = [
     "CONSENT_WORDING",
+    "PreferencesSaved",
+    "QuietHoursNotice",
     "SyncResult",
     "VerificationNotSent",
     "VerificationSent",
@@ -42,6 +47,7 @@ __all__ = [
     "outbox_sweep",
     "outbox_sync_patient",
     "outbox_sync_program",
+    "quiet_hours_notices",
     "verification_confirm_code",
     "verification_start",
     "wall_clock",

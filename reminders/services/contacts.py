@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core import signing
@@ -31,10 +31,13 @@ from django.utils.translation import override
 from programs.models import Clinic, Guardian, Patient, User
 from programs.services.common import audit_record
 from reminders.channels import ChannelFailure, OutgoingMessage, PermanentFailure, backend_for
-from reminders.messages import CLINIC_NAME_MAX, gsm7, sms_name
+from reminders.messages import APP_NAME, CLINIC_NAME_MAX, gsm7, safe_short_name, sms_name
 from reminders.models import Channel, Consent, Contact
 from reminders.optout import is_suppressed
 from reminders.phones import normalize_phone
+
+if TYPE_CHECKING:
+    from reminders.services.outbox import QuietHoursNotice
 
 # The exact wording a person agrees to, per channel: shown on the form or read out in
 # clinic, and copied into each consent record. Change it here and only here; records made
@@ -275,6 +278,16 @@ def contact_update(
     return contact
 
 
+@dataclass(frozen=True)
+class PreferencesSaved:
+    """The contact as saved, and what its quiet hours do to its text reminders: each text
+    they move, with when it really arrives (``reminders.services.outbox.QuietHoursNotice``).
+    Web and API show the notices, so nobody is surprised by a text at 9 am."""
+
+    contact: Contact
+    quiet_hours: list[QuietHoursNotice]
+
+
 @transaction.atomic
 def contact_preferences_update(
     *,
@@ -287,9 +300,10 @@ def contact_preferences_update(
     paused: bool | None = None,
     language: str | None = None,
     actor: User | None = None,
-) -> Contact:
+) -> PreferencesSaved:
     """Change what a contact receives and when. Equal quiet start and end mean no quiet
-    hours. The outbox follows on commit."""
+    hours. The outbox follows on commit. The answer says which text reminders the quiet
+    hours now move, and to when."""
     contact = Contact.objects.select_for_update().select_related("patient").get(pk=contact.pk)
     for field, value in (
         ("email_enabled", email_enabled),
@@ -310,7 +324,10 @@ def contact_preferences_update(
         contact.language = _check_language(language)
     contact.save()
     _audit_if_staff(actor, contact.patient, "reminder preferences changed")
-    return contact
+    # The outbox module plans with these contacts' lead times, so it imports this one.
+    from reminders.services.outbox import quiet_hours_notices
+
+    return PreferencesSaved(contact=contact, quiet_hours=quiet_hours_notices(contact))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -409,7 +426,9 @@ class VerificationNotSent(Exception):
 
 
 def _clinic_name(clinic: Clinic) -> str:
-    return sms_name(clinic.short_name or clinic.name, CLINIC_NAME_MAX)
+    # As every reminder does: the short name, never the full one (which may name the
+    # condition), and the app's name when there is no short name fit to show.
+    return sms_name(safe_short_name(clinic), CLINIC_NAME_MAX) or APP_NAME
 
 
 def _code_hash(contact: Contact, code: str) -> str:
@@ -509,14 +528,17 @@ def verification_start(*, contact: Contact, channel: str) -> VerificationSent:
                     % {"clinic": clinic, "url": email_verification_url(contact)},
                     idempotency_key=f"v:{contact.pk}:email:{secrets.token_hex(8)}",
                 )
+    backend = backend_for(channel)
     try:
-        backend_for(channel).send(message)
+        backend.send(message)
     except PermanentFailure:
         _forget_sent(contact, channel)
         raise ValidationError({field: ["the provider cannot deliver to this address"]}) from None
     except ChannelFailure as failure:
         _forget_sent(contact, channel)
         raise VerificationNotSent(failure.message) from failure
+    finally:
+        backend.close()  # an SMTP connection, once the one message is sent
     return VerificationSent(channel=channel, to=address, expires_at=expires_at)
 
 

@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,9 +35,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from programs.models import Patient, PlannedSession, Program
 from programs.services.common import local_today
+from reminders.messages import clock
 from reminders.models import Channel, Contact, Reminder
 from reminders.selectors import ready_channels, suppressed_addresses, with_details
 from reminders.services.contacts import clean_lead_times, lead_label
@@ -485,3 +488,107 @@ def outbox_sweep(*, batch_size: int = SWEEP_BATCH) -> SyncResult:
         result.cancelled,
     )
     return result
+
+
+# ---------------------------------------------------------------------------------------------
+# What quiet hours do to a contact's reminder times
+
+
+@dataclass(frozen=True)
+class QuietHoursNotice:
+    """A text message that the contact's quiet hours move: when it is asked for (``due``,
+    local), when it really comes (``arrives``, local; None: not at all, since that would be
+    after the session starts), and a sentence that says so."""
+
+    lead: str
+    due: time
+    arrives: time | None
+    next_day: bool
+    message: str
+
+
+def _session_time_of(patient: Patient) -> time | None:
+    program = (
+        Program.objects.filter(patient=patient, status__in=SWEPT_STATUSES)
+        .order_by("-id")
+        .values_list("session_time", flat=True)
+        .first()
+    )
+    return program
+
+
+def quiet_hours_notices(contact: Contact, *, now: datetime | None = None) -> list[QuietHoursNotice]:
+    """Which of ``contact``'s text reminders quiet hours move, and to when: the same
+    arithmetic the outbox plans with (``reminder_timing``), for the patient's next day, at
+    their program's session time. The dispatcher sends a row at its due time and never
+    inside quiet hours, so what the outbox plans is when the text arrives.
+
+    Only texts: email ignores quiet hours. A "before the session" lead needs the session's
+    time, so without a program only the evening lead is told about (and then never as "not
+    sent", which depends on when the session is)."""
+    if not contact.phone or not contact.sms_enabled or contact.paused:
+        return []
+    start, end = contact.quiet_start, contact.quiet_end
+    if start == end:
+        return []
+    patient = contact.patient
+    session_time = _session_time_of(patient)
+    day = local_today(patient, now) + timedelta(days=1)
+    grace = timedelta(minutes=settings.REMINDERS_GRACE_MINUTES)
+    hours = {"start": clock(start), "end": clock(end)}
+    notices: list[QuietHoursNotice] = []
+    due_times: set[datetime] = set()
+    for lead in _usable_leads(contact):
+        if session_time is None and lead["kind"] != "evening_before":
+            continue
+        timing = partial(
+            reminder_timing,
+            session_date=day,
+            # Without a program, the latest session time: never claims a text will not come.
+            session_time=session_time or time(23, 59),
+            zone_name=patient.time_zone,
+            lead=lead,
+            channel=Channel.SMS,
+            grace=grace,
+        )
+        asked = timing(quiet_start=start, quiet_end=start)  # as if there were no quiet hours
+        planned = timing(quiet_start=start, quiet_end=end)
+        if asked is None:
+            continue
+        wanted = asked.local_time
+        values = {**hours, "due": clock(wanted)}
+        if planned is None:
+            starts = asked.session_starts_at.astimezone(ZoneInfo(patient.time_zone)).time()
+            values["session"] = clock(starts)
+            text = _(
+                "Quiet hours are %(start)s to %(end)s: the text due at %(due)s would come "
+                "after the session starts (%(session)s), so it will not be sent."
+            )
+            notices.append(QuietHoursNotice(lead_label(lead), wanted, None, False, text % values))
+            continue
+        moved = planned.due_at != asked.due_at
+        merged = planned.due_at in due_times
+        due_times.add(planned.due_at)
+        if not moved:
+            continue
+        next_day = planned.local_date > asked.local_date
+        values["arrives"] = clock(planned.local_time)
+        if merged:
+            text = _(
+                "Quiet hours are %(start)s to %(end)s: the text due at %(due)s moves to "
+                "%(arrives)s, when another one comes, so you get one text then."
+            )
+        elif next_day:
+            text = _(
+                "Quiet hours are %(start)s to %(end)s: the text due at %(due)s will arrive at "
+                "%(arrives)s the next day instead."
+            )
+        else:
+            text = _(
+                "Quiet hours are %(start)s to %(end)s: the text due at %(due)s will arrive at "
+                "%(arrives)s instead."
+            )
+        notices.append(
+            QuietHoursNotice(lead_label(lead), wanted, planned.local_time, next_day, text % values)
+        )
+    return notices

@@ -7,10 +7,17 @@
 It takes POST /2010-04-01/Accounts/{sid}/Messages.json with a form (To, From, Body,
 StatusCallback) and HTTP Basic auth (account SID and auth token), and answers 201 with the
 message's JSON (sid "SM...", status "queued"), or an error in Twilio's JSON error format
-({"code", "message", "more_info", "status"}). It can be told to fail: the next calls, every
-call, or every call to one number, with a Twilio error code (21610, 21211, 21614, 20429 for
-429, 20500 for 500, ...), to answer too slowly, or to drop the connection. Every call is
+({"code", "message", "more_info", "status"}). Like Twilio, it takes no idempotency key: the
+same message posted twice is two messages. It can be told to fail: the next calls, every
+call, or calls to one number, with a Twilio error code (21610, 21211, 21614, 20429 for
+429, 20500 for 500, ...), to answer too slowly, to drop the connection, or to take a while
+over every call (``latency``: half before the message exists, half after). Every call is
 recorded, with the reminder's idempotency key read from the StatusCallback URL's ``key``.
+
+GET of the same path lists the messages accepted, newest first, as Twilio's list API does:
+filtered by To and From, paged by PageSize and Page (``next_page_uri``), each message in the
+resource's JSON (``date_created`` in RFC 2822, to the second). ``fail_lookups`` makes it
+answer the list with an error, as Twilio down would.
 
 For a worker in another process, ``fake.environment()`` gives the variables that point
 settings at the fake. Delivery reports: ``fake.status_request(sid, "delivered")`` gives the
@@ -98,7 +105,11 @@ class _State:
     sent_per_key: Counter[str] = field(default_factory=Counter)
     next_failures: deque[_Failure] = field(default_factory=deque)
     always: _Failure | None = None
-    per_number: dict[str, _Failure] = field(default_factory=dict)
+    # Per number: the failure, and how many more calls it applies to (None: every call).
+    per_number: dict[str, tuple[_Failure, int | None]] = field(default_factory=dict)
+    latency: float = 0.0
+    lookup_failure: int = 0
+    lookups: int = 0
 
 
 def _error_body(code: int) -> tuple[int, dict[str, Any]]:
@@ -151,7 +162,7 @@ class FakeTwilio:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def environment(self) -> dict[str, str]:
+    def environment(self, timeout_seconds: int = 2) -> dict[str, str]:
         """Environment variables that point a process's settings at this fake."""
         return {
             "REMINDERS_SMS_BACKEND": "twilio",
@@ -159,6 +170,7 @@ class FakeTwilio:
             "TWILIO_AUTH_TOKEN": self.auth_token,
             "TWILIO_FROM_NUMBER": FROM_NUMBER,
             "TWILIO_API_BASE": self.base_url,
+            "TWILIO_TIMEOUT_SECONDS": str(timeout_seconds),
         }
 
     @contextmanager
@@ -214,10 +226,27 @@ class FakeTwilio:
         with self._lock:
             self._state.always = _Failure(code=code) if code else None
 
-    def fail_for(self, number: str, code: int) -> None:
-        """Answer every message to ``number`` with ``code``."""
+    def fail_for(self, number: str, code: int, times: int | None = None) -> None:
+        """Answer messages to ``number`` with ``code``: every one, or the next ``times``."""
         with self._lock:
-            self._state.per_number[number] = _Failure(code=code)
+            self._state.per_number[number] = (_Failure(code=code), times)
+
+    def latency(self, seconds: float) -> None:
+        """Take ``seconds`` over every message: half before it is accepted, half after (so a
+        client that gives up, or dies, may leave a message sent or not)."""
+        with self._lock:
+            self._state.latency = seconds
+
+    def fail_lookups(self, code: int | None) -> None:
+        """Answer every list request with ``code`` (None: answer them again)."""
+        with self._lock:
+            self._state.lookup_failure = code or 0
+
+    @property
+    def lookups(self) -> int:
+        """List requests answered so far."""
+        with self._lock:
+            return self._state.lookups
 
     def hang_next(self, seconds: float, times: int = 1) -> None:
         """Accept the next ``times`` messages, but answer only after ``seconds``: the message
@@ -287,7 +316,13 @@ class FakeTwilio:
             return _error_body(20003)
         to = form.get("To", "")
         with self._lock:
-            fault = fault or self._state.per_number.get(to)
+            if fault is None and to in self._state.per_number:
+                fault, left = self._state.per_number[to]
+                if left is not None:
+                    if left <= 1:
+                        del self._state.per_number[to]
+                    else:
+                        self._state.per_number[to] = (fault, left - 1)
         if fault is not None and fault.code:
             return _error_body(fault.code)
         for required, code in (("To", 21604), ("From", 21603), ("Body", 21602)):
@@ -322,6 +357,42 @@ class FakeTwilio:
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
         }
 
+    def _list(self, path: str, query: dict[str, str], authorized: bool) -> tuple[int, Any]:
+        """Twilio's list of messages: the accepted ones, newest first, filtered and paged."""
+        match = MESSAGES_PATH.match(path)
+        if match is None or match["sid"] != self.account_sid:
+            return _error_body(20404)
+        if not authorized:
+            return _error_body(20003)
+        with self._lock:
+            if self._state.lookup_failure:
+                return _error_body(self._state.lookup_failure)
+            self._state.lookups += 1
+            messages = [call.answer for call in reversed(self._state.calls) if call.status == 201]
+        for name, key in (("To", "to"), ("From", "from")):
+            if query.get(name):
+                messages = [m for m in messages if m[key] == query[name]]
+        size = max(1, min(int(query.get("PageSize") or 50), 1000))
+        number = int(query.get("Page") or 0)
+        page = messages[number * size : (number + 1) * size]
+        more = (number + 1) * size < len(messages)
+        filters = {k: query[k] for k in ("To", "From") if query.get(k)}
+
+        def uri(page_number: int) -> str:
+            return f"{path}?{urlencode({**filters, 'PageSize': size, 'Page': page_number})}"
+
+        return 200, {
+            "messages": page,
+            "end": number * size + max(len(page) - 1, 0),
+            "first_page_uri": uri(0),
+            "next_page_uri": uri(number + 1) if more else None,
+            "page": number,
+            "page_size": size,
+            "previous_page_uri": uri(number - 1) if number else None,
+            "start": number * size,
+            "uri": uri(number),
+        }
+
     def _record(self, call: Call) -> None:
         with self._lock:
             self._state.calls.append(call)
@@ -346,6 +417,9 @@ class FakeTwilio:
                 )
                 path = urlsplit(self.path).path
                 fault = fake._next_fault()
+                with fake._lock:
+                    latency = fake._state.latency
+                time.sleep(latency / 2)
                 status, answer = fake._answer(path, form, authorized, fault)
                 # A slow answer or a dropped connection comes after the message is recorded as
                 # accepted: Twilio would have sent it, though the client never hears so.
@@ -356,10 +430,16 @@ class FakeTwilio:
                     return
                 if fault is not None and fault.delay:
                     time.sleep(fault.delay)
+                time.sleep(latency / 2)
                 self._send_json(status, answer)
 
             def do_GET(self) -> None:
-                self._send_json(*_error_body(20404))
+                parts = urlsplit(self.path)
+                authorized = self.headers.get("Authorization", "") == _basic(
+                    fake.account_sid, fake.auth_token
+                )
+                query = dict(parse_qsl(parts.query, keep_blank_values=True))
+                self._send_json(*fake._list(parts.path, query, authorized))
 
             def _send_json(self, status: int, answer: dict[str, Any]) -> None:
                 body = json.dumps(answer).encode()

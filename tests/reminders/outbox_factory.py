@@ -101,9 +101,18 @@ def due_reminder(contact: Contact | None = None, **options: Any) -> Reminder:
     return reminder
 
 
-def due_reminders(count: int, *, per_contact: int = 10, **options: Any) -> list[Reminder]:
+def due_reminders(
+    count: int, *, per_contact: int = 10, distinct_texts: bool = False, **options: Any
+) -> list[Reminder]:
     """``count`` saved pending reminders, ``per_contact`` to each of ``count/per_contact``
-    contacts, in one INSERT."""
+    contacts, in one INSERT. With ``distinct_texts``, each of a contact's reminders is for a
+    session a minute later than the one before, so no two texts to one number read the same
+    (as in life: one reminder per session and lead)."""
     contacts = [sms_contact() for _ in range(-(-count // per_contact))]
-    rows = [reminder_row(contacts[i // per_contact], **options) for i in range(count)]
+    rows = []
+    for i in range(count):
+        extra = dict(options)
+        if distinct_texts:
+            extra["session_in"] = timedelta(hours=1, minutes=i % per_contact)
+        rows.append(reminder_row(contacts[i // per_contact], **extra))
     return Reminder.objects.bulk_create(rows)

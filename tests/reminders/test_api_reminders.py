@@ -378,3 +378,29 @@ def test_a_list_takes_the_same_queries_however_many_contacts(
         answer = client.get(url)
 
     assert answer.json()["count"] == 5
+
+
+def test_a_text_moved_by_quiet_hours_is_told_about_in_the_answer(maya: Patient) -> None:
+    own = new_contact(patient=maya)
+
+    answer = client_for(account(maya)).patch(
+        f"{ME}{own.id}/preferences/",
+        {
+            "lead_times": [{"kind": "evening_before", "at": "21:30"}],
+            "quiet_start": "20:00",
+            "quiet_end": "09:00",
+        },
+        format="json",
+    )
+
+    assert answer.status_code == 200
+    assert answer.json()["quiet_hours_notices"] == [
+        {
+            "lead": "evening_before",
+            "due": "21:30",
+            "arrives": "09:00",
+            "next_day": True,
+            "message": "Quiet hours are 8 pm to 9 am: the text due at 9:30 pm will arrive at "
+            "9 am the next day instead.",
+        }
+    ]

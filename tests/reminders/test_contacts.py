@@ -11,7 +11,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client, override_settings
 
-from programs.models import AuditEvent, Patient
+from programs.models import AuditEvent, Clinic, Patient
 from reminders.channels.memory import MemorySms
 from reminders.models import Channel, Consent, Contact, Suppression
 from reminders.services import (
@@ -181,7 +181,7 @@ def test_it_changes_preferences(child: Patient) -> None:
         quiet_start="21:00",
         quiet_end=time(7, 30),
         paused=True,
-    )
+    ).contact
 
     changed.refresh_from_db()
     assert changed.lead_times == [
@@ -304,6 +304,16 @@ def test_a_code_by_text_message_verifies_the_number(child: Patient) -> None:
     # The code is stored only as a hash, and is gone once used.
     contact.refresh_from_db()
     assert contact.phone_code_hash == ""
+
+
+def test_a_code_names_the_clinic_by_its_short_name_never_by_its_full_name(child: Patient) -> None:
+    Clinic.objects.filter(pk=child.clinic_id).update(name="Riverside Pediatric Pain Clinic")
+    contact = new_contact(patient=child, phone="+14155550123")
+
+    verification_start(contact=contact, channel="sms")
+
+    assert "to get reminders from gradus." in MemorySms.sent[-1].body
+    assert "Pain" not in MemorySms.sent[-1].body
 
 
 def test_a_code_is_stored_hashed(child: Patient) -> None:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from reminders import dispatch as dispatch_module
-from reminders.channels import OutgoingMessage, SendResult, TemporaryFailure
+from reminders.channels import OutgoingMessage, SendResult, TemporaryFailure, backend_for
 from reminders.channels.memory import MemorySms
 from reminders.channels.recording import JOURNAL_ENV, PERMANENT, TEMPORARY, Journal, Plan
 from reminders.dispatch import (
@@ -32,8 +32,10 @@ from reminders.dispatch import (
     reminders_reap,
     reminders_send,
 )
+from reminders.messages import render
 from reminders.models import Channel, Reminder, Suppression
 from reminders.tasks import dispatch_reminders, enqueue_sends, send_reminders, sweep_outbox
+from tests.reminders.fake_twilio import FakeTwilio
 from tests.reminders.outbox_factory import due_reminder, due_reminders, sms_contact
 
 Status = Reminder.Status
@@ -464,6 +466,132 @@ class TestReap:
             attempts=1,
             lease_expires_at=timezone.now() - timedelta(seconds=1),
         )
+
+
+@pytest.fixture
+def twilio() -> Iterator[FakeTwilio]:
+    """A provider that takes no key and can be asked what it sent, over real HTTP."""
+    with FakeTwilio() as fake, fake.settings():
+        yield fake
+
+
+def lost_mid_call(contact: Any = None, **options: Any) -> Reminder:
+    """A text a worker flipped to sending, began calling Twilio for, and died with: its
+    lease has run out."""
+    now = timezone.now()
+    values: dict[str, Any] = {
+        "due_in": timedelta(minutes=-5),
+        "status": Status.SENDING,
+        "attempts": 1,
+        "attempt_started_at": now - timedelta(minutes=3),
+        "lease_expires_at": now - timedelta(seconds=1),
+    }
+    values.update(options)
+    return due_reminder(contact, **values)
+
+
+def send_at_twilio(reminder: Reminder) -> str:
+    """What the dead worker's call did get through: Twilio has the message."""
+    row = Reminder.objects.select_related("contact__patient__clinic").get(id=reminder.id)
+    return backend_for("sms").send(render(row)).provider_message_id
+
+
+@pytest.mark.django_db
+class TestLostSendsAtTwilio:
+    def test_a_call_that_timed_out_is_asked_about_and_recorded_sent_not_sent_twice(
+        self, twilio: FakeTwilio, dispatch: Callable[[], list[int]]
+    ) -> None:
+        reminder = due_reminder()
+        twilio.hang_next(2)
+        with twilio.settings(TWILIO_TIMEOUT_SECONDS=0.3):
+            dispatch()
+        waiting = status_of(reminder)
+        with at(timezone.now() + timedelta(seconds=settings.REMINDERS_LEASE_SECONDS + 1)):
+            reaped = reminders_reap()
+            dispatch()
+
+        reminder.refresh_from_db()
+        assert waiting == Status.SENDING
+        assert (reaped.confirmed, reminder.status) == (1, Status.SENT)
+        assert reminder.provider_message_id == twilio.sent[0].sid
+        assert twilio.sent_per_key == {reminder.idempotency_key: 1}
+
+    def test_a_send_lost_after_twilio_took_it_is_recorded_sent(self, twilio: FakeTwilio) -> None:
+        reminder = lost_mid_call()
+        sid = send_at_twilio(reminder)
+
+        reaped = reminders_reap()
+
+        reminder.refresh_from_db()
+        assert (reaped.confirmed, reminder.status, reminder.provider_message_id) == (
+            1,
+            Status.SENT,
+            sid,
+        )
+        assert twilio.sent_per_key == {reminder.idempotency_key: 1}
+
+    def test_a_send_lost_before_it_reached_twilio_is_sent_again_once(
+        self, twilio: FakeTwilio, dispatch: Callable[[], list[int]]
+    ) -> None:
+        reminder = lost_mid_call()
+
+        reaped = reminders_reap()
+        dispatch()
+
+        reminder.refresh_from_db()
+        assert (reaped.retried, reminder.status, reminder.attempts) == (1, Status.SENT, 2)
+        assert twilio.sent_per_key == {reminder.idempotency_key: 1}
+
+    def test_a_send_lost_before_twilio_and_past_its_window_expires(
+        self, twilio: FakeTwilio
+    ) -> None:
+        reminder = lost_mid_call(due_in=timedelta(minutes=-61), grace=timedelta(minutes=60))
+
+        reaped = reminders_reap()
+
+        assert (reaped.expired, reaped.unknown, status_of(reminder)) == (1, 0, Status.EXPIRED)
+        assert twilio.sent == []
+
+    def test_identical_texts_to_one_number_are_told_apart_by_the_ids_recorded(
+        self, twilio: FakeTwilio, dispatch: Callable[[], list[int]]
+    ) -> None:
+        """Twilio shows the same number and text for both; the message a row already holds
+        is not the other's, and of two lost, one message settles only one."""
+        contact = sms_contact()
+        starts = timezone.now() + timedelta(hours=1)
+        recorded, first_lost, _ = (
+            lost_mid_call(contact, session_starts_at=starts) for _ in range(3)
+        )
+        recorded_sid = send_at_twilio(recorded)
+        Reminder.objects.filter(id=recorded.id).update(
+            status=Status.SENT, provider_message_id=recorded_sid, lease_expires_at=None
+        )
+        lost_sid = send_at_twilio(first_lost)
+
+        reaped = reminders_reap()
+        dispatch()
+
+        assert (reaped.confirmed, reaped.retried) == (1, 1)
+        rows = Reminder.objects.filter(contact=contact)
+        assert set(rows.values_list("status", flat=True)) == {Status.SENT}
+        assert len(set(rows.values_list("provider_message_id", flat=True))) == 3
+        assert lost_sid in set(rows.values_list("provider_message_id", flat=True))
+        assert len(twilio.sent) == 3
+
+    def test_a_lost_send_waits_while_twilio_cannot_be_asked_then_is_unknown(
+        self, twilio: FakeTwilio
+    ) -> None:
+        reminder = lost_mid_call()
+        twilio.fail_lookups(20500)
+
+        first = reminders_reap()
+        with at(timezone.now() + timedelta(days=1)):
+            later = reminders_reap()
+
+        reminder.refresh_from_db()
+        assert (first.unanswered, later.unknown) == (1, 1)
+        assert reminder.status == Status.UNKNOWN
+        assert "could not be asked" in reminder.last_error
 
 
 @pytest.mark.django_db

@@ -341,3 +341,18 @@ def test_a_clinic_whose_name_folds_to_nothing_is_named_gradus(
     body = render(check_in_due(contact, program)).body
 
     assert body.startswith("Reminder from gradus: your weekly check-in is due.")
+
+
+def test_a_short_name_that_names_a_condition_is_never_sent_even_if_saved_before_the_rule(
+    build: Callable[[str, str, str], tuple[Contact, Program]],
+) -> None:
+    contact, program = build("GSM-7", "GSM-7", Contact.Role.PATIENT)
+    program.patient.clinic.short_name = "CRPS Pain Kids"  # as saved before it was refused
+    reminder = check_in_due(contact, program)
+
+    body = render(reminder).body
+    reminder.channel = Channel.EMAIL
+    subject = render(reminder).subject
+
+    assert body.startswith("Reminder from gradus: your weekly check-in is due.")
+    assert subject == "Weekly check-in from gradus"

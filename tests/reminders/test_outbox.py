@@ -421,3 +421,70 @@ def test_the_sweep_takes_the_same_queries_for_more_programs() -> None:
     reads = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith("INSERT")]
     assert len(reads) <= 11, reads
     assert result.created == 4 * 2 * 2 * 27
+
+
+# What quiet hours do to a reminder time, as the service tells it: the same as the outbox plans.
+
+
+def test_a_text_asked_for_inside_quiet_hours_is_said_to_come_when_the_outbox_plans_it(
+    program: Program,
+) -> None:
+    contact = ready_contact(patient=program.patient)
+
+    saved = contact_preferences_update(
+        contact=contact,
+        lead_times=[{"kind": "evening_before", "at": "21:30"}, {"kind": "before", "minutes": 60}],
+        quiet_start="20:00",
+        quiet_end="09:00",
+    )
+    outbox_sync_program(program.id)
+
+    (notice,) = saved.quiet_hours
+    assert notice.message == (
+        "Quiet hours are 8 pm to 9 am: the text due at 9:30 pm will arrive at 9 am the next "
+        "day instead."
+    )
+    planned = pending(program, session_date=date(2026, 3, 13), lead="evening_before")
+    assert (planned.get(channel="sms").local_date, planned.get(channel="sms").local_time) == (
+        date(2026, 3, 13),
+        notice.arrives,
+    )
+    assert planned.get(channel="email").local_time == time(21, 30)
+
+
+def test_a_text_that_quiet_hours_would_push_past_the_session_is_said_not_to_come(
+    program: Program,
+) -> None:
+    Program.objects.filter(pk=program.pk).update(session_time=time(8, 0))
+    contact = ready_contact(patient=program.patient)
+
+    saved = contact_preferences_update(
+        contact=contact,
+        lead_times=[{"kind": "before", "minutes": 60}],
+        quiet_start="20:00",
+        quiet_end="09:00",
+    )
+    outbox_sync_program(program.id)
+
+    (notice,) = saved.quiet_hours
+    assert (notice.due, notice.arrives) == (time(7, 0), None)
+    assert notice.message == (
+        "Quiet hours are 8 pm to 9 am: the text due at 7 am would come after the session "
+        "starts (8 am), so it will not be sent."
+    )
+    assert not pending(program, channel="sms").exists()
+    assert pending(program, channel="email").exists()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"quiet_start": "20:00", "quiet_end": "09:00"},  # 19:00 and 15:30: outside
+        {"sms_enabled": False, "lead_times": [{"kind": "evening_before", "at": "21:30"}]},
+        {"quiet_start": "00:00", "quiet_end": "00:00"},  # no quiet hours
+    ],
+)
+def test_nothing_is_said_when_no_text_is_moved(program: Program, change: dict[str, Any]) -> None:
+    contact = ready_contact(patient=program.patient)
+
+    assert contact_preferences_update(contact=contact, **change).quiet_hours == []

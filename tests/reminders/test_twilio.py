@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from reminders.channels import (
+    LookupUnavailable,
     OutgoingMessage,
     PermanentFailure,
     TemporaryFailure,
@@ -52,8 +55,9 @@ def test_it_asks_for_delivery_reports_naming_the_reminder(fake: FakeTwilio) -> N
     assert fake.sent_per_key == {"s:1:2026-05-04:7:sms:60m": 1}
 
 
-def test_it_says_the_provider_cannot_refuse_a_second_send() -> None:
+def test_it_says_the_provider_cannot_refuse_a_second_send_but_can_be_asked() -> None:
     assert TwilioSms.supports_idempotency is False
+    assert TwilioSms.supports_lookup is True
 
 
 @pytest.mark.parametrize("code", [21610, 21211, 21614])
@@ -179,3 +183,49 @@ def test_it_refuses_a_sending_number_that_is_not_e164() -> None:
 
     assert result.returncode != 0
     assert "TWILIO_FROM_NUMBER must be the sending number in E.164" in result.stderr
+
+
+# Asking Twilio what it sent: how a send whose outcome is unknown is settled.
+
+
+def test_it_finds_the_message_it_sent_by_number_and_text(fake: FakeTwilio) -> None:
+    began = timezone.now()
+    sent = backend_for("sms").send(text())
+    backend_for("sms").send(text(to="+14155550999"))
+    backend_for("sms").send(
+        OutgoingMessage(channel="sms", to="+14155550123", body="Another text", idempotency_key="k")
+    )
+
+    found = backend_for("sms").find_sent(text(), since=began)
+
+    assert [f.provider_message_id for f in found] == [sent.provider_message_id]
+    assert abs(found[0].created_at - began) < timedelta(seconds=5)
+
+
+def test_it_finds_nothing_sent_before_the_call_began(fake: FakeTwilio) -> None:
+    backend_for("sms").send(text())
+
+    later = timezone.now() + timedelta(minutes=5)
+
+    assert backend_for("sms").find_sent(text(), since=later) == []
+
+
+def test_it_reads_past_the_first_page_of_a_busy_number(fake: FakeTwilio) -> None:
+    began = timezone.now()
+    first = backend_for("sms").send(text())
+    for n in range(60):
+        backend_for("sms").send(
+            OutgoingMessage(channel="sms", to="+14155550123", body=f"n{n}", idempotency_key="k")
+        )
+
+    found = backend_for("sms").find_sent(text(), since=began)
+
+    assert [f.provider_message_id for f in found] == [first.provider_message_id]
+    assert fake.lookups == 2
+
+
+def test_it_says_so_when_twilio_cannot_be_asked(fake: FakeTwilio) -> None:
+    fake.fail_lookups(20500)
+
+    with pytest.raises(LookupUnavailable):
+        backend_for("sms").find_sent(text(), since=timezone.now())

@@ -3,8 +3,10 @@ kill with SIGKILL and restart: the machinery of test_reliability.py.
 
 The worker runs the app's own code against the test's database (pytest-django's test
 database, passed as DATABASE_URL) and a redis-server of the test's own on a free port, never
-the machine's shared Redis. Its SMS go to the memory channel in journal mode
-(reminders/channels/recording.py), so the test can count them from its own process.
+the machine's shared Redis (nor any other Redis: a restart kills only the process the test
+started). It sends to providers that take no idempotency key, served from the test's own
+process (tests/reminders/fake_twilio.py over HTTP, tests/reminders/fake_smtp.py over SMTP),
+so the test counts at the provider what a phone or a mailbox received.
 """
 
 from __future__ import annotations
@@ -126,6 +128,7 @@ class CeleryWorker:
                     sys.executable, "-m", "celery", "--app", "config", "worker",
                     "--beat", "--schedule", str(self.directory / "beat-schedule"),
                     "--concurrency", str(CONCURRENCY), "--pool", "prefork",
+                    "--queues", "celery,reminders",
                     "--loglevel", "INFO",
                     "--without-gossip", "--without-mingle", "--without-heartbeat",
                     "--hostname", f"reliability-{uuid.uuid4().hex[:8]}@%h",
@@ -152,17 +155,22 @@ class CeleryWorker:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def worker_environment(*, redis_url: str, journal: Path) -> dict[str, str]:
-    environment = dict(os.environ)
+def worker_environment(*, redis_url: str, provider: dict[str, str]) -> dict[str, str]:
+    """The worker's environment: this test's database and Redis, and ``provider``'s
+    variables (FakeTwilio.environment(), SmtpServer.environment()) for where it sends."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("EMAIL_", "TWILIO_", "REMINDERS_"))
+    }
     environment.update(
         DJANGO_SETTINGS_MODULE="tests.reminders.worker_settings",
         DJANGO_DEBUG="false",
         DATABASE_URL=current_database_url(),
         REDIS_URL=redis_url,
-        REMINDERS_SMS_BACKEND="memory",
-        REMINDERS_SMS_JOURNAL=str(journal),
         REMINDERS_DISPATCH_SECONDS=str(DISPATCH_SECONDS),
         REMINDERS_LEASE_SECONDS=str(LEASE_SECONDS),
         PYTHONUNBUFFERED="1",
     )
+    environment.update(provider)
     return environment

@@ -301,3 +301,30 @@ def test_it_sends_no_second_code_within_a_minute(client: Client) -> None:
     response = client.post(_url(patient, f"{contact.pk}/send/"), {"channel": "sms"}, follow=True)
     assert "a code was sent less than a minute ago" in response.content.decode()
     assert len(MemorySms.sent) == 1
+
+
+def test_a_text_time_inside_quiet_hours_says_when_it_will_really_arrive(client: Client) -> None:
+    patient, user = _patient()
+    contact = ready_contact(patient=patient)
+    client.force_login(user)
+
+    response = client.post(
+        _url(patient, f"{contact.pk}/"),
+        {
+            "form": "times",
+            "times-sms_enabled": "on",
+            "times-evening_before": "on",
+            "times-evening_at": "21:30",
+            "times-quiet_start": "20:00",
+            "times-quiet_end": "09:00",
+        },
+        follow=True,
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Reminder times saved." in body
+    assert (
+        "Quiet hours are 8 pm to 9 am: the text due at 9:30 pm will arrive at 9 am the next "
+        "day instead."
+    ) in body

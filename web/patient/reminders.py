@@ -378,7 +378,7 @@ def contact_page(request: WebRequest, patient_id: int, contact_id: int) -> HttpR
     if which == "times" and times.is_valid():
         data = times.cleaned_data
         try:
-            services.contact_preferences_update(
+            saved = services.contact_preferences_update(
                 contact=contact,
                 email_enabled=data.get("email_enabled")
                 if "email_enabled" in times.fields
@@ -393,6 +393,9 @@ def contact_page(request: WebRequest, patient_id: int, contact_id: int) -> HttpR
             add_service_errors(times, error)
         else:
             messages.success(request, _("Reminder times saved."))
+            # When quiet hours move a text, say when it really comes.
+            for notice in saved.quiet_hours:
+                messages.warning(request, notice.message)
             return redirect(_url("web:reminders", request))
     suppressed = selectors.suppressed_addresses([contact])
     return render(

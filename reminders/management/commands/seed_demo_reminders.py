@@ -42,7 +42,7 @@ class Command(BaseCommand):
             assert reminder.contact is not None
             self.stdout.write(
                 f"Demo reminder by {reminder.channel} to {reminder.contact.name}, due "
-                f"{reminder.due_at:%H:%M:%S} UTC: watch the worker's output."
+                f"{reminder.due_at:%H:%M:%S} UTC: watch the reminders worker's output."
             )
         if not soon:
             self.stdout.write("No demo session ahead to remind of right now.")
