@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from fractions import Fraction
 
 from planner.errors import PlannerInputError
 from planner.intensity import (
@@ -30,10 +31,11 @@ from planner.program import (
     ActivityKind,
     ActivityPlan,
     ProgramPlan,
+    exact_cap,
     validate_plan,
 )
 from planner.ramp import fastest_weeks, ramp_amounts
-from planner.units import Unit, minutes_of
+from planner.units import Unit, minutes_per_unit
 
 # Desensitization is done "2-3 times a day"; a flare may add a bout up to this many.
 MAX_DESENSITIZATION_BOUTS = 3
@@ -53,6 +55,8 @@ class Dose:
     ``amount`` whole ``unit`` per bout, ``times_per_day`` bouts. Aerobic doses also carry the
     heart-rate-reserve fractions they were planned at, the heart-rate range in beats per
     minute (when the plan has a heart-rate profile) and the children's OMNI 0-10 target.
+    ``minutes_per_unit`` is the home time one unit takes (the activity's pace for a counted
+    unit); None means the unit's own or the documented default pace.
     """
 
     activity: str
@@ -63,11 +67,19 @@ class Dose:
     reserve_fractions: tuple[float, float] | None = None
     heart_rate: HeartRateRange | None = None
     exertion: ExertionRange | None = None
+    minutes_per_unit: Fraction | None = None
+
+    @property
+    def exact_minutes(self) -> Fraction:
+        """Home minutes this dose takes in a day, every bout and every unit counted."""
+        per_unit = self.minutes_per_unit
+        if per_unit is None:
+            per_unit = minutes_per_unit(self.unit)
+        return self.amount * self.times_per_day * per_unit
 
     @property
     def minutes(self) -> float:
-        """Home minutes this dose takes in a day (0 for counted units)."""
-        return minutes_of(self.amount, self.unit) * self.times_per_day
+        return float(self.exact_minutes)
 
 
 @dataclass(frozen=True)
@@ -87,8 +99,13 @@ class Session:
         return None
 
     @property
+    def exact_minutes(self) -> Fraction:
+        """Home minutes of the whole day, exactly: what the daily cap is held against."""
+        return sum((dose.exact_minutes for dose in self.doses), Fraction(0))
+
+    @property
     def minutes(self) -> float:
-        return sum(dose.minutes for dose in self.doses)
+        return float(self.exact_minutes)
 
 
 @dataclass(frozen=True)
@@ -175,12 +192,30 @@ def _first_session_in_week(activity: ActivityPlan, start: date, week: int) -> da
     raise AssertionError("a validated activity has at least one weekday")
 
 
+def weeks_to_goal(plan: ProgramPlan, activity: ActivityPlan) -> int:
+    """Program weeks the fastest capped ramp needs to bring ``activity`` to every goal: its
+    quota first, then (aerobic work) its intensity, one step a week after the quota."""
+    quota_weeks = fastest_weeks(
+        activity.start_quota, activity.goal_quota, plan.weekly_cap(activity)
+    )
+    return quota_weeks + _intensity_weeks(plan, activity)
+
+
+def _intensity_weeks(plan: ProgramPlan, activity: ActivityPlan) -> int:
+    if not activity.is_aerobic:
+        return 0
+    return len(_intensity_path(activity, plan.intensity_weekly_step)) - 1
+
+
 def assess_feasibility(plan: ProgramPlan) -> Feasibility:
-    """Check each activity's fastest capped ramp against the requested goal date."""
+    """Check each activity's fastest capped ramp against the requested goal date.
+
+    Every goal counts: an aerobic activity is at its goal once both its quota and its
+    intensity are, so the intensity weeks are part of its ramp."""
     earliest: dict[str, date] = {}
     late: list[str] = []
     for activity in plan.activities:
-        needed = fastest_weeks(activity.start_quota, activity.goal_quota, plan.weekly_cap(activity))
+        needed = weeks_to_goal(plan, activity)
         available = _last_session_on_or_before(activity, plan.start_date, plan.goal_date)
         earliest[activity.key] = _first_session_in_week(activity, plan.start_date, needed)
         if needed > available:
@@ -216,13 +251,19 @@ def _round_down(fraction: float) -> float:
 
 
 def _activity_levels(plan: ProgramPlan, activity: ActivityPlan, goal_date: date) -> list[_Level]:
+    """One level per week of the ramp, the last at every goal by ``goal_date``: the quota's
+    ramp ends early enough for the intensity to rise after it and still arrive in time."""
     weeks = _last_session_on_or_before(activity, plan.start_date, goal_date)
-    amounts = ramp_amounts(
-        activity.start_quota, activity.goal_quota, weeks, plan.weekly_cap(activity)
-    )
     if not activity.is_aerobic:
+        amounts = ramp_amounts(
+            activity.start_quota, activity.goal_quota, weeks, plan.weekly_cap(activity)
+        )
         return [_Level(amount, None) for amount in amounts]
     path = _intensity_path(activity, plan.intensity_weekly_step)
+    amounts = ramp_amounts(
+        activity.start_quota, activity.goal_quota, weeks - (len(path) - 1),
+        plan.weekly_cap(activity),
+    )  # fmt: skip
     levels = [_Level(amount, path[0]) for amount in amounts]
     levels.extend(_Level(activity.goal_quota, fractions) for fractions in path[1:])
     return levels
@@ -250,6 +291,7 @@ def _make_dose(plan: ProgramPlan, activity: ActivityPlan, level: _Level, bouts: 
         reserve_fractions=level.reserve_fractions,
         heart_rate=heart_rate,
         exertion=exertion,
+        minutes_per_unit=activity.dose_minutes_per_unit,
     )
 
 
@@ -300,25 +342,22 @@ def _taper_days(plan: ProgramPlan, taper_week: int) -> list[frozenset[int]]:
         taper_week,
         plan.taper_weeks,
     )
-    minutes = dict.fromkeys(kept, 0.0)
+    minutes = dict.fromkeys(kept, Fraction(0))
+    cap = exact_cap(plan.daily_minutes_cap)
     chosen: list[frozenset[int]] = []
     for activity in plan.activities:
         days = activity.weekdays & kept
         for day in days:
-            minutes[day] += _goal_minutes(activity)
+            minutes[day] += activity.goal_minutes_per_day
         chosen.append(days)
     for index, activity in enumerate(plan.activities):
         if chosen[index]:
             continue
         roomiest = min(kept, key=lambda day: (minutes[day], day))
-        if minutes[roomiest] + _goal_minutes(activity) <= plan.daily_minutes_cap + 1e-9:
-            minutes[roomiest] += _goal_minutes(activity)
+        if minutes[roomiest] + activity.goal_minutes_per_day <= cap:
+            minutes[roomiest] += activity.goal_minutes_per_day
             chosen[index] = frozenset({roomiest})
     return chosen
-
-
-def _goal_minutes(activity: ActivityPlan) -> float:
-    return minutes_of(activity.goal_quota, activity.unit) * activity.times_per_day
 
 
 def _phase_of(step: int, plan: ProgramPlan, last_build_step: int) -> Phase | None:
@@ -368,7 +407,8 @@ def _week_sessions(
 
 def _boost_desensitization(ramp: _Ramp, doses: list[Dose], step: int) -> list[Dose]:
     """Add one desensitization bout a day (after a flare) where the daily cap leaves room."""
-    total = sum(dose.minutes for dose in doses)
+    total = sum((dose.exact_minutes for dose in doses), Fraction(0))
+    cap = exact_cap(ramp.plan.daily_minutes_cap)
     boosted: list[Dose] = []
     for dose in doses:
         if dose.kind is ActivityKind.DESENSITIZATION and (
@@ -380,8 +420,8 @@ def _boost_desensitization(ramp: _Ramp, doses: list[Dose], step: int) -> list[Do
                 if activity.key == dose.activity
             )
             extra = ramp.dose(index, step, boosted=True)
-            if total - dose.minutes + extra.minutes <= ramp.plan.daily_minutes_cap + 1e-9:
-                total += extra.minutes - dose.minutes
+            if total - dose.exact_minutes + extra.exact_minutes <= cap:
+                total += extra.exact_minutes - dose.exact_minutes
                 dose = extra
         boosted.append(dose)
     return boosted
@@ -392,8 +432,7 @@ def _plan_goal_date(plan: ProgramPlan) -> tuple[Feasibility, date]:
     feasibility = assess_feasibility(plan)
     limit = plan.start_date + timedelta(weeks=MAX_PROGRAM_WEEKS)
     for index, activity in enumerate(plan.activities):
-        needed = fastest_weeks(activity.start_quota, activity.goal_quota, plan.weekly_cap(activity))
-        earliest = _first_session_in_week(activity, plan.start_date, needed)
+        earliest = _first_session_in_week(activity, plan.start_date, weeks_to_goal(plan, activity))
         if earliest > limit:
             raise PlannerInputError(
                 f"activities[{index}].goal_quota",

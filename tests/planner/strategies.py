@@ -19,6 +19,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from planner import (
+    BAND_FRACTIONS,
     MAX_AMOUNT,
     ActivityKind,
     ActivityPlan,
@@ -38,13 +39,12 @@ from planner import (
     weekly_review,
 )
 from planner.program import MAX_PROGRAM_WEEKS
-from planner.units import minutes_of
 
 # The units each kind of activity is realistically dosed in.
 KIND_UNITS: dict[ActivityKind, tuple[Unit, ...]] = {
     ActivityKind.AEROBIC: (Unit.MINUTES, Unit.METRES),
     ActivityKind.FUNCTIONAL: (Unit.REPETITIONS, Unit.SECONDS, Unit.METRES, Unit.MINUTES),
-    ActivityKind.DESENSITIZATION: (Unit.SECONDS, Unit.MINUTES),
+    ActivityKind.DESENSITIZATION: (Unit.SECONDS, Unit.MINUTES),  # up to 15 minutes a time
     ActivityKind.STRENGTHENING: (Unit.REPETITIONS, Unit.SECONDS),
     ActivityKind.FLEXIBILITY: (Unit.SECONDS, Unit.REPETITIONS),
     ActivityKind.HYDROTHERAPY: (Unit.MINUTES, Unit.METRES),
@@ -69,16 +69,31 @@ def per_mille(low: int, high: int) -> st.SearchStrategy[float]:
     return st.integers(low, high).map(lambda value: value / 1000)
 
 
+# Desensitization: "a few seconds up to 15 minutes, 2-3 times a day" (DOMAIN.md).
+DESENSITIZATION_LIMIT = {Unit.SECONDS: 900, Unit.MINUTES: 15}
+
+
 @st.composite
 def activity_plans(draw: st.DrawFn, key: str, max_weekdays: int = 7) -> ActivityPlan:
     kind = draw(st.sampled_from(ActivityKind))
     unit = draw(st.sampled_from(KIND_UNITS[kind]))
-    start = draw(start_quotas(unit))
     limit = MAX_AMOUNT[unit]
+    times_per_day = draw(st.integers(1, 3))
+    if kind is ActivityKind.DESENSITIZATION:
+        limit = DESENSITIZATION_LIMIT[unit]
+        times_per_day = draw(st.integers(2, 3))
+    start = draw(start_quotas(unit).filter(lambda amount: amount <= limit))
     goal = draw(st.integers(start, min(limit, max(start * 6, start + 10))))
     weekdays = draw(st.frozensets(st.integers(0, 6), min_size=1, max_size=max_weekdays))
-    start_rank = draw(st.integers(0, 2))
+    # Start moderate, or light (DOMAIN.md); vigorous is only ever a goal.
+    start_rank = draw(st.integers(0, 1))
     goal_rank = draw(st.integers(start_rank, 2))
+    metres_per_minute = None
+    seconds_per_repetition = None
+    if unit is Unit.METRES:
+        metres_per_minute = draw(st.one_of(st.none(), st.integers(10, 500), st.floats(10, 500)))
+    if unit is Unit.REPETITIONS:
+        seconds_per_repetition = draw(st.one_of(st.none(), st.integers(1, 120), st.floats(1, 120)))
     return ActivityPlan(
         key=key,
         kind=kind,
@@ -87,9 +102,11 @@ def activity_plans(draw: st.DrawFn, key: str, max_weekdays: int = 7) -> Activity
         goal_quota=goal,
         weekdays=weekdays,
         impact=draw(st.booleans()),
-        times_per_day=draw(st.integers(1, 3)),
+        times_per_day=times_per_day,
         start_intensity=BANDS[start_rank],
         goal_intensity=BANDS[goal_rank],
+        metres_per_minute=metres_per_minute,
+        seconds_per_repetition=seconds_per_repetition,
     )
 
 
@@ -123,13 +140,29 @@ def fastest_weeks(start: int, goal: int, cap: float) -> int:
     return weeks
 
 
+def intensity_weeks(plan: ProgramPlan, activity: ActivityPlan) -> int:
+    """Weeks an aerobic range needs to rise from its start band to its goal band, each end
+    rising at most the weekly step (as typed); 0 for any other activity."""
+    if activity.kind not in (ActivityKind.AEROBIC, ActivityKind.HYDROTHERAPY):
+        return 0
+    step = typed(plan.intensity_weekly_step)
+    start = BAND_FRACTIONS[activity.start_intensity]
+    goal = BAND_FRACTIONS[activity.goal_intensity]
+    return max(math.ceil((typed(high) - typed(low)) / step) for low, high in zip(start, goal))
+
+
+def weeks_to_every_goal(plan: ProgramPlan, activity: ActivityPlan) -> int:
+    quota = fastest_weeks(activity.start_quota, activity.goal_quota, plan.weekly_cap(activity))
+    return quota + intensity_weeks(plan, activity)
+
+
 def earliest_goal_date(plan: ProgramPlan) -> date:
-    """The first date by which every activity can be at its goal within the caps: the
-    activity's first weekday in the program week its fastest ramp gets there (or the
-    requested goal date, if later)."""
+    """The first date by which every activity can be at every goal within the caps (its
+    quota, then its intensity): the activity's first weekday in the program week its fastest
+    ramp gets there (or the requested goal date, if later)."""
     dates = [plan.goal_date]
     for activity in plan.activities:
-        week = fastest_weeks(activity.start_quota, activity.goal_quota, plan.weekly_cap(activity))
+        week = weeks_to_every_goal(plan, activity)
         week_start = plan.start_date + timedelta(weeks=week)
         dates.append(
             next(
@@ -146,13 +179,31 @@ def within_program_limit(plan: ProgramPlan) -> bool:
     return (earliest_goal_date(plan) - plan.start_date).days <= MAX_PROGRAM_WEEKS * 7
 
 
-def goal_minutes_per_day(activities: tuple[ActivityPlan, ...]) -> float:
-    """The most home minutes the goal doses take on any one weekday."""
+def home_minutes_per_unit(activity: ActivityPlan) -> Fraction:
+    """Minutes one unit takes at home, worked out here: timed units by definition, counted
+    ones at the activity's pace as typed or the documented default (50 m or 12 repetitions
+    a minute)."""
+    if activity.unit is Unit.MINUTES:
+        return Fraction(1)
+    if activity.unit is Unit.SECONDS:
+        return Fraction(1, 60)
+    if activity.unit is Unit.METRES:
+        pace = activity.metres_per_minute
+        return 1 / (typed(float(pace)) if pace is not None else Fraction(50))
+    pace = activity.seconds_per_repetition
+    return (typed(float(pace)) if pace is not None else Fraction(5)) / 60
+
+
+def goal_minutes_per_day(activities: tuple[ActivityPlan, ...]) -> Fraction:
+    """The most home minutes the goal doses take on any one weekday, every unit counted."""
     return max(
         sum(
-            minutes_of(activity.goal_quota, activity.unit) * activity.times_per_day
-            for activity in activities
-            if day in activity.weekdays
+            (
+                activity.goal_quota * activity.times_per_day * home_minutes_per_unit(activity)
+                for activity in activities
+                if day in activity.weekdays
+            ),
+            Fraction(0),
         )
         for day in range(7)
     )
@@ -187,7 +238,7 @@ def plans(
     daily_cap = draw(
         st.one_of(
             st.just(max(60, lowest)),
-            st.just(max(1.0, needed)),
+            st.just(max(1.0, float(math.ceil(needed * 1000) / 1000))),
             st.integers(lowest, 600),
         )
     )
