@@ -148,7 +148,9 @@ def intensity_weeks(plan: ProgramPlan, activity: ActivityPlan) -> int:
     step = typed(plan.intensity_weekly_step)
     start = BAND_FRACTIONS[activity.start_intensity]
     goal = BAND_FRACTIONS[activity.goal_intensity]
-    return max(math.ceil((typed(high) - typed(low)) / step) for low, high in zip(start, goal))
+    return max(
+        math.ceil((typed(high) - typed(low)) / step) for low, high in zip(start, goal, strict=True)
+    )
 
 
 def weeks_to_every_goal(plan: ProgramPlan, activity: ActivityPlan) -> int:

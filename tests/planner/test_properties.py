@@ -49,7 +49,6 @@ from tests.planner.strategies import (
     draw_next_case,
     draw_review,
     earliest_goal_date,
-    fastest_weeks,
     per_mille,
     plans,
     review,
