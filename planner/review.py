@@ -158,12 +158,29 @@ def red_flag_guidance(red_flags: frozenset[RedFlag]) -> str | None:
     return CONTACT_DOCTOR
 
 
-def _quota_met(session: Session, log: SessionLog | None) -> bool:
-    if log is None or log.status is not SessionStatus.DONE:
+def _did_something(session: Session, log: SessionLog | None) -> bool:
+    """Whether the patient did any of the session: a log that is not "missed" and whose
+    amounts (where given) are not all zero. "Done" with nothing done is not a session done."""
+    if log is None or log.status is SessionStatus.MISSED:
         return False
     for dose in session.doses:
         result = log.result_for(dose.activity)
-        if result is not None and result.amount < dose.amount:
+        if result is None or result.amount > 0:
+            return True
+    return not session.doses
+
+
+def _quota_met(session: Session, log: SessionLog | None) -> bool:
+    """Whether every dose's amount was reached. The amounts decide, not the status: a "done"
+    log counts an activity without a result as done as planned, a "partial" one does not."""
+    if log is None or log.status is SessionStatus.MISSED:
+        return False
+    for dose in session.doses:
+        result = log.result_for(dose.activity)
+        if result is None:
+            if log.status is not SessionStatus.DONE:
+                return False
+        elif result.amount < dose.amount:
             return False
     return True
 
@@ -178,6 +195,8 @@ class _WeekFacts:
     planned: int
     done: int
     adherence: float
+    at_quota: int
+    quota_share: float
     quota_misses: int
     window: int
     last_completed_step: int | None
@@ -207,24 +226,20 @@ def _week_facts(
     ]
     step = (kept_this_week or past)[-1].step
     done = sum(
-        1
-        for session in this_week
-        if (log := logs_by_date.get(session.date)) is not None
-        and log.status is not SessionStatus.MISSED
+        1 for session in this_week if _did_something(session, logs_by_date.get(session.date))
+    )
+    at_quota = sum(
+        1 for session in this_week if _quota_met(session, logs_by_date.get(session.date))
     )
     planned = len(this_week)
     window = past[-rules.quota_window :]
     misses = sum(1 for session in window if not _quota_met(session, logs_by_date.get(session.date)))
-    completed = [
-        session
-        for session in past
-        if (log := logs_by_date.get(session.date)) is not None and log.status is SessionStatus.DONE
-    ]
+    completed = [session for session in past if _quota_met(session, logs_by_date.get(session.date))]
     if days_since_last_activity is None:
         active_days = [
-            log.date
-            for log in logs_by_date.values()
-            if log.status is not SessionStatus.MISSED and log.date <= today
+            session.date
+            for session in past
+            if _did_something(session, logs_by_date.get(session.date))
         ]
         last_active = max(active_days, default=schedule.start_date - timedelta(days=1))
         days_since_last_activity = (today - last_active).days
@@ -233,6 +248,8 @@ def _week_facts(
         planned=planned,
         done=done,
         adherence=done / planned if planned else 1.0,
+        at_quota=at_quota,
+        quota_share=at_quota / planned if planned else 1.0,
         quota_misses=misses,
         window=len(window),
         last_completed_step=completed[-1].step if completed else None,
@@ -390,6 +407,15 @@ def weekly_review(
             reason = (
                 f"The quota was met in {met} of the last {_plural(facts.window, 'session')}: "
                 "repeating this week's doses."
+            )
+        elif facts.quota_share < rules.adherence_to_progress:
+            decision = Decision.HOLD
+            next_step = base
+            reason = (
+                f"The full doses were done in {facts.at_quota} of "
+                f"{_plural(facts.planned, 'session')} this week ({facts.quota_share:.0%}), below "
+                f"the {rules.adherence_to_progress:.0%} needed to progress: repeating this "
+                "week's doses."
             )
         else:
             decision = Decision.PROGRESS

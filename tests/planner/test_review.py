@@ -89,6 +89,49 @@ def test_it_holds_when_the_quota_was_missed_in_two_of_the_last_three_sessions() 
     assert amount_on(review.schedule, MONDAY + timedelta(weeks=1)) == 10
 
 
+def with_amount(log: SessionLog, amount: int, status: SessionStatus) -> SessionLog:
+    results = (ActivityResult(activity="walking", amount=amount),)
+    return SessionLog(date=log.date, status=status, results=results)
+
+
+def test_a_session_logged_done_with_nothing_done_is_neither_done_nor_at_quota() -> None:
+    schedule = generate_schedule(PLAN)
+    logs = [with_amount(log, 0, SessionStatus.DONE) for log in logs_for(schedule, MONDAY, SUNDAY)]
+
+    review = weekly_review(
+        PLAN, schedule, week=0, today=SUNDAY, logs=logs, days_since_last_activity=0
+    )
+
+    assert review.decision is Decision.HOLD
+    assert review.sessions_done == 0
+    assert amount_on(review.schedule, MONDAY + timedelta(weeks=1)) == 10
+
+
+def test_it_holds_when_the_full_dose_was_missed_in_most_of_the_weeks_sessions() -> None:
+    # Five partial sessions, then two full ones: every session done, the last three sessions
+    # at quota but one, and yet the dose was reached in only 2 of 7 sessions.
+    schedule = generate_schedule(PLAN)
+    logs = logs_for(schedule, MONDAY, SUNDAY)
+    logs[:5] = [with_amount(log, 6, SessionStatus.PARTIAL) for log in logs[:5]]
+
+    review = weekly_review(PLAN, schedule, week=0, today=SUNDAY, logs=logs)
+
+    assert review.decision is Decision.HOLD
+    assert review.reason.startswith("The full doses were done in 2 of 7 sessions this week")
+    assert amount_on(review.schedule, MONDAY + timedelta(weeks=1)) == 10
+
+
+def test_it_progresses_when_one_session_of_the_week_fell_short() -> None:
+    schedule = generate_schedule(PLAN)
+    logs = logs_for(schedule, MONDAY, SUNDAY)
+    logs[2] = with_amount(logs[2], 8, SessionStatus.PARTIAL)
+
+    review = weekly_review(PLAN, schedule, week=0, today=SUNDAY, logs=logs)
+
+    assert review.decision is Decision.PROGRESS
+    assert amount_on(review.schedule, MONDAY + timedelta(weeks=1)) == 12
+
+
 def test_it_steps_back_a_week_after_seven_to_thirteen_days_without_activity() -> None:
     schedule = generate_schedule(PLAN)
     # Weeks 0-3 were done and reviewed as planned; nothing since the last Thursday of week 3.
