@@ -309,6 +309,7 @@ def weekly_review(
     previous_flare_weeks: int = 0,
     paused: bool = False,
     rules: ReviewRules = ReviewRules(),
+    replan_from: date | None = None,
 ) -> Review:
     """Review program week ``week`` on ``today`` and re-plan every session after today.
 
@@ -318,7 +319,10 @@ def weekly_review(
     ``paused`` says the program is already paused for a clinician.
 
     Sessions on or before ``today``, and every session of weeks before ``week``, are never
-    changed. The same inputs always give the same review, so running it twice is harmless.
+    changed. ``replan_from`` keeps more: a review stored late (after its week has ended, and
+    after a clinician may have re-planned the days since) changes nothing before that date,
+    and the new plan rises from the sessions actually kept, never two steps in a week. The
+    same inputs always give the same review, so running it twice is harmless.
     """
     if week < 0:
         raise PlannerInputError("week", "must not be negative")
@@ -335,6 +339,8 @@ def weekly_review(
     from_date = max(today + timedelta(days=1), schedule.week_start(week + 1))
     if check_in.red_flags or paused:
         from_date = today + timedelta(days=1)
+    if replan_from is not None:
+        from_date = max(from_date, replan_from)
     facts = _week_facts(
         schedule, week, today, from_date, logs_by_date, days_since_last_activity, rules
     )
