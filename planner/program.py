@@ -124,8 +124,12 @@ class ProgramPlan:
     """A whole program: activities, dates and every rule default a clinician may change.
 
     Caps are fractions per week (0.10 = +10%). ``daily_minutes_cap`` bounds the home time of
-    one day, counting every bout of every timed activity. ``intensity_weekly_step`` is how
-    far (as a fraction of heart-rate reserve) an aerobic range may rise in one week.
+    one day, counting every bout of every activity. ``intensity_weekly_step`` is how far (as a
+    fraction of heart-rate reserve) an aerobic range may rise in one week.
+
+    ``ramp_start`` is the first day of the ramp's step 0 (the start quota): the start date,
+    unless a new baseline restarted the ramp later (``rebaseline_schedule``). Its program week
+    is the ramp's first, so the days before it in that week belong to the old ramp.
     """
 
     activities: tuple[ActivityPlan, ...]
@@ -139,9 +143,17 @@ class ProgramPlan:
     taper_weeks: int = 3
     intensity_weekly_step: float = 0.05
     paused_horizon_weeks: int = 4
+    ramp_start: date | None = None
 
     def weekly_cap(self, activity: ActivityPlan) -> float:
         return self.impact_weekly_cap if activity.impact else self.non_impact_weekly_cap
+
+    @property
+    def ramp_week(self) -> int:
+        """The program week the ramp's step 0 falls in."""
+        if self.ramp_start is None:
+            return 0
+        return (self.ramp_start - self.start_date).days // 7
 
 
 def _require(condition: bool, field_name: str, problem: str) -> None:
@@ -265,6 +277,13 @@ def validate_plan(plan: ProgramPlan) -> None:
         "goal_date",
         f"a program can last at most {MAX_PROGRAM_WEEKS} weeks",
     )
+    if plan.ramp_start is not None:
+        offset = (plan.ramp_start - plan.start_date).days
+        _require(
+            0 <= offset <= MAX_PROGRAM_WEEKS * 7,
+            "ramp_start",
+            f"must lie within the program's first {MAX_PROGRAM_WEEKS} weeks",
+        )
     _validate_fraction(plan.impact_weekly_cap, "impact_weekly_cap", 0.01, 1.0)
     _validate_fraction(plan.non_impact_weekly_cap, "non_impact_weekly_cap", 0.01, 1.0)
     _validate_fraction(plan.daily_minutes_cap, "daily_minutes_cap", 1, 600)

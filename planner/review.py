@@ -26,7 +26,13 @@ from enum import StrEnum
 
 from planner.errors import PlannerInputError
 from planner.program import ActivityKind, ProgramPlan
-from planner.schedule import Schedule, Session, regenerate_schedule
+from planner.schedule import (
+    Schedule,
+    Session,
+    in_current_ramp,
+    regenerate_schedule,
+    step_in_force,
+)
 
 
 class SessionStatus(StrEnum):
@@ -336,19 +342,42 @@ def weekly_review(
     # A paused schedule is only un-paused by a clinician (``resume_schedule``).
     paused = paused or schedule.paused
     logs_by_date = {log.date: log for log in logs}
+    # Steps are compared below: read the sessions of an earlier ramp in the current one's.
+    view = in_current_ramp(plan, schedule)
     from_date = max(today + timedelta(days=1), schedule.week_start(week + 1))
     if check_in.red_flags or paused:
         from_date = today + timedelta(days=1)
     if replan_from is not None:
         from_date = max(from_date, replan_from)
-    facts = _week_facts(
-        schedule, week, today, from_date, logs_by_date, days_since_last_activity, rules
-    )
+    facts = _week_facts(view, week, today, from_date, logs_by_date, days_since_last_activity, rules)
 
     alerts: list[AlertKind] = []
     add_desensitization = False
     step_back = 0
     guidance = red_flag_guidance(check_in.red_flags)
+    superseded = (
+        plan.ramp_start is not None
+        and schedule.week_start(week + 1) <= plan.ramp_start
+        and not (paused or check_in.red_flags)
+    )
+    if superseded:
+        # A review stored late, of a week that ended before a new baseline: the week says
+        # nothing of the new ramp, which goes on as it was planned.
+        return Review(
+            week=week,
+            decision=Decision.HOLD,
+            reason="A new baseline was recorded after this week: its new ramp goes on as planned.",
+            step=facts.step,
+            next_step=facts.step,
+            step_back_weeks=0,
+            adherence=facts.adherence,
+            sessions_planned=facts.planned,
+            sessions_done=facts.done,
+            alerts=(),
+            add_desensitization=False,
+            patient_guidance=None,
+            schedule=schedule,
+        )
     if paused and not check_in.red_flags:
         decision = Decision.PAUSE
         next_step = facts.step
@@ -435,7 +464,7 @@ def weekly_review(
     )
     if add_desensitization and not has_desensitization:
         reason += " The program has no desensitization activity: the clinician may add one."
-    next_step = _within_reach(plan, schedule, from_date, next_step, decision is Decision.PAUSE)
+    next_step = _within_reach(plan, view, from_date, next_step, decision is Decision.PAUSE)
     regenerated = regenerate_schedule(
         plan,
         schedule,
@@ -466,10 +495,20 @@ def resume_schedule(
 ) -> Schedule:
     """A clinician resumes a paused program from tomorrow.
 
-    The first week back repeats the step the program was held at (or ``step``, when the
-    clinician chooses another), and progression continues from there.
+    The first week back repeats the step the program was held at, or ``step`` when the
+    clinician chooses another: any lower one (a step back), or one above the held step at
+    most, since a higher one would raise a dose beyond its weekly cap at once. Progression
+    continues from there.
     """
+    held = step_in_force(plan, schedule, today)
     if step is None:
-        held = [session for session in schedule.sessions if session.date <= today]
-        step = held[-1].step if held else 0
+        step = held
+    elif step > held + 1:
+        raise PlannerInputError(
+            "step",
+            f"can be at most {held + 1}, one above the step the program was held at "
+            f"({held}): a higher one would raise a dose beyond its weekly cap",
+        )
+    step = _within_reach(plan, in_current_ramp(plan, schedule), today + timedelta(days=1),
+                         step, pausing=False)  # fmt: skip
     return regenerate_schedule(plan, schedule, from_date=today + timedelta(days=1), step=step)

@@ -12,8 +12,8 @@ regenerated while everything before stays exactly as it was.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from fractions import Fraction
@@ -216,8 +216,11 @@ def assess_feasibility(plan: ProgramPlan) -> Feasibility:
     late: list[str] = []
     for activity in plan.activities:
         needed = weeks_to_goal(plan, activity)
-        available = _last_session_on_or_before(activity, plan.start_date, plan.goal_date)
-        earliest[activity.key] = _first_session_in_week(activity, plan.start_date, needed)
+        last_week = _last_session_on_or_before(activity, plan.start_date, plan.goal_date)
+        available = last_week - plan.ramp_week
+        earliest[activity.key] = _first_session_in_week(
+            activity, plan.start_date, plan.ramp_week + needed
+        )
         if needed > available:
             late.append(activity.key)
     earliest_date = max([plan.goal_date, *earliest.values()])
@@ -253,7 +256,7 @@ def _round_down(fraction: float) -> float:
 def _activity_levels(plan: ProgramPlan, activity: ActivityPlan, goal_date: date) -> list[_Level]:
     """One level per week of the ramp, the last at every goal by ``goal_date``: the quota's
     ramp ends early enough for the intensity to rise after it and still arrive in time."""
-    weeks = _last_session_on_or_before(activity, plan.start_date, goal_date)
+    weeks = _last_session_on_or_before(activity, plan.start_date, goal_date) - plan.ramp_week
     if not activity.is_aerobic:
         amounts = ramp_amounts(
             activity.start_quota, activity.goal_quota, weeks, plan.weekly_cap(activity)
@@ -432,7 +435,8 @@ def _plan_goal_date(plan: ProgramPlan) -> tuple[Feasibility, date]:
     feasibility = assess_feasibility(plan)
     limit = plan.start_date + timedelta(weeks=MAX_PROGRAM_WEEKS)
     for index, activity in enumerate(plan.activities):
-        earliest = _first_session_in_week(activity, plan.start_date, weeks_to_goal(plan, activity))
+        week = plan.ramp_week + weeks_to_goal(plan, activity)
+        earliest = _first_session_in_week(activity, plan.start_date, week)
         if earliest > limit:
             raise PlannerInputError(
                 f"activities[{index}].goal_quota",
@@ -533,4 +537,88 @@ def _build(
         feasibility=feasibility,
         last_build_step=ramp.last_step,
         discharge_date=discharge,
+    )
+
+
+def in_current_ramp(plan: ProgramPlan, schedule: Schedule) -> Schedule:
+    """``schedule`` with the sessions of an earlier ramp read as step 0 of the plan's ramp.
+
+    After a new baseline the kept sessions still carry the old ramp's steps, which mean other
+    doses now: comparing steps across the two would let a dose rise two steps at once. The
+    new ramp's step 0 is never above the dose in force before it (``rebaseline_schedule``),
+    so reading the old sessions as step 0 keeps every rise within its cap. Only for reading:
+    the kept sessions themselves are history and are never changed.
+    """
+    ramp_start = plan.ramp_start
+    if ramp_start is None or not any(s.date < ramp_start for s in schedule.sessions):
+        return schedule
+    sessions = tuple(
+        replace(session, step=0) if session.date < ramp_start else session
+        for session in schedule.sessions
+    )
+    return replace(schedule, sessions=sessions)
+
+
+def step_in_force(plan: ProgramPlan, schedule: Schedule, day: date) -> int:
+    """The step of the last session on or before ``day``, in the plan's current ramp; 0 when
+    none has come yet."""
+    past = [session for session in schedule.sessions if session.date <= day]
+    if not past:
+        return 0
+    return in_current_ramp(plan, replace(schedule, sessions=tuple(past))).sessions[-1].step
+
+
+@dataclass(frozen=True)
+class Rebaseline:
+    """A ramp restarted from a new baseline: the plan it follows now, and its schedule.
+
+    ``held`` names the activities whose new start quota was above the dose in force and was
+    held to it: a new baseline restarts the ramp, it never raises a dose at once.
+    """
+
+    plan: ProgramPlan
+    schedule: Schedule
+    held: tuple[str, ...]
+
+
+def rebaseline_schedule(
+    plan: ProgramPlan,
+    schedule: Schedule,
+    *,
+    from_date: date,
+    start_quotas: Mapping[str, int],
+) -> Rebaseline:
+    """Restart every activity's ramp on ``from_date`` from a new baseline.
+
+    ``start_quotas`` gives the new start quota of each re-tested activity (``start_quota`` of
+    its new trials); the others start from the dose in force. Either way a start above the
+    dose in force is held to it. The ramps climb to the same goals by the goal date, or by the
+    earliest date the caps allow; sessions before ``from_date`` stay exactly as they were.
+    """
+    if from_date < plan.start_date:
+        raise PlannerInputError("from_date", "must not be before the program's start date")
+    keys = {activity.key for activity in plan.activities}
+    for key in start_quotas:
+        if key not in keys:
+            raise PlannerInputError("start_quotas", f"{key!r} is not an activity of the plan")
+    activities: list[ActivityPlan] = []
+    held: list[str] = []
+    for activity in plan.activities:
+        in_force = [
+            dose
+            for session in schedule.sessions
+            if session.date < from_date and (dose := session.dose_for(activity.key))
+        ]
+        start = start_quotas.get(activity.key)
+        if start is None:
+            start = in_force[-1].amount if in_force else activity.start_quota
+        elif in_force and start > in_force[-1].amount:
+            start = in_force[-1].amount
+            held.append(activity.key)
+        activities.append(replace(activity, start_quota=start))
+    new_plan = replace(plan, activities=tuple(activities), ramp_start=from_date)
+    return Rebaseline(
+        plan=new_plan,
+        schedule=regenerate_schedule(new_plan, schedule, from_date=from_date, step=0),
+        held=tuple(held),
     )

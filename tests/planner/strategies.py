@@ -28,6 +28,7 @@ from planner import (
     HeartRateProfile,
     IntensityBand,
     MaxHeartRateMethod,
+    PlannerInputError,
     ProgramPlan,
     RedFlag,
     Review,
@@ -35,6 +36,8 @@ from planner import (
     SessionLog,
     SessionStatus,
     Unit,
+    generate_schedule,
+    rebaseline_schedule,
     resume_schedule,
     weekly_review,
 )
@@ -595,3 +598,158 @@ def simulate(
         history.today = today
         history.week = case.week
     return history
+
+
+# --- A whole program life, day by day, as programs/ runs it ---------------------------------
+
+
+@dataclass
+class LifeEvent:
+    """Something that re-planned the program: what it was, the day it happened, the first
+    date it could change, and the schedule before and after."""
+
+    kind: Literal["review", "red_flag", "resume", "rebaseline"]
+    day: date
+    from_date: date
+    before: Schedule
+    after: Schedule
+    plan: ProgramPlan
+    review: Review | None = None
+
+
+@dataclass
+class Life:
+    plan: ProgramPlan
+    schedule: Schedule
+    events: list[LifeEvent] = field(default_factory=list)
+    logs: list[SessionLog] = field(default_factory=list)
+
+
+def live(data: st.DataObject, plan: ProgramPlan, *, weeks: int) -> Life:
+    """``weeks`` program weeks lived a day at a time, in the order programs/ runs them.
+
+    Each day: first any end-of-week review stored that day (at the patient's midnight; late
+    by up to a few days now and then, as a sweep that did not run would leave it), which
+    changes nothing before that day; then a clinician may resume a paused program (from the
+    next day, at the held step or one they choose) or record a new baseline; then the patient
+    logs the day's session or not, at any amounts; then a check-in may report a flare, pain
+    or red flags, and a red flag is reviewed at once. A red flag acts once: the end-of-week
+    review reads only the week's flares.
+    """
+    life = Life(plan=plan, schedule=generate_schedule(plan))
+    pending: dict[date, list[int]] = {}
+    flares: set[int] = set()
+    last_day = plan.start_date + timedelta(weeks=weeks) - timedelta(days=1)
+    day = plan.start_date
+    while day <= last_day:
+        if life.schedule.discharge_date is not None and day >= life.schedule.discharge_date:
+            break
+        for week in pending.pop(day, []):
+            _stored_review(data, life, week, day, flares)
+        _clinician_acts(data, life, day)
+        log = draw_session_log(data, life.schedule, day)
+        if log is not None:
+            life.logs.append(log)
+        check_in = data.draw(
+            st.one_of(st.none(), check_ins(red_flags=None)), label=f"check-in {day}"
+        )
+        week = life.schedule.week_of(day)
+        if check_in is not None and check_in.flare:
+            flares.add(week)
+        if check_in is not None and check_in.red_flags and _has_past(life.schedule, day):
+            _review(life, "red_flag", day, week=week, today=day, check_in=check_in)
+        if (day - plan.start_date).days % 7 == 6:
+            late = data.draw(st.sampled_from((0, 0, 0, 1, 3)), label=f"review late {week}")
+            pending.setdefault(day + timedelta(days=1 + late), []).append(week)
+        day += timedelta(days=1)
+    return life
+
+
+def _has_past(schedule: Schedule, day: date) -> bool:
+    return bool(schedule.sessions) and schedule.sessions[0].date <= day
+
+
+def _stored_review(
+    data: st.DataObject, life: Life, week: int, stored_on: date, flares: set[int]
+) -> None:
+    week_end = life.schedule.week_start(week + 1) - timedelta(days=1)
+    if not _has_past(life.schedule, week_end):
+        return
+    flare_weeks = 0
+    while week - flare_weeks - 1 in flares:
+        flare_weeks += 1
+    pain = data.draw(st.one_of(st.none(), st.integers(0, 10)), label="pain")
+    _review(
+        life,
+        "review",
+        stored_on,
+        week=week,
+        today=week_end,
+        check_in=CheckIn(flare=week in flares, pain=pain),
+        previous_flare_weeks=flare_weeks,
+        replan_from=stored_on,
+    )
+
+
+def _review(
+    life: Life,
+    kind: Literal["review", "red_flag"],
+    day: date,
+    *,
+    week: int,
+    today: date,
+    check_in: CheckIn,
+    previous_flare_weeks: int = 0,
+    replan_from: date | None = None,
+) -> None:
+    result = weekly_review(
+        life.plan,
+        life.schedule,
+        week=week,
+        today=today,
+        logs=life.logs,
+        check_in=check_in,
+        previous_flare_weeks=previous_flare_weeks,
+        replan_from=replan_from,
+    )
+    from_date = max(today + timedelta(days=1), replan_from or today)
+    if kind == "review":
+        from_date = max(from_date, life.schedule.week_start(week + 1))
+    life.events.append(
+        LifeEvent(kind, day, from_date, life.schedule, result.schedule, life.plan, result)
+    )
+    life.schedule = result.schedule
+
+
+def _clinician_acts(data: st.DataObject, life: Life, day: date) -> None:
+    schedule = life.schedule
+    if schedule.paused:
+        if data.draw(st.integers(0, 4), label=f"resume {day}") != 0:
+            return
+        step = data.draw(
+            st.one_of(st.none(), st.integers(0, schedule.last_build_step)), label="at step"
+        )
+        try:
+            after = resume_schedule(life.plan, schedule, today=day, step=step)
+        except PlannerInputError:
+            return  # a step more than one above the held one: refused, nothing changes
+        kind: Literal["resume", "rebaseline"] = "resume"
+    else:
+        if not (_has_past(schedule, day) and data.draw(st.integers(0, 30)) == 0):
+            return
+        starts = {
+            activity.key: data.draw(st.integers(1, activity.goal_quota), label="new start")
+            for activity in life.plan.activities
+            if data.draw(st.booleans(), label=f"re-test {activity.key}")
+        }
+        try:
+            rebased = rebaseline_schedule(
+                life.plan, schedule, from_date=day + timedelta(days=1), start_quotas=starts
+            )
+        except PlannerInputError:
+            return  # a new ramp out of reach within 104 weeks: the clinician is told so
+        after = rebased.schedule
+        life.plan = rebased.plan
+        kind = "rebaseline"
+    life.events.append(LifeEvent(kind, day, day + timedelta(days=1), schedule, after, life.plan))
+    life.schedule = after

@@ -49,6 +49,7 @@ from tests.planner.strategies import (
     draw_next_case,
     draw_review,
     earliest_goal_date,
+    live,
     per_mille,
     plans,
     review,
@@ -838,6 +839,47 @@ def test_a_week_progresses_only_when_its_sessions_were_done_at_their_doses(
     gap = (case.today - max(active, default=schedule.start_date - timedelta(days=1))).days
     at_doses = done >= 0.8 * len(week) and reached >= 0.8 * len(week) and misses < 2
     assert (result.decision is Decision.PROGRESS) == (at_doses and gap < 7)
+
+
+# --- 12. A whole program life keeps every rule ------------------------------------------------
+
+
+LIVES = settings(max_examples=60, deadline=None)
+
+
+@LIVES
+@given(st.data())
+def test_no_rule_breaks_over_a_whole_program_life(data: st.DataObject) -> None:
+    plan = data.draw(plans(max_activities=3), label="plan")
+    life = live(data, plan, weeks=data.draw(st.integers(2, 16), label="weeks lived"))
+
+    cap = typed(float(plan.daily_minutes_cap))
+    for event in life.events:
+        kept_before = [s for s in event.before.sessions if s.date < event.from_date]
+        kept_after = [s for s in event.after.sessions if s.date < event.from_date]
+        assert kept_after == kept_before, f"{event.kind} on {event.day} rewrote the past"
+        assert cap_violations(event.plan, event.after) == [], f"{event.kind} on {event.day}"
+        over = [s.date for s in event.after.sessions if s.exact_minutes > cap]
+        assert over == [], f"daily cap broken after the {event.kind} on {event.day}"
+        if not event.after.paused:
+            assert event.after.discharge_date is not None
+            assert event.after.discharge_date > event.after.feasibility.earliest_goal_date
+    for index, event in enumerate(life.events):
+        if event.kind != "red_flag":
+            continue
+        bounds = {a.key: in_force(event.before, a.key, event.day) for a in plan.activities}
+        for later in [event, *life.events[index + 1 :]]:
+            if later.kind in ("resume", "rebaseline"):
+                break
+            assert later.after.paused
+            if later.review is not None:
+                assert later.review.decision is Decision.PAUSE
+            for session in later.after.sessions:
+                if session.date <= event.day:
+                    continue
+                for dose in session.doses:
+                    bound = bounds[dose.activity]
+                    assert bound is not None and not_above(dose, bound), (session.date, dose)
 
 
 # --- Heart-rate targets ----------------------------------------------------------------------
