@@ -219,6 +219,9 @@ def build(patients: int = PATIENTS) -> None:
                     sleep_hours=Decimal("7.5"),
                     sleep_quality=3,
                     mood=3,
+                    flare=False,
+                    red_flags=[],
+                    no_red_flags=True,
                 )
             if number % 10 == 9:
                 alert_raise(

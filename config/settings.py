@@ -51,10 +51,15 @@ else:
     ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
     DEBUG = env_bool("DJANGO_DEBUG", True)
 
+# In debug mode Django answers a missing page with its technical 404 (every URL pattern),
+# which confuses someone trying the app: our own friendly page shows instead, unless a
+# developer asks for Django's (config/middleware.py). Its technical 500 page stays.
+DEBUG_PAGES = env_bool("DJANGO_DEBUG_PAGES", False)
+
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -74,12 +79,19 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files come from the app itself (no CDN, no separate web server needed).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise, so static files keep their caching: CSP, Permissions-Policy and
+    # Cache-Control: no-store on everything else (config/middleware.py).
+    "config.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signs a staff session out after WEB_STAFF_IDLE_MINUTES without a request.
+    "web.accounts.idle.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so the friendly 404 page has the signed-in user (DJANGO_DEBUG_PAGES).
+    "config.middleware.FriendlyNotFoundMiddleware",
 ]
 
 AUTH_USER_MODEL = "programs.User"
@@ -209,27 +221,74 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 LOGIN_URL = "web:sign-in"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:sign-in"
+# How long a sign-in lasts. A family's (a patient's, a guardian's) lasts WEB_SESSION_DAYS from
+# signing in: 14 days, Django's own default, since their phone is their own, their session
+# opens only their own program, and a child asked for a password every day soon stops coming
+# back. A staff member's session opens every record of their clinic, often on a shared
+# computer: it also ends after WEB_STAFF_IDLE_MINUTES without a request (web/accounts/idle.py),
+# 30 by default, long enough for a visit spent talking with the family between two clicks.
+SESSION_COOKIE_AGE = env_int("WEB_SESSION_DAYS", 14, minimum=1) * 24 * 60 * 60
+WEB_STAFF_IDLE_MINUTES = env_int("WEB_STAFF_IDLE_MINUTES", 30, minimum=1)
+
 # Password reset links last a day; invitation links last WEB_INVITATION_DAYS.
 PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
 WEB_INVITATION_DAYS = env_int("WEB_INVITATION_DAYS", 7, minimum=1)
+
+# Where a request comes from, for every throttle (programs/throttle.py): X-Forwarded-For is
+# trusted only as far as this many proxies of our own in front of the app wrote it. 0 (the
+# default) reads REMOTE_ADDR alone, so a client cannot pick a new address for each try.
+NUM_PROXIES = env_int("DJANGO_NUM_PROXIES", 0)
+
+# Sign-in throttles, shared by the web sign-in, the admin's and the API's token endpoint.
+# 5 wrong passwords for one username from one address, then a 15-minute wait: enough for a
+# person's typos, and it keys on the address too, so nobody elsewhere can lock the owner out.
+# 20 wrong passwords from one address across usernames (one password tried on many accounts):
+# four people's worth of typos behind one clinic or school address at once, while a spray
+# from one address gets 80 guesses an hour instead of no limit.
+SIGN_IN_USERNAME_LIMIT = env_int("SIGN_IN_USERNAME_LIMIT", 5, minimum=1)
+SIGN_IN_ADDRESS_LIMIT = env_int("SIGN_IN_ADDRESS_LIMIT", 20, minimum=1)
+SIGN_IN_WINDOW_MINUTES = env_int("SIGN_IN_WINDOW_MINUTES", 15, minimum=1)
+if SIGN_IN_ADDRESS_LIMIT < SIGN_IN_USERNAME_LIMIT:
+    raise ImproperlyConfigured(
+        "SIGN_IN_ADDRESS_LIMIT must be at least SIGN_IN_USERNAME_LIMIT: the limit per address "
+        "counts every username's tries from that address"
+    )
+# Reset emails: five requests an hour from one address, whatever addresses they name.
+PASSWORD_RESET_LIMIT = 5
+PASSWORD_RESET_WINDOW_MINUTES = 60
+
+# An API token is good for this many days from when it was issued (sign-in); a sign-out
+# (POST /api/v1/auth/token/revoke/) or a new password ends it sooner. 14 days, as long as a
+# family's web sign-in lasts (WEB_SESSION_DAYS): a phone that is used every day asks for the
+# password every two weeks, and a lost or shared one stops working within them.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 14, minimum=1)
 
 REST_FRAMEWORK = {
     # Token first: DRF takes the WWW-Authenticate header from the first class, so a request
     # without credentials gets 401 (the session class has no such header and would give 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "programs.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Health data: nothing is public unless a view says so.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "programs.api.idempotency.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "programs.api.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "EXCEPTION_HANDLER": "programs.api.errors.api_exception_handler",
+    # DRF's parsers, with JSON's answering a body nested too deeply with a 400 (not a 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "programs.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Every request to the token endpoint, right or wrong, per address (wrong passwords also
+    # count into the sign-in throttles above).
     "DEFAULT_THROTTLE_RATES": {"login": env_str("API_LOGIN_THROTTLE_RATE", "10/minute")},
+    "NUM_PROXIES": NUM_PROXIES,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -238,7 +297,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Graded exercise programs for amplified musculoskeletal pain syndrome. Sign in with a "
         "session (the web) or a token: POST /api/v1/auth/token/ with username and password, "
-        "then send `Authorization: Token <token>`. Every error has the same shape: "
+        "then send `Authorization: Token <token>` until the token `expires` (or until POST "
+        "/api/v1/auth/token/revoke/ signs it out). Every error has the same shape: "
         "`{status, code, detail, errors: [{field, message}]}`."
     ),
     "VERSION": "1",
@@ -253,11 +313,16 @@ SPECTACULAR_SETTINGS = {
         "AlertKindEnum": "programs.models.records.Alert.KIND_CHOICES",
         "IntensityBandEnum": "programs.models.library.BAND_CHOICES",
     },
-    # The enums' hook (the default), and 415 documented on every operation that reads a body.
+    # The enums' hook (the default), 413 and 415 documented on every operation that reads a
+    # body, and 422 on every one that takes an Idempotency-Key.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "programs.api.errors.document_unsupported_media_type",
+        "programs.api.errors.document_body_errors",
+        "programs.api.idempotency.document_idempotency_conflict",
     ],
+    # Request bodies are JSON. The browsable API's forms still post (DRF's parsers stay), but
+    # a body declared as JSON, form and multipart at once made generated clients unusable.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     # Served by the app itself: nothing is fetched from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -385,11 +450,19 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    "filters": {
+        "refusal_without_traceback": {"()": "config.log.RefusalWithoutTraceback"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Through the root's handler only: Django's default adds a console handler of its own
+        # in debug mode, which printed every django.* line (and traceback) twice.
+        "django": {"handlers": [], "level": LOG_LEVEL},
+        # A refused page (403) is one line, without a traceback.
+        "django.request": {"filters": ["refusal_without_traceback"]},
         # SQL at DEBUG is too much even when debugging; ask for it explicitly if needed.
         "django.db.backends": {"level": "INFO"},
     },

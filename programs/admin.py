@@ -26,6 +26,7 @@ from programs.models import (
     CheckIn,
     Clinic,
     Guardian,
+    IdempotencyKey,
     Invitation,
     Patient,
     PlannedDose,
@@ -447,6 +448,19 @@ class CheckInAdmin(AuditedPatientRecord, ReadOnlyAdmin):
         if check_in.school_days_scheduled is None:
             return "-"
         return f"{check_in.school_days_attended or 0} of {check_in.school_days_scheduled}"
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(ReadOnlyAdmin):
+    """Which API writes were sent with a key, and what they were answered. The stored answer
+    (a check-in, with its health data) is not shown: it is only there to be given again."""
+
+    list_display = ["created_at", "user", "method", "path", "response_status"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "path", "key"]
+    readonly_fields = ["user", "key", "method", "path", "response_status", "created_at"]
+    fields = list(readonly_fields)
+    date_hierarchy = "created_at"
 
 
 @admin.register(WeeklyReview)

@@ -16,19 +16,21 @@ planned sessions made outside those services. An answer also names the patient's
 it is for, so a new day is a miss. Whatever a lost bump leaves lasts at most ``TIMEOUT``.
 
 The grant. So that a cached answer needs no database at all, the cache also keeps, per token
-and patient, that the token's user may act for the patient, and the patient's time zone: the
-token lookup and the access check of the last request that passed them. One ``MGET`` reads
-the grant, its token's version, the answer and its versions (``lookup_today``); anything
-missing, stale or unusual sends the request through DRF's authentication and the access
-check in the database, as before. A grant is guarded by a version per token, bumped (now and
-on commit, as above) by every change that could take the access away or change the time
-zone: the token deleted (a user deleted takes their token), the user saved (deactivated, or
-anything else), a guardian link saved or deleted, a patient saved (their user or time zone)
-or deleted. These are model signals, so the admin, the shell and the services are all
-covered; only writes that send no signals (``QuerySet.update``, raw SQL) are not, and the
-code has none for these models. The version is read before the token and the access are
-read from the database, so a request that read them before a revocation committed stores a
-grant no later request takes. Keys name a token by its SHA-256, never the token itself.
+and patient, that the token's user may act for the patient, the patient's time zone and when
+the token expires: the token lookup and the access check of the last request that passed them.
+A grant is not used once its token has expired, so an expired token is refused at once even
+while its grant is cached. One ``MGET`` reads the grant, its token's version, the answer and
+its versions (``lookup_today``); anything missing, stale or unusual sends the request through
+DRF's authentication and the access check in the database, as before. A grant is guarded by a
+version per token, bumped (now and on commit, as above) by every change that could take the
+access away or change the time zone: the token deleted (a user deleted takes their token), the
+user saved (deactivated, or anything else), a guardian link saved or deleted, a patient saved
+(their user or time zone) or deleted. These are model signals, so the admin, the shell and the
+services are all covered (a revoked token, or a new password, deletes the token); only writes
+that send no signals (``QuerySet.update``, raw SQL) are not, and the code has none for these
+models. The version is read before the token and the access are read from the database, so a
+request that read them before a revocation committed stores a grant no later request takes.
+Keys name a token by its SHA-256, never the token itself.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -135,11 +137,20 @@ def lookup_today(digest: str, patient_id: int) -> TodayLookup:
     grant_version = found.get(grant_version_key)
     grant = found.get(grant_key)
     entry = found.get(answer_key)
-    if grant_version is None or grant is None or entry is None or grant[0] != grant_version:
+    if (
+        grant_version is None
+        or grant is None
+        or entry is None
+        or len(grant) != 3  # kept by an older release, without the token's expiry
+        or grant[0] != grant_version
+    ):
+        return TodayLookup(None, grant_version)
+    now = timezone.now()
+    if now.timestamp() >= grant[2]:  # the token has expired: DRF refuses it
         return TodayLookup(None, grant_version)
     versions = (found.get(version_key), found.get(LIBRARY_VERSION_KEY))
     # As services.common.local_today, from the time zone the grant keeps.
-    day = timezone.now().astimezone(ZoneInfo(grant[1])).date()
+    day = now.astimezone(ZoneInfo(grant[1])).date()
     if None in versions or entry[0] != versions or entry[1] != day:
         return TodayLookup(None, grant_version)
     return TodayLookup(entry[2], grant_version)
@@ -153,11 +164,15 @@ def grant_version(digest: str) -> str:
     return str(cache.get(key, ""))
 
 
-def store_grant(digest: str, patient_id: int, version: str, time_zone: str) -> None:
+def store_grant(
+    digest: str, patient_id: int, version: str, time_zone: str, expires: datetime
+) -> None:
     """Keep that the token ``digest`` passed authentication and the access check for the
-    patient, who lives in ``time_zone``, under the token's ``version`` read before both."""
+    patient, who lives in ``time_zone``, under the token's ``version`` read before both. The
+    grant ends when the token does (``expires``), even before the cache forgets it."""
     if version:
-        cache.set(_grant_key(digest, patient_id), (version, time_zone), TIMEOUT)
+        grant = (version, time_zone, expires.timestamp())
+        cache.set(_grant_key(digest, patient_id), grant, TIMEOUT)
 
 
 def cached_today(patient_id: int, day: date) -> tuple[bytes | None, Versions | None]:
@@ -210,8 +225,8 @@ def _on_token_deleted(sender: Any, instance: Token, **kwargs: Any) -> None:
 
 def _on_user_saved(sender: Any, instance: User, **kwargs: Any) -> None:
     # Only an active user's token passes authentication; nothing else about a user decides a
-    # grant (a password change keeps the token, as DRF does). A deleted user's token is
-    # deleted with them.
+    # grant. A new password deletes the user's tokens (programs/services/tokens.py), and a
+    # deleted user's token is deleted with them: each deletion bumps its token above.
     if not instance.is_active:
         users_changed([instance.pk])
 

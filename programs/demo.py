@@ -584,7 +584,14 @@ def _program_with_history(
                 with_fdi=with_fdi,
             )  # fmt: skip
         if spec.story == Story.FLARE_IN_WEEK_2 and week == 2:
-            check_in_submit(actor=reporter, patient=patient, flare=True, today=first)
+            check_in_submit(
+                actor=reporter,
+                patient=patient,
+                flare=True,
+                today=first,
+                red_flags=[],
+                no_red_flags=True,
+            )
         weekly_review_run(program=program, today=first + timedelta(days=7))
     if spec.story == Story.RED_FLAG_TODAY:
         check_in_submit(
@@ -593,6 +600,7 @@ def _program_with_history(
             red_flags=["joint_swelling"],
             mood=3,
             sleep_hours=Decimal("7.0"),
+            flare=False,
         )
 
 
@@ -695,9 +703,13 @@ def _check_in(
         patient=patient,
         today=day,
         fdi_answers=_fdi_answers(round(spec.fdi_at_start - gain), rng) if with_fdi else None,
-        sleep_hours=Decimal(f"{6.0 + 2.0 * progress + rng.choice((0, 0.5)):.1f}"),
+        # In half hours, as check-ins take them.
+        sleep_hours=Decimal(f"{round(2 * (6.0 + 2.0 * progress + rng.choice((0, 0.5)))) / 2:.1f}"),
         sleep_quality=2 + round(2 * progress),
         mood=min(5, 2 + round(2 * progress) + rng.choice((0, 0, 1))),
         school_days_attended=min(5, 2 + round(3 * progress)) if spec.in_school else None,
         school_days_scheduled=5 if spec.in_school else None,
+        flare=False,
+        red_flags=[],
+        no_red_flags=True,
     )

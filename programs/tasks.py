@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from programs.models import Program, WeeklyReview
 from programs.services import program_complete, weekly_review_run
+from programs.services.idempotency import idempotency_keys_expire
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,12 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "programs.run_weekly_reviews",
         "schedule": crontab(minute=f"*/{SWEEP_MINUTES}"),
         "options": {"expires": SWEEP_EXPIRES},
+    },
+    # The API's Idempotency-Keys are kept a day; once an hour, the older ones go.
+    "programs.expire_idempotency_keys": {
+        "task": "programs.expire_idempotency_keys",
+        "schedule": crontab(minute=7),
+        "options": {"expires": 3600},
     },
 }
 
@@ -164,3 +171,16 @@ def complete_program(program_id: int) -> str | None:
     if program is None:
         return None
     return program_complete(program=program).status
+
+
+@shared_task(
+    name="programs.expire_idempotency_keys",
+    autoretry_for=TRANSIENT_ERRORS,
+    max_retries=2,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def expire_idempotency_keys() -> int:
+    """Forget the API's Idempotency-Keys older than a day (a repeat after that is a new
+    request); safe to run twice."""
+    return idempotency_keys_expire()

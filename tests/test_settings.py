@@ -96,6 +96,11 @@ def test_it_trusts_the_proxy_header_it_is_given() -> None:
         ("REDIS_URL", "http://127.0.0.1:6379/0"),
         ("CELERY_TASK_TIME_LIMIT", "soon"),
         ("DJANGO_LOG_LEVEL", "LOUD"),
+        ("DJANGO_NUM_PROXIES", "-1"),
+        ("SIGN_IN_ADDRESS_LIMIT", "2"),
+        ("API_TOKEN_DAYS", "0"),
+        ("WEB_STAFF_IDLE_MINUTES", "0"),
+        ("DJANGO_DEBUG_PAGES", "sometimes"),
     ],
 )
 def test_it_names_the_variable_it_cannot_use(name: str, value: str) -> None:
@@ -129,3 +134,20 @@ def test_it_refuses_a_number_below_its_minimum(monkeypatch: pytest.MonkeyPatch) 
 def test_it_runs_the_suite_against_the_database_that_database_url_names() -> None:
     assert connection.vendor == "postgresql"
     assert connection.settings_dict["NAME"].startswith("test_")
+
+
+def test_its_sign_in_and_session_limits_have_safe_defaults() -> None:
+    shown = show(
+        "settings.NUM_PROXIES, settings.SIGN_IN_USERNAME_LIMIT, settings.SIGN_IN_ADDRESS_LIMIT, "
+        "settings.SIGN_IN_WINDOW_MINUTES, settings.API_TOKEN_DAYS, settings.SESSION_COOKIE_AGE, "
+        "settings.WEB_STAFF_IDLE_MINUTES, settings.DEBUG_PAGES, "
+        "settings.REST_FRAMEWORK['NUM_PROXIES']"
+    )
+
+    assert shown == "(0, 5, 20, 15, 14, 1209600, 30, False, 0)"
+
+
+def test_it_trusts_as_many_proxies_as_it_is_told() -> None:
+    env = {"DJANGO_NUM_PROXIES": "1"}
+
+    assert show("settings.NUM_PROXIES, settings.REST_FRAMEWORK['NUM_PROXIES']", env) == "(1, 1)"

@@ -4,7 +4,7 @@ Patient pages carry the patient's id in their URL (/p/<id>/...), so a guardian o
 can keep a page for each open and every link says whose it is. `patient_page` resolves that id
 against `selectors.patients_acted_for_summary`, which also lists the other children for the
 switcher, in one query. Staff pages go through `staff_page`, which loads the user's clinic
-memberships once.
+memberships once, and shows the page's times in the clinic's zone.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from programs import selectors
 from programs.models import Clinic, Patient, StaffMembership, User
+from web.times import shown_in, staff_zone
 
 P = ParamSpec("P")
 # Which child a guardian looked at last, so "/" brings them back to it. A cookie rather than
@@ -56,6 +57,10 @@ class StaffContext:
     @property
     def clinics(self) -> list[Clinic]:
         return [membership.clinic for membership in self.memberships]
+
+    @property
+    def time_zone(self) -> str:
+        return staff_zone(self.memberships)
 
     @property
     def is_clinic_admin(self) -> bool:
@@ -130,7 +135,8 @@ def patient_page(
 def staff_page(
     view: Callable[Concatenate[WebRequest, P], HttpResponse],
 ) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
-    """A page for a clinic's therapists and admins; anyone else gets 403."""
+    """A page for a clinic's therapists and admins; anyone else gets 403. The page's times are
+    in the clinic's zone (web.times)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
@@ -142,6 +148,7 @@ def staff_page(
             raise PermissionDenied("These pages are for clinic staff.")
         web_request: Any = request
         web_request.staff = StaffContext(memberships=memberships)
-        return view(web_request, *args, **kwargs)
+        with shown_in(web_request.staff.time_zone):
+            return view(web_request, *args, **kwargs)
 
     return wrapper

@@ -12,10 +12,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import (
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.views.defaults import page_not_found
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -67,7 +75,24 @@ def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, str | None]]
     return [{"field": prefix or None, "message": str(detail)}]
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+    default_detail = _("The body is too large for this API.")
+
+
+def _too_large() -> PayloadTooLarge:
+    return PayloadTooLarge(
+        gettext("The body is too large: this API reads at most %(limit)s bytes.")
+        % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+    )
+
+
 def _as_drf(exc: Exception) -> Exception:
+    if isinstance(exc, RequestDataTooBig):
+        return _too_large()
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return exceptions.ParseError(gettext("The body has too many fields."))
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             return exceptions.ValidationError(
@@ -123,25 +148,57 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     }
 
 
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _error(status_code: int, code: str, detail: str) -> JsonResponse:
+    body = {"status": status_code, "code": code, "detail": detail, "errors": []}
+    return JsonResponse(body, status=status_code)
+
+
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """Django's 404, for a URL no route matches (``/api/v1/patients/1.5/``): in the one error
     format under /api/, as the API's own 404s are; Django's page anywhere else."""
-    if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"status": 404, "code": "not_found", "detail": "Not found.", "errors": []}, status=404
-        )
-    return page_not_found(request, exception)
+    if _is_api(request):
+        return _error(404, "not_found", "Not found.")
+    return defaults.page_not_found(request, exception)
 
 
-def document_unsupported_media_type(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-    """A drf-spectacular hook: an operation that reads a body answers 415, in the one error
-    format, to a body of a type it does not parse (or of no declared type at all)."""
-    response = {
-        "description": "The body's Content-Type is not one this operation reads.",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400, for what it refuses before or around a view (a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE read by a middleware): under /api/, in the one error format,
+    and a body too large is a 413."""
+    if not _is_api(request):
+        return defaults.bad_request(request, exception)
+    drf = _as_drf(exception)
+    if isinstance(drf, exceptions.APIException) and not isinstance(drf, exceptions.ValidationError):
+        return _error(drf.status_code, str(drf.default_code), str(drf.detail))
+    return _error(400, "bad_request", gettext("The request is not one this API can read."))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500: under /api/ in the one error format (the error itself is in the log)."""
+    if _is_api(request):
+        return _error(500, "error", gettext("Something went wrong on our side. Please try again."))
+    return defaults.server_error(request)
+
+
+def document_body_errors(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """A drf-spectacular hook: an operation that reads a body answers, in the one error format,
+    415 to a body of a type it does not parse (or of no declared type at all) and 413 to a body
+    over DATA_UPLOAD_MAX_MEMORY_SIZE."""
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    responses = {
+        "413": {"description": "The body is larger than the API reads.", "content": error},
+        "415": {
+            "description": "The body's Content-Type is not one this operation reads.",
+            "content": error,
+        },
     }
     for item in result.get("paths", {}).values():
         for operation in item.values():
             if isinstance(operation, dict) and "requestBody" in operation:
-                operation["responses"].setdefault("415", response)
+                for code, response in responses.items():
+                    operation["responses"].setdefault(code, response)
     return result

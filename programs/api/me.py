@@ -11,6 +11,7 @@ and that is all.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -19,10 +20,11 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import URLPattern, URLResolver, path
+from django.utils import timezone
 from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.authentication import BaseAuthentication, TokenAuthentication
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed, NotFound, PermissionDenied
 from rest_framework.generics import GenericAPIView
@@ -33,7 +35,9 @@ from rest_framework.views import APIView
 
 from programs import cache as today_cache
 from programs import selectors, services
+from programs.api.authentication import ExpiringTokenAuthentication, refuse_if_expired
 from programs.api.errors import error_responses
+from programs.api.idempotency import IdempotentWrites
 from programs.api.me_serializers import (
     CheckInCreatedSerializer,
     CheckInInputSerializer,
@@ -48,6 +52,7 @@ from programs.api.me_serializers import (
 )
 from programs.models import ActivityLog, CheckIn, Patient, PlannedSession, User
 from programs.services.common import local_today
+from programs.services.tokens import token_expires_at
 
 TAGS = ["me"]
 JSON = "application/json"
@@ -104,10 +109,10 @@ class MeView(APIView):
         return Response(MeSerializer(me).data)
 
 
-class TokenAuthenticationLean(TokenAuthentication):
-    """DRF's token authentication, with the token and its user read by one query written out
-    (the ORM took longer to build it than the database to answer). The same checks: an
-    unknown token or an inactive user is refused."""
+class TokenAuthenticationLean(ExpiringTokenAuthentication):
+    """The API's token authentication, with the token and its user read by one query written
+    out (the ORM took longer to build it than the database to answer). The same checks: an
+    unknown token, an inactive user or an expired token is refused."""
 
     def authenticate_credentials(self, key: str) -> tuple[User, Token]:
         with connection.cursor() as cursor:
@@ -115,10 +120,23 @@ class TokenAuthenticationLean(TokenAuthentication):
             row = cursor.fetchone()
         if row is None:
             raise AuthenticationFailed(gettext("Invalid token."))
-        user = User.from_db(None, _user_fields(), row)
+        *user_row, created = row
+        user = User.from_db(None, _user_fields(), user_row)
         if not user.is_active:
             raise AuthenticationFailed(gettext("User inactive or deleted."))
-        return user, Token(key=key, user=user)
+        token = Token(key=key, user=user, created=_aware(created))
+        refuse_if_expired(token)
+        return user, token
+
+
+def _aware(value: Any) -> Any:
+    """A datetime column read by a raw query, as the ORM would give it: aware, in UTC (SQLite
+    gives a naive one, or text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
 
 
 @cache
@@ -131,7 +149,8 @@ def _token_user_sql() -> str:
     quote = connection.ops.quote_name
     columns = ", ".join(f"u.{quote(f.column)}" for f in User._meta.concrete_fields)
     return (
-        f"SELECT {columns} FROM {quote(Token._meta.db_table)} t "
+        f"SELECT {columns}, t.{quote(Token._meta.get_field('created').column)} "
+        f"FROM {quote(Token._meta.db_table)} t "
         f"JOIN {quote(User._meta.db_table)} u ON u.{quote(User._meta.pk.column)} = "
         f"t.{quote(Token._meta.get_field('user').column)} "
         f"WHERE t.{quote(Token._meta.get_field('key').column)} = %s"
@@ -171,7 +190,7 @@ class TodayView(APIView):
         if getattr(self, "swagger_fake_view", False):
             return authenticators
         return [
-            TokenAuthenticationLean() if type(each) is TokenAuthentication else each
+            TokenAuthenticationLean() if type(each) is ExpiringTokenAuthentication else each
             for each in authenticators
         ]
 
@@ -199,6 +218,7 @@ class TodayView(APIView):
                 patient.id,
                 self.grant_version,
                 patient.time_zone,
+                token_expires_at(request.auth.created),
             )
         today = local_today(patient)
         body, versions = today_cache.cached_today(patient.id, today)
@@ -254,14 +274,17 @@ class UpcomingSessionsView(GenericAPIView[Any]):
         return self.get_paginated_response(SessionSerializer(page or [], many=True).data)
 
 
-class SessionLogView(APIView):
+class SessionLogView(IdempotentWrites, APIView):
     @extend_schema(
         operation_id="me_session_log_create",
         summary="Log a session (or correct its log)",
         description=(
             "Each result names its activity by the `activity` key of the session's doses. "
             "Answers 201 with a new log, 200 when it replaced the session's earlier log. "
-            "A session whose day has not come yet is refused (400, field `session`)."
+            "Refused (400, field `session`, nothing saved): a session whose day has not come "
+            "yet; a session planned after the program was paused, until the therapist "
+            "resumes it (the sessions before the pause can still be logged); any session of "
+            "a discharged program."
         ),
         request=SessionLogInputSerializer,
         responses={
@@ -306,7 +329,7 @@ class SessionLogView(APIView):
         )
 
 
-class CheckInsView(GenericAPIView[Any]):
+class CheckInsView(IdempotentWrites, GenericAPIView[Any]):
     filter_backends: list[type] = []
     # The browsable API and OPTIONS ask for these; without them each failed (500).
     queryset = CheckIn.objects.none()
@@ -327,10 +350,21 @@ class CheckInsView(GenericAPIView[Any]):
         operation_id="me_check_ins_create",
         summary="Submit a check-in",
         description=(
-            "Every answer is optional. Any red flag pauses the program and alerts the "
-            "therapist at once; the answer then carries `guidance` for the patient (contact "
-            "your doctor; for thoughts of self-harm, the crisis line 988 in the US). Pain is "
-            "recorded if given and never changes a dose."
+            "Two questions must be answered, so that a check-in sent empty is never read as "
+            '"no flare, no red flag": `flare` (true or false; there is no default) and '
+            "`red_flags` (the signs reported; `[]` only together with `no_red_flags: true`, "
+            'the person\'s own "none of these"). Everything else is optional. The FDI is '
+            "all 15 answers or none. Ranges: sleep 0-24 hours in half hours, sleep quality "
+            "and mood 1-5, school days scheduled 0-7, attended 0 to those scheduled (and not "
+            "without them), pain 0-10. Every refused answer is named in `errors`, all at "
+            "once, and nothing is saved.\n\n"
+            "Any red flag pauses the program and alerts the therapist at once; the answer "
+            "then carries `guidance` for the patient (contact your doctor; for thoughts of "
+            "self-harm, the crisis line 988 in the US). Pain is recorded if given and never "
+            "changes a dose.\n\n"
+            "Sent again with the same `Idempotency-Key`, a check-in is saved (and its alert "
+            "raised) once. Without a key, the same answers sent twice are two check-ins: a "
+            "repeat cannot be told from a second answer."
         ),
         request=CheckInInputSerializer,
         responses={201: CheckInCreatedSerializer, **error_responses(400, 401, 403, 404)},

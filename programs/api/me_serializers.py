@@ -10,20 +10,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from planner import Decision, FdiBand, RedFlag, fdi_band
 from programs.models import ActivityLog, PlannedDose, PlannedSession, Program, SessionLog
 from programs.selectors import Progress
-from programs.services import CheckInResult
+from programs.services import CheckInResult, records
 from programs.services.records import MAX_NOTE
 
 # A result or note more than this is a client bug, not a session.
 MAX_RESULTS = 50
 MAX_AMOUNT = 100_000
-# School days in one check-in's period; a year at most.
-MAX_SCHOOL_DAYS = 366
+# School days in one check-in's week (services.check_in_submit holds the rule).
+MAX_SCHOOL_DAYS = records.SCHOOL_DAYS_MAX
 
 
 # -- Who I am -------------------------------------------------------------------------------
@@ -185,52 +187,138 @@ class SessionLogInputSerializer(serializers.Serializer[Any]):
 # -- Check-ins ------------------------------------------------------------------------------
 
 
+# Every way DRF can refuse a number, each of which would otherwise answer with DRF's own
+# words ("Ensure this value is less than or equal to 24").
+NUMBER_REFUSALS = (
+    "invalid",
+    "min_value",
+    "max_value",
+    "max_string_length",
+    "max_digits",
+    "max_decimal_places",
+    "max_whole_digits",
+)
+
+
+def _messages(message: StrOrPromise) -> dict[str, StrOrPromise]:
+    """The service's message for a range, for every way DRF can refuse the number."""
+    return dict.fromkeys(NUMBER_REFUSALS, message)
+
+
+TRUE_OR_FALSE = _("Send true or false.")
+NOT_A_RED_FLAG = _("\u201c{input}\u201d is not one of the red flags.")
+FLARE_REQUIRED = _("Say whether there was a flare-up this week: true or false.")
+RED_FLAGS_REQUIRED = _(
+    "List the red flags reported; send [] together with no_red_flags: true when there were none."
+)
+
+
+# The shape of a check-in. Its ranges and the rules between answers are the service's
+# (services.check_in_submit), which the web form shares; the ranges are repeated here, with the
+# service's own words, so that the schema shows them.
 class CheckInInputSerializer(serializers.Serializer[Any]):
     fdi_answers = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=4),
-        min_length=15,
-        max_length=15,
+        child=serializers.IntegerField(
+            min_value=0,
+            max_value=records.FDI_ANSWER_MAX,
+            allow_null=True,
+            error_messages=_messages(records.FDI_ANSWER_RANGE),
+        ),
         required=False,
         allow_null=True,
         default=None,
-        help_text="The Functional Disability Inventory: 15 answers, 0 to 4, in item order.",
+        error_messages={"not_a_list": _("Send the 15 answers as a list.")},
+        help_text="The Functional Disability Inventory, all or nothing: 15 answers, 0 (no "
+        "trouble) to 4 (impossible), in item order; null (or leave it out) to skip it. A list "
+        "with some answers missing (null) is refused, saying how many are missing.",
     )
     sleep_hours = serializers.DecimalField(
-        max_digits=3,
-        decimal_places=1,
+        max_digits=None,
+        decimal_places=None,
         min_value=0,
-        max_value=24,
+        max_value=records.SLEEP_HOURS_MAX,
         required=False,
         allow_null=True,
         default=None,
+        error_messages=_messages(records.SLEEP_HOURS_RANGE),
+        help_text="Hours on a usual night: 0 to 24, in half hours (7.5).",
     )
     sleep_quality = serializers.IntegerField(
-        min_value=1, max_value=5, required=False, allow_null=True, default=None
+        min_value=records.SCALE_LOW,
+        max_value=records.SCALE_HIGH,
+        required=False,
+        allow_null=True,
+        default=None,
+        error_messages=_messages(records.SLEEP_QUALITY_RANGE),
+        help_text="1 (very badly) to 5 (very well).",
     )
     mood = serializers.IntegerField(
-        min_value=1, max_value=5, required=False, allow_null=True, default=None
+        min_value=records.SCALE_LOW,
+        max_value=records.SCALE_HIGH,
+        required=False,
+        allow_null=True,
+        default=None,
+        error_messages=_messages(records.MOOD_RANGE),
+        help_text="1 (very low) to 5 (very good).",
     )
     school_days_attended = serializers.IntegerField(
-        min_value=0, max_value=MAX_SCHOOL_DAYS, required=False, allow_null=True, default=None
+        min_value=0,
+        max_value=MAX_SCHOOL_DAYS,
+        required=False,
+        allow_null=True,
+        default=None,
+        error_messages=_messages(records.SCHOOL_DAYS_RANGE),
+        help_text="Days at school this week, 0 to `school_days_scheduled` (which it needs).",
     )
     school_days_scheduled = serializers.IntegerField(
-        min_value=0, max_value=MAX_SCHOOL_DAYS, required=False, allow_null=True, default=None
-    )
-    flare = serializers.BooleanField(required=False, default=False)
-    red_flags = serializers.ListField(
-        child=serializers.ChoiceField(choices=[flag.value for flag in RedFlag]),
-        max_length=len(RedFlag),
+        min_value=0,
+        max_value=MAX_SCHOOL_DAYS,
         required=False,
-        default=list,
-        help_text="Signs that are not part of the pain condition; any one pauses the program "
-        "and alerts the therapist.",
+        allow_null=True,
+        default=None,
+        error_messages=_messages(records.SCHOOL_DAYS_RANGE),
+        help_text="School days this week, 0 to 7; null in holidays. With a number above 0, "
+        "`school_days_attended` is needed too.",
+    )
+    flare = serializers.BooleanField(
+        error_messages={
+            "required": FLARE_REQUIRED,
+            "null": FLARE_REQUIRED,
+            "invalid": TRUE_OR_FALSE,
+        },
+        help_text="Required: was there a flare-up this week? There is no default.",
+    )
+    red_flags = serializers.ListField(
+        child=serializers.ChoiceField(
+            choices=[flag.value for flag in RedFlag],
+            error_messages={"invalid_choice": NOT_A_RED_FLAG},
+        ),
+        max_length=len(RedFlag),
+        error_messages={
+            "required": RED_FLAGS_REQUIRED,
+            "null": RED_FLAGS_REQUIRED,
+            "not_a_list": RED_FLAGS_REQUIRED,
+            "max_length": _("Give each red flag once."),
+        },
+        help_text="Required: the signs reported that are not part of the pain condition; any "
+        "one pauses the program and alerts the therapist. `[]` only together with "
+        "`no_red_flags: true`.",
+    )
+    no_red_flags = serializers.BooleanField(
+        required=False,
+        default=False,
+        error_messages={"invalid": TRUE_OR_FALSE, "null": TRUE_OR_FALSE},
+        help_text="True when the person said none of the red flags happened: an empty "
+        "`red_flags` on its own is refused, so a question left unanswered is never read "
+        'as "none".',
     )
     pain = serializers.IntegerField(
         min_value=0,
-        max_value=10,
+        max_value=records.PAIN_MAX,
         required=False,
         allow_null=True,
         default=None,
+        error_messages=_messages(records.PAIN_RANGE),
         help_text="Optional, 0-10. Recorded only: it never changes a dose.",
     )
 

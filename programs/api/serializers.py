@@ -4,7 +4,7 @@ in the services, which raise ValidationError naming the field in the same way.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -364,6 +364,62 @@ class ProgramCreateIn(serializers.Serializer[Any]):
         return value
 
 
+class ProgramUpdateIn(ProgramCreateIn):
+    """A draft's new content. PUT gives all of it; PATCH only what changes, the rest staying
+    as the draft has it (a list given, such as ``activities``, replaces the draft's whole)."""
+
+    patient = ScopedPrimaryKeyField(
+        scope=patients_managed_by, model=Patient, required=False,
+        help_text="The draft's patient; a draft cannot move to another patient.",
+    )  # fmt: skip
+
+
+def draft_arguments(program: Program) -> dict[str, Any]:
+    """``services.program_update_draft``'s arguments as the draft holds them now, for what a
+    PATCH leaves out."""
+    return {
+        "patient": program.patient,
+        "template": program.template,
+        "start_date": program.start_date,
+        "goal_date": program.goal_date,
+        "goals": program.goals,
+        "parameters": dict(program.parameters),
+        "session_time": program.session_time,
+        "activities": [
+            ActivityChoice(
+                activity_id=row.activity_id,
+                baseline_trials=list(row.baseline_trials),
+                start_fraction=row.start_fraction,
+                goal_quota=row.goal_quota,
+                weekdays=list(row.weekdays),
+                times_per_day=row.times_per_day,
+                goal_intensity=row.goal_intensity,
+            )
+            for row in program.activities.order_by("order", "id")
+        ],
+    }
+
+
+def program_update_arguments(
+    data: Mapping[str, Any], program: Program, *, partial: bool
+) -> dict[str, Any]:
+    """``services.program_update_draft``'s arguments (all but the actor and the program) from
+    the validated data of ``ProgramUpdateIn``. A PUT says everything, as a new draft would; a
+    PATCH changes what it names: ``parameters`` are put over the draft's, ``activities``
+    replace the draft's list."""
+    if not partial:
+        return program_create_arguments({**data, "patient": data.get("patient", program.patient)})
+    arguments = draft_arguments(program)
+    for name in ("patient", "template", "start_date", "goal_date", "goals", "session_time"):
+        if name in data:
+            arguments[name] = data[name]
+    if "parameters" in data:
+        arguments["parameters"] = {**arguments["parameters"], **data["parameters"]}
+    if "activities" in data:
+        arguments["activities"] = activity_choices(data["activities"])
+    return arguments
+
+
 def program_create_arguments(data: Mapping[str, Any]) -> dict[str, Any]:
     """``services.program_create``'s keyword arguments (all but the actor) from the validated
     data of ``ProgramCreateIn``; the staff API and the web's program builder both use it."""
@@ -375,19 +431,24 @@ def program_create_arguments(data: Mapping[str, Any]) -> dict[str, Any]:
         "goals": data["goals"],
         "parameters": data.get("parameters"),
         "session_time": data.get("session_time"),
-        "activities": [
-            ActivityChoice(
-                activity_id=choice["activity"].id,
-                baseline_trials=choice["baseline_trials"],
-                start_fraction=choice.get("start_fraction"),
-                goal_quota=choice.get("goal_quota"),
-                weekdays=choice.get("weekdays"),
-                times_per_day=choice.get("times_per_day"),
-                goal_intensity=choice.get("goal_intensity"),
-            )
-            for choice in data["activities"]
-        ],
+        "activities": activity_choices(data["activities"]),
     }
+
+
+def activity_choices(chosen: Sequence[Mapping[str, Any]]) -> list[ActivityChoice]:
+    """The validated items of ``ActivityChoiceIn`` as the services take them."""
+    return [
+        ActivityChoice(
+            activity_id=choice["activity"].id,
+            baseline_trials=choice["baseline_trials"],
+            start_fraction=choice.get("start_fraction"),
+            goal_quota=choice.get("goal_quota"),
+            weekdays=choice.get("weekdays"),
+            times_per_day=choice.get("times_per_day"),
+            goal_intensity=choice.get("goal_intensity"),
+        )
+        for choice in chosen
+    ]
 
 
 class ProgramActivateIn(serializers.Serializer[Any]):

@@ -2,7 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from programs.api import me, staff
-from programs.api.auth import TokenView
+from programs.api.auth import TokenRevokeView, TokenView
 
 
 class Router(DefaultRouter):
@@ -16,6 +16,7 @@ staff.register(router)
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("auth/token/revoke/", TokenRevokeView.as_view(), name="api-token-revoke"),
     path("me/", include(me.urlpatterns)),
     path("", include(router.urls)),
 ]

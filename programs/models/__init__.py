@@ -1,6 +1,7 @@
 """The clinic's records. Only services (programs/services/) write to these models."""
 
 from programs.models.clinic import Clinic, Guardian, Patient, StaffMembership, User
+from programs.models.idempotency import IdempotencyKey
 from programs.models.invitations import Invitation
 from programs.models.library import Activity, ProgramTemplate, TemplateActivity
 from programs.models.plans import (
@@ -27,6 +28,7 @@ __all__ = [
     "CheckIn",
     "Clinic",
     "Guardian",
+    "IdempotencyKey",
     "Invitation",
     "Patient",
     "PlannedDose",

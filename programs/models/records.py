@@ -65,6 +65,12 @@ class CheckIn(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     submitted_at = models.DateTimeField(auto_now_add=True)
+    submission_key = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="The one-time key of the web form it came from: a form sent twice saves once.",
+    )
     fdi_answers = models.JSONField(null=True, blank=True)
     fdi_total = models.PositiveSmallIntegerField(null=True, blank=True)
     fdi_band = models.CharField(max_length=20, blank=True)
@@ -95,6 +101,14 @@ class CheckIn(models.Model):
     class Meta:
         ordering = ["-date", "-id"]
         indexes = [models.Index(fields=["patient", "-date"])]
+        constraints = [
+            # Two sends of one form (even at the same moment) cannot both be saved.
+            models.UniqueConstraint(
+                fields=["patient", "submission_key"],
+                condition=~models.Q(submission_key=""),
+                name="one_check_in_per_form",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.patient} check-in {self.date}"

@@ -16,6 +16,7 @@ from programs.models import (
     Clinic,
     Guardian,
     Patient,
+    Program,
     ProgramTemplate,
     StaffMembership,
     TemplateActivity,
@@ -105,6 +106,24 @@ PATIENT_FIELDS = frozenset(
 )  # fmt: skip
 
 
+def _check_no_running_program(patient: Patient) -> None:
+    """A patient who follows a running program is in treatment: relapse watch, discharged or
+    archived beside a running program would be two statuses, and the closed ones stop the
+    family's reminders while the sessions go on."""
+    running = Program.objects.filter(patient=patient).exclude(
+        status__in=[Program.Status.DRAFT, Program.Status.DISCHARGED]
+    )
+    if running.exists():
+        raise ValidationError(
+            {
+                "status": [
+                    f"{patient.first_name} follows a running program, so stays active: "
+                    "discharge the program first (relapse watch then starts by itself)."
+                ]
+            }
+        )
+
+
 @transaction.atomic
 def patient_update(
     *,
@@ -119,6 +138,8 @@ def patient_update(
         raise ValidationError({unknown[0]: ["cannot be changed here"]})
     if "date_of_birth" in changes and isinstance(changes["date_of_birth"], date):
         _check_birth_date(changes["date_of_birth"])
+    if changes.get("status", Patient.Status.ACTIVE) != Patient.Status.ACTIVE:
+        _check_no_running_program(patient)
     for name, value in changes.items():
         setattr(patient, name, value)
     _clean(patient)

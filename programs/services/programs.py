@@ -11,7 +11,9 @@ from typing import Any, TypeVar
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from planner import PlannerInputError, Schedule, regenerate_schedule, resume_schedule, start_quota
 from planner.units import MAX_AMOUNT, Unit
@@ -33,7 +35,7 @@ from programs.models import (
     ProgramTemplate,
     User,
 )
-from programs.services.common import local_today, revision_record
+from programs.services.common import audit_record, local_today, revision_record
 
 T = TypeVar("T")
 
@@ -226,14 +228,7 @@ def program_activate(*, actor: User, program: Program, me_cfs_considered: bool) 
         .first()
     )
     if running is not None:
-        raise ValidationError(
-            {
-                "patient": [
-                    f"already follows a {running.get_status_display().lower()} program "
-                    f"(#{running.pk}); discharge it before activating another"
-                ]
-            }
-        )
+        raise ValidationError({"patient": [running_program_refusal(running)]})
     activities = list(program.activities.all())
     schedule = checked_schedule(program_plan(program, activities))
     store_sessions(program, activities, schedule.sessions, from_date=program.start_date)
@@ -246,6 +241,7 @@ def program_activate(*, actor: User, program: Program, me_cfs_considered: bool) 
     program.planned_goal_date = schedule.feasibility.earliest_goal_date
     program.discharge_date = schedule.discharge_date
     program.save()
+    _patient_in_treatment(program.patient)
     revision_record(
         program=program,
         actor=actor,
@@ -417,3 +413,116 @@ def dose_override(*, actor: User, dose: PlannedDose, amount: int, reason: str) -
         ),
     )
     return dose
+
+
+# A second program, drafts, and the patient's status
+
+
+def running_program_state(program: Program) -> str:
+    """A running program in words for a clinician: "active since March 2, 2025", "paused,
+    started March 2, 2025", "starting March 20, 2025". No raw status codes or ids."""
+    started = date_format(program.start_date, "F j, Y")
+    if program.start_date > local_today(program.patient):
+        return _("starting %(date)s") % {"date": started}
+    states: dict[str, str] = {
+        Program.Status.ACTIVE: _("active since %(date)s"),
+        Program.Status.PAUSED: _("paused, started %(date)s"),
+        Program.Status.MAINTENANCE: _("in maintenance, started %(date)s"),
+        Program.Status.TAPERING: _("tapering, started %(date)s"),
+    }
+    return states.get(program.status, _("started %(date)s")) % {"date": started}
+
+
+def running_program_refusal(running: Program) -> str:
+    """Why a second program cannot start, as the builder, the web and the API all say it."""
+    return _(
+        "%(name)s already follows a program (%(state)s). Discharge it before starting this one."
+    ) % {"name": running.patient.first_name, "state": running_program_state(running)}
+
+
+def _patient_in_treatment(patient: Patient) -> None:
+    """A patient who starts a program is in treatment again, whatever a discharge (relapse
+    watch) or a clinician (discharged, archived) set before: one status, the true one."""
+    if patient.status != Patient.Status.ACTIVE:
+        patient.status = Patient.Status.ACTIVE
+        patient.save(update_fields=["status"])
+
+
+@transaction.atomic
+def program_update_draft(
+    *,
+    actor: User,
+    program: Program,
+    patient: Patient,
+    start_date: date,
+    goal_date: date,
+    goals: str,
+    activities: Sequence[ActivityChoice],
+    template: ProgramTemplate | None = None,
+    parameters: dict[str, Any] | None = None,
+    session_time: time | None = None,
+) -> Program:
+    """Change a draft in place: its activities, dates, goals and parameters are replaced by
+    what ``program_create`` would make of the same arguments, and a revision records it.
+
+    The replacement is built by ``program_create`` itself, so an edit passes exactly the checks
+    a new draft passes (any range added there holds here too), then moved onto the draft, so
+    its id, its links and its revision history stay. Refused, nothing changes.
+    """
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    if program.status != Program.Status.DRAFT:
+        raise ValidationError(
+            {"status": [_("Only a draft can be edited; this program has started already.")]}
+        )
+    if patient.pk != program.patient_id:
+        raise ValidationError(
+            {"patient": [_("A draft stays with its patient; start a new draft for another.")]}
+        )
+    replacement = program_create(
+        actor=actor,
+        patient=patient,
+        start_date=start_date,
+        goal_date=goal_date,
+        goals=goals,
+        activities=activities,
+        template=template,
+        parameters=parameters,
+        session_time=session_time,
+    )
+    # A draft has no sessions, doses or logs, so its activities can simply be replaced.
+    program.activities.all().delete()
+    replacement.activities.update(program=program)
+    for name in ("template", "goals", "start_date", "goal_date", "session_time", "parameters",
+                 "planned_goal_date", "discharge_date"):  # fmt: skip
+        setattr(program, name, getattr(replacement, name))
+    program.save()
+    replacement.delete()
+    revision_record(program=program, actor=actor, reason="Draft changed.")
+    return program
+
+
+@transaction.atomic
+def program_discard_draft(*, actor: User, program: Program) -> None:
+    """Delete a draft the clinician no longer wants, leaving an audit event that says who
+    discarded which draft and when.
+
+    Deleted rather than marked: a draft never ran (no sessions, logs or check-ins point at
+    it) and nobody followed it, so nothing clinical is lost, while a "discarded" status would
+    have to be excluded everywhere a program's status is read. The audit trail keeps the act.
+    """
+    program = Program.objects.select_for_update().select_related("patient").get(pk=program.pk)
+    if program.status != Program.Status.DRAFT:
+        raise ValidationError(
+            {
+                "status": [
+                    _("Only a draft can be discarded; a program that has started is discharged.")
+                ]
+            }
+        )
+    patient = program.patient
+    drafted = local_today(patient, program.created_at)
+    what = (
+        f"draft program {program.pk} discarded (drafted {drafted}, to start {program.start_date})"
+    )
+    program.delete()
+    audit_record(actor=actor, patient=patient, action="change", what=what)

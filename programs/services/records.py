@@ -10,8 +10,12 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_stubs_ext import StrOrPromise
 
 from planner import (
+    FDI_ITEM_COUNT,
     ActivityResult,
     AlertKind,
     Decision,
@@ -56,6 +60,39 @@ from programs.signals import alert_raised
 MAX_NOTE = 2000
 
 
+LOG_NOT_YET = _("This session\u2019s day has not come yet. Nothing was saved.")
+LOG_PAUSED = _("The program is paused: the therapist will restart it. Nothing was saved.")
+LOG_DISCHARGED = _(
+    "The program has ended, so its sessions can no longer be logged. Nothing was saved."
+)
+LOG_DRAFT = _("The program has not started yet. Nothing was saved.")
+
+
+def session_log_refusal(session: PlannedSession, today: date) -> StrOrPromise | None:
+    """Why ``session_log`` refuses this session on ``today`` (the patient's), or None.
+
+    Not before its day. A paused program's sessions planned from the pause on (the engine
+    plans them as held, phase "paused") wait for the clinician; the sessions before it are
+    history, and a late log of one (yesterday's, typed in after a red flag paused the program
+    today) is what the clinician reads before deciding to resume, so it is kept. A discharged
+    program is closed: its logs were what the discharge was decided on."""
+    program = session.program
+    if session.date > today:
+        return LOG_NOT_YET
+    if program.status == Program.Status.DRAFT:
+        return LOG_DRAFT
+    if program.status == Program.Status.DISCHARGED:
+        return LOG_DISCHARGED
+    if program.status == Program.Status.PAUSED and session.phase == Phase.PAUSED.value:
+        return LOG_PAUSED
+    return None
+
+
+def session_can_be_logged(session: PlannedSession, today: date) -> bool:
+    """For pages that leave off a form that could not succeed."""
+    return session_log_refusal(session, today) is None
+
+
 @dataclass(frozen=True)
 class ResultInput:
     program_activity_id: int
@@ -77,10 +114,9 @@ def session_log(
     program = session.program
     if status not in {choice.value for choice in SessionStatus}:
         raise ValidationError({"status": ["must be one of done, partial, missed"]})
-    if session.date > local_today(program.patient):
-        raise ValidationError({"session": ["a session cannot be logged before its day"]})
-    if program.status in (Program.Status.DRAFT, Program.Status.DISCHARGED):
-        raise ValidationError({"session": ["this program is not running"]})
+    refusal = session_log_refusal(session, local_today(program.patient))
+    if refusal is not None:
+        raise ValidationError({"session": [refusal]})
     if len(note) > MAX_NOTE:
         raise ValidationError({"note": [f"at most {MAX_NOTE} characters"]})
     planned = {dose.program_activity_id: dose for dose in session.doses.all()}
@@ -159,6 +195,8 @@ class CheckInResult:
     check_in: CheckIn
     guidance: str | None
     review: WeeklyReview | None
+    # True when the check-in was sent before (the same form's key): nothing new was saved.
+    repeated: bool = False
 
 
 def _running_program(patient: Patient) -> Program | None:
@@ -169,74 +207,245 @@ def _running_program(patient: Patient) -> Program | None:
     )
 
 
+# The ranges a person can type in a check-in, checked here so the web, the API and the admin
+# refuse the same answers with the same words.
+# Hours of sleep on a usual night: a night cannot hold more than a day. In half hours, as
+# people tell it ("seven and a half") and as the form's number field steps: a tenth of an hour
+# is a precision nobody remembers about a usual night, and would only look measured.
+SLEEP_HOURS_MAX = 24
+SLEEP_HOURS_STEP = Decimal("0.5")
+# Sleep quality and mood: the five answers the form offers, 1 (very badly, very low) to 5.
+SCALE_LOW, SCALE_HIGH = 1, 5
+# Pain, when a client records it: the usual 0-10 numeric rating scale.
+PAIN_MAX = 10
+# School days in the check-in's week: a week has seven days (some schools teach on Saturdays).
+SCHOOL_DAYS_MAX = 7
+FDI_ANSWER_MAX = 4
+
+FLARE_MISSING = _("Please answer yes or no.")
+RED_FLAGS_MISSING = _("Please say which of these happened, or that none of them did.")
+RED_FLAGS_AND_NONE = _(
+    "\u201cNone of these\u201d was chosen together with a sign: please choose one or the other."
+)
+FDI_ANSWER_RANGE = _("Each answer is from 0 (no trouble) to 4 (impossible).")
+SLEEP_HOURS_RANGE = _("Enter the hours from 0 to 24, in half hours (for example 7.5).")
+SLEEP_QUALITY_RANGE = _("Choose from 1 (very badly) to 5 (very well).")
+MOOD_RANGE = _("Choose from 1 (very low) to 5 (very good).")
+PAIN_RANGE = _("Enter a number from 0 to 10.")
+SCHOOL_DAYS_RANGE = _("Enter a number of days from 0 to 7.")
+SCHOOL_DAYS_SCHEDULED_MISSING = _("Please say how many school days there were this week too.")
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _fdi_problems(answers: Sequence[int | None]) -> dict[str, list[StrOrPromise]]:
+    problems: dict[str, list[StrOrPromise]] = {}
+    if len(answers) > FDI_ITEM_COUNT:
+        problems["fdi_answers"] = [
+            _("There are 15 questions about everyday activities: send 15 answers, not %(n)s.")
+            % {"n": len(answers)}
+        ]
+        return problems
+    for index, answer in enumerate(answers):
+        if answer is not None and not (_is_whole(answer) and 0 <= answer <= FDI_ANSWER_MAX):
+            problems[f"fdi_answers[{index}]"] = [FDI_ANSWER_RANGE]
+    missing = FDI_ITEM_COUNT - sum(answer is not None for answer in answers)
+    if missing:
+        problems["fdi_answers"] = [
+            ngettext(
+                "Please answer all 15 questions about everyday activities (%(count)s is missing).",
+                "Please answer all 15 questions about everyday activities (%(count)s are missing).",
+                missing,
+            )
+            % {"count": missing}
+        ]
+    return problems
+
+
+def _in_range(value: object, low: int, high: int) -> bool:
+    return _is_whole(value) and low <= value <= high  # type: ignore[operator]
+
+
+def _sleep_hours_ok(value: Decimal) -> bool:
+    try:
+        hours = Decimal(value)
+    except (TypeError, ValueError, ArithmeticError):
+        return False
+    return hours.is_finite() and 0 <= hours <= SLEEP_HOURS_MAX and hours % SLEEP_HOURS_STEP == 0
+
+
+def _check_in_problems(
+    *,
+    fdi_answers: Sequence[int | None] | None,
+    sleep_hours: Decimal | None,
+    sleep_quality: int | None,
+    mood: int | None,
+    school_days_attended: int | None,
+    school_days_scheduled: int | None,
+    flare: bool | None,
+    red_flags: Sequence[str] | None,
+    no_red_flags: bool,
+    pain: int | None,
+) -> dict[str, list[StrOrPromise]]:
+    """Every problem with a check-in's answers at once, by field, in the page's order: a
+    person who left three things out is told about all three in one go."""
+    problems: dict[str, list[StrOrPromise]] = {}
+    if fdi_answers is not None:
+        problems.update(_fdi_problems(fdi_answers))
+    if sleep_hours is not None and not _sleep_hours_ok(sleep_hours):
+        problems["sleep_hours"] = [SLEEP_HOURS_RANGE]
+    if sleep_quality is not None and not _in_range(sleep_quality, SCALE_LOW, SCALE_HIGH):
+        problems["sleep_quality"] = [SLEEP_QUALITY_RANGE]
+    if mood is not None and not _in_range(mood, SCALE_LOW, SCALE_HIGH):
+        problems["mood"] = [MOOD_RANGE]
+    scheduled_ok = school_days_scheduled is None or _in_range(
+        school_days_scheduled, 0, SCHOOL_DAYS_MAX
+    )
+    if not scheduled_ok:
+        problems["school_days_scheduled"] = [SCHOOL_DAYS_RANGE]
+    if school_days_attended is not None:
+        if not _in_range(school_days_attended, 0, SCHOOL_DAYS_MAX):
+            problems["school_days_attended"] = [SCHOOL_DAYS_RANGE]
+        elif school_days_scheduled is None:
+            problems["school_days_scheduled"] = [SCHOOL_DAYS_SCHEDULED_MISSING]
+        elif scheduled_ok and school_days_attended > school_days_scheduled:
+            problems["school_days_attended"] = [
+                ngettext(
+                    "Cannot be more than the %(count)s school day this week.",
+                    "Cannot be more than the %(count)s school days this week.",
+                    school_days_scheduled,
+                )
+                % {"count": school_days_scheduled}
+            ]
+    elif scheduled_ok and school_days_scheduled:
+        problems["school_days_attended"] = [
+            ngettext(
+                "Please say how many of the %(count)s school day were attended (0 if none).",
+                "Please say how many of the %(count)s school days were attended (0 if none).",
+                school_days_scheduled,
+            )
+            % {"count": school_days_scheduled}
+        ]
+    if pain is not None and not _in_range(pain, 0, PAIN_MAX):
+        problems["pain"] = [PAIN_RANGE]
+    if not isinstance(flare, bool):
+        problems["flare"] = [FLARE_MISSING]
+    if red_flags is None or (not red_flags and not no_red_flags):
+        problems["red_flags"] = [RED_FLAGS_MISSING]
+    else:
+        for index, value in enumerate(red_flags):
+            if value not in RED_FLAG_VALUES:
+                problems[f"red_flags[{index}]"] = [
+                    _("\u201c%(value)s\u201d is not one of the red flags.") % {"value": value}
+                ]
+        if red_flags and no_red_flags:
+            problems["no_red_flags"] = [RED_FLAGS_AND_NONE]
+    return problems
+
+
+RED_FLAG_VALUES = frozenset(flag.value for flag in RedFlag)
+
+
+def _repeated(check_in: CheckIn) -> CheckInResult:
+    flags = frozenset(RedFlag(flag) for flag in check_in.red_flags)
+    return CheckInResult(
+        check_in=check_in, guidance=red_flag_guidance(flags), review=None, repeated=True
+    )
+
+
 @transaction.atomic
 def check_in_submit(
     *,
     actor: User,
     patient: Patient,
-    fdi_answers: Sequence[int] | None = None,
+    flare: bool | None,
+    red_flags: Sequence[str] | None,
+    no_red_flags: bool = False,
+    fdi_answers: Sequence[int | None] | None = None,
     sleep_hours: Decimal | None = None,
     sleep_quality: int | None = None,
     mood: int | None = None,
     school_days_attended: int | None = None,
     school_days_scheduled: int | None = None,
-    flare: bool = False,
-    red_flags: Sequence[str] = (),
     pain: int | None = None,
     today: date | None = None,
+    submission_key: str = "",
 ) -> CheckInResult:
     """Record a check-in. A red flag pauses progression, alerts the clinician at once and
     returns the guidance that tells the patient to contact their doctor.
 
+    The flare question and the red-flag questions must be answered: ``flare`` True or False,
+    and ``red_flags`` the signs reported, empty only with ``no_red_flags`` (the person said
+    "none of these"), so a form sent empty is never read as "no flare, no red flag". Every
+    other part is optional; the FDI is answered whole (15 answers) or not at all (None, or
+    a list of nothing but None). Nothing is saved unless every answer is in its range.
+
+    ``submission_key`` is the one-time key of the form it came from: a form sent again (a
+    double tap, Back and send) returns the check-in it saved the first time, with
+    ``repeated`` set, and saves nothing.
+
     ``today`` dates a check-in recorded late (a paper form typed in afterwards); it defaults
     to the patient's local today and may not be after it."""
-    flags: set[RedFlag] = set()
-    for index, value in enumerate(red_flags):
-        try:
-            flags.add(RedFlag(value))
-        except ValueError:
-            raise ValidationError(
-                {f"red_flags[{index}]": [f"{value!r} is not a red flag"]}
-            ) from None
-    fdi_total = None
-    fdi_band = ""
-    if fdi_answers is not None:
-        try:
-            score = fdi_score(list(fdi_answers))
-        except PlannerInputError as error:
-            field = error.field.replace("answers", "fdi_answers")
-            raise ValidationError({field: [error.problem]}) from None
-        fdi_total, fdi_band = score.total, score.band.value
-    if (
-        school_days_attended is not None
-        and school_days_scheduled is not None
-        and school_days_attended > school_days_scheduled
-    ):
-        raise ValidationError(
-            {"school_days_attended": ["cannot be more than the school days scheduled"]}
-        )
-    patient_today = local_today(patient)
-    if today is not None and today > patient_today:
-        raise ValidationError({"date": ["a check-in cannot be dated in the future"]})
-    today = today or patient_today
-    program = _running_program(patient)
-    check_in = CheckIn.objects.create(
-        patient=patient,
-        program=program,
-        date=today,
-        submitted_by=actor,
-        fdi_answers=list(fdi_answers) if fdi_answers is not None else None,
-        fdi_total=fdi_total,
-        fdi_band=fdi_band,
+    if submission_key:
+        earlier = CheckIn.objects.filter(patient=patient, submission_key=submission_key).first()
+        if earlier is not None:
+            return _repeated(earlier)
+    if fdi_answers is not None and all(answer is None for answer in fdi_answers):
+        fdi_answers = None  # nothing answered: the FDI was skipped
+    problems = _check_in_problems(
+        fdi_answers=fdi_answers,
         sleep_hours=sleep_hours,
         sleep_quality=sleep_quality,
         mood=mood,
         school_days_attended=school_days_attended,
         school_days_scheduled=school_days_scheduled,
         flare=flare,
-        red_flags=sorted(flag.value for flag in flags),
+        red_flags=red_flags,
+        no_red_flags=no_red_flags,
         pain=pain,
     )
+    patient_today = local_today(patient)
+    if today is not None and today > patient_today:
+        problems["date"] = [_("A check-in cannot be dated in the future.")]
+    if problems:
+        raise ValidationError(problems)
+    assert red_flags is not None and flare is not None  # both checked above
+    flags = {RedFlag(value) for value in red_flags}
+    fdi_total = None
+    fdi_band = ""
+    if fdi_answers is not None:
+        score = fdi_score([int(answer or 0) for answer in fdi_answers])
+        fdi_total, fdi_band = score.total, score.band.value
+    today = today or patient_today
+    program = _running_program(patient)
+    try:
+        with transaction.atomic():
+            check_in = CheckIn.objects.create(
+                patient=patient,
+                program=program,
+                date=today,
+                submitted_by=actor,
+                submission_key=submission_key,
+                fdi_answers=list(fdi_answers) if fdi_answers is not None else None,
+                fdi_total=fdi_total,
+                fdi_band=fdi_band,
+                sleep_hours=sleep_hours,
+                sleep_quality=sleep_quality,
+                mood=mood,
+                school_days_attended=school_days_attended,
+                school_days_scheduled=school_days_scheduled,
+                flare=flare,
+                red_flags=sorted(flag.value for flag in flags),
+                pain=pain,
+            )
+    except IntegrityError:
+        if not submission_key:
+            raise
+        # The same form, sent again while the first was being saved, lost the race for its
+        # key: the first one stands.
+        return _repeated(CheckIn.objects.get(patient=patient, submission_key=submission_key))
     review = None
     if flags:
         names = ", ".join(flag.value.replace("_", " ") for flag in sorted(flags))

@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 
 from programs.api.errors import ErrorSerializer, error_responses
 from programs.api.filters import IdFilter
+from programs.api.idempotency import IdempotentWrites
 from programs.api.staff.base import (
     CHANGE_ERRORS,
     CREATE_ERRORS,
@@ -178,7 +179,7 @@ class MyContactView(APIView):
         return Response(contact_data([access_contact(request, contact_id)]))
 
 
-class MyPreferencesView(APIView):
+class MyPreferencesView(IdempotentWrites, APIView):
     @extend_schema(
         operation_id="reminders_me_preferences_update",
         summary="Change when and how reminders come",
@@ -199,7 +200,7 @@ class MyPreferencesView(APIView):
         return Response(contact_data([_fresh(contact)]))
 
 
-class MyConsentsView(APIView):
+class MyConsentsView(IdempotentWrites, APIView):
     @extend_schema(
         operation_id="reminders_me_consents_create",
         summary="Agree to reminders on a channel (by this web form)",
@@ -225,7 +226,7 @@ class MyConsentsView(APIView):
         return Response(ConsentOut(consent).data, status=status.HTTP_201_CREATED)
 
 
-class MyConsentWithdrawView(APIView):
+class MyConsentWithdrawView(IdempotentWrites, APIView):
     @extend_schema(
         operation_id="reminders_me_consents_withdraw",
         summary="Withdraw consent for a channel",
@@ -243,7 +244,7 @@ class MyConsentWithdrawView(APIView):
         return Response(contact_data([_fresh(contact)]))
 
 
-class MyVerificationView(APIView):
+class MyVerificationView(IdempotentWrites, APIView):
     @extend_schema(
         operation_id="reminders_me_verification_start",
         summary="Send a code (text message) or a link (email) to verify an address",
@@ -262,7 +263,7 @@ class MyVerificationView(APIView):
         return _send(contact, data.validated_data["channel"])
 
 
-class MyVerificationConfirmView(APIView):
+class MyVerificationConfirmView(IdempotentWrites, APIView):
     @extend_schema(
         operation_id="reminders_me_verification_confirm",
         summary="Confirm the code sent by text message",

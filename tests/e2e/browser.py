@@ -23,12 +23,15 @@ def size_of(page: Page) -> str:
 
 
 def check_page(page: Page, name: str) -> None:
-    """Save a full-page screenshot of ``page`` and fail on any serious or critical axe-core
-    violation, naming each rule, its help and the elements it found."""
+    """Save a full-page screenshot of ``page`` and fail on anything its Content-Security-Policy
+    blocked, or on any serious or critical axe-core violation, naming each rule, its help and
+    the elements it found."""
     size = size_of(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}-{size}.png", full_page=True)
-    page.add_script_tag(path=AXE_SCRIPT)
+    assert_nothing_blocked(page, name)
+    # Evaluated, not added as a <script>: the page's policy refuses inline scripts.
+    page.evaluate(AXE_SCRIPT.read_text())
     results: dict[str, Any] = page.evaluate(
         "async () => await axe.run(document, {resultTypes: ['violations']})"
     )
@@ -50,6 +53,13 @@ def check_page(page: Page, name: str) -> None:
         f"- {v['impact']} {v['id']}: {v['help']}\n    " + "\n    ".join(map(str, v["targets"]))
         for v in blocking
     )
+
+
+def assert_nothing_blocked(page: Page, name: str) -> None:
+    """Fail when the page's Content-Security-Policy blocked a script, a style or anything else
+    (recorded by tests/e2e/conftest.py's init script)."""
+    blocked: list[str] = page.evaluate("() => window.__cspViolations || []")
+    assert not blocked, f"the policy blocked on {name} ({page.url}): {blocked}"
 
 
 def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:

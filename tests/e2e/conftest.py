@@ -111,9 +111,21 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
 
 
+# Every page keeps a list of what its Content-Security-Policy blocked, for check_page to
+# report: a script or style the policy refuses is a page that no longer works as written.
+# Init scripts run through the DevTools protocol, which the policy does not govern.
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`);
+});
+"""
+
+
 def _context(browser: Browser, live_server: LiveServer, **options: Any) -> BrowserContext:
     context = browser.new_context(base_url=live_server.url, locale="en-GB", **options)
     context.set_default_timeout(TIMEOUT_MS)
+    context.add_init_script(RECORD_CSP_VIOLATIONS)
     return context
 
 

@@ -96,10 +96,13 @@ def program_for(place: Clinic_, patient: Patient, *, started_weeks_ago: int = 2)
             sleep_hours=None,
             mood=4,
             today=today - timedelta(weeks=started_weeks_ago - week - 1, days=1),
+            flare=False,
+            red_flags=[],
+            no_red_flags=True,
         )
     return program
 
 
 def red_flag(patient: Patient, actor: User) -> None:
     """A check-in reporting a fever: it pauses the program and alerts the therapist."""
-    check_in_submit(actor=actor, patient=patient, red_flags=["fever"])
+    check_in_submit(actor=actor, patient=patient, red_flags=["fever"], flare=False)

@@ -38,6 +38,9 @@ def test_the_account_pages_pass_axe(any_page: Page) -> None:
     checks = PageChecks(any_page)
 
     checks.visit("/accounts/sign-in/", "sign-in")
+    any_page.get_by_role("button", name="Sign in").click()
+    expect(any_page.get_by_role("alert")).to_contain_text("Please check the form")
+    checks.check("sign-in-errors")
     checks.visit("/accounts/password-reset/", "password-reset")
     any_page.get_by_role("textbox", name="Email").fill(user.email)
     any_page.get_by_role("button", name="Email me a reset link").click()
@@ -61,6 +64,12 @@ def test_the_patient_pages_pass_axe(any_page: Page) -> None:
     checks.visit(f"{base}/progress/", "progress")
     checks.visit(f"{base}/reminders/", "reminders")
     checks.visit(f"{base}/check-in/", "check-in")
+    any_page.get_by_role("button", name="Send my check-in").click()
+    expect(any_page.get_by_role("alert")).to_contain_text("Please check the form")
+    checks.check("check-in-errors")
+    any_page.get_by_role("group", name="Did you have a flare-up this week?").get_by_label(
+        "No", exact=True
+    ).check()
     any_page.get_by_label("A fever").check()
     any_page.get_by_role("button", name="Send my check-in").click()
     expect(any_page.get_by_role("alert")).to_contain_text("Please contact your doctor")
@@ -74,6 +83,8 @@ def test_the_staff_pages_pass_axe(any_page: Page) -> None:
     data.program_for(place, maya, started_weeks_ago=2)
     assert maya.user is not None
     data.red_flag(maya, actor=maya.user)
+    # A draft beside the running program: listed on the patient page and at the builder's start.
+    factories.draft_program(patient=maya, actor=place.therapist, template=place.template)
     ethan = data.new_patient(place, first_name="Ethan", with_user=False)
     draft = factories.draft_program(
         patient=ethan,
@@ -90,6 +101,11 @@ def test_the_staff_pages_pass_axe(any_page: Page) -> None:
     checks.visit("/clinic/", "caseload")
     checks.visit("/clinic/alerts/", "alerts")
     checks.visit(f"/clinic/patients/{maya.pk}/", "staff-patient")
+    # Past the browser's own checks, as a browser without them would send it.
+    any_page.evaluate("document.querySelectorAll('form').forEach((f) => { f.noValidate = true })")
+    any_page.get_by_role("button", name="Discharge", exact=True).click()
+    expect(any_page.get_by_role("alert").first).to_contain_text("Please check the form")
+    checks.check("staff-patient-errors")
     checks.visit(f"/clinic/patients/{ethan.pk}/program/new/", "builder-template")
     checks.visit(
         f"/clinic/patients/{ethan.pk}/program/new/?template={place.template.pk}", "builder-form"
@@ -98,6 +114,10 @@ def test_the_staff_pages_pass_axe(any_page: Page) -> None:
     expect(any_page.get_by_role("alert")).to_contain_text("Please check the form")
     checks.check("builder-form-errors")
     checks.visit(f"/clinic/programs/{draft.pk}/", "program-preview")
+    checks.visit(f"/clinic/programs/{draft.pk}/edit/", "builder-edit")
+    checks.visit(f"/clinic/programs/{draft.pk}/discard/", "program-discard")
+    # A patient who already follows a program: the builder says so before anything is typed.
+    checks.visit(f"/clinic/patients/{maya.pk}/program/new/", "builder-running-program")
     checks.visit("/clinic/invite/", "invite")
     checks.assert_clean()
 

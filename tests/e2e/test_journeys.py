@@ -59,7 +59,7 @@ def test_a_therapist_builds_previews_and_activates_a_program(desktop_page: Page)
     expect(page.get_by_role("alert")).to_contain_text("is not reachable within the caps")
 
     # Back to the form with everything kept; a goal date the engine can reach.
-    page.get_by_role("link", name="Edit").click()
+    page.get_by_role("link", name="Edit the draft").click()
     expect(page.get_by_label("Walking: Baseline trials")).to_have_value("10, 12, 11")
     page.get_by_label("Goal date").fill((start + timedelta(weeks=12)).isoformat())
     page.get_by_role("button", name="Preview").click()
@@ -67,8 +67,9 @@ def test_a_therapist_builds_previews_and_activates_a_program(desktop_page: Page)
     expect(page.get_by_text("Every goal is reached by the goal date")).to_be_visible()
     expect(page.get_by_role("table", name="Planned dose per session each week")).to_be_visible()
     expect(page.get_by_role("img").first).to_be_visible()  # the schedule's charts
-    draft = Program.objects.filter(patient=patient).order_by("-id").first()
-    assert draft is not None and draft.status == Program.Status.DRAFT
+    # The edit changed the draft itself: one draft, not one per preview.
+    draft = Program.objects.filter(patient=patient).get()
+    assert draft.status == Program.Status.DRAFT
 
     # Activation waits for the ME/CFS confirmation.
     page.get_by_role("button", name="Activate program").click()
@@ -119,6 +120,9 @@ def test_b_a_patient_logs_today_and_reports_a_red_flag_on_a_phone(phone_page: Pa
     expect(page.get_by_role("heading", level=1)).to_have_text("Check-in")
     page.get_by_role("group", name="How has your mood been this week?").get_by_label(
         "Low", exact=True
+    ).check()
+    page.get_by_role("group", name="Did you have a flare-up this week?").get_by_label(
+        "No", exact=True
     ).check()
     page.get_by_label("A fever").check()
     page.get_by_label("Thoughts of hurting yourself").check()

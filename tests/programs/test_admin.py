@@ -144,7 +144,15 @@ def patient_with_history(setting: ClinicSetup, name: str) -> Program:
         session_log(actor=child.user or setting.therapist, session=session, status="done",
                     results=results)  # fmt: skip
     weekly_review_run(program=program, today=start + timedelta(days=7))
-    check_in_submit(actor=setting.therapist, patient=child, fdi_answers=[1] * 15, mood=4)
+    check_in_submit(
+        actor=setting.therapist,
+        patient=child,
+        fdi_answers=[1] * 15,
+        mood=4,
+        flare=False,
+        red_flags=[],
+        no_red_flags=True,
+    )
     alert_raise(patient=child, program=program, kind=AlertKind.LOW_ADHERENCE, message="Low.")
     return program
 

@@ -158,8 +158,10 @@ def mapped() -> list[ApiRoute]:
 
 # staff: the clinic's endpoints; me: a patient's or guardian's; public: open to anyone, the
 # request itself being the credential (a password, a signed link); index: any signed-in user
-# reads text that names no object.
-Area = Literal["staff", "me", "public", "index"]
+# reads text that names no object; self: any signed-in user acts on their own account and
+# names nothing else (signing out of the API): refused to anyone not signed in, and done by
+# the control for someone who is.
+Area = Literal["staff", "me", "public", "index", "self"]
 
 
 @dataclass(frozen=True)
@@ -186,7 +188,10 @@ class Spec:
     path_key: str = "pk"  # the path's argument that names it
     rows: str | None = None  # a list: the kind of its rows
     row_key: str = "id"
-    bodies: dict[str, dict[str, Any]] = field(default_factory=dict)  # method -> a valid body
+    # method -> a valid body, or what makes one from the world's ids
+    bodies: dict[str, dict[str, Any] | Callable[[World], dict[str, Any]]] = field(
+        default_factory=dict
+    )
     creates: tuple[Create, ...] = ()  # a create: its bodies (below)
     control: str | None = None  # the tag of the object a control request needs
     # What the control may answer: a success, unless the request cannot succeed on purpose.
@@ -260,13 +265,18 @@ NO_CODE_SENT = frozenset({400})
 
 ROUTES_SPEC: dict[str, Spec] = {
     "api-token": Spec("public", public=_wrong_password, public_control=_password),
+    "api-token-revoke": Spec("self"),
     "api-root": Spec("index"),
     "me": Spec("me", rows="acted_for"),
     "me-today": Spec("me", kind="patient", path_key="patient_id"),
     "me-progress": Spec("me", kind="patient", path_key="patient_id"),
     "me-sessions": Spec("me", kind="patient", path_key="patient_id", rows="session"),
     "me-check-ins": Spec(
-        "me", kind="patient", path_key="patient_id", rows="check_in", bodies={"post": {"mood": 3}}
+        "me",
+        kind="patient",
+        path_key="patient_id",
+        rows="check_in",
+        bodies={"post": {"mood": 3, "flare": False, "red_flags": [], "no_red_flags": True}},
     ),
     "me-session-log": Spec(
         "me", kind="session", bodies={"post": {"status": "missed"}}, control="due"
@@ -371,7 +381,21 @@ ROUTES_SPEC: dict[str, Spec] = {
             ),
         ),
     ),
-    "program-detail": Spec("staff", kind="program"),
+    "program-detail": Spec(
+        "staff",
+        kind="program",
+        control="draft",
+        bodies={
+            # A draft's patient stays its own: a PUT may leave it out.
+            "put": lambda world: {
+                name: value
+                for name, value in _program(world.refs["A"], world.refs["A"]).items()
+                if name != "patient"
+            },
+            "patch": {"goals": "Walk to school and back."},
+            "delete": {},
+        },
+    ),
     "program-preview": Spec("staff", kind="program", control="active"),
     "program-activate": Spec(
         "staff", kind="program", control="draft", bodies={"post": {"me_cfs_considered": True}}
@@ -522,7 +546,7 @@ def _people(world: World, clinic: str, label: str, staff: User, *, paused: bool)
     spare = GuardianFactory.create(patient=child, user=None, relation=Guardian.Relation.MOTHER)
     program = active_program(patient=child, started_weeks_ago=1, actor=staff)
     log_week(program, week=0)
-    check_in_submit(actor=child.user, patient=child, red_flags=["fever"])  # type: ignore[arg-type]
+    check_in_submit(actor=child.user, patient=child, red_flags=["fever"], flare=False)  # type: ignore[arg-type]
     program.refresh_from_db()
     # The red flag paused it; the clinician has since looked and resumed all but one.
     if program.status == Program.Status.PAUSED and not paused:
@@ -736,9 +760,14 @@ def _patient_of(world: World, obj: Obj) -> int:
     return world.patients[obj.owner].id
 
 
+def body_of(spec: Spec, method: str, world: World) -> dict[str, Any] | None:
+    body = spec.bodies.get(method)
+    return body(world) if callable(body) else body
+
+
 def probes(world: World, route: ApiRoute, role: Role, method: str) -> list[Probe]:
     spec = ROUTES_SPEC[route.name]
-    body = spec.bodies.get(method)
+    body = body_of(spec, method, world)
     if spec.kind is None:
         if spec.creates and method == "post":
             # Another clinic's ids in the body: as unknown as ids that exist nowhere, so a
@@ -1012,6 +1041,8 @@ class Checker:
         for method in declared:
             if spec.area == "public":
                 self.check_public(method)
+            elif spec.area == "self" and not role.anonymous:
+                continue  # their own account: test_each_probe_works... does it
             elif self.lists_only_its_own(method):
                 if spec.area == "index":
                     self.check_index()
@@ -1034,7 +1065,7 @@ class Checker:
             if method in self.route.methods:
                 continue
             for probe in sample or [Probe("no object", {}, None, {}, None)]:
-                if spec.area == "public" or (spec.area == "index" and not role.anonymous):
+                if spec.area == "public" or (spec.area in ("index", "self") and not role.anonymous):
                     answer = self.send(method, self.route.url(**probe.kwargs))
                     if answer.status not in ((200, 405) if method == "options" else (405,)):
                         self.problem(method, probe.label, f"{answer.status}")
@@ -1094,9 +1125,9 @@ def test_each_probe_works_on_what_the_role_may_reach(
     """The control: the matrix's requests succeed on the role's own objects, so each refusal
     above is about the object, not a malformed request. Rolled back like the rest."""
     spec = ROUTES_SPEC[route.name]
-    body = spec.bodies.get(method)
+    body = body_of(spec, method, world)
     kwargs: dict[str, int] = {}
-    role = world.roles["therapist_a" if spec.area in ("staff", "index") else "patient_a1"]
+    role = world.roles["therapist_a" if spec.area in ("staff", "index", "self") else "patient_a1"]
     if spec.area == "public":
         assert spec.public_control is not None
         body = spec.public_control(world)
@@ -1121,4 +1152,5 @@ def test_each_probe_works_on_what_the_role_may_reach(
         page = send(world, role, method, url, body, html=True)
 
     assert answer.status in spec.control_status, answer.text[:500]
-    assert page.status == answer.status, page.text[:500]
+    # The browsable API shows a 204 (a discarded draft) as a page, with 200: DRF's own rule.
+    assert page.status == (200 if answer.status == 204 else answer.status), page.text[:500]

@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from programs.models import Activity, Guardian, Patient, Program, SessionLog, User
+from programs.services import program_discharge, program_pause
 from programs.services.common import local_today
 from tests.programs.factories import (
     ActivityFactory,
@@ -20,6 +21,7 @@ from tests.programs.factories import (
     UserFactory,
     active_program,
     activity_choice,
+    clinician_of,
     guardian,
     log_session,
     patient,
@@ -361,6 +363,41 @@ def test_it_refuses_to_log_a_future_session_naming_the_session(maya: Patient) ->
 
     assert response.status_code == 400
     assert [error["field"] for error in response.json()["errors"]] == ["session"]
+    assert not SessionLog.objects.exists()
+
+
+def test_it_refuses_a_log_after_the_pause_and_keeps_one_from_before(maya: Patient) -> None:
+    program = Program.objects.get(patient=maya)
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        program_pause(actor=clinician_of(program), program=program, reason="Fever")
+    today = program.sessions.get(date=local_today(maya))
+    before = program.sessions.get(date=local_today(maya) - timedelta(days=3))
+    client = client_for(account(maya))
+
+    refused = client.post(log_url(maya, today.id), {"status": "missed"})
+    kept = client.post(log_url(maya, before.id), {"status": "missed"})
+
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == [
+        {
+            "field": "session",
+            "message": "The program is paused: the therapist will restart it. Nothing was saved.",
+        }
+    ]
+    assert kept.status_code == 201
+    assert list(SessionLog.objects.values_list("session", flat=True)) == [before.id]
+
+
+def test_it_refuses_a_log_after_discharge_naming_the_session(maya: Patient) -> None:
+    program = Program.objects.get(patient=maya)
+    yesterday = program.sessions.get(date=local_today(maya) - timedelta(days=1))
+    program_discharge(actor=clinician_of(program), program=program)
+
+    response = client_for(account(maya)).post(log_url(maya, yesterday.id), {"status": "done"})
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "session"
+    assert "can no longer be logged" in response.json()["errors"][0]["message"]
     assert not SessionLog.objects.exists()
 
 

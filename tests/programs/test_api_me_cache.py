@@ -19,6 +19,7 @@ from programs import cache as today_cache
 from programs import services
 from programs.models import Guardian, Patient, PlannedSession, Program, User
 from programs.services.common import local_today
+from programs.services.tokens import token_expires_at
 from tests.programs.factories import (
     ActivityFactory,
     UserFactory,
@@ -332,6 +333,46 @@ def test_a_guardian_sees_a_time_zone_changed_in_the_admin_at_once(maya: Patient)
     assert client.get(f"/api/v1/me/patients/{maya.id}/today/").json()["date"] == "2026-03-12"
 
 
+def test_an_expired_token_is_refused_at_once_though_its_grant_is_cached(maya: Patient) -> None:
+    client = client_of(maya)  # the token is issued now
+    expiry = NOW + timedelta(days=settings.API_TOKEN_DAYS)
+    with time_machine.travel(expiry - timedelta(seconds=30), tick=False):
+        today_of(client, maya)
+        with CaptureQueriesContext(connection) as queries:
+            today_of(client, maya)  # answered from the grant
+    assert len(queries) == 0
+
+    with time_machine.travel(expiry + timedelta(seconds=30), tick=False):
+        response = client.get(f"/api/v1/me/patients/{maya.id}/today/")
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json()["detail"] == "This token has expired. Sign in again for a new one."
+
+
+def test_a_token_signed_out_is_refused_at_once(maya: Patient) -> None:
+    client = client_of(maya)
+    today_of(client, maya)
+
+    assert client.post("/api/v1/auth/token/revoke/").status_code == 200
+
+    response = client.get(f"/api/v1/me/patients/{maya.id}/today/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
+
+
+def test_a_new_password_is_refused_at_once(maya: Patient) -> None:
+    parent = guardian(patient=maya)
+    client = client_for(parent.user)
+    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 200
+    assert parent.user is not None
+
+    parent.user.set_password("a brand new secret 77")
+    parent.user.save()
+
+    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 401
+
+
 def test_a_grant_read_before_a_revocation_is_never_used(maya: Patient) -> None:
     """A request that read the token and the access just before a revocation committed stores
     its grant under the version it read first: no later request takes it."""
@@ -342,7 +383,9 @@ def test_a_grant_read_before_a_revocation_is_never_used(maya: Patient) -> None:
     version = today_cache.grant_version(digest)
 
     today_cache.tokens_changed([token.key])  # revoked meanwhile
-    today_cache.store_grant(digest, maya.id, version, maya.time_zone)
+    today_cache.store_grant(
+        digest, maya.id, version, maya.time_zone, token_expires_at(token.created)
+    )
 
     assert today_cache.lookup_today(digest, maya.id).body is None
 
@@ -372,7 +415,9 @@ def test_indented_json_is_still_indented_from_the_cache(maya: Patient) -> None:
 
 
 @pytest.mark.requires_redis
-def test_redis_answers_a_warm_request_alone_and_forgets_a_deleted_token(maya: Patient) -> None:
+def test_redis_answers_a_warm_request_alone_and_forgets_a_deleted_or_expired_token(
+    maya: Patient,
+) -> None:
     redis_cache = {
         "default": {
             "BACKEND": "config.cache.SharedClientRedisCache",
@@ -389,5 +434,13 @@ def test_redis_answers_a_warm_request_alone_and_forgets_a_deleted_token(maya: Pa
         Token.objects.filter(user=maya.user).delete()
         revoked = client.get(f"/api/v1/me/patients/{maya.id}/today/")
 
+        other = client_for(guardian(patient=maya).user)
+        expiry = NOW + timedelta(days=settings.API_TOKEN_DAYS)
+        with time_machine.travel(expiry - timedelta(seconds=30), tick=False):
+            today_of(other, maya)
+        with time_machine.travel(expiry + timedelta(seconds=30), tick=False):
+            expired = other.get(f"/api/v1/me/patients/{maya.id}/today/")
+
     assert (warm, len(queries)) == (cold, 0)
     assert revoked.status_code == 401
+    assert expired.status_code == 401

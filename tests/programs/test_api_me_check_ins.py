@@ -20,6 +20,8 @@ pytestmark = pytest.mark.django_db
 # A Wednesday afternoon in New York, the clinics' default time zone.
 NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
 FDI_OF_20 = [2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+# The two answers every check-in needs: no flare, and "none of these" red flags.
+NOTHING_WORRYING = {"flare": False, "red_flags": [], "no_red_flags": True}
 
 
 @pytest.fixture(autouse=True)
@@ -71,6 +73,7 @@ def test_it_records_a_check_in_with_its_fdi_score(maya: Patient) -> None:
         "mood": 3,
         "school_days_attended": 4,
         "school_days_scheduled": 5,
+        **NOTHING_WORRYING,
     }
 
     response = client_for(maya.user).post(check_ins_url(maya), payload)
@@ -82,8 +85,9 @@ def test_it_records_a_check_in_with_its_fdi_score(maya: Patient) -> None:
     assert CheckIn.objects.get(patient=maya).submitted_by == maya.user
 
 
-def test_it_accepts_a_check_in_with_nothing_but_a_flare(maya: Patient) -> None:
-    response = client_for(maya.user).post(check_ins_url(maya), {"flare": True})
+def test_it_accepts_a_check_in_with_nothing_but_the_two_answers_it_needs(maya: Patient) -> None:
+    payload = {"flare": True, "red_flags": [], "no_red_flags": True}
+    response = client_for(maya.user).post(check_ins_url(maya), payload)
 
     assert response.status_code == 201
     assert response.json()["fdi_total"] is None
@@ -92,7 +96,8 @@ def test_it_accepts_a_check_in_with_nothing_but_a_flare(maya: Patient) -> None:
 def test_it_pauses_the_program_and_guides_the_patient_after_a_red_flag(maya: Patient) -> None:
     parent = guardian(patient=maya).user
 
-    response = client_for(parent).post(check_ins_url(maya), {"red_flags": ["fever", "rash"]})
+    payload = {"flare": False, "red_flags": ["fever", "rash"]}
+    response = client_for(parent).post(check_ins_url(maya), payload)
 
     body = response.json()
     assert response.status_code == 201
@@ -103,7 +108,8 @@ def test_it_pauses_the_program_and_guides_the_patient_after_a_red_flag(maya: Pat
 
 
 def test_it_gives_the_988_crisis_line_for_thoughts_of_self_harm(maya: Patient) -> None:
-    response = client_for(maya.user).post(check_ins_url(maya), {"red_flags": ["self_harm"]})
+    payload = {"flare": False, "red_flags": ["self_harm"]}
+    response = client_for(maya.user).post(check_ins_url(maya), payload)
 
     assert response.status_code == 201
     assert "988" in response.json()["guidance"]
@@ -113,7 +119,8 @@ def test_it_gives_the_988_crisis_line_for_thoughts_of_self_harm(maya: Patient) -
 def test_it_names_the_bad_fdi_answer(maya: Patient) -> None:
     answers = [0, 0, 0, 7, *[0] * 11]
 
-    response = client_for(maya.user).post(check_ins_url(maya), {"fdi_answers": answers})
+    payload = {"fdi_answers": answers, **NOTHING_WORRYING}
+    response = client_for(maya.user).post(check_ins_url(maya), payload)
 
     assert response.status_code == 400
     assert fields_of(response) == ["fdi_answers[3]"]
@@ -126,27 +133,125 @@ def test_it_names_the_bad_fdi_answer(maya: Patient) -> None:
         ({"fdi_answers": [1] * 14}, "fdi_answers"),
         ({"fdi_answers": [*[1] * 14, "often"]}, "fdi_answers[14]"),
         ({"fdi_answers": "all fours"}, "fdi_answers"),
-        ({"red_flags": ["fever", "headache"]}, "red_flags[1]"),
+        ({"red_flags": ["fever", "headache"], "no_red_flags": False}, "red_flags[1]"),
         ({"sleep_quality": 6}, "sleep_quality"),
         ({"mood": 0}, "mood"),
         ({"sleep_hours": 25}, "sleep_hours"),
+        ({"sleep_hours": "7.25"}, "sleep_hours"),
         ({"pain": 11}, "pain"),
         ({"school_days_attended": 6, "school_days_scheduled": 5}, "school_days_attended"),
+        ({"school_days_attended": 8, "school_days_scheduled": 8}, "school_days_scheduled"),
+        ({"school_days_attended": 6, "school_days_scheduled": 0}, "school_days_attended"),
+        ({"school_days_attended": 2}, "school_days_scheduled"),
+        ({"school_days_scheduled": 5}, "school_days_attended"),
+        ({"flare": None}, "flare"),
+        ({"red_flags": ["rash"], "no_red_flags": True}, "no_red_flags"),
     ],
 )
 def test_it_names_the_bad_field_of_a_check_in(
     maya: Patient, payload: dict[str, Any], field: str
 ) -> None:
+    response = client_for(maya.user).post(check_ins_url(maya), {**NOTHING_WORRYING, **payload})
+
+    assert response.status_code == 400
+    assert field in fields_of(response)
+    assert not CheckIn.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "message"),
+    [
+        (
+            {"red_flags": [], "no_red_flags": True},
+            "flare",
+            "Say whether there was a flare-up this week: true or false.",
+        ),
+        (
+            {"flare": False},
+            "red_flags",
+            "List the red flags reported; send [] together with no_red_flags: true when there "
+            "were none.",
+        ),
+        (
+            {"flare": False, "red_flags": []},
+            "red_flags",
+            "Please say which of these happened, or that none of them did.",
+        ),
+        (
+            {**NOTHING_WORRYING, "sleep_hours": 25},
+            "sleep_hours",
+            "Enter the hours from 0 to 24, in half hours (for example 7.5).",
+        ),
+        (
+            {**NOTHING_WORRYING, "school_days_scheduled": 8, "school_days_attended": 5},
+            "school_days_scheduled",
+            "Enter a number of days from 0 to 7.",
+        ),
+        (
+            {**NOTHING_WORRYING, "school_days_scheduled": 0, "school_days_attended": 6},
+            "school_days_attended",
+            "Cannot be more than the 0 school days this week.",
+        ),
+        (
+            {**NOTHING_WORRYING, "fdi_answers": [2] * 8 + [None] * 7},
+            "fdi_answers",
+            "Please answer all 15 questions about everyday activities (7 are missing).",
+        ),
+        (
+            {**NOTHING_WORRYING, "red_flags": ["tired"], "no_red_flags": False},
+            "red_flags[0]",
+            "\u201ctired\u201d is not one of the red flags.",
+        ),
+    ],
+)
+def test_it_refuses_a_check_in_in_its_own_words(
+    maya: Patient, payload: dict[str, Any], field: str, message: str
+) -> None:
     response = client_for(maya.user).post(check_ins_url(maya), payload)
 
     assert response.status_code == 400
-    assert fields_of(response) == [field]
+    assert response.json()["errors"] == [{"field": field, "message": message}]
+    assert not CheckIn.objects.exists()
+
+
+def test_it_names_every_problem_of_a_check_in_at_once(maya: Patient) -> None:
+    payload = {
+        "flare": False,
+        "red_flags": [],
+        "fdi_answers": [1] * 10 + [None] * 5,
+        "sleep_hours": "7.3",
+        "school_days_scheduled": 3,
+        "school_days_attended": 5,
+    }
+
+    response = client_for(maya.user).post(check_ins_url(maya), payload)
+
+    assert response.status_code == 400
+    assert fields_of(response) == [
+        "fdi_answers",
+        "sleep_hours",
+        "school_days_attended",
+        "red_flags",
+    ]
+
+
+def test_it_documents_the_answers_a_check_in_needs(maya: Patient) -> None:
+    schema = client_for(maya.user).get("/api/schema/?format=json").json()
+    body = schema["components"]["schemas"]["CheckInInputRequest"]
+
+    assert set(body["required"]) == {"flare", "red_flags"}
+    assert "no_red_flags" in body["properties"]
+    assert body["properties"]["school_days_scheduled"]["maximum"] == 7
 
 
 def test_it_lists_the_patient_s_check_ins_newest_first(maya: Patient) -> None:
     assert maya.user is not None
-    check_in_submit(actor=maya.user, patient=maya, mood=2)
-    check_in_submit(actor=maya.user, patient=maya, mood=4)
+    check_in_submit(
+        actor=maya.user, patient=maya, mood=2, flare=False, red_flags=[], no_red_flags=True
+    )
+    check_in_submit(
+        actor=maya.user, patient=maya, mood=4, flare=False, red_flags=[], no_red_flags=True
+    )
 
     body = client_for(maya.user).get(check_ins_url(maya)).json()
 
@@ -162,7 +267,14 @@ def test_it_lists_check_ins_in_the_same_number_of_queries_for_one_or_many(
     counts = []
     for how_many in (1, 10):
         while CheckIn.objects.count() < how_many:
-            check_in_submit(actor=maya.user, patient=maya, fdi_answers=FDI_OF_20)
+            check_in_submit(
+                actor=maya.user,
+                patient=maya,
+                fdi_answers=FDI_OF_20,
+                flare=False,
+                red_flags=[],
+                no_red_flags=True,
+            )
         with CaptureQueriesContext(connection) as queries:
             assert client.get(check_ins_url(maya)).json()["count"] == how_many
         counts.append(len(queries))
@@ -178,8 +290,24 @@ def test_it_shows_progress_as_minutes_done_adherence_and_fdi_without_pain(maya: 
     log_week(program, week=0)
     assert maya.user is not None
     with time_machine.travel(NOW - timedelta(days=7), tick=False):
-        check_in_submit(actor=maya.user, patient=maya, fdi_answers=[3] * 15, pain=8)
-    check_in_submit(actor=maya.user, patient=maya, fdi_answers=FDI_OF_20, pain=7)
+        check_in_submit(
+            actor=maya.user,
+            patient=maya,
+            fdi_answers=[3] * 15,
+            pain=8,
+            flare=False,
+            red_flags=[],
+            no_red_flags=True,
+        )
+    check_in_submit(
+        actor=maya.user,
+        patient=maya,
+        fdi_answers=FDI_OF_20,
+        pain=7,
+        flare=False,
+        red_flags=[],
+        no_red_flags=True,
+    )
 
     response = client_for(maya.user).get(f"/api/v1/me/patients/{maya.id}/progress/")
 

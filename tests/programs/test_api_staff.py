@@ -505,8 +505,16 @@ def test_it_lists_session_logs_with_results(api: APIClient, child: Patient) -> N
 def test_it_lists_a_patients_check_ins_and_audits_the_read_once(
     api: APIClient, child: Patient, pt: User
 ) -> None:
-    check_in_submit(actor=pt, patient=child, sleep_hours=None, mood=4)
-    check_in_submit(actor=pt, patient=child, red_flags=["fever"])
+    check_in_submit(
+        actor=pt,
+        patient=child,
+        sleep_hours=None,
+        mood=4,
+        flare=False,
+        red_flags=[],
+        no_red_flags=True,
+    )
+    check_in_submit(actor=pt, patient=child, red_flags=["fever"], flare=False)
 
     flagged = results(api.get(f"/api/v1/check-ins/?patient={child.id}&has_red_flags=true"))
     everything = results(api.get(f"/api/v1/check-ins/?patient={child.id}"))
@@ -518,7 +526,7 @@ def test_it_lists_a_patients_check_ins_and_audits_the_read_once(
 
 def test_it_lists_a_programs_reviews(api: APIClient, child: Patient, pt: User) -> None:
     program = active_program(patient=child)
-    check_in_submit(actor=pt, patient=child, red_flags=["rash"])
+    check_in_submit(actor=pt, patient=child, red_flags=["rash"], flare=False)
 
     rows = results(api.get(f"/api/v1/reviews/?program={program.id}&decision=pause"))
 
@@ -664,8 +672,12 @@ def test_it_summarises_each_patient_of_the_caseload(
     program = active_program(patient=child, started_weeks_ago=1)
     for session in sessions_of_week(program, 0)[:4]:
         log_session(session)
-    check_in_submit(actor=pt, patient=child, fdi_answers=[2] * 15)
-    check_in_submit(actor=pt, patient=child, fdi_answers=[1] * 15)
+    check_in_submit(
+        actor=pt, patient=child, fdi_answers=[2] * 15, flare=False, red_flags=[], no_red_flags=True
+    )
+    check_in_submit(
+        actor=pt, patient=child, fdi_answers=[1] * 15, flare=False, red_flags=[], no_red_flags=True
+    )
 
     row = results(api.get("/api/v1/caseload/"))[0]
 
@@ -682,7 +694,7 @@ def test_it_shows_a_paused_program_as_paused_in_the_caseload(
     api: APIClient, child: Patient, pt: User
 ) -> None:
     active_program(patient=child, started_weeks_ago=1)
-    check_in_submit(actor=pt, patient=child, red_flags=["rash"])
+    check_in_submit(actor=pt, patient=child, red_flags=["rash"], flare=False)
 
     row = results(api.get("/api/v1/caseload/"))[0]
 

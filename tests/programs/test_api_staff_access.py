@@ -72,7 +72,7 @@ def other_clinic() -> OtherClinic:
     parent = guardian(patient=child)
     program = active_program(patient=child, started_weeks_ago=1)
     log = log_session(sessions_of_week(program, 0)[0])
-    check_in_submit(actor=staff, patient=child, red_flags=["fever"])
+    check_in_submit(actor=staff, patient=child, red_flags=["fever"], flare=False)
     tomorrow = local_today(child) + timedelta(days=1)
     assert child.user is not None and parent.user is not None
     return OtherClinic(

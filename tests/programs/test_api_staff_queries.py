@@ -100,6 +100,8 @@ def add_check_ins(world: World, first: int, last: int) -> None:
             patient=world.child,
             fdi_answers=[index % 5] * 15,
             red_flags=["rash"] if index % 3 == 0 else [],
+            no_red_flags=index % 3 != 0,
+            flare=False,
         )
 
 
@@ -145,7 +147,14 @@ def add_caseload_patients(world: World, first: int, last: int) -> None:
         if index % 2:
             active_program(patient=child, started_weeks_ago=1)
             alert_raise(patient=child, program=None, kind=AlertKind.LOW_ADHERENCE, message="Low")
-            check_in_submit(actor=world.staff, patient=child, fdi_answers=[1] * 15)
+            check_in_submit(
+                actor=world.staff,
+                patient=child,
+                fdi_answers=[1] * 15,
+                flare=False,
+                red_flags=[],
+                no_red_flags=True,
+            )
 
 
 @dataclass
@@ -223,7 +232,14 @@ def test_it_answers_the_caseload_of_200_patients_in_at_most_10_queries(
     )
     for child in patients[:3]:
         active_program(patient=child, started_weeks_ago=1)
-        check_in_submit(actor=world.staff, patient=child, fdi_answers=[2] * 15)
+        check_in_submit(
+            actor=world.staff,
+            patient=child,
+            fdi_answers=[2] * 15,
+            flare=False,
+            red_flags=[],
+            no_red_flags=True,
+        )
     client = APIClient()
     client.force_authenticate(world.staff)
 

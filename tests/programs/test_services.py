@@ -267,7 +267,7 @@ def test_it_pauses_the_program_and_alerts_the_clinician_once_on_a_red_flag() -> 
     program = active_program(started_weeks_ago=1)
 
     result = check_in_submit(
-        actor=clinician_of(program), patient=program.patient, red_flags=["fever"]
+        actor=clinician_of(program), patient=program.patient, red_flags=["fever"], flare=False
     )
 
     program.refresh_from_db()
@@ -280,7 +280,7 @@ def test_it_shows_the_crisis_line_for_thoughts_of_self_harm() -> None:
     program = active_program()
 
     result = check_in_submit(
-        actor=clinician_of(program), patient=program.patient, red_flags=["self_harm"]
+        actor=clinician_of(program), patient=program.patient, red_flags=["self_harm"], flare=False
     )
 
     assert result.guidance is not None and "988" in result.guidance
@@ -292,7 +292,7 @@ def test_it_pauses_on_a_red_flag_before_the_first_session() -> None:
     )
 
     result = check_in_submit(
-        actor=clinician_of(program), patient=program.patient, red_flags=["rash"]
+        actor=clinician_of(program), patient=program.patient, red_flags=["rash"], flare=False
     )
 
     program.refresh_from_db()
@@ -304,7 +304,9 @@ def test_it_pauses_on_a_red_flag_before_the_first_session() -> None:
 def test_it_pauses_on_a_red_flag_before_the_program_starts() -> None:
     program = active_program(started_days_ago=-5)
 
-    check_in_submit(actor=clinician_of(program), patient=program.patient, red_flags=["limp"])
+    check_in_submit(
+        actor=clinician_of(program), patient=program.patient, red_flags=["limp"], flare=False
+    )
 
     program.refresh_from_db()
     assert program.status == Program.Status.PAUSED
@@ -315,7 +317,9 @@ def test_it_refuses_an_unknown_red_flag_and_stores_nothing() -> None:
     program = active_program()
 
     with pytest.raises(ValidationError) as excinfo:
-        check_in_submit(actor=clinician_of(program), patient=program.patient, red_flags=["tired"])
+        check_in_submit(
+            actor=clinician_of(program), patient=program.patient, red_flags=["tired"], flare=False
+        )
 
     assert "red_flags[0]" in errors_of(excinfo)
     assert not program.patient.check_ins.exists()
@@ -408,7 +412,14 @@ def test_it_never_changes_anything_because_of_pain() -> None:
         log_week(program, week=0)
     for day in range(7):
         with time_machine.travel(NOW - timedelta(days=7 - day), tick=False):
-            check_in_submit(actor=clinician_of(in_pain), patient=in_pain.patient, pain=10)
+            check_in_submit(
+                actor=clinician_of(in_pain),
+                patient=in_pain.patient,
+                pain=10,
+                flare=False,
+                red_flags=[],
+                no_red_flags=True,
+            )
 
     hurting = weekly_review_run(program=in_pain)
     fine = weekly_review_run(program=calm)
@@ -577,7 +588,9 @@ def test_it_never_lets_an_override_raise_a_dose_while_the_program_is_paused() ->
     dose = program.sessions.get(date=later).doses.get()
     dose_override(actor=clinician_of(program), dose=dose, amount=90, reason="Camp")
 
-    check_in_submit(actor=clinician_of(program), patient=program.patient, red_flags=["fever"])
+    check_in_submit(
+        actor=clinician_of(program), patient=program.patient, red_flags=["fever"], flare=False
+    )
 
     held = program.sessions.get(date=later).doses.get()
     assert held.amount < 90
@@ -589,7 +602,9 @@ def test_it_never_lets_an_override_raise_a_dose_while_the_program_is_paused() ->
 
 def test_it_records_who_acknowledged_an_alert_and_when() -> None:
     program = active_program()
-    check_in_submit(actor=clinician_of(program), patient=program.patient, red_flags=["fever"])
+    check_in_submit(
+        actor=clinician_of(program), patient=program.patient, red_flags=["fever"], flare=False
+    )
     alert = Alert.objects.get()
 
     alert = alert_acknowledge(actor=clinician_of(program), alert=alert)
@@ -600,7 +615,9 @@ def test_it_records_who_acknowledged_an_alert_and_when() -> None:
 
 def test_it_keeps_the_first_acknowledgement() -> None:
     program = active_program()
-    check_in_submit(actor=clinician_of(program), patient=program.patient, red_flags=["fever"])
+    check_in_submit(
+        actor=clinician_of(program), patient=program.patient, red_flags=["fever"], flare=False
+    )
     first = alert_acknowledge(actor=clinician_of(program), alert=Alert.objects.get())
     colleague = therapist(clinic=program.patient.clinic)
 

@@ -353,7 +353,15 @@ def test_it_does_not_remind_of_a_check_in_already_submitted_that_week(at: Any) -
     contact(child)
     active_program(patient=child, started_days_ago=13)
     assert child.user is not None
-    check_in_submit(actor=child.user, patient=child, mood=4, today=date(2025, 5, 9))
+    check_in_submit(
+        actor=child.user,
+        patient=child,
+        mood=4,
+        today=date(2025, 5, 9),
+        flare=False,
+        red_flags=[],
+        no_red_flags=True,
+    )
 
     notifications_sweep(timezone.now())
 
@@ -378,7 +386,9 @@ def test_it_cancels_the_check_in_reminder_once_the_check_in_arrives(at: Any) -> 
     active_program(patient=child, started_days_ago=6)
     notifications_sweep(timezone.now())
     assert child.user is not None
-    check_in_submit(actor=child.user, patient=child, mood=4)
+    check_in_submit(
+        actor=child.user, patient=child, mood=4, flare=False, red_flags=[], no_red_flags=True
+    )
 
     notifications_sweep(timezone.now())
 
@@ -404,7 +414,7 @@ def test_the_check_in_reminder_stands_in_for_the_nudge_on_its_day(at: Any) -> No
 def red_flag(child: Patient, django_capture_on_commit_callbacks: Any) -> Alert:
     reporter = child.user or child.therapists.get()
     with django_capture_on_commit_callbacks(execute=True):
-        check_in_submit(actor=reporter, patient=child, red_flags=["fever", "rash"])
+        check_in_submit(actor=reporter, patient=child, red_flags=["fever", "rash"], flare=False)
     return Alert.objects.get(patient=child, kind=AlertKind.RED_FLAG.value)
 
 

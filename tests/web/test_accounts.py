@@ -3,7 +3,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.test import Client
+from django.test import Client, override_settings
 
 from programs.models import User
 from tests.programs import factories
@@ -12,6 +12,7 @@ pytestmark = pytest.mark.django_db
 
 SIGN_IN = "/accounts/sign-in/"
 RESET = "/accounts/password-reset/"
+ADMIN_SIGN_IN = "/admin/login/"
 NEW_PASSWORD = "a brand new secret 77"
 
 
@@ -102,6 +103,97 @@ def test_it_throttles_per_username_and_address(client: Client) -> None:
     assert sign_in(client, other.username).status_code == 302
     elsewhere = Client(REMOTE_ADDR="10.0.0.9")
     assert sign_in(elsewhere, user.username).status_code == 302
+
+
+def test_a_new_x_forwarded_for_on_each_try_is_still_throttled(client: Client) -> None:
+    user = factories.UserFactory.create()
+    for n in range(5):
+        sign_in(client, user.username, "wrong password", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")
+
+    response = sign_in(client, user.username, HTTP_X_FORWARDED_FOR="203.0.113.99")
+
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+@override_settings(NUM_PROXIES=1)
+def test_behind_one_proxy_the_right_most_forwarded_address_is_the_client() -> None:
+    user = factories.UserFactory.create()
+    proxy = Client(REMOTE_ADDR="10.0.0.1")
+    for n in range(5):
+        proxy.post(
+            SIGN_IN,
+            {"username": user.username, "password": "wrong password"},
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}, 198.51.100.7",
+        )
+    right = {"username": user.username, "password": factories.PASSWORD}
+
+    same_client = proxy.post(SIGN_IN, right, HTTP_X_FORWARDED_FOR="192.0.2.9, 198.51.100.7")
+    someone_else = Client(REMOTE_ADDR="10.0.0.1").post(
+        SIGN_IN, right, HTTP_X_FORWARDED_FOR="198.51.100.8"
+    )
+
+    assert same_client.status_code == 429
+    assert someone_else.status_code == 302
+
+
+def test_one_address_trying_many_usernames_is_throttled(client: Client) -> None:
+    for n in range(20):
+        sign_in(client, f"someone{n}", "Summer2026!")
+    fresh = factories.UserFactory.create()
+
+    response = sign_in(client, fresh.username)
+
+    assert response.status_code == 429
+    assert b"Too many tries to sign in" in response.content
+    assert sign_in(Client(REMOTE_ADDR="10.0.0.9"), fresh.username).status_code == 302
+
+
+def test_wrong_passwords_from_elsewhere_do_not_lock_the_owner_out(client: Client) -> None:
+    user = factories.UserFactory.create()
+    attacker = Client(REMOTE_ADDR="198.51.100.66")
+    for _ in range(25):
+        sign_in(attacker, user.username, "wrong password")
+
+    assert sign_in(attacker, user.username).status_code == 429
+    assert sign_in(client, user.username).status_code == 302
+
+
+def test_the_admin_sign_in_is_throttled_as_the_web_one_is(client: Client) -> None:
+    admin_user = factories.UserFactory.create(is_staff=True, is_superuser=True)
+    for _ in range(5):
+        client.post(ADMIN_SIGN_IN, {"username": admin_user.username, "password": "wrong"})
+
+    response = client.post(
+        ADMIN_SIGN_IN, {"username": admin_user.username, "password": factories.PASSWORD}
+    )
+
+    assert response.status_code == 429
+    assert b"Too many tries to sign in" in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_wrong_passwords_on_the_web_count_at_the_admin_too(client: Client) -> None:
+    admin_user = factories.UserFactory.create(is_staff=True, is_superuser=True)
+    for _ in range(5):
+        sign_in(client, admin_user.username, "wrong password")
+
+    response = client.post(
+        ADMIN_SIGN_IN, {"username": admin_user.username, "password": factories.PASSWORD}
+    )
+
+    assert response.status_code == 429
+
+
+def test_the_admin_still_signs_a_superuser_in(client: Client) -> None:
+    admin_user = factories.UserFactory.create(is_staff=True, is_superuser=True)
+
+    response = client.post(
+        ADMIN_SIGN_IN, {"username": admin_user.username, "password": factories.PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
 
 
 def test_it_forgets_failures_after_a_success(client: Client) -> None:

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils.formats import date_format
 
 from programs import selectors
-from programs.models import Clinic, Patient, Program, ProgramTemplate, User
+from programs.models import AuditEvent, Clinic, Patient, Program, ProgramTemplate, User
 from programs.services.common import local_today
 from tests.programs import factories
 
@@ -247,11 +248,125 @@ def test_it_edits_a_draft_from_what_it_holds(client: Client) -> None:
     therapist, patient = _therapist_with_patient()
     client.force_login(therapist)
     program = _draft_through_the_page(client, patient)
-    response = client.get(f"/clinic/patients/{patient.pk}/program/new/?from={program.pk}")
+    response = client.get(f"/clinic/programs/{program.pk}/edit/")
     body = response.content.decode()
     assert response.status_code == 200
     assert 'name="activity-0-baseline_trials" value="10, 12, 11"' in body
     assert "Walk to school with my friends." in body
+
+
+def test_the_old_edit_link_opens_the_draft_itself(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    client.force_login(therapist)
+    program = _draft_through_the_page(client, patient)
+    response = client.get(f"/clinic/patients/{patient.pk}/program/new/?from={program.pk}")
+    assert response.status_code == 302
+    assert response["Location"] == f"/clinic/programs/{program.pk}/edit/"
+
+
+def test_editing_a_draft_changes_that_draft_and_leaves_a_revision(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    client.force_login(therapist)
+    program = _draft_through_the_page(client, patient)
+    data = _form_data(local_today(patient), weeks=10) | {
+        "goals": "Walk to school and back.",
+        "activity-0-baseline_trials": "20",
+        "activity-1-include": "",
+    }
+    response = client.post(f"/clinic/programs/{program.pk}/edit/", data)
+    assert response.status_code == 302
+    assert response["Location"] == f"/clinic/programs/{program.pk}/"
+    program.refresh_from_db()
+    assert list(Program.objects.filter(patient=patient)) == [program]
+    assert program.goals == "Walk to school and back."
+    assert program.goal_date == local_today(patient) + timedelta(weeks=10)
+    assert [(row.baseline_trials, row.start_quota) for row in program.activities.all()] == [
+        ([20], 14)
+    ]
+    assert program.revisions.order_by("-number").first().reason == "Draft changed."  # type: ignore[union-attr]
+
+
+def test_a_refused_edit_keeps_the_draft_as_it_was(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    client.force_login(therapist)
+    program = _draft_through_the_page(client, patient)
+    # Trials of 50 minutes start at 35, above the goal of 30: the engine refuses the plan.
+    data = _form_data(local_today(patient)) | {"activity-0-baseline_trials": "50"}
+    body = client.post(f"/clinic/programs/{program.pk}/edit/", data).content.decode()
+    error_at = body.index('id="id_activity-0-baseline_trials_error_1"')
+    assert "above the goal quota" in body[error_at : error_at + 300]
+    program.refresh_from_db()
+    assert [row.baseline_trials for row in program.activities.order_by("order")] == [
+        [10, 12, 11],
+        [8, 9],
+    ]
+    assert list(Program.objects.filter(patient=patient)) == [program]
+
+
+def test_a_started_program_cannot_be_edited_in_the_builder(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    program = factories.active_program(patient=patient, actor=therapist)
+    client.force_login(therapist)
+    assert client.get(f"/clinic/programs/{program.pk}/edit/").status_code == 404
+    stranger = factories.draft_program(patient=factories.patient())
+    assert client.get(f"/clinic/programs/{stranger.pk}/edit/").status_code == 404
+
+
+def test_step_one_offers_the_patients_drafts(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    client.force_login(therapist)
+    program = _draft_through_the_page(client, patient)
+    body = client.get(f"/clinic/patients/{patient.pk}/program/new/").content.decode()
+    assert "Continue a draft" in body
+    assert f'href="/clinic/programs/{program.pk}/edit/"' in body
+
+
+# Discarding a draft
+
+
+def test_discarding_a_draft_asks_first_then_deletes_it_and_says_so(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    client.force_login(therapist)
+    program = _draft_through_the_page(client, patient)
+    asked = client.get(f"/clinic/programs/{program.pk}/discard/")
+    assert asked.status_code == 200
+    assert "Discard the draft for" in asked.content.decode()
+    assert Program.objects.filter(pk=program.pk).exists()
+    response = client.post(f"/clinic/programs/{program.pk}/discard/", follow=True)
+    assert response.redirect_chain == [(f"/clinic/patients/{patient.pk}/", 302)]
+    assert "The draft for" in response.content.decode()
+    assert not Program.objects.filter(pk=program.pk).exists()
+    assert AuditEvent.objects.filter(
+        patient=patient, actor=therapist, action="change", what__contains="discarded"
+    ).exists()
+
+
+def test_only_a_draft_of_ones_own_clinic_can_be_discarded(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    running = factories.active_program(patient=patient, actor=therapist)
+    stranger = factories.draft_program(patient=factories.patient())
+    client.force_login(therapist)
+    assert client.post(f"/clinic/programs/{running.pk}/discard/").status_code == 404
+    assert client.post(f"/clinic/programs/{stranger.pk}/discard/").status_code == 404
+    assert Program.objects.filter(pk__in=[running.pk, stranger.pk]).count() == 2
+
+
+# A program already running
+
+
+def test_the_builder_says_at_the_start_that_a_program_is_running_and_what_to_do(
+    client: Client,
+) -> None:
+    therapist, patient = _therapist_with_patient()
+    factories.active_program(patient=patient, actor=therapist, started_weeks_ago=1)
+    template = _template()
+    client.force_login(therapist)
+    started = date_format(local_today(patient) - timedelta(weeks=1), "F j, Y")
+    for url in (f"/clinic/patients/{patient.pk}/program/new/", _new_url(patient, template)):
+        body = client.get(url).content.decode()
+        assert f"{patient.first_name} already follows a program (active since {started})" in body
+        assert "discharge that program on" in body
+        assert f'href="/clinic/patients/{patient.pk}/#program-heading"' in body
 
 
 # Activation
@@ -286,15 +401,21 @@ def test_it_activates_and_the_patient_has_a_session_today(client: Client) -> Non
 
 def test_it_warns_when_the_patient_already_follows_a_program(client: Client) -> None:
     therapist, patient = _therapist_with_patient()
-    factories.active_program(patient=patient, actor=therapist)
+    running = factories.active_program(patient=patient, actor=therapist)
     client.force_login(therapist)
     program = _draft_through_the_page(client, patient)
     body = client.get(f"/clinic/programs/{program.pk}/").content.decode()
-    assert "already follows a program (active" in body
+    assert "already follows a program (active since" in body
     response = client.post(
         f"/clinic/programs/{program.pk}/activate/", {"me_cfs_considered": "on"}, follow=True
     )
-    assert "discharge it before activating another" in response.content.decode()
+    body = response.content.decode()
+    started = date_format(local_today(patient), "F j, Y")
+    assert (
+        f"{patient.first_name} already follows a program (active since {started}). "
+        "Discharge it before starting this one."
+    ) in body
+    assert f"(#{running.pk})" not in body and "a active program" not in body
     program.refresh_from_db()
     assert program.status == Program.Status.DRAFT
 

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from programs import services
 from programs.models import Alert, CheckIn, Patient, PlannedSession, Program, SessionLog, User
 from programs.services.common import local_today
 from tests.programs import factories
@@ -230,3 +231,17 @@ def test_it_answers_quickly_for_200_patients(client: Client) -> None:
     response = client.get("/clinic/")
     assert response.status_code == 200
     assert time.perf_counter() - began < 2.0
+
+
+def test_the_caseload_and_the_patient_page_agree_on_a_restarted_patients_status(
+    client: Client,
+) -> None:
+    user = factories.therapist()
+    child = factories.patient(clinic=user.memberships.get().clinic, therapists=[user])
+    first = factories.active_program(patient=child, started_weeks_ago=4, actor=user)
+    services.program_discharge(actor=user, program=first)
+    watched = signed_in(client, user).get("/clinic/").content.decode()
+    factories.active_program(patient=child, actor=user)
+    restarted = client.get("/clinic/").content.decode()
+    assert "No running program" in watched and "Relapse watch after discharge" in watched
+    assert "Build, week 1" in restarted and "Relapse watch" not in restarted

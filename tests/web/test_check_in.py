@@ -1,6 +1,8 @@
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 
 from programs.models import Alert, CheckIn, Patient, Program
@@ -25,7 +27,7 @@ def fdi(*answers: int) -> dict[str, Any]:
 def test_it_asks_the_fdi_in_friendly_words(client: Client) -> None:
     patient = factories.patient(with_user=True)
     signed_in(client, patient)
-    body = client.get(url(patient)).content.decode()
+    body = client.get(url(patient), follow=True).content.decode()
     assert "<h1>Check-in</h1>" in body
     assert "<legend>Walking up stairs</legend>" in body
     assert body.count("<span>No trouble</span>") == 15
@@ -44,6 +46,7 @@ def test_it_saves_a_check_in_and_shows_the_fdi_band_kindly(client: Client) -> No
         "school_days_scheduled": "5",
         "school_days_attended": "4",
         "flare": "no",
+        "red_flags": ["none"],
     }
     response = client.post(url(patient), data, follow=True)
     body = response.content.decode()
@@ -59,7 +62,9 @@ def test_it_saves_a_check_in_and_shows_the_fdi_band_kindly(client: Client) -> No
 def test_it_takes_a_check_in_without_the_fdi(client: Client) -> None:
     patient = factories.patient(with_user=True)
     signed_in(client, patient)
-    response = client.post(url(patient), {"flare": "yes", "mood": "2"}, follow=True)
+    response = client.post(
+        url(patient), {"flare": "yes", "mood": "2", "red_flags": ["none"]}, follow=True
+    )
     assert response.status_code == 200
     check_in = CheckIn.objects.get(patient=patient)
     assert (check_in.fdi_answers, check_in.flare, check_in.mood) == (None, True, 2)
@@ -95,7 +100,7 @@ def test_it_sends_the_browser_to_the_result_so_a_reload_sends_nothing_twice(
 def test_it_hides_another_patients_check_in_result(client: Client) -> None:
     other = factories.patient(with_user=True)
     signed_in(client, other)
-    client.post(url(other), {"flare": "no"})
+    client.post(url(other), {"flare": "no", "red_flags": ["none"]})
     patient = factories.patient(with_user=True)
     signed_in(client, patient)
     check_in = CheckIn.objects.get(patient=other)
@@ -130,7 +135,7 @@ def test_it_tells_a_guardian_to_contact_their_childs_doctor(client: Client) -> N
     factories.active_program(patient=child)
     assert link.user is not None
     client.force_login(link.user)
-    page = client.get(url(child)).content.decode()
+    page = client.get(url(child), follow=True).content.decode()
     assert "Has your child had any of these this week?" in page
     response = client.post(url(child), {"flare": "no", "red_flags": ["self_harm"]}, follow=True)
     body = response.content.decode()
@@ -138,13 +143,18 @@ def test_it_tells_a_guardian_to_contact_their_childs_doctor(client: Client) -> N
     assert "If your child is thinking about hurting themselves" in body
 
 
-def test_it_asks_for_the_rest_of_a_half_answered_fdi(client: Client) -> None:
+def test_it_asks_for_the_rest_of_a_half_answered_fdi_in_one_message(client: Client) -> None:
     patient = factories.patient(with_user=True)
     signed_in(client, patient)
-    response = client.post(url(patient), {**fdi(2, 2, 2), "flare": "no", "mood": "4"})
-    body = response.content.decode()
-    assert response.status_code == 200
-    assert "Being at school all day: Please answer this one too" in body
+    data = {**fdi(2, 2, 2), "flare": "no", "mood": "4", "red_flags": ["none"]}
+    body = client.post(url(patient), data).content.decode()
+    summary = body.split('<div class="error-summary"')[1].split("</div>")[0]
+    assert summary.count("<li>") == 1
+    assert (
+        '<a href="#id_fdi_4">Everyday activities: Please answer all 15 questions about '
+        "everyday activities (12 are missing).</a>" in summary
+    )
+    assert body.count("Not answered yet.") == 11  # the other unanswered ones are marked
     assert 'value="4" id="id_mood_3" checked' in body
     assert not CheckIn.objects.exists()
 
@@ -153,20 +163,109 @@ def test_it_names_the_field_the_service_refuses(client: Client) -> None:
     patient = factories.patient(with_user=True)
     signed_in(client, patient)
     response = client.post(
-        url(patient), {"flare": "no", "school_days_scheduled": "3", "school_days_attended": "5"}
+        url(patient),
+        {
+            "flare": "no",
+            "red_flags": ["none"],
+            "school_days_scheduled": "3",
+            "school_days_attended": "5",
+        },
     )
     body = response.content.decode()
     assert response.status_code == 200
-    assert "Days you went to school: cannot be more than the school days scheduled" in body
+    assert "Days you went to school: Cannot be more than the 3 school days this week." in body
     assert 'name="school_days_scheduled" value="3"' in body
+    assert not CheckIn.objects.exists()
+
+
+def test_it_preselects_no_answer(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    signed_in(client, patient)
+    body = client.get(url(patient), follow=True).content.decode()
+    assert " checked" not in body
+    assert "<span>None of these</span>" in body
+
+
+def test_it_refuses_an_empty_check_in_and_asks_for_the_two_answers_it_needs(
+    client: Client,
+) -> None:
+    patient = factories.patient(with_user=True)
+    signed_in(client, patient)
+    body = client.post(url(patient), {}).content.decode()
+    assert (
+        '<a href="#id_flare">Did you have a flare-up this week?: Please answer yes or no.</a>'
+        in (body)
+    )
+    assert (
+        '<a href="#id_red_flags">Have you had any of these this week?: Please say which of '
+        "these happened, or that none of them did.</a>" in body
+    )
+    assert not CheckIn.objects.exists()
+
+
+def test_it_takes_none_of_these_as_the_answer_to_the_red_flag_questions(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    factories.active_program(patient=patient, started_weeks_ago=1)
+    signed_in(client, patient)
+    client.post(url(patient), {"flare": "no", "red_flags": ["none"]})
+    check_in = CheckIn.objects.get(patient=patient)
+    assert (check_in.flare, check_in.red_flags) == (False, [])
+    assert not Alert.objects.exists()
+
+
+def test_it_refuses_none_of_these_together_with_a_sign(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    signed_in(client, patient)
+    body = client.post(url(patient), {"flare": "no", "red_flags": ["none", "rash"]})
+    assert "please choose one or the other" in body.content.decode()
+    assert not CheckIn.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        (
+            {"school_days_scheduled": "8", "school_days_attended": "8"},
+            "School days this week: Enter a number of days from 0 to 7.",
+        ),
+        (
+            {"school_days_scheduled": "0", "school_days_attended": "6"},
+            "Days you went to school: Cannot be more than the 0 school days this week.",
+        ),
+        (
+            {"school_days_attended": "3"},
+            "School days this week: Please say how many school days there were this week too.",
+        ),
+        (
+            {"sleep_hours": "25"},
+            "this week?: Enter the hours from 0 to 24, in half hours (for example 7.5).",
+        ),
+        (
+            {"sleep_hours": "7.3"},
+            "this week?: Enter the hours from 0 to 24, in half hours (for example 7.5).",
+        ),
+        (
+            {"sleep_hours": "lots"},
+            "this week?: Enter the hours from 0 to 24, in half hours (for example 7.5).",
+        ),
+    ],
+)
+def test_it_refuses_an_answer_out_of_its_range_in_its_own_words(
+    client: Client, answers: dict[str, str], message: str
+) -> None:
+    patient = factories.patient(with_user=True)
+    signed_in(client, patient)
+    body = client.post(url(patient), {"flare": "no", "red_flags": ["none"], **answers})
+    assert message in body.content.decode()
+    assert "Ensure this value" not in body.content.decode()
     assert not CheckIn.objects.exists()
 
 
 def test_it_says_when_this_weeks_check_in_is_already_in(client: Client) -> None:
     patient = factories.patient(with_user=True)
     signed_in(client, patient)
-    client.post(url(patient), {"flare": "no", "mood": "4"})
-    body = client.get(url(patient)).content.decode()
+    client.post(url(patient), {"flare": "no", "mood": "4", "red_flags": ["none"]})
+    body = client.get(url(patient), follow=True).content.decode()
     assert "This week\u2019s check-in is already in" in body
 
 
@@ -182,16 +281,18 @@ def test_it_hides_another_familys_check_in(client: Client) -> None:
 def test_it_links_each_error_to_its_question(client: Client) -> None:
     patient = factories.patient(with_user=True)
     signed_in(client, patient)
-    body = client.post(url(patient), {**fdi(1), "flare": "no"}).content.decode()
-    assert '<a href="#id_fdi_2">Walking up stairs: Please answer this one too' in body
+    data = {**fdi(1), "flare": "no", "red_flags": ["none"], "school_days_scheduled": "9"}
+    body = client.post(url(patient), data).content.decode()
+    assert '<a href="#id_fdi_2">Everyday activities: Please answer all 15 questions' in body
     assert '<fieldset class="choice-group has-error fdi-item" id="id_fdi_2"' in body
+    assert '<a href="#id_school_days_scheduled">School days this week: Enter a number' in body
 
 
 def test_it_saves_a_double_tapped_check_in_once(client: Client) -> None:
     patient = factories.patient(with_user=True)
     factories.active_program(patient=patient, started_weeks_ago=1)
     signed_in(client, patient)
-    page = client.get(url(patient)).content.decode()
+    page = client.get(url(patient), follow=True).content.decode()
     key = page.split('name="submission" value="')[1].split('"')[0]
     data = {"flare": "no", "red_flags": ["fever"], "submission": key}
 
@@ -205,10 +306,49 @@ def test_it_saves_a_double_tapped_check_in_once(client: Client) -> None:
 def test_it_saves_two_check_ins_from_two_forms(client: Client) -> None:
     patient = factories.patient(with_user=True)
     signed_in(client, patient)
-    keys = [
-        client.get(url(patient)).content.decode().split('name="submission" value="')[1][:32]
-        for _ in range(2)
-    ]
+    keys = [client.get(url(patient))["Location"].split("?form=")[1] for _ in range(2)]
     for key in keys:
-        client.post(url(patient), {"flare": "no", "submission": key})
+        client.post(url(patient), {"flare": "no", "red_flags": ["none"], "submission": key})
     assert CheckIn.objects.count() == 2
+
+
+def test_it_sends_back_and_send_to_the_first_check_ins_result_however_late(
+    client: Client,
+) -> None:
+    patient = factories.patient(with_user=True)
+    factories.active_program(patient=patient, started_weeks_ago=1)
+    signed_in(client, patient)
+    page = client.get(url(patient), follow=True).content.decode()
+    key = page.split('name="submission" value="')[1].split('"')[0]
+    first = client.post(url(patient), {"flare": "no", "red_flags": ["fever"], "submission": key})
+
+    # Back, a changed answer and Send, an hour later: the form was sent already.
+    with time_machine.travel(timedelta(hours=1)):
+        again = {"flare": "yes", "red_flags": ["fever"], "submission": key}
+        second = client.post(url(patient), again, follow=True)
+
+    assert second.redirect_chain[0][0] == first["Location"]
+    assert "This check-in was already sent, so it was not sent again." in second.content.decode()
+    assert CheckIn.objects.count() == 1 and Alert.objects.count() == 1
+
+
+def test_it_gives_each_form_its_key_in_its_address(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    signed_in(client, patient)
+    response = client.get(url(patient))
+    key = response["Location"].split("?form=")[1]
+    page = client.get(response["Location"]).content.decode()
+    assert f'name="submission" value="{key}"' in page
+    reloaded = client.get(response["Location"]).content.decode()
+    assert f'name="submission" value="{key}"' in reloaded  # a reload shows the same form
+
+
+def test_it_says_a_form_came_back_to_was_sent_already(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    signed_in(client, patient)
+    form_url = client.get(url(patient))["Location"]
+    key = form_url.split("?form=")[1]
+    client.post(form_url, {"flare": "no", "red_flags": ["none"], "submission": key})
+    body = client.get(form_url).content.decode()
+    assert "sending it again changes nothing" in body
+    assert "Start a new check-in" in body

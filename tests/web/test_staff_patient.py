@@ -79,7 +79,15 @@ def test_it_lists_logs_check_ins_reviews_and_revisions(client: Client) -> None:
     user, program = running()
     factories.log_week(program, week=0)
     services.weekly_review_run(program=program)
-    services.check_in_submit(actor=user, patient=program.patient, sleep_hours=None, mood=4)
+    services.check_in_submit(
+        actor=user,
+        patient=program.patient,
+        sleep_hours=None,
+        mood=4,
+        flare=False,
+        red_flags=[],
+        no_red_flags=True,
+    )
     client.force_login(user)
     body = page(client, program)
     assert "(exertion 4 of 10)" in body
@@ -92,7 +100,7 @@ def test_it_lists_logs_check_ins_reviews_and_revisions(client: Client) -> None:
 
 def test_it_shows_open_alerts_with_an_acknowledge_button_that_comes_back(client: Client) -> None:
     user, program = running()
-    services.check_in_submit(actor=user, patient=program.patient, red_flags=["fever"])
+    services.check_in_submit(actor=user, patient=program.patient, red_flags=["fever"], flare=False)
     client.force_login(user)
     body = page(client, program)
     alert = Alert.objects.get(patient_id=program.patient_id)
@@ -222,7 +230,7 @@ def test_it_reads_the_page_in_a_fixed_number_of_queries(
     long_user, long = running(weeks_ago=6)
     for week in range(6):
         factories.log_week(long, week=week)
-    services.check_in_submit(actor=long_user, patient=long.patient, red_flags=["rash"])
+    services.check_in_submit(actor=long_user, patient=long.patient, red_flags=["rash"], flare=False)
     for user, program in ((short_user, short), (long_user, long)):
         client.force_login(user)
         with django_assert_max_num_queries(20):  # type: ignore[operator]
@@ -238,3 +246,25 @@ def test_it_shows_a_patient_without_a_program(client: Client) -> None:
     assert "No program yet." in body
     assert f'href="/clinic/patients/{child.pk}/program/new/"' in body
     assert f'href="/clinic/invite/?patient={child.pk}"' in body
+
+
+def test_a_patient_discharged_and_started_again_shows_one_status(client: Client) -> None:
+    user, first = running(weeks_ago=4)
+    services.program_discharge(actor=user, program=first, reason="Goals met")
+    client.force_login(user)
+    assert "Relapse watch after discharge" in page(client, first)
+    second = factories.active_program(patient=first.patient, actor=user)
+    body = page(client, second)
+    assert "Relapse watch" not in body
+    assert "Build, week 1" in body
+
+
+def test_it_lists_the_drafts_with_links_to_continue_them(client: Client) -> None:
+    user, program = running()
+    draft = factories.draft_program(patient=program.patient, actor=user)
+    client.force_login(user)
+    body = page(client, program)
+    assert "1 draft not yet activated" in body
+    assert f'href="/clinic/programs/{draft.pk}/edit/"' in body
+    assert f'href="/clinic/programs/{draft.pk}/"' in body
+    assert f'href="/clinic/programs/{draft.pk}/discard/"' in body

@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.staticfiles import finders
 from django.test import Client
 from pytest_django import DjangoAssertNumQueries
@@ -172,10 +173,68 @@ def test_it_does_not_log_a_session_before_its_day(client: Client) -> None:
     tomorrow = program.sessions.get(date=local_today(patient) + timedelta(days=1))
     key = tomorrow.doses.get().program_activity.key
     signed_in(client, patient)
-    response = client.post(log_url(patient, tomorrow), {f"{key}-amount": "5"})
-    assert response.status_code == 200
-    assert "You can log this session on its day." in response.content.decode()
+    response = client.post(log_url(patient, tomorrow), {f"{key}-amount": "5"}, follow=True)
+    body = response.content.decode()
+    assert "This session\u2019s day has not come yet. Nothing was saved." in body
+    assert "You can log this session on its day." in body
     assert not SessionLog.objects.filter(session=tomorrow).exists()
+
+
+def paused_yesterday(patient: Patient) -> Program:
+    """A walking program that started a week ago and was paused yesterday: today's session
+    and those after it are planned as held."""
+    program = walking_program(patient, started_weeks_ago=1)
+    with time_machine.travel(timedelta(days=-1)):
+        services.program_pause(
+            actor=factories.clinician_of(program), program=program, reason="Checking a rash"
+        )
+    return program
+
+
+def test_it_says_a_log_sent_after_the_pause_was_not_saved(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    session = todays_session(paused_yesterday(patient))
+    key = session.doses.get().program_activity.key
+    signed_in(client, patient)
+    response = client.post(log_url(patient, session), {f"{key}-amount": "5"}, follow=True)
+    body = response.content.decode()
+    assert "The program is paused: the therapist will restart it. Nothing was saved." in body
+    assert "Logging is paused" in body and "Save what I did" not in body
+    assert not SessionLog.objects.filter(session=session).exists()
+
+
+def test_it_still_logs_a_session_from_before_the_pause(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    program = paused_yesterday(patient)
+    before = program.sessions.get(date=local_today(patient) - timedelta(days=2))
+    key = before.doses.get().program_activity.key
+    signed_in(client, patient)
+    assert "Save what I did" in client.get(log_url(patient, before)).content.decode()
+    client.post(log_url(patient, before), {f"{key}-amount": "5"})
+    assert SessionLog.objects.filter(session=before).exists()
+
+
+def test_it_leaves_the_log_form_off_today_while_paused(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    paused_yesterday(patient)
+    signed_in(client, patient)
+    body = client.get(f"/p/{patient.pk}/today/").content.decode()
+    assert "Your program is on hold" in body
+    assert "Log what you did" not in body
+
+
+def test_it_says_a_log_sent_after_discharge_was_not_saved(client: Client) -> None:
+    patient = factories.patient(with_user=True)
+    program = walking_program(patient)
+    session = todays_session(program)
+    key = session.doses.get().program_activity.key
+    services.program_discharge(actor=factories.clinician_of(program), program=program)
+    signed_in(client, patient)
+    response = client.post(log_url(patient, session), {f"{key}-amount": "5"}, follow=True)
+    body = response.content.decode()
+    assert "The program has ended, so its sessions can no longer be logged." in body
+    assert "Nothing was saved." in body
+    assert not SessionLog.objects.filter(session=session).exists()
 
 
 def test_it_hides_another_patients_session(client: Client) -> None:

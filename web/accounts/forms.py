@@ -5,22 +5,57 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from programs import throttle
 from programs.models import Guardian, Invitation, Patient
-from web.accounts.throttle import SIGN_IN
 
 PASSWORD_HELP = _(
     "At least 8 characters, not only numbers, not a common password and not like your username."
 )
 
 
-class SignInForm(AuthenticationForm):
-    """Django's sign-in, counting wrong passwords per username and address: after
-    ``SIGN_IN.limit`` of them the form refuses even the right one until the window ends."""
+THROTTLED = _(
+    "Too many tries to sign in. To keep the account safe, please wait %(minutes)s minutes "
+    "and try again, or reset your password."
+)
+
+
+class ThrottledSignIn:
+    """Counting wrong passwords (programs/throttle.py) for a Django sign-in form: once the
+    username, or the address, has had too many, the form refuses even the right password until
+    the window ends. Mixed into the web's sign-in form and the admin's."""
+
+    request: HttpRequest | None
+    cleaned_data: dict[str, Any]
+
+    def clean(self) -> dict[str, Any]:
+        username = str(self.cleaned_data.get("username") or "")
+        request = self.request
+        if request is not None and throttle.sign_in_blocked(request, username):
+            raise ValidationError(
+                THROTTLED,
+                code="throttled",
+                params={"minutes": throttle.SIGN_IN.window_minutes},
+            )
+        try:
+            cleaned: dict[str, Any] = super().clean()  # type: ignore[misc]
+        except ValidationError as error:
+            if request is not None and error.code == "invalid_login":
+                throttle.sign_in_failed(request, username)
+            raise
+        if request is not None:
+            throttle.sign_in_succeeded(request, username)
+        return cleaned
+
+
+class SignInForm(ThrottledSignIn, AuthenticationForm):
+    """Django's sign-in, with our words and the sign-in throttles."""
 
     error_messages = {
         "invalid_login": _(
@@ -28,30 +63,11 @@ class SignInForm(AuthenticationForm):
             "case-sensitive."
         ),
         "inactive": _("This account is switched off. Ask your clinic for help."),
-        "throttled": _(
-            "Too many tries to sign in. To keep the account safe, please wait %(minutes)s "
-            "minutes and try again, or reset your password."
-        ),
     }
 
-    def clean(self) -> dict[str, Any]:
-        username = str(self.cleaned_data.get("username") or "")
-        request = self.request
-        if request is not None and SIGN_IN.is_blocked(request, username):
-            raise ValidationError(
-                self.error_messages["throttled"],
-                code="throttled",
-                params={"minutes": SIGN_IN.window_minutes},
-            )
-        try:
-            cleaned = super().clean()
-        except ValidationError as error:
-            if request is not None and error.code == "invalid_login":
-                SIGN_IN.record(request, username)
-            raise
-        if request is not None:
-            SIGN_IN.forget(request, username)
-        return cleaned
+
+class AdminSignInForm(ThrottledSignIn, AdminAuthenticationForm):
+    """The admin's sign-in (/admin/login/), with the same throttles as the web's."""
 
 
 class ResetRequestForm(PasswordResetForm):

@@ -11,8 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
+from programs.throttle import PASSWORD_RESET
 from web.accounts.forms import NewPasswordForm, ResetRequestForm, SignInForm
-from web.accounts.throttle import PASSWORD_RESET
 
 TEMPLATES = "web/accounts/"
 

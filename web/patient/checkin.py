@@ -6,15 +6,15 @@ back cannot send the check-in, and raise its alert, a second time."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -23,7 +23,6 @@ from programs import selectors, services
 from programs.models import Program
 from programs.services.common import local_today
 from web.access import WebRequest, patient_page
-from web.forms import add_service_errors
 from web.patient.forms import CheckInForm
 
 BAND_WORDS: dict[str, StrOrPromise] = {
@@ -43,83 +42,61 @@ BAND_WORDS: dict[str, StrOrPromise] = {
 RECENT_DAYS = 7
 
 
-# Each check-in form carries a one-time submission key. A second POST with the same key (a
-# double tap, a resent form) is sent to the first one's result instead of saving it, and
-# raising its alert, twice.
-SUBMISSION_SECONDS = 30 * 60
-# How long a repeat waits for the first submission, still being saved, to finish.
-SUBMISSION_WAIT_SECONDS = 5.0
+# The form's one-time key is in its address (?form=...), not only in the form: a browser that
+# fetches the page again on Back (and every browser may: pages with health data are not kept
+# in its cache) then shows the same form, with the same key, instead of a new one.
+FORM_KEY = "form"
 
 
-def _submission_key(request: WebRequest) -> str | None:
-    value = request.POST.get("submission", "")
-    if not (0 < len(value) <= 64 and value.isascii() and value.isalnum()):
-        return None
-    return f"web:check-in-submission:{request.user.pk}:{value}"
-
-
-def _earlier_result(key: str) -> int | None:
-    """The check-in an earlier POST with this key saved, waiting briefly if it is under way;
-    None when no earlier POST holds the key (this one now does)."""
-    if cache.add(key, "pending", SUBMISSION_SECONDS):
-        return None
-    deadline = time.monotonic() + SUBMISSION_WAIT_SECONDS
-    while True:
-        saved = cache.get(key)
-        if isinstance(saved, int):
-            return saved
-        if saved is None:  # the earlier one failed and let go: take the key
-            return None if cache.add(key, "pending", SUBMISSION_SECONDS) else 0
-        if time.monotonic() > deadline:
-            return 0
-        time.sleep(0.1)
+def _form_key(value: str) -> str | None:
+    return value if 0 < len(value) <= 64 and value.isascii() and value.isalnum() else None
 
 
 @patient_page
 def check_in(request: WebRequest, patient_id: int) -> HttpResponse:
+    """Each form shown has a one-time key, saved with the check-in it sends: the same form sent
+    again (a double tap, or Back and send, however much later) lands on the first one's
+    result, and saves nothing and raises no alert a second time."""
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     patient = request.household.patient
     for_self = request.household.is_self
+    key = _form_key(request.GET.get(FORM_KEY, ""))
+    if request.method == "GET" and key is None:
+        fresh = reverse("web:check-in", kwargs={"patient_id": patient.pk})
+        return redirect(f"{fresh}?{urlencode({FORM_KEY: uuid.uuid4().hex})}")
+    sent = None
     if request.method == "POST":
         form = CheckInForm(request.POST, for_self=for_self)
         if form.is_valid():
-            key = _submission_key(request)
-            earlier = _earlier_result(key) if key else None
-            if earlier is not None:
-                if earlier:
-                    return redirect("web:check-in-done", patient_id=patient.pk, check_in_id=earlier)
-                # Still being saved after several seconds: show the form rather than save twice.
-                messages.info(
-                    request, _("Your check-in is still being sent. Please wait a moment.")
-                )
-                return redirect("web:check-in", patient_id=patient.pk)
             try:
                 result = services.check_in_submit(
                     actor=request.user, patient=patient, **form.service_arguments()
                 )
             except ValidationError as error:
-                if key:
-                    cache.delete(key)
-                add_service_errors(form, error, form.service_field_names())
-            except BaseException:
-                if key:
-                    cache.delete(key)
-                raise
+                form.add_service_errors(error)
             else:
-                if key:
-                    cache.set(key, result.check_in.pk, SUBMISSION_SECONDS)
+                if result.repeated:
+                    messages.info(
+                        request,
+                        _(
+                            "This check-in was already sent, so it was not sent again. To "
+                            "change an answer, send a new check-in."
+                        ),
+                    )
                 return redirect(
                     "web:check-in-done", patient_id=patient.pk, check_in_id=result.check_in.pk
                 )
     else:
-        form = CheckInForm(for_self=for_self, initial={"submission": uuid.uuid4().hex})
+        form = CheckInForm(for_self=for_self, initial={"submission": key})
+        # Back to a form already sent: say so before anything is typed again.
+        sent = selectors.patient_check_ins(patient).filter(submission_key=key).first()
     latest = selectors.patient_check_ins(patient).only("id", "date").first()
     recent = latest if latest and (local_today(patient) - latest.date).days < RECENT_DAYS else None
     return render(
         request,
         "web/patient/check_in.html",
-        {"form": form, "recent": recent},
+        {"form": form, "recent": recent, "sent": sent},
     )
 
 

@@ -8,6 +8,7 @@ back here as errors on the field they name (``web.forms.add_service_errors``).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -19,6 +20,7 @@ from django_stubs_ext import StrOrPromise
 from planner import RedFlag
 from programs.api.me_serializers import MAX_AMOUNT, MAX_SCHOOL_DAYS
 from programs.models import PlannedDose, PlannedSession
+from programs.services import records
 from programs.services.records import MAX_NOTE
 from web.forms import add_service_errors
 
@@ -280,21 +282,40 @@ def fdi_name(index: int) -> str:
     return f"fdi_{index + 1}"
 
 
-class CheckInForm(forms.Form):
-    """The weekly check-in. Every part is optional, as in the API, except that the FDI is
-    answered whole or not at all (the service scores only all 15 answers)."""
+NO_RED_FLAGS = "none"
 
-    # A one-time key per form shown (web.patient.checkin), so a double tap saves once.
+
+@dataclass(frozen=True)
+class FdiItem:
+    """One FDI question for the template, and whether it was left out of a half-answered
+    inventory (the service's one message names how many; these show which)."""
+
+    field: forms.BoundField
+    unanswered: bool
+
+
+class CheckInForm(forms.Form):
+    """The weekly check-in. Nothing is preselected: the flare question and the red-flag
+    questions ("none of these" included) need an answer, the rest is optional, and the FDI
+    is answered whole or not at all. Those rules and every range are the service's
+    (``services.check_in_submit``, which the API shares): the form only reads what was sent,
+    and the service's refusals come back on the fields they name, all at once."""
+
+    # A one-time key per form shown (web.patient.checkin), so sending it twice saves once.
     submission = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     sleep_hours = forms.DecimalField(
         label=_("About how many hours did you sleep on a usual night this week?"),
         required=False,
-        min_value=0,
-        max_value=24,
-        max_digits=3,
-        decimal_places=1,
-        widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
+        error_messages={"invalid": records.SLEEP_HOURS_RANGE},
+        widget=forms.NumberInput(
+            attrs={
+                "step": str(records.SLEEP_HOURS_STEP),
+                "min": "0",
+                "max": str(records.SLEEP_HOURS_MAX),
+                "inputmode": "decimal",
+            }
+        ),
     )
     sleep_quality = forms.TypedChoiceField(
         label=_("How well did you sleep?"),
@@ -302,6 +323,7 @@ class CheckInForm(forms.Form):
         coerce=int,
         empty_value=None,
         required=False,
+        error_messages={"invalid_choice": records.SLEEP_QUALITY_RANGE},
         widget=forms.RadioSelect,
     )
     mood = forms.TypedChoiceField(
@@ -310,28 +332,32 @@ class CheckInForm(forms.Form):
         coerce=int,
         empty_value=None,
         required=False,
+        error_messages={"invalid_choice": records.MOOD_RANGE},
         widget=forms.RadioSelect,
     )
     school_days_scheduled = forms.IntegerField(
         label=_("School days this week"),
         help_text=_("How many days you were meant to be at school. Leave it empty in holidays."),
         required=False,
-        min_value=0,
-        max_value=MAX_SCHOOL_DAYS,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={"invalid": records.SCHOOL_DAYS_RANGE},
+        widget=forms.NumberInput(
+            attrs={"inputmode": "numeric", "min": "0", "max": str(MAX_SCHOOL_DAYS)}
+        ),
     )
     school_days_attended = forms.IntegerField(
         label=_("Days you went to school"),
         help_text=_("Count a day even if you were only there for part of it."),
         required=False,
-        min_value=0,
-        max_value=MAX_SCHOOL_DAYS,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={"invalid": records.SCHOOL_DAYS_RANGE},
+        widget=forms.NumberInput(
+            attrs={"inputmode": "numeric", "min": "0", "max": str(MAX_SCHOOL_DAYS)}
+        ),
     )
     flare = forms.ChoiceField(
         label=_("Did you have a flare-up this week?"),
         choices=YES_NO,
-        initial="no",
+        required=False,
+        error_messages={"invalid_choice": records.FLARE_MISSING},
         widget=forms.RadioSelect,
     )
     red_flags = forms.MultipleChoiceField(
@@ -340,13 +366,16 @@ class CheckInForm(forms.Form):
             "These are not part of your pain condition. If you tick one, we will tell you "
             "what to do and let your therapist know straight away."
         ),
-        choices=list(RED_FLAG_LABELS.items()),
+        choices=[*RED_FLAG_LABELS.items(), (NO_RED_FLAGS, _("None of these"))],
         required=False,
+        error_messages={"invalid_choice": records.RED_FLAGS_MISSING},
         widget=forms.CheckboxSelectMultiple,
     )
 
     def __init__(self, *args: Any, for_self: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.summary_labels: dict[str, StrOrPromise] = {}
+        self.fdi_unanswered: set[str] = set()
         for index, item in enumerate(FDI_ITEMS):
             self.fields[fdi_name(index)] = forms.TypedChoiceField(
                 label=item,
@@ -354,6 +383,7 @@ class CheckInForm(forms.Form):
                 coerce=int,
                 empty_value=None,
                 required=False,
+                error_messages={"invalid_choice": records.FDI_ANSWER_RANGE},
                 widget=forms.RadioSelect,
             )
         if not for_self:
@@ -362,7 +392,10 @@ class CheckInForm(forms.Form):
                 "These are not part of your child's pain condition. If you tick one, we will "
                 "tell you what to do and let their therapist know straight away."
             )
-            self.fields["red_flags"].choices = list(RED_FLAG_LABELS_GUARDIAN.items())  # type: ignore[attr-defined]
+            self.fields["red_flags"].choices = [  # type: ignore[attr-defined]
+                *RED_FLAG_LABELS_GUARDIAN.items(),
+                (NO_RED_FLAGS, _("None of these")),
+            ]
             self.fields["sleep_hours"].label = _(
                 "About how many hours did your child sleep on a usual night this week?"
             )
@@ -374,39 +407,51 @@ class CheckInForm(forms.Form):
             self.fields["school_days_attended"].label = _("Days your child went to school")
             self.fields["flare"].label = _("Did your child have a flare-up this week?")
 
-    def fdi_fields(self) -> list[forms.BoundField]:
-        return [self[fdi_name(index)] for index in range(len(FDI_ITEMS))]
+    def clean_submission(self) -> str:
+        value: str = self.cleaned_data.get("submission") or ""
+        # A key this page made (uuid4().hex); anything else is no key at all.
+        return value if value.isascii() and value.isalnum() else ""
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        answers = [cleaned.get(fdi_name(index)) for index in range(len(FDI_ITEMS))]
-        answered = [answer for answer in answers if answer is not None]
-        if answered and len(answered) < len(answers):
-            for index, answer in enumerate(answers):
-                if answer is None:
-                    self.add_error(
-                        fdi_name(index),
-                        _("Please answer this one too (or leave all 15 empty)."),
-                    )
-        return cleaned
+    def fdi_items(self) -> list[FdiItem]:
+        return [
+            FdiItem(self[fdi_name(index)], fdi_name(index) in self.fdi_unanswered)
+            for index in range(len(FDI_ITEMS))
+        ]
+
+    def _fdi_answers(self) -> list[int | None]:
+        return [self.cleaned_data.get(fdi_name(index)) for index in range(len(FDI_ITEMS))]
 
     def service_arguments(self) -> dict[str, Any]:
-        """Keyword arguments for services.check_in_submit."""
+        """Keyword arguments for services.check_in_submit: what was answered, as it was
+        answered (an unanswered question is None, never a default)."""
         data = self.cleaned_data
-        answers = [data.get(fdi_name(index)) for index in range(len(FDI_ITEMS))]
+        answers = self._fdi_answers()
+        chosen = list(data.get("red_flags") or [])
         return {
-            "fdi_answers": answers if all(answer is not None for answer in answers) else None,
+            "fdi_answers": answers if any(answer is not None for answer in answers) else None,
             "sleep_hours": data.get("sleep_hours"),
             "sleep_quality": data.get("sleep_quality"),
             "mood": data.get("mood"),
             "school_days_attended": data.get("school_days_attended"),
             "school_days_scheduled": data.get("school_days_scheduled"),
-            "flare": data.get("flare") == "yes",
-            "red_flags": list(data.get("red_flags") or []),
+            "flare": {"yes": True, "no": False}.get(data.get("flare") or ""),
+            "red_flags": [value for value in chosen if value != NO_RED_FLAGS],
+            "no_red_flags": NO_RED_FLAGS in chosen,
+            "submission_key": data.get("submission") or "",
         }
 
-    @staticmethod
-    def service_field_names() -> dict[str, str]:
+    def add_service_errors(self, error: ValidationError) -> None:
+        """The service's refusals on the questions they name. The FDI's one message ("7 are
+        missing") goes on the first unanswered question, which the summary links to, under
+        the section's name; the others are only marked."""
         names = {f"fdi_answers[{index}]": fdi_name(index) for index in range(len(FDI_ITEMS))}
         names.update({f"red_flags[{index}]": "red_flags" for index in range(len(RedFlag))})
-        return names
+        names["no_red_flags"] = "red_flags"
+        unanswered = [
+            fdi_name(index) for index, answer in enumerate(self._fdi_answers()) if answer is None
+        ]
+        if unanswered and hasattr(error, "error_dict") and "fdi_answers" in error.error_dict:
+            names["fdi_answers"] = unanswered[0]
+            self.summary_labels[unanswered[0]] = _("Everyday activities")
+            self.fdi_unanswered = set(unanswered)
+        add_service_errors(self, error, names)

@@ -24,6 +24,7 @@ from django_stubs_ext import StrOrPromise
 from programs import selectors, services
 from programs.models import PlannedDose, PlannedSession, Program
 from programs.services.common import local_today
+from programs.services.records import session_can_be_logged, session_log_refusal
 from web.access import WebRequest, patient_page
 from web.patient.forms import (
     OMNI_SHORT,
@@ -112,9 +113,10 @@ def _log_context(
 
 
 def _can_log(session: PlannedSession, today: date) -> bool:
-    # The service's own rules (services.session_log): not before its day, and only while the
-    # program runs. Checked here only to leave the form off a page where it cannot succeed.
-    return session.date <= today and session.program.is_running
+    # The service's own rules (services.session_log): not before its day, not from a pause on,
+    # not after discharge. Checked here only to leave the form off a page where it cannot
+    # succeed.
+    return session_can_be_logged(session, today)
 
 
 @patient_page
@@ -157,7 +159,13 @@ def log(request: WebRequest, patient_id: int, session_id: int) -> HttpResponse:
     if session is None:
         raise Http404("No such session.")
     day = local_today(patient)
-    if request.method == "POST" and _can_log(session, day):
+    refusal = session_log_refusal(session, day)
+    if request.method == "POST" and refusal is not None:
+        # Sent from a page shown before the program was paused or ended (or from a form
+        # kept open): say so, in the service's words, and show the page as it is now.
+        messages.error(request, refusal)
+        return redirect("web:log", patient_id=patient.pk, session_id=session.pk)
+    if request.method == "POST":
         skipped = SKIP_BUTTON in request.POST
         form = SessionLogForm(request.POST, session=session, skipped=skipped)
         if form.is_valid():
@@ -196,6 +204,7 @@ def log(request: WebRequest, patient_id: int, session_id: int) -> HttpResponse:
         "phase": phase_text(session),
         "can_log": _can_log(session, day),
         "today": day,
+        "held": session.program.status == Program.Status.PAUSED,
     }
     context.update(_log_context(request, session, form, day))
     return render(request, "web/patient/log.html", context)

@@ -3,10 +3,11 @@ schedule as charts and a table, activate it with the ME/CFS confirmation.
 
 Creating goes through the same checks as the staff API (its ``ProgramCreateIn`` serializer,
 then ``services.program_create`` and the engine); every error they report is shown next to
-the field it names, and nothing entered is lost.
+the field it names, and nothing entered is lost. Editing a draft goes through the same
+serializer and ``services.program_update_draft``, which changes the draft in place.
 
-There is no service to change or delete a draft, so "Edit" opens the builder prefilled from
-the draft and "Preview" saves a new draft; the old one stays a draft, which nobody follows.
+A patient follows one program at a time, so the builder says at once when the patient already
+follows one, and what the therapist can do, rather than only at activation.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -37,6 +38,7 @@ from programs.api.serializers import ProgramCreateIn, program_create_arguments
 from programs.engine import DEFAULT_PARAMETERS, parameters_of
 from programs.models import Patient, Program, ProgramActivity, ProgramTemplate, TemplateActivity
 from programs.services.common import local_today
+from programs.services.programs import running_program_state
 from web.access import WebRequest, staff_page
 from web.charts import Chart, Series
 from web.staff.builder_forms import (
@@ -46,6 +48,7 @@ from web.staff.builder_forms import (
     ProgramForm,
     unit_name,
 )
+from web.times import shown_in
 
 DEFAULT_SESSION_TIME = time(16, 30)
 
@@ -64,7 +67,12 @@ def _phase_name(phase: str) -> str:
 
 
 def _managed_patient(request: WebRequest, patient_id: int) -> Patient:
-    patient = selectors.patients_managed_by(request.user).filter(pk=patient_id).first()
+    patient = (
+        selectors.patients_managed_by(request.user)
+        .select_related("clinic")
+        .filter(pk=patient_id)
+        .first()
+    )
     if patient is None:
         raise Http404("No such patient.")
     return patient
@@ -84,7 +92,7 @@ def _templates_for(request: WebRequest, patient: Patient) -> QuerySet[ProgramTem
 def _managed_program(request: WebRequest, program_id: int) -> Program:
     program = (
         selectors.programs_managed_by(request.user)
-        .select_related("patient", "template")
+        .select_related("patient__clinic", "template")
         .prefetch_related(
             Prefetch("activities", queryset=ProgramActivity.objects.order_by("order", "id"))
         )
@@ -94,6 +102,14 @@ def _managed_program(request: WebRequest, program_id: int) -> Program:
     if program is None:
         raise Http404("No such program.")
     return program
+
+
+def _render(
+    request: WebRequest, patient: Patient, template_name: str, context: dict[str, Any]
+) -> HttpResponse:
+    # The times of pages about a patient are their clinic's, whichever clinic the user is at.
+    with shown_in(patient.clinic.time_zone):
+        return render(request, template_name, context)
 
 
 def _int_param(request: WebRequest, name: str) -> int | None:
@@ -238,14 +254,19 @@ class BuilderForms:
         return [form for form in self.activities if form.cleaned_data.get("include")]
 
 
-def _create_draft(
-    request: WebRequest, patient: Patient, template: ProgramTemplate, forms: BuilderForms
+def _save_draft(
+    request: WebRequest,
+    patient: Patient,
+    template: ProgramTemplate | None,
+    forms: BuilderForms,
+    draft: Program | None,
 ) -> Program | None:
-    """The draft the forms describe, or None with every problem on its field."""
+    """The draft the forms describe (a new one, or ``draft`` changed in place), or None with
+    every problem on its field."""
     chosen = forms.chosen
     payload = {
         "patient": patient.pk,
-        "template": template.pk,
+        "template": template.pk if template is not None else None,
         "start_date": forms.program.cleaned_data["start_date"],
         "goal_date": forms.program.cleaned_data["goal_date"],
         "goals": forms.program.cleaned_data["goals"],
@@ -260,9 +281,11 @@ def _create_draft(
         for problem in flatten_api_errors(serializer.errors):
             _place_error(problem["field"], str(problem["message"]), forms.program, chosen)
         return None
-    data = serializer.validated_data
+    arguments = program_create_arguments(serializer.validated_data)
     try:
-        return services.program_create(actor=request.user, **program_create_arguments(data))
+        if draft is None:
+            return services.program_create(actor=request.user, **arguments)
+        return services.program_update_draft(actor=request.user, program=draft, **arguments)
     except ValidationError as error:
         for path, message in _validation_problems(error):
             _place_error(path, message, forms.program, chosen)
@@ -271,42 +294,97 @@ def _create_draft(
     return None
 
 
+def _running_context(patient: Patient) -> dict[str, Any]:
+    """The program the patient already follows, if any, for the builder's notice."""
+    running = selectors.current_program(patient)
+    return {
+        "running": running,
+        "running_state": running_program_state(running) if running is not None else "",
+    }
+
+
 # Step 1 and step 2
 
 
 @staff_page
 def program_new(request: WebRequest, patient_id: int) -> HttpResponse:
-    """Step 1 without ``?template=``: choose a template. Step 2 with it: the program form,
-    prefilled from the template, or from a draft with ``?from=<program id>``."""
+    """Step 1 without ``?template=``: choose a template (or continue a draft). Step 2 with it:
+    the program form, prefilled from the template."""
     patient = _managed_patient(request, patient_id)
     templates = _templates_for(request, patient)
-    draft = None
     draft_id = _int_param(request, "from")
     if draft_id is not None:
-        draft = (
-            selectors.programs_managed_by(request.user)
-            .filter(pk=draft_id, patient=patient, status=Program.Status.DRAFT)
-            .select_related("template")
-            .first()
-        )
-        if draft is None:
-            raise Http404("No such draft.")
+        # The old "Edit" link, from before drafts were edited in place.
+        draft = _managed_draft(request, draft_id, patient=patient)
+        return redirect(_edit_url(draft, _int_param(request, "template")))
     template_id = _int_param(request, "template")
-    if template_id is None and draft is not None:
-        template_id = draft.template_id
     if template_id is None:
         if "template" in request.GET:
             messages.error(request, _("Choose a template first."))
-        return render(
+        drafts = (
+            selectors.programs_managed_by(request.user)
+            .filter(patient=patient, status=Program.Status.DRAFT)
+            .select_related("template")
+            .order_by("-updated_at", "-id")
+        )
+        return _render(
             request,
+            patient,
             "web/staff/program_new.html",
-            {"patient": patient, "templates": list(templates)},
+            {
+                "patient": patient,
+                "templates": list(templates),
+                "drafts": list(drafts),
+                **_running_context(patient),
+            },
         )
     template = templates.filter(pk=template_id).first()
     if template is None:
         raise Http404("No such template.")
+    return _builder(request, patient, template, draft=None)
 
-    template_rows = _template_entries(template)
+
+@staff_page
+def program_edit(request: WebRequest, program_id: int) -> HttpResponse:
+    """Step 2 for a draft: the form prefilled from what the draft holds; saving changes the
+    draft itself. ``?template=`` offers another template's activities beside the draft's."""
+    draft = _managed_draft(request, program_id)
+    template: ProgramTemplate | None = draft.template
+    template_id = _int_param(request, "template")
+    if template_id is not None:
+        template = _templates_for(request, draft.patient).filter(pk=template_id).first()
+        if template is None:
+            raise Http404("No such template.")
+    return _builder(request, draft.patient, template, draft=draft)
+
+
+def _managed_draft(
+    request: WebRequest, program_id: int, *, patient: Patient | None = None
+) -> Program:
+    drafts = selectors.programs_managed_by(request.user).filter(
+        pk=program_id, status=Program.Status.DRAFT
+    )
+    if patient is not None:
+        drafts = drafts.filter(patient=patient)
+    draft = drafts.select_related("patient__clinic", "template").first()
+    if draft is None:
+        raise Http404("No such draft.")
+    return draft
+
+
+def _edit_url(draft: Program, template_id: int | None = None) -> str:
+    url = reverse("web:program-edit", kwargs={"program_id": draft.pk})
+    return f"{url}?template={template_id}" if template_id is not None else url
+
+
+def _builder(
+    request: WebRequest,
+    patient: Patient,
+    template: ProgramTemplate | None,
+    *,
+    draft: Program | None,
+) -> HttpResponse:
+    template_rows = _template_entries(template) if template is not None else []
     if draft is not None:
         entries = _entries_from_draft(draft, template_rows)
         initial = _draft_initial(draft)
@@ -325,12 +403,18 @@ def program_new(request: WebRequest, patient_id: int) -> HttpResponse:
         if not forms.chosen:
             forms.program.add_error(None, _("Include at least one activity."))
         else:
-            program = _create_draft(request, patient, template, forms)
+            program = _save_draft(request, patient, template, forms, draft)
             if program is not None:
-                messages.success(request, _("Draft saved. Check the schedule, then activate it."))
+                messages.success(
+                    request,
+                    _("Draft saved. Check the schedule, then activate it.")
+                    if draft is None
+                    else _("Draft updated. Check the schedule, then activate it."),
+                )
                 return redirect("web:program-preview", program_id=program.pk)
-    return render(
+    return _render(
         request,
+        patient,
         "web/staff/program_form.html",
         {
             "patient": patient,
@@ -344,6 +428,7 @@ def program_new(request: WebRequest, patient_id: int) -> HttpResponse:
             "activity_errors": [
                 (form, error) for form in forms.activities for error in form.non_field_errors()
             ],
+            **_running_context(patient),
         },
     )
 
@@ -482,10 +567,10 @@ def _preview_context(request: WebRequest, program: Program) -> dict[str, Any]:
         ],
         "is_draft": program.status == Program.Status.DRAFT,
         # Activation refuses a second running program; the page says so before it is tried.
-        "running": (
-            selectors.current_program(program.patient)
+        **(
+            _running_context(program.patient)
             if program.status == Program.Status.DRAFT
-            else None
+            else {"running": None}
         ),
         "schedule": None,
         "problems": [],
@@ -511,15 +596,11 @@ def program_preview(request: WebRequest, program_id: int) -> HttpResponse:
     program = _managed_program(request, program_id)
     context = _preview_context(request, program)
     context["activate_form"] = ActivateForm()
-    return render(request, "web/staff/program_preview.html", context)
+    return _render(request, program.patient, "web/staff/program_preview.html", context)
 
 
 def _patient_page(patient_id: int) -> str:
-    # The staff patient page is built alongside the builder; until it exists, the caseload.
-    try:
-        return reverse("web:patient", kwargs={"patient_id": patient_id})
-    except NoReverseMatch:
-        return reverse("web:caseload")
+    return reverse("web:patient", kwargs={"patient_id": patient_id})
 
 
 @staff_page
@@ -556,4 +637,29 @@ def program_activate(request: WebRequest, program_id: int) -> HttpResponse:
             return HttpResponseRedirect(_patient_page(program.patient_id))
     context = _preview_context(request, program)
     context["activate_form"] = form
-    return render(request, "web/staff/program_preview.html", context)
+    return _render(request, program.patient, "web/staff/program_preview.html", context)
+
+
+@staff_page
+def program_discard(request: WebRequest, program_id: int) -> HttpResponse:
+    """Discard a draft: a page that asks first (the draft's trials and goals go for good),
+    then a POST to ``services.program_discard_draft``."""
+    draft = _managed_draft(request, program_id)
+    if request.method == "POST":
+        patient = draft.patient
+        try:
+            services.program_discard_draft(actor=request.user, program=draft)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("web:program-preview", program_id=draft.pk)
+        messages.success(
+            request,
+            _("The draft for %(name)s is discarded.") % {"name": patient.full_name},
+        )
+        return redirect("web:patient", patient_id=patient.pk)
+    return _render(
+        request,
+        draft.patient,
+        "web/staff/program_discard.html",
+        {"program": draft, "patient": draft.patient},
+    )

@@ -183,6 +183,11 @@ class ActivityForm(forms.Form):
         return self.entry.activity
 
     @property
+    def error_prefix(self) -> str:
+        """What the error summary (web/_form_errors.html) puts before this form's errors."""
+        return self.activity.name
+
+    @property
     def included(self) -> bool:
         return bool(self.is_bound and self.is_valid() and self.cleaned_data["include"])
 

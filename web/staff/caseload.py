@@ -21,7 +21,7 @@ from programs.models import Alert, Patient
 from programs.selectors import CaseloadRow
 from web.access import WebRequest, staff_page
 from web.staff.forms import CaseloadFilterForm
-from web.staff.labels import ALERT_KINDS, PHASES, PROGRAM_STATUSES, word
+from web.staff.labels import ALERT_KINDS, PATIENT_STATUSES, PHASES, PROGRAM_STATUSES, word
 
 
 def _by_name(row: CaseloadRow) -> tuple[str, str, int]:
@@ -85,6 +85,7 @@ class Row:
     row: CaseloadRow
     phase: str
     status: str
+    patient_status: str  # "Relapse watch after discharge", or "" for a patient in treatment
     adherence_percent: int | None
     fdi_direction: str  # "better", "worse", "same" or ""
     fdi_words: str
@@ -117,6 +118,11 @@ def _shown(row: CaseloadRow) -> Row:
         row=row,
         phase=word(PHASES, row.phase),
         status=word(PROGRAM_STATUSES, row.program.status) if row.program else "",
+        patient_status=(
+            word(PATIENT_STATUSES, row.patient.status)
+            if row.patient.status != Patient.Status.ACTIVE
+            else ""
+        ),
         adherence_percent=round(row.adherence * 100) if row.adherence is not None else None,
         fdi_direction=direction,
         fdi_words=words,

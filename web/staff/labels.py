@@ -29,6 +29,14 @@ PROGRAM_STATUSES: dict[str, Promise] = {
     "discharged": _("Discharged"),
 }
 
+# A patient's own status, beside their program's; "active" (in treatment) goes without saying.
+PATIENT_STATUSES: dict[str, Promise] = {
+    "active": _("In treatment"),
+    "relapse_watch": _("Relapse watch after discharge"),
+    "discharged": _("Discharged"),
+    "archived": _("Archived"),
+}
+
 DECISIONS: dict[str, Promise] = {
     "progress": _("Progress"),
     "hold": _("Hold"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -49,6 +49,7 @@ from web.staff.labels import (
     DECISIONS,
     DIAGNOSES,
     FDI_BANDS,
+    PATIENT_STATUSES,
     PHASES,
     PROGRAM_STATUSES,
     RED_FLAGS,
@@ -58,6 +59,7 @@ from web.staff.labels import (
     UNITS,
     word,
 )
+from web.times import shown_in
 
 RECENT_LOGS = 14
 RECENT_CHECK_INS = 10
@@ -200,6 +202,7 @@ class LogRow:
 @dataclass(frozen=True)
 class CheckInRow:
     date: date
+    submitted_at: datetime
     fdi: str
     sleep: str
     mood: str
@@ -259,6 +262,7 @@ def _check_in_rows(patient: Patient) -> list[CheckInRow]:
         rows.append(
             CheckInRow(
                 date=check_in.date,
+                submitted_at=check_in.submitted_at,
                 fdi=fdi,
                 sleep=", ".join(sleep_parts),
                 mood=_("%(value)d of 5") % {"value": check_in.mood}
@@ -291,13 +295,17 @@ def _page(
     )
     audit_record(actor=request.user, patient=record, action="read", what="patient page")
     today = local_today(record)
-    programs = list(record.programs.order_by("-start_date", "-id"))
+    programs = list(record.programs.select_related("template").order_by("-start_date", "-id"))
     program = chosen_program(programs)
     drafts = [candidate for candidate in programs if candidate.status == Program.Status.DRAFT]
     context: dict[str, Any] = {
         "patient": record,
         "age": record.age_on(today),
         "diagnosis": word(DIAGNOSES, record.diagnosis),
+        # Set by the services: relapse watch from a discharge, active again from an activation.
+        "patient_status": (
+            word(PATIENT_STATUSES, record.status) if record.status != Patient.Status.ACTIVE else ""
+        ),
         "therapists": [
             user.get_full_name() or user.get_username() for user in record.therapists.all()
         ],
@@ -314,6 +322,8 @@ def _page(
             .order_by("-severity", "-created_at", "-id")
         ],
         "check_ins": _check_in_rows(record),
+        # The form just refused, for the error summary at the top of the page.
+        "refused_forms": list((bound or {}).values()),
     }
     if program is not None:
         summary = plan_summary(program, today)
@@ -351,7 +361,9 @@ def _page(
                 "has_upcoming_doses": bool(doses),
             }
         )
-    return render(request, "web/staff/patient.html", context, status=400 if bound else 200)
+    # The times of a patient's page are their clinic's, whichever clinic the user works at.
+    with shown_in(record.clinic.time_zone):
+        return render(request, "web/staff/patient.html", context, status=400 if bound else 200)
 
 
 @staff_page

@@ -31,6 +31,8 @@ urlpatterns: list[URLPattern] = [
     ),
     path("patients/<int:patient_id>/program/new/", builder.program_new, name="program-new"),
     path("programs/<int:program_id>/", builder.program_preview, name="program-preview"),
+    path("programs/<int:program_id>/edit/", builder.program_edit, name="program-edit"),
+    path("programs/<int:program_id>/discard/", builder.program_discard, name="program-discard"),
     path(
         "programs/<int:program_id>/activate/",
         builder.program_activate,

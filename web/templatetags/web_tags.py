@@ -1,8 +1,14 @@
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django import template
+from django import forms, template
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from web.times import when_text
 
 register = template.Library()
 
@@ -31,3 +37,56 @@ def current(context: dict[str, Any], *url_names: str) -> SafeString | str:
         # Safe, or the template would escape the quotes: aria-current=&quot;page&quot;.
         return mark_safe('aria-current="page"')
     return ""
+
+
+@register.simple_tag
+def when(value: datetime | None, zone: str = "") -> SafeString | str:
+    """A stored time as a <time> element in the page's zone, or in ``zone`` (the patient's)
+    named when it differs: ``{% when log.logged_at patient.time_zone %}``."""
+    if value is None:
+        return ""
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), when_text(value, zone))
+
+
+@dataclass(frozen=True)
+class ErrorItem:
+    text: str
+    anchor: str  # the id the summary links to; empty for a problem with the form as a whole
+
+
+def _anchor(field: forms.BoundField) -> str:
+    # A radio or checkbox group is reached by its fieldset, which carries the field's own id
+    # (web/patient/_choice_group.html): its inputs have numbered ids, and Django gives the
+    # group no id_for_label. Any other field by its input.
+    if isinstance(field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+        return field.auto_id or ""
+    return field.id_for_label or ""
+
+
+def _forms(values: Iterable[Any]) -> Iterable[forms.BaseForm]:
+    for value in values:
+        if isinstance(value, forms.BaseForm):
+            yield value
+        elif isinstance(value, list | tuple):
+            yield from _forms(value)
+
+
+@register.simple_tag
+def error_items(*values: Any) -> list[ErrorItem]:
+    """Every error of the forms given (a form, a list of forms; anything else is skipped),
+    for the error summary (web/_form_errors.html): each field's as "label: problem", linked
+    to the field. A form's ``error_prefix`` (the builder's activity name) comes first, and
+    its ``summary_labels`` may name a field otherwise (the FDI's one message, by the
+    section's name)."""
+    items: list[ErrorItem] = []
+    for form in _forms(values):
+        prefix = str(getattr(form, "error_prefix", ""))
+        labels = getattr(form, "summary_labels", {})
+        for error in form.non_field_errors():
+            items.append(ErrorItem(f"{prefix}: {error}" if prefix else str(error), ""))
+        for field in form:
+            for error in field.errors:
+                label = str(labels.get(field.name, field.label))
+                text = f"{prefix}, {label}: {error}" if prefix else f"{label}: {error}"
+                items.append(ErrorItem(text, _anchor(field)))
+    return items

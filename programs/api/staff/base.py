@@ -10,6 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from programs.api.errors import error_responses
+from programs.api.idempotency import IdempotentWrites
 from programs.api.permissions import IsStaffMember
 from programs.models import User
 
@@ -23,7 +24,7 @@ CREATE_ERRORS = error_responses(400, 401, 403)
 CHANGE_ERRORS = error_responses(400, 401, 403, 404)
 
 
-class StaffViewSet(viewsets.GenericViewSet[M]):
+class StaffViewSet(IdempotentWrites, viewsets.GenericViewSet[M]):
     # Ids are integers (the schema says so, from the model); anything else is simply not found.
     permission_classes = [IsAuthenticated, IsStaffMember]
 

@@ -1,5 +1,5 @@
-"""programs/ (create, preview, activate, pause, resume, discharge), sessions/ and
-doses/{id}/override/."""
+"""programs/ (create, change or discard a draft, preview, activate, pause, resume,
+discharge), sessions/ and doses/{id}/override/."""
 
 from __future__ import annotations
 
@@ -25,8 +25,10 @@ from programs.api.serializers import (
     ProgramOut,
     ProgramPauseIn,
     ProgramResumeIn,
+    ProgramUpdateIn,
     SessionOut,
     program_create_arguments,
+    program_update_arguments,
 )
 from programs.api.staff.base import (
     CHANGE_ERRORS,
@@ -76,6 +78,54 @@ class ProgramViewSet(mixins.ListModelMixin, StaffViewSet[Program]):
         data = self.validated(ProgramCreateIn)
         program = services.program_create(actor=self.user, **program_create_arguments(data))
         return self.respond(ProgramDetailOut, program, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ProgramUpdateIn,
+        responses={200: ProgramDetailOut, **CHANGE_ERRORS},
+        description=(
+            "Change a draft in place, with everything a new draft takes (the patient may be "
+            "left out). Its activities and dates are replaced in one step, checked as a new "
+            "draft is, and a revision records the change; refused, nothing changes. Only a "
+            "draft: a program that has started answers 400 naming `status`."
+        ),
+    )
+    def update(self, request: Request, pk: str) -> Response:
+        return self._change_draft(partial=False)
+
+    @extend_schema(
+        request=ProgramUpdateIn,
+        responses={200: ProgramDetailOut, **CHANGE_ERRORS},
+        description=(
+            "Change part of a draft in place: what the body leaves out stays as it is. "
+            "`parameters` are put over the draft's own; `activities`, when given, replace the "
+            "draft's whole list. Checked and recorded as PUT is; only a draft."
+        ),
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        return self._change_draft(partial=True)
+
+    def _change_draft(self, *, partial: bool) -> Response:
+        program = self.get_object()
+        serializer = ProgramUpdateIn(
+            data=self.request.data, partial=partial, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        arguments = program_update_arguments(serializer.validated_data, program, partial=partial)
+        program = services.program_update_draft(actor=self.user, program=program, **arguments)
+        return self.respond(ProgramDetailOut, program)
+
+    @extend_schema(
+        responses={204: None, **CHANGE_ERRORS},
+        description=(
+            "Discard a draft: it is deleted (it never ran, so nothing was followed), and the "
+            "audit trail records who discarded it. Only a draft: a program that has started "
+            "answers 400 naming `status`, and is discharged instead."
+        ),
+    )
+    def destroy(self, request: Request, pk: str) -> Response:
+        program = self.get_object()
+        services.program_discard_draft(actor=self.user, program=program)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         responses={200: PreviewOut, **CHANGE_ERRORS},

@@ -1,0 +1,55 @@
+"""Times on the web pages, in the zone of the people they are for.
+
+Times are stored in UTC. Staff pages show them in the clinic's zone: ``staff_page`` activates
+it for the whole request (``django.utils.timezone.override``), so every ``|date`` and every
+``{% when %}`` follows it without each template having to remember, and the page says which
+zone it is. A time about what the patient did (a session logged, a check-in sent) is shown in
+the patient's own zone, and named when it differs from the page's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from programs.models import StaffMembership
+from reminders.messages import clock
+
+DEFAULT_ZONE = "America/New_York"
+
+
+def zone_place(zone: str) -> str:
+    """The place a zone is named after: "America/New_York" is "New York"."""
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def staff_zone(memberships: list[StaffMembership]) -> str:
+    """The zone a staff member's pages are shown in: their clinic's, or for someone at several
+    clinics, the one they joined first (pages about one patient use that patient's clinic's)."""
+    if not memberships:
+        return DEFAULT_ZONE
+    return min(memberships, key=lambda membership: membership.pk).clinic.time_zone
+
+
+@contextmanager
+def shown_in(zone: str) -> Iterator[None]:
+    """Render what runs inside in ``zone``."""
+    with timezone.override(ZoneInfo(zone)):
+        yield
+
+
+def when_text(value: datetime, zone: str = "") -> str:
+    """``value`` as "4 Mar 2026, 4:30 pm" in the page's zone, or in ``zone`` when given, with
+    the place added when that differs from the page's: "4 Mar 2026, 3:30 pm (Chicago time)"."""
+    page_zone = timezone.get_current_timezone_name()
+    local = timezone.localtime(value, ZoneInfo(zone or page_zone))
+    text = f"{date_format(local, 'j M Y')}, {clock(local.time())}"
+    if zone and zone != page_zone:
+        text = _("%(when)s (%(place)s time)") % {"when": text, "place": zone_place(zone)}
+    return text
