@@ -67,6 +67,9 @@ class Decision(StrEnum):
 
 
 class AlertKind(StrEnum):
+    # Thoughts of self-harm are not a red flag like joint swelling: they need someone to act
+    # today, and the clinician records what was done.
+    SELF_HARM = "self_harm"
     RED_FLAG = "red_flag"
     PERSISTENT_FLARE = "persistent_flare"
     LOW_ADHERENCE = "low_adherence"
@@ -150,17 +153,28 @@ CONTACT_DOCTOR = (
     "therapist has checked in with you."
 )
 CRISIS_LINE = (
-    "If you are thinking about hurting yourself, you are not alone: call or text 988 (the "
-    "Suicide and Crisis Lifeline in the US) or your local emergency number now."
+    "You are not alone, and help is there right now. Call or text 988, the Suicide and Crisis "
+    "Lifeline: someone will listen, free, any time of day or night. If you are in danger "
+    "right now, call 911. Please tell a trusted adult and your doctor too. Your therapist "
+    "has been told."
 )
 
 
 def red_flag_guidance(red_flags: frozenset[RedFlag]) -> str | None:
-    """Plain guidance for the patient after red flags; None when there are none."""
+    """Plain guidance for the patient after red flags; None when there are none.
+
+    Thoughts of self-harm lead with the crisis line, said once; the other flags reported
+    with them add only that a doctor should see those too.
+    """
     if not red_flags:
         return None
     if RedFlag.SELF_HARM in red_flags:
-        return f"{CRISIS_LINE} {CONTACT_DOCTOR}"
+        if red_flags == {RedFlag.SELF_HARM}:
+            return CRISIS_LINE
+        return (
+            f"{CRISIS_LINE} The other things you reported need a doctor to look at them as "
+            "well: please contact your doctor today."
+        )
     return CONTACT_DOCTOR
 
 

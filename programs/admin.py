@@ -12,12 +12,15 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
+from planner import AlertKind
 from programs.models import (
     Activity,
     ActivityLog,
@@ -47,7 +50,8 @@ from programs.services import (
     program_pause,
     program_resume,
 )
-from programs.services.common import audit_record
+from programs.services.common import audit_reads, audit_record
+from programs.services.records import MAX_ACKNOWLEDGEMENT_NOTE
 
 admin.site.site_header = "gradus administration"
 admin.site.site_title = "gradus"
@@ -92,11 +96,39 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+def audit_changelist(
+    request: HttpRequest,
+    response: HttpResponse,
+    model_admin: admin.ModelAdmin,
+    patient_of: Callable[[Any], Patient | None],
+) -> None:
+    """A list page shows many patients' records: one audit event for each on the page, in one
+    insert (each admin's ``list_select_related`` reaches the patient, so this reads nothing
+    more). Only a GET: a POST to the list is an action, audited by the service it calls."""
+    changelist = (getattr(response, "context_data", None) or {}).get("cl")
+    if request.method != "GET" or changelist is None or not isinstance(request.user, User):
+        return
+    patients = [patient_of(obj) for obj in changelist.result_list]
+    audit_reads(
+        actor=request.user,
+        patients=[patient for patient in patients if patient is not None],
+        what=f"admin: {model_admin.model._meta.verbose_name_plural} listed",
+    )
+
+
 class AuditedPatientRecord(admin.ModelAdmin):
-    """Opening a record that belongs to a patient leaves an audit event, as in the app."""
+    """Opening a record that belongs to a patient, or a list of them, leaves audit events, as
+    in the app."""
 
     def patient_of(self, obj: Any) -> Patient:
         raise NotImplementedError
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        audit_changelist(request, response, self, self.patient_of)
+        return response
 
     def change_view(
         self,
@@ -505,7 +537,7 @@ class OpenAlertFilter(admin.SimpleListFilter):
 class AlertAdmin(AuditedPatientRecord, ReadOnlyAdmin):
     list_display = [
         "kind", "severity", "patient", "created_at", "is_open", "acknowledged_by",
-        "acknowledged_at",
+        "acknowledged_at", "acknowledgement_note",
     ]  # fmt: skip
     list_filter = [OpenAlertFilter, "kind", "patient__clinic"]
     list_select_related = ["patient", "acknowledged_by"]
@@ -525,20 +557,56 @@ class AlertAdmin(AuditedPatientRecord, ReadOnlyAdmin):
         return alert.is_open
 
     @admin.action(description="Acknowledge the selected alerts", permissions=["acknowledge"])
-    def acknowledge(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
+    def acknowledge(
+        self, request: HttpRequest, queryset: QuerySet[Alert]
+    ) -> TemplateResponse | None:
+        """Acknowledge the open alerts selected. Thoughts of self-harm need a note of what was
+        done: the action first asks for one per such alert (an intermediate page, as Django's
+        delete confirmation is), and acknowledges only those given a note."""
         actor = _operator(request)
+        alerts = list(
+            queryset.filter(acknowledged_at__isnull=True)
+            .select_related("patient")
+            .order_by("-severity", "created_at", "id")
+        )
+        needing = [alert for alert in alerts if alert.kind == AlertKind.SELF_HARM.value]
+        if needing and "apply" not in request.POST:
+            return TemplateResponse(
+                request,
+                "admin/programs/alert/acknowledge.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Acknowledge alerts",
+                    "opts": self.model._meta,
+                    "alerts": alerts,
+                    "needing": needing,
+                    "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                    "max_note": MAX_ACKNOWLEDGEMENT_NOTE,
+                },
+            )
         count = 0
-        for alert in queryset.filter(acknowledged_at__isnull=True):
-            alert_acknowledge(actor=actor, alert=alert)
-            count += 1
+        for alert in alerts:
+            note = request.POST.get(f"note-{alert.pk}", "")
+            try:
+                alert_acknowledge(actor=actor, alert=alert, note=note)
+            except ValidationError as error:
+                problems = "; ".join(error.messages)
+                self.message_user(
+                    request, f"{alert} was not acknowledged: {problems}", messages.ERROR
+                )
+            else:
+                count += 1
         self.message_user(request, f"{count} alert(s) acknowledged.", messages.SUCCESS)
+        return None
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "actor", "action", "patient", "what"]
+    # The patient by the name and id kept on the event: they stay after the patient is gone.
+    list_display = ["at", "actor", "action", "patient_name", "patient_ref", "what"]
     list_filter = ["action", "patient__clinic"]
-    list_select_related = ["actor", "patient"]
-    search_fields = ["what", "actor__username", "patient__first_name", "patient__last_name"]
+    list_select_related = ["actor"]
+    search_fields = ["what", "detail", "actor__username", "patient_name", "=patient_ref"]
     readonly_fields = ["at"]
     date_hierarchy = "at"

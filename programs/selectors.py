@@ -30,7 +30,7 @@ from django.db.models import (
     When,
 )
 
-from planner import Feasibility, Phase, PlannerInputError, assess_feasibility
+from planner import AlertKind, Feasibility, Phase, PlannerInputError, assess_feasibility
 from planner.units import Unit, minutes_of
 from programs.engine import program_plan
 from programs.models import (
@@ -410,10 +410,19 @@ def caseload(user: User, patients: QuerySet[Patient] | None = None) -> list[Case
                 latest_fdi=scores[0] if scores else None,
                 fdi_change=scores[0] - scores[1] if len(scores) == 2 else None,
                 open_alerts=len(alerts[patient.id]),
-                open_alert_kinds=sorted(set(alerts[patient.id])),
+                open_alert_kinds=sorted(
+                    set(alerts[patient.id]), key=lambda kind: (-Alert.SEVERITY.get(kind, 0), kind)
+                ),
             )
         )
     return result
+
+
+def self_harm_first(rows: list[CaseloadRow]) -> list[CaseloadRow]:
+    """Rows with an open alert for thoughts of self-harm before all others, each group in the
+    order it had: no sort may bury a patient someone must reach today."""
+    urgent = [row for row in rows if AlertKind.SELF_HARM.value in row.open_alert_kinds]
+    return urgent + [row for row in rows if AlertKind.SELF_HARM.value not in row.open_alert_kinds]
 
 
 @dataclass

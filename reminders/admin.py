@@ -22,7 +22,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from programs.admin import ReadOnlyAdmin, ReadOnlyInline
+from programs.admin import ReadOnlyAdmin, ReadOnlyInline, audit_changelist
 from programs.models import AuditEvent, Patient, User
 from programs.services.common import audit_record
 from reminders.models import Channel, Consent, Contact, InboundMessage, Reminder, Suppression
@@ -37,10 +37,17 @@ from reminders.phones import normalize_phone
 
 
 class AuditedOpening(admin.ModelAdmin):
-    """Opening a row that belongs to a patient leaves an audit event."""
+    """Opening a row that belongs to a patient, or a list of them, leaves audit events."""
 
     def patient_of(self, obj: Any) -> Patient | None:
         raise NotImplementedError
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        audit_changelist(request, response, self, self.patient_of)
+        return response
 
     def change_view(
         self,
@@ -187,7 +194,8 @@ class ReminderAdmin(AuditedOpening, ReadOnlyAdmin):
         "due_at", "kind", "channel", "status", "recipient", "attempts", "sent_at", "last_error",
     ]  # fmt: skip
     list_filter = ["status", "kind", "channel", DueStateFilter]
-    list_select_related = ["contact", "staff_user"]
+    # The patient too: listing a patient's reminders is audited, and that reads nothing more.
+    list_select_related = ["contact__patient", "program__patient", "staff_user"]
     search_fields = [
         "idempotency_key", "provider_message_id", "contact__name", "contact__email",
         "contact__phone", "staff_user__username", "staff_user__email",

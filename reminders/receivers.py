@@ -1,4 +1,5 @@
-"""Reminders' listener for programs' alerts: a red flag emails the patient's therapists at once.
+"""Reminders' listener for programs' alerts: a red flag or thoughts of self-harm email the
+patient's therapists at once.
 
 ``programs.signals.alert_raised`` is sent on commit, robustly: a failure here is logged and
 swallowed, the alert stays, and ``notifications_sweep`` makes the emails on its next run.
@@ -10,15 +11,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from planner import AlertKind
 from programs.signals import alert_raised
-from reminders.services.notifications import red_flag_notify
+from reminders.services.notifications import URGENT_KINDS, red_flag_notify
 
 logger = logging.getLogger(__name__)
 
 
 def email_therapists_on_red_flag(sender: Any, *, alert_id: int, kind: str, **kwargs: Any) -> None:
-    if kind != AlertKind.RED_FLAG.value:
+    if kind not in URGENT_KINDS:
         return
     try:
         red_flag_notify(alert_id=alert_id)

@@ -1,10 +1,13 @@
-"""What the emails to clinic staff say: a red flag at once, and the morning digest of alerts.
+"""What the emails to clinic staff say: a red flag (or thoughts of self-harm) at once, and the
+morning digest of alerts.
 
-Plain text with links into the app (``PUBLIC_BASE_URL``). The body names the patient: the
-therapist is entitled to know who it is, and an alert is no use without it. The subject
-names no patient and no diagnosis, since subject lines show on lock screens and in
-notifications. Texts are read when the email is sent, not when the row was made, so an
-alert acknowledged in between drops out of the digest.
+Plain text with links to the clinic's alerts page (``PUBLIC_BASE_URL``), at the alert itself,
+where a therapist acknowledges it: not to the API, which a person cannot act on. The body
+names the patient: the therapist is entitled to know who it is, and an alert is no use
+without it. The subject names no patient, no diagnosis and no symptom, since subject lines
+show on lock screens and in notifications: for thoughts of self-harm it only says it is
+urgent. Texts are read when the email is sent, not when the row was made, so an alert
+acknowledged in between drops out of the digest.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from django.utils import dateformat, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from planner import AlertKind
 from programs.models import Alert, User
 from programs.selectors import alerts_visible_to
 from reminders.channels import OutgoingMessage
@@ -29,11 +33,12 @@ DIGEST_MESSAGE_MAX = 300
 
 
 def alert_url(alert_id: int) -> str:
-    return f"{settings.PUBLIC_BASE_URL}{reverse('alert-detail', kwargs={'pk': alert_id})}"
+    """The alert on the clinic's alerts page: the page that holds it, scrolled to it."""
+    return f"{settings.PUBLIC_BASE_URL}{reverse('web:alerts')}?alert={alert_id}#alert-{alert_id}"
 
 
 def open_alerts_url() -> str:
-    return f"{settings.PUBLIC_BASE_URL}{reverse('alert-list')}?open=true"
+    return f"{settings.PUBLIC_BASE_URL}{reverse('web:alerts')}"
 
 
 def _greeting(user: User | None) -> str:
@@ -58,13 +63,23 @@ def red_flag_subject() -> str:
     return _("A red flag was reported: please review it today")
 
 
-def red_flag_body(reminder: Reminder) -> str:
+def self_harm_subject() -> str:
+    return _("Urgent: please check gradus now")
+
+
+def _alert_of(reminder: Reminder) -> Alert | None:
     alert_id = reminder.context.get("alert_id")
-    alert = (
-        Alert.objects.select_related("patient").filter(pk=alert_id).first()
-        if isinstance(alert_id, int)
-        else None
-    )
+    if not isinstance(alert_id, int):
+        return None
+    return Alert.objects.select_related("patient").filter(pk=alert_id).first()
+
+
+def _is_self_harm(reminder: Reminder, alert: Alert | None) -> bool:
+    kind = alert.kind if alert is not None else reminder.context.get("kind")
+    return kind == AlertKind.SELF_HARM.value
+
+
+def red_flag_body(reminder: Reminder, alert: Alert | None) -> str:
     greeting = _greeting(reminder.staff_user)
     if alert is None:
         # The alert is gone (its patient's record was removed): say only where to look.
@@ -89,6 +104,40 @@ def red_flag_body(reminder: Reminder) -> str:
             "were told to contact their doctor."
         ),
         _("Open the alert: %(url)s") % values,
+    ]
+    return "\n\n".join([*lines, _footer()]) + "\n"
+
+
+def self_harm_body(reminder: Reminder, alert: Alert | None) -> str:
+    """Says plainly what was reported and what is asked, as the red-flag email names the
+    patient: it goes to their own therapist (or the clinic's admins)."""
+    greeting = _greeting(reminder.staff_user)
+    if alert is None:
+        lines = [
+            greeting,
+            _(
+                "An urgent alert was raised for one of your patients. Please open your "
+                "alerts now: %(url)s"
+            )
+            % {"url": open_alerts_url()},
+        ]
+        return "\n\n".join([*lines, _footer()]) + "\n"
+    values = {
+        "patient": alert.patient.full_name,
+        "when": _when(alert.created_at, reminder.time_zone),
+        "url": alert_url(alert.id),
+    }
+    lines = [
+        greeting,
+        _("%(patient)s reported thoughts of self-harm in their check-in (%(when)s).") % values,
+        _(
+            "Please reach them, or their family, today, as your clinic's safety procedure "
+            "says. They were shown the 988 Suicide & Crisis Lifeline (call or text 988) and "
+            "told to call 911 if they are in danger now. Progression of their program is "
+            "paused."
+        ),
+        _("When you have acted, acknowledge the alert with a short note of what was done: %(url)s")
+        % values,
     ]
     return "\n\n".join([*lines, _footer()]) + "\n"
 
@@ -155,8 +204,11 @@ def render_staff(reminder: Reminder) -> OutgoingMessage:
         raise ValueError(f"{reminder.kind!r} is not a staff message")
     with translation.override(settings.LANGUAGE_CODE):
         if reminder.kind == Reminder.Kind.RED_FLAG_STAFF:
-            subject = red_flag_subject()
-            body = red_flag_body(reminder)
+            alert = _alert_of(reminder)
+            if _is_self_harm(reminder, alert):
+                subject, body = self_harm_subject(), self_harm_body(reminder, alert)
+            else:
+                subject, body = red_flag_subject(), red_flag_body(reminder, alert)
         else:
             alerts = _digest_alerts(reminder)
             subject = digest_subject(len(alerts))

@@ -346,13 +346,41 @@ class CheckInSerializer(serializers.Serializer[Any]):
         return check_in.fdi_band or None
 
 
+# The US crisis line, as links a phone opens: a call, a text message, and 911 for danger now.
+CRISIS_LINE = {
+    "name": "988 Suicide & Crisis Lifeline",
+    "call": "tel:988",
+    "text": "sms:988",
+    "emergency": "tel:911",
+}
+
+
+class CrisisLineSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField()
+    call = serializers.CharField(help_text="A tel: link that calls the line.")
+    text = serializers.CharField(help_text="An sms: link that texts the line.")
+    emergency = serializers.CharField(help_text="A tel: link for danger now (911).")
+
+
 class CheckInCreatedSerializer(CheckInSerializer):
     """A new check-in (from ``services.check_in_submit``'s result) and what to do next."""
 
     guidance = serializers.CharField(
         allow_null=True,
-        help_text="After a red flag: what to do now (contact your doctor; a crisis line for "
-        "thoughts of self-harm). Null otherwise.",
+        help_text="After a red flag: what to do now, to show first. For thoughts of self-harm "
+        "it leads with the crisis line (988, and 911 for danger now); for other red flags it "
+        "says to contact the doctor. Null otherwise.",
+    )
+    guidance_kind = serializers.ChoiceField(
+        choices=["crisis", "contact_doctor"],
+        allow_null=True,
+        help_text="crisis (thoughts of self-harm, with or without other red flags), "
+        "contact_doctor (other red flags only), or null.",
+    )
+    crisis_line = CrisisLineSerializer(
+        allow_null=True,
+        help_text="For thoughts of self-harm: links to call or text the crisis line and to "
+        "call 911, to show as buttons. Null otherwise.",
     )
     program_paused = serializers.BooleanField(
         help_text="The patient's program is paused until their therapist resumes it."
@@ -364,9 +392,13 @@ class CheckInCreatedSerializer(CheckInSerializer):
         paused = (program is not None and program.status == Program.Status.PAUSED) or (
             result.review is not None and result.review.decision == Decision.PAUSE
         )
+        flags = result.check_in.red_flags
+        crisis = RedFlag.SELF_HARM.value in flags
         return {
             **CheckInSerializer(result.check_in, context=self.context).data,
             "guidance": result.guidance,
+            "guidance_kind": "crisis" if crisis else "contact_doctor" if flags else None,
+            "crisis_line": dict(CRISIS_LINE) if crisis else None,
             "program_paused": paused,
         }
 

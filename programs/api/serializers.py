@@ -618,11 +618,21 @@ class AlertOut(serializers.ModelSerializer[Alert]):
     class Meta:
         model = Alert
         fields = ["id", "patient", "patient_name", "program", "kind", "severity", "message",
-                  "is_open", "created_at", "acknowledged_by", "acknowledged_at"]  # fmt: skip
+                  "is_open", "created_at", "acknowledged_by", "acknowledged_at",
+                  "acknowledgement_note"]  # fmt: skip
         read_only_fields = fields
 
     def get_acknowledged_by(self, alert: Alert) -> str | None:
         return actor_label(alert.acknowledged_by) if alert.acknowledged_by is not None else None
+
+
+class AlertAcknowledgeIn(serializers.Serializer[Any]):
+    note = serializers.CharField(
+        max_length=MAX_TEXT,
+        allow_blank=True,
+        default="",
+        help_text="What was done. Required for thoughts of self-harm (kind self_harm).",
+    )
 
 
 # The library

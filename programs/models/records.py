@@ -152,6 +152,7 @@ class Alert(models.Model):
     KIND_CHOICES = [(kind.value, kind.value.replace("_", " ")) for kind in AlertKind]
     # Most serious first, for the inbox.
     SEVERITY = {
+        AlertKind.SELF_HARM.value: 4,
         AlertKind.RED_FLAG.value: 3,
         AlertKind.PERSISTENT_FLARE.value: 2,
         AlertKind.NO_ACTIVITY.value: 1,
@@ -170,6 +171,11 @@ class Alert(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledgement_note = models.TextField(
+        blank=True,
+        help_text="What was done, in the acknowledging clinician's words (required for "
+        "thoughts of self-harm).",
+    )
 
     class Meta:
         ordering = ["-severity", "-created_at", "-id"]
@@ -184,16 +190,30 @@ class Alert(models.Model):
 
 
 class AuditEvent(models.Model):
-    """A staff member read or changed a patient's record."""
+    """A staff member read or changed a patient's record.
+
+    The trail outlives the record: deleting a patient (to erase it, say) empties ``patient``
+    and keeps ``patient_ref`` and ``patient_name``, so an auditor can still tell whose record
+    was read, by whom and when, rather than the history going with the patient.
+    """
 
     class Action(models.TextChoices):
         READ = "read", _("Read")
         CHANGE = "change", _("Change")
 
     actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="audit_events")
+    patient = models.ForeignKey(
+        Patient, null=True, on_delete=models.SET_NULL, related_name="audit_events"
+    )
+    patient_ref = models.PositiveBigIntegerField(
+        db_index=True, help_text="The patient's id, kept after the patient is deleted."
+    )
+    patient_name = models.CharField(
+        max_length=200, help_text="The patient's name when the event happened."
+    )
     action = models.CharField(max_length=10, choices=Action.choices)
     what = models.CharField(max_length=200)
+    detail = models.TextField(blank=True, help_text="A note that came with the change.")
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

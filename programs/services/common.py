@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -66,8 +67,10 @@ def program_snapshot(program: Program) -> dict[str, Any]:
 def revision_record(
     *, program: Program, actor: User | None, reason: str, label: str | None = None
 ) -> ProgramRevision:
+    """A new revision of the program. Every change a person makes to a program leaves one, so
+    this is also where that change enters the audit trail."""
     last = program.revisions.order_by("-number").values_list("number", flat=True).first()
-    return ProgramRevision.objects.create(
+    revision = ProgramRevision.objects.create(
         program=program,
         number=(last or 0) + 1,
         actor=actor,
@@ -75,8 +78,46 @@ def revision_record(
         reason=reason,
         snapshot=program_snapshot(program),
     )
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            patient=program.patient,
+            action=AuditEvent.Action.CHANGE,
+            what=f"program {program.pk}: {reason}",
+        )
+    return revision
 
 
-def audit_record(*, actor: User, patient: Patient, action: str, what: str) -> None:
+def _event(*, actor: User, patient: Patient, action: str, what: str, detail: str) -> AuditEvent:
+    return AuditEvent(
+        actor=actor,
+        patient=patient,
+        patient_ref=patient.pk,
+        patient_name=patient.full_name[:200],
+        action=action,
+        what=what[:200],
+        detail=detail,
+    )
+
+
+def audit_record(
+    *, actor: User, patient: Patient, action: str, what: str, detail: str = ""
+) -> None:
     """Record that a staff member read or changed a patient's record."""
-    AuditEvent.objects.create(actor=actor, patient=patient, action=action, what=what[:200])
+    _event(actor=actor, patient=patient, action=action, what=what, detail=detail).save()
+
+
+def audit_reads(*, actor: User, patients: Iterable[Patient], what: str) -> None:
+    """Record that a staff member read ``what`` of each of ``patients`` (a list shows many).
+
+    One event per patient, so the trail answers "who read this patient's record?" for a list
+    as for a page about one patient; all of them in one INSERT (PostgreSQL; SQLite splits a
+    long list into inserts of 999 values), so a list costs one query more, not one per row.
+    """
+    unique = {patient.pk: patient for patient in patients}
+    if not unique:
+        return
+    AuditEvent.objects.bulk_create(
+        _event(actor=actor, patient=patient, action=AuditEvent.Action.READ, what=what, detail="")
+        for patient in unique.values()
+    )

@@ -45,6 +45,7 @@ from programs.engine import (
 from programs.models import (
     ActivityLog,
     Alert,
+    AuditEvent,
     CheckIn,
     Patient,
     PlannedSession,
@@ -53,7 +54,7 @@ from programs.models import (
     User,
     WeeklyReview,
 )
-from programs.services.common import REVIEW_ACTOR, local_today, revision_record
+from programs.services.common import REVIEW_ACTOR, audit_record, local_today, revision_record
 from programs.services.programs import RUNNING, program_pause
 from programs.signals import alert_raised
 
@@ -153,12 +154,17 @@ def session_log(
     return log
 
 
+# Alerts that each need their own look, however many are open: one per report.
+ONE_PER_REPORT = frozenset({AlertKind.SELF_HARM, AlertKind.RED_FLAG})
+MAX_ACKNOWLEDGEMENT_NOTE = MAX_NOTE
+
+
 def alert_raise(
     *, patient: Patient, program: Program | None, kind: AlertKind, message: str
 ) -> Alert:
-    """An alert for the clinician; one open alert of a kind per patient (red flags excepted,
-    since each one needs its own look)."""
-    if kind is not AlertKind.RED_FLAG:
+    """An alert for the clinician; one open alert of a kind per patient (self-harm and red
+    flags excepted, since each one needs its own look)."""
+    if kind not in ONE_PER_REPORT:
         existing = Alert.objects.filter(
             patient=patient, kind=kind.value, acknowledged_at__isnull=True
         ).first()
@@ -181,12 +187,31 @@ def alert_raise(
 
 
 @transaction.atomic
-def alert_acknowledge(*, actor: User, alert: Alert) -> Alert:
+def alert_acknowledge(*, actor: User, alert: Alert, note: str = "") -> Alert:
+    """Mark the alert seen by ``actor``, with a note of what was done. Thoughts of self-harm
+    need the note: the record must say how the patient was looked after, not only that
+    someone clicked. Acknowledging again changes nothing."""
+    note = note.strip()
+    if len(note) > MAX_ACKNOWLEDGEMENT_NOTE:
+        raise ValidationError({"note": [f"at most {MAX_ACKNOWLEDGEMENT_NOTE} characters"]})
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
-    if alert.acknowledged_at is None:
-        alert.acknowledged_by = actor
-        alert.acknowledged_at = timezone.now()
-        alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
+    if alert.acknowledged_at is not None:
+        return alert
+    if alert.kind == AlertKind.SELF_HARM.value and not note:
+        raise ValidationError(
+            {"note": ["say briefly what was done (who spoke with whom, what was agreed)"]}
+        )
+    alert.acknowledged_by = actor
+    alert.acknowledged_at = timezone.now()
+    alert.acknowledgement_note = note
+    alert.save(update_fields=["acknowledged_by", "acknowledged_at", "acknowledgement_note"])
+    audit_record(
+        actor=actor,
+        patient=alert.patient,
+        action=AuditEvent.Action.CHANGE,
+        what=f"alert {alert.pk} ({alert.get_kind_display()}) acknowledged",
+        detail=note,
+    )
     return alert
 
 
@@ -374,7 +399,8 @@ def check_in_submit(
     submission_key: str = "",
 ) -> CheckInResult:
     """Record a check-in. A red flag pauses progression, alerts the clinician at once and
-    returns the guidance that tells the patient to contact their doctor.
+    returns the guidance that tells the patient to contact their doctor; thoughts of
+    self-harm raise their own, most urgent alert and lead the guidance with the crisis line.
 
     The flare question and the red-flag questions must be answered: ``flare`` True or False,
     and ``red_flags`` the signs reported, empty only with ``no_red_flags`` (the person said
@@ -447,14 +473,29 @@ def check_in_submit(
         # key: the first one stands.
         return _repeated(CheckIn.objects.get(patient=patient, submission_key=submission_key))
     review = None
-    if flags:
-        names = ", ".join(flag.value.replace("_", " ") for flag in sorted(flags))
+    if RedFlag.SELF_HARM in flags:
+        # Its own alert, apart from any other flag's: it asks for someone to reach the patient
+        # today and a note of what was done, where a fever asks for a doctor's appointment.
+        alert_raise(
+            patient=patient,
+            program=program,
+            kind=AlertKind.SELF_HARM,
+            message=(
+                f"Thoughts of self-harm reported in the check-in of {today}. Please reach the "
+                "patient (or their family) today; they were shown the 988 crisis line."
+            ),
+        )
+    others = sorted(flags - {RedFlag.SELF_HARM})
+    if others:
+        names = ", ".join(flag.value.replace("_", " ") for flag in others)
         alert_raise(
             patient=patient,
             program=program,
             kind=AlertKind.RED_FLAG,
             message=f"Red flag reported on {today}: {names}. Progression is paused.",
         )
+    if flags:
+        names = ", ".join(flag.value.replace("_", " ") for flag in sorted(flags))
         if program is not None:
             review = weekly_review_run(
                 program=program, trigger=WeeklyReview.Trigger.RED_FLAG, today=today

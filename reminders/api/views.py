@@ -36,11 +36,10 @@ from programs.api.staff.base import (
     CREATE_ERRORS,
     LIST_ERRORS,
     READ_ERRORS,
-    StaffViewSet,
+    PatientRecordViewSet,
 )
 from programs.models import Guardian, User
 from programs.selectors import is_staff_member, patients_acted_for_by
-from programs.services.common import audit_record
 from reminders import selectors, services
 from reminders.api.serializers import (
     ChannelIn,
@@ -325,8 +324,9 @@ class ContactFilter(django_filters.FilterSet):
         fields = ["patient", "role"]
 
 
-class ContactViewSet(mixins.ListModelMixin, StaffViewSet[Contact]):
+class ContactViewSet(mixins.ListModelMixin, PatientRecordViewSet[Contact]):
     queryset = Contact.objects.none()  # the model, for the schema
+    record_name = "reminder contacts"
     serializer_class = ContactOut
     filterset_class = ContactFilter
     ordering_fields = ["name", "created_at"]
@@ -348,11 +348,7 @@ class ContactViewSet(mixins.ListModelMixin, StaffViewSet[Contact]):
 
     @extend_schema(responses={200: ContactOut, **READ_ERRORS}, tags=STAFF_TAGS)
     def retrieve(self, request: Request, pk: str) -> Response:
-        contact = self.get_object()
-        audit_record(
-            actor=self.user, patient=contact.patient, action="read", what="reminder contact"
-        )
-        return Response(contact_data([contact]))
+        return Response(contact_data([self.get_object()]))
 
     @extend_schema(
         request=ContactCreateIn,

@@ -14,7 +14,8 @@
   that week. The check-in asks for the FDI every other week; the reminder is the same.
 - **A red flag, to the therapists** (``RED_FLAG_STAFF``): at once, by email, to each therapist
   of the patient who works at the patient's clinic (the clinic's admins when no therapist can
-  be reached). Started by the ``alert_raised`` signal, repaired by the sweep.
+  be reached). Started by the ``alert_raised`` signal, repaired by the sweep. Thoughts of
+  self-harm (``URGENT_KINDS``) go the same way, with their own, plainer email.
 - **A daily digest of open alerts** (``ALERT_DIGEST``), by email at ``DIGEST_AT`` in the
   clinic's time zone, to each therapist with open alerts among their patients.
 
@@ -62,6 +63,8 @@ DIGEST_AT = time(8, 0)  # the clinic's morning
 # A red flag is worth telling the therapist about even after an outage; the digest picks up
 # anything older than this.
 RED_FLAG_WINDOW = timedelta(hours=24)
+# The alerts the therapists are emailed about at once, not only in the morning's digest.
+URGENT_KINDS = (AlertKind.SELF_HARM.value, AlertKind.RED_FLAG.value)
 # A morning digest read in the afternoon is no use: tomorrow's comes.
 DIGEST_WINDOW = timedelta(hours=4)
 # How often beat should run ``notifications_sweep``: rows are made when they fall due, so
@@ -402,13 +405,13 @@ def red_flag_key(alert: Alert, user: User) -> str:
 
 @transaction.atomic
 def red_flag_notify(*, alert_id: int, now: datetime | None = None) -> int:
-    """Email the therapists about an open red-flag alert, due at once; how many emails were
-    added. Safe to call again: each therapist gets one email per alert. Nothing once the
-    alert is acknowledged or older than ``RED_FLAG_WINDOW``."""
+    """Email the therapists about an open red-flag or self-harm alert (``URGENT_KINDS``), due
+    at once; how many emails were added. Safe to call again: each therapist gets one email
+    per alert. Nothing once the alert is acknowledged or older than ``RED_FLAG_WINDOW``."""
     now = now or timezone.now()
     alert = (
         Alert.objects.select_related("patient__clinic")
-        .filter(pk=alert_id, kind=AlertKind.RED_FLAG.value, acknowledged_at__isnull=True)
+        .filter(pk=alert_id, kind__in=URGENT_KINDS, acknowledged_at__isnull=True)
         .first()
     )
     if alert is None or now >= alert.created_at + RED_FLAG_WINDOW:
@@ -427,7 +430,8 @@ def red_flag_notify(*, alert_id: int, now: datetime | None = None) -> int:
             due_at=alert.created_at,
             not_after=alert.created_at + RED_FLAG_WINDOW,
             idempotency_key=red_flag_key(alert, user),
-            context={"alert_id": alert.id, "patient_id": alert.patient_id},
+            # The kind too, so the email says the right thing even if the alert is gone.
+            context={"alert_id": alert.id, "patient_id": alert.patient_id, "kind": alert.kind},
         )
         for user in red_flag_recipients(alert.patient)
     ]
@@ -557,7 +561,7 @@ def notifications_sweep(now: datetime | None = None) -> SweepResult:
     now = now or timezone.now()
     programs = _followed_programs()
     recent_red_flags = Alert.objects.filter(
-        kind=AlertKind.RED_FLAG.value,
+        kind__in=URGENT_KINDS,
         acknowledged_at__isnull=True,
         created_at__gt=now - RED_FLAG_WINDOW,
     ).values_list("id", flat=True)

@@ -10,7 +10,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import Page, expect
 
-from programs.services import invitation_create
+from programs.services import check_in_submit, invitation_create
 from reminders.services.contacts import contact_create
 from tests.e2e import data
 from tests.e2e.browser import PageChecks, sign_in
@@ -74,6 +74,12 @@ def test_the_patient_pages_pass_axe(any_page: Page) -> None:
     any_page.get_by_role("button", name="Send my check-in").click()
     expect(any_page.get_by_role("alert")).to_contain_text("Please contact your doctor")
     checks.check("check-in-guidance")
+    assert patient.user is not None
+    crisis = check_in_submit(
+        flare=False, actor=patient.user, patient=patient, red_flags=["self_harm"]
+    )
+    checks.visit(f"{base}/check-in/{crisis.check_in.pk}/", "check-in-crisis")
+    expect(any_page.get_by_role("link", name="Call 988")).to_have_attribute("href", "tel:988")
     checks.assert_clean()
 
 
@@ -85,6 +91,8 @@ def test_the_staff_pages_pass_axe(any_page: Page) -> None:
     data.red_flag(maya, actor=maya.user)
     # A draft beside the running program: listed on the patient page and at the builder's start.
     factories.draft_program(patient=maya, actor=place.therapist, template=place.template)
+    # Thoughts of self-harm: the urgent row and alert, with the acknowledgement's note box.
+    check_in_submit(actor=maya.user, patient=maya, flare=False, red_flags=["self_harm"])
     ethan = data.new_patient(place, first_name="Ethan", with_user=False)
     draft = factories.draft_program(
         patient=ethan,

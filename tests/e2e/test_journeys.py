@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 
 from programs import selectors
 from programs.models import Alert, Program, SessionLog
-from programs.services import invitation_create
+from programs.services import check_in_submit, invitation_create
 from programs.services.common import local_today
 from tests.e2e import data
 from tests.e2e.browser import sign_in
@@ -128,13 +128,20 @@ def test_b_a_patient_logs_today_and_reports_a_red_flag_on_a_phone(phone_page: Pa
     page.get_by_label("Thoughts of hurting yourself").check()
     page.get_by_role("button", name="Send my check-in").tap()
 
+    # Thoughts of self-harm lead: the crisis line to call or text, then the doctor for the fever.
     guidance = page.get_by_role("alert")
-    expect(guidance.get_by_role("heading", level=1)).to_have_text("Please contact your doctor")
-    expect(guidance.get_by_role("link", name="988")).to_have_attribute("href", "tel:988")
-    expect(guidance).to_contain_text("The therapist has been told")
+    expect(guidance.get_by_role("heading", level=1)).to_have_text("You are not alone")
+    expect(guidance.get_by_role("link", name="Call 988")).to_have_attribute("href", "tel:988")
+    expect(guidance.get_by_role("link", name="Text 988")).to_have_attribute("href", "sms:988")
+    expect(guidance.get_by_role("link", name="911")).to_have_attribute("href", "tel:911")
+    expect(guidance).to_contain_text("please contact your doctor today as well")
+    expect(guidance).to_contain_text("Your therapist has been told")
     program.refresh_from_db()
     assert program.status == Program.Status.PAUSED
-    assert Alert.objects.filter(patient=patient, kind="red_flag").count() == 1
+    assert sorted(Alert.objects.filter(patient=patient).values_list("kind", flat=True)) == [
+        "red_flag",
+        "self_harm",
+    ]
 
 
 def test_c_the_therapist_sees_the_alert_and_acknowledges_it(desktop_page: Page) -> None:
@@ -157,6 +164,34 @@ def test_c_the_therapist_sees_the_alert_and_acknowledges_it(desktop_page: Page) 
     expect(page.get_by_role("region", name="Open alerts")).to_have_count(0)
     raised = Alert.objects.get(patient=patient, kind="red_flag")
     assert raised.acknowledged_by_id == place.therapist.pk
+
+
+def test_c_the_therapist_acknowledges_thoughts_of_self_harm_with_a_note(
+    desktop_page: Page,
+) -> None:
+    page = desktop_page
+    place = data.clinic()
+    patient = data.new_patient(place, first_name="Maya")
+    data.program_for(place, patient, started_weeks_ago=1)
+    assert patient.user is not None
+    data.red_flag(patient, actor=patient.user)
+    check_in_submit(flare=False, actor=patient.user, patient=patient, red_flags=["self_harm"])
+
+    sign_in(page, data.THERAPIST)
+    page.goto("/clinic/alerts/")
+    first = page.get_by_role("region", name="Open alerts").get_by_role("listitem").first
+    expect(first).to_contain_text("Thoughts of self-harm")
+    first.get_by_role("button", name=re.compile(r"^Acknowledge")).click()
+
+    note = page.get_by_role("textbox", name="What was done?")
+    expect(note).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_text("Write what was done before acknowledging")).to_be_visible()
+    note.fill("Called Maya's mother; she is safe; crisis appointment tomorrow.")
+    page.get_by_role("button", name=re.compile(r"^Acknowledge Thoughts of self-harm")).click()
+
+    expect(page.get_by_role("status")).to_contain_text("Alert acknowledged")
+    raised = Alert.objects.get(patient=patient, kind="self_harm")
+    assert raised.acknowledgement_note.startswith("Called Maya's mother")
 
 
 def test_d_a_guardian_accepts_an_invitation_and_switches_between_two_children(

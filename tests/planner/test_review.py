@@ -19,6 +19,7 @@ from planner import (
     Unit,
     generate_schedule,
     rebaseline_schedule,
+    red_flag_guidance,
     regenerate_schedule,
     resume_schedule,
     weekly_review,
@@ -298,6 +299,16 @@ def test_it_shows_the_crisis_line_for_thoughts_of_self_harm() -> None:
     )  # fmt: skip
 
     assert "988" in (review.patient_guidance or "")
+
+
+def test_the_self_harm_guidance_says_the_crisis_line_once_and_kindly() -> None:
+    alone = red_flag_guidance(frozenset({RedFlag.SELF_HARM})) or ""
+    with_fever = red_flag_guidance(frozenset({RedFlag.SELF_HARM, RedFlag.FEVER})) or ""
+
+    assert alone.startswith("You are not alone") and "911" in alone
+    assert (alone.count("988"), with_fever.count("988")) == (1, 1)
+    assert "not part of your pain condition" not in alone + with_fever
+    assert "contact your doctor today" in with_fever
 
 
 def test_it_keeps_a_paused_program_paused_until_a_clinician_resumes_it() -> None:

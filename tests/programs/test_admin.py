@@ -248,6 +248,62 @@ def test_it_acknowledges_alerts_through_the_service(
 
 
 @pytest.mark.django_db
+def test_it_asks_for_a_note_before_acknowledging_thoughts_of_self_harm(
+    signed_in: Client, clinic: ClinicSetup, operator: User
+) -> None:
+    program = patient_with_history(clinic, "Maya")
+    harm = alert_raise(
+        patient=program.patient, program=program, kind=AlertKind.SELF_HARM, message="Self-harm"
+    )
+    chosen = {"action": "acknowledge", "_selected_action": [harm.pk]}
+
+    asked = signed_in.post(changelist("alert"), chosen)
+    blank = signed_in.post(changelist("alert"), {**chosen, "apply": "1"})
+    signed_in.post(
+        changelist("alert"), {**chosen, "apply": "1", f"note-{harm.pk}": "Rang the family."}
+    )
+
+    harm.refresh_from_db()
+    assert asked.status_code == 200 and f'name="note-{harm.pk}"' in asked.content.decode()
+    assert blank.status_code == 302
+    assert (harm.acknowledged_by, harm.acknowledgement_note) == (operator, "Rang the family.")
+    assert AuditEvent.objects.filter(actor=operator, detail="Rang the family.").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_self_harm_alert_sent_without_its_note_stays_open(
+    signed_in: Client, clinic: ClinicSetup
+) -> None:
+    program = patient_with_history(clinic, "Maya")
+    harm = alert_raise(
+        patient=program.patient, program=program, kind=AlertKind.SELF_HARM, message="Self-harm"
+    )
+
+    response = signed_in.post(
+        changelist("alert"),
+        {"action": "acknowledge", "_selected_action": [harm.pk], "apply": "1"},
+        follow=True,
+    )
+
+    harm.refresh_from_db()
+    assert harm.is_open
+    assert "was not acknowledged" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_it_audits_each_patient_an_admin_list_shows(
+    signed_in: Client, clinic: ClinicSetup, operator: User
+) -> None:
+    maya = patient_with_history(clinic, "Maya").patient
+    lily = patient_with_history(clinic, "Lily").patient
+
+    signed_in.get(changelist("checkin"))
+
+    reads = AuditEvent.objects.filter(actor=operator, what="admin: check ins listed")
+    assert sorted(reads.values_list("patient_id", flat=True)) == sorted([maya.pk, lily.pk])
+
+
+@pytest.mark.django_db
 def test_it_pauses_programs_through_the_service(signed_in: Client, clinic: ClinicSetup) -> None:
     program = patient_with_history(clinic, "Maya")
 

@@ -82,6 +82,7 @@ def test_it_records_a_check_in_with_its_fdi_score(maya: Patient) -> None:
     assert response.status_code == 201
     assert (body["fdi_total"], body["fdi_band"], body["sleep_hours"]) == (20, "moderate", 8.5)
     assert (body["guidance"], body["program_paused"]) == (None, False)
+    assert (body["guidance_kind"], body["crisis_line"]) == (None, None)
     assert CheckIn.objects.get(patient=maya).submitted_by == maya.user
 
 
@@ -107,13 +108,41 @@ def test_it_pauses_the_program_and_guides_the_patient_after_a_red_flag(maya: Pat
     assert Alert.objects.get(patient=maya).kind == "red_flag"
 
 
-def test_it_gives_the_988_crisis_line_for_thoughts_of_self_harm(maya: Patient) -> None:
+def test_it_leads_with_the_crisis_line_for_thoughts_of_self_harm(maya: Patient) -> None:
     payload = {"flare": False, "red_flags": ["self_harm"]}
     response = client_for(maya.user).post(check_ins_url(maya), payload)
 
+    body = response.json()
     assert response.status_code == 201
-    assert "988" in response.json()["guidance"]
-    assert Alert.objects.filter(patient=maya, kind="red_flag").exists()
+    assert body["guidance"].startswith("You are not alone") and "911" in body["guidance"]
+    assert "not part of your pain condition" not in body["guidance"]
+    assert (body["guidance_kind"], body["crisis_line"]["call"], body["crisis_line"]["text"]) == (
+        "crisis", "tel:988", "sms:988"
+    )  # fmt: skip
+    assert list(Alert.objects.filter(patient=maya).values_list("kind", flat=True)) == ["self_harm"]
+
+
+def test_it_raises_a_self_harm_alert_and_a_red_flag_alert_for_both(maya: Patient) -> None:
+    response = client_for(maya.user).post(
+        check_ins_url(maya), {"red_flags": ["self_harm", "fever"]}
+    )
+
+    body = response.json()
+    assert body["guidance"].count("988") == 1 and "contact your doctor" in body["guidance"]
+    assert body["guidance_kind"] == "crisis"
+    alerts = {alert.kind: alert.message for alert in Alert.objects.filter(patient=maya)}
+    assert sorted(alerts) == ["red_flag", "self_harm"]
+    assert "fever" in alerts["red_flag"] and "self harm" not in alerts["red_flag"]
+
+
+def test_it_tells_the_patient_to_contact_their_doctor_for_other_red_flags(
+    maya: Patient,
+) -> None:
+    response = client_for(maya.user).post(check_ins_url(maya), {"red_flags": ["rash"]})
+
+    body = response.json()
+    assert (body["guidance_kind"], body["crisis_line"]) == ("contact_doctor", None)
+    assert "988" not in body["guidance"]
 
 
 def test_it_names_the_bad_fdi_answer(maya: Patient) -> None:

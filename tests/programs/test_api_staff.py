@@ -502,7 +502,7 @@ def test_it_lists_session_logs_with_results(api: APIClient, child: Patient) -> N
     assert [(row["date"], row["results"]) for row in missed] == [("2026-03-05", [])]
 
 
-def test_it_lists_a_patients_check_ins_and_audits_the_read_once(
+def test_it_lists_a_patients_check_ins_and_audits_each_read(
     api: APIClient, child: Patient, pt: User
 ) -> None:
     check_in_submit(
@@ -521,7 +521,7 @@ def test_it_lists_a_patients_check_ins_and_audits_the_read_once(
 
     assert [row["red_flags"] for row in flagged] == [["fever"]]
     assert len(everything) == 2
-    assert AuditEvent.objects.filter(action="read", what="check-ins").count() == 2
+    assert AuditEvent.objects.filter(action="read", what="API list: check-ins").count() == 2
 
 
 def test_it_lists_a_programs_reviews(api: APIClient, child: Patient, pt: User) -> None:
@@ -732,6 +732,38 @@ def test_it_orders_the_caseload_by_adherence_with_unknowns_last(
 
     assert [row["patient"] for row in rows] == [keen.id, quiet.id, child.id]
     assert bad.status_code == 400 and first_error(bad)["field"] == "ordering"
+
+
+def test_it_puts_thoughts_of_self_harm_first_in_the_caseload_whatever_the_ordering(
+    api: APIClient, clinic: Clinic, child: Patient
+) -> None:
+    zoe = patient(clinic=clinic, last_name="Young")
+    alert_raise(patient=child, program=None, kind=AlertKind.RED_FLAG, message="Fever")
+    alert_raise(patient=zoe, program=None, kind=AlertKind.RED_FLAG, message="Rash")
+    alert_raise(patient=zoe, program=None, kind=AlertKind.SELF_HARM, message="Self-harm")
+
+    by_name = results(api.get("/api/v1/caseload/?ordering=name"))
+    by_alerts = results(api.get("/api/v1/caseload/?ordering=open_alerts"))
+
+    assert [row["patient"] for row in by_name] == [zoe.id, child.id]
+    assert by_alerts[0]["open_alert_kinds"] == ["self_harm", "red_flag"]
+
+
+def test_it_lists_self_harm_alerts_first_and_acknowledges_them_with_a_note(
+    api: APIClient, clinic: Clinic, child: Patient, pt: User
+) -> None:
+    older = alert_raise(patient=child, program=None, kind=AlertKind.SELF_HARM, message="Harm")
+    alert_raise(patient=child, program=None, kind=AlertKind.RED_FLAG, message="Fever")
+
+    kinds = [row["kind"] for row in results(api.get("/api/v1/alerts/"))]
+    refused = api.post(f"/api/v1/alerts/{older.id}/acknowledge/", {}, format="json")
+    done = api.post(
+        f"/api/v1/alerts/{older.id}/acknowledge/", {"note": "Called her dad."}, format="json"
+    )
+
+    assert kinds == ["self_harm", "red_flag"]
+    assert refused.status_code == 400 and first_error(refused)["field"] == "note"
+    assert (done.status_code, done.json()["acknowledgement_note"]) == (200, "Called her dad.")
 
 
 def test_it_lets_a_clinic_admin_do_what_a_therapist_does(clinic: Clinic, child: Patient) -> None:

@@ -7,7 +7,14 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from programs.models import Alert, PlannedSession, Program, SessionLog, WeeklyReview
+from programs.models import (
+    Alert,
+    AuditEvent,
+    PlannedSession,
+    Program,
+    SessionLog,
+    WeeklyReview,
+)
 from programs.services import (
     ResultInput,
     alert_acknowledge,
@@ -284,6 +291,22 @@ def test_it_shows_the_crisis_line_for_thoughts_of_self_harm() -> None:
     )
 
     assert result.guidance is not None and "988" in result.guidance
+
+
+def test_thoughts_of_self_harm_raise_their_own_alert_the_most_urgent_of_all() -> None:
+    program = active_program(started_weeks_ago=1)
+
+    check_in_submit(
+        flare=False,
+        actor=clinician_of(program),
+        patient=program.patient,
+        red_flags=["self_harm", "rash"],
+    )
+
+    alerts = list(Alert.objects.filter(patient=program.patient))
+    assert [(alert.kind, alert.severity) for alert in alerts] == [("self_harm", 4), ("red_flag", 3)]
+    assert "self-harm" in alerts[0].message and "self" not in alerts[1].message
+    assert max(Alert.SEVERITY.values()) == Alert.SEVERITY["self_harm"]
 
 
 def test_it_pauses_on_a_red_flag_before_the_first_session() -> None:
@@ -611,6 +634,51 @@ def test_it_records_who_acknowledged_an_alert_and_when() -> None:
 
     assert alert.acknowledged_by == clinician_of(program)
     assert alert.acknowledged_at == NOW
+
+
+def test_a_self_harm_alert_is_acknowledged_only_with_a_note_of_what_was_done() -> None:
+    program = active_program()
+    check_in_submit(
+        flare=False, actor=clinician_of(program), patient=program.patient, red_flags=["self_harm"]
+    )
+    alert = Alert.objects.get()
+
+    with pytest.raises(ValidationError) as refused:
+        alert_acknowledge(actor=clinician_of(program), alert=alert, note="   ")
+    untouched = Alert.objects.get()
+    alert = alert_acknowledge(
+        actor=clinician_of(program), alert=alert, note="Called her mother; safety plan agreed."
+    )
+
+    assert list(errors_of(refused)) == ["note"]
+    assert untouched.acknowledged_at is None
+    assert alert.acknowledgement_note == "Called her mother; safety plan agreed."
+    event = AuditEvent.objects.get(action="change", what__contains="acknowledged")
+    assert (event.actor, event.detail) == (clinician_of(program), alert.acknowledgement_note)
+
+
+def test_other_alerts_take_an_optional_note() -> None:
+    program = active_program()
+    check_in_submit(
+        flare=False, actor=clinician_of(program), patient=program.patient, red_flags=["fever"]
+    )
+
+    alert = alert_acknowledge(actor=clinician_of(program), alert=Alert.objects.get())
+
+    assert (alert.is_open, alert.acknowledgement_note) == (False, "")
+
+
+def test_it_refuses_a_note_longer_than_2000_characters() -> None:
+    program = active_program()
+    check_in_submit(
+        flare=False, actor=clinician_of(program), patient=program.patient, red_flags=["self_harm"]
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        alert_acknowledge(actor=clinician_of(program), alert=Alert.objects.get(), note="x" * 2001)
+
+    assert list(errors_of(refused)) == ["note"]
+    assert Alert.objects.get().is_open
 
 
 def test_it_keeps_the_first_acknowledgement() -> None:

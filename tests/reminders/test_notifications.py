@@ -411,6 +411,11 @@ def test_the_check_in_reminder_stands_in_for_the_nudge_on_its_day(at: Any) -> No
 # -- The red flag, to the therapists ------------------------------------------------------
 
 
+def reporter(child: Patient) -> User:
+    assert child.user is not None
+    return child.user
+
+
 def red_flag(child: Patient, django_capture_on_commit_callbacks: Any) -> Alert:
     reporter = child.user or child.therapists.get()
     with django_capture_on_commit_callbacks(execute=True):
@@ -450,7 +455,77 @@ def test_the_red_flag_email_names_the_patient_but_its_subject_does_not(
     assert message.to == pt.email
     assert "Maya" not in message.subject and "fibromyalgia" not in message.subject.lower()
     assert child.full_name in message.body and "fever, rash" in message.body
-    assert f"http://127.0.0.1:8000/api/v1/alerts/{alert.id}/" in message.body
+    assert f"http://127.0.0.1:8000/clinic/alerts/?alert={alert.id}#alert-{alert.id}" in message.body
+    assert "/api/" not in message.body
+
+
+def test_thoughts_of_self_harm_email_the_therapist_urgently_with_nothing_in_the_subject(
+    at: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    at(NUDGE_TIME)
+    clinic = ClinicFactory.create()
+    pt = therapist(clinic=clinic, first_name="Jordan")
+    child = patient(clinic=clinic, therapists=[pt], with_user=True, first_name="Maya")
+    with django_capture_on_commit_callbacks(execute=True):
+        check_in_submit(flare=False, actor=reporter(child), patient=child, red_flags=["self_harm"])
+    alert = Alert.objects.get(patient=child)
+    (row,) = made(Reminder.Kind.RED_FLAG_STAFF)
+
+    message = render_staff(row)
+
+    assert (alert.kind, row.context["alert_id"]) == ("self_harm", alert.id)
+    assert message.subject == "Urgent: please check gradus now"
+    assert f"{child.full_name} reported thoughts of self-harm" in message.body
+    assert f"/clinic/alerts/?alert={alert.id}#alert-{alert.id}" in message.body
+
+
+def test_a_self_harm_email_whose_alert_is_gone_still_says_only_that_it_is_urgent(
+    at: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    at(NUDGE_TIME)
+    clinic = ClinicFactory.create()
+    child = patient(clinic=clinic, therapists=[therapist(clinic=clinic)], with_user=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        check_in_submit(flare=False, actor=reporter(child), patient=child, red_flags=["self_harm"])
+    (row,) = made(Reminder.Kind.RED_FLAG_STAFF)
+    Alert.objects.all().delete()
+
+    message = render_staff(row)
+
+    assert message.subject == "Urgent: please check gradus now"
+    assert "self-harm" not in message.body and "/clinic/alerts/" in message.body
+
+
+def test_self_harm_with_another_red_flag_sends_one_email_for_each_alert(
+    at: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    at(NUDGE_TIME)
+    clinic = ClinicFactory.create()
+    child = patient(clinic=clinic, therapists=[therapist(clinic=clinic)], with_user=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        check_in_submit(
+            flare=False, actor=reporter(child), patient=child, red_flags=["self_harm", "fever"]
+        )
+
+    subjects = sorted(render_staff(row).subject for row in made(Reminder.Kind.RED_FLAG_STAFF))
+
+    assert subjects == [
+        "A red flag was reported: please review it today",
+        "Urgent: please check gradus now",
+    ]
+
+
+def test_the_sweep_repairs_a_lost_self_harm_email(at: Any) -> None:
+    at(NUDGE_TIME)
+    clinic = ClinicFactory.create()
+    child = patient(clinic=clinic, therapists=[therapist(clinic=clinic)], with_user=True)
+    # No on-commit callbacks run: the signal's email is lost.
+    check_in_submit(flare=False, actor=reporter(child), patient=child, red_flags=["self_harm"])
+
+    result = notifications_sweep(timezone.now())
+
+    assert result.red_flags == 1
+    assert made(Reminder.Kind.RED_FLAG_STAFF)[0].context["kind"] == "self_harm"
 
 
 def test_the_red_flag_email_goes_out_through_the_email_channel(
@@ -647,8 +722,8 @@ def test_the_digest_lists_what_is_still_open_with_links(at: Any) -> None:
 
     assert message.subject == "1 open alert for your patients"
     assert "Ava Chen: low adherence" in message.body and "Two of seven." in message.body
-    assert f"/api/v1/alerts/{low.id}/" in message.body
-    assert f"/api/v1/alerts/{done.id}/" not in message.body
+    assert f"/clinic/alerts/?alert={low.id}#alert-{low.id}" in message.body
+    assert f"?alert={done.id}#" not in message.body and "/api/" not in message.body
 
 
 # -- Wall-clock times ---------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django.test import Client
 from django.utils import timezone
 
 from programs import services
-from programs.models import Alert, Patient, User
+from programs.models import Alert, AuditEvent, Patient, User
 from tests.programs import factories
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +75,102 @@ def test_it_shows_the_red_flags_the_check_in_reported(client: Client) -> None:
     client.force_login(user)
     body = client.get("/clinic/alerts/").content.decode()
     assert "<li>Fever</li>" in body
-    assert "<li>Thoughts of self-harm</li>" in body
+    # Thoughts of self-harm have an alert of their own, not a line under the red flag.
+    assert "<li>Thoughts of self-harm</li>" not in body
+    assert '<span class="badge bad">Thoughts of self-harm</span>' in body
+
+
+def test_thoughts_of_self_harm_come_first_and_stand_out(client: Client) -> None:
+    user, patient = staff_with_patient()
+    red = alert(patient, "red_flag", minutes_ago=1)
+    harm = alert(factories.patient(clinic=patient.clinic), "self_harm", minutes_ago=90)
+    client.force_login(user)
+
+    body = client.get("/clinic/alerts/").content.decode()
+
+    assert listed_ids(body) == [harm.pk, red.pk]
+    assert f'class="card alert-item self-harm" id="alert-{harm.pk}"' in body
+    assert '<span class="badge urgent">Urgent</span>' in body
+
+
+def test_a_self_harm_alert_is_not_acknowledged_without_a_note(client: Client) -> None:
+    user, patient = staff_with_patient()
+    harm = alert(patient, "self_harm")
+    client.force_login(user)
+
+    response = client.post(f"/clinic/alerts/{harm.pk}/acknowledge/", {"note": " "})
+
+    body = response.content.decode()
+    harm.refresh_from_db()
+    assert response.status_code == 400 and harm.is_open
+    assert f'id="alert-{harm.pk}-note_error"' in body
+    assert "Write what was done before acknowledging" in body
+
+
+def test_a_self_harm_alert_is_acknowledged_with_its_note_kept(client: Client) -> None:
+    user, patient = staff_with_patient()
+    harm = alert(patient, "self_harm")
+    client.force_login(user)
+    note = "Phoned Maya's mother; she is safe tonight; crisis team appointment tomorrow."
+
+    client.post(f"/clinic/alerts/{harm.pk}/acknowledge/", {"note": note})
+
+    harm.refresh_from_db()
+    shown = client.get("/clinic/alerts/?acknowledged=on").content.decode()
+    assert (harm.acknowledged_by, harm.acknowledgement_note) == (user, note)
+    assert "Phoned Maya&#x27;s mother" in shown
+    assert AuditEvent.objects.filter(patient=patient, action="change", detail=note).exists()
+
+
+def test_only_a_self_harm_alert_asks_for_a_note(client: Client) -> None:
+    user, patient = staff_with_patient()
+    harm = alert(patient, "self_harm")
+    quiet = alert(patient, "no_activity")
+    client.force_login(user)
+
+    body = client.get("/clinic/alerts/").content.decode()
+
+    assert f'id="alert-{harm.pk}-note"' in body
+    assert f'id="alert-{quiet.pk}-note"' not in body
+
+
+def test_a_link_to_an_alert_opens_the_page_that_holds_it(client: Client) -> None:
+    user, patient = staff_with_patient()
+    last = alert(patient, "no_activity", minutes_ago=500)
+    for index in range(55):
+        alert(factories.patient(clinic=patient.clinic), "low_adherence", minutes_ago=index)
+    client.force_login(user)
+
+    body = client.get(f"/clinic/alerts/?alert={last.pk}").content.decode()
+
+    assert last.pk in listed_ids(body)
+    assert "Page 2 of 2" in body and "linked" in body
+
+
+def test_a_link_to_an_acknowledged_alert_still_finds_it(client: Client) -> None:
+    user, patient = staff_with_patient()
+    seen = alert(patient, "red_flag")
+    services.alert_acknowledge(actor=user, alert=seen)
+    client.force_login(user)
+
+    body = client.get(f"/clinic/alerts/?alert={seen.pk}").content.decode()
+
+    assert listed_ids(body) == [seen.pk]
+    assert "Acknowledged by Jordan Lee" in body
+
+
+def test_the_inbox_audits_each_patient_it_shows(client: Client) -> None:
+    user, patient = staff_with_patient()
+    other = factories.patient(clinic=patient.clinic)
+    alert(patient, "red_flag")
+    alert(patient, "no_activity")
+    alert(other, "low_adherence")
+    client.force_login(user)
+
+    client.get("/clinic/alerts/")
+
+    reads = AuditEvent.objects.filter(actor=user, action="read", what="alerts page")
+    assert sorted(reads.values_list("patient_id", flat=True)) == sorted([patient.pk, other.pk])
 
 
 def test_it_goes_back_to_the_patient_page_when_asked(client: Client) -> None:

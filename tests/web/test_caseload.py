@@ -7,7 +7,16 @@ from django.test import Client
 from django.utils import timezone
 
 from programs import services
-from programs.models import Alert, CheckIn, Patient, PlannedSession, Program, SessionLog, User
+from programs.models import (
+    Alert,
+    AuditEvent,
+    CheckIn,
+    Patient,
+    PlannedSession,
+    Program,
+    SessionLog,
+    User,
+)
 from programs.services.common import local_today
 from tests.programs import factories
 
@@ -73,6 +82,35 @@ def test_it_makes_a_red_flag_stand_out(client: Client) -> None:
     assert 'class="red-flag-row"' in body
     assert '<span class="badge bad">Red flag</span>' in body
     assert '<span class="badge warn">Low adherence</span>' in body
+
+
+@pytest.mark.parametrize("sort", ["name", "-name", "adherence", "-open_alerts"])
+def test_it_puts_thoughts_of_self_harm_first_whatever_the_sort(client: Client, sort: str) -> None:
+    user = factories.therapist()
+    clinic = user.memberships.get().clinic
+    factories.patient(clinic=clinic, first_name="Ann", last_name="Abbott")
+    flagged = factories.patient(clinic=clinic, first_name="Zoe", last_name="Young")
+    alert(factories.patient(clinic=clinic, first_name="Max", last_name="Moss"), "red_flag")
+    alert(factories.patient(clinic=clinic, first_name="Lin", last_name="Lowe"), "red_flag")
+    alert(flagged, "self_harm")
+
+    body = signed_in(client, user).get(f"/clinic/?sort={sort}").content.decode()
+
+    assert names_in_order(body)[0] == "Young, Zoe"
+    assert 'class="self-harm-row"' in body
+    assert '<span class="badge urgent">Thoughts of self-harm</span>' in body
+
+
+def test_it_audits_each_patient_the_caseload_shows(client: Client) -> None:
+    user = factories.therapist()
+    clinic = user.memberships.get().clinic
+    shown = [factories.patient(clinic=clinic) for _ in range(3)]
+    factories.patient()  # another clinic's
+
+    signed_in(client, user).get("/clinic/")
+
+    reads = AuditEvent.objects.filter(actor=user, action="read", what="caseload page")
+    assert sorted(reads.values_list("patient_id", flat=True)) == [child.pk for child in shown]
 
 
 def test_it_sorts_by_a_column_and_marks_it_for_screen_readers(client: Client) -> None:

@@ -125,11 +125,11 @@ def test_it_shows_the_crisis_line_for_thoughts_of_self_harm(client: Client) -> N
     response = client.post(url(patient), {"flare": "no", "red_flags": ["self_harm"]}, follow=True)
     body = response.content.decode()
     assert '<p class="crisis">' in body
-    assert 'call or text <a href="tel:988">988</a> now' in body
+    assert 'href="tel:988">Call 988</a>' in body and 'href="sms:988">Text 988</a>' in body
     assert "Suicide &amp; Crisis Lifeline" in body
 
 
-def test_it_tells_a_guardian_to_contact_their_childs_doctor(client: Client) -> None:
+def test_it_tells_a_guardian_where_to_get_help_for_their_child_at_once(client: Client) -> None:
     child = factories.patient()
     link = factories.guardian(patient=child)
     factories.active_program(patient=child)
@@ -139,7 +139,7 @@ def test_it_tells_a_guardian_to_contact_their_childs_doctor(client: Client) -> N
     assert "Has your child had any of these this week?" in page
     response = client.post(url(child), {"flare": "no", "red_flags": ["self_harm"]}, follow=True)
     body = response.content.decode()
-    assert "Please contact your child\u2019s doctor" in body
+    assert "<h1>You are not alone</h1>" in body
     assert "If your child is thinking about hurting themselves" in body
 
 

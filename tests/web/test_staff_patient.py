@@ -59,7 +59,8 @@ def test_it_records_one_read_per_page_view(client: Client) -> None:
     user, program = running()
     client.force_login(user)
     page(client, program)
-    events = AuditEvent.objects.filter(patient_id=program.patient_id, actor=user)
+    # (The program's drafting and activation by the same therapist are changes, audited too.)
+    events = AuditEvent.objects.filter(patient_id=program.patient_id, actor=user, action="read")
     assert [(event.action, event.what) for event in events] == [("read", "patient page")]
 
 
@@ -111,6 +112,21 @@ def test_it_shows_open_alerts_with_an_acknowledge_button_that_comes_back(client:
         {"next": f"/clinic/patients/{program.patient_id}/"},
     )
     assert response["Location"] == f"/clinic/patients/{program.patient_id}/"
+
+
+def test_a_self_harm_alert_is_acknowledged_with_a_note_on_the_alerts_page(
+    client: Client,
+) -> None:
+    user, program = running()
+    services.check_in_submit(
+        flare=False, actor=user, patient=program.patient, red_flags=["self_harm"]
+    )
+    client.force_login(user)
+    body = page(client, program)
+    alert = Alert.objects.get(patient_id=program.patient_id)
+    assert f'href="/clinic/alerts/?alert={alert.pk}#alert-{alert.pk}"' in body
+    assert f'action="/clinic/alerts/{alert.pk}/acknowledge/"' not in body
+    assert '<span class="badge urgent">Urgent</span>' in body
 
 
 def test_it_pauses_with_a_reason(client: Client) -> None:

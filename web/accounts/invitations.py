@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from programs import selectors, services
 from programs.models import Invitation, Patient
+from programs.services.common import audit_reads
 from web.access import WebRequest, signed_in_user, staff_page
 from web.accounts.forms import AcceptForm, InviteForm
 from web.forms import add_service_errors
@@ -88,6 +89,10 @@ def invite(request: WebRequest) -> HttpResponse:
             initial["patient"] = int(chosen)
         form = InviteForm(initial=initial, patients=patients)
     pending = list(services.invitations_pending_for(request.user))
+    # The list shows each family's names and email addresses: a read of their records.
+    audit_reads(
+        actor=request.user, patients=[item.patient for item in pending], what="invitations page"
+    )
     new = request.session.pop(SESSION_NEW_INVITATION, None)
     created = None
     if isinstance(new, dict):

@@ -102,7 +102,8 @@ def check_in(request: WebRequest, patient_id: int) -> HttpResponse:
 
 @patient_page
 def check_in_done(request: WebRequest, patient_id: int, check_in_id: int) -> HttpResponse:
-    """A submitted check-in's answer: after a red flag, the guidance before anything else."""
+    """A submitted check-in's answer: after a red flag, the guidance before anything else; after
+    thoughts of self-harm, the crisis line (988, to call or text, and 911 for danger now)."""
     check_in = get_object_or_404(
         selectors.patient_check_ins(request.household.patient).select_related("program"),
         pk=check_in_id,
@@ -111,8 +112,11 @@ def check_in_done(request: WebRequest, patient_id: int, check_in_id: int) -> Htt
     flags = frozenset(RedFlag(flag) for flag in check_in.red_flags)
     context: dict[str, Any] = {
         "check_in": check_in,
+        # Other red flags: the planner's "contact your doctor". Thoughts of self-harm: the
+        # template's own words, which lead with the crisis line and link it.
         "guidance": red_flag_guidance(flags) if flags else None,
         "self_harm": RedFlag.SELF_HARM in flags,
+        "other_flags": bool(flags - {RedFlag.SELF_HARM}),
         "red_flag": bool(flags),
         # A red flag pauses the program at once (services.check_in_submit's review).
         "paused": program is not None and program.status == Program.Status.PAUSED,

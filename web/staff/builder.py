@@ -37,7 +37,7 @@ from programs.api.errors import flatten_errors as flatten_api_errors
 from programs.api.serializers import ProgramCreateIn, program_create_arguments
 from programs.engine import DEFAULT_PARAMETERS, parameters_of
 from programs.models import Patient, Program, ProgramActivity, ProgramTemplate, TemplateActivity
-from programs.services.common import local_today
+from programs.services.common import audit_record, local_today
 from programs.services.programs import running_program_state
 from web.access import WebRequest, staff_page
 from web.charts import Chart, Series
@@ -75,6 +75,7 @@ def _managed_patient(request: WebRequest, patient_id: int) -> Patient:
     )
     if patient is None:
         raise Http404("No such patient.")
+    audit_record(actor=request.user, patient=patient, action="read", what="program builder")
     return patient
 
 
@@ -101,6 +102,9 @@ def _managed_program(request: WebRequest, program_id: int) -> Program:
     )
     if program is None:
         raise Http404("No such program.")
+    audit_record(
+        actor=request.user, patient=program.patient, action="read", what=f"program {program.pk}"
+    )
     return program
 
 

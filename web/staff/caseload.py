@@ -1,6 +1,7 @@
 """The caseload: every patient the user manages, one row each from ``selectors.caseload`` (a
 fixed number of queries however many patients), sortable and filterable by GET parameters so
-it works without JavaScript."""
+it works without JavaScript. Patients with an open alert for thoughts of self-harm come first
+whatever the sort. Every patient shown leaves an audit event (one insert for them all)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from planner import AlertKind
 from programs import selectors
 from programs.models import Alert, Patient
 from programs.selectors import CaseloadRow
+from programs.services.common import audit_reads
 from web.access import WebRequest, staff_page
 from web.staff.forms import CaseloadFilterForm
 from web.staff.labels import ALERT_KINDS, PATIENT_STATUSES, PHASES, PROGRAM_STATUSES, word
@@ -89,8 +92,9 @@ class Row:
     adherence_percent: int | None
     fdi_direction: str  # "better", "worse", "same" or ""
     fdi_words: str
-    alert_kinds: list[tuple[str, str]]  # (kind, words), red flags first
+    alert_kinds: list[tuple[str, str]]  # (kind, words), the most serious first
     has_red_flag: bool
+    has_self_harm: bool
     url: str
     week: str  # "week 3", or "" before the first session
     sessions: str  # "(13 of 14)"
@@ -127,7 +131,8 @@ def _shown(row: CaseloadRow) -> Row:
         fdi_direction=direction,
         fdi_words=words,
         alert_kinds=[(kind, word(ALERT_KINDS, kind)) for kind in kinds],
-        has_red_flag="red_flag" in row.open_alert_kinds,
+        has_red_flag=AlertKind.RED_FLAG.value in row.open_alert_kinds,
+        has_self_harm=AlertKind.SELF_HARM.value in row.open_alert_kinds,
         url=reverse("web:patient", kwargs={"patient_id": row.patient.pk}),
         week=_("week %(number)d") % {"number": row.week} if row.week else "",
         sessions=_("(%(done)d of %(planned)d)")
@@ -177,7 +182,8 @@ def caseload(request: WebRequest) -> HttpResponse:
     rows = selectors.caseload(request.user, filtered_patients(request, chosen))
     status = chosen.get("status") or ""
     rows = [row for row in rows if _status_matches(row, status)]
-    rows = sorted_rows(rows, sort)
+    rows = selectors.self_harm_first(sorted_rows(rows, sort))
+    audit_reads(actor=request.user, patients=[row.patient for row in rows], what="caseload page")
     filtered = any(chosen.get(name) for name in ("q", "alerts", "status")) or (
         chosen.get("scope") == "mine"
     )
@@ -187,6 +193,7 @@ def caseload(request: WebRequest) -> HttpResponse:
         {
             "form": form,
             "rows": [_shown(row) for row in rows],
+            "any_self_harm": any(AlertKind.SELF_HARM.value in row.open_alert_kinds for row in rows),
             "columns": _columns(chosen, sort),
             "sort": sort,
             "filtered": filtered,

@@ -7,6 +7,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 ALERT_KINDS: dict[str, Promise] = {
+    "self_harm": _("Thoughts of self-harm"),
     "red_flag": _("Red flag"),
     "persistent_flare": _("Flares for over two weeks"),
     "low_adherence": _("Low adherence"),

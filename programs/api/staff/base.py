@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any, TypeVar
 
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -12,9 +14,11 @@ from rest_framework.response import Response
 from programs.api.errors import error_responses
 from programs.api.idempotency import IdempotentWrites
 from programs.api.permissions import IsStaffMember
-from programs.models import User
+from programs.models import AuditEvent, Patient, User
+from programs.services.common import audit_reads, audit_record
 
 M = TypeVar("M", bound=Model)
+READS = ("GET", "HEAD")
 
 # The errors each kind of operation can answer with, all in the one error format.
 # A list answers 404 for a page past its end.
@@ -53,3 +57,48 @@ class StaffViewSet(IdempotentWrites, viewsets.GenericViewSet[M]):
 
 class ReadOnlyStaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffViewSet[M]):
     """List and retrieve; subclasses add what else may be done."""
+
+
+class PatientRecordViewSet(StaffViewSet[M]):
+    """A staff viewset over a part of patients' records: every read leaves audit events.
+
+    A list records one event per patient on the page it answers (in one query), a GET of one
+    object (retrieve, or an action such as a program's preview) one event. Writes are audited
+    by the services they call. ``patient_path`` leads from an object to its patient ("" when
+    the object is the patient); the queryset selects it, so auditing reads nothing more.
+    """
+
+    record_name: str = ""
+    patient_path: str = "patient"
+
+    def patient_of(self, obj: Any) -> Patient:
+        patient = attrgetter(self.patient_path)(obj) if self.patient_path else obj
+        assert isinstance(patient, Patient)
+        return patient
+
+    def paginate_queryset(self, queryset: QuerySet[Any] | Sequence[Any]) -> list[Any] | None:
+        page = super().paginate_queryset(queryset)  # type: ignore[arg-type]
+        if page is not None and self.request.method in READS:
+            audit_reads(
+                actor=self.user,
+                patients=[self.patient_of(obj) for obj in page],
+                what=f"API {self.action}: {self.record_name}",
+            )
+        return page
+
+    def get_object(self) -> M:
+        obj = super().get_object()
+        if self.request.method in READS:
+            audit_record(
+                actor=self.user,
+                patient=self.patient_of(obj),
+                action=AuditEvent.Action.READ,
+                what=f"API {self.action}: {self.record_name} #{obj.pk}",
+            )
+        return obj
+
+
+class ReadOnlyPatientRecordViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, PatientRecordViewSet[M]
+):
+    """List and retrieve a part of patients' records, audited; subclasses add the rest."""

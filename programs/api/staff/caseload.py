@@ -15,9 +15,9 @@ from rest_framework.response import Response
 
 from programs.api.filters import CaseloadFilter
 from programs.api.serializers import CaseloadRowOut
-from programs.api.staff.base import LIST_ERRORS, StaffViewSet
+from programs.api.staff.base import LIST_ERRORS, PatientRecordViewSet
 from programs.models import Patient
-from programs.selectors import CaseloadRow, caseload, patients_managed_by
+from programs.selectors import CaseloadRow, caseload, patients_managed_by, self_harm_first
 
 # The row's value to sort by; rows without one (no sessions yet, never active) go last.
 SORT_KEYS: dict[str, Callable[[CaseloadRow], Any]] = {
@@ -45,8 +45,9 @@ class CaseloadOrderingIn(serializers.Serializer[Any]):
     ordering = serializers.ChoiceField(choices=ORDERINGS, default="name")
 
 
-class CaseloadViewSet(StaffViewSet[Patient]):
+class CaseloadViewSet(PatientRecordViewSet[Patient]):
     queryset = Patient.objects.none()  # the model, for the schema
+    record_name = "caseload"
     filterset_class = CaseloadFilter
     # Ordering is by the computed columns, so it is done on the rows below, not in SQL.
     filter_backends = [DjangoFilterBackend]
@@ -61,20 +62,25 @@ class CaseloadViewSet(StaffViewSet[Patient]):
                 OpenApiTypes.STR,
                 enum=ORDERINGS,
                 description="Sort by name (default), adherence, last_activity or open_alerts; "
-                "prefix with - for descending. Rows without a value come last.",
+                "prefix with - for descending. Rows without a value come last. Patients with "
+                "an open alert for thoughts of self-harm always come first.",
             )
         ],
         responses={200: CaseloadRowOut, **LIST_ERRORS},
         description=(
             "Per patient of your clinics: the running program's phase and week, adherence over "
             "the last 14 days, the last day with activity, the latest FDI and its change, and "
-            "open alerts."
+            "open alerts (their kinds most serious first). Patients with an open alert for "
+            "thoughts of self-harm come first, whatever the ordering. Every patient on the page "
+            "is recorded in the audit trail."
         ),
     )
     def list(self, request: Request) -> Response:
         ordering = CaseloadOrderingIn(data=request.query_params)
         ordering.is_valid(raise_exception=True)
         patients = self.filter_queryset(self.get_queryset())
-        rows = sorted_rows(caseload(self.user, patients), ordering.validated_data["ordering"])
-        page = self.paginate_queryset(rows)  # type: ignore[arg-type]
+        rows = self_harm_first(
+            sorted_rows(caseload(self.user, patients), ordering.validated_data["ordering"])
+        )
+        page = self.paginate_queryset(rows)
         return self.get_paginated_response(CaseloadRowOut(page, many=True).data)

@@ -25,16 +25,17 @@ from programs.api.staff.base import (
     CREATE_ERRORS,
     LIST_ERRORS,
     READ_ERRORS,
-    ReadOnlyStaffViewSet,
-    StaffViewSet,
+    PatientRecordViewSet,
+    ReadOnlyPatientRecordViewSet,
 )
 from programs.models import Guardian, Patient
 from programs.selectors import guardians_visible_to, patients_managed_by
-from programs.services.common import audit_record
 
 
-class PatientViewSet(mixins.ListModelMixin, StaffViewSet[Patient]):
+class PatientViewSet(mixins.ListModelMixin, PatientRecordViewSet[Patient]):
     queryset = Patient.objects.none()  # the model, for the schema
+    record_name = "patients"
+    patient_path = ""
     filterset_class = PatientFilter
     ordering_fields = ["last_name", "date_of_birth", "created_at"]
     ordering = ["last_name", "first_name", "id"]
@@ -54,9 +55,7 @@ class PatientViewSet(mixins.ListModelMixin, StaffViewSet[Patient]):
 
     @extend_schema(responses={200: PatientDetailOut, **READ_ERRORS})
     def retrieve(self, request: Request, pk: str) -> Response:
-        patient = self.get_object()
-        audit_record(actor=self.user, patient=patient, action="read", what="patient record")
-        return self.respond(PatientDetailOut, patient)
+        return self.respond(PatientDetailOut, self.get_object())
 
     @extend_schema(request=PatientCreateIn, responses={201: PatientDetailOut, **CREATE_ERRORS})
     def create(self, request: Request) -> Response:
@@ -71,15 +70,16 @@ class PatientViewSet(mixins.ListModelMixin, StaffViewSet[Patient]):
         return self.respond(PatientDetailOut, patient)
 
 
-class GuardianViewSet(ReadOnlyStaffViewSet[Guardian]):
+class GuardianViewSet(ReadOnlyPatientRecordViewSet[Guardian]):
     queryset = Guardian.objects.none()  # the model, for the schema
+    record_name = "guardians"
     serializer_class = GuardianOut
     filterset_class = GuardianFilter
     ordering_fields = ["last_name", "created_at"]
     ordering = ["last_name", "first_name", "id"]
 
     def get_queryset(self) -> QuerySet[Guardian]:
-        return guardians_visible_to(self.user)
+        return guardians_visible_to(self.user).select_related("patient")
 
     @extend_schema(responses={200: GuardianOut, **LIST_ERRORS})
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:

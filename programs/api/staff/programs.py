@@ -35,16 +35,17 @@ from programs.api.staff.base import (
     CREATE_ERRORS,
     LIST_ERRORS,
     READ_ERRORS,
-    ReadOnlyStaffViewSet,
+    PatientRecordViewSet,
+    ReadOnlyPatientRecordViewSet,
     StaffViewSet,
 )
 from programs.models import ActivityLog, PlannedDose, PlannedSession, Program
 from programs.selectors import programs_managed_by, sessions_visible_to
-from programs.services.common import audit_record
 
 
-class ProgramViewSet(mixins.ListModelMixin, StaffViewSet[Program]):
+class ProgramViewSet(mixins.ListModelMixin, PatientRecordViewSet[Program]):
     queryset = Program.objects.none()  # the model, for the schema
+    record_name = "programs"
     filterset_class = ProgramFilter
     ordering_fields = ["start_date", "created_at"]
     ordering = ["-created_at", "-id"]
@@ -63,11 +64,7 @@ class ProgramViewSet(mixins.ListModelMixin, StaffViewSet[Program]):
 
     @extend_schema(responses={200: ProgramDetailOut, **READ_ERRORS})
     def retrieve(self, request: Request, pk: str) -> Response:
-        program = self.get_object()
-        audit_record(
-            actor=self.user, patient=program.patient, action="read", what=f"program {program.id}"
-        )
-        return self.respond(ProgramDetailOut, program)
+        return self.respond(ProgramDetailOut, self.get_object())
 
     @extend_schema(
         request=ProgramCreateIn,
@@ -174,8 +171,10 @@ class ProgramViewSet(mixins.ListModelMixin, StaffViewSet[Program]):
         return self.respond(ProgramDetailOut, program)
 
 
-class SessionViewSet(ReadOnlyStaffViewSet[PlannedSession]):
+class SessionViewSet(ReadOnlyPatientRecordViewSet[PlannedSession]):
     queryset = PlannedSession.objects.none()  # the model, for the schema
+    record_name = "sessions"
+    patient_path = "program.patient"
     serializer_class = SessionOut
     filterset_class = SessionFilter
     ordering_fields = ["date"]
@@ -184,7 +183,7 @@ class SessionViewSet(ReadOnlyStaffViewSet[PlannedSession]):
     def get_queryset(self) -> QuerySet[PlannedSession]:
         return (
             sessions_visible_to(self.user)
-            .select_related("program", "log__logged_by")
+            .select_related("program__patient", "log__logged_by")
             .prefetch_related(
                 Prefetch(
                     "doses",

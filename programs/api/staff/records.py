@@ -18,8 +18,20 @@ from programs.api.filters import (
     RevisionFilter,
     SessionLogFilter,
 )
-from programs.api.serializers import AlertOut, CheckInOut, ReviewOut, RevisionOut, SessionLogOut
-from programs.api.staff.base import LIST_ERRORS, READ_ERRORS, ReadOnlyStaffViewSet
+from programs.api.serializers import (
+    AlertAcknowledgeIn,
+    AlertOut,
+    CheckInOut,
+    ReviewOut,
+    RevisionOut,
+    SessionLogOut,
+)
+from programs.api.staff.base import (
+    CHANGE_ERRORS,
+    LIST_ERRORS,
+    READ_ERRORS,
+    ReadOnlyPatientRecordViewSet,
+)
 from programs.models import ActivityLog, Alert, CheckIn, ProgramRevision, SessionLog, WeeklyReview
 from programs.selectors import (
     alerts_visible_to,
@@ -28,11 +40,12 @@ from programs.selectors import (
     revisions_visible_to,
     session_logs_visible_to,
 )
-from programs.services.common import audit_record
 
 
-class SessionLogViewSet(ReadOnlyStaffViewSet[SessionLog]):
+class SessionLogViewSet(ReadOnlyPatientRecordViewSet[SessionLog]):
     queryset = SessionLog.objects.none()  # the model, for the schema
+    record_name = "session logs"
+    patient_path = "session.program.patient"
     serializer_class = SessionLogOut
     filterset_class = SessionLogFilter
     ordering_fields = ["logged_at"]
@@ -41,7 +54,7 @@ class SessionLogViewSet(ReadOnlyStaffViewSet[SessionLog]):
     def get_queryset(self) -> QuerySet[SessionLog]:
         return (
             session_logs_visible_to(self.user)
-            .select_related("session__program", "logged_by")
+            .select_related("session__program__patient", "logged_by")
             .prefetch_related(
                 Prefetch("results", queryset=ActivityLog.objects.select_related("program_activity"))
             )
@@ -56,8 +69,9 @@ class SessionLogViewSet(ReadOnlyStaffViewSet[SessionLog]):
         return super().retrieve(request, *args, **kwargs)
 
 
-class CheckInViewSet(ReadOnlyStaffViewSet[CheckIn]):
+class CheckInViewSet(ReadOnlyPatientRecordViewSet[CheckIn]):
     queryset = CheckIn.objects.none()  # the model, for the schema
+    record_name = "check-ins"
     serializer_class = CheckInOut
     filterset_class = CheckInFilter
     ordering_fields = ["date"]
@@ -66,32 +80,26 @@ class CheckInViewSet(ReadOnlyStaffViewSet[CheckIn]):
     def get_queryset(self) -> QuerySet[CheckIn]:
         return check_ins_visible_to(self.user).select_related("patient")
 
-    @extend_schema(
-        responses={200: CheckInOut, **LIST_ERRORS},
-        description="Reading one patient's check-ins (?patient=) is recorded in the audit trail.",
-    )
+    @extend_schema(responses={200: CheckInOut, **LIST_ERRORS})
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        assert page is not None
-        if "patient" in request.query_params and page:
-            # One patient's record was read: one audit row, however long the page.
-            audit_record(actor=self.user, patient=page[0].patient, action="read", what="check-ins")
-        return self.get_paginated_response(CheckInOut(page, many=True).data)
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(responses={200: CheckInOut, **READ_ERRORS})
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().retrieve(request, *args, **kwargs)
 
 
-class ReviewViewSet(ReadOnlyStaffViewSet[WeeklyReview]):
+class ReviewViewSet(ReadOnlyPatientRecordViewSet[WeeklyReview]):
     queryset = WeeklyReview.objects.none()  # the model, for the schema
+    record_name = "weekly reviews"
+    patient_path = "program.patient"
     serializer_class = ReviewOut
     filterset_class = ReviewFilter
     ordering_fields = ["week", "created_at"]
     ordering = ["-created_at", "-id"]
 
     def get_queryset(self) -> QuerySet[WeeklyReview]:
-        return reviews_visible_to(self.user)
+        return reviews_visible_to(self.user).select_related("program__patient")
 
     @extend_schema(responses={200: ReviewOut, **LIST_ERRORS})
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -102,15 +110,17 @@ class ReviewViewSet(ReadOnlyStaffViewSet[WeeklyReview]):
         return super().retrieve(request, *args, **kwargs)
 
 
-class RevisionViewSet(ReadOnlyStaffViewSet[ProgramRevision]):
+class RevisionViewSet(ReadOnlyPatientRecordViewSet[ProgramRevision]):
     queryset = ProgramRevision.objects.none()  # the model, for the schema
+    record_name = "program revisions"
+    patient_path = "program.patient"
     serializer_class = RevisionOut
     filterset_class = RevisionFilter
     ordering_fields = ["created_at", "number"]
     ordering = ["-created_at", "-id"]
 
     def get_queryset(self) -> QuerySet[ProgramRevision]:
-        return revisions_visible_to(self.user)
+        return revisions_visible_to(self.user).select_related("program__patient")
 
     @extend_schema(responses={200: RevisionOut, **LIST_ERRORS})
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -121,12 +131,14 @@ class RevisionViewSet(ReadOnlyStaffViewSet[ProgramRevision]):
         return super().retrieve(request, *args, **kwargs)
 
 
-class AlertViewSet(ReadOnlyStaffViewSet[Alert]):
+class AlertViewSet(ReadOnlyPatientRecordViewSet[Alert]):
     queryset = Alert.objects.none()  # the model, for the schema
+    record_name = "alerts"
     serializer_class = AlertOut
     filterset_class = AlertFilter
     ordering_fields = ["severity", "created_at"]
-    # The inbox: most serious first, then newest.
+    # The inbox: most serious first (thoughts of self-harm before every other kind), then
+    # newest.
     ordering = ["-severity", "-created_at", "-id"]
 
     def get_queryset(self) -> QuerySet[Alert]:
@@ -141,11 +153,17 @@ class AlertViewSet(ReadOnlyStaffViewSet[Alert]):
         return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(
-        request=None,
-        responses={200: AlertOut, **READ_ERRORS},
-        description="Mark the alert seen by you; acknowledging it again changes nothing.",
+        request=AlertAcknowledgeIn,
+        responses={200: AlertOut, **CHANGE_ERRORS},
+        description=(
+            "Mark the alert seen by you, with a note of what was done: required for thoughts "
+            "of self-harm (400 naming `note` without one), optional otherwise. The note is kept "
+            "with the alert and in the audit trail. Acknowledging it again changes nothing."
+        ),
     )
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: str) -> Response:
-        alert = services.alert_acknowledge(actor=self.user, alert=self.get_object())
+        alert = self.get_object()
+        note = self.validated(AlertAcknowledgeIn)["note"]
+        alert = services.alert_acknowledge(actor=self.user, alert=alert, note=note)
         return self.respond(AlertOut, alert)

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programs', '0005_invitation'),
+        ('programs', '0006_patients_in_treatment_are_active'),
     ]
 
     operations = [
