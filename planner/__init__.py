@@ -4,7 +4,7 @@ No Django, no database, no clock: today is always passed in. Everything public i
 from here.
 """
 
-from planner.baseline import start_quota
+from planner.baseline import check_trial_dates, start_quota
 from planner.errors import PlannerInputError
 from planner.fdi import FDI_ITEM_COUNT, FdiBand, FdiScore, fdi_band, fdi_score
 from planner.intensity import (
@@ -26,6 +26,7 @@ from planner.program import (
     ActivityPlan,
     HeartRateProfile,
     ProgramPlan,
+    check_pace,
     validate_plan,
 )
 from planner.review import (
@@ -94,6 +95,8 @@ __all__ = [
     "Unit",
     "assess_feasibility",
     "band_heart_rate_range",
+    "check_pace",
+    "check_trial_dates",
     "exertion_range",
     "fdi_band",
     "fdi_score",

@@ -233,19 +233,32 @@ def _validate_desensitization(activity: ActivityPlan, where: str) -> None:
 
 
 def _validate_pace(activity: ActivityPlan, where: str) -> None:
-    for name, unit, (low, high) in (
-        ("metres_per_minute", Unit.METRES, METRES_PER_MINUTE_RANGE),
-        ("seconds_per_repetition", Unit.REPETITIONS, SECONDS_PER_REPETITION_RANGE),
-    ):
-        value = getattr(activity, name)
+    check_pace(
+        activity.unit,
+        metres_per_minute=activity.metres_per_minute,
+        seconds_per_repetition=activity.seconds_per_repetition,
+        where=f"{where}.",
+    )
+
+
+def check_pace(
+    unit: Unit,
+    *,
+    metres_per_minute: float | None,
+    seconds_per_repetition: float | None,
+    where: str = "",
+) -> None:
+    """A counted activity's pace, if given: only the one its unit uses, within its range
+    (``planner.units``). Raises ``PlannerInputError`` naming the field after ``where``."""
+    for name, value, paced, (low, high) in (
+        ("metres_per_minute", metres_per_minute, Unit.METRES, METRES_PER_MINUTE_RANGE),
+        ("seconds_per_repetition", seconds_per_repetition, Unit.REPETITIONS,
+         SECONDS_PER_REPETITION_RANGE),
+    ):  # fmt: skip
         if value is None:
             continue
-        _require(
-            activity.unit is unit,
-            f"{where}.{name}",
-            f"is only for activities dosed in {unit}",
-        )
-        _validate_fraction(value, f"{where}.{name}", low, high)
+        _require(unit is paced, f"{where}{name}", f"is only for activities dosed in {paced}")
+        _validate_fraction(value, f"{where}{name}", low, high)
 
 
 def _validate_fraction(value: float, field_name: str, low: float, high: float) -> None:

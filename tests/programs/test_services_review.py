@@ -46,7 +46,9 @@ def test_a_red_flag_acts_once_and_the_clinicians_resume_stands(
     log_session(first)
     clock.shift(timedelta(days=1))
     log_session(second)
-    check_in_submit(actor=clinician_of(program), patient=program.patient, red_flags=["fever"])
+    check_in_submit(
+        actor=clinician_of(program), patient=program.patient, flare=False, red_flags=["fever"]
+    )
     program_resume(actor=clinician_of(program), program=program, reason="Seen: a cold.")
 
     clock.shift(timedelta(days=6))
