@@ -75,14 +75,20 @@ DESENSITIZATION_TIMES_PER_DAY = 2
 
 
 def _trial_dates_checked(
-    dates: Sequence[date], *, trials: int, where: str, not_after: date, not_before: date
+    dates: Sequence[date],
+    *,
+    trials: int,
+    where: str,
+    not_after: date,
+    not_before: date,
+    field: str = "dates",
 ) -> list[str]:
-    """The trial dates as stored (ISO), or a ValidationError naming ``where``'s field."""
+    """The trial dates as stored (ISO), or a ValidationError naming ``where``'s ``field``."""
     try:
         check_trial_dates(dates, trials=trials, not_after=not_after, not_before=not_before)
     except PlannerInputError as error:
-        field = error.field.replace("dates", "baseline_dates")
-        raise as_validation_error(PlannerInputError(field, error.problem), f"{where}.") from None
+        problem = PlannerInputError(error.field.replace("dates", field), error.problem)
+        raise as_validation_error(problem, f"{where}.") from None
     return [day.isoformat() for day in dates]
 
 
@@ -184,6 +190,7 @@ def program_create(
                 not_after=local_today(patient),
                 not_before=min(start_date, local_today(patient))
                 - timedelta(days=BASELINE_MAX_AGE_DAYS),
+                field="baseline_dates",
             )
         rows.append(
             ProgramActivity(
