@@ -4,7 +4,7 @@ No Django, no database, no clock: today is always passed in. Everything public i
 from here.
 """
 
-from planner.baseline import start_quota
+from planner.baseline import check_trial_dates, start_quota
 from planner.errors import PlannerInputError
 from planner.fdi import FDI_ITEM_COUNT, FdiBand, FdiScore, fdi_band, fdi_score
 from planner.intensity import (
@@ -26,6 +26,7 @@ from planner.program import (
     ActivityPlan,
     HeartRateProfile,
     ProgramPlan,
+    check_pace,
     validate_plan,
 )
 from planner.review import (
@@ -46,11 +47,15 @@ from planner.schedule import (
     Dose,
     Feasibility,
     Phase,
+    Rebaseline,
     Schedule,
     Session,
     assess_feasibility,
     generate_schedule,
+    in_current_ramp,
+    rebaseline_schedule,
     regenerate_schedule,
+    step_in_force,
     taper_weekdays,
 )
 from planner.units import MAX_AMOUNT, Unit
@@ -79,6 +84,7 @@ __all__ = [
     "Phase",
     "PlannerInputError",
     "ProgramPlan",
+    "Rebaseline",
     "RedFlag",
     "Review",
     "ReviewRules",
@@ -89,17 +95,22 @@ __all__ = [
     "Unit",
     "assess_feasibility",
     "band_heart_rate_range",
+    "check_pace",
+    "check_trial_dates",
     "exertion_range",
     "fdi_band",
     "fdi_score",
     "generate_schedule",
     "heart_rate_range",
+    "in_current_ramp",
     "karvonen",
     "max_heart_rate",
+    "rebaseline_schedule",
     "red_flag_guidance",
     "regenerate_schedule",
     "resume_schedule",
     "start_quota",
+    "step_in_force",
     "taper_weekdays",
     "validate_plan",
     "weekly_review",

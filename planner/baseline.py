@@ -7,6 +7,7 @@ of the mean of those trials, so that the first weeks are reliably doable.
 
 import math
 from collections.abc import Sequence
+from datetime import date
 from fractions import Fraction
 
 from planner.errors import PlannerInputError
@@ -71,3 +72,34 @@ def start_quota(trials: Sequence[float], *, unit: Unit, fraction: float = 0.7) -
 def _is_number(value: object) -> bool:
     # bool is an int to Python, but True is not a number of minutes.
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+# DOMAIN.md: up to three tolerance trials "within a week".
+TRIAL_SPAN_DAYS = 6
+
+
+def check_trial_dates(
+    dates: Sequence[date], *, trials: int, not_after: date, not_before: date
+) -> None:
+    """The days the tolerance trials were done: one per trial, all within a week of each other
+    (at most six days from the first to the last), none after ``not_after`` (trials are done
+    before they are typed in) and none before ``not_before`` (older trials no longer say what
+    the patient manages now). Raises ``PlannerInputError`` naming ``dates`` or ``dates[i]``.
+    """
+    if isinstance(dates, str | bytes) or not isinstance(dates, Sequence):
+        raise PlannerInputError("dates", "must be a list of dates, one for each trial")
+    if len(dates) != trials:
+        raise PlannerInputError(
+            "dates", f"give one date for each of the {trials} trials, not {len(dates)}"
+        )
+    for index, day in enumerate(dates):
+        if not isinstance(day, date):
+            raise PlannerInputError(f"dates[{index}]", "must be a date")
+        if day > not_after:
+            raise PlannerInputError(f"dates[{index}]", f"is after {not_after.isoformat()}")
+        if day < not_before:
+            raise PlannerInputError(
+                f"dates[{index}]", f"is before {not_before.isoformat()}: do the trials again"
+            )
+    if dates and (max(dates) - min(dates)).days > TRIAL_SPAN_DAYS:
+        raise PlannerInputError("dates", "the trials must all be done within one week (seven days)")

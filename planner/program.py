@@ -10,10 +10,18 @@ import math
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from fractions import Fraction
 
 from planner.errors import PlannerInputError
 from planner.intensity import IntensityBand, MaxHeartRateMethod, max_heart_rate
-from planner.units import MAX_AMOUNT, Unit, minutes_of
+from planner.units import (
+    MAX_AMOUNT,
+    METRES_PER_MINUTE_RANGE,
+    SECONDS_PER_REPETITION_RANGE,
+    TIMED_UNITS,
+    Unit,
+    minutes_per_unit,
+)
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -23,6 +31,13 @@ MAX_PROGRAM_WEEKS = 104
 MIN_HEART_RATE_RESERVE = 20
 
 BAND_ORDER = (IntensityBand.LIGHT, IntensityBand.MODERATE, IntensityBand.VIGOROUS)
+
+# DOMAIN.md: start moderate; a clinician may choose light. Vigorous is reached, not started at.
+START_BANDS = (IntensityBand.LIGHT, IntensityBand.MODERATE)
+
+# Desensitization is "from a few seconds up to 15 minutes, 2-3 times a day" (DOMAIN.md).
+DESENSITIZATION_MAX_MINUTES = 15
+DESENSITIZATION_TIMES_PER_DAY = (2, 3)
 
 
 class ActivityKind(StrEnum):
@@ -43,6 +58,10 @@ class ActivityPlan:
     bouts are done on each of ``weekdays`` (0 = Monday ... 6 = Sunday). ``impact`` activities
     (running, jumping, hopping) progress under the tighter weekly cap. Aerobic activities
     carry an intensity band that only starts to rise once the duration has reached its goal.
+
+    A counted dose takes time too: ``metres_per_minute`` (for metres) and
+    ``seconds_per_repetition`` (for repetitions) say how much, for the daily home total; left
+    None, the documented defaults of ``planner.units`` apply.
     """
 
     key: str
@@ -55,10 +74,32 @@ class ActivityPlan:
     times_per_day: int = 1
     start_intensity: IntensityBand = IntensityBand.MODERATE
     goal_intensity: IntensityBand = IntensityBand.MODERATE
+    metres_per_minute: float | None = None
+    seconds_per_repetition: float | None = None
 
     @property
     def is_aerobic(self) -> bool:
         return self.kind in (ActivityKind.AEROBIC, ActivityKind.HYDROTHERAPY)
+
+    @property
+    def minutes_per_unit(self) -> Fraction:
+        """Home minutes one unit of this activity takes, exactly."""
+        return minutes_per_unit(
+            self.unit,
+            metres_per_minute=self.metres_per_minute,
+            seconds_per_repetition=self.seconds_per_repetition,
+        )
+
+    @property
+    def dose_minutes_per_unit(self) -> Fraction | None:
+        """What a dose of this activity carries as its pace: None for a timed unit, whose
+        minutes need none."""
+        return None if self.unit in TIMED_UNITS else self.minutes_per_unit
+
+    @property
+    def goal_minutes_per_day(self) -> Fraction:
+        """Home minutes the goal dose takes on a day it is planned, every bout counted."""
+        return self.goal_quota * self.times_per_day * self.minutes_per_unit
 
 
 @dataclass(frozen=True)
@@ -83,8 +124,12 @@ class ProgramPlan:
     """A whole program: activities, dates and every rule default a clinician may change.
 
     Caps are fractions per week (0.10 = +10%). ``daily_minutes_cap`` bounds the home time of
-    one day, counting every bout of every timed activity. ``intensity_weekly_step`` is how
-    far (as a fraction of heart-rate reserve) an aerobic range may rise in one week.
+    one day, counting every bout of every activity. ``intensity_weekly_step`` is how far (as a
+    fraction of heart-rate reserve) an aerobic range may rise in one week.
+
+    ``ramp_start`` is the first day of the ramp's step 0 (the start quota): the start date,
+    unless a new baseline restarted the ramp later (``rebaseline_schedule``). Its program week
+    is the ramp's first, so the days before it in that week belong to the old ramp.
     """
 
     activities: tuple[ActivityPlan, ...]
@@ -98,9 +143,17 @@ class ProgramPlan:
     taper_weeks: int = 3
     intensity_weekly_step: float = 0.05
     paused_horizon_weeks: int = 4
+    ramp_start: date | None = None
 
     def weekly_cap(self, activity: ActivityPlan) -> float:
         return self.impact_weekly_cap if activity.impact else self.non_impact_weekly_cap
+
+    @property
+    def ramp_week(self) -> int:
+        """The program week the ramp's step 0 falls in."""
+        if self.ramp_start is None:
+            return 0
+        return (self.ramp_start - self.start_date).days // 7
 
 
 def _require(condition: bool, field_name: str, problem: str) -> None:
@@ -140,6 +193,11 @@ def _validate_activity(activity: ActivityPlan, where: str) -> None:
         f"{where}.times_per_day",
         "must be a whole number from 1 to 6",
     )
+    _require(
+        activity.start_intensity in START_BANDS,
+        f"{where}.start_intensity",
+        "start at moderate intensity (or light); vigorous is a goal to build up to",
+    )
     start_rank = BAND_ORDER.index(activity.start_intensity)
     goal_rank = BAND_ORDER.index(activity.goal_intensity)
     _require(
@@ -148,11 +206,67 @@ def _validate_activity(activity: ActivityPlan, where: str) -> None:
         f"the goal intensity ({activity.goal_intensity}) is below the start intensity "
         f"({activity.start_intensity})",
     )
+    if activity.kind is ActivityKind.DESENSITIZATION:
+        _validate_desensitization(activity, where)
+    _validate_pace(activity, where)
+
+
+def _validate_desensitization(activity: ActivityPlan, where: str) -> None:
+    _require(
+        activity.unit in TIMED_UNITS,
+        f"{where}.unit",
+        "desensitization is dosed in seconds or minutes",
+    )
+    for name in ("start_quota", "goal_quota"):
+        minutes = getattr(activity, name) * activity.minutes_per_unit
+        _require(
+            minutes <= DESENSITIZATION_MAX_MINUTES,
+            f"{where}.{name}",
+            f"desensitization lasts at most {DESENSITIZATION_MAX_MINUTES} minutes a time",
+        )
+    low, high = DESENSITIZATION_TIMES_PER_DAY
+    _require(
+        low <= activity.times_per_day <= high,
+        f"{where}.times_per_day",
+        f"desensitization is done {low} or {high} times a day",
+    )
+
+
+def _validate_pace(activity: ActivityPlan, where: str) -> None:
+    check_pace(
+        activity.unit,
+        metres_per_minute=activity.metres_per_minute,
+        seconds_per_repetition=activity.seconds_per_repetition,
+        where=f"{where}.",
+    )
+
+
+def check_pace(
+    unit: Unit,
+    *,
+    metres_per_minute: float | None,
+    seconds_per_repetition: float | None,
+    where: str = "",
+) -> None:
+    """A counted activity's pace, if given: only the one its unit uses, within its range
+    (``planner.units``). Raises ``PlannerInputError`` naming the field after ``where``."""
+    for name, value, paced, (low, high) in (
+        ("metres_per_minute", metres_per_minute, Unit.METRES, METRES_PER_MINUTE_RANGE),
+        ("seconds_per_repetition", seconds_per_repetition, Unit.REPETITIONS,
+         SECONDS_PER_REPETITION_RANGE),
+    ):  # fmt: skip
+        if value is None:
+            continue
+        _require(unit is paced, f"{where}{name}", f"is only for activities dosed in {paced}")
+        _validate_fraction(value, f"{where}{name}", low, high)
 
 
 def _validate_fraction(value: float, field_name: str, low: float, high: float) -> None:
     _require(
-        isinstance(value, int | float) and math.isfinite(value) and low <= value <= high,
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and low <= value <= high,
         field_name,
         f"must be between {low:g} and {high:g}",
     )
@@ -176,6 +290,13 @@ def validate_plan(plan: ProgramPlan) -> None:
         "goal_date",
         f"a program can last at most {MAX_PROGRAM_WEEKS} weeks",
     )
+    if plan.ramp_start is not None:
+        offset = (plan.ramp_start - plan.start_date).days
+        _require(
+            0 <= offset <= MAX_PROGRAM_WEEKS * 7,
+            "ramp_start",
+            f"must lie within the program's first {MAX_PROGRAM_WEEKS} weeks",
+        )
     _validate_fraction(plan.impact_weekly_cap, "impact_weekly_cap", 0.01, 1.0)
     _validate_fraction(plan.non_impact_weekly_cap, "non_impact_weekly_cap", 0.01, 1.0)
     _validate_fraction(plan.daily_minutes_cap, "daily_minutes_cap", 1, 600)
@@ -202,17 +323,29 @@ def validate_plan(plan: ProgramPlan) -> None:
     _validate_daily_total(plan)
 
 
+def exact_cap(value: float) -> Fraction:
+    """A cap as the exact decimal typed, so that no comparison with it is lost to rounding."""
+    return Fraction(repr(float(value)))
+
+
 def _validate_daily_total(plan: ProgramPlan) -> None:
-    """The goal doses of one day must fit the daily cap: ramps only ever climb towards them."""
+    """The goal doses of one day must fit the daily cap: ramps only ever climb towards them.
+
+    Every dose counts, counted ones at their pace: 8,000 m of walking takes time too."""
+    cap = exact_cap(plan.daily_minutes_cap)
     for day in range(7):
         total = sum(
-            minutes_of(activity.goal_quota, activity.unit) * activity.times_per_day
-            for activity in plan.activities
-            if day in activity.weekdays
+            (
+                activity.goal_minutes_per_day
+                for activity in plan.activities
+                if day in activity.weekdays
+            ),
+            Fraction(0),
         )
         _require(
-            total <= plan.daily_minutes_cap + 1e-9,
+            total <= cap,
             "daily_minutes_cap",
-            f"the goal doses add up to {total:g} minutes on {WEEKDAY_NAMES[day]}, above the "
-            f"daily cap of {plan.daily_minutes_cap:g} minutes; lower a goal or raise the cap",
+            f"the goal doses add up to {float(total):.4g} minutes on {WEEKDAY_NAMES[day]}, "
+            f"above the daily cap of {plan.daily_minutes_cap:g} minutes (distances and "
+            "repetitions count at their pace); lower a goal or raise the cap",
         )

@@ -8,25 +8,30 @@ Two rules bound every step between consecutive weeks:
   rounds down to nothing (otherwise a 5-minute walk under a 10% cap would never grow).
 
 So the largest allowed next amount after ``x`` is ``max(floor(x * (1 + cap)), x + 1)``.
-Caps are handled as exact rationals (to a millionth) so that 10 minutes + 10% is 11, not
-11.000000000000002 rounded down by luck.
+Caps are handled as the exact rationals of the decimals as typed, so that 10 minutes + 10% is
+11, not 11.000000000000002 rounded down by luck, and a cap typed as 0.999999999 allows 3
+repetitions after 2, never the 4 that rounding it to 1.0 would.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 
-_CAP_SCALE = 1_000_000
 
-
-def _scaled_cap(cap: float) -> int:
-    return round(cap * _CAP_SCALE)
+@lru_cache(maxsize=256)
+def _cap_ratio(cap: float) -> tuple[int, int]:
+    """``1 + cap`` as (numerator, denominator), exactly as the decimal was typed."""
+    exact = 1 + Fraction(repr(float(cap)))
+    return exact.numerator, exact.denominator
 
 
 def largest_next(amount: int, cap: float) -> int:
-    """The largest whole amount allowed one week after ``amount`` under ``cap`` (a fraction)."""
-    capped = amount * (_CAP_SCALE + _scaled_cap(cap)) // _CAP_SCALE
-    return max(capped, amount + 1)
+    """The largest whole amount allowed one week after ``amount`` under ``cap`` (a fraction).
+
+    Rounded down, whatever the decimals: a cap is never broken by rounding."""
+    numerator, denominator = _cap_ratio(cap)
+    return max(amount * numerator // denominator, amount + 1)
 
 
 def allowed_increase(amount: int, cap: float) -> int:
@@ -38,8 +43,9 @@ def _smallest_reaching(target: int, cap: float) -> int:
     """The smallest amount (at least 1) whose largest next amount reaches ``target``."""
     if target <= 2:
         return 1
-    scale = _CAP_SCALE + _scaled_cap(cap)
-    by_cap = -(-target * _CAP_SCALE // scale)  # ceil(target / (1 + cap))
+    numerator, denominator = _cap_ratio(cap)
+    # The smallest x with floor(x * (1 + cap)) >= target is ceil(target / (1 + cap)).
+    by_cap = -(-target * denominator // numerator)
     return max(1, min(target - 1, by_cap))
 
 

@@ -26,7 +26,13 @@ from enum import StrEnum
 
 from planner.errors import PlannerInputError
 from planner.program import ActivityKind, ProgramPlan
-from planner.schedule import Schedule, Session, regenerate_schedule
+from planner.schedule import (
+    Schedule,
+    Session,
+    in_current_ramp,
+    regenerate_schedule,
+    step_in_force,
+)
 
 
 class SessionStatus(StrEnum):
@@ -172,12 +178,29 @@ def red_flag_guidance(red_flags: frozenset[RedFlag]) -> str | None:
     return CONTACT_DOCTOR
 
 
-def _quota_met(session: Session, log: SessionLog | None) -> bool:
-    if log is None or log.status is not SessionStatus.DONE:
+def _did_something(session: Session, log: SessionLog | None) -> bool:
+    """Whether the patient did any of the session: a log that is not "missed" and whose
+    amounts (where given) are not all zero. "Done" with nothing done is not a session done."""
+    if log is None or log.status is SessionStatus.MISSED:
         return False
     for dose in session.doses:
         result = log.result_for(dose.activity)
-        if result is not None and result.amount < dose.amount:
+        if result is None or result.amount > 0:
+            return True
+    return not session.doses
+
+
+def _quota_met(session: Session, log: SessionLog | None) -> bool:
+    """Whether every dose's amount was reached. The amounts decide, not the status: a "done"
+    log counts an activity without a result as done as planned, a "partial" one does not."""
+    if log is None or log.status is SessionStatus.MISSED:
+        return False
+    for dose in session.doses:
+        result = log.result_for(dose.activity)
+        if result is None:
+            if log.status is not SessionStatus.DONE:
+                return False
+        elif result.amount < dose.amount:
             return False
     return True
 
@@ -192,6 +215,8 @@ class _WeekFacts:
     planned: int
     done: int
     adherence: float
+    at_quota: int
+    quota_share: float
     quota_misses: int
     window: int
     last_completed_step: int | None
@@ -221,24 +246,20 @@ def _week_facts(
     ]
     step = (kept_this_week or past)[-1].step
     done = sum(
-        1
-        for session in this_week
-        if (log := logs_by_date.get(session.date)) is not None
-        and log.status is not SessionStatus.MISSED
+        1 for session in this_week if _did_something(session, logs_by_date.get(session.date))
+    )
+    at_quota = sum(
+        1 for session in this_week if _quota_met(session, logs_by_date.get(session.date))
     )
     planned = len(this_week)
     window = past[-rules.quota_window :]
     misses = sum(1 for session in window if not _quota_met(session, logs_by_date.get(session.date)))
-    completed = [
-        session
-        for session in past
-        if (log := logs_by_date.get(session.date)) is not None and log.status is SessionStatus.DONE
-    ]
+    completed = [session for session in past if _quota_met(session, logs_by_date.get(session.date))]
     if days_since_last_activity is None:
         active_days = [
-            log.date
-            for log in logs_by_date.values()
-            if log.status is not SessionStatus.MISSED and log.date <= today
+            session.date
+            for session in past
+            if _did_something(session, logs_by_date.get(session.date))
         ]
         last_active = max(active_days, default=schedule.start_date - timedelta(days=1))
         days_since_last_activity = (today - last_active).days
@@ -247,6 +268,8 @@ def _week_facts(
         planned=planned,
         done=done,
         adherence=done / planned if planned else 1.0,
+        at_quota=at_quota,
+        quota_share=at_quota / planned if planned else 1.0,
         quota_misses=misses,
         window=len(window),
         last_completed_step=completed[-1].step if completed else None,
@@ -306,6 +329,7 @@ def weekly_review(
     previous_flare_weeks: int = 0,
     paused: bool = False,
     rules: ReviewRules = ReviewRules(),
+    replan_from: date | None = None,
 ) -> Review:
     """Review program week ``week`` on ``today`` and re-plan every session after today.
 
@@ -315,7 +339,10 @@ def weekly_review(
     ``paused`` says the program is already paused for a clinician.
 
     Sessions on or before ``today``, and every session of weeks before ``week``, are never
-    changed. The same inputs always give the same review, so running it twice is harmless.
+    changed. ``replan_from`` keeps more: a review stored late (after its week has ended, and
+    after a clinician may have re-planned the days since) changes nothing before that date,
+    and the new plan rises from the sessions actually kept, never two steps in a week. The
+    same inputs always give the same review, so running it twice is harmless.
     """
     if week < 0:
         raise PlannerInputError("week", "must not be negative")
@@ -329,17 +356,42 @@ def weekly_review(
     # A paused schedule is only un-paused by a clinician (``resume_schedule``).
     paused = paused or schedule.paused
     logs_by_date = {log.date: log for log in logs}
+    # Steps are compared below: read the sessions of an earlier ramp in the current one's.
+    view = in_current_ramp(plan, schedule)
     from_date = max(today + timedelta(days=1), schedule.week_start(week + 1))
     if check_in.red_flags or paused:
         from_date = today + timedelta(days=1)
-    facts = _week_facts(
-        schedule, week, today, from_date, logs_by_date, days_since_last_activity, rules
-    )
+    if replan_from is not None:
+        from_date = max(from_date, replan_from)
+    facts = _week_facts(view, week, today, from_date, logs_by_date, days_since_last_activity, rules)
 
     alerts: list[AlertKind] = []
     add_desensitization = False
     step_back = 0
     guidance = red_flag_guidance(check_in.red_flags)
+    superseded = (
+        plan.ramp_start is not None
+        and schedule.week_start(week + 1) <= plan.ramp_start
+        and not (paused or check_in.red_flags)
+    )
+    if superseded:
+        # A review stored late, of a week that ended before a new baseline: the week says
+        # nothing of the new ramp, which goes on as it was planned.
+        return Review(
+            week=week,
+            decision=Decision.HOLD,
+            reason="A new baseline was recorded after this week: its new ramp goes on as planned.",
+            step=facts.step,
+            next_step=facts.step,
+            step_back_weeks=0,
+            adherence=facts.adherence,
+            sessions_planned=facts.planned,
+            sessions_done=facts.done,
+            alerts=(),
+            add_desensitization=False,
+            patient_guidance=None,
+            schedule=schedule,
+        )
     if paused and not check_in.red_flags:
         decision = Decision.PAUSE
         next_step = facts.step
@@ -405,6 +457,15 @@ def weekly_review(
                 f"The quota was met in {met} of the last {_plural(facts.window, 'session')}: "
                 "repeating this week's doses."
             )
+        elif facts.quota_share < rules.adherence_to_progress:
+            decision = Decision.HOLD
+            next_step = base
+            reason = (
+                f"The full doses were done in {facts.at_quota} of "
+                f"{_plural(facts.planned, 'session')} this week ({facts.quota_share:.0%}), below "
+                f"the {rules.adherence_to_progress:.0%} needed to progress: repeating this "
+                "week's doses."
+            )
         else:
             decision = Decision.PROGRESS
             next_step = base + 1
@@ -417,7 +478,7 @@ def weekly_review(
     )
     if add_desensitization and not has_desensitization:
         reason += " The program has no desensitization activity: the clinician may add one."
-    next_step = _within_reach(plan, schedule, from_date, next_step, decision is Decision.PAUSE)
+    next_step = _within_reach(plan, view, from_date, next_step, decision is Decision.PAUSE)
     regenerated = regenerate_schedule(
         plan,
         schedule,
@@ -448,10 +509,20 @@ def resume_schedule(
 ) -> Schedule:
     """A clinician resumes a paused program from tomorrow.
 
-    The first week back repeats the step the program was held at (or ``step``, when the
-    clinician chooses another), and progression continues from there.
+    The first week back repeats the step the program was held at, or ``step`` when the
+    clinician chooses another: any lower one (a step back), or one above the held step at
+    most, since a higher one would raise a dose beyond its weekly cap at once. Progression
+    continues from there.
     """
+    held = step_in_force(plan, schedule, today)
     if step is None:
-        held = [session for session in schedule.sessions if session.date <= today]
-        step = held[-1].step if held else 0
+        step = held
+    elif step > held + 1:
+        raise PlannerInputError(
+            "step",
+            f"can be at most {held + 1}, one above the step the program was held at "
+            f"({held}): a higher one would raise a dose beyond its weekly cap",
+        )
+    step = _within_reach(plan, in_current_ramp(plan, schedule), today + timedelta(days=1),
+                         step, pausing=False)  # fmt: skip
     return regenerate_schedule(plan, schedule, from_date=today + timedelta(days=1), step=step)

@@ -12,10 +12,11 @@ regenerated while everything before stays exactly as it was.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
+from fractions import Fraction
 
 from planner.errors import PlannerInputError
 from planner.intensity import (
@@ -30,10 +31,11 @@ from planner.program import (
     ActivityKind,
     ActivityPlan,
     ProgramPlan,
+    exact_cap,
     validate_plan,
 )
 from planner.ramp import fastest_weeks, ramp_amounts
-from planner.units import Unit, minutes_of
+from planner.units import Unit, minutes_per_unit
 
 # Desensitization is done "2-3 times a day"; a flare may add a bout up to this many.
 MAX_DESENSITIZATION_BOUTS = 3
@@ -53,6 +55,8 @@ class Dose:
     ``amount`` whole ``unit`` per bout, ``times_per_day`` bouts. Aerobic doses also carry the
     heart-rate-reserve fractions they were planned at, the heart-rate range in beats per
     minute (when the plan has a heart-rate profile) and the children's OMNI 0-10 target.
+    ``minutes_per_unit`` is the home time one unit takes (the activity's pace for a counted
+    unit); None means the unit's own or the documented default pace.
     """
 
     activity: str
@@ -63,11 +67,19 @@ class Dose:
     reserve_fractions: tuple[float, float] | None = None
     heart_rate: HeartRateRange | None = None
     exertion: ExertionRange | None = None
+    minutes_per_unit: Fraction | None = None
+
+    @property
+    def exact_minutes(self) -> Fraction:
+        """Home minutes this dose takes in a day, every bout and every unit counted."""
+        per_unit = self.minutes_per_unit
+        if per_unit is None:
+            per_unit = minutes_per_unit(self.unit)
+        return self.amount * self.times_per_day * per_unit
 
     @property
     def minutes(self) -> float:
-        """Home minutes this dose takes in a day (0 for counted units)."""
-        return minutes_of(self.amount, self.unit) * self.times_per_day
+        return float(self.exact_minutes)
 
 
 @dataclass(frozen=True)
@@ -87,8 +99,13 @@ class Session:
         return None
 
     @property
+    def exact_minutes(self) -> Fraction:
+        """Home minutes of the whole day, exactly: what the daily cap is held against."""
+        return sum((dose.exact_minutes for dose in self.doses), Fraction(0))
+
+    @property
     def minutes(self) -> float:
-        return sum(dose.minutes for dose in self.doses)
+        return float(self.exact_minutes)
 
 
 @dataclass(frozen=True)
@@ -175,14 +192,35 @@ def _first_session_in_week(activity: ActivityPlan, start: date, week: int) -> da
     raise AssertionError("a validated activity has at least one weekday")
 
 
+def weeks_to_goal(plan: ProgramPlan, activity: ActivityPlan) -> int:
+    """Program weeks the fastest capped ramp needs to bring ``activity`` to every goal: its
+    quota first, then (aerobic work) its intensity, one step a week after the quota."""
+    quota_weeks = fastest_weeks(
+        activity.start_quota, activity.goal_quota, plan.weekly_cap(activity)
+    )
+    return quota_weeks + _intensity_weeks(plan, activity)
+
+
+def _intensity_weeks(plan: ProgramPlan, activity: ActivityPlan) -> int:
+    if not activity.is_aerobic:
+        return 0
+    return len(_intensity_path(activity, plan.intensity_weekly_step)) - 1
+
+
 def assess_feasibility(plan: ProgramPlan) -> Feasibility:
-    """Check each activity's fastest capped ramp against the requested goal date."""
+    """Check each activity's fastest capped ramp against the requested goal date.
+
+    Every goal counts: an aerobic activity is at its goal once both its quota and its
+    intensity are, so the intensity weeks are part of its ramp."""
     earliest: dict[str, date] = {}
     late: list[str] = []
     for activity in plan.activities:
-        needed = fastest_weeks(activity.start_quota, activity.goal_quota, plan.weekly_cap(activity))
-        available = _last_session_on_or_before(activity, plan.start_date, plan.goal_date)
-        earliest[activity.key] = _first_session_in_week(activity, plan.start_date, needed)
+        needed = weeks_to_goal(plan, activity)
+        last_week = _last_session_on_or_before(activity, plan.start_date, plan.goal_date)
+        available = last_week - plan.ramp_week
+        earliest[activity.key] = _first_session_in_week(
+            activity, plan.start_date, plan.ramp_week + needed
+        )
         if needed > available:
             late.append(activity.key)
     earliest_date = max([plan.goal_date, *earliest.values()])
@@ -216,13 +254,19 @@ def _round_down(fraction: float) -> float:
 
 
 def _activity_levels(plan: ProgramPlan, activity: ActivityPlan, goal_date: date) -> list[_Level]:
-    weeks = _last_session_on_or_before(activity, plan.start_date, goal_date)
-    amounts = ramp_amounts(
-        activity.start_quota, activity.goal_quota, weeks, plan.weekly_cap(activity)
-    )
+    """One level per week of the ramp, the last at every goal by ``goal_date``: the quota's
+    ramp ends early enough for the intensity to rise after it and still arrive in time."""
+    weeks = _last_session_on_or_before(activity, plan.start_date, goal_date) - plan.ramp_week
     if not activity.is_aerobic:
+        amounts = ramp_amounts(
+            activity.start_quota, activity.goal_quota, weeks, plan.weekly_cap(activity)
+        )
         return [_Level(amount, None) for amount in amounts]
     path = _intensity_path(activity, plan.intensity_weekly_step)
+    amounts = ramp_amounts(
+        activity.start_quota, activity.goal_quota, weeks - (len(path) - 1),
+        plan.weekly_cap(activity),
+    )  # fmt: skip
     levels = [_Level(amount, path[0]) for amount in amounts]
     levels.extend(_Level(activity.goal_quota, fractions) for fractions in path[1:])
     return levels
@@ -250,6 +294,7 @@ def _make_dose(plan: ProgramPlan, activity: ActivityPlan, level: _Level, bouts: 
         reserve_fractions=level.reserve_fractions,
         heart_rate=heart_rate,
         exertion=exertion,
+        minutes_per_unit=activity.dose_minutes_per_unit,
     )
 
 
@@ -300,25 +345,22 @@ def _taper_days(plan: ProgramPlan, taper_week: int) -> list[frozenset[int]]:
         taper_week,
         plan.taper_weeks,
     )
-    minutes = dict.fromkeys(kept, 0.0)
+    minutes = dict.fromkeys(kept, Fraction(0))
+    cap = exact_cap(plan.daily_minutes_cap)
     chosen: list[frozenset[int]] = []
     for activity in plan.activities:
         days = activity.weekdays & kept
         for day in days:
-            minutes[day] += _goal_minutes(activity)
+            minutes[day] += activity.goal_minutes_per_day
         chosen.append(days)
     for index, activity in enumerate(plan.activities):
         if chosen[index]:
             continue
         roomiest = min(kept, key=lambda day: (minutes[day], day))
-        if minutes[roomiest] + _goal_minutes(activity) <= plan.daily_minutes_cap + 1e-9:
-            minutes[roomiest] += _goal_minutes(activity)
+        if minutes[roomiest] + activity.goal_minutes_per_day <= cap:
+            minutes[roomiest] += activity.goal_minutes_per_day
             chosen[index] = frozenset({roomiest})
     return chosen
-
-
-def _goal_minutes(activity: ActivityPlan) -> float:
-    return minutes_of(activity.goal_quota, activity.unit) * activity.times_per_day
 
 
 def _phase_of(step: int, plan: ProgramPlan, last_build_step: int) -> Phase | None:
@@ -368,7 +410,8 @@ def _week_sessions(
 
 def _boost_desensitization(ramp: _Ramp, doses: list[Dose], step: int) -> list[Dose]:
     """Add one desensitization bout a day (after a flare) where the daily cap leaves room."""
-    total = sum(dose.minutes for dose in doses)
+    total = sum((dose.exact_minutes for dose in doses), Fraction(0))
+    cap = exact_cap(ramp.plan.daily_minutes_cap)
     boosted: list[Dose] = []
     for dose in doses:
         if dose.kind is ActivityKind.DESENSITIZATION and (
@@ -380,8 +423,8 @@ def _boost_desensitization(ramp: _Ramp, doses: list[Dose], step: int) -> list[Do
                 if activity.key == dose.activity
             )
             extra = ramp.dose(index, step, boosted=True)
-            if total - dose.minutes + extra.minutes <= ramp.plan.daily_minutes_cap + 1e-9:
-                total += extra.minutes - dose.minutes
+            if total - dose.exact_minutes + extra.exact_minutes <= cap:
+                total += extra.exact_minutes - dose.exact_minutes
                 dose = extra
         boosted.append(dose)
     return boosted
@@ -392,8 +435,8 @@ def _plan_goal_date(plan: ProgramPlan) -> tuple[Feasibility, date]:
     feasibility = assess_feasibility(plan)
     limit = plan.start_date + timedelta(weeks=MAX_PROGRAM_WEEKS)
     for index, activity in enumerate(plan.activities):
-        needed = fastest_weeks(activity.start_quota, activity.goal_quota, plan.weekly_cap(activity))
-        earliest = _first_session_in_week(activity, plan.start_date, needed)
+        week = plan.ramp_week + weeks_to_goal(plan, activity)
+        earliest = _first_session_in_week(activity, plan.start_date, week)
         if earliest > limit:
             raise PlannerInputError(
                 f"activities[{index}].goal_quota",
@@ -494,4 +537,88 @@ def _build(
         feasibility=feasibility,
         last_build_step=ramp.last_step,
         discharge_date=discharge,
+    )
+
+
+def in_current_ramp(plan: ProgramPlan, schedule: Schedule) -> Schedule:
+    """``schedule`` with the sessions of an earlier ramp read as step 0 of the plan's ramp.
+
+    After a new baseline the kept sessions still carry the old ramp's steps, which mean other
+    doses now: comparing steps across the two would let a dose rise two steps at once. The
+    new ramp's step 0 is never above the dose in force before it (``rebaseline_schedule``),
+    so reading the old sessions as step 0 keeps every rise within its cap. Only for reading:
+    the kept sessions themselves are history and are never changed.
+    """
+    ramp_start = plan.ramp_start
+    if ramp_start is None or not any(s.date < ramp_start for s in schedule.sessions):
+        return schedule
+    sessions = tuple(
+        replace(session, step=0) if session.date < ramp_start else session
+        for session in schedule.sessions
+    )
+    return replace(schedule, sessions=sessions)
+
+
+def step_in_force(plan: ProgramPlan, schedule: Schedule, day: date) -> int:
+    """The step of the last session on or before ``day``, in the plan's current ramp; 0 when
+    none has come yet."""
+    past = [session for session in schedule.sessions if session.date <= day]
+    if not past:
+        return 0
+    return in_current_ramp(plan, replace(schedule, sessions=tuple(past))).sessions[-1].step
+
+
+@dataclass(frozen=True)
+class Rebaseline:
+    """A ramp restarted from a new baseline: the plan it follows now, and its schedule.
+
+    ``held`` names the activities whose new start quota was above the dose in force and was
+    held to it: a new baseline restarts the ramp, it never raises a dose at once.
+    """
+
+    plan: ProgramPlan
+    schedule: Schedule
+    held: tuple[str, ...]
+
+
+def rebaseline_schedule(
+    plan: ProgramPlan,
+    schedule: Schedule,
+    *,
+    from_date: date,
+    start_quotas: Mapping[str, int],
+) -> Rebaseline:
+    """Restart every activity's ramp on ``from_date`` from a new baseline.
+
+    ``start_quotas`` gives the new start quota of each re-tested activity (``start_quota`` of
+    its new trials); the others start from the dose in force. Either way a start above the
+    dose in force is held to it. The ramps climb to the same goals by the goal date, or by the
+    earliest date the caps allow; sessions before ``from_date`` stay exactly as they were.
+    """
+    if from_date < plan.start_date:
+        raise PlannerInputError("from_date", "must not be before the program's start date")
+    keys = {activity.key for activity in plan.activities}
+    for key in start_quotas:
+        if key not in keys:
+            raise PlannerInputError("start_quotas", f"{key!r} is not an activity of the plan")
+    activities: list[ActivityPlan] = []
+    held: list[str] = []
+    for activity in plan.activities:
+        in_force = [
+            dose
+            for session in schedule.sessions
+            if session.date < from_date and (dose := session.dose_for(activity.key))
+        ]
+        start = start_quotas.get(activity.key)
+        if start is None:
+            start = in_force[-1].amount if in_force else activity.start_quota
+        elif in_force and start > in_force[-1].amount:
+            start = in_force[-1].amount
+            held.append(activity.key)
+        activities.append(replace(activity, start_quota=start))
+    new_plan = replace(plan, activities=tuple(activities), ramp_start=from_date)
+    return Rebaseline(
+        plan=new_plan,
+        schedule=regenerate_schedule(new_plan, schedule, from_date=from_date, step=0),
+        held=tuple(held),
     )

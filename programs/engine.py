@@ -66,6 +66,8 @@ def activity_plan(row: ProgramActivity) -> ActivityPlan:
         times_per_day=row.times_per_day,
         start_intensity=IntensityBand(row.start_intensity),
         goal_intensity=IntensityBand(row.goal_intensity),
+        metres_per_minute=row.metres_per_minute,
+        seconds_per_repetition=row.seconds_per_repetition,
     )
 
 
@@ -92,6 +94,7 @@ def program_plan(program: Program, activities: Sequence[ProgramActivity]) -> Pro
         maintain_weeks=params["maintain_weeks"],
         taper_weeks=params["taper_weeks"],
         intensity_weekly_step=params["intensity_weekly_step"],
+        ramp_start=program.ramp_start,
     )
 
 
@@ -116,7 +119,7 @@ def checked_schedule(plan: ProgramPlan) -> Schedule:
         raise as_validation_error(error) from None
 
 
-def _dose_from_row(row: PlannedDose, key: str, kind: str) -> Dose:
+def _dose_from_row(row: PlannedDose, activity: ActivityPlan) -> Dose:
     reserve = None
     if row.reserve_low is not None and row.reserve_high is not None:
         reserve = (row.reserve_low, row.reserve_high)
@@ -127,14 +130,15 @@ def _dose_from_row(row: PlannedDose, key: str, kind: str) -> Dose:
     if row.exertion_low is not None and row.exertion_high is not None:
         exertion = ExertionRange(low=row.exertion_low, high=row.exertion_high)
     return Dose(
-        activity=key,
-        kind=ActivityKind(kind),
+        activity=activity.key,
+        kind=activity.kind,
         amount=row.amount,
         unit=Unit(row.unit),
         times_per_day=row.times_per_day,
         reserve_fractions=reserve,
         heart_rate=heart_rate,
         exertion=exertion,
+        minutes_per_unit=activity.dose_minutes_per_unit,
     )
 
 
@@ -143,15 +147,13 @@ def stored_schedule(
 ) -> Schedule:
     """The schedule as stored, so that the review and regeneration see what was planned."""
     by_id = {row.id: row for row in activities}
+    engine_activity = {row.id: activity_plan(row) for row in activities}
     rows = PlannedSession.objects.filter(program=program).prefetch_related("doses").order_by("date")
 
     def doses_of(row: PlannedSession) -> tuple[Dose, ...]:
         ordered = sorted(row.doses.all(), key=lambda dose: by_id[dose.program_activity_id].order)
         return tuple(
-            _dose_from_row(
-                dose, by_id[dose.program_activity_id].key, by_id[dose.program_activity_id].kind
-            )
-            for dose in ordered
+            _dose_from_row(dose, engine_activity[dose.program_activity_id]) for dose in ordered
         )
 
     sessions = tuple(

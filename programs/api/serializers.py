@@ -44,13 +44,19 @@ from programs.selectors import (
     templates_visible_to,
 )
 from programs.services.common import actor_label
-from programs.services.programs import ActivityChoice
+from programs.services.programs import ActivityChoice, BaselineTrials
 
 LARGEST_AMOUNT = max(MAX_AMOUNT.values())
 MAX_TEXT = 2000
 # A program is planned now, for now: a start date further off is a typing slip.
 START_DATE_WINDOW_DAYS = 366
 WEEK_HELP = "Program week, 1 for the week that starts on the start date."
+PACE_HELP = {
+    "metres_per_minute": "For an activity dosed in metres: metres covered in a minute, for the "
+    "daily home total (10-500; 50 when unset).",
+    "seconds_per_repetition": "For an activity dosed in repetitions: seconds one takes, for the "
+    "daily home total (1-120; 5 when unset).",
+}
 
 
 def _user(context: Mapping[str, Any]) -> User:
@@ -243,13 +249,17 @@ class ParametersSerializer(serializers.Serializer[Any]):
 
 class ProgramActivityOut(serializers.ModelSerializer[ProgramActivity]):
     baseline_trials = serializers.ListField(child=serializers.FloatField(), read_only=True)
+    baseline_dates = serializers.ListField(
+        child=serializers.DateField(), read_only=True, help_text="The trials' days, when given."
+    )
     weekdays = serializers.ListField(child=serializers.IntegerField(), read_only=True)
 
     class Meta:
         model = ProgramActivity
         fields = ["id", "activity", "key", "name", "kind", "unit", "impact", "order",
-                  "baseline_trials", "start_fraction", "start_quota", "goal_quota", "weekdays",
-                  "times_per_day", "start_intensity", "goal_intensity"]  # fmt: skip
+                  "baseline_trials", "baseline_dates", "start_fraction", "start_quota",
+                  "goal_quota", "weekdays", "times_per_day", "start_intensity",
+                  "goal_intensity", "metres_per_minute", "seconds_per_repetition"]  # fmt: skip
         read_only_fields = fields
 
 
@@ -291,7 +301,7 @@ class ProgramOut(serializers.ModelSerializer[Program]):
     class Meta:
         model = Program
         fields = ["id", "patient", "patient_name", "template", "status", "goals", "start_date",
-                  "goal_date", "session_time", "planned_goal_date", "discharge_date",
+                  "goal_date", "session_time", "planned_goal_date", "ramp_start", "discharge_date",
                   "paused_reason",
                   "parameters", "activities", "activated_at", "discharged_at", "created_at",
                   "updated_at"]  # fmt: skip
@@ -341,6 +351,18 @@ class ActivityChoiceIn(serializers.Serializer[Any]):
     weekdays = _weekdays_field(required=False)
     times_per_day = serializers.IntegerField(min_value=1, max_value=6, required=False)
     goal_intensity = serializers.ChoiceField(choices=BAND_CHOICES, required=False)
+    baseline_dates = serializers.ListField(
+        child=serializers.DateField(), min_length=1, max_length=3, required=False,
+        help_text="The days the trials were done, one per trial, within one week.",
+    )  # fmt: skip
+    metres_per_minute = serializers.FloatField(
+        required=False, allow_null=True,
+        help_text=PACE_HELP["metres_per_minute"] + " The activity's own when left out.",
+    )  # fmt: skip
+    seconds_per_repetition = serializers.FloatField(
+        required=False, allow_null=True,
+        help_text=PACE_HELP["seconds_per_repetition"] + " The activity's own when left out.",
+    )  # fmt: skip
 
 
 class ProgramCreateIn(serializers.Serializer[Any]):
@@ -394,6 +416,9 @@ def draft_arguments(program: Program) -> dict[str, Any]:
                 weekdays=list(row.weekdays),
                 times_per_day=row.times_per_day,
                 goal_intensity=row.goal_intensity,
+                baseline_dates=[date.fromisoformat(day) for day in row.baseline_dates] or None,
+                metres_per_minute=row.metres_per_minute,
+                seconds_per_repetition=row.seconds_per_repetition,
             )
             for row in program.activities.order_by("order", "id")
         ],
@@ -446,9 +471,53 @@ def activity_choices(chosen: Sequence[Mapping[str, Any]]) -> list[ActivityChoice
             weekdays=choice.get("weekdays"),
             times_per_day=choice.get("times_per_day"),
             goal_intensity=choice.get("goal_intensity"),
+            baseline_dates=choice.get("baseline_dates"),
+            metres_per_minute=choice.get("metres_per_minute"),
+            seconds_per_repetition=choice.get("seconds_per_repetition"),
         )
         for choice in chosen
     ]
+
+
+class BaselineTrialsIn(serializers.Serializer[Any]):
+    activity = serializers.IntegerField(help_text="The program activity's id.")
+    trials = serializers.ListField(
+        child=serializers.FloatField(min_value=0, max_value=LARGEST_AMOUNT),
+        min_length=1,
+        max_length=3,
+        help_text="One to three new tolerance trials, in the activity's unit.",
+    )
+    dates = serializers.ListField(
+        child=serializers.DateField(),
+        min_length=1,
+        max_length=3,
+        help_text="The day of each trial, all in the last seven days.",
+    )
+    start_fraction = serializers.FloatField(
+        min_value=0.5, max_value=0.9, required=False,
+        help_text="The new start quota as a fraction of the trials' mean; the activity's own.",
+    )  # fmt: skip
+
+
+class ProgramRebaselineIn(serializers.Serializer[Any]):
+    baselines = serializers.ListField(child=BaselineTrialsIn(), min_length=1, max_length=20)
+    reason = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True)
+
+
+def rebaseline_arguments(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``services.program_rebaseline``'s arguments (all but the actor and the program)."""
+    return {
+        "reason": data.get("reason", ""),
+        "baselines": [
+            BaselineTrials(
+                program_activity_id=entry["activity"],
+                trials=entry["trials"],
+                dates=entry["dates"],
+                start_fraction=entry.get("start_fraction"),
+            )
+            for entry in data["baselines"]
+        ],
+    }
 
 
 class ProgramActivateIn(serializers.Serializer[Any]):
@@ -646,7 +715,8 @@ class ActivityOut(serializers.ModelSerializer[Activity]):
     class Meta:
         model = Activity
         fields = ["id", "clinic", "is_global", "name", "kind", "unit", "impact", "instructions",
-                  "media_url", "is_active"]  # fmt: skip
+                  "media_url", "metres_per_minute", "seconds_per_repetition",
+                  "is_active"]  # fmt: skip
         read_only_fields = fields
 
     def get_is_global(self, activity: Activity) -> bool:
@@ -663,6 +733,12 @@ class ActivityCreateIn(serializers.Serializer[Any]):
     )
     instructions = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True)
     media_url = serializers.URLField(max_length=200, required=False, allow_blank=True)
+    metres_per_minute = serializers.FloatField(
+        required=False, allow_null=True, help_text=PACE_HELP["metres_per_minute"]
+    )
+    seconds_per_repetition = serializers.FloatField(
+        required=False, allow_null=True, help_text=PACE_HELP["seconds_per_repetition"]
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         return _with_default_clinic(attrs, self.context)
@@ -675,6 +751,12 @@ class ActivityUpdateIn(serializers.Serializer[Any]):
     impact = serializers.BooleanField(required=False)
     instructions = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True)
     media_url = serializers.URLField(max_length=200, required=False, allow_blank=True)
+    metres_per_minute = serializers.FloatField(
+        required=False, allow_null=True, help_text=PACE_HELP["metres_per_minute"]
+    )
+    seconds_per_repetition = serializers.FloatField(
+        required=False, allow_null=True, help_text=PACE_HELP["seconds_per_repetition"]
+    )
     is_active = serializers.BooleanField(required=False)
 
 

@@ -45,6 +45,18 @@ class Activity(models.Model):
     )
     instructions = models.TextField(blank=True)
     media_url = models.URLField(blank=True)
+    metres_per_minute = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="For an activity dosed in metres: how far it goes in a minute, for the daily "
+        "home total (50 when blank, an easy walk).",
+    )
+    seconds_per_repetition = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="For an activity dosed in repetitions: how long one takes, for the daily home "
+        "total (5 seconds when blank).",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:

@@ -47,6 +47,12 @@ class Program(models.Model):
     planned_goal_date = models.DateField(
         null=True, blank=True, help_text="The date the schedule reaches every goal."
     )
+    ramp_start = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The day a new baseline restarted the ramp; blank while it runs from the "
+        "start date.",
+    )
     discharge_date = models.DateField(null=True, blank=True)
     parameters = models.JSONField(
         default=dict, blank=True, help_text="The engine's rule parameters (caps, phases)."
@@ -89,6 +95,11 @@ class ProgramActivity(models.Model):
     impact = models.BooleanField(default=False)
     order = models.PositiveSmallIntegerField(default=0)
     baseline_trials = models.JSONField(default=list, blank=True)
+    baseline_dates = models.JSONField(
+        default=list, blank=True, help_text="The days of the trials (ISO dates), when given."
+    )
+    metres_per_minute = models.FloatField(null=True, blank=True)
+    seconds_per_repetition = models.FloatField(null=True, blank=True)
     start_fraction = models.FloatField(
         default=0.7, validators=[MinValueValidator(0.5), MaxValueValidator(0.9)]
     )

@@ -24,6 +24,7 @@ from programs.services.people import (
 )
 from programs.services.programs import (
     ActivityChoice,
+    BaselineTrials,
     dose_override,
     program_activate,
     program_complete,
@@ -32,6 +33,7 @@ from programs.services.programs import (
     program_discharge,
     program_pause,
     program_preview,
+    program_rebaseline,
     program_resume,
     program_update_draft,
 )
@@ -47,6 +49,7 @@ from programs.services.records import (
 
 __all__ = [
     "ActivityChoice",
+    "BaselineTrials",
     "CheckInResult",
     "ResultInput",
     "TemplateEntry",
@@ -72,6 +75,7 @@ __all__ = [
     "program_discharge",
     "program_pause",
     "program_preview",
+    "program_rebaseline",
     "program_resume",
     "program_update_draft",
     "session_log",

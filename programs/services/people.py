@@ -9,7 +9,10 @@ from datetime import date
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from planner import ActivityKind, PlannerInputError, check_pace
+from planner.units import TIMED_UNITS, Unit
 from programs import cache as today_cache
 from programs.models import (
     Activity,
@@ -191,6 +194,8 @@ def activity_create(
     impact: bool = False,
     instructions: str = "",
     media_url: str = "",
+    metres_per_minute: float | None = None,
+    seconds_per_repetition: float | None = None,
 ) -> Activity:
     activity = Activity(
         clinic=clinic,
@@ -200,16 +205,37 @@ def activity_create(
         impact=impact,
         instructions=instructions,
         media_url=media_url,
+        metres_per_minute=metres_per_minute,
+        seconds_per_repetition=seconds_per_repetition,
     )
     _clean(activity)
+    _check_dosing(activity)
     if Activity.objects.filter(clinic=clinic, name__iexact=activity.name).exists():
         raise ValidationError({"name": ["an activity with this name already exists"]})
     activity.save()
     return activity
 
 
+def _check_dosing(activity: Activity) -> None:
+    """What the engine would refuse in every program: desensitization dosed in anything but
+    time, or a pace that does not fit the unit or its range."""
+    if activity.kind == ActivityKind.DESENSITIZATION and Unit(activity.unit) not in TIMED_UNITS:
+        raise ValidationError({"unit": [_("desensitization is dosed in seconds or minutes")]})
+    try:
+        check_pace(
+            Unit(activity.unit),
+            metres_per_minute=activity.metres_per_minute,
+            seconds_per_repetition=activity.seconds_per_repetition,
+        )
+    except PlannerInputError as error:
+        raise ValidationError({error.field: [error.problem]}) from None
+
+
 # Kind and unit stay: template goals and programs were written in them.
-ACTIVITY_FIELDS = frozenset({"name", "impact", "instructions", "media_url", "is_active"})
+ACTIVITY_FIELDS = frozenset(
+    {"name", "impact", "instructions", "media_url", "is_active", "metres_per_minute",
+     "seconds_per_repetition"}
+)  # fmt: skip
 
 
 @transaction.atomic
@@ -225,6 +251,7 @@ def activity_update(*, activity: Activity, **changes: object) -> Activity:
             activity, name, value.strip() if name == "name" and isinstance(value, str) else value
         )
     _clean(activity)
+    _check_dosing(activity)
     duplicate = Activity.objects.filter(clinic_id=activity.clinic_id, name__iexact=activity.name)
     if duplicate.exclude(pk=activity.pk).exists():
         raise ValidationError({"name": ["an activity with this name already exists"]})

@@ -15,7 +15,16 @@ from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from planner import PlannerInputError, Schedule, regenerate_schedule, resume_schedule, start_quota
+from planner import (
+    PlannerInputError,
+    Schedule,
+    check_trial_dates,
+    rebaseline_schedule,
+    regenerate_schedule,
+    resume_schedule,
+    start_quota,
+    step_in_force,
+)
 from planner.units import MAX_AMOUNT, Unit
 from programs import cache as today_cache
 from programs.engine import (
@@ -52,6 +61,39 @@ class ActivityChoice:
     weekdays: Sequence[int] | None = None
     times_per_day: int | None = None
     goal_intensity: str | None = None
+    # The days the trials were done, one per trial, when known.
+    baseline_dates: Sequence[date] | None = None
+    # A pace of this program's own for a counted activity (the library's when None).
+    metres_per_minute: float | None = None
+    seconds_per_repetition: float | None = None
+
+
+# Trials older than this before the program starts no longer say what the patient manages.
+BASELINE_MAX_AGE_DAYS = 28
+# Desensitization is done 2-3 times a day (DOMAIN.md): twice unless the clinician says.
+DESENSITIZATION_TIMES_PER_DAY = 2
+
+
+def _trial_dates_checked(
+    dates: Sequence[date],
+    *,
+    trials: int,
+    where: str,
+    not_after: date,
+    not_before: date,
+    field: str = "dates",
+) -> list[str]:
+    """The trial dates as stored (ISO), or a ValidationError naming ``where``'s ``field``."""
+    try:
+        check_trial_dates(dates, trials=trials, not_after=not_after, not_before=not_before)
+    except PlannerInputError as error:
+        problem = PlannerInputError(error.field.replace("dates", field), error.problem)
+        raise as_validation_error(problem, f"{where}.") from None
+    return [day.isoformat() for day in dates]
+
+
+def _default_times_per_day(activity: Activity) -> int:
+    return DESENSITIZATION_TIMES_PER_DAY if activity.kind == "desensitization" else 1
 
 
 def _unique_key(name: str, taken: set[str]) -> str:
@@ -139,6 +181,17 @@ def program_create(
                 PlannerInputError(field, error.problem), f"{where}."
             ) from None
         weekdays = _chosen(choice.weekdays, default.weekdays if default else list(range(7)))
+        dates: list[str] = []
+        if choice.baseline_dates is not None:
+            dates = _trial_dates_checked(
+                choice.baseline_dates,
+                trials=len(choice.baseline_trials),
+                where=where,
+                not_after=local_today(patient),
+                not_before=min(start_date, local_today(patient))
+                - timedelta(days=BASELINE_MAX_AGE_DAYS),
+                field="baseline_dates",
+            )
         rows.append(
             ProgramActivity(
                 program=program,
@@ -150,6 +203,7 @@ def program_create(
                 impact=activity.impact,
                 order=index,
                 baseline_trials=list(choice.baseline_trials),
+                baseline_dates=dates,
                 start_fraction=fraction,
                 # Not clamped to the goal: trials above it mean a wrong goal or unit, and the
                 # engine refuses the plan naming the start quota.
@@ -157,10 +211,15 @@ def program_create(
                 goal_quota=goal_quota,
                 weekdays=sorted(set(weekdays)),
                 times_per_day=_chosen(
-                    choice.times_per_day, default.times_per_day if default else 1
+                    choice.times_per_day,
+                    default.times_per_day if default else _default_times_per_day(activity),
                 ),
                 goal_intensity=_chosen(
                     choice.goal_intensity, default.goal_intensity if default else "moderate"
+                ),
+                metres_per_minute=_chosen(choice.metres_per_minute, activity.metres_per_minute),
+                seconds_per_repetition=_chosen(
+                    choice.seconds_per_repetition, activity.seconds_per_repetition
                 ),
             )
         )
@@ -254,13 +313,17 @@ def _regenerate(
     program: Program,
     *,
     from_date: date,
-    step: int,
+    step: int | None,
     paused: bool,
     boost_desensitization: bool = False,
 ) -> Schedule:
+    """Re-plan from ``from_date`` at ``step``; None holds the step in force the day before,
+    as the engine reads it (a new baseline's old sessions count as its ramp's first step)."""
     activities = list(program.activities.all())
     plan = program_plan(program, activities)
     current = stored_schedule(program, activities, plan)
+    if step is None:
+        step = step_in_force(plan, current, from_date - timedelta(days=1))
     schedule = regenerate_schedule(
         plan,
         current,
@@ -273,11 +336,6 @@ def _regenerate(
     today_cache.patient_changed(program.patient_id)
     program.discharge_date = schedule.discharge_date
     return schedule
-
-
-def _current_step(program: Program, today: date) -> int:
-    session = program.sessions.filter(date__lte=today).order_by("-date").first()
-    return session.step if session else 0
 
 
 RUNNING = [Program.Status.ACTIVE, Program.Status.MAINTENANCE, Program.Status.TAPERING]
@@ -294,7 +352,7 @@ def program_pause(*, actor: User | None, program: Program, reason: str) -> Progr
     # A program that starts later is paused from its start: the engine plans nothing earlier.
     _regenerate(
         program, from_date=max(today + timedelta(days=1), program.start_date),
-        step=_current_step(program, today), paused=True,
+        step=None, paused=True,
     )  # fmt: skip
     program.status = Program.Status.PAUSED
     program.paused_reason = reason.strip()
@@ -316,8 +374,12 @@ def program_resume(
     today = max(local_today(program.patient), program.start_date - timedelta(days=1))
     activities = list(program.activities.all())
     plan = program_plan(program, activities)
-    schedule = resume_schedule(plan, stored_schedule(program, activities, plan), today=today,
-                               step=step)  # fmt: skip
+    try:
+        schedule = resume_schedule(
+            plan, stored_schedule(program, activities, plan), today=today, step=step
+        )
+    except PlannerInputError as error:
+        raise as_validation_error(error) from None
     store_sessions(program, activities, schedule.sessions, from_date=today + timedelta(days=1))
     today_cache.patient_changed(program.patient_id)
     program.discharge_date = schedule.discharge_date
@@ -526,3 +588,113 @@ def program_discard_draft(*, actor: User, program: Program) -> None:
     )
     program.delete()
     audit_record(actor=actor, patient=patient, action="change", what=what)
+
+
+@dataclass(frozen=True)
+class BaselineTrials:
+    """New tolerance trials of one activity of a running program, with the days they were
+    done; ``start_fraction`` is the activity's own unless given."""
+
+    program_activity_id: int
+    trials: Sequence[float]
+    dates: Sequence[date]
+    start_fraction: float | None = None
+
+
+# New trials are done in the week before the new ramp starts (DOMAIN.md: "within a week").
+REBASELINE_TRIAL_DAYS = 7
+
+
+@transaction.atomic
+def program_rebaseline(
+    *,
+    actor: User,
+    program: Program,
+    baselines: Sequence[BaselineTrials],
+    reason: str = "",
+) -> Program:
+    """A clinician records new baseline trials, and every ramp restarts from them tomorrow.
+
+    What the weekly review suggests after 14 days or more without activity. Each re-tested
+    activity starts again at its fraction of the new trials' mean, the others at the dose
+    they are at; none above the dose in force. The ramps climb to the same goals by the
+    goal date, or by the earliest date the caps allow (the revision says which). The
+    trials must have been done in the last seven days; nothing changes if any is refused.
+    """
+    program = Program.objects.select_for_update().select_related("patient").get(pk=program.pk)
+    _require_status(program, RUNNING, "given a new baseline")
+    if not baselines:
+        raise ValidationError({"baselines": [_("record the new trials of at least one activity")]})
+    today = local_today(program.patient)
+    activities = list(program.activities.all())
+    by_id = {row.id: row for row in activities}
+    starts: dict[str, int] = {}
+    retested: dict[int, tuple[list[float], list[str], float]] = {}
+    for index, entry in enumerate(baselines):
+        where = f"baselines[{index}]"
+        row = by_id.get(entry.program_activity_id)
+        if row is None:
+            raise ValidationError({f"{where}.activity": [_("is not an activity of this program")]})
+        if row.id in retested:
+            raise ValidationError({f"{where}.activity": [_("is given twice")]})
+        fraction = _chosen(entry.start_fraction, row.start_fraction)
+        try:
+            start = start_quota(entry.trials, unit=Unit(row.unit), fraction=fraction)
+        except PlannerInputError as error:
+            field = error.field.replace("fraction", "start_fraction")
+            raise as_validation_error(
+                PlannerInputError(field, error.problem), f"{where}."
+            ) from None
+        dates = _trial_dates_checked(
+            entry.dates,
+            trials=len(entry.trials),
+            where=where,
+            not_after=today,
+            not_before=today - timedelta(days=REBASELINE_TRIAL_DAYS - 1),
+        )
+        starts[row.key] = start
+        retested[row.id] = (list(entry.trials), dates, fraction)
+    from_date = max(today + timedelta(days=1), program.start_date)
+    plan = program_plan(program, activities)
+    try:
+        result = rebaseline_schedule(
+            plan, stored_schedule(program, activities, plan), from_date=from_date,
+            start_quotas=starts,
+        )  # fmt: skip
+    except PlannerInputError as error:
+        raise as_validation_error(error) from None
+    for row, planned in zip(activities, result.plan.activities, strict=True):
+        row.start_quota = planned.start_quota
+        if row.id in retested:
+            row.baseline_trials, row.baseline_dates, row.start_fraction = retested[row.id]
+    ProgramActivity.objects.bulk_update(
+        activities, ["start_quota", "baseline_trials", "baseline_dates", "start_fraction"]
+    )
+    store_sessions(program, activities, result.schedule.sessions, from_date=from_date)
+    today_cache.patient_changed(program.patient_id)
+    program.ramp_start = from_date
+    program.status = Program.Status.ACTIVE
+    program.planned_goal_date = result.schedule.feasibility.earliest_goal_date
+    program.discharge_date = result.schedule.discharge_date
+    program.save()
+    revision_record(
+        program=program,
+        actor=actor,
+        reason=_rebaseline_reason(activities, result.held, from_date, result.schedule, reason),
+    )
+    return program
+
+
+def _rebaseline_reason(
+    activities: Sequence[ProgramActivity],
+    held: Sequence[str],
+    from_date: date,
+    schedule: Schedule,
+    reason: str,
+) -> str:
+    starts = ", ".join(f"{row.name} {row.start_quota} {row.unit}" for row in activities)
+    text = f"New baseline: the ramp restarts on {from_date.isoformat()} from {starts}."
+    if held:
+        names = ", ".join(row.name for row in activities if row.key in held)
+        text += f" Held to the dose in force, which a new start may not exceed: {names}."
+    return f"{text} {schedule.feasibility.message} {reason.strip()}".strip()

@@ -547,11 +547,16 @@ def _previous_flare_weeks(program: Program, week: int) -> int:
     return count
 
 
-def _week_check_in(program: Program, first: date, last: date) -> EngineCheckIn:
+def _week_check_in(
+    program: Program, first: date, last: date, *, with_red_flags: bool
+) -> EngineCheckIn:
+    """The week's check-ins as the review reads them. A red flag acts once, when it is
+    reported (``check_in_submit`` reviews and pauses at once): the end-of-week review does not
+    read it again, or it would pause a program a clinician has since resumed."""
     rows = program.check_ins.filter(date__range=(first, last))
     flare = any(row.flare for row in rows)
     flags = frozenset(RedFlag(flag) for row in rows for flag in row.red_flags)
-    return EngineCheckIn(flare=flare, red_flags=flags)
+    return EngineCheckIn(flare=flare, red_flags=flags if with_red_flags else frozenset())
 
 
 STATUS_FOR_PHASE = {
@@ -603,7 +608,13 @@ def weekly_review_run(
     plan = program_plan(program, activities)
     schedule = stored_schedule(program, activities, plan)
     first_day = program.start_date + timedelta(days=7 * week)
-    check_in = _week_check_in(program, first_day, review_day)
+    check_in = _week_check_in(
+        program, first_day, review_day, with_red_flags=trigger == WeeklyReview.Trigger.RED_FLAG
+    )
+    # Days already gone are history even when the review runs late: only today on changes,
+    # and the engine re-plans from there, rising from the sessions actually kept (a
+    # clinician's resume since the week ended included), never two steps at once.
+    from_date = max(review_day + timedelta(days=1), local_today(program.patient))
     try:
         outcome: Review = weekly_review(
             plan,
@@ -615,6 +626,7 @@ def weekly_review_run(
             previous_flare_weeks=_previous_flare_weeks(program, week),
             paused=program.status == Program.Status.PAUSED,
             rules=review_rules(program),
+            replan_from=from_date,
         )
     except PlannerInputError as error:
         raise as_validation_error(error) from None
@@ -635,8 +647,6 @@ def weekly_review_run(
     except IntegrityError:
         # Another run stored this week's review first.
         return program.reviews.get(week=week, trigger=trigger)
-    # Days already gone are history even when the review runs late: only today on changes.
-    from_date = max(review_day + timedelta(days=1), local_today(program.patient))
     store_sessions(program, activities, outcome.schedule.sessions, from_date=from_date)
     today_cache.patient_changed(program.patient_id)
     program.discharge_date = outcome.schedule.discharge_date

@@ -19,6 +19,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from planner import (
+    BAND_FRACTIONS,
     MAX_AMOUNT,
     ActivityKind,
     ActivityPlan,
@@ -27,6 +28,7 @@ from planner import (
     HeartRateProfile,
     IntensityBand,
     MaxHeartRateMethod,
+    PlannerInputError,
     ProgramPlan,
     RedFlag,
     Review,
@@ -34,17 +36,18 @@ from planner import (
     SessionLog,
     SessionStatus,
     Unit,
+    generate_schedule,
+    rebaseline_schedule,
     resume_schedule,
     weekly_review,
 )
 from planner.program import MAX_PROGRAM_WEEKS
-from planner.units import minutes_of
 
 # The units each kind of activity is realistically dosed in.
 KIND_UNITS: dict[ActivityKind, tuple[Unit, ...]] = {
     ActivityKind.AEROBIC: (Unit.MINUTES, Unit.METRES),
     ActivityKind.FUNCTIONAL: (Unit.REPETITIONS, Unit.SECONDS, Unit.METRES, Unit.MINUTES),
-    ActivityKind.DESENSITIZATION: (Unit.SECONDS, Unit.MINUTES),
+    ActivityKind.DESENSITIZATION: (Unit.SECONDS, Unit.MINUTES),  # up to 15 minutes a time
     ActivityKind.STRENGTHENING: (Unit.REPETITIONS, Unit.SECONDS),
     ActivityKind.FLEXIBILITY: (Unit.SECONDS, Unit.REPETITIONS),
     ActivityKind.HYDROTHERAPY: (Unit.MINUTES, Unit.METRES),
@@ -69,16 +72,31 @@ def per_mille(low: int, high: int) -> st.SearchStrategy[float]:
     return st.integers(low, high).map(lambda value: value / 1000)
 
 
+# Desensitization: "a few seconds up to 15 minutes, 2-3 times a day" (DOMAIN.md).
+DESENSITIZATION_LIMIT = {Unit.SECONDS: 900, Unit.MINUTES: 15}
+
+
 @st.composite
 def activity_plans(draw: st.DrawFn, key: str, max_weekdays: int = 7) -> ActivityPlan:
     kind = draw(st.sampled_from(ActivityKind))
     unit = draw(st.sampled_from(KIND_UNITS[kind]))
-    start = draw(start_quotas(unit))
     limit = MAX_AMOUNT[unit]
+    times_per_day = draw(st.integers(1, 3))
+    if kind is ActivityKind.DESENSITIZATION:
+        limit = DESENSITIZATION_LIMIT[unit]
+        times_per_day = draw(st.integers(2, 3))
+    start = draw(start_quotas(unit).filter(lambda amount: amount <= limit))
     goal = draw(st.integers(start, min(limit, max(start * 6, start + 10))))
     weekdays = draw(st.frozensets(st.integers(0, 6), min_size=1, max_size=max_weekdays))
-    start_rank = draw(st.integers(0, 2))
+    # Start moderate, or light (DOMAIN.md); vigorous is only ever a goal.
+    start_rank = draw(st.integers(0, 1))
     goal_rank = draw(st.integers(start_rank, 2))
+    metres_per_minute = None
+    seconds_per_repetition = None
+    if unit is Unit.METRES:
+        metres_per_minute = draw(st.one_of(st.none(), st.integers(10, 500), st.floats(10, 500)))
+    if unit is Unit.REPETITIONS:
+        seconds_per_repetition = draw(st.one_of(st.none(), st.integers(1, 120), st.floats(1, 120)))
     return ActivityPlan(
         key=key,
         kind=kind,
@@ -87,9 +105,11 @@ def activity_plans(draw: st.DrawFn, key: str, max_weekdays: int = 7) -> Activity
         goal_quota=goal,
         weekdays=weekdays,
         impact=draw(st.booleans()),
-        times_per_day=draw(st.integers(1, 3)),
+        times_per_day=times_per_day,
         start_intensity=BANDS[start_rank],
         goal_intensity=BANDS[goal_rank],
+        metres_per_minute=metres_per_minute,
+        seconds_per_repetition=seconds_per_repetition,
     )
 
 
@@ -123,13 +143,31 @@ def fastest_weeks(start: int, goal: int, cap: float) -> int:
     return weeks
 
 
+def intensity_weeks(plan: ProgramPlan, activity: ActivityPlan) -> int:
+    """Weeks an aerobic range needs to rise from its start band to its goal band, each end
+    rising at most the weekly step (as typed); 0 for any other activity."""
+    if activity.kind not in (ActivityKind.AEROBIC, ActivityKind.HYDROTHERAPY):
+        return 0
+    step = typed(plan.intensity_weekly_step)
+    start = BAND_FRACTIONS[activity.start_intensity]
+    goal = BAND_FRACTIONS[activity.goal_intensity]
+    return max(
+        math.ceil((typed(high) - typed(low)) / step) for low, high in zip(start, goal, strict=True)
+    )
+
+
+def weeks_to_every_goal(plan: ProgramPlan, activity: ActivityPlan) -> int:
+    quota = fastest_weeks(activity.start_quota, activity.goal_quota, plan.weekly_cap(activity))
+    return quota + intensity_weeks(plan, activity)
+
+
 def earliest_goal_date(plan: ProgramPlan) -> date:
-    """The first date by which every activity can be at its goal within the caps: the
-    activity's first weekday in the program week its fastest ramp gets there (or the
-    requested goal date, if later)."""
+    """The first date by which every activity can be at every goal within the caps (its
+    quota, then its intensity): the activity's first weekday in the program week its fastest
+    ramp gets there (or the requested goal date, if later)."""
     dates = [plan.goal_date]
     for activity in plan.activities:
-        week = fastest_weeks(activity.start_quota, activity.goal_quota, plan.weekly_cap(activity))
+        week = weeks_to_every_goal(plan, activity)
         week_start = plan.start_date + timedelta(weeks=week)
         dates.append(
             next(
@@ -146,13 +184,31 @@ def within_program_limit(plan: ProgramPlan) -> bool:
     return (earliest_goal_date(plan) - plan.start_date).days <= MAX_PROGRAM_WEEKS * 7
 
 
-def goal_minutes_per_day(activities: tuple[ActivityPlan, ...]) -> float:
-    """The most home minutes the goal doses take on any one weekday."""
+def home_minutes_per_unit(activity: ActivityPlan) -> Fraction:
+    """Minutes one unit takes at home, worked out here: timed units by definition, counted
+    ones at the activity's pace as typed or the documented default (50 m or 12 repetitions
+    a minute)."""
+    if activity.unit is Unit.MINUTES:
+        return Fraction(1)
+    if activity.unit is Unit.SECONDS:
+        return Fraction(1, 60)
+    if activity.unit is Unit.METRES:
+        pace = activity.metres_per_minute
+        return 1 / (typed(float(pace)) if pace is not None else Fraction(50))
+    pace = activity.seconds_per_repetition
+    return (typed(float(pace)) if pace is not None else Fraction(5)) / 60
+
+
+def goal_minutes_per_day(activities: tuple[ActivityPlan, ...]) -> Fraction:
+    """The most home minutes the goal doses take on any one weekday, every unit counted."""
     return max(
         sum(
-            minutes_of(activity.goal_quota, activity.unit) * activity.times_per_day
-            for activity in activities
-            if day in activity.weekdays
+            (
+                activity.goal_quota * activity.times_per_day * home_minutes_per_unit(activity)
+                for activity in activities
+                if day in activity.weekdays
+            ),
+            Fraction(0),
         )
         for day in range(7)
     )
@@ -187,7 +243,7 @@ def plans(
     daily_cap = draw(
         st.one_of(
             st.just(max(60, lowest)),
-            st.just(max(1.0, needed)),
+            st.just(max(1.0, float(math.ceil(needed * 1000) / 1000))),
             st.integers(lowest, 600),
         )
     )
@@ -542,3 +598,158 @@ def simulate(
         history.today = today
         history.week = case.week
     return history
+
+
+# --- A whole program life, day by day, as programs/ runs it ---------------------------------
+
+
+@dataclass
+class LifeEvent:
+    """Something that re-planned the program: what it was, the day it happened, the first
+    date it could change, and the schedule before and after."""
+
+    kind: Literal["review", "red_flag", "resume", "rebaseline"]
+    day: date
+    from_date: date
+    before: Schedule
+    after: Schedule
+    plan: ProgramPlan
+    review: Review | None = None
+
+
+@dataclass
+class Life:
+    plan: ProgramPlan
+    schedule: Schedule
+    events: list[LifeEvent] = field(default_factory=list)
+    logs: list[SessionLog] = field(default_factory=list)
+
+
+def live(data: st.DataObject, plan: ProgramPlan, *, weeks: int) -> Life:
+    """``weeks`` program weeks lived a day at a time, in the order programs/ runs them.
+
+    Each day: first any end-of-week review stored that day (at the patient's midnight; late
+    by up to a few days now and then, as a sweep that did not run would leave it), which
+    changes nothing before that day; then a clinician may resume a paused program (from the
+    next day, at the held step or one they choose) or record a new baseline; then the patient
+    logs the day's session or not, at any amounts; then a check-in may report a flare, pain
+    or red flags, and a red flag is reviewed at once. A red flag acts once: the end-of-week
+    review reads only the week's flares.
+    """
+    life = Life(plan=plan, schedule=generate_schedule(plan))
+    pending: dict[date, list[int]] = {}
+    flares: set[int] = set()
+    last_day = plan.start_date + timedelta(weeks=weeks) - timedelta(days=1)
+    day = plan.start_date
+    while day <= last_day:
+        if life.schedule.discharge_date is not None and day >= life.schedule.discharge_date:
+            break
+        for week in pending.pop(day, []):
+            _stored_review(data, life, week, day, flares)
+        _clinician_acts(data, life, day)
+        log = draw_session_log(data, life.schedule, day)
+        if log is not None:
+            life.logs.append(log)
+        check_in = data.draw(
+            st.one_of(st.none(), check_ins(red_flags=None)), label=f"check-in {day}"
+        )
+        week = life.schedule.week_of(day)
+        if check_in is not None and check_in.flare:
+            flares.add(week)
+        if check_in is not None and check_in.red_flags and _has_past(life.schedule, day):
+            _review(life, "red_flag", day, week=week, today=day, check_in=check_in)
+        if (day - plan.start_date).days % 7 == 6:
+            late = data.draw(st.sampled_from((0, 0, 0, 1, 3)), label=f"review late {week}")
+            pending.setdefault(day + timedelta(days=1 + late), []).append(week)
+        day += timedelta(days=1)
+    return life
+
+
+def _has_past(schedule: Schedule, day: date) -> bool:
+    return bool(schedule.sessions) and schedule.sessions[0].date <= day
+
+
+def _stored_review(
+    data: st.DataObject, life: Life, week: int, stored_on: date, flares: set[int]
+) -> None:
+    week_end = life.schedule.week_start(week + 1) - timedelta(days=1)
+    if not _has_past(life.schedule, week_end):
+        return
+    flare_weeks = 0
+    while week - flare_weeks - 1 in flares:
+        flare_weeks += 1
+    pain = data.draw(st.one_of(st.none(), st.integers(0, 10)), label="pain")
+    _review(
+        life,
+        "review",
+        stored_on,
+        week=week,
+        today=week_end,
+        check_in=CheckIn(flare=week in flares, pain=pain),
+        previous_flare_weeks=flare_weeks,
+        replan_from=stored_on,
+    )
+
+
+def _review(
+    life: Life,
+    kind: Literal["review", "red_flag"],
+    day: date,
+    *,
+    week: int,
+    today: date,
+    check_in: CheckIn,
+    previous_flare_weeks: int = 0,
+    replan_from: date | None = None,
+) -> None:
+    result = weekly_review(
+        life.plan,
+        life.schedule,
+        week=week,
+        today=today,
+        logs=life.logs,
+        check_in=check_in,
+        previous_flare_weeks=previous_flare_weeks,
+        replan_from=replan_from,
+    )
+    from_date = max(today + timedelta(days=1), replan_from or today)
+    if kind == "review":
+        from_date = max(from_date, life.schedule.week_start(week + 1))
+    life.events.append(
+        LifeEvent(kind, day, from_date, life.schedule, result.schedule, life.plan, result)
+    )
+    life.schedule = result.schedule
+
+
+def _clinician_acts(data: st.DataObject, life: Life, day: date) -> None:
+    schedule = life.schedule
+    if schedule.paused:
+        if data.draw(st.integers(0, 4), label=f"resume {day}") != 0:
+            return
+        step = data.draw(
+            st.one_of(st.none(), st.integers(0, schedule.last_build_step)), label="at step"
+        )
+        try:
+            after = resume_schedule(life.plan, schedule, today=day, step=step)
+        except PlannerInputError:
+            return  # a step more than one above the held one: refused, nothing changes
+        kind: Literal["resume", "rebaseline"] = "resume"
+    else:
+        if not (_has_past(schedule, day) and data.draw(st.integers(0, 30)) == 0):
+            return
+        starts = {
+            activity.key: data.draw(st.integers(1, activity.goal_quota), label="new start")
+            for activity in life.plan.activities
+            if data.draw(st.booleans(), label=f"re-test {activity.key}")
+        }
+        try:
+            rebased = rebaseline_schedule(
+                life.plan, schedule, from_date=day + timedelta(days=1), start_quotas=starts
+            )
+        except PlannerInputError:
+            return  # a new ramp out of reach within 104 weeks: the clinician is told so
+        after = rebased.schedule
+        life.plan = rebased.plan
+        kind = "rebaseline"
+    life.events.append(LifeEvent(kind, day, day + timedelta(days=1), schedule, after, life.plan))
+    life.schedule = after

@@ -18,6 +18,7 @@ from planner import (
     SessionStatus,
     Unit,
     generate_schedule,
+    rebaseline_schedule,
     red_flag_guidance,
     regenerate_schedule,
     resume_schedule,
@@ -88,6 +89,49 @@ def test_it_holds_when_the_quota_was_missed_in_two_of_the_last_three_sessions() 
     assert review.decision is Decision.HOLD
     assert "met in 1 of the last 3 sessions" in review.reason
     assert amount_on(review.schedule, MONDAY + timedelta(weeks=1)) == 10
+
+
+def with_amount(log: SessionLog, amount: int, status: SessionStatus) -> SessionLog:
+    results = (ActivityResult(activity="walking", amount=amount),)
+    return SessionLog(date=log.date, status=status, results=results)
+
+
+def test_a_session_logged_done_with_nothing_done_is_neither_done_nor_at_quota() -> None:
+    schedule = generate_schedule(PLAN)
+    logs = [with_amount(log, 0, SessionStatus.DONE) for log in logs_for(schedule, MONDAY, SUNDAY)]
+
+    review = weekly_review(
+        PLAN, schedule, week=0, today=SUNDAY, logs=logs, days_since_last_activity=0
+    )
+
+    assert review.decision is Decision.HOLD
+    assert review.sessions_done == 0
+    assert amount_on(review.schedule, MONDAY + timedelta(weeks=1)) == 10
+
+
+def test_it_holds_when_the_full_dose_was_missed_in_most_of_the_weeks_sessions() -> None:
+    # Five partial sessions, then two full ones: every session done, the last three sessions
+    # at quota but one, and yet the dose was reached in only 2 of 7 sessions.
+    schedule = generate_schedule(PLAN)
+    logs = logs_for(schedule, MONDAY, SUNDAY)
+    logs[:5] = [with_amount(log, 6, SessionStatus.PARTIAL) for log in logs[:5]]
+
+    review = weekly_review(PLAN, schedule, week=0, today=SUNDAY, logs=logs)
+
+    assert review.decision is Decision.HOLD
+    assert review.reason.startswith("The full doses were done in 2 of 7 sessions this week")
+    assert amount_on(review.schedule, MONDAY + timedelta(weeks=1)) == 10
+
+
+def test_it_progresses_when_one_session_of_the_week_fell_short() -> None:
+    schedule = generate_schedule(PLAN)
+    logs = logs_for(schedule, MONDAY, SUNDAY)
+    logs[2] = with_amount(logs[2], 8, SessionStatus.PARTIAL)
+
+    review = weekly_review(PLAN, schedule, week=0, today=SUNDAY, logs=logs)
+
+    assert review.decision is Decision.PROGRESS
+    assert amount_on(review.schedule, MONDAY + timedelta(weeks=1)) == 12
 
 
 def test_it_steps_back_a_week_after_seven_to_thirteen_days_without_activity() -> None:
@@ -291,9 +335,9 @@ def test_it_lets_a_clinician_resume_at_a_step_of_their_choosing() -> None:
         check_in=CheckIn(red_flags=frozenset({RedFlag.BONE_PAIN})),
     ).schedule  # fmt: skip
 
-    resumed = resume_schedule(PLAN, flagged, today=SUNDAY, step=3)
+    resumed = resume_schedule(PLAN, flagged, today=SUNDAY, step=1)
 
-    assert amount_on(resumed, SUNDAY + timedelta(days=1)) == 15
+    assert amount_on(resumed, SUNDAY + timedelta(days=1)) == 12
     assert not resumed.paused
 
 
@@ -349,3 +393,96 @@ def test_it_refuses_invalid_review_input_naming_the_field(
         weekly_review(PLAN, generate_schedule(PLAN), **values)  # type: ignore[arg-type]
 
     assert raised.value.field == field
+
+
+# --- A new baseline ---------------------------------------------------------------------------
+
+
+def test_a_new_baseline_restarts_the_ramp_from_the_new_start_towards_the_same_goal() -> None:
+    # Walking 10 -> 30 over 12 weeks, at 20 minutes in week 6; after a gap the new trials
+    # give a start of 14 minutes from Monday of week 7.
+    schedule = generate_schedule(PLAN)
+    monday = MONDAY + timedelta(weeks=7)
+
+    result = rebaseline_schedule(PLAN, schedule, from_date=monday, start_quotas={"walking": 14})
+
+    assert amount_on(result.schedule, monday - timedelta(days=1)) == 20
+    assert amount_on(result.schedule, monday) == 14
+    assert amount_on(result.schedule, monday + timedelta(weeks=5)) == 30
+    assert result.schedule.feasibility.feasible
+    assert result.held == ()
+
+
+def test_a_new_baseline_never_raises_a_dose_at_once() -> None:
+    schedule = generate_schedule(PLAN)
+    monday = MONDAY + timedelta(weeks=2)
+
+    result = rebaseline_schedule(PLAN, schedule, from_date=monday, start_quotas={"walking": 25})
+
+    assert amount_on(result.schedule, monday - timedelta(days=1)) == 12
+    assert amount_on(result.schedule, monday) == 12
+    assert result.held == ("walking",)
+
+
+def test_a_new_baseline_says_when_the_goal_can_no_longer_be_reached_in_time() -> None:
+    schedule = generate_schedule(PLAN)
+    monday = MONDAY + timedelta(weeks=10)
+
+    result = rebaseline_schedule(PLAN, schedule, from_date=monday, start_quotas={"walking": 8})
+
+    assert not result.schedule.feasibility.feasible
+    # 8, 9, 10, 12, 14, 16, 19, 22, 26, 30: nine steps under the 20% cap.
+    assert result.schedule.feasibility.earliest_goal_date == monday + timedelta(weeks=9)
+
+
+def test_a_review_after_a_new_baseline_rises_one_step_from_the_new_ramp() -> None:
+    schedule = generate_schedule(PLAN)
+    wednesday = MONDAY + timedelta(weeks=7, days=2)
+    rebased = rebaseline_schedule(PLAN, schedule, from_date=wednesday, start_quotas={"walking": 14})
+    sunday = MONDAY + timedelta(weeks=7, days=6)
+    logs = logs_for(rebased.schedule, MONDAY, sunday)
+
+    review = weekly_review(rebased.plan, rebased.schedule, week=7, today=sunday, logs=logs)
+
+    assert review.decision is Decision.PROGRESS
+    assert amount_on(review.schedule, sunday) == 14
+    assert amount_on(review.schedule, sunday + timedelta(days=1)) == 16
+
+
+def test_a_resume_may_step_back_or_rise_one_step_but_no_more() -> None:
+    schedule = generate_schedule(PLAN)
+    paused = regenerate_schedule(
+        PLAN, schedule, from_date=MONDAY + timedelta(weeks=4), step=4, paused=True
+    )
+    today = MONDAY + timedelta(weeks=5, days=2)
+
+    lower = resume_schedule(PLAN, paused, today=today, step=2)
+    higher = resume_schedule(PLAN, paused, today=today, step=5)
+    with pytest.raises(PlannerInputError) as raised:
+        resume_schedule(PLAN, paused, today=today, step=6)
+
+    assert amount_on(lower, today + timedelta(days=1)) == 13
+    assert amount_on(higher, today + timedelta(days=1)) == 18
+    assert raised.value.field == "step"
+    assert "at most 5" in raised.value.problem
+
+
+def test_a_late_review_of_a_week_before_a_new_baseline_leaves_the_new_ramp_alone() -> None:
+    schedule = generate_schedule(PLAN)
+    rebased = rebaseline_schedule(
+        PLAN, schedule, from_date=MONDAY + timedelta(weeks=3, days=1), start_quotas={"walking": 9}
+    )
+    logs = logs_for(rebased.schedule, MONDAY, MONDAY + timedelta(weeks=3))
+
+    review = weekly_review(
+        rebased.plan,
+        rebased.schedule,
+        week=2,
+        today=MONDAY + timedelta(weeks=3, days=2),
+        logs=logs,
+        replan_from=MONDAY + timedelta(weeks=3, days=3),
+    )
+
+    assert review.decision is Decision.HOLD
+    assert review.reason.startswith("A new baseline was recorded after this week")
+    assert review.schedule == rebased.schedule

@@ -153,7 +153,7 @@ def test_it_gives_the_same_schedule_for_the_same_plan() -> None:
         ({"activities": (activity(), activity())}, "activities[1].key"),
         (
             {"activities": (activity(start_intensity=IntensityBand.VIGOROUS),)},
-            "activities[0].goal_intensity",
+            "activities[0].start_intensity",
         ),
         ({"goal_date": date(2026, 1, 1)}, "goal_date"),
         ({"goal_date": MONDAY}, "goal_date"),
@@ -235,3 +235,157 @@ def test_it_ends_the_taper_with_one_session_holding_every_activity() -> None:
     last_week = schedule.sessions_in_week(schedule.sessions[-1].week)
     assert len(last_week) == 1
     assert {dose.activity for dose in last_week[0].doses} == {"walking", "stairs"}
+
+
+# --- What an outside property suite found (issue 9) -----------------------------------------
+
+
+def test_a_cap_typed_with_many_decimals_is_never_rounded_up_into_a_broken_cap() -> None:
+    # 2 repetitions under a cap of 0.999999999: 2 x 1.999999999 is 3.999999998, so 3 at most;
+    # a cap rounded to 1.0 allowed 4.
+    reps = activity(
+        key="jumps", kind=ActivityKind.FUNCTIONAL, unit=Unit.REPETITIONS, start_quota=2,
+        goal_quota=8,
+    )  # fmt: skip
+    plan = program(reps, weeks=2, non_impact_weekly_cap=0.999999999)
+
+    schedule = generate_schedule(plan)
+
+    amounts = weekly_amounts(schedule, "jumps")
+    assert amounts[:3] == [2, 3, 5]
+    assert not schedule.feasibility.feasible
+
+
+def test_a_start_at_vigorous_intensity_is_refused() -> None:
+    plan = program(
+        activity(start_intensity=IntensityBand.VIGOROUS, goal_intensity=IntensityBand.VIGOROUS)
+    )
+
+    with pytest.raises(PlannerInputError) as raised:
+        generate_schedule(plan)
+
+    assert raised.value.field == "activities[0].start_intensity"
+
+
+def test_a_start_at_light_intensity_is_the_clinicians_choice() -> None:
+    plan = program(activity(start_intensity=IntensityBand.LIGHT))
+
+    schedule = generate_schedule(plan)
+
+    assert schedule.sessions[0].doses[0].reserve_fractions == (0.30, 0.39)
+
+
+def desensitization(**changes: Any) -> Any:
+    values: dict[str, Any] = {
+        "key": "feather", "kind": ActivityKind.DESENSITIZATION, "unit": Unit.SECONDS,
+        "start_quota": 30, "goal_quota": 300, "times_per_day": 2,
+    }  # fmt: skip
+    return activity(**{**values, **changes})
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"unit": Unit.MINUTES, "start_quota": 5, "goal_quota": 55}, "activities[0].goal_quota"),
+        ({"start_quota": 1000, "goal_quota": 1000}, "activities[0].start_quota"),
+        ({"times_per_day": 1}, "activities[0].times_per_day"),
+        ({"times_per_day": 6}, "activities[0].times_per_day"),
+        ({"unit": Unit.METRES}, "activities[0].unit"),
+    ],
+)
+def test_desensitization_is_a_few_seconds_to_15_minutes_two_or_three_times_a_day(
+    changes: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(PlannerInputError) as raised:
+        generate_schedule(program(desensitization(**changes)))
+
+    assert raised.value.field == field
+
+
+def test_desensitization_of_15_minutes_three_times_a_day_is_planned() -> None:
+    feather = desensitization(unit=Unit.MINUTES, start_quota=5, goal_quota=15, times_per_day=3)
+
+    schedule = generate_schedule(program(feather, daily_minutes_cap=60))
+
+    assert schedule.sessions[-1].doses[0].amount == 15
+
+
+def test_walking_8000_metres_counts_towards_the_daily_total_at_the_default_pace() -> None:
+    # 8,000 m at 50 m a minute is 160 minutes: with 60 minutes of cycling far above 60.
+    walk = activity(key="walk", unit=Unit.METRES, start_quota=4000, goal_quota=8000)
+    bike = activity(key="bike", start_quota=30, goal_quota=60)
+
+    with pytest.raises(PlannerInputError) as raised:
+        generate_schedule(program(walk, bike, weeks=12))
+
+    assert raised.value.field == "daily_minutes_cap"
+    assert "220 minutes" in raised.value.problem
+
+
+def test_a_clinicians_pace_sets_how_long_a_distance_or_a_repetition_takes() -> None:
+    # 2,000 m at 100 m a minute is 20 minutes; 60 flights of stairs at 30 s each, 30 minutes.
+    walk = activity(
+        key="walk", unit=Unit.METRES, start_quota=1000, goal_quota=2000, metres_per_minute=100
+    )
+    stairs = activity(
+        key="stairs", kind=ActivityKind.FUNCTIONAL, unit=Unit.REPETITIONS, start_quota=30,
+        goal_quota=60, seconds_per_repetition=30,
+    )  # fmt: skip
+
+    schedule = generate_schedule(program(walk, stairs, weeks=12, daily_minutes_cap=50))
+
+    assert max(session.minutes for session in schedule.sessions) == 50
+    with pytest.raises(PlannerInputError) as raised:
+        generate_schedule(program(walk, stairs, weeks=12, daily_minutes_cap=49))
+    assert raised.value.field == "daily_minutes_cap"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"metres_per_minute": 80}, "activities[0].metres_per_minute"),
+        ({"unit": Unit.METRES, "start_quota": 100, "goal_quota": 200, "metres_per_minute": 5},
+         "activities[0].metres_per_minute"),
+        ({"unit": Unit.REPETITIONS, "seconds_per_repetition": 0},
+         "activities[0].seconds_per_repetition"),
+        ({"unit": Unit.REPETITIONS, "seconds_per_repetition": float("nan")},
+         "activities[0].seconds_per_repetition"),
+    ],
+)  # fmt: skip
+def test_a_pace_must_fit_the_unit_and_be_plausible(changes: dict[str, Any], field: str) -> None:
+    with pytest.raises(PlannerInputError) as raised:
+        generate_schedule(program(activity(**changes)))
+
+    assert raised.value.field == field
+
+
+def test_every_goal_counts_towards_feasibility_intensity_included() -> None:
+    # 10 -> 30 minutes takes 7 steps at 20%; moderate -> vigorous at 5% a week takes 6 more
+    # (0.59 -> 0.89 is 0.30): 13 weeks, so a goal date 8 weeks out cannot be met.
+    walk = activity(goal_intensity=IntensityBand.VIGOROUS)
+    plan = program(walk, weeks=8, heart_rate=HeartRateProfile(age=13, resting_hr=75))
+
+    schedule = generate_schedule(plan)
+
+    assert not schedule.feasibility.feasible
+    assert schedule.feasibility.earliest_goal_date == MONDAY + timedelta(weeks=13)
+    at_goal = [
+        s.date for s in schedule.sessions
+        if s.doses[0].amount == 30 and s.doses[0].reserve_fractions == (0.60, 0.89)
+    ]  # fmt: skip
+    assert at_goal[0] == schedule.feasibility.earliest_goal_date
+
+
+def test_a_feasible_intensity_goal_is_reached_by_the_goal_date_itself() -> None:
+    walk = activity(goal_intensity=IntensityBand.VIGOROUS)
+    plan = program(walk, weeks=16, heart_rate=HeartRateProfile(age=13, resting_hr=75))
+
+    schedule = generate_schedule(plan)
+
+    assert schedule.feasibility.feasible
+    assert "Every goal is reached by 2026-04-27" in schedule.feasibility.message
+    at_goal = [
+        s.date for s in schedule.sessions
+        if s.doses[0].amount == 30 and s.doses[0].reserve_fractions == (0.60, 0.89)
+    ]  # fmt: skip
+    assert at_goal[0] == plan.goal_date

@@ -51,6 +51,7 @@ from programs.models import (
     PlannedDose,
     PlannedSession,
     Program,
+    ProgramActivity,
     ProgramRevision,
     ProgramTemplate,
     SessionLog,
@@ -264,6 +265,17 @@ CHANNEL = {"channel": "email"}
 # The code confirms nothing when none was sent: a 400 about the code shows the contact was found.
 NO_CODE_SENT = frozenset({400})
 
+
+def _new_baseline(world: World) -> dict[str, Any]:
+    """New trials of the first activity of clinic A's first running program (the control's),
+    done today."""
+    program = world.of("program", clinic="A", tag="active")[0]
+    row = ProgramActivity.objects.filter(program_id=program.id).order_by("order").first()
+    assert row is not None and program.owner is not None
+    today = local_today(world.patients[program.owner]).isoformat()
+    return {"baselines": [{"activity": row.id, "trials": [8], "dates": [today]}]}
+
+
 ROUTES_SPEC: dict[str, Spec] = {
     "api-token": Spec("public", public=_wrong_password, public_control=_password),
     "api-token-revoke": Spec("self"),
@@ -409,6 +421,9 @@ ROUTES_SPEC: dict[str, Spec] = {
     ),
     "program-discharge": Spec(
         "staff", kind="program", control="active", bodies={"post": {"reason": "Goals met"}}
+    ),
+    "program-rebaseline": Spec(
+        "staff", kind="program", control="active", bodies={"post": _new_baseline}
     ),
     "session-list": Spec("staff", rows="session"),
     "session-detail": Spec("staff", kind="session"),

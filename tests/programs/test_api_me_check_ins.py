@@ -124,7 +124,7 @@ def test_it_leads_with_the_crisis_line_for_thoughts_of_self_harm(maya: Patient) 
 
 def test_it_raises_a_self_harm_alert_and_a_red_flag_alert_for_both(maya: Patient) -> None:
     response = client_for(maya.user).post(
-        check_ins_url(maya), {"red_flags": ["self_harm", "fever"]}
+        check_ins_url(maya), {"flare": False, "red_flags": ["self_harm", "fever"]}
     )
 
     body = response.json()
@@ -138,7 +138,9 @@ def test_it_raises_a_self_harm_alert_and_a_red_flag_alert_for_both(maya: Patient
 def test_it_tells_the_patient_to_contact_their_doctor_for_other_red_flags(
     maya: Patient,
 ) -> None:
-    response = client_for(maya.user).post(check_ins_url(maya), {"red_flags": ["rash"]})
+    response = client_for(maya.user).post(
+        check_ins_url(maya), {"flare": False, "red_flags": ["rash"]}
+    )
 
     body = response.json()
     assert (body["guidance_kind"], body["crisis_line"]) == ("contact_doctor", None)

@@ -373,6 +373,9 @@ def _managed_draft(
     draft = drafts.select_related("patient__clinic", "template").first()
     if draft is None:
         raise Http404("No such draft.")
+    audit_record(
+        actor=request.user, patient=draft.patient, action="read", what=f"draft program {draft.pk}"
+    )
     return draft
 
 

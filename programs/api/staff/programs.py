@@ -24,11 +24,13 @@ from programs.api.serializers import (
     ProgramDischargeIn,
     ProgramOut,
     ProgramPauseIn,
+    ProgramRebaselineIn,
     ProgramResumeIn,
     ProgramUpdateIn,
     SessionOut,
     program_create_arguments,
     program_update_arguments,
+    rebaseline_arguments,
 )
 from programs.api.staff.base import (
     CHANGE_ERRORS,
@@ -160,6 +162,25 @@ class ProgramViewSet(mixins.ListModelMixin, PatientRecordViewSet[Program]):
         program = self.get_object()
         data = self.validated(ProgramResumeIn)
         program = services.program_resume(actor=self.user, program=program, **data)
+        return self.respond(ProgramDetailOut, program)
+
+    @extend_schema(
+        request=ProgramRebaselineIn,
+        responses={200: ProgramDetailOut, **CHANGE_ERRORS},
+        description=(
+            "Record new baseline trials (done in the last seven days) and restart every ramp "
+            "from them tomorrow, towards the same goals: what the weekly review suggests "
+            "after 14 days or more without activity. Activities not re-tested restart from "
+            "the dose they are at; no dose rises above the one in force at once."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def rebaseline(self, request: Request, pk: str) -> Response:
+        program = self.get_object()
+        data = self.validated(ProgramRebaselineIn)
+        program = services.program_rebaseline(
+            actor=self.user, program=program, **rebaseline_arguments(data)
+        )
         return self.respond(ProgramDetailOut, program)
 
     @extend_schema(request=ProgramDischargeIn, responses={200: ProgramDetailOut, **CHANGE_ERRORS})
