@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programs', '0009_audit_survives_patient_deletion'),
+        ('programs', '0010_clinic_short_name_names_no_condition'),
     ]
 
     operations = [
