@@ -88,7 +88,7 @@ def test_a_new_baseline_restarts_the_ramp_tomorrow_from_the_new_trials() -> None
     assert amount_on(program, tomorrow) == 6
     assert program.ramp_start == tomorrow
     assert program.activities.get().baseline_trials == [8, 8, 9]
-    assert program.revisions.order_by("-number").first().reason.startswith("New baseline")
+    assert program.revisions.latest("number").reason.startswith("New baseline")
 
 
 def test_a_new_baseline_above_the_dose_in_force_is_held_to_it() -> None:
@@ -100,7 +100,7 @@ def test_a_new_baseline_above_the_dose_in_force_is_held_to_it() -> None:
     )
 
     assert amount_on(program, today(program) + timedelta(days=1)) == in_force
-    assert "Held to the dose in force" in program.revisions.order_by("-number").first().reason
+    assert "Held to the dose in force" in program.revisions.latest("number").reason
 
 
 @pytest.mark.parametrize(
