@@ -116,7 +116,8 @@ def checked_schedule(plan: ProgramPlan) -> Schedule:
         raise as_validation_error(error) from None
 
 
-def _dose_from_row(row: PlannedDose, key: str, kind: str) -> Dose:
+def dose_from_row(row: PlannedDose, key: str, kind: str) -> Dose:
+    """The engine's dose for a stored row (``key`` and ``kind`` of its program activity)."""
     reserve = None
     if row.reserve_low is not None and row.reserve_high is not None:
         reserve = (row.reserve_low, row.reserve_high)
@@ -148,7 +149,7 @@ def stored_schedule(
     def doses_of(row: PlannedSession) -> tuple[Dose, ...]:
         ordered = sorted(row.doses.all(), key=lambda dose: by_id[dose.program_activity_id].order)
         return tuple(
-            _dose_from_row(
+            dose_from_row(
                 dose, by_id[dose.program_activity_id].key, by_id[dose.program_activity_id].kind
             )
             for dose in ordered
