@@ -58,6 +58,7 @@ from programs.services import (
     program_pause,
     program_resume,
     template_create,
+    weekly_review_run,
 )
 from programs.zones import place_zones
 from tests.planner.test_properties import check_daily_cap, check_no_cap_broken
@@ -450,11 +451,18 @@ def test_any_override_is_refused_changing_nothing_or_keeps_every_rule(
             lambda: dose_override(actor=actor, dose=dose, amount=amount, reason=reason),
             lambda: program_state(program),
         )
-        if done is not None:
-            lowered = {}
-            if done.amount < dose.amount:
-                lowered[(dose.session.date, dose.program_activity.key)] = dose.amount
-            check_plan_rules(program, engine_amounts=lowered)
+        if done is None:
+            return
+        lowered = {}
+        if done.amount < dose.amount:
+            lowered[(dose.session.date, dose.program_activity.key)] = dose.amount
+        check_plan_rules(program, engine_amounts=lowered)
+        if done.amount > dose.amount and data.draw(st.booleans(), label="reviewed a week on"):
+            # Nothing logged: the review steps back, and the raised dose must still fit.
+            with time_machine.travel(NOW + timedelta(weeks=1), tick=False):
+                weekly_review_run(program=program)
+            # A step back lowers the doses once, on purpose: the build climbs again after it.
+            check_plan_rules(program, build_from=TODAY + timedelta(weeks=1, days=1))
 
     rolled_back(example)
 

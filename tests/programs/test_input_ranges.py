@@ -22,6 +22,7 @@ from programs.services import (
     program_pause,
     program_resume,
     template_create,
+    weekly_review_run,
 )
 from tests.programs.factories import (
     ActivityFactory,
@@ -437,3 +438,17 @@ def test_a_program_paused_by_a_red_flag_resumes_at_the_start_quota() -> None:
 
     assert resumed.status == Program.Status.ACTIVE
     assert dose_on(resumed, TODAY + timedelta(days=1)).amount == 7
+
+
+def test_a_raised_override_kept_through_a_review_that_steps_back_stays_within_the_cap() -> None:
+    program = active_program(started_weeks_ago=1)  # week 0 went unlogged: a gap
+    raised = dose_on(program, TODAY + timedelta(days=2))
+    before = dose_on(program, TODAY + timedelta(days=1))
+    dose_override(actor=clinician_of(program), dose=raised, amount=before.amount + 1, reason="Camp")
+
+    review = weekly_review_run(program=program)
+
+    kept = dose_on(program, TODAY + timedelta(days=2))
+    day_before = dose_on(program, TODAY + timedelta(days=1))
+    assert review is not None and day_before.amount < before.amount  # stepped back
+    assert kept.amount <= day_before.amount + 1 and kept.override_reason == "Camp"
