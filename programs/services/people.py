@@ -61,9 +61,8 @@ def _check_patient_values(values: dict[str, object]) -> None:
             checked_text(name, values[name], max_length=60)
     if "resting_heart_rate" in values:
         rate = values["resting_heart_rate"]
-        if rate is not None and not (
-            is_whole(rate) and MIN_RESTING_HR <= rate <= MAX_RESTING_HR  # type: ignore[operator]
-        ):
+        in_range = isinstance(rate, int) and MIN_RESTING_HR <= rate <= MAX_RESTING_HR
+        if rate is not None and not (is_whole(rate) and in_range):
             raise refuse(
                 "resting_heart_rate",
                 _("must be a whole number of beats per minute, from %(low)s to %(high)s")
