@@ -510,19 +510,20 @@ def resume_schedule(
     """A clinician resumes a paused program from tomorrow.
 
     The first week back repeats the step the program was held at, or ``step`` when the
-    clinician chooses another: any lower one (a step back), or one above the held step at
-    most, since a higher one would raise a dose beyond its weekly cap at once. Progression
-    continues from there.
+    clinician chooses an easier one (0 is the start quota). A higher step is refused: every
+    dose would rise past its weekly cap the day after the pause, and a step beyond the ramp
+    would end the program at once. Progression continues from there.
     """
     held = step_in_force(plan, schedule, today)
     if step is None:
         step = held
-    elif step > held + 1:
-        raise PlannerInputError(
-            "step",
-            f"can be at most {held + 1}, one above the step the program was held at "
-            f"({held}): a higher one would raise a dose beyond its weekly cap",
-        )
-    step = _within_reach(plan, in_current_ramp(plan, schedule), today + timedelta(days=1),
-                         step, pausing=False)  # fmt: skip
+    elif not isinstance(step, int) or isinstance(step, bool) or not 0 <= step <= held:
+        if held == 0:
+            problem = "can only be 0, the step the program is held at"
+        else:
+            problem = (
+                f"must be from 0 (the start quota) to {held}, the step the program is held "
+                "at: a higher step would raise the doses past their weekly caps"
+            )
+        raise PlannerInputError("step", problem)
     return regenerate_schedule(plan, schedule, from_date=today + timedelta(days=1), step=step)

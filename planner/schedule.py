@@ -622,3 +622,32 @@ def rebaseline_schedule(
         schedule=regenerate_schedule(new_plan, schedule, from_date=from_date, step=0),
         held=tuple(held),
     )
+
+
+def every_goal_reached_on(plan: ProgramPlan, schedule: Schedule) -> date | None:
+    """The first date by which every activity has been planned at all its goals (its goal
+    quota and, for aerobic work, its goal band) in the current ramp; None while some activity
+    never gets there in ``schedule`` (a pause holds it below, say).
+
+    What a clinician reads as "the goals are reached by": after holds, step backs or a new
+    baseline it moves from what the feasibility promised at the start.
+    """
+    since = plan.ramp_start or plan.start_date
+    reached: list[date] = []
+    for activity in plan.activities:
+        goal_band = BAND_FRACTIONS[activity.goal_intensity] if activity.is_aerobic else None
+        first = next(
+            (
+                session.date
+                for session in schedule.sessions
+                if session.date >= since
+                and (dose := session.dose_for(activity.key)) is not None
+                and dose.amount >= activity.goal_quota
+                and (goal_band is None or dose.reserve_fractions == goal_band)
+            ),
+            None,
+        )
+        if first is None:
+            return None
+        reached.append(first)
+    return max(reached, default=None)

@@ -6,6 +6,8 @@ between rows and engine values lives in one place.
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
@@ -29,8 +31,10 @@ from planner import (
     Schedule,
     Session,
     assess_feasibility,
+    every_goal_reached_on,
     generate_schedule,
 )
+from planner.ramp import largest_next
 from planner.units import Unit
 from programs.models import PlannedDose, PlannedSession, Program, ProgramActivity
 from programs.signals import sessions_changed
@@ -119,7 +123,8 @@ def checked_schedule(plan: ProgramPlan) -> Schedule:
         raise as_validation_error(error) from None
 
 
-def _dose_from_row(row: PlannedDose, activity: ActivityPlan) -> Dose:
+def dose_from_row(row: PlannedDose, activity: ActivityPlan) -> Dose:
+    """The engine's dose for a stored row of ``activity``."""
     reserve = None
     if row.reserve_low is not None and row.reserve_high is not None:
         reserve = (row.reserve_low, row.reserve_high)
@@ -153,7 +158,7 @@ def stored_schedule(
     def doses_of(row: PlannedSession) -> tuple[Dose, ...]:
         ordered = sorted(row.doses.all(), key=lambda dose: by_id[dose.program_activity_id].order)
         return tuple(
-            _dose_from_row(dose, engine_activity[dose.program_activity_id]) for dose in ordered
+            dose_from_row(dose, engine_activity[dose.program_activity_id]) for dose in ordered
         )
 
     sessions = tuple(
@@ -176,6 +181,50 @@ def stored_schedule(
     )
 
 
+def _kept_overrides(
+    program: Program,
+    new: Sequence[Session],
+    by_key: dict[str, ProgramActivity],
+    overrides: dict[tuple[date, int], tuple[int, str]],
+) -> dict[tuple[date, int], tuple[int, str]]:
+    """The amount and override reason of every new dose (by date and program activity)."""
+    stored: dict[tuple[date, int], tuple[int, str]] = {}
+    history: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    if overrides:
+        # What stays stored (history, logged days) is what the new doses rise from.
+        for day, activity_id, amount in (
+            PlannedDose.objects.filter(session__program=program)
+            .order_by("session__date")
+            .values_list("session__date", "program_activity_id", "amount")
+        ):
+            history[activity_id].append((day, amount))
+    params = parameters_of(program)
+    for session in new:
+        for dose in session.doses:
+            row = by_key[dose.activity]
+            amount, reason = overrides.get((session.date, row.id), (dose.amount, ""))
+            if session.phase is Phase.PAUSED:
+                amount = min(amount, dose.amount)
+            elif amount > dose.amount:
+                earlier = history[row.id][: bisect_left(history[row.id], (session.date,))]
+                cap = params["impact_weekly_cap" if row.impact else "non_impact_weekly_cap"]
+                ceiling = largest_next(earlier[-1][1], cap) if earlier else dose.amount
+                amount = min(amount, max(ceiling, dose.amount))
+            stored[(session.date, row.id)] = (amount, reason)
+            if overrides:
+                insort(history[row.id], (session.date, amount))
+    return stored
+
+
+def follow_goal_date(program: Program, plan: ProgramPlan, schedule: Schedule) -> None:
+    """Set ``program.planned_goal_date`` to when ``schedule`` reaches every goal, after a
+    change that moves it (a hold, a step back, a resume, a new baseline); a schedule that
+    does not get there (held by a pause) leaves it as it was. The caller saves."""
+    reached = every_goal_reached_on(plan, schedule)
+    if reached is not None:
+        program.planned_goal_date = reached
+
+
 def store_sessions(
     program: Program,
     activities: Sequence[ProgramActivity],
@@ -187,7 +236,9 @@ def store_sessions(
 
     Logged sessions are history and stay; so does everything before ``from_date``. A dose a
     clinician set by hand keeps its amount and reason on its date while that activity is still
-    planned then, except that a paused program never gets a dose above the held one.
+    planned then, except that a paused program never gets a dose above the held one, and a
+    raised dose never rises above what the weekly cap allows over the dose before it in the
+    new plan (a review that holds or steps back lowers the doses around it).
     """
     overrides = {
         (row.session.date, row.program_activity_id): (row.amount, row.override_reason)
@@ -205,7 +256,9 @@ def store_sessions(
     )
     by_key = {row.key: row for row in activities}
     new = [session for session in sessions if session.date >= from_date]
-    new = [session for session in new if session.date not in kept_dates]
+    new = sorted(
+        (session for session in new if session.date not in kept_dates), key=lambda s: s.date
+    )
     rows = PlannedSession.objects.bulk_create(
         PlannedSession(
             program=program,
@@ -216,22 +269,13 @@ def store_sessions(
         )
         for session in new
     )
-
-    def kept_override(session: Session, dose: Dose) -> tuple[int, str]:
-        override = overrides.get((session.date, by_key[dose.activity].id))
-        if override is None:
-            return dose.amount, ""
-        amount, reason = override
-        if session.phase is Phase.PAUSED:
-            amount = min(amount, dose.amount)
-        return amount, reason
-
+    stored = _kept_overrides(program, new, by_key, overrides)
     PlannedDose.objects.bulk_create(
         PlannedDose(
             session=row,
             program_activity=by_key[dose.activity],
-            amount=kept_override(session, dose)[0],
-            override_reason=kept_override(session, dose)[1],
+            amount=stored[(session.date, by_key[dose.activity].id)][0],
+            override_reason=stored[(session.date, by_key[dose.activity].id)][1],
             unit=dose.unit.value,
             times_per_day=dose.times_per_day,
             heart_rate_low=dose.heart_rate.low if dose.heart_rate else None,

@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Model, QuerySet
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -44,12 +43,10 @@ from programs.selectors import (
     templates_visible_to,
 )
 from programs.services.common import actor_label
+from programs.services.inputs import MAX_TEXT, PARAMETER_RANGES
 from programs.services.programs import ActivityChoice, BaselineTrials
 
 LARGEST_AMOUNT = max(MAX_AMOUNT.values())
-MAX_TEXT = 2000
-# A program is planned now, for now: a start date further off is a typing slip.
-START_DATE_WINDOW_DAYS = 366
 WEEK_HELP = "Program week, 1 for the week that starts on the start date."
 PACE_HELP = {
     "metres_per_minute": "For an activity dosed in metres: metres covered in a minute, for the "
@@ -207,35 +204,52 @@ class GuardianCreateIn(serializers.Serializer[Any]):
 # Programs
 
 
+def _bounds(name: str) -> dict[str, Any]:
+    limits = PARAMETER_RANGES[name]
+    if limits.integer:
+        return {"min_value": int(limits.low), "max_value": int(limits.high)}
+    return {"min_value": limits.low, "max_value": limits.high}
+
+
 class ParametersSerializer(serializers.Serializer[Any]):
     """The engine's rule parameters a clinician may change per program."""
 
+    # The ranges are the service's (programs/services/inputs.py), shown here for the schema
+    # and the builder's form; the service checks them, with their steps and pairs.
     impact_weekly_cap = serializers.FloatField(
-        min_value=0.01, max_value=1.0, required=False,
-        help_text="Largest weekly increase of an impact activity, as a fraction (0.10 = 10%).",
+        **_bounds("impact_weekly_cap"), required=False,
+        help_text="Largest weekly increase of an impact activity, as a fraction (0.10 = 10%), "
+        "in steps of 0.001.",
     )  # fmt: skip
     non_impact_weekly_cap = serializers.FloatField(
-        min_value=0.01, max_value=1.0, required=False,
+        **_bounds("non_impact_weekly_cap"), required=False,
         help_text="Largest weekly increase of any other activity, as a fraction.",
     )  # fmt: skip
     daily_minutes_cap = serializers.FloatField(
-        min_value=1, max_value=600, required=False, help_text="Home minutes a day, at most."
-    )
-    maintain_weeks = serializers.IntegerField(min_value=0, max_value=52, required=False)
-    taper_weeks = serializers.IntegerField(min_value=0, max_value=12, required=False)
+        **_bounds("daily_minutes_cap"), required=False,
+        help_text="Home minutes a day, at most; whole minutes.",
+    )  # fmt: skip
+    maintain_weeks = serializers.IntegerField(**_bounds("maintain_weeks"), required=False)
+    taper_weeks = serializers.IntegerField(**_bounds("taper_weeks"), required=False)
     intensity_weekly_step = serializers.FloatField(
-        min_value=0.01, max_value=0.3, required=False,
+        **_bounds("intensity_weekly_step"), required=False,
         help_text="Largest weekly rise of an aerobic range, as a fraction of heart-rate reserve.",
     )  # fmt: skip
     max_hr_method = serializers.ChoiceField(
         choices=[method.value for method in MaxHeartRateMethod], required=False
     )
     measured_max_hr = serializers.IntegerField(
-        min_value=100, max_value=230, required=False, allow_null=True,
+        **_bounds("measured_max_hr"), required=False, allow_null=True,
         help_text="Beats per minute; only with the measured method.",
     )  # fmt: skip
-    adherence_to_progress = serializers.FloatField(min_value=0, max_value=1, required=False)
-    low_adherence_alert = serializers.FloatField(min_value=0, max_value=1, required=False)
+    adherence_to_progress = serializers.FloatField(
+        **_bounds("adherence_to_progress"), required=False,
+        help_text="Adherence a week needs to progress, as a fraction (0.8 = 80%).",
+    )  # fmt: skip
+    low_adherence_alert = serializers.FloatField(
+        **_bounds("low_adherence_alert"), required=False,
+        help_text="Adherence below which the clinician is alerted; not above the one above.",
+    )  # fmt: skip
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if isinstance(data, Mapping):
@@ -378,12 +392,6 @@ class ProgramCreateIn(serializers.Serializer[Any]):
     )
     activities = serializers.ListField(child=ActivityChoiceIn(), min_length=1, max_length=20)
     parameters = ParametersSerializer(required=False)
-
-    def validate_start_date(self, value: date) -> date:
-        today = timezone.now().date()
-        if abs((value - today).days) > START_DATE_WINDOW_DAYS:
-            raise serializers.ValidationError("must be within a year of today")
-        return value
 
 
 class ProgramUpdateIn(ProgramCreateIn):

@@ -4,19 +4,56 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import zoneinfo
 from datetime import date
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from planner.intensity import MAX_AGE, MIN_AGE
+from programs.zones import time_zone_problem
 
 
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"{value!r} is not an IANA time zone such as Europe/London.")
+    """A real place's IANA zone or UTC (see programs/zones.py): the admin's forms and the
+    services' full_clean both run this, so no path saves ``localtime`` or ``EST5EDT``."""
+    problem = time_zone_problem(value)
+    if problem is not None:
+        raise ValidationError(problem, code="time_zone")
+
+
+# The ages the engine's heart-rate formulas hold for (planner.intensity: 5 to 100 years), and
+# the children's OMNI scale and the check-ins need a child old enough to answer them.
+YOUNGEST_PATIENT_YEARS = MIN_AGE
+OLDEST_PATIENT_YEARS = MAX_AGE
+
+
+def age_on(date_of_birth: date, day: date) -> int:
+    """Whole years of age on ``day``."""
+    birthday_passed = (day.month, day.day) >= (date_of_birth.month, date_of_birth.day)
+    return day.year - date_of_birth.year - (0 if birthday_passed else 1)
+
+
+def birth_date_problem(value: object, today: date) -> str | None:
+    if not isinstance(value, date):
+        return None  # the field's own check says so
+    if value > today:
+        return gettext("is in the future")
+    age = age_on(value, today)
+    if age < YOUNGEST_PATIENT_YEARS:
+        return gettext("makes the patient %(age)s; gradus plans for patients from %(low)s") % {
+            "age": age,
+            "low": YOUNGEST_PATIENT_YEARS,
+        }
+    if age > OLDEST_PATIENT_YEARS:
+        return gettext("is more than %(high)s years ago; is the year right?") % {
+            "high": OLDEST_PATIENT_YEARS
+        }
+    return None
 
 
 # Words a clinic's short name may not contain. The short name is in every text message and
@@ -185,14 +222,19 @@ class Patient(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    def clean(self) -> None:
+        # Here rather than in a service so the admin's patient form gets it too.
+        problem = birth_date_problem(self.date_of_birth, timezone.now().date())
+        if problem is not None:
+            raise ValidationError({"date_of_birth": [problem]})
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
     def age_on(self, day: date) -> int:
         """Whole years of age on ``day``."""
-        birthday_passed = (day.month, day.day) >= (self.date_of_birth.month, self.date_of_birth.day)
-        return day.year - self.date_of_birth.year - (0 if birthday_passed else 1)
+        return age_on(self.date_of_birth, day)
 
     def is_minor_on(self, day: date) -> bool:
         return self.age_on(day) < 18

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
 
-from planner import ActivityKind, IntensityBand, Unit
+from planner import MAX_AMOUNT, ActivityKind, IntensityBand, Unit
 from programs.models.clinic import Clinic
 
 
@@ -119,3 +122,19 @@ class TemplateActivity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template}: {self.activity}"
+
+    def clean(self) -> None:
+        # Here rather than in a service so the admin's template form gets it too: a template
+        # whose goal no program can reach would refuse every program made from it.
+        problems: dict[str, list[str]] = {}
+        if isinstance(self.start_fraction, float) and not math.isfinite(self.start_fraction):
+            problems["start_fraction"] = [gettext("must be a number from 0.5 to 0.9")]
+        if self.activity_id is not None and isinstance(self.goal_quota, int):
+            unit = self.activity.unit
+            limit = MAX_AMOUNT[Unit(unit)]
+            if self.goal_quota > limit:
+                problems["goal_quota"] = [
+                    gettext("must be at most %(limit)s %(unit)s") % {"limit": limit, "unit": unit}
+                ]
+        if problems:
+            raise ValidationError(problems)

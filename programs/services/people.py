@@ -8,10 +8,10 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from planner import ActivityKind, PlannerInputError, check_pace
+from planner.intensity import MAX_RESTING_HR, MIN_RESTING_HR
 from planner.units import TIMED_UNITS, Unit
 from programs import cache as today_cache
 from programs.models import (
@@ -26,9 +26,7 @@ from programs.models import (
     User,
 )
 from programs.services.common import audit_record
-
-# Old enough to be a person, young enough to be one: anything outside is a typing slip.
-OLDEST_PATIENT_YEARS = 100
+from programs.services.inputs import checked_date, checked_text, is_whole, refuse
 
 
 def _clean(instance: Patient | Guardian | Activity | ProgramTemplate | Clinic) -> None:
@@ -56,12 +54,25 @@ def staff_add(*, user: User, clinic: Clinic, role: str) -> StaffMembership:
     return membership
 
 
-def _check_birth_date(value: date) -> None:
-    today = timezone.now().date()
-    if value > today:
-        raise ValidationError({"date_of_birth": ["is in the future"]})
-    if today.year - value.year > OLDEST_PATIENT_YEARS:
-        raise ValidationError({"date_of_birth": ["is more than 100 years ago"]})
+def _check_patient_values(values: dict[str, object]) -> None:
+    """What the model's own validation cannot see: a wrong type it would quietly convert
+    (72.5 beats to 72, True to 1) and text PostgreSQL cannot store. The ranges themselves
+    (age 5-100, resting heart rate, time zone) are the model's, so the admin checks them
+    too."""
+    for name in ("first_name", "last_name"):
+        if name in values:
+            checked_text(name, values[name], max_length=60)
+    if "resting_heart_rate" in values:
+        rate = values["resting_heart_rate"]
+        in_range = isinstance(rate, int) and MIN_RESTING_HR <= rate <= MAX_RESTING_HR
+        if rate is not None and not (is_whole(rate) and in_range):
+            raise refuse(
+                "resting_heart_rate",
+                _("must be a whole number of beats per minute, from %(low)s to %(high)s")
+                % {"low": MIN_RESTING_HR, "high": MAX_RESTING_HR},
+            )
+    if "date_of_birth" in values:
+        checked_date("date_of_birth", values["date_of_birth"])
 
 
 def _clinic_staff(clinic: Clinic, therapists: Sequence[User]) -> list[User]:
@@ -85,7 +96,10 @@ def patient_create(
     therapists: Sequence[User] = (),
     user: User | None = None,
 ) -> Patient:
-    _check_birth_date(date_of_birth)
+    _check_patient_values(
+        {"first_name": first_name, "last_name": last_name, "date_of_birth": date_of_birth,
+         "resting_heart_rate": resting_heart_rate}
+    )  # fmt: skip
     patient = Patient(
         clinic=clinic,
         user=user,
@@ -139,8 +153,7 @@ def patient_update(
     unknown = sorted(set(changes) - PATIENT_FIELDS)
     if unknown:
         raise ValidationError({unknown[0]: ["cannot be changed here"]})
-    if "date_of_birth" in changes and isinstance(changes["date_of_birth"], date):
-        _check_birth_date(changes["date_of_birth"])
+    _check_patient_values(changes)
     if changes.get("status", Patient.Status.ACTIVE) != Patient.Status.ACTIVE:
         _check_no_running_program(patient)
     for name, value in changes.items():
@@ -270,6 +283,43 @@ class TemplateEntry:
     goal_intensity: str = "moderate"
 
 
+# As many activities as a program may have (services.programs.MAX_ACTIVITIES).
+MAX_TEMPLATE_ENTRIES = 20
+
+
+def _check_template_entries(entries: Sequence[TemplateEntry]) -> None:
+    """The types the model would quietly convert (True to 1, 30.5 to 30) or choke on, and
+    the same activity twice; the model's own validation checks the ranges after this."""
+    if len(entries) > MAX_TEMPLATE_ENTRIES:
+        raise refuse(
+            "activities",
+            _("at most %(count)s activities fit one template") % {"count": MAX_TEMPLATE_ENTRIES},
+        )
+    seen: set[int] = set()
+    for index, entry in enumerate(entries):
+        where = f"activities[{index}]"
+        if not isinstance(entry, TemplateEntry) or not isinstance(entry.activity, Activity):
+            raise refuse(where, _("must be an activity with its goal"))
+        if entry.activity.pk in seen:
+            raise refuse(f"{where}.activity", _("is chosen twice"))
+        seen.add(entry.activity.pk)
+        for name in ("goal_quota", "times_per_day"):
+            if not is_whole(getattr(entry, name)):
+                raise refuse(f"{where}.{name}", _("must be a whole number"))
+        fraction = entry.start_fraction
+        if isinstance(fraction, bool) or not isinstance(fraction, int | float):
+            raise refuse(f"{where}.start_fraction", _("must be a number from 0.5 to 0.9"))
+        weekdays = entry.weekdays
+        if (
+            isinstance(weekdays, str | bytes)
+            or not isinstance(weekdays, Sequence)
+            or not all(is_whole(day) for day in weekdays)
+        ):
+            raise refuse(
+                f"{where}.weekdays", _("choose at least one weekday, 0 (Monday) to 6 (Sunday)")
+            )
+
+
 @transaction.atomic
 def template_create(
     *,
@@ -281,8 +331,13 @@ def template_create(
 ) -> ProgramTemplate:
     if not entries:
         raise ValidationError({"activities": ["a template needs at least one activity"]})
+    _check_template_entries(entries)
+    name = checked_text("name", name, max_length=120)
+    description = checked_text("description", description)
+    if not is_whole(default_weeks):
+        raise refuse("default_weeks", _("must be a whole number of weeks"))
     template = ProgramTemplate(
-        clinic=clinic, name=name.strip(), description=description, default_weeks=default_weeks
+        clinic=clinic, name=name, description=description, default_weeks=default_weeks
     )
     _clean(template)
     if ProgramTemplate.objects.filter(clinic=clinic, name__iexact=template.name).exists():

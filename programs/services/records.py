@@ -37,6 +37,7 @@ from planner import (
 from programs import cache as today_cache
 from programs.engine import (
     as_validation_error,
+    follow_goal_date,
     program_plan,
     review_rules,
     store_sessions,
@@ -650,6 +651,7 @@ def weekly_review_run(
     store_sessions(program, activities, outcome.schedule.sessions, from_date=from_date)
     today_cache.patient_changed(program.patient_id)
     program.discharge_date = outcome.schedule.discharge_date
+    follow_goal_date(program, plan, outcome.schedule)
     if outcome.decision is Decision.PAUSE:
         program.status = Program.Status.PAUSED
         if not program.paused_reason:

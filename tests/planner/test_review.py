@@ -335,9 +335,9 @@ def test_it_lets_a_clinician_resume_at_a_step_of_their_choosing() -> None:
         check_in=CheckIn(red_flags=frozenset({RedFlag.BONE_PAIN})),
     ).schedule  # fmt: skip
 
-    resumed = resume_schedule(PLAN, flagged, today=SUNDAY, step=1)
+    resumed = resume_schedule(PLAN, flagged, today=SUNDAY, step=0)
 
-    assert amount_on(resumed, SUNDAY + timedelta(days=1)) == 12
+    assert amount_on(resumed, SUNDAY + timedelta(days=1)) == 10
     assert not resumed.paused
 
 
@@ -449,7 +449,7 @@ def test_a_review_after_a_new_baseline_rises_one_step_from_the_new_ramp() -> Non
     assert amount_on(review.schedule, sunday + timedelta(days=1)) == 16
 
 
-def test_a_resume_may_step_back_or_rise_one_step_but_no_more() -> None:
+def test_a_resume_may_step_back_but_never_above_the_held_step() -> None:
     schedule = generate_schedule(PLAN)
     paused = regenerate_schedule(
         PLAN, schedule, from_date=MONDAY + timedelta(weeks=4), step=4, paused=True
@@ -457,14 +457,14 @@ def test_a_resume_may_step_back_or_rise_one_step_but_no_more() -> None:
     today = MONDAY + timedelta(weeks=5, days=2)
 
     lower = resume_schedule(PLAN, paused, today=today, step=2)
-    higher = resume_schedule(PLAN, paused, today=today, step=5)
+    held = resume_schedule(PLAN, paused, today=today, step=4)
     with pytest.raises(PlannerInputError) as raised:
-        resume_schedule(PLAN, paused, today=today, step=6)
+        resume_schedule(PLAN, paused, today=today, step=5)
 
     assert amount_on(lower, today + timedelta(days=1)) == 13
-    assert amount_on(higher, today + timedelta(days=1)) == 18
+    assert amount_on(held, today + timedelta(days=1)) == 17
     assert raised.value.field == "step"
-    assert "at most 5" in raised.value.problem
+    assert "from 0 (the start quota) to 4" in raised.value.problem
 
 
 def test_a_late_review_of_a_week_before_a_new_baseline_leaves_the_new_ramp_alone() -> None:

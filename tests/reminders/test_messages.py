@@ -72,7 +72,11 @@ def program() -> Program:
         patient=child,
         activities=[
             activity_choice(ActivityFactory.create(name="Stationary bike", kind="aerobic")),
-            activity_choice(ActivityFactory.create(name="Towel scrunches", kind="desensitization")),
+            activity_choice(
+                ActivityFactory.create(name="Towel scrunches", kind="desensitization"),
+                baseline_trials=[5],
+                goal_quota=10,
+            ),
         ],
     )
 

@@ -165,6 +165,24 @@ def test_it_resumes_at_a_chosen_step(client: Client) -> None:
     assert program.status == Program.Status.ACTIVE
 
 
+def test_it_refuses_to_resume_beyond_the_held_step_and_says_so_at_the_field(
+    client: Client,
+) -> None:
+    user, program = running()
+    services.program_pause(actor=user, program=program, reason="Flu.")
+    client.force_login(user)
+
+    response = client.post(
+        action_url(program, "resume"), {"resume-reason": "Better now.", "resume-step": "99"}
+    )
+
+    program.refresh_from_db()
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="id_resume-step_error"' in body and "the step the program is held at" in body
+    assert program.status == Program.Status.PAUSED
+
+
 def test_it_discharges_only_once_confirmed(client: Client) -> None:
     user, program = running()
     client.force_login(user)

@@ -1,0 +1,55 @@
+"""The admin writes clinics, patients and templates through their forms, not the services: the
+ranges the models hold (time zone, age, a template's goal) refuse there too."""
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from programs.models import Patient, User
+from tests.programs.factories import ClinicFactory, patient
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def signed_in(client: Client) -> Client:
+    operator = User.objects.create_superuser(username="operator", password=None)
+    client.force_login(operator)
+    return client
+
+
+def no_inline_rows(prefix: str) -> dict[str, Any]:
+    return {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+
+
+def test_the_admin_refuses_a_clinic_time_zone_that_is_not_a_place(signed_in: Client) -> None:
+    clinic = ClinicFactory.create(name="Riverside")
+
+    response = signed_in.post(
+        reverse("admin:programs_clinic_change", args=[clinic.pk]),
+        {"name": "Riverside", "short_name": "", "time_zone": "EST5EDT",
+         **no_inline_rows("memberships")},
+    )  # fmt: skip
+
+    clinic.refresh_from_db()
+    assert response.status_code == 200
+    assert "such as America/New_York" in response.content.decode()
+    assert clinic.time_zone == "America/New_York"
+
+
+def test_the_admin_refuses_a_patient_younger_than_five(signed_in: Client) -> None:
+    child = patient()
+    values = {
+        "clinic": child.clinic_id, "first_name": child.first_name, "last_name": "Okafor",
+        "date_of_birth": "2024-01-01", "time_zone": "America/New_York",
+        "diagnosis": child.diagnosis, "status": child.status, "resting_heart_rate": "72",
+        **no_inline_rows("guardians"),
+    }  # fmt: skip
+
+    response = signed_in.post(reverse("admin:programs_patient_change", args=[child.pk]), values)
+
+    assert response.status_code == 200
+    assert "gradus plans for patients from 5" in response.content.decode()
+    assert Patient.objects.get(pk=child.pk).date_of_birth == child.date_of_birth
