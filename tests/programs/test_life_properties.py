@@ -27,7 +27,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner import Schedule
+from planner import Schedule, every_goal_reached_on
 from programs.engine import program_plan, stored_schedule
 from programs.models import Patient, PlannedSession, Program
 from programs.services import (
@@ -155,8 +155,9 @@ def check_rules(program: Program, red_flag: tuple[date, dict[str, Bound | None]]
     cap = Fraction(repr(float(plan.daily_minutes_cap)))
     assert [s.date for s in schedule.sessions if s.exact_minutes > cap] == []
     if program.status not in (Program.Status.PAUSED, Program.Status.DISCHARGED):
-        assert program.discharge_date is not None and program.planned_goal_date is not None
-        assert program.discharge_date > program.planned_goal_date
+        reached = every_goal_reached_on(plan, schedule)
+        assert program.discharge_date is not None and reached is not None
+        assert program.discharge_date > reached, "discharged before every goal"
     if red_flag is not None:
         day, bounds = red_flag
         for session in schedule.sessions:
