@@ -223,6 +223,7 @@ WEB_CHANGES = {
     "web:program-resume": lambda w: {"patient_id": w.patient.pk, "program_id": w.program.pk},
     "web:program-discharge": lambda w: {"patient_id": w.patient.pk, "program_id": w.program.pk},
     "web:dose-override": lambda w: {"patient_id": w.patient.pk, "program_id": w.program.pk},
+    "web:program-rebaseline": lambda w: {"patient_id": w.patient.pk, "program_id": w.program.pk},
     "web:program-activate": lambda w: {"program_id": w.program.pk},
     "web:invite-revoke": lambda w: {"invitation_id": w.invitation.pk},
 }

@@ -473,3 +473,47 @@ def test_it_previews_in_a_few_queries_however_long_the_program(
     with django_assert_max_num_queries(8):
         response = client.get(f"/clinic/programs/{running.pk}/")
     assert response.status_code == 200
+
+
+# The day of the trials, and a counted activity's pace
+
+
+def test_the_day_of_the_trials_and_a_pace_are_kept_with_the_draft(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    client.force_login(therapist)
+    day = local_today(patient) - timedelta(days=2)
+
+    program = _draft_through_the_page(
+        client,
+        patient,
+        **{"activity-0-trials_day": day.isoformat(), "activity-1-pace": "4"},
+    )
+
+    walking, sit_to_stand = program.activities.order_by("order")
+    assert walking.baseline_dates == [day.isoformat()] * 3
+    assert sit_to_stand.seconds_per_repetition == 4
+
+
+def test_trials_done_too_long_ago_are_refused_at_their_day(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    client.force_login(therapist)
+    template = _template()
+    old = local_today(patient) - timedelta(days=60)
+    data = _form_data(local_today(patient), **{"activity-0-trials_day": old.isoformat()})
+
+    response = client.post(_new_url(patient, template), data)
+
+    assert response.status_code == 200
+    errors = response.context["forms"].activities[0].errors
+    assert "trials_day" in errors
+    assert not Program.objects.filter(patient=patient).exists()
+
+
+def test_a_pace_is_offered_only_for_distances_and_repetitions(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    client.force_login(therapist)
+
+    body = client.get(_new_url(patient, _template())).content.decode()
+
+    assert 'name="activity-1-pace"' in body
+    assert 'name="activity-0-pace"' not in body

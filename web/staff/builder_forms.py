@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -52,6 +53,20 @@ MAX_HR_CHOICES = [
 ]
 
 AEROBIC_KINDS = ("aerobic", "hydrotherapy")
+
+# A counted activity's pace: the field of the API's ActivityChoiceIn each unit uses.
+PACE_FIELDS = {
+    Unit.METRES.value: "metres_per_minute",
+    Unit.REPETITIONS.value: "seconds_per_repetition",
+}
+PACE_LABELS: dict[str, StrOrPromise] = {
+    "metres_per_minute": _("Pace (metres a minute)"),
+    "seconds_per_repetition": _("Pace (seconds a repetition)"),
+}
+PACE_DEFAULTS: dict[str, StrOrPromise] = {
+    "metres_per_minute": _("the library's, or 50 metres a minute"),
+    "seconds_per_repetition": _("the library's, or 5 seconds a repetition"),
+}
 
 _CHOICE_FIELDS = ActivityChoiceIn().fields
 _PARAMETER_FIELDS = ParametersSerializer().fields
@@ -120,6 +135,9 @@ class ActivityEntry:
     times_per_day: int
     goal_intensity: str
     baseline_trials: list[float]
+    # The day the trials were done, and a counted activity's pace, when known.
+    trials_day: date | None = None
+    pace: float | None = None
 
     @property
     def is_aerobic(self) -> bool:
@@ -135,6 +153,8 @@ class ActivityEntry:
             "weekdays": [str(day) for day in self.weekdays],
             "times_per_day": self.times_per_day,
             "goal_intensity": self.goal_intensity,
+            "trials_day": self.trials_day,
+            "pace": self.pace,
         }
 
 
@@ -162,6 +182,13 @@ class ActivityForm(forms.Form):
         label=_("Goal intensity"),
         help_text=_("Aerobic work starts moderate; intensity rises only once duration is at goal."),
     )
+    trials_day = forms.DateField(
+        required=False,
+        label=_("Day of the trials"),
+        help_text=_("When the trials were done, in the last four weeks."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    pace = forms.FloatField(required=False)
 
     def __init__(self, *args: Any, entry: ActivityEntry, **kwargs: Any) -> None:
         kwargs.setdefault("initial", entry.initial)
@@ -177,6 +204,14 @@ class ActivityForm(forms.Form):
         self.fields["weekdays"].label = _("Days")
         if not entry.is_aerobic:
             del self.fields["goal_intensity"]
+        pace_name = PACE_FIELDS.get(entry.activity.unit)
+        if pace_name is None:
+            del self.fields["pace"]
+        else:
+            self.fields["pace"].label = PACE_LABELS[pace_name]
+            self.fields["pace"].help_text = _(
+                "How long it takes, for the daily home minutes. Blank: %(default)s."
+            ) % {"default": PACE_DEFAULTS[pace_name]}
 
     @property
     def activity(self) -> Activity:
@@ -216,6 +251,11 @@ class ActivityForm(forms.Form):
         }
         if "goal_intensity" in data:
             choice["goal_intensity"] = data["goal_intensity"]
+        if data.get("trials_day") is not None and data["baseline_trials"]:
+            choice["baseline_dates"] = [data["trials_day"]] * len(data["baseline_trials"])
+        pace_name = PACE_FIELDS.get(self.activity.unit)
+        if pace_name is not None and data.get("pace") is not None:
+            choice[pace_name] = data["pace"]
         return choice
 
 

@@ -4,14 +4,17 @@ actions. Each checks input only; the services decide what is allowed."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from planner.baseline import MAX_TRIALS as BASELINE_TRIALS
 from planner.units import MAX_AMOUNT
-from programs.models import PlannedDose
+from programs.models import PlannedDose, ProgramActivity
+from programs.services import BaselineTrials
 from web.staff.labels import UNITS, word
 
 MAX_TEXT = 2000
@@ -135,3 +138,108 @@ class DoseOverrideForm(forms.Form):
 
     def chosen_dose(self) -> PlannedDose:
         return self.doses[self.cleaned_data["dose"]]
+
+
+class RebaselineForm(forms.Form):
+    """New baseline trials: for each activity re-tested, up to three trials with the day each
+    was done. An activity left blank restarts from the dose it is at."""
+
+    reason = forms.CharField(
+        label=_("Why a new baseline?"),
+        required=False,
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(
+        self, *args: Any, activities: Iterable[ProgramActivity] = (), today: date, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.activities = list(activities)
+        for row in self.activities:
+            unit = word(UNITS, row.unit)
+            for number in range(1, BASELINE_TRIALS + 1):
+                self.fields[self.trial_name(row, number)] = forms.FloatField(
+                    required=False,
+                    min_value=0,
+                    label=_("Trial %(number)s (%(unit)s)") % {"number": number, "unit": unit},
+                )
+                self.fields[self.day_name(row, number)] = forms.DateField(
+                    required=False,
+                    initial=today,
+                    label=_("Day of trial %(number)s") % {"number": number},
+                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                )
+
+    @staticmethod
+    def trial_name(row: ProgramActivity, number: int) -> str:
+        return f"a{row.pk}_trial_{number}"
+
+    @staticmethod
+    def day_name(row: ProgramActivity, number: int) -> str:
+        return f"a{row.pk}_day_{number}"
+
+    def groups(
+        self,
+    ) -> list[tuple[ProgramActivity, list[tuple[forms.BoundField, forms.BoundField]]]]:
+        """Each activity with its (trial, day) fields, for the template."""
+        return [
+            (
+                row,
+                [
+                    (self[self.trial_name(row, number)], self[self.day_name(row, number)])
+                    for number in range(1, BASELINE_TRIALS + 1)
+                ],
+            )
+            for row in self.activities
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for row in self.activities:
+            for number in range(1, BASELINE_TRIALS + 1):
+                trial = cleaned.get(self.trial_name(row, number))
+                if trial is not None and cleaned.get(self.day_name(row, number)) is None:
+                    self.add_error(self.day_name(row, number), _("Enter the day of this trial."))
+        if not self.errors and not self.baselines():
+            raise forms.ValidationError(_("Enter the new trials of at least one activity."))
+        return cleaned
+
+    def baselines(self) -> list[BaselineTrials]:
+        """The re-tested activities, as ``services.program_rebaseline`` takes them."""
+        chosen = []
+        for row in self.activities:
+            pairs = [
+                (self.cleaned_data.get(self.trial_name(row, number)),
+                 self.cleaned_data.get(self.day_name(row, number)))
+                for number in range(1, BASELINE_TRIALS + 1)
+            ]  # fmt: skip
+            filled = [(trial, day) for trial, day in pairs if trial is not None]
+            if filled:
+                chosen.append(
+                    BaselineTrials(
+                        program_activity_id=row.pk,
+                        trials=[trial for trial, _ in filled],
+                        dates=[day for _, day in filled if day is not None],
+                    )
+                )
+        return chosen
+
+    def aliases(self) -> dict[str, str]:
+        """The service's field names (``baselines[0].trials[1]``) as this form's."""
+        names: dict[str, str] = {}
+        for index, entry in enumerate(self.baselines()):
+            row = next(row for row in self.activities if row.pk == entry.program_activity_id)
+            where = f"baselines[{index}]"
+            first = self.trial_name(row, 1)
+            for name in ("activity", "trials", "dates", "start_fraction"):
+                names[f"{where}.{name}"] = first
+            filled = [
+                number
+                for number in range(1, BASELINE_TRIALS + 1)
+                if self.cleaned_data.get(self.trial_name(row, number)) is not None
+            ]
+            for position, number in enumerate(filled):
+                names[f"{where}.trials[{position}]"] = self.trial_name(row, number)
+                names[f"{where}.dates[{position}]"] = self.day_name(row, number)
+        return names

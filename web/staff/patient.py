@@ -22,7 +22,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from planner import PlannerInputError
+from planner import Decision, PlannerInputError
 from programs import selectors, services
 from programs.models import (
     ActivityLog,
@@ -41,6 +41,7 @@ from web.staff.forms import (
     DischargeForm,
     DoseOverrideForm,
     PauseForm,
+    RebaselineForm,
     ResumeForm,
     dose_label,
 )
@@ -351,6 +352,14 @@ def _page(
                 ],
                 "revisions": revisions,
                 "can_pause": program.status in PAUSABLE,
+                "can_rebaseline": program.status in PAUSABLE,
+                # The latest review stepped back after 14 days or more and suggests one.
+                "baseline_suggested": bool(reviews)
+                and reviews[0].decision == Decision.NEW_BASELINE.value,
+                "rebaseline_form": bound.get("rebaseline")
+                or RebaselineForm(
+                    prefix="rebaseline", activities=program.activities.all(), today=today
+                ),
                 "can_resume": program.status == Program.Status.PAUSED,
                 "can_discharge": program.is_running,
                 "pause_form": bound.get("pause") or PauseForm(prefix="pause"),
@@ -435,6 +444,35 @@ def discharge(request: WebRequest, patient_id: int, program_id: int) -> HttpResp
                 % {"name": program.patient.first_name},
             )
     return _page(request, patient_id, {"discharge": form})
+
+
+@require_POST
+@staff_page
+def rebaseline(request: WebRequest, patient_id: int, program_id: int) -> HttpResponse:
+    program = _program_for(request, patient_id, program_id)
+    form = RebaselineForm(
+        request.POST,
+        prefix="rebaseline",
+        activities=program.activities.order_by("order", "id"),
+        today=local_today(program.patient),
+    )
+    if form.is_valid():
+        try:
+            services.program_rebaseline(
+                actor=request.user,
+                program=program,
+                baselines=form.baselines(),
+                reason=form.cleaned_data["reason"],
+            )
+        except (ValidationError, PlannerInputError) as error:
+            add_service_errors(form, error, aliases=form.aliases())
+        else:
+            return _done(
+                request,
+                patient_id,
+                _("New baseline recorded. The ramp starts again from it tomorrow."),
+            )
+    return _page(request, patient_id, {"rebaseline": form})
 
 
 @require_POST

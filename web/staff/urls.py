@@ -25,6 +25,11 @@ urlpatterns: list[URLPattern] = [
         name="program-discharge",
     ),
     path(
+        "patients/<int:patient_id>/programs/<int:program_id>/rebaseline/",
+        patient.rebaseline,
+        name="program-rebaseline",
+    ),
+    path(
         "patients/<int:patient_id>/programs/<int:program_id>/override/",
         patient.override,
         name="dose-override",
