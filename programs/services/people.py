@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from planner import ActivityKind, PlannerInputError, check_pace
 from planner.intensity import MAX_RESTING_HR, MIN_RESTING_HR
-from planner.units import TIMED_UNITS, Unit
+from planner.program import DESENSITIZATION_MAX_MINUTES, DESENSITIZATION_TIMES_PER_DAY
+from planner.units import TIMED_UNITS, Unit, minutes_per_unit
 from programs import cache as today_cache
 from programs.models import (
     Activity,
@@ -318,6 +319,29 @@ def _check_template_entries(entries: Sequence[TemplateEntry]) -> None:
             raise refuse(
                 f"{where}.weekdays", _("choose at least one weekday, 0 (Monday) to 6 (Sunday)")
             )
+        if entry.activity.kind == ActivityKind.DESENSITIZATION:
+            _check_desensitization_entry(entry, where)
+
+
+def _check_desensitization_entry(entry: TemplateEntry, where: str) -> None:
+    """What the engine would refuse in every program made from the template (DOMAIN.md: a
+    few seconds up to 15 minutes, 2-3 times a day)."""
+    low, high = DESENSITIZATION_TIMES_PER_DAY
+    if not low <= entry.times_per_day <= high:
+        raise refuse(
+            f"{where}.times_per_day",
+            _("desensitization is done %(low)s or %(high)s times a day")
+            % {"low": low, "high": high},
+        )
+    unit = Unit(entry.activity.unit)
+    if unit in TIMED_UNITS and entry.goal_quota * minutes_per_unit(unit) > (
+        DESENSITIZATION_MAX_MINUTES
+    ):
+        raise refuse(
+            f"{where}.goal_quota",
+            _("desensitization lasts at most %(minutes)s minutes a time")
+            % {"minutes": DESENSITIZATION_MAX_MINUTES},
+        )
 
 
 @transaction.atomic

@@ -9,12 +9,15 @@ import time_machine
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
-from programs.models import PlannedDose, Program
+from programs.models import PlannedDose, Program, ProgramTemplate
 from programs.services import (
     BaselineTrials,
+    TemplateEntry,
     activity_create,
     program_pause,
     program_rebaseline,
+    template_create,
+    weekly_review_run,
 )
 from programs.services.common import local_today
 from tests.programs.factories import (
@@ -140,8 +143,6 @@ def test_a_paused_program_is_resumed_before_a_new_baseline() -> None:
 
 
 def test_a_week_reviewed_after_a_new_baseline_goes_on_from_the_new_ramp() -> None:
-    from programs.services import weekly_review_run
-
     program = active_program(started_weeks_ago=2, started_days_ago=6)
     log_week(program, week=0)
     log_week(program, week=1)
@@ -252,3 +253,25 @@ def test_the_api_records_a_new_baseline() -> None:
     assert done.json()["ramp_start"] == str(today(program) + timedelta(days=1))
     assert refused.status_code == 400
     assert refused.json()["errors"][0]["field"] == "baselines[0].dates[0]"
+
+
+@pytest.mark.parametrize(
+    ("entry", "field"),
+    [
+        ({"times_per_day": 1}, "activities[0].times_per_day"),
+        ({"goal_quota": 1200}, "activities[0].goal_quota"),
+    ],
+)
+def test_a_template_whose_desensitization_no_program_could_follow_is_refused(
+    entry: dict[str, Any], field: str
+) -> None:
+    feather = ActivityFactory.create(name="Feather", kind="desensitization", unit="seconds")
+    values: dict[str, Any] = {"activity": feather, "goal_quota": 300, "times_per_day": 3}
+
+    with pytest.raises(ValidationError) as excinfo:
+        template_create(
+            clinic=None, name="Textures", entries=[TemplateEntry(**{**values, **entry})]
+        )
+
+    assert field in fields_of(excinfo)
+    assert not ProgramTemplate.objects.exists()
