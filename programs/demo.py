@@ -78,6 +78,8 @@ class ActivitySpec:
     unit: str
     instructions: str
     impact: bool = False
+    # How long one repetition takes, when it is far from the 5-second default.
+    seconds_per_repetition: float | None = None
 
 
 LIBRARY = (
@@ -109,7 +111,7 @@ LIBRARY = (
     ActivitySpec(
         "Stairs", ActivityKind.FUNCTIONAL, "repetitions",
         "One repetition is one flight up and back down. Use the rail for balance only, and "
-        "step normally, one foot per step.",
+        "step normally, one foot per step.", seconds_per_repetition=30,
     ),
     ActivitySpec(
         "Sit-to-stand", ActivityKind.FUNCTIONAL, "repetitions",
@@ -478,6 +480,7 @@ def _library() -> dict[str, Activity]:
             unit=spec.unit,
             impact=spec.impact,
             instructions=spec.instructions,
+            seconds_per_repetition=spec.seconds_per_repetition,
         )
     return library
 
