@@ -46,6 +46,9 @@ def year_plan() -> ProgramPlan:
         start_date=START,
         goal_date=START + timedelta(weeks=52),
         heart_rate=HeartRateProfile(age=13, resting_hr=72),
+        # Every dose counts towards the daily total now, repetitions and metres at their
+        # default pace: 79 minutes at goal, so a clinician has raised the cap.
+        daily_minutes_cap=90,
     )
 
 
