@@ -499,7 +499,7 @@ def test_trials_done_too_long_ago_are_refused_at_their_day(client: Client) -> No
     client.force_login(therapist)
     template = _template()
     old = local_today(patient) - timedelta(days=60)
-    data = _form_data(local_today(patient), **{"activity-0-trials_day": old.isoformat()})
+    data = _form_data(local_today(patient)) | {"activity-0-trials_day": old.isoformat()}
 
     response = client.post(_new_url(patient, template), data)
 
