@@ -27,6 +27,7 @@ from planner.program import (
     HeartRateProfile,
     ProgramPlan,
     check_pace,
+    validate_new_plan,
     validate_plan,
 )
 from planner.review import (
@@ -54,6 +55,7 @@ from planner.schedule import (
     every_goal_reached_on,
     generate_schedule,
     in_current_ramp,
+    last_build_step,
     rebaseline_schedule,
     regenerate_schedule,
     step_in_force,
@@ -106,6 +108,7 @@ __all__ = [
     "heart_rate_range",
     "in_current_ramp",
     "karvonen",
+    "last_build_step",
     "max_heart_rate",
     "rebaseline_schedule",
     "red_flag_guidance",
@@ -114,6 +117,7 @@ __all__ = [
     "start_quota",
     "step_in_force",
     "taper_weekdays",
+    "validate_new_plan",
     "validate_plan",
     "weekly_review",
 ]

@@ -193,11 +193,6 @@ def _validate_activity(activity: ActivityPlan, where: str) -> None:
         f"{where}.times_per_day",
         "must be a whole number from 1 to 6",
     )
-    _require(
-        activity.start_intensity in START_BANDS,
-        f"{where}.start_intensity",
-        "start at moderate intensity (or light); vigorous is a goal to build up to",
-    )
     start_rank = BAND_ORDER.index(activity.start_intensity)
     goal_rank = BAND_ORDER.index(activity.goal_intensity)
     _require(
@@ -206,8 +201,6 @@ def _validate_activity(activity: ActivityPlan, where: str) -> None:
         f"the goal intensity ({activity.goal_intensity}) is below the start intensity "
         f"({activity.start_intensity})",
     )
-    if activity.kind is ActivityKind.DESENSITIZATION:
-        _validate_desensitization(activity, where)
     _validate_pace(activity, where)
 
 
@@ -272,8 +265,29 @@ def _validate_fraction(value: float, field_name: str, low: float, high: float) -
     )
 
 
+def validate_new_plan(plan: ProgramPlan) -> None:
+    """``validate_plan``, and the rules a clinician's new plan must keep besides: the start
+    intensity, desensitization's dose and bouts, and the goal doses within the daily cap,
+    every unit counted (DOMAIN.md). A program already running keeps the plan it was given:
+    its reviews, pauses and resumes are not refused for a rule made after it was planned.
+    """
+    validate_plan(plan)
+    for index, activity in enumerate(plan.activities):
+        where = f"activities[{index}]"
+        _require(
+            activity.start_intensity in START_BANDS,
+            f"{where}.start_intensity",
+            "start at moderate intensity (or light); vigorous is a goal to build up to",
+        )
+        if activity.kind is ActivityKind.DESENSITIZATION:
+            _validate_desensitization(activity, where)
+    _validate_daily_total(plan)
+
+
 def validate_plan(plan: ProgramPlan) -> None:
-    """Raise ``PlannerInputError`` naming the first field that makes ``plan`` unschedulable."""
+    """Raise ``PlannerInputError`` naming the first field that makes ``plan`` unschedulable:
+    what the engine needs to plan at all. ``validate_new_plan`` adds the clinical rules a
+    new plan must keep."""
     _require(bool(plan.activities), "activities", "a program needs at least one activity")
     keys = [activity.key for activity in plan.activities]
     for index, activity in enumerate(plan.activities):
@@ -320,7 +334,6 @@ def validate_plan(plan: ProgramPlan) -> None:
             f"leaves a heart-rate reserve of only {reserve:.0f} bpm below the maximal heart "
             f"rate of {max_hr:.0f}; at least {MIN_HEART_RATE_RESERVE} is needed",
         )
-    _validate_daily_total(plan)
 
 
 def exact_cap(value: float) -> Fraction:

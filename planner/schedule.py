@@ -32,6 +32,7 @@ from planner.program import (
     ActivityPlan,
     ProgramPlan,
     exact_cap,
+    validate_new_plan,
     validate_plan,
 )
 from planner.ramp import fastest_weeks, ramp_amounts
@@ -450,10 +451,12 @@ def _plan_goal_date(plan: ProgramPlan) -> tuple[Feasibility, date]:
 def generate_schedule(plan: ProgramPlan) -> Schedule:
     """Plan every session of ``plan`` from its start date to discharge.
 
-    Raises ``PlannerInputError`` for a plan that cannot be scheduled. When the goals do not
-    fit the caps by the goal date, the schedule is planned to the earliest date that does
-    and ``Schedule.feasibility`` says so; a cap is never broken.
+    Raises ``PlannerInputError`` for a plan that cannot be scheduled, or that breaks a rule a
+    new plan must keep (``validate_new_plan``). When the goals do not fit the caps by the goal
+    date, the schedule is planned to the earliest date that does and ``Schedule.feasibility``
+    says so; a cap is never broken.
     """
+    validate_new_plan(plan)
     return _build(plan, kept=(), from_date=plan.start_date, step=0, paused=False)
 
 
@@ -651,3 +654,8 @@ def every_goal_reached_on(plan: ProgramPlan, schedule: Schedule) -> date | None:
             return None
         reached.append(first)
     return max(reached, default=None)
+
+
+def last_build_step(plan: ProgramPlan) -> int:
+    """The step at which every activity of ``plan`` is at every goal: its ramp's last."""
+    return _Ramp(plan, _plan_goal_date(plan)[1]).last_step

@@ -33,6 +33,7 @@ from planner import (
     assess_feasibility,
     every_goal_reached_on,
     generate_schedule,
+    last_build_step,
 )
 from planner.ramp import largest_next
 from planner.units import Unit
@@ -171,12 +172,11 @@ def stored_schedule(
         )
         for row in rows
     )
-    fresh = generate_schedule(plan)
     return Schedule(
         start_date=program.start_date,
         sessions=sessions,
         feasibility=assess_feasibility(plan),
-        last_build_step=fresh.last_build_step,
+        last_build_step=last_build_step(plan),
         discharge_date=None if program.status == Program.Status.PAUSED else program.discharge_date,
     )
 

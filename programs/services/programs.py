@@ -859,7 +859,11 @@ def _check_raised_dose(program: Program, dose: PlannedDose, amount: int) -> None
     plan = program_plan(program, activities)
     row = next(row for row in activities if row.id == dose.program_activity_id)
     series = PlannedDose.objects.filter(program_activity=row).select_related("session")
-    previous = series.filter(session__date__lt=dose.session.date).order_by("-session__date")
+    # A raise is measured from the last dose as planned, not from one raised by hand: raising
+    # one day after another would otherwise compound the cap (10, 12, 14, 16... in a week).
+    previous = series.filter(session__date__lt=dose.session.date, override_reason="").order_by(
+        "-session__date"
+    )
     following = series.filter(session__date__gt=dose.session.date).order_by("session__date")
     before, after = previous.first(), following.first()
     if before is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -58,6 +59,8 @@ from programs.models import (
 from programs.services.common import REVIEW_ACTOR, audit_record, local_today, revision_record
 from programs.services.programs import RUNNING, program_pause
 from programs.signals import alert_raised
+
+logger = logging.getLogger(__name__)
 
 MAX_NOTE = 2000
 
@@ -415,10 +418,9 @@ def check_in_submit(
 
     ``today`` dates a check-in recorded late (a paper form typed in afterwards); it defaults
     to the patient's local today and may not be after it."""
+    earlier = None
     if submission_key:
         earlier = CheckIn.objects.filter(patient=patient, submission_key=submission_key).first()
-        if earlier is not None:
-            return _repeated(earlier)
     if fdi_answers is not None and all(answer is None for answer in fdi_answers):
         fdi_answers = None  # nothing answered: the FDI was skipped
     problems = _check_in_problems(
@@ -440,6 +442,23 @@ def check_in_submit(
         raise ValidationError(problems)
     assert red_flags is not None and flare is not None  # both checked above
     flags = {RedFlag(value) for value in red_flags}
+    if earlier is not None:
+        answers = {
+            "fdi_answers": list(fdi_answers) if fdi_answers is not None else None,
+            "sleep_hours": sleep_hours,
+            "sleep_quality": sleep_quality,
+            "mood": mood,
+            "school_days_attended": school_days_attended,
+            "school_days_scheduled": school_days_scheduled,
+            "flare": flare,
+            "red_flags": sorted(flag.value for flag in flags),
+            "pain": pain,
+        }
+        if all(getattr(earlier, name) == value for name, value in answers.items()):
+            return _repeated(earlier)
+        # The same form sent again with other answers (Back, a change, send): what the
+        # person says now is a check-in of its own, a red flag newly ticked most of all.
+        submission_key = ""
     fdi_total = None
     fdi_band = ""
     if fdi_answers is not None:
@@ -495,9 +514,20 @@ def check_in_submit(
             kind=AlertKind.RED_FLAG,
             message=f"Red flag reported on {today}: {names}. Progression is paused.",
         )
-    if flags:
-        names = ", ".join(flag.value.replace("_", " ") for flag in sorted(flags))
-        if program is not None:
+    if flags and program is not None:
+        review = _pause_for_red_flag(program, flags, today)
+    return CheckInResult(
+        check_in=check_in, guidance=red_flag_guidance(frozenset(flags)), review=review
+    )
+
+
+def _pause_for_red_flag(program: Program, flags: set[RedFlag], today: date) -> WeeklyReview | None:
+    """Progression pauses at once on a red flag: the red-flag review, or a pause when there is
+    nothing to review yet. Whatever goes wrong in re-planning, the check-in and its alert
+    stand (they are saved before this, in the same transaction), and the program is held."""
+    names = ", ".join(flag.value.replace("_", " ") for flag in sorted(flags))
+    try:
+        with transaction.atomic():
             review = weekly_review_run(
                 program=program, trigger=WeeklyReview.Trigger.RED_FLAG, today=today
             )
@@ -509,9 +539,16 @@ def check_in_submit(
                     program=program,
                     reason=f"Red flag reported ({names}) before the first session.",
                 )
-    return CheckInResult(
-        check_in=check_in, guidance=red_flag_guidance(frozenset(flags)), review=review
-    )
+            return review
+    except (ValidationError, PlannerInputError):
+        # The alert has gone out; a clinician must look at the program anyway. Marked paused,
+        # its sessions unchanged, so nothing is lost and nobody waits on the engine.
+        logger.exception("program %s: the red-flag review failed; paused as it is", program.pk)
+        Program.objects.filter(pk=program.pk, status__in=RUNNING).update(
+            status=Program.Status.PAUSED, paused_reason=f"Red flag reported ({names})."
+        )
+        today_cache.patient_changed(program.patient_id)
+        return None
 
 
 def _engine_logs(program: Program) -> list[EngineSessionLog]:

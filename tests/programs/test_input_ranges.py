@@ -149,6 +149,20 @@ def test_an_override_within_the_weekly_cap_or_below_the_plan_is_kept() -> None:
     assert (raised.amount, lowered.amount) == (8, 3)
 
 
+def test_raising_one_day_after_another_cannot_compound_the_weekly_cap() -> None:
+    program = active_program()  # walking: 7 minutes this week, 20% cap: 8 at most
+    first = dose_on(program, TODAY + timedelta(days=1))
+    second = dose_on(program, TODAY + timedelta(days=2))
+    dose_override(actor=clinician_of(program), dose=first, amount=8, reason="Doing well")
+
+    with pytest.raises(ValidationError) as excinfo:
+        dose_override(actor=clinician_of(program), dose=second, amount=9, reason="And more")
+
+    second.refresh_from_db()
+    assert "can be at most 8 minutes" in refusal(excinfo)["amount"][0]
+    assert second.amount == 7
+
+
 def test_an_override_above_the_daily_minutes_cap_is_refused() -> None:
     cycling = ActivityFactory.create(name="Cycling")
     program = active_program(

@@ -126,13 +126,28 @@ def test_it_saves_a_form_sent_twice_once_with_its_one_alert(child: Patient) -> N
     again = check_in_submit(
         actor=clinician_of(child.programs.get()),
         patient=child,
-        flare=True,
+        flare=False,
         red_flags=["fever"],
         submission_key="abc123",
     )
     assert (again.repeated, again.check_in.pk) == (True, first.check_in.pk)
     assert CheckIn.objects.count() == 1 and Alert.objects.count() == 1
     assert again.guidance is not None and "doctor" in again.guidance
+
+
+def test_a_form_sent_again_with_other_answers_is_saved_as_what_they_say_now(
+    child: Patient,
+) -> None:
+    actor = clinician_of(child.programs.get())
+    first = check_in_submit(
+        actor=actor, patient=child, flare=False, red_flags=[], no_red_flags=True,
+        submission_key="abc123",
+    )  # fmt: skip
+    again = check_in_submit(
+        actor=actor, patient=child, flare=False, red_flags=["self_harm"], submission_key="abc123"
+    )
+    assert not again.repeated and again.check_in.pk != first.check_in.pk
+    assert Alert.objects.filter(kind="self_harm").count() == 1
 
 
 answers = st.fixed_dictionaries(

@@ -6,6 +6,7 @@ from itertools import pairwise
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 
 from programs.models import Alert, PlannedDose, Program, WeeklyReview
 from programs.services import (
@@ -15,7 +16,9 @@ from programs.services import (
     weekly_review_run,
 )
 from tests.programs.factories import (
+    ActivityFactory,
     active_program,
+    activity_choice,
     clinician_of,
     log_session,
     sessions_of_week,
@@ -87,3 +90,50 @@ def test_a_late_review_after_a_resume_never_raises_a_dose_two_steps_at_once(
     rises = [(a, b) for a, b in pairwise(doses) if b[1] > a[1] + max(a[1] * 20 // 100, 1)]
     assert rises == []
     assert WeeklyReview.objects.filter(program=program).count() == 3
+
+
+def test_a_program_planned_before_a_rule_was_made_is_still_reviewed_and_paused(
+    clock: time_machine.Traveller,
+) -> None:
+    # Desensitization once a day was accepted before the rule of 2-3 times: the program it is
+    # in is reviewed, and a red flag pauses it, as any other.
+    feather = ActivityFactory.create(name="Feather", kind="desensitization", unit="seconds")
+    program = active_program(
+        activities=[
+            activity_choice(),
+            activity_choice(feather, baseline_trials=[60], goal_quota=300),
+        ]
+    )
+    program.activities.filter(kind="desensitization").update(times_per_day=1)
+    log_session(sessions_of_week(program, 0)[0])
+    clock.shift(timedelta(days=1))
+
+    result = check_in_submit(
+        actor=clinician_of(program), patient=program.patient, flare=False, red_flags=["rash"]
+    )
+
+    program.refresh_from_db()
+    assert result.review is not None and result.review.decision == "pause"
+    assert program.status == Program.Status.PAUSED
+
+
+def test_a_red_flag_stands_and_pauses_even_when_the_review_fails(
+    clock: time_machine.Traveller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    program = active_program()
+    log_session(sessions_of_week(program, 0)[0])
+    clock.shift(timedelta(days=1))
+
+    def broken(**_: object) -> None:
+        raise ValidationError({"activities[0].times_per_day": ["a rule made later"]})
+
+    monkeypatch.setattr("programs.services.records.weekly_review_run", broken)
+    result = check_in_submit(
+        actor=clinician_of(program), patient=program.patient, flare=False,
+        red_flags=["self_harm"],
+    )  # fmt: skip
+
+    program.refresh_from_db()
+    assert result.check_in.pk is not None and "988" in (result.guidance or "")
+    assert Alert.objects.filter(patient=program.patient, kind="self_harm").count() == 1
+    assert program.status == Program.Status.PAUSED

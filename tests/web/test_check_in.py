@@ -320,16 +320,35 @@ def test_it_sends_back_and_send_to_the_first_check_ins_result_however_late(
     signed_in(client, patient)
     page = client.get(url(patient), follow=True).content.decode()
     key = page.split('name="submission" value="')[1].split('"')[0]
-    first = client.post(url(patient), {"flare": "no", "red_flags": ["fever"], "submission": key})
+    answers = {"flare": "no", "red_flags": ["fever"], "submission": key}
+    first = client.post(url(patient), answers)
 
-    # Back, a changed answer and Send, an hour later: the form was sent already.
+    # Back and Send the same answers, an hour later: the form was sent already.
     with time_machine.travel(timedelta(hours=1)):
-        again = {"flare": "yes", "red_flags": ["fever"], "submission": key}
-        second = client.post(url(patient), again, follow=True)
+        second = client.post(url(patient), answers, follow=True)
 
     assert second.redirect_chain[0][0] == first["Location"]
     assert "This check-in was already sent, so it was not sent again." in second.content.decode()
     assert CheckIn.objects.count() == 1 and Alert.objects.count() == 1
+
+
+def test_a_form_sent_again_with_a_new_red_flag_is_a_check_in_of_its_own(
+    client: Client,
+) -> None:
+    # Back, "thoughts of hurting myself" ticked, and Send: never swallowed as a repeat.
+    patient = factories.patient(with_user=True)
+    factories.active_program(patient=patient, started_weeks_ago=1)
+    signed_in(client, patient)
+    page = client.get(url(patient), follow=True).content.decode()
+    key = page.split('name="submission" value="')[1].split('"')[0]
+    client.post(url(patient), {"flare": "no", "red_flags": ["none"], "submission": key})
+
+    again = {"flare": "no", "red_flags": ["self_harm"], "submission": key}
+    second = client.post(url(patient), again, follow=True)
+
+    assert CheckIn.objects.count() == 2
+    assert Alert.objects.filter(kind="self_harm").count() == 1
+    assert "988" in second.content.decode()
 
 
 def test_it_gives_each_form_its_key_in_its_address(client: Client) -> None:
@@ -350,5 +369,5 @@ def test_it_says_a_form_came_back_to_was_sent_already(client: Client) -> None:
     key = form_url.split("?form=")[1]
     client.post(form_url, {"flare": "no", "red_flags": ["none"], "submission": key})
     body = client.get(form_url).content.decode()
-    assert "sending it again changes nothing" in body
+    assert "Sending the same answers again changes nothing" in body
     assert "Start a new check-in" in body
