@@ -248,6 +248,10 @@ NUM_PROXIES = env_int("DJANGO_NUM_PROXIES", 0)
 SIGN_IN_USERNAME_LIMIT = env_int("SIGN_IN_USERNAME_LIMIT", 5, minimum=1)
 SIGN_IN_ADDRESS_LIMIT = env_int("SIGN_IN_ADDRESS_LIMIT", 20, minimum=1)
 SIGN_IN_WINDOW_MINUTES = env_int("SIGN_IN_WINDOW_MINUTES", 15, minimum=1)
+# A username that signed in from an address in this many days is not held back by that
+# address's limit (programs/throttle.py): a spray from a school's network locks out nobody who
+# signs in from there anyway.
+SIGN_IN_KNOWN_DAYS = env_int("SIGN_IN_KNOWN_DAYS", 30, minimum=1)
 if SIGN_IN_ADDRESS_LIMIT < SIGN_IN_USERNAME_LIMIT:
     raise ImproperlyConfigured(
         "SIGN_IN_ADDRESS_LIMIT must be at least SIGN_IN_USERNAME_LIMIT: the limit per address "

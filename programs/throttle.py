@@ -37,6 +37,11 @@ def client_address(request: Any) -> str:
     return addresses[-min(proxies, len(addresses))] or remote
 
 
+def _digest(request: Any, subject: str) -> str:
+    what = f"{subject.strip().lower()}\0{client_address(request)}"
+    return hashlib.sha256(what.encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class Throttle:
     """At most ``limit`` recorded attempts per subject and address in a window of
@@ -59,9 +64,7 @@ class Throttle:
         return self.window_minutes * 60
 
     def _key(self, request: Any, subject: str) -> str:
-        what = f"{subject.strip().lower()}\0{client_address(request)}"
-        digest = hashlib.sha256(what.encode()).hexdigest()
-        return f"web:throttle:{self.scope}:{digest}"
+        return f"web:throttle:{self.scope}:{_digest(request, subject)}"
 
     def is_blocked(self, request: Any, subject: str = "") -> bool:
         count = cache.get(self._key(request, subject), 0)
@@ -92,8 +95,25 @@ PASSWORD_RESET = Throttle("password-reset", "PASSWORD_RESET_LIMIT", "PASSWORD_RE
 
 def sign_in_blocked(request: Any, username: str) -> bool:
     """Whether a sign-in as ``username`` from this address is refused for now, even with the
-    right password."""
-    return SIGN_IN.is_blocked(request, username) or SIGN_IN_ADDRESS.is_blocked(request)
+    right password.
+
+    The address limit stops one password tried on many accounts; but a clinic's or a
+    school's network puts many people behind one address, and twenty wrong tries by one of
+    them (or by someone spraying from there) must not lock out everyone else. So it holds back
+    only usernames that have not signed in from this address in the last
+    ``SIGN_IN_KNOWN_DAYS``: someone who signs in there every day carries on, while a sprayer,
+    who has no account's password yet, does not. Each username's own limit still applies."""
+    if SIGN_IN.is_blocked(request, username):
+        return True
+    return SIGN_IN_ADDRESS.is_blocked(request) and not _known_here(request, username)
+
+
+def _known_key(request: Any, username: str) -> str:
+    return f"web:throttle:known:{_digest(request, username)}"
+
+
+def _known_here(request: Any, username: str) -> bool:
+    return bool(cache.get(_known_key(request, username)))
 
 
 def sign_in_failed(request: Any, username: str) -> None:
@@ -103,3 +123,4 @@ def sign_in_failed(request: Any, username: str) -> None:
 
 def sign_in_succeeded(request: Any, username: str) -> None:
     SIGN_IN.forget(request, username)
+    cache.set(_known_key(request, username), 1, int(settings.SIGN_IN_KNOWN_DAYS) * 24 * 3600)

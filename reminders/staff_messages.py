@@ -127,15 +127,16 @@ def self_harm_body(reminder: Reminder, alert: Alert | None) -> str:
         "when": _when(alert.created_at, reminder.time_zone),
         "url": alert_url(alert.id),
     }
+    paused = alert.program is not None and alert.program.status == alert.program.Status.PAUSED
     lines = [
         greeting,
         _("%(patient)s reported thoughts of self-harm in their check-in (%(when)s).") % values,
         _(
             "Please reach them, or their family, today, as your clinic's safety procedure "
             "says. They were shown the 988 Suicide & Crisis Lifeline (call or text 988) and "
-            "told to call 911 if they are in danger now. Progression of their program is "
-            "paused."
+            "told to call 911 if they are in danger now."
         ),
+        *([_("Progression of their program is paused.")] if paused else []),
         _("When you have acted, acknowledge the alert with a short note of what was done: %(url)s")
         % values,
     ]

@@ -122,7 +122,7 @@ class IdempotentWrites(APIView):
             user=request.user,
             key=key,
             method=str(request.method),
-            path=request.get_full_path(),
+            path=request.get_full_path()[:2000],  # the whole path is in the fingerprint
             request_hash=request_hash(request),
         )
         if claim.new:

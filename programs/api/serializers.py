@@ -365,6 +365,11 @@ class ActivityChoiceIn(serializers.Serializer[Any]):
     weekdays = _weekdays_field(required=False)
     times_per_day = serializers.IntegerField(min_value=1, max_value=6, required=False)
     goal_intensity = serializers.ChoiceField(choices=BAND_CHOICES, required=False)
+    start_intensity = serializers.ChoiceField(
+        choices=BAND_CHOICES, required=False,
+        help_text="Aerobic work starts moderate (the default) or, by the clinician's choice, "
+        "light; never vigorous.",
+    )  # fmt: skip
     baseline_dates = serializers.ListField(
         child=serializers.DateField(), min_length=1, max_length=3, required=False,
         help_text="The days the trials were done, one per trial, within one week.",
@@ -424,6 +429,7 @@ def draft_arguments(program: Program) -> dict[str, Any]:
                 weekdays=list(row.weekdays),
                 times_per_day=row.times_per_day,
                 goal_intensity=row.goal_intensity,
+                start_intensity=row.start_intensity,
                 baseline_dates=[date.fromisoformat(day) for day in row.baseline_dates] or None,
                 metres_per_minute=row.metres_per_minute,
                 seconds_per_repetition=row.seconds_per_repetition,
@@ -479,6 +485,7 @@ def activity_choices(chosen: Sequence[Mapping[str, Any]]) -> list[ActivityChoice
             weekdays=choice.get("weekdays"),
             times_per_day=choice.get("times_per_day"),
             goal_intensity=choice.get("goal_intensity"),
+            start_intensity=choice.get("start_intensity"),
             baseline_dates=choice.get("baseline_dates"),
             metres_per_minute=choice.get("metres_per_minute"),
             seconds_per_repetition=choice.get("seconds_per_repetition"),

@@ -81,6 +81,8 @@ class ActivityChoice:
     weekdays: Sequence[int] | None = None
     times_per_day: int | None = None
     goal_intensity: str | None = None
+    # Moderate unless the clinician chooses light (DOMAIN.md); never vigorous at the start.
+    start_intensity: str | None = None
     # The days the trials were done, one per trial, when known.
     baseline_dates: Sequence[date] | None = None
     # A pace of this program's own for a counted activity (the library's when None).
@@ -186,6 +188,10 @@ def _check_choice(choice: object, where: str) -> None:
         )
     if choice.weekdays is not None:
         _check_weekdays(choice.weekdays, f"{where}.weekdays")
+    if choice.start_intensity is not None and choice.start_intensity not in BANDS:
+        raise refuse(
+            f"{where}.start_intensity", _("must be one of %(bands)s") % {"bands": ", ".join(BANDS)}
+        )
     if choice.goal_intensity is not None and choice.goal_intensity not in BANDS:
         raise refuse(
             f"{where}.goal_intensity", _("must be one of %(bands)s") % {"bands": ", ".join(BANDS)}
@@ -326,6 +332,7 @@ def program_create(
                     choice.times_per_day,
                     default.times_per_day if default else _default_times_per_day(activity),
                 ),
+                start_intensity=_chosen(choice.start_intensity, "moderate"),
                 goal_intensity=_chosen(
                     choice.goal_intensity, default.goal_intensity if default else "moderate"
                 ),

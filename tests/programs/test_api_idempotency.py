@@ -261,3 +261,14 @@ def test_two_copies_of_one_web_form_sent_at_once_save_one_check_in() -> None:
 
     assert len(saved) == 2 and saved[0] == saved[1]
     assert CheckIn.objects.count() == 1 and Alert.objects.count() == 1
+
+
+def test_a_write_with_a_query_longer_than_the_stored_path_is_kept_once(maya: Patient) -> None:
+    client = client_for(maya.user)
+    url = check_ins_url(maya) + "?note=" + "x" * 3000
+
+    first = post(client, url, RED_FLAG)
+    second = post(client, url, RED_FLAG)
+
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert CheckIn.objects.count() == 1

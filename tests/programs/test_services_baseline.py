@@ -275,3 +275,14 @@ def test_a_template_whose_desensitization_no_program_could_follow_is_refused(
 
     assert field in fields_of(excinfo)
     assert not ProgramTemplate.objects.exists()
+
+
+def test_a_start_intensity_is_moderate_or_light_never_vigorous() -> None:
+    light = draft_program(activities=[activity_choice(start_intensity="light")])
+    with pytest.raises(ValidationError) as excinfo:
+        draft_program(
+            activities=[activity_choice(start_intensity="vigorous", goal_intensity="vigorous")]
+        )
+
+    assert light.activities.get().start_intensity == "light"
+    assert "activities[0].start_intensity" in fields_of(excinfo)

@@ -477,6 +477,8 @@ def test_thoughts_of_self_harm_email_the_therapist_urgently_with_nothing_in_the_
     assert message.subject == "Urgent: please check gradus now"
     assert f"{child.full_name} reported thoughts of self-harm" in message.body
     assert f"/clinic/alerts/?alert={alert.id}#alert-{alert.id}" in message.body
+    # Without a running program, nothing was paused, and the email does not say so.
+    assert "paused" not in message.body
 
 
 def test_a_self_harm_email_whose_alert_is_gone_still_says_only_that_it_is_urgent(

@@ -149,6 +149,23 @@ def test_one_address_trying_many_usernames_is_throttled(client: Client) -> None:
     assert sign_in(Client(REMOTE_ADDR="10.0.0.9"), fresh.username).status_code == 302
 
 
+def test_a_spray_from_a_shared_address_locks_out_nobody_who_signs_in_from_there(
+    client: Client,
+) -> None:
+    # A school's network: one address for everyone. Ava signed in from there yesterday; then
+    # twenty wrong passwords were tried there on other accounts.
+    ava = factories.UserFactory.create()
+    assert sign_in(client, ava.username).status_code == 302
+    client.logout()
+    for n in range(20):
+        sign_in(Client(), f"someone{n}", "Summer2026!")
+
+    newcomer = factories.UserFactory.create()
+
+    assert sign_in(client, ava.username).status_code == 302
+    assert sign_in(Client(), newcomer.username).status_code == 429
+
+
 def test_wrong_passwords_from_elsewhere_do_not_lock_the_owner_out(client: Client) -> None:
     user = factories.UserFactory.create()
     attacker = Client(REMOTE_ADDR="198.51.100.66")

@@ -517,3 +517,12 @@ def test_a_pace_is_offered_only_for_distances_and_repetitions(client: Client) ->
 
     assert 'name="activity-1-pace"' in body
     assert 'name="activity-0-pace"' not in body
+
+
+def test_a_clinician_may_start_aerobic_work_light(client: Client) -> None:
+    therapist, patient = _therapist_with_patient()
+    client.force_login(therapist)
+
+    program = _draft_through_the_page(client, patient, **{"activity-0-start_intensity": "light"})
+
+    assert program.activities.order_by("order")[0].start_intensity == "light"

@@ -87,8 +87,28 @@ def test_it_invites_a_guardian_and_emails_the_link(client: Client) -> None:
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["daniel@example.org"]
     assert "http://testserver" + match.group(1) in str(mail.outbox[0].body)
-    assert patient.clinic.name in mail.outbox[0].subject
+    # A clinic without a short name is not named in the subject: its full name may name
+    # the condition treated.
+    assert mail.outbox[0].subject == "Your invitation to gradus"
     assert "fibromyalgia" not in mail.outbox[0].subject.lower()
+
+
+def test_an_invitation_subject_never_carries_the_clinics_full_name(client: Client) -> None:
+    staff, patient = staff_with_patient(first_name="Ava")
+    clinic = patient.clinic
+    clinic.name = "Riverside Pediatric Pain Rehabilitation"
+    clinic.short_name = "Riverside"
+    clinic.save()
+    client.force_login(staff)
+
+    client.post(
+        INVITE,
+        {"patient": patient.pk, "role": "patient", "email": "ava@example.org"},
+        follow=True,
+    )
+
+    assert mail.outbox[0].subject == "Your invitation to gradus from Riverside"
+    assert "Pain" not in mail.outbox[0].subject
 
 
 def test_it_invites_the_same_guardian_again_without_a_second_record(client: Client) -> None:

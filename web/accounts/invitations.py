@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from programs import selectors, services
 from programs.models import Invitation, Patient
 from programs.services.common import audit_reads
+from reminders.messages import safe_short_name
 from web.access import WebRequest, signed_in_user, staff_page
 from web.accounts.forms import AcceptForm, InviteForm
 from web.forms import add_service_errors
@@ -42,10 +43,13 @@ def _link(request: HttpRequest, raw_token: str) -> str:
 
 
 def _send(invitation: Invitation, link: str) -> None:
-    """Email the link. The subject names the clinic only: no diagnosis, no program detail."""
+    """Email the link. The subject names the clinic by its short name only (never the full
+    name, which often names the condition treated), or not at all: subjects show on lock
+    screens. No diagnosis, no program detail."""
     context = {
         "invitation": invitation,
         "link": link,
+        "subject_clinic": safe_short_name(invitation.clinic),
         "clinic_name": invitation.clinic.short_name or invitation.clinic.name,
         "patient_first_name": invitation.patient.first_name,
         "days": settings.WEB_INVITATION_DAYS,

@@ -156,6 +156,7 @@ def _entries_from_draft(
             times_per_day=row.times_per_day,
             goal_intensity=row.goal_intensity,
             baseline_trials=[float(trial) for trial in row.baseline_trials],
+            start_intensity=row.start_intensity,
             trials_day=date.fromisoformat(row.baseline_dates[0]) if row.baseline_dates else None,
             pace=row.metres_per_minute if row.unit == "metres" else row.seconds_per_repetition,
         )
@@ -203,7 +204,7 @@ _ACTIVITY_FIELDS = {
     "weekdays": "weekdays",
     "times_per_day": "times_per_day",
     "goal_intensity": "goal_intensity",
-    "start_intensity": "goal_intensity",
+    "start_intensity": "start_intensity",
     "baseline_dates": "trials_day",
     "metres_per_minute": "pace",
     "seconds_per_repetition": "pace",

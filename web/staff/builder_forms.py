@@ -135,6 +135,7 @@ class ActivityEntry:
     times_per_day: int
     goal_intensity: str
     baseline_trials: list[float]
+    start_intensity: str = "moderate"
     # The day the trials were done, and a counted activity's pace, when known.
     trials_day: date | None = None
     pace: float | None = None
@@ -153,6 +154,7 @@ class ActivityEntry:
             "weekdays": [str(day) for day in self.weekdays],
             "times_per_day": self.times_per_day,
             "goal_intensity": self.goal_intensity,
+            "start_intensity": self.start_intensity,
             "trials_day": self.trials_day,
             "pace": self.pace,
         }
@@ -176,6 +178,12 @@ class ActivityForm(forms.Form):
         min_value=_bound(_TIMES_FIELD, "min_value"),
         max_value=_bound(_TIMES_FIELD, "max_value"),
         label=_("Times a day"),
+    )
+    start_intensity = forms.ChoiceField(
+        choices=INTENSITY_CHOICES[:2],
+        required=False,
+        label=_("Start intensity"),
+        help_text=_("Moderate, or light if you choose; never vigorous at the start."),
     )
     goal_intensity = forms.ChoiceField(
         choices=INTENSITY_CHOICES,
@@ -204,6 +212,7 @@ class ActivityForm(forms.Form):
         self.fields["weekdays"].label = _("Days")
         if not entry.is_aerobic:
             del self.fields["goal_intensity"]
+            del self.fields["start_intensity"]
         pace_name = PACE_FIELDS.get(entry.activity.unit)
         if pace_name is None:
             del self.fields["pace"]
@@ -251,6 +260,8 @@ class ActivityForm(forms.Form):
         }
         if "goal_intensity" in data:
             choice["goal_intensity"] = data["goal_intensity"]
+        if data.get("start_intensity"):
+            choice["start_intensity"] = data["start_intensity"]
         if data.get("trials_day") is not None and data["baseline_trials"]:
             choice["baseline_dates"] = [data["trials_day"]] * len(data["baseline_trials"])
         pace_name = PACE_FIELDS.get(self.activity.unit)
