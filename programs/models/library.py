@@ -9,7 +9,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext
 
-from planner import MAX_AMOUNT, ActivityKind, IntensityBand, Unit
+from planner import MAX_AMOUNT, ActivityKind, IntensityBand, PlannerInputError, Unit, check_pace
+from planner.program import DESENSITIZATION_MAX_MINUTES, DESENSITIZATION_TIMES_PER_DAY
+from planner.units import TIMED_UNITS, minutes_per_unit
 from programs.models.clinic import Clinic
 
 
@@ -71,6 +73,24 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # Here rather than in a service so the admin's form gets it too: what the engine
+        # would refuse in every program, a desensitization dosed in anything but time or a
+        # pace that does not fit the unit or its range.
+        if self.kind == ActivityKind.DESENSITIZATION and self.unit not in TIMED_UNITS:
+            raise ValidationError(
+                {"unit": [gettext("desensitization is dosed in seconds or minutes")]}
+            )
+        if self.unit in {unit.value for unit in Unit}:
+            try:
+                check_pace(
+                    Unit(self.unit),
+                    metres_per_minute=self.metres_per_minute,
+                    seconds_per_repetition=self.seconds_per_repetition,
+                )
+            except PlannerInputError as error:
+                raise ValidationError({error.field: [error.problem]}) from None
 
 
 class ProgramTemplate(models.Model):
@@ -136,5 +156,27 @@ class TemplateActivity(models.Model):
                 problems["goal_quota"] = [
                     gettext("must be at most %(limit)s %(unit)s") % {"limit": limit, "unit": unit}
                 ]
+            if self.activity.kind == ActivityKind.DESENSITIZATION:
+                problems.update(self._desensitization_problems())
         if problems:
             raise ValidationError(problems)
+
+    def _desensitization_problems(self) -> dict[str, list[str]]:
+        """What the engine would refuse in every program made from the template (DOMAIN.md:
+        a few seconds up to 15 minutes, 2-3 times a day)."""
+        problems: dict[str, list[str]] = {}
+        low, high = DESENSITIZATION_TIMES_PER_DAY
+        if isinstance(self.times_per_day, int) and not low <= self.times_per_day <= high:
+            problems["times_per_day"] = [
+                gettext("desensitization is done %(low)s or %(high)s times a day")
+                % {"low": low, "high": high}
+            ]
+        unit = Unit(self.activity.unit)
+        if unit in TIMED_UNITS and self.goal_quota * minutes_per_unit(unit) > (
+            DESENSITIZATION_MAX_MINUTES
+        ):
+            problems["goal_quota"] = [
+                gettext("desensitization lasts at most %(minutes)s minutes a time")
+                % {"minutes": DESENSITIZATION_MAX_MINUTES}
+            ]
+        return problems

@@ -10,10 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from planner import ActivityKind, PlannerInputError, check_pace
 from planner.intensity import MAX_RESTING_HR, MIN_RESTING_HR
-from planner.program import DESENSITIZATION_MAX_MINUTES, DESENSITIZATION_TIMES_PER_DAY
-from planner.units import TIMED_UNITS, Unit, minutes_per_unit
 from programs import cache as today_cache
 from programs.models import (
     Activity,
@@ -223,26 +220,10 @@ def activity_create(
         seconds_per_repetition=seconds_per_repetition,
     )
     _clean(activity)
-    _check_dosing(activity)
     if Activity.objects.filter(clinic=clinic, name__iexact=activity.name).exists():
         raise ValidationError({"name": ["an activity with this name already exists"]})
     activity.save()
     return activity
-
-
-def _check_dosing(activity: Activity) -> None:
-    """What the engine would refuse in every program: desensitization dosed in anything but
-    time, or a pace that does not fit the unit or its range."""
-    if activity.kind == ActivityKind.DESENSITIZATION and Unit(activity.unit) not in TIMED_UNITS:
-        raise ValidationError({"unit": [_("desensitization is dosed in seconds or minutes")]})
-    try:
-        check_pace(
-            Unit(activity.unit),
-            metres_per_minute=activity.metres_per_minute,
-            seconds_per_repetition=activity.seconds_per_repetition,
-        )
-    except PlannerInputError as error:
-        raise ValidationError({error.field: [error.problem]}) from None
 
 
 # Kind and unit stay: template goals and programs were written in them.
@@ -265,7 +246,6 @@ def activity_update(*, activity: Activity, **changes: object) -> Activity:
             activity, name, value.strip() if name == "name" and isinstance(value, str) else value
         )
     _clean(activity)
-    _check_dosing(activity)
     duplicate = Activity.objects.filter(clinic_id=activity.clinic_id, name__iexact=activity.name)
     if duplicate.exclude(pk=activity.pk).exists():
         raise ValidationError({"name": ["an activity with this name already exists"]})
@@ -319,29 +299,6 @@ def _check_template_entries(entries: Sequence[TemplateEntry]) -> None:
             raise refuse(
                 f"{where}.weekdays", _("choose at least one weekday, 0 (Monday) to 6 (Sunday)")
             )
-        if entry.activity.kind == ActivityKind.DESENSITIZATION:
-            _check_desensitization_entry(entry, where)
-
-
-def _check_desensitization_entry(entry: TemplateEntry, where: str) -> None:
-    """What the engine would refuse in every program made from the template (DOMAIN.md: a
-    few seconds up to 15 minutes, 2-3 times a day)."""
-    low, high = DESENSITIZATION_TIMES_PER_DAY
-    if not low <= entry.times_per_day <= high:
-        raise refuse(
-            f"{where}.times_per_day",
-            _("desensitization is done %(low)s or %(high)s times a day")
-            % {"low": low, "high": high},
-        )
-    unit = Unit(entry.activity.unit)
-    if unit in TIMED_UNITS and entry.goal_quota * minutes_per_unit(unit) > (
-        DESENSITIZATION_MAX_MINUTES
-    ):
-        raise refuse(
-            f"{where}.goal_quota",
-            _("desensitization lasts at most %(minutes)s minutes a time")
-            % {"minutes": DESENSITIZATION_MAX_MINUTES},
-        )
 
 
 @transaction.atomic

@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from programs.models import Patient, User
-from tests.programs.factories import ClinicFactory, patient
+from programs.models import Patient, ProgramTemplate, User
+from tests.programs.factories import ActivityFactory, ClinicFactory, patient
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +53,34 @@ def test_the_admin_refuses_a_patient_younger_than_five(signed_in: Client) -> Non
     assert response.status_code == 200
     assert "gradus plans for patients from 5" in response.content.decode()
     assert Patient.objects.get(pk=child.pk).date_of_birth == child.date_of_birth
+
+
+def test_the_admin_refuses_desensitization_dosed_in_metres(signed_in: Client) -> None:
+    values = {
+        "name": "Textures", "kind": "desensitization", "unit": "metres", "instructions": "",
+        "media_url": "", "is_active": "on",
+    }  # fmt: skip
+
+    response = signed_in.post(reverse("admin:programs_activity_add"), values)
+
+    assert response.status_code == 200
+    assert "desensitization is dosed in seconds or minutes" in response.content.decode()
+
+
+def test_the_admin_refuses_a_template_with_desensitization_once_a_day(signed_in: Client) -> None:
+    feather = ActivityFactory.create(name="Feather", kind="desensitization", unit="seconds")
+    prefix = "template_activities"
+    values = {
+        "name": "Textures", "description": "", "default_weeks": "8", "is_active": "on",
+        f"{prefix}-TOTAL_FORMS": "1", f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-0-activity": feather.pk, f"{prefix}-0-order": "0",
+        f"{prefix}-0-start_fraction": "0.7", f"{prefix}-0-goal_quota": "300",
+        f"{prefix}-0-weekdays": "[0, 1, 2, 3, 4, 5, 6]", f"{prefix}-0-times_per_day": "1",
+        f"{prefix}-0-goal_intensity": "moderate",
+    }  # fmt: skip
+
+    response = signed_in.post(reverse("admin:programs_programtemplate_add"), values)
+
+    assert response.status_code == 200
+    assert "desensitization is done 2 or 3 times a day" in response.content.decode()
+    assert not ProgramTemplate.objects.exists()
