@@ -93,7 +93,7 @@ class ActivityChoice:
 # Trials older than this before the program starts no longer say what the patient manages.
 BASELINE_MAX_AGE_DAYS = 28
 # Desensitization is done 2-3 times a day (DOMAIN.md): twice unless the clinician says.
-DESENSITIZATION_TIMES_PER_DAY = 2
+DESENSITIZATION_DEFAULT_TIMES = 2
 
 
 def _trial_dates_checked(
@@ -115,7 +115,7 @@ def _trial_dates_checked(
 
 
 def _default_times_per_day(activity: Activity) -> int:
-    return DESENSITIZATION_TIMES_PER_DAY if activity.kind == "desensitization" else 1
+    return DESENSITIZATION_DEFAULT_TIMES if activity.kind == "desensitization" else 1
 
 
 def _unique_key(name: str, taken: set[str]) -> str:

@@ -57,6 +57,7 @@ from programs.models import (
     WeeklyReview,
 )
 from programs.services.common import REVIEW_ACTOR, audit_record, local_today, revision_record
+from programs.services.inputs import is_whole
 from programs.services.programs import RUNNING, program_pause
 from programs.signals import alert_raised
 
@@ -265,10 +266,6 @@ SCHOOL_DAYS_RANGE = _("Enter a number of days from 0 to 7.")
 SCHOOL_DAYS_SCHEDULED_MISSING = _("Please say how many school days there were this week too.")
 
 
-def _is_whole(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _fdi_problems(answers: Sequence[int | None]) -> dict[str, list[StrOrPromise]]:
     problems: dict[str, list[StrOrPromise]] = {}
     if len(answers) > FDI_ITEM_COUNT:
@@ -278,7 +275,7 @@ def _fdi_problems(answers: Sequence[int | None]) -> dict[str, list[StrOrPromise]
         ]
         return problems
     for index, answer in enumerate(answers):
-        if answer is not None and not (_is_whole(answer) and 0 <= answer <= FDI_ANSWER_MAX):
+        if answer is not None and not (is_whole(answer) and 0 <= answer <= FDI_ANSWER_MAX):
             problems[f"fdi_answers[{index}]"] = [FDI_ANSWER_RANGE]
     missing = FDI_ITEM_COUNT - sum(answer is not None for answer in answers)
     if missing:
@@ -294,7 +291,7 @@ def _fdi_problems(answers: Sequence[int | None]) -> dict[str, list[StrOrPromise]
 
 
 def _in_range(value: object, low: int, high: int) -> bool:
-    return _is_whole(value) and low <= value <= high  # type: ignore[operator]
+    return is_whole(value) and low <= value <= high  # type: ignore[operator]
 
 
 def _sleep_hours_ok(value: Decimal) -> bool:

@@ -105,6 +105,9 @@ def test_a_self_harm_alert_is_not_acknowledged_without_a_note(client: Client) ->
     assert response.status_code == 400 and harm.is_open
     assert f'id="alert-{harm.pk}-note_error"' in body
     assert "Write what was done before acknowledging" in body
+    # The summary at the top of the page links to the note, wherever the alert is listed.
+    summary = body.index("data-error-summary")
+    assert f'href="#alert-{harm.pk}-note"' in body[summary : summary + 600]
 
 
 def test_a_self_harm_alert_is_acknowledged_with_its_note_kept(client: Client) -> None:

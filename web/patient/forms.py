@@ -253,7 +253,7 @@ MOOD_CHOICES = [
 YES_NO = [("no", _("No")), ("yes", _("Yes"))]
 
 RED_FLAG_LABELS: dict[str, StrOrPromise] = {
-    RedFlag.FEVER: _("A fever (38 °C / 100.4 °F or more)"),
+    RedFlag.FEVER: _("A fever (100.4 °F / 38 °C or more)"),
     RedFlag.RASH: _("A new rash"),
     RedFlag.JOINT_SWELLING: _("A swollen or warm joint"),
     RedFlag.NIGHT_PAIN: _("Pain at night that wakes you up"),
@@ -264,7 +264,7 @@ RED_FLAG_LABELS: dict[str, StrOrPromise] = {
     RedFlag.BRUISING_OR_PALLOR: _("Bruising easily, or looking very pale"),
     RedFlag.LIMP: _("Limping, or not able to stand or walk on a leg"),
     RedFlag.MUSCLE_WEAKNESS: _("Muscles that have become truly weak (not just tired or sore)"),
-    RedFlag.DARK_URINE: _("Dark, cola-coloured pee with sore or swollen muscles"),
+    RedFlag.DARK_URINE: _("Dark, cola-colored pee with sore or swollen muscles"),
     RedFlag.CHEST_PAIN_OR_FAINTING: _(
         "Chest pain, fainting, or very hard breathing while exercising"
     ),
@@ -363,8 +363,8 @@ class CheckInForm(forms.Form):
     red_flags = forms.MultipleChoiceField(
         label=_("Have you had any of these this week?"),
         help_text=_(
-            "These are not part of your pain condition. If you tick one, we will tell you "
-            "what to do and let your therapist know straight away."
+            "These need someone to look at them, not more exercise. If you check one, we "
+            "will tell you what to do and let your therapist know right away."
         ),
         choices=[*RED_FLAG_LABELS.items(), (NO_RED_FLAGS, _("None of these"))],
         required=False,
@@ -389,8 +389,8 @@ class CheckInForm(forms.Form):
         if not for_self:
             self.fields["red_flags"].label = _("Has your child had any of these this week?")
             self.fields["red_flags"].help_text = _(
-                "These are not part of your child's pain condition. If you tick one, we will "
-                "tell you what to do and let their therapist know straight away."
+                "These need someone to look at them, not more exercise. If you check one, we "
+                "will tell you what to do and let their therapist know right away."
             )
             self.fields["red_flags"].choices = [  # type: ignore[attr-defined]
                 *RED_FLAG_LABELS_GUARDIAN.items(),

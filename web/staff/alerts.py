@@ -186,6 +186,8 @@ def _inbox(
             "alerts": shown,
             "show_acknowledged": show_acknowledged,
             "target": target,
+            # The acknowledgement just refused, for the error summary at the top.
+            "refused_form": bound,
             "open_count": (
                 page.paginator.count
                 if not show_acknowledged

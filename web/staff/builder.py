@@ -16,7 +16,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -38,7 +38,7 @@ from programs.api.serializers import ProgramCreateIn, program_create_arguments
 from programs.engine import DEFAULT_PARAMETERS, parameters_of
 from programs.models import Patient, Program, ProgramActivity, ProgramTemplate, TemplateActivity
 from programs.services.common import audit_record, local_today
-from programs.services.programs import running_program_state
+from programs.services.programs import DEFAULT_SESSION_TIME, running_program_state
 from web.access import WebRequest, staff_page
 from web.charts import Chart, Series
 from web.staff.builder_forms import (
@@ -49,8 +49,6 @@ from web.staff.builder_forms import (
     unit_name,
 )
 from web.times import shown_in
-
-DEFAULT_SESSION_TIME = time(16, 30)
 
 
 def _phase_name(phase: str) -> str:

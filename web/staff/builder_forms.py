@@ -193,7 +193,7 @@ class ActivityForm(forms.Form):
     trials_day = forms.DateField(
         required=False,
         label=_("Day of the trials"),
-        help_text=_("When the trials were done, in the last four weeks."),
+        help_text=_("When the trials were done: within four weeks before the start."),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     pace = forms.FloatField(required=False)
