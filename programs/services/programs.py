@@ -28,6 +28,7 @@ from planner import (
     start_quota,
     step_in_force,
 )
+from planner.program import exact_cap
 from planner.ramp import largest_next
 from planner.units import MAX_AMOUNT, Unit
 from programs import cache as today_cache
@@ -910,7 +911,7 @@ def _check_raised_dose(program: Program, dose: PlannedDose, amount: int) -> None
         date=session.date, week=session.week, step=session.step,
         phase=Phase(session.phase), doses=(*others, raised),
     )  # fmt: skip
-    if day.minutes > plan.daily_minutes_cap + 1e-9:
+    if day.exact_minutes > exact_cap(plan.daily_minutes_cap):
         raise refuse(
             "amount",
             _(
