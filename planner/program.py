@@ -271,16 +271,17 @@ def validate_new_plan(plan: ProgramPlan) -> None:
     every unit counted (DOMAIN.md). A program already running keeps the plan it was given:
     its reviews, pauses and resumes are not refused for a rule made after it was planned.
     """
-    validate_plan(plan)
+    # The start first: a vigorous start is what was typed, a goal "below" it only follows.
     for index, activity in enumerate(plan.activities):
-        where = f"activities[{index}]"
         _require(
             activity.start_intensity in START_BANDS,
-            f"{where}.start_intensity",
+            f"activities[{index}].start_intensity",
             "start at moderate intensity (or light); vigorous is a goal to build up to",
         )
+    validate_plan(plan)
+    for index, activity in enumerate(plan.activities):
         if activity.kind is ActivityKind.DESENSITIZATION:
-            _validate_desensitization(activity, where)
+            _validate_desensitization(activity, f"activities[{index}]")
     _validate_daily_total(plan)
 
 

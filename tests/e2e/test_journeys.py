@@ -185,7 +185,11 @@ def test_c_the_therapist_acknowledges_thoughts_of_self_harm_with_a_note(
 
     note = page.get_by_role("textbox", name="What was done?")
     expect(note).to_have_attribute("aria-invalid", "true")
-    expect(page.get_by_text("Write what was done before acknowledging")).to_be_visible()
+    # The summary at the top links to the note; the note says what is missing.
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link", name=re.compile("Write what was done"))).to_be_visible()
+    expect(page.locator(".field-error", has_text="Write what was done before")).to_be_visible()
     note.fill("Called Maya's mother; she is safe; crisis appointment tomorrow.")
     page.get_by_role("button", name=re.compile(r"^Acknowledge Thoughts of self-harm")).click()
 
