@@ -369,9 +369,11 @@ def program_preview(*, program: Program) -> Schedule:
 
 def _require_status(program: Program, allowed: Sequence[str], action: str) -> None:
     if program.status not in allowed:
+        status = program.get_status_display().lower()
         raise ValidationError(
-            {"status": [f"a {program.get_status_display().lower()} program cannot be {action}"]}
-        )
+            {"status": [_("the program is %(status)s, so it cannot be %(action)s")
+                        % {"status": status, "action": action}]}
+        )  # fmt: skip
 
 
 @transaction.atomic
