@@ -93,6 +93,9 @@ def test_the_staff_pages_pass_axe(any_page: Page) -> None:
     factories.draft_program(patient=maya, actor=place.therapist, template=place.template)
     # Thoughts of self-harm: the urgent row and alert, with the acknowledgement's note box.
     check_in_submit(actor=maya.user, patient=maya, flare=False, red_flags=["self_harm"])
+    # A running program, not paused: the patient page offers a new baseline.
+    noor = data.new_patient(place, first_name="Noor", with_user=False)
+    data.program_for(place, noor, started_weeks_ago=3)
     ethan = data.new_patient(place, first_name="Ethan", with_user=False)
     draft = factories.draft_program(
         patient=ethan,
@@ -114,6 +117,14 @@ def test_the_staff_pages_pass_axe(any_page: Page) -> None:
     any_page.get_by_role("button", name="Discharge", exact=True).click()
     expect(any_page.get_by_role("alert").first).to_contain_text("Please check the form")
     checks.check("staff-patient-errors")
+    checks.visit(f"/clinic/patients/{noor.pk}/", "staff-patient-running")
+    any_page.evaluate("document.querySelectorAll('form').forEach((f) => { f.noValidate = true })")
+    baseline = any_page.locator("form.rebaseline")
+    baseline.get_by_label("Trial 1", exact=False).first.fill("8")
+    baseline.get_by_label("Day of trial 1").first.fill("2020-01-01")
+    baseline.get_by_role("button", name="Record the new baseline").click()
+    expect(any_page.get_by_role("alert").first).to_contain_text("Please check the form")
+    checks.check("staff-patient-new-baseline-errors")
     checks.visit(f"/clinic/patients/{ethan.pk}/program/new/", "builder-template")
     checks.visit(
         f"/clinic/patients/{ethan.pk}/program/new/?template={place.template.pk}", "builder-form"
