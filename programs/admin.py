@@ -118,9 +118,9 @@ def audit_changelist(
 
 class AuditedPatientRecord(admin.ModelAdmin):
     """Opening a record that belongs to a patient, or a list of them, leaves audit events, as
-    in the app."""
+    in the app. (reminders' admin uses it too: a row of a patient's, or of none.)"""
 
-    def patient_of(self, obj: Any) -> Patient:
+    def patient_of(self, obj: Any) -> Patient | None:
         raise NotImplementedError
 
     def changelist_view(
@@ -140,13 +140,13 @@ class AuditedPatientRecord(admin.ModelAdmin):
         response = super().change_view(request, object_id, form_url, extra_context)
         if request.method == "GET" and response.status_code == 200:
             obj = self.get_object(request, unquote(object_id))
-            if obj is not None:
-                name = obj._meta.verbose_name
+            patient = self.patient_of(obj) if obj is not None else None
+            if obj is not None and patient is not None:
                 audit_record(
                     actor=_operator(request),
-                    patient=self.patient_of(obj),
+                    patient=patient,
                     action=AuditEvent.Action.READ,
-                    what=f"admin: {name} {obj.pk} opened",
+                    what=f"admin: {obj._meta.verbose_name} {obj.pk} opened",
                 )
         return response
 

@@ -16,15 +16,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from programs.admin import ReadOnlyAdmin, ReadOnlyInline, audit_changelist
-from programs.models import AuditEvent, Patient, User
-from programs.services.common import audit_record
+from programs.admin import AuditedPatientRecord, ReadOnlyAdmin, ReadOnlyInline
+from programs.models import Patient
 from reminders.models import Channel, Consent, Contact, InboundMessage, Reminder, Suppression
 from reminders.outbox_view import (
     due_now_filter,
@@ -35,41 +33,6 @@ from reminders.outbox_view import (
 )
 from reminders.phones import normalize_phone
 
-
-class AuditedOpening(admin.ModelAdmin):
-    """Opening a row that belongs to a patient, or a list of them, leaves audit events."""
-
-    def patient_of(self, obj: Any) -> Patient | None:
-        raise NotImplementedError
-
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        response = super().changelist_view(request, extra_context)
-        audit_changelist(request, response, self, self.patient_of)
-        return response
-
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200:
-            obj = self.get_object(request, unquote(object_id))
-            patient = self.patient_of(obj) if obj is not None else None
-            if obj is not None and patient is not None and isinstance(request.user, User):
-                audit_record(
-                    actor=request.user,
-                    patient=patient,
-                    action=AuditEvent.Action.READ,
-                    what=f"admin: {obj._meta.verbose_name} {obj.pk} opened",
-                )
-        return response
-
-
 # -- Contacts and consent -----------------------------------------------------------------
 
 
@@ -79,7 +42,7 @@ class ConsentInline(ReadOnlyInline):
 
 
 @admin.register(Contact)
-class ContactAdmin(AuditedOpening, ReadOnlyAdmin):
+class ContactAdmin(AuditedPatientRecord, ReadOnlyAdmin):
     list_display = [
         "name", "role", "patient", "email", "email_verified", "phone", "phone_verified",
         "paused",
@@ -103,7 +66,7 @@ class ContactAdmin(AuditedOpening, ReadOnlyAdmin):
 
 
 @admin.register(Consent)
-class ConsentAdmin(AuditedOpening, ReadOnlyAdmin):
+class ConsentAdmin(AuditedPatientRecord, ReadOnlyAdmin):
     list_display = ["contact", "channel", "given_by", "method", "given_at", "withdrawn_at"]
     list_filter = ["channel", "method", ("withdrawn_at", admin.EmptyFieldListFilter)]
     list_select_related = ["contact__patient"]
@@ -189,7 +152,7 @@ class DueStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(AuditedOpening, ReadOnlyAdmin):
+class ReminderAdmin(AuditedPatientRecord, ReadOnlyAdmin):
     list_display = [
         "due_at", "kind", "channel", "status", "recipient", "attempts", "sent_at", "last_error",
     ]  # fmt: skip

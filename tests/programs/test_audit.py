@@ -46,7 +46,6 @@ from programs.services import (
     weekly_review_run,
 )
 from programs.services.common import local_today
-from reminders.admin import AuditedOpening
 from reminders.models import Contact
 from tests.programs import factories
 from tests.reminders.factories import new_contact
@@ -333,7 +332,7 @@ def test_every_admin_of_a_patients_record_audits_its_list_and_its_pages() -> Non
     for model, model_admin in admin.site._registry.items():
         if model._meta.model_name in not_records:
             continue
-        assert isinstance(model_admin, AuditedPatientRecord | AuditedOpening), model
+        assert isinstance(model_admin, AuditedPatientRecord), model
 
 
 # -- Changes --------------------------------------------------------------------------------
