@@ -2,6 +2,10 @@ from collections.abc import Iterator
 
 import pytest
 from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from programs.models import Clinic, Patient, User
+from tests.programs.factories import ClinicFactory, patient, therapist
 
 
 @pytest.fixture(autouse=True)
@@ -10,3 +14,29 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+# The staff API's tests: a therapist of one clinic, signed in to the API, with one patient.
+# A module that needs another world defines its own fixtures of these names.
+
+
+@pytest.fixture
+def clinic() -> Clinic:
+    return ClinicFactory.create(name="Riverside")
+
+
+@pytest.fixture
+def pt(clinic: Clinic) -> User:
+    return therapist(clinic=clinic, username="jordan")
+
+
+@pytest.fixture
+def api(pt: User) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(pt)
+    return client
+
+
+@pytest.fixture
+def child(clinic: Clinic, pt: User) -> Patient:
+    return patient(clinic=clinic, therapists=[pt], first_name="Maya", last_name="Okafor")

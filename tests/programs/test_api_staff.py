@@ -51,28 +51,6 @@ def _frozen_clock() -> Iterator[None]:
         yield
 
 
-@pytest.fixture
-def clinic() -> Clinic:
-    return ClinicFactory.create(name="Riverside")
-
-
-@pytest.fixture
-def pt(clinic: Clinic) -> User:
-    return therapist(clinic=clinic, username="jordan")
-
-
-@pytest.fixture
-def api(pt: User) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(pt)
-    return client
-
-
-@pytest.fixture
-def child(clinic: Clinic, pt: User) -> Patient:
-    return patient(clinic=clinic, therapists=[pt], first_name="Maya", last_name="Okafor")
-
-
 def results(response: Any) -> list[dict[str, Any]]:
     assert response.status_code == 200, response.json()
     items: list[dict[str, Any]] = response.json()["results"]

@@ -9,14 +9,12 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
-from programs.models import Activity, AuditEvent, Clinic, Patient, Program, User
+from programs.models import Activity, AuditEvent, Patient, Program
 from tests.programs.factories import (
     ActivityFactory,
-    ClinicFactory,
     active_program,
     draft_program,
     patient,
-    therapist,
 )
 
 pytestmark = pytest.mark.django_db
@@ -30,28 +28,6 @@ TODAY = date(2026, 3, 11)
 def _frozen_clock() -> Iterator[None]:
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def clinic() -> Clinic:
-    return ClinicFactory.create(name="Riverside")
-
-
-@pytest.fixture
-def pt(clinic: Clinic) -> User:
-    return therapist(clinic=clinic, username="jordan")
-
-
-@pytest.fixture
-def api(pt: User) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(pt)
-    return client
-
-
-@pytest.fixture
-def child(clinic: Clinic, pt: User) -> Patient:
-    return patient(clinic=clinic, therapists=[pt], first_name="Maya", last_name="Okafor")
 
 
 @pytest.fixture
