@@ -462,15 +462,6 @@ def _regenerate(
     return schedule
 
 
-def _resume_step_problem(held: int) -> str:
-    if held == 0:
-        return _("can only be 0, the step the program is held at")
-    return _(
-        "must be from 0 (the start quota) to %(held)s, the step the program is held at: a "
-        "higher step would raise the doses past their weekly caps"
-    ) % {"held": held}
-
-
 RUNNING = [Program.Status.ACTIVE, Program.Status.MAINTENANCE, Program.Status.TAPERING]
 
 
@@ -511,11 +502,7 @@ def program_resume(
     activities = list(program.activities.all())
     plan = program_plan(program, activities)
     current = stored_schedule(program, activities, plan)
-    if step is not None:
-        # The engine reads the held step (after a new baseline, in the new ramp's steps).
-        held = step_in_force(plan, current, today)
-        if not is_whole(step) or not 0 <= step <= held:
-            raise refuse("step", _resume_step_problem(held))
+    # The engine refuses a step above the one held (read in the current ramp's steps).
     try:
         schedule = resume_schedule(plan, current, today=today, step=step)
     except PlannerInputError as error:
