@@ -1,6 +1,6 @@
 """What programs announces to whoever listens, always after the change has committed.
 
-``programs`` knows nothing of ``reminders`` (ARCHITECTURE.md): it sends these signals from
+``programs`` knows nothing of ``reminders`` (docs/architecture.md): it sends these signals from
 ``transaction.on_commit`` and ``reminders`` connects its receivers in its AppConfig.ready().
 A receiver that fails never undoes the change that was announced, and a periodic sweep in
 ``reminders`` repairs whatever a lost signal left behind.

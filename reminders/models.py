@@ -1,7 +1,7 @@
 """Who is reminded, how, with whose consent; and the outbox of reminders to send.
 
 The database is the record of what is due and what was sent: Celery and Redis only carry
-work the outbox already holds (ARCHITECTURE.md, "Reminders: the reliability design").
+work the outbox already holds (docs/architecture.md, "The reminder outbox").
 """
 
 from __future__ import annotations
