@@ -6,6 +6,8 @@
    name, or a segment of the module path, that starts with one underscore.
 2. The writes: every ORM write outside migrations and tests happens in a service module, a
    file under a ``services/`` package, so a reader finds every way a record changes there.
+   bench/ is left out as tests/ is: a measuring tool that bulk-loads its own data. The admin's
+   ``super().save_model()`` is Django's own write, and is not counted.
 
 The write check cannot know types, so it reads the shape of a call. A write method (update,
 create, delete) counts when its receiver is plainly a queryset: a chain through
