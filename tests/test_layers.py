@@ -36,11 +36,15 @@ def test_it_reads_every_package_but_the_migrations() -> None:
 
 
 def test_each_package_imports_only_the_layers_below_it() -> None:
-    assert [str(violation) for violation in layer_violations()] == []
+    violations = layer_violations()
+
+    assert not violations, "\n".join(map(str, violations))
 
 
 def test_every_orm_write_outside_migrations_and_tests_is_in_a_service() -> None:
-    assert [str(violation) for violation in write_violations()] == []
+    violations = write_violations()
+
+    assert not violations, "writes outside services/:\n" + "\n".join(map(str, violations))
 
 
 def test_the_planner_loads_no_django_and_nothing_of_the_project_at_run_time() -> None:
