@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "programs",
     "reminders",
     "web",
+    "config.apps.ProjectConfig",
 ]
 
 MIDDLEWARE = [
@@ -374,8 +375,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A broker connection lost (a Redis restart) is no reason to kill a task in flight: a send
 # that is calling Twilio or the mail server finishes and records what happened. Killed, it
-# left a row whose outcome nobody knew (reminders/dispatch.py). Its message may come again
-# (acks late), and a second run finds its rows no longer claimed and skips them. Said
+# left a row whose outcome nobody knew (reminders/services/dispatch.py). Its message may come
+# again (acks late), and a second run finds its rows no longer claimed and skips them. Said
 # explicitly, since Celery 6 turns this on by default.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # Reminders' dispatcher, sends and reaper have a queue of their own, so a burst of weekly
@@ -441,7 +442,8 @@ TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
 TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", "")
 # Tests point the client at a local server that answers as Twilio does.
 TWILIO_API_BASE = env_str("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/")
-# Seconds to wait for Twilio; a send that times out is settled by asking Twilio (dispatch.py).
+# Seconds to wait for Twilio; a send that times out is settled by asking Twilio
+# (reminders/services/dispatch.py).
 TWILIO_TIMEOUT_SECONDS = env_int("TWILIO_TIMEOUT_SECONDS", 5, minimum=1)
 if REMINDERS_SMS_BACKEND == "twilio":
     _twilio_why = "REMINDERS_SMS_BACKEND=twilio sends text messages through Twilio"

@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core import signing
 from django.db.models import Prefetch, QuerySet
+from django.utils import translation
 
 from programs.models import User
 from programs.selectors import patients_acted_for_by, patients_managed_by
-from reminders.models import Channel, Consent, Contact
-from reminders.optout import normalize_address, suppressed_among
+from reminders.messages import help_text, safe_short_name
+from reminders.models import Channel, Consent, Contact, Suppression
+from reminders.unsubscribe import SALT as UNSUBSCRIBE_SALT
 
 
 def contacts_acted_for_by(user: User) -> QuerySet[Contact]:
@@ -37,6 +40,63 @@ def may_change_preferences(user: User, contact: Contact) -> bool:
             or contact.patient.guardians.filter(user=user).exists()
         )
     return contact.guardian is not None and contact.guardian.user_id == user.id
+
+
+# The suppression list, and what a text message or an unsubscribe link names.
+
+
+def normalize_address(channel: str, address: str) -> str:
+    """The form an address is compared in: email in lower case, numbers as stored (E.164)."""
+    address = address.strip()
+    return address.lower() if channel == Channel.EMAIL else address
+
+
+def is_suppressed(channel: str, address: str) -> bool:
+    """True when nothing may be sent to ``address`` on ``channel``."""
+    return Suppression.objects.filter(
+        channel=channel, address=normalize_address(channel, address)
+    ).exists()
+
+
+def suppressed_among(channel: str, addresses: Iterable[str]) -> set[str]:
+    """The suppressed ones of ``addresses`` (normalized), in one query, for batches."""
+    wanted = {normalize_address(channel, address) for address in addresses if address}
+    return set(
+        Suppression.objects.filter(channel=channel, address__in=wanted).values_list(
+            "address", flat=True
+        )
+    )
+
+
+def help_reply(number: str) -> str:
+    """HELP's answer, naming the clinic of the first contact with this number."""
+    contact = (
+        Contact.objects.filter(phone=number)
+        .select_related("patient__clinic")
+        .order_by("id")
+        .first()
+    )
+    if contact is None:
+        return help_text()
+    clinic = contact.patient.clinic
+    with translation.override(contact.language):
+        return help_text(safe_short_name(clinic))
+
+
+def unsubscribe_address(token: str) -> tuple[str, Contact | None] | None:
+    """The email address a signed unsubscribe link was made for, and its contact if it still
+    exists; None for a link we did not sign. The address is taken from the link itself, so a
+    link keeps working after the contact changes address or is deleted: it unsubscribes the
+    address the email went to."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("email"), str) or not data["email"]:
+        return None
+    contact_id = data.get("contact")
+    contact = Contact.objects.filter(id=contact_id).first() if isinstance(contact_id, int) else None
+    return normalize_address(Channel.EMAIL, data["email"]), contact
 
 
 def with_details(contacts: QuerySet[Contact]) -> QuerySet[Contact]:

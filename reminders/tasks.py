@@ -1,9 +1,9 @@
 """Celery tasks of reminders: the dispatcher, the send, and the lease reaper.
 
-Thin, as every task here: ids in, one service called (reminders/dispatch.py), safe to run
-twice. Beat runs the dispatcher every REMINDERS_DISPATCH_SECONDS and the reaper every quarter
-lease; nothing about a future reminder is ever held in Redis (no eta, no countdown beyond a
-few seconds of retry): the outbox rows are the schedule, and a send task is only queued for
+Thin, as every task here: ids in, one service called (reminders/services/dispatch.py), safe to
+run twice. Beat runs the dispatcher every REMINDERS_DISPATCH_SECONDS and the reaper every
+quarter lease; nothing about a future reminder is ever held in Redis (no eta, no countdown
+beyond a few seconds of retry): the outbox rows are the schedule, and a send task is only queued for
 rows already claimed, with an expiry no longer than their lease.
 
 If Redis loses the queued sends (a restart without persistence) or a worker dies holding
@@ -30,14 +30,14 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerError
 
-from reminders.dispatch import (
+from reminders.services import outbox_sweep
+from reminders.services.dispatch import (
     SEND_CHUNK,
     reminders_dispatch,
     reminders_reap,
     reminders_release,
     reminders_send,
 )
-from reminders.services import outbox_sweep
 from reminders.services.notifications import SWEEP_MINUTES, notifications_sweep
 
 logger = logging.getLogger(__name__)

@@ -22,12 +22,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from reminders.optout import (
-    email_unsubscribe,
-    inbound_sms_receive,
-    sms_status_record,
-    unsubscribe_address,
-)
+from reminders.selectors import unsubscribe_address
+from reminders.services.optout import email_unsubscribe, inbound_sms_receive, sms_status_record
 
 logger = logging.getLogger("reminders.webhooks")
 

@@ -25,7 +25,8 @@ def test_it_sends_tasks_through_redis_and_never_runs_them_eagerly() -> None:
 
 
 def test_a_lost_broker_connection_lets_the_tasks_in_flight_finish() -> None:
-    """A Redis restart must not cut a reminder's provider call short (reminders/dispatch.py)."""
+    """A Redis restart must not cut a reminder's provider call short
+    (reminders/services/dispatch.py)."""
     assert app.conf.worker_cancel_long_running_tasks_on_connection_loss is False
 
 

@@ -40,7 +40,6 @@ from programs.engine import (
     dose_from_row,
     follow_goal_date,
     program_plan,
-    store_sessions,
     stored_schedule,
 )
 from programs.models import (
@@ -62,6 +61,7 @@ from programs.services.inputs import (
     is_whole,
     refuse,
 )
+from programs.services.sessions import store_sessions
 
 DEFAULT_SESSION_TIME = time(16, 30)
 # Bouts a day of one activity (engine: 1-6).

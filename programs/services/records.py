@@ -41,7 +41,6 @@ from programs.engine import (
     follow_goal_date,
     program_plan,
     review_rules,
-    store_sessions,
     stored_schedule,
 )
 from programs.models import (
@@ -59,6 +58,7 @@ from programs.models import (
 from programs.services.common import REVIEW_ACTOR, audit_record, local_today, revision_record
 from programs.services.inputs import is_whole
 from programs.services.programs import RUNNING, program_pause
+from programs.services.sessions import store_sessions
 from programs.signals import alert_raised
 
 logger = logging.getLogger(__name__)

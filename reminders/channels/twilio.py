@@ -8,7 +8,7 @@ Twilio). The key still travels, in the status callback's URL, so delivery report
 provider in tests) can tie each message to its reminder.
 
 What Twilio does offer is its list of messages sent (``supports_lookup``): a send whose
-outcome is unknown is settled by asking it (``find_sent``, see reminders/dispatch.py). The
+outcome is unknown is settled by asking it (``find_sent``, see reminders/services/dispatch.py). The
 list cannot be searched by our key (Twilio keeps no reference of ours that its list shows),
 so a message is recognised by what identifies it there: our sending number, the recipient,
 the exact text, and a creation time no earlier than the send began.

@@ -33,8 +33,8 @@ from programs.services.common import audit_record
 from reminders.channels import ChannelFailure, OutgoingMessage, PermanentFailure, backend_for
 from reminders.messages import APP_NAME, CLINIC_NAME_MAX, gsm7, safe_short_name, sms_name
 from reminders.models import Channel, Consent, Contact
-from reminders.optout import is_suppressed
 from reminders.phones import normalize_phone
+from reminders.selectors import is_suppressed
 
 if TYPE_CHECKING:
     from reminders.services.outbox import QuietHoursNotice
@@ -80,7 +80,7 @@ def consent_wording(channel: str) -> str:
 # Checking input
 
 
-def _phone_region(patient: Patient) -> str:
+def phone_region(patient: Patient) -> str:
     """The region a number without a country code is read in: the patient's own country as
     far as their time zone says; the clinic's default (US) otherwise."""
     return "GB" if patient.time_zone in ("Europe/London", "Europe/Belfast") else "US"
@@ -101,7 +101,7 @@ def _clean_email(value: str) -> str:
 
 def _clean_phone(value: str, patient: Patient) -> str:
     value = value.strip()
-    return normalize_phone(value, _phone_region(patient)) if value else ""
+    return normalize_phone(value, phone_region(patient)) if value else ""
 
 
 def _clean_name(value: str) -> str:

@@ -1,7 +1,7 @@
 """The people and programs the end-to-end tests start from, built with the factories and the
 services in the live server's database.
 
-A few rows per test keep each one fast: the demo clinic (programs/demo.py) takes about 15
+A few rows per test keep each one fast: the demo clinic (programs/services/demo.py) takes about 15
 seconds to build, far too long to build before every test.
 """
 

@@ -13,9 +13,9 @@ from django.utils import timezone
 from pytest_django import DjangoDbBlocker, Settings
 
 from programs.models import Guardian, Patient
-from reminders.demo import DEMO_LEAD, demo_contacts_build, demo_reminders_soon
 from reminders.messages import render
 from reminders.models import Channel, Consent, Contact, Reminder
+from reminders.services.demo import DEMO_LEAD, demo_contacts_build, demo_reminders_soon
 from reminders.services.notifications import notifications_sweep
 
 pytestmark = pytest.mark.django_db
@@ -133,7 +133,7 @@ def test_todays_red_flag_in_the_demo_emails_its_therapists(seeded: str) -> None:
 
 def test_it_explains_itself_without_a_demo_clinic(monkeypatch: pytest.MonkeyPatch) -> None:
     # Whether or not this worker has seeded the demo: the command looks for another name.
-    monkeypatch.setattr("reminders.demo.DEMO_CLINIC_NAME", "No such clinic")
+    monkeypatch.setattr("reminders.services.demo.DEMO_CLINIC_NAME", "No such clinic")
     contacts = Contact.objects.count()
     out = StringIO()
 

@@ -20,11 +20,13 @@ from django.db import connection
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from reminders import dispatch as dispatch_module
 from reminders.channels import OutgoingMessage, SendResult, TemporaryFailure, backend_for
 from reminders.channels.memory import MemorySms
 from reminders.channels.recording import JOURNAL_ENV, PERMANENT, TEMPORARY, Journal, Plan
-from reminders.dispatch import (
+from reminders.messages import render
+from reminders.models import Channel, Reminder, Suppression
+from reminders.services import dispatch as dispatch_module
+from reminders.services.dispatch import (
     SEND_CHUNK,
     in_quiet_hours,
     reminders_claim_due,
@@ -32,8 +34,6 @@ from reminders.dispatch import (
     reminders_reap,
     reminders_send,
 )
-from reminders.messages import render
-from reminders.models import Channel, Reminder, Suppression
 from reminders.tasks import dispatch_reminders, enqueue_sends, send_reminders, sweep_outbox
 from tests.reminders.fake_twilio import FakeTwilio
 from tests.reminders.outbox_factory import due_reminder, due_reminders, sms_contact

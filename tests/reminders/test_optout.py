@@ -10,12 +10,11 @@ from django.test import Client
 from django.utils import timezone
 
 from reminders.models import Channel, Reminder, Suppression
-from reminders.optout import (
+from reminders.selectors import is_suppressed, suppressed_among
+from reminders.services.optout import (
     email_unsubscribe,
-    is_suppressed,
     permanent_failure_suppress,
     sms_keyword,
-    suppressed_among,
     suppression_add,
     suppression_remove,
 )

@@ -6,7 +6,7 @@ of messages) and an SMTP server (aiosmtpd). Both run in the test's own process, 
 phone or a mailbox received is counted at the provider, per reminder, including a message a
 worker sent just before it was killed.
 
-What the tests show, per the reasoning in reminders/dispatch.py:
+What the tests show, per the reasoning in reminders/services/dispatch.py:
 - Twilio: a worker killed mid-call leaves no reminder lost, none sent twice, and none
   unknown: the reaper asks Twilio about each send the kill caught.
 - SMTP, which cannot be asked: a kill leaves at most one row per worker process unknown
@@ -32,9 +32,9 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
-from reminders.dispatch import OPEN_STATUSES, claim_sql, reminders_dispatch, reminders_reap
-from reminders.dispatch import reminders_send as send_now
 from reminders.models import Channel, Reminder, Suppression
+from reminders.services.dispatch import OPEN_STATUSES, claim_sql, reminders_dispatch, reminders_reap
+from reminders.services.dispatch import reminders_send as send_now
 from tests.reminders.fake_smtp import SmtpServer
 from tests.reminders.fake_twilio import FakeTwilio
 from tests.reminders.outbox_factory import due_reminder, due_reminders, reminder_row, sms_contact

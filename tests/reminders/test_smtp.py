@@ -14,8 +14,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from reminders.channels import OutgoingMessage, PermanentFailure, TemporaryFailure, backend_for
-from reminders.dispatch import reminders_claim_due, reminders_send
 from reminders.models import Channel, Reminder, Suppression
+from reminders.services.dispatch import reminders_claim_due, reminders_send
 from tests.reminders.fake_smtp import (
     DROP_AFTER_250,
     DROP_AFTER_DATA,

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 
 from reminders.channels.memory import MemorySms
-from reminders.dispatch import reminders_dispatch, reminders_send
 from reminders.models import Reminder
+from reminders.services.dispatch import reminders_dispatch, reminders_send
 from tests.reminders.fake_twilio import AUTH_TOKEN
 from tests.reminders.outbox_factory import due_reminder, sms_contact
 from tests.reminders.test_webhooks import INBOUND, signed_post, text_from

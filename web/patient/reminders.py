@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from programs.models import Guardian, User
 from reminders import selectors, services
 from reminders.models import Channel, Consent, Contact
-from reminders.services.contacts import _phone_region as phone_region
+from reminders.services.contacts import phone_region
 from web.access import WebRequest, patient_page
 from web.patient.reminder_forms import (
     AddContactForm,

@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from programs.demo import DEMO_CLINIC_NAME, Login, demo_build, demo_exists, demo_logins
+from programs.services.demo import DEMO_CLINIC_NAME, Login, demo_build, demo_exists, demo_logins
 
 SITE = "http://127.0.0.1:8000"
 

@@ -3,8 +3,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from programs.demo import DEMO_CLINIC_NAME
-from reminders.demo import demo_contacts_build, demo_reminders_soon
+from programs.services.demo import DEMO_CLINIC_NAME
+from reminders.services.demo import demo_contacts_build, demo_reminders_soon
 
 
 class Command(BaseCommand):

@@ -102,9 +102,11 @@ from reminders.channels import (
 )
 from reminders.messages import render
 from reminders.models import Channel, Consent, Reminder
-from reminders.optout import normalize_address, permanent_failure_suppress, suppressed_among
+from reminders.selectors import normalize_address, suppressed_among
+from reminders.services.optout import permanent_failure_suppress
 
-logger = logging.getLogger(__name__)
+# Named as before the module moved into services/, so log filters and alerts keep matching.
+logger = logging.getLogger("reminders.dispatch")
 
 Status = Reminder.Status
 

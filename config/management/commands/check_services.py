@@ -12,7 +12,7 @@ REDIS_START_COMMAND = (
 class Command(BaseCommand):
     """`make run` calls this before starting anything, so a missing service reads as one line.
 
-    It lives in reminders because Redis is there for reminders: without it nothing is sent.
+    It lives in config, beside the /healthz probes it shares (config/health.py).
     """
 
     help = "Check that the database and Redis answer; say how to start Redis if it does not."

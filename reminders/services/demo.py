@@ -1,6 +1,6 @@
 """Reminder contacts for the demo clinic, so `make run` shows its patients' reminders arriving.
 
-programs/demo.py builds the clinic and knows nothing of reminders; this adds, for each demo
+programs/services/demo.py builds the clinic and knows nothing of reminders; this adds, for each demo
 patient and each of their guardians, a contact with a fictional email address and mobile
 number (555-01xx numbers are reserved for fiction), both marked verified, consent on record
 for both channels and the default preferences. Contacts and consents go through the
@@ -23,7 +23,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from programs.demo import DEMO_CLINIC_NAME
 from programs.models import (
     Clinic,
     Guardian,
@@ -34,6 +33,7 @@ from programs.models import (
     User,
 )
 from programs.services.common import local_today
+from programs.services.demo import DEMO_CLINIC_NAME
 from reminders.models import Channel, Consent, Contact, Reminder
 from reminders.selectors import channel_state, suppressed_addresses
 from reminders.services.contacts import consent_record, contact_create

@@ -4,25 +4,23 @@ permanent delivery failure do to it.
 The suppression list is checked by the send itself, so a STOP takes effect before the next
 dispatch; and a suppression also marks every unsent reminder to that address suppressed at
 once, so the outbox shows what will not go out. Only rows not yet being sent are touched: a
-row already ``sending`` belongs to its worker.
+row already ``sending`` belongs to its worker. The reads (is an address suppressed, what a
+signed unsubscribe link names) are in reminders/selectors.py.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core import signing
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from reminders.channels.twilio import ADDRESS_ERRORS
-from reminders.messages import help_text, safe_short_name
-from reminders.models import Channel, Contact, InboundMessage, Reminder, Suppression
-from reminders.unsubscribe import SALT as UNSUBSCRIBE_SALT
+from reminders.models import Channel, InboundMessage, Reminder, Suppression
+from reminders.selectors import help_reply, normalize_address, unsubscribe_address
 
 logger = logging.getLogger("reminders.optout")
 
@@ -41,29 +39,6 @@ OPTED_OUT = "opted out"
 # A suppression the person can lift by texting START. Not MANUAL: staff may have suppressed
 # a number that now belongs to someone else.
 LIFTED_BY_START = (Suppression.Reason.STOP_KEYWORD, Suppression.Reason.PERMANENT_FAILURE)
-
-
-def normalize_address(channel: str, address: str) -> str:
-    """The form an address is compared in: email in lower case, numbers as stored (E.164)."""
-    address = address.strip()
-    return address.lower() if channel == Channel.EMAIL else address
-
-
-def is_suppressed(channel: str, address: str) -> bool:
-    """True when nothing may be sent to ``address`` on ``channel``."""
-    return Suppression.objects.filter(
-        channel=channel, address=normalize_address(channel, address)
-    ).exists()
-
-
-def suppressed_among(channel: str, addresses: Iterable[str]) -> set[str]:
-    """The suppressed ones of ``addresses`` (normalized), in one query, for batches."""
-    wanted = {normalize_address(channel, address) for address in addresses if address}
-    return set(
-        Suppression.objects.filter(channel=channel, address__in=wanted).values_list(
-            "address", flat=True
-        )
-    )
 
 
 def _reminders_to(channel: str, address: str) -> QuerySet[Reminder]:
@@ -146,21 +121,6 @@ class InboundResult:
     keyword: str
     reply: str
     duplicate: bool
-
-
-def help_reply(number: str) -> str:
-    """HELP's answer, naming the clinic of the first contact with this number."""
-    contact = (
-        Contact.objects.filter(phone=number)
-        .select_related("patient__clinic")
-        .order_by("id")
-        .first()
-    )
-    if contact is None:
-        return help_text()
-    clinic = contact.patient.clinic
-    with translation.override(contact.language):
-        return help_text(safe_short_name(clinic))
 
 
 def inbound_sms_receive(
@@ -264,22 +224,6 @@ def sms_status_record(
 
 
 # Email.
-
-
-def unsubscribe_address(token: str) -> tuple[str, Contact | None] | None:
-    """The email address a signed unsubscribe link was made for, and its contact if it still
-    exists; None for a link we did not sign. The address is taken from the link itself, so a
-    link keeps working after the contact changes address or is deleted: it unsubscribes the
-    address the email went to."""
-    try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    except signing.BadSignature:
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("email"), str) or not data["email"]:
-        return None
-    contact_id = data.get("contact")
-    contact = Contact.objects.filter(id=contact_id).first() if isinstance(contact_id, int) else None
-    return normalize_address(Channel.EMAIL, data["email"]), contact
 
 
 def email_unsubscribe(*, token: str) -> str | None:
