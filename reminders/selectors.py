@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 
-from programs.models import User
+from programs.models import Guardian, Patient, User
 from programs.selectors import patients_acted_for_by, patients_managed_by
 from reminders.models import Channel, Consent, Contact
 from reminders.optout import normalize_address, suppressed_among
@@ -37,6 +37,22 @@ def may_change_preferences(user: User, contact: Contact) -> bool:
             or contact.patient.guardians.filter(user=user).exists()
         )
     return contact.guardian is not None and contact.guardian.user_id == user.id
+
+
+def guardian_link(user: User, patient: Patient | int) -> Guardian | None:
+    """The user's own guardian record for the patient, or None when they are not a guardian
+    of them."""
+    patient_id = patient if isinstance(patient, int) else patient.pk
+    return Guardian.objects.filter(patient_id=patient_id, user=user).first()
+
+
+def consent_relationship(user: User, contact: Contact) -> str:
+    """How the person consenting by web form relates to the contact's patient, as the consent
+    records it: "self", the guardian's relation ("mother"), or "other"."""
+    if contact.patient.user_id == user.id:
+        return "self"
+    guardian = guardian_link(user, contact.patient_id)
+    return guardian.get_relation_display().lower() if guardian else "other"
 
 
 def with_details(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
