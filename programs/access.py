@@ -108,6 +108,25 @@ def access_household(user: User, patient_id: int) -> tuple[Patient, list[Patient
     raise AccessDenied()
 
 
+# What a patient's own pages and /me/ name under a patient that ``access_patient`` gave them.
+
+
+def access_own_session(patient: Patient, session_id: int) -> PlannedSession:
+    """One of ``patient``'s sessions, in any of their programs, with its doses and log: the
+    patient was given by ``access_patient(manage=False)``, so whoever acts for them reaches it."""
+    session = selectors.patient_session(patient, session_id)
+    if session is None:
+        raise AccessDenied()
+    return session
+
+
+def access_own_check_in(
+    patient: Patient, check_in_id: int, *, queryset: QuerySet[CheckIn] | None = None
+) -> CheckIn:
+    """One of ``patient``'s check-ins (the patient given by ``access_patient(manage=False)``)."""
+    return found(selectors.patient_check_ins(patient), check_in_id, queryset)
+
+
 # The clinic's records: its staff read and change them alike, and nobody else reaches them by
 # id (a patient or guardian reads theirs through their patient, ``access_patient``).
 

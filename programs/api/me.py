@@ -26,7 +26,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import AuthenticationFailed, NotFound, PermissionDenied
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -292,9 +292,7 @@ class SessionLogView(IdempotentWrites, APIView):
     )
     def post(self, request: Request, patient_id: int, session_id: int) -> Response:
         patient = acted_for(request, patient_id)
-        session = selectors.patient_session(patient, session_id)
-        if session is None:
-            raise NotFound()
+        session = access.access_own_session(patient, session_id)
         planned = {
             dose.program_activity.key: dose.program_activity_id for dose in session.doses.all()
         }
