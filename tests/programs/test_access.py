@@ -8,15 +8,12 @@ kept and used, and the endpoint's status all agree."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import time_machine
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db import transaction
-from django.test import override_settings
 
 from programs import cache as today_cache
 from programs.access import (
@@ -33,6 +30,7 @@ from programs.access import (
 )
 from programs.models import Patient, Program
 from programs.services import check_in_submit, invitation_create
+from tests.programs import test_api_matrix
 from tests.programs.factories import (
     ActivityFactory,
     ProgramTemplateFactory,
@@ -42,14 +40,7 @@ from tests.programs.factories import (
     patient,
     therapist,
 )
-from tests.programs.test_api_matrix import (
-    FAST_HASHER,
-    NOW,
-    PHANTOM,
-    ROLE_NAMES,
-    World,
-    build_world,
-)
+from tests.programs.test_api_matrix import NOW, PHANTOM, ROLE_NAMES, World
 
 pytestmark = pytest.mark.django_db
 
@@ -220,16 +211,9 @@ def test_a_clinic_s_own_library_is_its_own() -> None:
 # -- The today endpoint's grant agrees with access_patient, for every role -------------------
 
 
-@pytest.fixture(scope="module")
-def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
-    with (
-        time_machine.travel(NOW, tick=False),
-        override_settings(PASSWORD_HASHERS=[FAST_HASHER]),
-        django_db_blocker.unblock(),
-        transaction.atomic(),
-    ):
-        yield build_world()
-        transaction.set_rollback(True)
+# The matrix's world (two clinics, their staff, patients, guardians and tokens), built once
+# for this module too.
+world = test_api_matrix.world
 
 
 @pytest.mark.parametrize("role_name", ROLE_NAMES)
