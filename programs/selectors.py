@@ -2,7 +2,8 @@
 
 A therapist or clinic admin sees their clinic's patients and everything hanging off them; a
 patient sees themselves; a guardian sees the patients they are linked to. Every API view, web
-page and export starts from a ``*_visible_to`` queryset here, so the rule lives in one place.
+page and export starts from a ``*_visible_to`` queryset here, so the rule lives in one place;
+one object named by an id is found through the access functions built on them (programs.access).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from django.core import signing
 from django.db.models import Prefetch, QuerySet
 from django.utils import translation
 
-from programs.models import User
+from programs.models import Guardian, Patient, User
 from programs.selectors import patients_acted_for_by, patients_managed_by
 from reminders.messages import help_text, safe_short_name
 from reminders.models import Channel, Consent, Contact, Suppression
@@ -97,6 +97,22 @@ def unsubscribe_address(token: str) -> tuple[str, Contact | None] | None:
     contact_id = data.get("contact")
     contact = Contact.objects.filter(id=contact_id).first() if isinstance(contact_id, int) else None
     return normalize_address(Channel.EMAIL, data["email"]), contact
+
+
+def guardian_link(user: User, patient: Patient | int) -> Guardian | None:
+    """The user's own guardian record for the patient, or None when they are not a guardian
+    of them."""
+    patient_id = patient if isinstance(patient, int) else patient.pk
+    return Guardian.objects.filter(patient_id=patient_id, user=user).first()
+
+
+def consent_relationship(user: User, contact: Contact) -> str:
+    """How the person consenting by web form relates to the contact's patient, as the consent
+    records it: "self", the guardian's relation ("mother"), or "other"."""
+    if contact.patient.user_id == user.id:
+        return "self"
+    guardian = guardian_link(user, contact.patient_id)
+    return guardian.get_relation_display().lower() if guardian else "other"
 
 
 def with_details(contacts: QuerySet[Contact]) -> QuerySet[Contact]:

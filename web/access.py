@@ -2,9 +2,14 @@
 
 Patient pages carry the patient's id in their URL (/p/<id>/...), so a guardian of two children
 can keep a page for each open and every link says whose it is. `patient_page` resolves that id
-against `selectors.patients_acted_for_summary`, which also lists the other children for the
+through `programs.access.access_household`, which also lists the other children for the
 switcher, in one query. Staff pages go through `staff_page`, which loads the user's clinic
 memberships once, and shows the page's times in the clinic's zone.
+
+Every object a page names by id is looked up through its access function (programs.access,
+reminders.access); both decorators turn the ``AccessDenied`` it raises into the page's 404
+(an object hidden from the user, as for an id of nothing) or 403 (seen, but not theirs to
+change).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
-from programs import selectors
+from programs.access import AccessDenied, access_household
 from programs.models import Clinic, Patient, StaffMembership, User
 from web.times import shown_in, staff_zone
 
@@ -82,12 +87,18 @@ def signed_in_user(request: HttpRequest) -> User | None:
     return user if isinstance(user, User) and user.is_authenticated else None
 
 
-def household_for(user: User, patient_id: int) -> Household | None:
-    members = list(selectors.patients_acted_for_summary(user))
-    for member in members:
-        if member.pk == patient_id:
-            return Household(patient=member, members=members)
-    return None
+def as_http(denied: AccessDenied) -> Exception:
+    """An access function's refusal as a page answers it."""
+    if denied.hidden:
+        return Http404(denied.detail or "Not found.")
+    return PermissionDenied(denied.detail)
+
+
+def household_for(user: User, patient_id: object) -> Household:
+    if not isinstance(patient_id, int):
+        raise AccessDenied()
+    patient, members = access_household(user, patient_id)
+    return Household(patient=patient, members=members)
 
 
 def remembered_patient(request: HttpRequest) -> int | None:
@@ -119,13 +130,16 @@ def patient_page(
         user = signed_in_user(request)
         if user is None:
             return redirect_to_login(request.get_full_path())
-        patient_id = kwargs.get("patient_id")
-        household = household_for(user, patient_id) if isinstance(patient_id, int) else None
-        if household is None:
-            raise Http404("No such patient.")
+        try:
+            household = household_for(user, kwargs.get("patient_id"))
+        except AccessDenied:
+            raise Http404("No such patient.") from None
         web_request: Any = request
         web_request.household = household
-        response = view(web_request, *args, **kwargs)
+        try:
+            response = view(web_request, *args, **kwargs)
+        except AccessDenied as denied:
+            raise as_http(denied) from None
         remember_patient(request, response, household.patient.pk)
         return response
 
@@ -149,6 +163,9 @@ def staff_page(
         web_request: Any = request
         web_request.staff = StaffContext(memberships=memberships)
         with shown_in(web_request.staff.time_zone):
-            return view(web_request, *args, **kwargs)
+            try:
+                return view(web_request, *args, **kwargs)
+            except AccessDenied as denied:
+                raise as_http(denied) from None
 
     return wrapper

@@ -5,7 +5,8 @@
 
 ``errors`` lists field problems (``field`` is null for a problem with the request as a
 whole). Services raise Django's ValidationError; the engine's PlannerInputError and DRF's own
-exceptions all come out in this shape, never as a 500.
+exceptions all come out in this shape, never as a 500; an access function's AccessDenied
+(programs.access) is a 404, or a 403 for an object the user sees but may not change.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from planner import PlannerInputError
+from programs.access import AccessDenied
 
 
 class FieldErrorSerializer(serializers.Serializer[Any]):
@@ -88,6 +90,12 @@ def _too_large() -> PayloadTooLarge:
     )
 
 
+def refusal(denied: AccessDenied) -> exceptions.APIException:
+    """An access function's refusal as the API answers it: 404 for an object hidden from the
+    user (as for an id of nothing), 403 with the reason for one they see but may not change."""
+    return exceptions.NotFound() if denied.hidden else exceptions.PermissionDenied(denied.detail)
+
+
 def _as_drf(exc: Exception) -> Exception:
     if isinstance(exc, RequestDataTooBig):
         return _too_large()
@@ -103,6 +111,8 @@ def _as_drf(exc: Exception) -> Exception:
         return exceptions.ValidationError({"non_field_errors": exc.messages})
     if isinstance(exc, PlannerInputError):
         return exceptions.ValidationError({exc.field: [exc.problem]})
+    if isinstance(exc, AccessDenied):
+        return refusal(exc)
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied()
     if isinstance(exc, Http404):

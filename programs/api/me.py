@@ -26,15 +26,15 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import AuthenticationFailed, NotFound, PermissionDenied
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from programs import access, selectors, services
 from programs import cache as today_cache
-from programs import selectors, services
 from programs.api.authentication import ExpiringTokenAuthentication, refuse_if_expired
 from programs.api.errors import error_responses
 from programs.api.idempotency import IdempotentWrites
@@ -50,13 +50,13 @@ from programs.api.me_serializers import (
     TodaySerializer,
     UpcomingQuerySerializer,
 )
+from programs.api.permissions import NOT_FOR_STAFF, refuse_staff_acting_for_nobody
 from programs.models import ActivityLog, CheckIn, Patient, PlannedSession, User
 from programs.services.common import local_today
 from programs.services.tokens import token_expires_at
 
 TAGS = ["me"]
 JSON = "application/json"
-NOT_FOR_STAFF = "These endpoints are for patients and guardians."
 
 
 def _user(request: Request) -> User:
@@ -66,17 +66,15 @@ def _user(request: Request) -> User:
     return user
 
 
-def access_patient(request: Request, patient_id: int) -> Patient:
-    """The patient ``patient_id`` if the user acts for them; 404 otherwise, or 403 for a staff
-    member who acts for nobody. The staff check runs only on a miss, to keep reads cheap."""
+def acted_for(request: Request, patient_id: int, *, time_zone_only: bool = False) -> Patient:
+    """The patient ``patient_id`` if the user acts for them (``access.access_patient``); 404
+    otherwise, or 403 for a staff member who acts for nobody."""
     user = _user(request)
-    acted_for = selectors.patients_acted_for_by(user)
-    patient = acted_for.filter(pk=patient_id).first()
-    if patient is not None:
-        return patient
-    if selectors.is_staff_member(user) and not acted_for.exists():
-        raise PermissionDenied(NOT_FOR_STAFF)
-    raise NotFound()
+    try:
+        return access.access_patient(user, patient_id, manage=False, time_zone_only=time_zone_only)
+    except access.AccessDenied:
+        refuse_staff_acting_for_nobody(user)
+        raise
 
 
 class MeView(APIView):
@@ -207,11 +205,9 @@ class TodayView(APIView):
     )
     def get(self, request: Request, patient_id: int) -> HttpResponseBase:
         # A miss in dispatch. The access check reads only the time zone: the answer itself
-        # is usually cached (programs/cache.py), rendered.
-        patient = selectors.patient_acted_for(_user(request), patient_id)
-        if patient is None:
-            access_patient(request, patient_id)  # raises the 403 or the 404
-            raise NotFound()
+        # is usually cached (programs/cache.py), rendered. The grant stored below is this
+        # check's verdict, kept for the token.
+        patient = acted_for(request, patient_id, time_zone_only=True)
         if self.grant_version and isinstance(request.auth, Token):
             today_cache.store_grant(
                 today_cache.token_digest(request.auth.key),
@@ -266,7 +262,7 @@ class UpcomingSessionsView(GenericAPIView[Any]):
         tags=TAGS,
     )
     def get(self, request: Request, patient_id: int) -> Response:
-        patient = access_patient(request, patient_id)
+        patient = acted_for(request, patient_id)
         query = UpcomingQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         sessions = selectors.upcoming_sessions(patient, days=query.validated_data["days"])
@@ -295,10 +291,8 @@ class SessionLogView(IdempotentWrites, APIView):
         tags=TAGS,
     )
     def post(self, request: Request, patient_id: int, session_id: int) -> Response:
-        patient = access_patient(request, patient_id)
-        session = selectors.patient_session(patient, session_id)
-        if session is None:
-            raise NotFound()
+        patient = acted_for(request, patient_id)
+        session = access.access_own_session(patient, session_id)
         planned = {
             dose.program_activity.key: dose.program_activity_id for dose in session.doses.all()
         }
@@ -342,7 +336,7 @@ class CheckInsView(IdempotentWrites, GenericAPIView[Any]):
         tags=TAGS,
     )
     def get(self, request: Request, patient_id: int) -> Response:
-        patient = access_patient(request, patient_id)
+        patient = acted_for(request, patient_id)
         page = self.paginate_queryset(selectors.patient_check_ins(patient))
         return self.get_paginated_response(CheckInSerializer(page or [], many=True).data)
 
@@ -373,7 +367,7 @@ class CheckInsView(IdempotentWrites, GenericAPIView[Any]):
         tags=TAGS,
     )
     def post(self, request: Request, patient_id: int) -> Response:
-        patient = access_patient(request, patient_id)
+        patient = acted_for(request, patient_id)
         data = CheckInInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = services.check_in_submit(
@@ -392,7 +386,7 @@ class ProgressView(APIView):
         tags=TAGS,
     )
     def get(self, request: Request, patient_id: int) -> Response:
-        patient = access_patient(request, patient_id)
+        patient = acted_for(request, patient_id)
         return Response(ProgressSerializer(selectors.progress(patient)).data)
 
 

@@ -1,15 +1,17 @@
-"""Who may call an endpoint at all. Which objects they see is the selectors' business."""
+"""Who may call an endpoint at all. Which objects they reach is the access functions' business
+(programs.access), and which rows a list holds the selectors'."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from programs.models import Activity, ProgramTemplate
-from programs.selectors import is_staff_member
+from programs.models import User
+from programs.selectors import is_staff_member, patients_acted_for_by
+
+NOT_FOR_STAFF = "These endpoints are for patients and guardians."
 
 
 class IsStaffMember(BasePermission):
@@ -24,13 +26,9 @@ class IsStaffMember(BasePermission):
         return is_staff_member(request.user)  # type: ignore[arg-type]
 
 
-class ClinicOwnedOrReadOnly(BasePermission):
-    """The global library is shared by every clinic: reading it is fine, changing it is not."""
-
-    message = "The global library is read-only; copy the entry into your clinic to change it."
-
-    def has_object_permission(self, request: Request, view: APIView, obj: Any) -> bool:
-        if request.method in SAFE_METHODS:
-            return True
-        assert isinstance(obj, Activity | ProgramTemplate)
-        return obj.clinic_id is not None
+def refuse_staff_acting_for_nobody(user: User) -> None:
+    """The /me/ endpoints are for patients and guardians: a staff member who acts for nobody
+    gets 403 (their endpoints are elsewhere), whatever they asked for. Asked only once a
+    lookup has failed, so that the reads of those who may call them stay cheap."""
+    if is_staff_member(user) and not patients_acted_for_by(user).exists():
+        raise PermissionDenied(NOT_FOR_STAFF)

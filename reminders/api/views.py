@@ -28,9 +28,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from programs.access import AccessDenied
 from programs.api.errors import ErrorSerializer, error_responses
 from programs.api.filters import IdFilter
 from programs.api.idempotency import IdempotentWrites
+from programs.api.permissions import refuse_staff_acting_for_nobody
 from programs.api.staff.base import (
     CHANGE_ERRORS,
     CREATE_ERRORS,
@@ -38,9 +40,9 @@ from programs.api.staff.base import (
     READ_ERRORS,
     PatientRecordViewSet,
 )
-from programs.models import Guardian, User
-from programs.selectors import is_staff_member, patients_acted_for_by
+from programs.models import User
 from reminders import selectors, services
+from reminders.access import access_contact
 from reminders.api.serializers import (
     ChannelIn,
     CodeIn,
@@ -61,8 +63,6 @@ import django_filters  # type: ignore[import-untyped]  # isort: skip
 
 ME_TAGS = ["reminders: me"]
 STAFF_TAGS = ["reminders: staff"]
-NOT_FOR_STAFF = "These endpoints are for patients and guardians."
-NOT_YOURS = "Only the person themselves (or a guardian, for their child) may change this."
 
 
 class ProviderUnavailable(exceptions.APIException):
@@ -118,33 +118,16 @@ def _send(contact: Contact, channel: str) -> Response:
 # -- Patients and guardians ------------------------------------------------------------------
 
 
-def access_contact(request: Request, contact_id: int) -> Contact:
-    """The contact ``contact_id`` if it belongs to a patient the user acts for; 404
-    otherwise, or 403 for a staff member who acts for nobody."""
+def _contact(request: Request, contact_id: int, *, change: bool = False) -> Contact:
+    """The contact through ``access_contact`` for the person acting for its patient; 403 for
+    a staff member who acts for nobody."""
     user = _user(request)
-    contact = (
-        selectors.with_details(selectors.contacts_acted_for_by(user)).filter(pk=contact_id).first()
-    )
-    if contact is not None:
-        return contact
-    if is_staff_member(user) and not patients_acted_for_by(user).exists():
-        raise exceptions.PermissionDenied(NOT_FOR_STAFF)
-    raise exceptions.NotFound()
-
-
-def access_own_contact(request: Request, contact_id: int) -> Contact:
-    contact = access_contact(request, contact_id)
-    if not selectors.may_change_preferences(_user(request), contact):
-        raise exceptions.PermissionDenied(NOT_YOURS)
-    return contact
-
-
-def _relationship(user: User, contact: Contact) -> str:
-    """How the person consenting by web form relates to the patient."""
-    if contact.patient.user_id == user.id:
-        return "self"
-    guardian = Guardian.objects.filter(patient_id=contact.patient_id, user=user).first()
-    return guardian.get_relation_display().lower() if guardian else "other"
+    try:
+        return access_contact(user, contact_id, manage=False, change=change)
+    except AccessDenied as denied:
+        if denied.hidden:
+            refuse_staff_acting_for_nobody(user)
+        raise
 
 
 class MyContactsQuery(django_filters.FilterSet):
@@ -168,8 +151,7 @@ class MyContactsView(GenericAPIView[Contact]):
     )
     def get(self, request: Request) -> Response:
         user = _user(request)
-        if is_staff_member(user) and not patients_acted_for_by(user).exists():
-            raise exceptions.PermissionDenied(NOT_FOR_STAFF)
+        refuse_staff_acting_for_nobody(user)
         contacts = self.filter_queryset(
             selectors.with_details(selectors.contacts_acted_for_by(user)).order_by(
                 "patient_id", "-role", "name", "id"
@@ -187,7 +169,7 @@ class MyContactView(APIView):
         tags=ME_TAGS,
     )
     def get(self, request: Request, contact_id: int) -> Response:
-        return Response(contact_data([access_contact(request, contact_id)]))
+        return Response(contact_data([_contact(request, contact_id)]))
 
 
 class MyPreferencesView(IdempotentWrites, APIView):
@@ -206,7 +188,7 @@ class MyPreferencesView(IdempotentWrites, APIView):
         tags=ME_TAGS,
     )
     def patch(self, request: Request, contact_id: int) -> Response:
-        contact = access_own_contact(request, contact_id)
+        contact = _contact(request, contact_id, change=True)
         data = PreferencesIn(data=request.data)
         data.is_valid(raise_exception=True)
         saved = services.contact_preferences_update(contact=contact, **data.validated_data)
@@ -224,7 +206,7 @@ class MyConsentsView(IdempotentWrites, APIView):
         tags=ME_TAGS,
     )
     def post(self, request: Request, contact_id: int) -> Response:
-        contact = access_own_contact(request, contact_id)
+        contact = _contact(request, contact_id, change=True)
         data = ChannelIn(data=request.data)
         data.is_valid(raise_exception=True)
         user = _user(request)
@@ -232,7 +214,7 @@ class MyConsentsView(IdempotentWrites, APIView):
             contact=contact,
             channel=data.validated_data["channel"],
             given_by=user.get_full_name() or user.get_username(),
-            relationship=_relationship(user, contact),
+            relationship=selectors.consent_relationship(user, contact),
             method=Consent.Method.WEB_FORM,
             recorded_by=user,
         )
@@ -248,7 +230,7 @@ class MyConsentWithdrawView(IdempotentWrites, APIView):
         tags=ME_TAGS,
     )
     def post(self, request: Request, contact_id: int) -> Response:
-        contact = access_own_contact(request, contact_id)
+        contact = _contact(request, contact_id, change=True)
         data = ChannelIn(data=request.data)
         data.is_valid(raise_exception=True)
         services.consent_withdraw(
@@ -270,7 +252,7 @@ class MyVerificationView(IdempotentWrites, APIView):
         tags=ME_TAGS,
     )
     def post(self, request: Request, contact_id: int) -> Response:
-        contact = access_own_contact(request, contact_id)
+        contact = _contact(request, contact_id, change=True)
         data = ChannelIn(data=request.data)
         data.is_valid(raise_exception=True)
         return _send(contact, data.validated_data["channel"])
@@ -285,7 +267,7 @@ class MyVerificationConfirmView(IdempotentWrites, APIView):
         tags=ME_TAGS,
     )
     def post(self, request: Request, contact_id: int) -> Response:
-        contact = access_own_contact(request, contact_id)
+        contact = _contact(request, contact_id, change=True)
         data = CodeIn(data=request.data)
         data.is_valid(raise_exception=True)
         services.verification_confirm_code(contact=contact, code=data.validated_data["code"])
@@ -348,6 +330,9 @@ class ContactViewSet(mixins.ListModelMixin, PatientRecordViewSet[Contact]):
 
     def get_queryset(self) -> QuerySet[Contact]:
         return selectors.with_details(selectors.contacts_managed_by(self.user))
+
+    def access(self, object_id: int, rows: QuerySet[Contact]) -> Contact:
+        return access_contact(self.user, object_id, manage=True, queryset=rows)
 
     def _out(self, contact: Contact, status_code: int = status.HTTP_200_OK) -> Response:
         return Response(contact_data([_fresh(contact)]), status=status_code)

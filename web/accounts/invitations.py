@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from programs import selectors, services
+from programs.access import access_invitation
 from programs.models import Invitation, Patient
 from programs.services.common import audit_reads
 from reminders.messages import safe_short_name
@@ -114,10 +115,10 @@ def invite(request: WebRequest) -> HttpResponse:
 @require_POST
 @staff_page
 def revoke(request: WebRequest, invitation_id: int) -> HttpResponse:
-    invitation = get_object_or_404(
-        Invitation.objects.select_related("patient", "guardian"),
-        pk=invitation_id,
-        patient__in=selectors.patients_managed_by(request.user),
+    invitation = access_invitation(
+        request.user,
+        invitation_id,
+        queryset=Invitation.objects.select_related("patient", "guardian"),
     )
     try:
         services.invitation_revoke(actor=request.user, invitation=invitation)

@@ -13,14 +13,15 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from planner import RedFlag, red_flag_guidance
 from programs import selectors, services
-from programs.models import Program
+from programs.access import access_own_check_in
+from programs.models import CheckIn, Program
 from programs.services.common import local_today
 from web.access import WebRequest, patient_page
 from web.patient.forms import CheckInForm
@@ -104,9 +105,10 @@ def check_in(request: WebRequest, patient_id: int) -> HttpResponse:
 def check_in_done(request: WebRequest, patient_id: int, check_in_id: int) -> HttpResponse:
     """A submitted check-in's answer: after a red flag, the guidance before anything else; after
     thoughts of self-harm, the crisis line (988, to call or text, and 911 for danger now)."""
-    check_in = get_object_or_404(
-        selectors.patient_check_ins(request.household.patient).select_related("program"),
-        pk=check_in_id,
+    check_in = access_own_check_in(
+        request.household.patient,
+        check_in_id,
+        queryset=CheckIn.objects.select_related("program"),
     )
     program = check_in.program
     flags = frozenset(RedFlag(flag) for flag in check_in.red_flags)

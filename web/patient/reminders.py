@@ -1,10 +1,10 @@
 """Reminder settings: who gets reminders about the patient, how, when, and stopping them.
 
 Built on what the reminders API for patients and guardians uses: the contacts come from
-``reminders.selectors.contacts_acted_for_by`` (narrowed to the page's patient; any other
-contact is a 404), changes are allowed by ``may_change_preferences`` (a patient changes their
-own contact, a guardian their own and their child's; another guardian's is a 403), and every
-write goes through ``reminders.services``.
+``reminders.selectors.contacts_acted_for_by``, one contact from ``reminders.access
+.access_contact`` (narrowed to the page's patient; any other contact is a 404; a patient
+changes their own contact, a guardian their own and their child's, and another guardian's is
+a 403), and every write goes through ``reminders.services``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import time
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -21,8 +21,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from programs.models import Guardian, User
+from programs.models import User
 from reminders import selectors, services
+from reminders.access import access_contact
 from reminders.models import Channel, Consent, Contact
 from reminders.services.contacts import phone_region
 from web.access import WebRequest, patient_page
@@ -152,36 +153,20 @@ def _may_change(user: User, contact: Contact) -> bool:
     return selectors.may_change_preferences(user, contact)
 
 
-def _contact_or_404(request: WebRequest, contact_id: int) -> Contact:
-    contact = (
-        selectors.with_details(selectors.contacts_acted_for_by(request.user))
-        .filter(patient_id=request.household.patient.pk, pk=contact_id)
-        .first()
-    )
-    if contact is None:
-        raise Http404("No such contact.")
-    return contact
-
-
 def _own_contact(request: WebRequest, contact_id: int) -> Contact:
-    contact = _contact_or_404(request, contact_id)
-    if not _may_change(request.user, contact):
-        raise PermissionDenied(
-            _("Only this person (or a parent, for their child) can change this.")
-        )
-    return contact
-
-
-def _relationship(user: User, contact: Contact) -> str:
-    """How the person agreeing on this page relates to the patient (as the API records it)."""
-    if contact.patient.user_id == user.id:
-        return "self"
-    guardian = Guardian.objects.filter(patient_id=contact.patient_id, user=user).first()
-    return guardian.get_relation_display().lower() if guardian else "other"
+    """One of the page's patient's contacts that the user may change."""
+    patients = Contact.objects.filter(patient_id=request.household.patient.pk)
+    return access_contact(
+        request.user,
+        contact_id,
+        manage=False,
+        change=True,
+        queryset=selectors.with_details(patients),
+    )
 
 
 def _record_consents(user: User, contact: Contact, channels: list[str]) -> None:
-    relationship = _relationship(user, contact) if channels else ""
+    relationship = selectors.consent_relationship(user, contact) if channels else ""
     for channel in channels:
         services.consent_record(
             contact=contact,
@@ -283,7 +268,7 @@ def add(request: WebRequest, patient_id: int) -> HttpResponse:
         patient = request.household.patient
         role = form.role()
         guardian = (
-            Guardian.objects.filter(patient=patient, user=request.user).first()
+            selectors.guardian_link(request.user, patient)
             if role == Contact.Role.GUARDIAN
             else None
         )

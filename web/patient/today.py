@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from programs import selectors, services
+from programs.access import access_own_session
 from programs.models import PlannedDose, PlannedSession, Program
 from programs.services.common import local_today
 from programs.services.records import session_can_be_logged, session_log_refusal
@@ -155,9 +156,7 @@ def log(request: WebRequest, patient_id: int, session_id: int) -> HttpResponse:
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     patient = request.household.patient
-    session = selectors.patient_session(patient, session_id)
-    if session is None:
-        raise Http404("No such session.")
+    session = access_own_session(patient, session_id)
     day = local_today(patient)
     refusal = session_log_refusal(session, day)
     if request.method == "POST" and refusal is not None:

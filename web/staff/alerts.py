@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, Case, QuerySet, Value, When
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,6 +28,7 @@ from django.views.decorators.http import require_POST
 
 from planner import AlertKind, RedFlag
 from programs import selectors, services
+from programs.access import AccessDenied, access_alert
 from programs.models import Alert, CheckIn
 from programs.services.common import audit_reads
 from programs.services.records import MAX_ACKNOWLEDGEMENT_NOTE
@@ -142,7 +143,10 @@ def _inbox(
     if target is None:
         target_id = _number(request.GET.get("alert"))
         if target_id is not None:
-            target = selectors.alerts_visible_to(request.user).filter(pk=target_id).first()
+            try:
+                target = access_alert(request.user, target_id)
+            except AccessDenied:
+                target = None  # a link to an alert that is not theirs shows the inbox
     if target is not None and not target.is_open:
         show_acknowledged = True  # a link to an acknowledged alert still finds it
     alerts = _ordered(request)
@@ -208,9 +212,7 @@ def inbox(request: WebRequest) -> HttpResponse:
 @require_POST
 @staff_page
 def acknowledge(request: WebRequest, alert_id: int) -> HttpResponse:
-    alert = get_object_or_404(
-        selectors.alerts_visible_to(request.user).select_related("patient"), pk=alert_id
-    )
+    alert = access_alert(request.user, alert_id, queryset=Alert.objects.select_related("patient"))
     if alert.acknowledged_at is not None:
         messages.info(request, _("That alert was already acknowledged."))
     else:

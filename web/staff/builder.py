@@ -23,7 +23,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -33,6 +33,7 @@ from django.views.decorators.http import require_POST
 from planner import Phase, PlannerInputError, Schedule
 from planner.units import Unit, minutes_of
 from programs import selectors, services
+from programs.access import access_draft, access_patient, access_program, access_template
 from programs.api.errors import flatten_errors as flatten_api_errors
 from programs.api.serializers import ProgramCreateIn, program_create_arguments
 from programs.engine import DEFAULT_PARAMETERS, parameters_of
@@ -65,14 +66,9 @@ def _phase_name(phase: str) -> str:
 
 
 def _managed_patient(request: WebRequest, patient_id: int) -> Patient:
-    patient = (
-        selectors.patients_managed_by(request.user)
-        .select_related("clinic")
-        .filter(pk=patient_id)
-        .first()
+    patient = access_patient(
+        request.user, patient_id, manage=True, queryset=Patient.objects.select_related("clinic")
     )
-    if patient is None:
-        raise Http404("No such patient.")
     audit_record(actor=request.user, patient=patient, action="read", what="program builder")
     return patient
 
@@ -89,17 +85,13 @@ def _templates_for(request: WebRequest, patient: Patient) -> QuerySet[ProgramTem
 
 
 def _managed_program(request: WebRequest, program_id: int) -> Program:
-    program = (
-        selectors.programs_managed_by(request.user)
-        .select_related("patient__clinic", "template")
-        .prefetch_related(
+    program = access_program(
+        request.user,
+        program_id,
+        queryset=Program.objects.select_related("patient__clinic", "template").prefetch_related(
             Prefetch("activities", queryset=ProgramActivity.objects.order_by("order", "id"))
-        )
-        .filter(pk=program_id)
-        .first()
+        ),
     )
-    if program is None:
-        raise Http404("No such program.")
     audit_record(
         actor=request.user, patient=program.patient, action="read", what=f"program {program.pk}"
     )
@@ -347,9 +339,7 @@ def program_new(request: WebRequest, patient_id: int) -> HttpResponse:
                 **_running_context(patient),
             },
         )
-    template = templates.filter(pk=template_id).first()
-    if template is None:
-        raise Http404("No such template.")
+    template = access_template(request.user, template_id, manage=False, queryset=templates)
     return _builder(request, patient, template, draft=None)
 
 
@@ -361,23 +351,19 @@ def program_edit(request: WebRequest, program_id: int) -> HttpResponse:
     template: ProgramTemplate | None = draft.template
     template_id = _int_param(request, "template")
     if template_id is not None:
-        template = _templates_for(request, draft.patient).filter(pk=template_id).first()
-        if template is None:
-            raise Http404("No such template.")
+        template = access_template(
+            request.user, template_id, manage=False, queryset=_templates_for(request, draft.patient)
+        )
     return _builder(request, draft.patient, template, draft=draft)
 
 
 def _managed_draft(
     request: WebRequest, program_id: int, *, patient: Patient | None = None
 ) -> Program:
-    drafts = selectors.programs_managed_by(request.user).filter(
-        pk=program_id, status=Program.Status.DRAFT
-    )
+    drafts = Program.objects.select_related("patient__clinic", "template")
     if patient is not None:
         drafts = drafts.filter(patient=patient)
-    draft = drafts.select_related("patient__clinic", "template").first()
-    if draft is None:
-        raise Http404("No such draft.")
+    draft = access_draft(request.user, program_id, queryset=drafts)
     audit_record(
         actor=request.user, patient=draft.patient, action="read", what=f"draft program {draft.pk}"
     )

@@ -18,12 +18,13 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from planner import Decision, PlannerInputError
 from programs import selectors, services
+from programs.access import access_patient, access_program
 from programs.models import (
     ActivityLog,
     Patient,
@@ -278,21 +279,23 @@ def _check_in_rows(patient: Patient) -> list[CheckInRow]:
 
 
 def _program_for(request: WebRequest, patient_id: int, program_id: int) -> Program:
-    return get_object_or_404(
-        selectors.programs_managed_by(request.user).select_related("patient"),
-        pk=program_id,
-        patient_id=patient_id,
+    return access_program(
+        request.user,
+        program_id,
+        queryset=Program.objects.select_related("patient").filter(patient_id=patient_id),
     )
 
 
 def _page(
     request: WebRequest, patient_id: int, bound: dict[str, forms.Form] | None = None
 ) -> HttpResponse:
-    record = get_object_or_404(
-        selectors.patients_managed_by(request.user)
-        .select_related("clinic")
-        .prefetch_related("therapists", "guardians"),
-        pk=patient_id,
+    record = access_patient(
+        request.user,
+        patient_id,
+        manage=True,
+        queryset=Patient.objects.select_related("clinic").prefetch_related(
+            "therapists", "guardians"
+        ),
     )
     audit_record(actor=request.user, patient=record, action="read", what="patient page")
     today = local_today(record)

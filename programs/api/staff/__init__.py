@@ -1,7 +1,8 @@
 """Endpoints for therapists and clinic admins (a user with a StaffMembership).
 
-Each viewset starts its queryset from a selector, so another clinic's objects are simply not
-found (404); a patient or guardian gets 403 from ``IsStaffMember`` before any lookup.
+Each viewset lists from a selector and finds one object through its access function
+(programs.access, in ``access``), so another clinic's objects are simply not found (404); a
+patient or guardian gets 403 from ``IsStaffMember`` before any lookup.
 """
 
 from rest_framework.routers import DefaultRouter

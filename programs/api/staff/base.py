@@ -1,4 +1,5 @@
-"""What every staff viewset shares: who may call it, integer ids, and the in/out plumbing."""
+"""What every staff viewset shares: who may call it, integer ids, one object through its access
+function (programs.access), and the in/out plumbing."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from programs.api.errors import error_responses
+from programs.access import AccessDenied
+from programs.api.errors import error_responses, refusal
 from programs.api.idempotency import IdempotentWrites
 from programs.api.permissions import IsStaffMember
 from programs.models import AuditEvent, Patient, User
@@ -37,6 +40,25 @@ class StaffViewSet(IdempotentWrites, viewsets.GenericViewSet[M]):
         user = self.request.user
         assert isinstance(user, User)
         return user
+
+    def access(self, object_id: int, rows: QuerySet[M]) -> M:
+        """The object ``object_id`` through its access function, loaded as ``rows`` (the list's
+        queryset, filtered as the request asks) loads it."""
+        raise NotImplementedError
+
+    def get_object(self) -> M:
+        """DRF's lookup, through ``access``: an id that is no integer is simply not found, and
+        a refusal is DRF's own 404 or 403 (which the browsable API's forms expect)."""
+        try:
+            object_id = int(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        except (TypeError, ValueError):
+            raise NotFound() from None
+        try:
+            obj = self.access(object_id, self.filter_queryset(self.get_queryset()))
+        except AccessDenied as denied:
+            raise refusal(denied) from None
+        self.check_object_permissions(self.request, obj)
+        return obj
 
     def validated(self, serializer_class: type[serializers.Serializer[Any]]) -> dict[str, Any]:
         """The request body checked by ``serializer_class``; a 400 naming the field if not."""

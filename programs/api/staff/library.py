@@ -7,12 +7,13 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from programs import services
+from programs.access import access_activity, access_template
 from programs.api.filters import ActivityFilter
-from programs.api.permissions import ClinicOwnedOrReadOnly
 from programs.api.serializers import (
     ActivityCreateIn,
     ActivityOut,
@@ -26,7 +27,6 @@ from programs.api.staff.base import (
     LIST_ERRORS,
     READ_ERRORS,
     ReadOnlyStaffViewSet,
-    StaffViewSet,
 )
 from programs.models import Activity, ProgramTemplate, TemplateActivity
 from programs.selectors import activities_visible_to, templates_visible_to
@@ -36,12 +36,16 @@ class ActivityViewSet(ReadOnlyStaffViewSet[Activity]):
     queryset = Activity.objects.none()  # the model, for the schema
     serializer_class = ActivityOut
     filterset_class = ActivityFilter
-    permission_classes = [*StaffViewSet.permission_classes, ClinicOwnedOrReadOnly]
     ordering_fields = ["name"]
     ordering = ["name", "id"]
 
     def get_queryset(self) -> QuerySet[Activity]:
         return activities_visible_to(self.user)
+
+    def access(self, object_id: int, rows: QuerySet[Activity]) -> Activity:
+        # The global library is read; only the clinic's own entries are changed (403).
+        manage = self.request.method not in SAFE_METHODS
+        return access_activity(self.user, object_id, manage=manage, queryset=rows)
 
     @extend_schema(responses={200: ActivityOut, **LIST_ERRORS})
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -83,6 +87,9 @@ class TemplateViewSet(ReadOnlyStaffViewSet[ProgramTemplate]):
                 ),
             )
         )
+
+    def access(self, object_id: int, rows: QuerySet[ProgramTemplate]) -> ProgramTemplate:
+        return access_template(self.user, object_id, manage=False, queryset=rows)
 
     @extend_schema(responses={200: TemplateOut, **LIST_ERRORS})
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:

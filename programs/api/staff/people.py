@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from programs import services
+from programs.access import access_guardian, access_patient
 from programs.api.filters import GuardianFilter, PatientFilter
 from programs.api.serializers import (
     GuardianCreateIn,
@@ -46,6 +47,9 @@ class PatientViewSet(mixins.ListModelMixin, PatientRecordViewSet[Patient]):
             patients = patients.select_related("clinic").prefetch_related("guardians")
         return patients
 
+    def access(self, object_id: int, rows: QuerySet[Patient]) -> Patient:
+        return access_patient(self.user, object_id, manage=True, queryset=rows)
+
     def get_serializer_class(self) -> type[PatientOut]:
         return PatientOut if self.action == "list" else PatientDetailOut
 
@@ -80,6 +84,9 @@ class GuardianViewSet(ReadOnlyPatientRecordViewSet[Guardian]):
 
     def get_queryset(self) -> QuerySet[Guardian]:
         return guardians_visible_to(self.user).select_related("patient")
+
+    def access(self, object_id: int, rows: QuerySet[Guardian]) -> Guardian:
+        return access_guardian(self.user, object_id, queryset=rows)
 
     @extend_schema(responses={200: GuardianOut, **LIST_ERRORS})
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:

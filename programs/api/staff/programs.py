@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from programs import services
+from programs.access import access_dose, access_program, access_session
 from programs.api.filters import ProgramFilter, SessionFilter
 from programs.api.serializers import (
     DoseOut,
@@ -56,6 +57,9 @@ class ProgramViewSet(mixins.ListModelMixin, PatientRecordViewSet[Program]):
         return (
             programs_managed_by(self.user).select_related("patient").prefetch_related("activities")
         )
+
+    def access(self, object_id: int, rows: QuerySet[Program]) -> Program:
+        return access_program(self.user, object_id, queryset=rows)
 
     def get_serializer_class(self) -> type[ProgramOut]:
         return ProgramOut if self.action == "list" else ProgramDetailOut
@@ -219,6 +223,9 @@ class SessionViewSet(ReadOnlyPatientRecordViewSet[PlannedSession]):
             )
         )
 
+    def access(self, object_id: int, rows: QuerySet[PlannedSession]) -> PlannedSession:
+        return access_session(self.user, object_id, queryset=rows)
+
     @extend_schema(responses={200: SessionOut, **LIST_ERRORS})
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
@@ -239,6 +246,9 @@ class DoseViewSet(StaffViewSet[PlannedDose]):
         return PlannedDose.objects.filter(
             session__program__in=programs_managed_by(self.user).values("id")
         ).select_related("session__program__patient", "program_activity")
+
+    def access(self, object_id: int, rows: QuerySet[PlannedDose]) -> PlannedDose:
+        return access_dose(self.user, object_id, queryset=rows)
 
     @extend_schema(
         request=DoseOverrideIn,

@@ -11,6 +11,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from programs import services
+from programs.access import (
+    access_alert,
+    access_check_in,
+    access_review,
+    access_revision,
+    access_session_log,
+)
 from programs.api.filters import (
     AlertFilter,
     CheckInFilter,
@@ -60,6 +67,9 @@ class SessionLogViewSet(ReadOnlyPatientRecordViewSet[SessionLog]):
             )
         )
 
+    def access(self, object_id: int, rows: QuerySet[SessionLog]) -> SessionLog:
+        return access_session_log(self.user, object_id, queryset=rows)
+
     @extend_schema(responses={200: SessionLogOut, **LIST_ERRORS})
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
@@ -79,6 +89,9 @@ class CheckInViewSet(ReadOnlyPatientRecordViewSet[CheckIn]):
 
     def get_queryset(self) -> QuerySet[CheckIn]:
         return check_ins_visible_to(self.user).select_related("patient")
+
+    def access(self, object_id: int, rows: QuerySet[CheckIn]) -> CheckIn:
+        return access_check_in(self.user, object_id, queryset=rows)
 
     @extend_schema(responses={200: CheckInOut, **LIST_ERRORS})
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -101,6 +114,9 @@ class ReviewViewSet(ReadOnlyPatientRecordViewSet[WeeklyReview]):
     def get_queryset(self) -> QuerySet[WeeklyReview]:
         return reviews_visible_to(self.user).select_related("program__patient")
 
+    def access(self, object_id: int, rows: QuerySet[WeeklyReview]) -> WeeklyReview:
+        return access_review(self.user, object_id, queryset=rows)
+
     @extend_schema(responses={200: ReviewOut, **LIST_ERRORS})
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
@@ -121,6 +137,9 @@ class RevisionViewSet(ReadOnlyPatientRecordViewSet[ProgramRevision]):
 
     def get_queryset(self) -> QuerySet[ProgramRevision]:
         return revisions_visible_to(self.user).select_related("program__patient")
+
+    def access(self, object_id: int, rows: QuerySet[ProgramRevision]) -> ProgramRevision:
+        return access_revision(self.user, object_id, queryset=rows)
 
     @extend_schema(responses={200: RevisionOut, **LIST_ERRORS})
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -143,6 +162,9 @@ class AlertViewSet(ReadOnlyPatientRecordViewSet[Alert]):
 
     def get_queryset(self) -> QuerySet[Alert]:
         return alerts_visible_to(self.user).select_related("patient", "acknowledged_by")
+
+    def access(self, object_id: int, rows: QuerySet[Alert]) -> Alert:
+        return access_alert(self.user, object_id, queryset=rows)
 
     @extend_schema(responses={200: AlertOut, **LIST_ERRORS})
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
