@@ -22,7 +22,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -77,17 +77,6 @@ def _managed_patient(request: WebRequest, patient_id: int) -> Patient:
     return patient
 
 
-def _templates_for(request: WebRequest, patient: Patient) -> QuerySet[ProgramTemplate]:
-    """The templates the user may see that suit this patient: global ones and the patient's
-    clinic's (a therapist of two clinics sees the other's too, which the service refuses)."""
-    return (
-        selectors.templates_visible_to(request.user)
-        .filter(Q(clinic__isnull=True) | Q(clinic_id=patient.clinic_id))
-        .filter(is_active=True)
-        .order_by("name", "id")
-    )
-
-
 def _managed_program(request: WebRequest, program_id: int) -> Program:
     program = (
         selectors.programs_managed_by(request.user)
@@ -122,10 +111,6 @@ def _int_param(request: WebRequest, name: str) -> int | None:
 # Step 2's starting point: a template, or a draft being edited
 
 
-def _template_entries(template: ProgramTemplate) -> list[TemplateActivity]:
-    return list(template.template_activities.select_related("activity").order_by("order", "id"))
-
-
 def _entry_from_template(row: TemplateActivity) -> ActivityEntry:
     return ActivityEntry(
         activity=row.activity,
@@ -143,7 +128,7 @@ def _entries_from_draft(
     draft: Program, template_rows: Sequence[TemplateActivity]
 ) -> list[ActivityEntry]:
     """The draft's activities as entered, then the template's others, left out."""
-    rows = list(draft.activities.select_related("activity").order_by("order", "id"))
+    rows = selectors.program_activities(draft)
     entries = [
         ActivityEntry(
             activity=row.activity,
@@ -320,7 +305,7 @@ def program_new(request: WebRequest, patient_id: int) -> HttpResponse:
     """Step 1 without ``?template=``: choose a template (or continue a draft). Step 2 with it:
     the program form, prefilled from the template."""
     patient = _managed_patient(request, patient_id)
-    templates = _templates_for(request, patient)
+    templates = selectors.templates_for_patient(request.user, patient)
     draft_id = _int_param(request, "from")
     if draft_id is not None:
         # The old "Edit" link, from before drafts were edited in place.
@@ -330,12 +315,7 @@ def program_new(request: WebRequest, patient_id: int) -> HttpResponse:
     if template_id is None:
         if "template" in request.GET:
             messages.error(request, _("Choose a template first."))
-        drafts = (
-            selectors.programs_managed_by(request.user)
-            .filter(patient=patient, status=Program.Status.DRAFT)
-            .select_related("template")
-            .order_by("-updated_at", "-id")
-        )
+        drafts = selectors.patient_drafts(request.user, patient)
         return _render(
             request,
             patient,
@@ -361,7 +341,11 @@ def program_edit(request: WebRequest, program_id: int) -> HttpResponse:
     template: ProgramTemplate | None = draft.template
     template_id = _int_param(request, "template")
     if template_id is not None:
-        template = _templates_for(request, draft.patient).filter(pk=template_id).first()
+        template = (
+            selectors.templates_for_patient(request.user, draft.patient)
+            .filter(pk=template_id)
+            .first()
+        )
         if template is None:
             raise Http404("No such template.")
     return _builder(request, draft.patient, template, draft=draft)
@@ -396,7 +380,7 @@ def _builder(
     *,
     draft: Program | None,
 ) -> HttpResponse:
-    template_rows = _template_entries(template) if template is not None else []
+    template_rows = selectors.template_activities(template) if template is not None else []
     if draft is not None:
         entries = _entries_from_draft(draft, template_rows)
         initial = _draft_initial(draft)
