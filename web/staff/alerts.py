@@ -32,8 +32,8 @@ from programs.services.common import audit_reads
 from programs.services.records import MAX_ACKNOWLEDGEMENT_NOTE
 from web.access import WebRequest, staff_page
 from web.forms import add_service_errors
+from web.labels import ALERT_KINDS, RED_FLAGS, word
 from web.staff.forms import AlertFilterForm
-from web.staff.labels import ALERT_KINDS, RED_FLAGS, word
 
 PAGE_SIZE = 50
 # A page's ?alert= and ?page= are ids and page numbers: ASCII digits, a sane length.

@@ -30,7 +30,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from planner import Phase, PlannerInputError, Schedule
+from planner import PlannerInputError, Schedule
 from planner.units import Unit, minutes_of
 from programs import selectors, services
 from programs.api.errors import flatten_errors as flatten_api_errors
@@ -41,25 +41,14 @@ from programs.services.common import audit_record, local_today
 from programs.services.programs import DEFAULT_SESSION_TIME, running_program_state
 from web.access import WebRequest, staff_page
 from web.charts import Chart, Series
+from web.labels import PHASES, UNITS, word
 from web.staff.builder_forms import (
     ActivateForm,
     ActivityEntry,
     ActivityForm,
     ProgramForm,
-    unit_name,
 )
 from web.times import shown_in
-
-
-def _phase_name(phase: str) -> str:
-    names = {
-        Phase.BUILD.value: _("Build"),
-        Phase.MAINTAIN.value: _("Maintain"),
-        Phase.TAPER.value: _("Taper"),
-        Phase.PAUSED.value: _("Paused"),
-    }
-    return names.get(phase, phase)
-
 
 # Who may use what
 
@@ -490,7 +479,7 @@ def _schedule_view(schedule: Schedule, activities: Sequence[ProgramActivity]) ->
             WeekRow(
                 number=week + 1,
                 starts=schedule.week_start(week),
-                phases=[_phase_name(phase) for phase in phases],
+                phases=[word(PHASES, phase) for phase in phases],
                 phase_keys=phases,
                 sessions=len(sessions),
                 doses=doses,
@@ -498,7 +487,7 @@ def _schedule_view(schedule: Schedule, activities: Sequence[ProgramActivity]) ->
             )
         )
         for session in sessions:
-            name = _phase_name(session.phase.value)
+            name = word(PHASES, session.phase.value)
             if spans and spans[-1].name == name:
                 last = spans[-1]
                 spans[-1] = PhaseSpan(name, last.first_week, week + 1, last.first_day, session.date)
@@ -517,12 +506,12 @@ def _schedule_view(schedule: Schedule, activities: Sequence[ProgramActivity]) ->
                     tone="planned",
                 )
             ],
-            unit=str(unit_name(activity.unit)),
+            unit=word(UNITS, activity.unit),
             summary=_("From %(start)s to %(goal)s %(unit)s per session.")
             % {
                 "start": activity.start_quota,
                 "goal": activity.goal_quota,
-                "unit": unit_name(activity.unit),
+                "unit": word(UNITS, activity.unit),
             },
         )
         for activity in activities
@@ -555,7 +544,7 @@ def _preview_context(request: WebRequest, program: Program) -> dict[str, Any]:
         "activities": [
             {
                 "row": row,
-                "unit": unit_name(row.unit),
+                "unit": word(UNITS, row.unit),
                 "trials": ", ".join(f"{trial:g}" for trial in row.baseline_trials),
                 "start_percent": round(row.start_fraction * 100),
             }

@@ -22,8 +22,8 @@ from programs.models import Alert, Patient
 from programs.selectors import CaseloadRow
 from programs.services.common import audit_reads
 from web.access import WebRequest, staff_page
+from web.labels import ALERT_KINDS, PATIENT_STATUSES, PHASES, PROGRAM_STATUSES, word
 from web.staff.forms import CaseloadFilterForm
-from web.staff.labels import ALERT_KINDS, PATIENT_STATUSES, PHASES, PROGRAM_STATUSES, word
 
 
 def _by_name(row: CaseloadRow) -> tuple[str, str, int]:

@@ -29,15 +29,7 @@ from programs.services.common import audit_record, local_today
 from web.access import WebRequest, staff_page
 from web.charts import Chart, Series
 from web.forms import add_service_errors
-from web.staff.forms import (
-    DischargeForm,
-    DoseOverrideForm,
-    PauseForm,
-    RebaselineForm,
-    ResumeForm,
-    dose_label,
-)
-from web.staff.labels import (
+from web.labels import (
     ALERT_KINDS,
     DECISIONS,
     DIAGNOSES,
@@ -51,6 +43,14 @@ from web.staff.labels import (
     SESSION_STATUSES,
     UNITS,
     word,
+)
+from web.staff.forms import (
+    DischargeForm,
+    DoseOverrideForm,
+    PauseForm,
+    RebaselineForm,
+    ResumeForm,
+    dose_label,
 )
 from web.times import shown_in
 
