@@ -100,16 +100,29 @@ def _int_param(request: WebRequest, name: str) -> int | None:
 # Step 2's starting point: a template, or a draft being edited
 
 
-def _entry_from_template(row: TemplateActivity) -> ActivityEntry:
+def _entry(
+    row: TemplateActivity | ProgramActivity,
+    *,
+    include: bool = True,
+    baseline_trials: Sequence[float] = (),
+    start_intensity: str = "moderate",
+    trials_day: date | None = None,
+    pace: float | None = None,
+) -> ActivityEntry:
+    """An activity as the form starts from it, from a template's row or a draft's: what both
+    hold, and what only a draft does (its trials, start intensity and pace)."""
     return ActivityEntry(
         activity=row.activity,
-        include=True,
+        include=include,
         goal_quota=row.goal_quota,
         start_fraction=row.start_fraction,
         weekdays=list(row.weekdays),
         times_per_day=row.times_per_day,
         goal_intensity=row.goal_intensity,
-        baseline_trials=[],
+        baseline_trials=list(baseline_trials),
+        start_intensity=start_intensity,
+        trials_day=trials_day,
+        pace=pace,
     )
 
 
@@ -119,14 +132,8 @@ def _entries_from_draft(
     """The draft's activities as entered, then the template's others, left out."""
     rows = selectors.program_activities(draft)
     entries = [
-        ActivityEntry(
-            activity=row.activity,
-            include=True,
-            goal_quota=row.goal_quota,
-            start_fraction=row.start_fraction,
-            weekdays=list(row.weekdays),
-            times_per_day=row.times_per_day,
-            goal_intensity=row.goal_intensity,
+        _entry(
+            row,
             baseline_trials=[float(trial) for trial in row.baseline_trials],
             start_intensity=row.start_intensity,
             trials_day=date.fromisoformat(row.baseline_dates[0]) if row.baseline_dates else None,
@@ -135,11 +142,9 @@ def _entries_from_draft(
         for row in rows
     ]
     chosen = {row.activity_id for row in rows}
-    for template_row in template_rows:
-        if template_row.activity_id not in chosen:
-            entries.append(
-                ActivityEntry(**{**_entry_from_template(template_row).__dict__, "include": False})
-            )
+    entries += [
+        _entry(row, include=False) for row in template_rows if row.activity_id not in chosen
+    ]
     return entries
 
 
@@ -374,7 +379,7 @@ def _builder(
         entries = _entries_from_draft(draft, template_rows)
         initial = _draft_initial(draft)
     else:
-        entries = [_entry_from_template(row) for row in template_rows]
+        entries = [_entry(row) for row in template_rows]
         initial = _program_initial(patient, template)
     data = request.POST if request.method == "POST" else None
     forms = BuilderForms(

@@ -9,6 +9,7 @@ The page reads a fixed number of queries whatever the program's length.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -297,65 +298,78 @@ def _done(request: WebRequest, patient_id: int, message: str) -> HttpResponse:
     return redirect("web:patient", patient_id=patient_id)
 
 
+def _act(
+    request: WebRequest,
+    patient_id: int,
+    name: str,
+    form: forms.Form,
+    act: Callable[[dict[str, Any]], object],
+    done: Callable[[], str],
+    aliases: Callable[[], Mapping[str, str]] | None = None,
+) -> HttpResponse:
+    """One of the program's actions: ``act`` calls its service with the form's cleaned data;
+    done, back to the page with the ``done()`` message; refused by the form or the service,
+    the page again with the problems on the form named ``name`` (``aliases()`` maps the
+    service's names for fields to the form's)."""
+    if form.is_valid():
+        try:
+            act(form.cleaned_data)
+        except (ValidationError, PlannerInputError) as error:
+            add_service_errors(form, error, aliases=aliases() if aliases else None)
+        else:
+            return _done(request, patient_id, done())
+    return _page(request, patient_id, {name: form})
+
+
 @require_POST
 @staff_page
 def pause(request: WebRequest, patient_id: int, program_id: int) -> HttpResponse:
     program = _program_for(request, patient_id, program_id)
-    form = PauseForm(request.POST, prefix="pause")
-    if form.is_valid():
-        try:
-            services.program_pause(
-                actor=request.user, program=program, reason=form.cleaned_data["reason"]
-            )
-        except (ValidationError, PlannerInputError) as error:
-            add_service_errors(form, error)
-        else:
-            return _done(
-                request, patient_id, _("Program paused. Doses are held until you resume it.")
-            )
-    return _page(request, patient_id, {"pause": form})
+    return _act(
+        request,
+        patient_id,
+        "pause",
+        PauseForm(request.POST, prefix="pause"),
+        lambda data: services.program_pause(
+            actor=request.user, program=program, reason=data["reason"]
+        ),
+        lambda: _("Program paused. Doses are held until you resume it."),
+    )
 
 
 @require_POST
 @staff_page
 def resume(request: WebRequest, patient_id: int, program_id: int) -> HttpResponse:
     program = _program_for(request, patient_id, program_id)
-    form = ResumeForm(request.POST, prefix="resume")
-    if form.is_valid():
-        try:
-            services.program_resume(
-                actor=request.user,
-                program=program,
-                reason=form.cleaned_data["reason"],
-                step=form.cleaned_data["step"],
-            )
-        except (ValidationError, PlannerInputError) as error:
-            add_service_errors(form, error)
-        else:
-            return _done(request, patient_id, _("Program resumed."))
-    return _page(request, patient_id, {"resume": form})
+    return _act(
+        request,
+        patient_id,
+        "resume",
+        ResumeForm(request.POST, prefix="resume"),
+        lambda data: services.program_resume(
+            actor=request.user, program=program, reason=data["reason"], step=data["step"]
+        ),
+        lambda: _("Program resumed."),
+    )
 
 
 @require_POST
 @staff_page
 def discharge(request: WebRequest, patient_id: int, program_id: int) -> HttpResponse:
     program = _program_for(request, patient_id, program_id)
-    form = DischargeForm(request.POST, prefix="discharge")
-    if form.is_valid():
-        try:
-            services.program_discharge(
-                actor=request.user, program=program, reason=form.cleaned_data["reason"]
-            )
-        except (ValidationError, PlannerInputError) as error:
-            add_service_errors(form, error)
-        else:
-            return _done(
-                request,
-                patient_id,
-                _("Program discharged. %(name)s is now on relapse watch.")
-                % {"name": program.patient.first_name},
-            )
-    return _page(request, patient_id, {"discharge": form})
+    return _act(
+        request,
+        patient_id,
+        "discharge",
+        DischargeForm(request.POST, prefix="discharge"),
+        lambda data: services.program_discharge(
+            actor=request.user, program=program, reason=data["reason"]
+        ),
+        lambda: (
+            _("Program discharged. %(name)s is now on relapse watch.")
+            % {"name": program.patient.first_name}
+        ),
+    )
 
 
 @require_POST
@@ -368,23 +382,17 @@ def rebaseline(request: WebRequest, patient_id: int, program_id: int) -> HttpRes
         activities=selectors.program_activities(program),
         today=local_today(program.patient),
     )
-    if form.is_valid():
-        try:
-            services.program_rebaseline(
-                actor=request.user,
-                program=program,
-                baselines=form.baselines(),
-                reason=form.cleaned_data["reason"],
-            )
-        except (ValidationError, PlannerInputError) as error:
-            add_service_errors(form, error, aliases=form.aliases())
-        else:
-            return _done(
-                request,
-                patient_id,
-                _("New baseline recorded. The ramp starts again from it tomorrow."),
-            )
-    return _page(request, patient_id, {"rebaseline": form})
+    return _act(
+        request,
+        patient_id,
+        "rebaseline",
+        form,
+        lambda data: services.program_rebaseline(
+            actor=request.user, program=program, baselines=form.baselines(), reason=data["reason"]
+        ),
+        lambda: _("New baseline recorded. The ramp starts again from it tomorrow."),
+        aliases=form.aliases,  # they name the fields the form cleaned
+    )
 
 
 @require_POST
@@ -393,27 +401,26 @@ def override(request: WebRequest, patient_id: int, program_id: int) -> HttpRespo
     program = _program_for(request, patient_id, program_id)
     today = local_today(program.patient)
     form = DoseOverrideForm(request.POST, prefix="override", doses=_upcoming_doses(program, today))
-    if form.is_valid():
-        dose = form.chosen_dose()
-        before = dose_label(dose)
-        try:
-            services.dose_override(
-                actor=request.user,
-                dose=dose,
-                amount=form.cleaned_data["amount"],
-                reason=form.cleaned_data["reason"],
-            )
-        except (ValidationError, PlannerInputError) as error:
-            add_service_errors(form, error, aliases={"session": "dose"})
-        else:
-            return _done(
-                request,
-                patient_id,
-                _("Dose changed: %(before)s is now %(amount)s %(unit)s.")
-                % {
-                    "before": before,
-                    "amount": form.cleaned_data["amount"],
-                    "unit": word(UNITS, dose.unit),
-                },
-            )
-    return _page(request, patient_id, {"override": form})
+    # Read before the change: the message says what the dose was.
+    before = dose_label(form.chosen_dose()) if form.is_valid() else ""
+    return _act(
+        request,
+        patient_id,
+        "override",
+        form,
+        lambda data: services.dose_override(
+            actor=request.user,
+            dose=form.chosen_dose(),
+            amount=data["amount"],
+            reason=data["reason"],
+        ),
+        lambda: (
+            _("Dose changed: %(before)s is now %(amount)s %(unit)s.")
+            % {
+                "before": before,
+                "amount": form.cleaned_data["amount"],
+                "unit": word(UNITS, form.chosen_dose().unit),
+            }
+        ),
+        aliases=lambda: {"session": "dose"},
+    )
