@@ -16,9 +16,11 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
+    Exists,
     Field,
     Max,
     Model,
@@ -44,10 +46,12 @@ from programs.models import (
     PlannedDose,
     PlannedSession,
     Program,
+    ProgramActivity,
     ProgramRevision,
     ProgramTemplate,
     SessionLog,
     StaffMembership,
+    TemplateActivity,
     User,
     WeeklyReview,
 )
@@ -180,6 +184,16 @@ def patient_check_ins(patient: Patient) -> QuerySet[CheckIn]:
     return CheckIn.objects.filter(patient=patient).order_by("-date", "-id")
 
 
+def check_in_sent_with(patient: Patient, *, submission_key: str) -> CheckIn | None:
+    """The patient's check-in sent from the form with this one-time key, if one was."""
+    return patient_check_ins(patient).filter(submission_key=submission_key).first()
+
+
+def latest_check_in(patient: Patient) -> CheckIn | None:
+    """The patient's newest check-in, with only its id and date loaded."""
+    return patient_check_ins(patient).only("id", "date").first()
+
+
 def reviews_visible_to(user: User) -> QuerySet[WeeklyReview]:
     return WeeklyReview.objects.filter(program__in=programs_managed_by(user).values("id"))
 
@@ -191,6 +205,53 @@ def revisions_visible_to(user: User) -> QuerySet[ProgramRevision]:
 def alerts_visible_to(user: User) -> QuerySet[Alert]:
     """Alerts are for the clinic's staff, not for patients or guardians."""
     return Alert.objects.filter(patient_id__in=patients_managed_by(user).values("id"))
+
+
+def open_alerts_visible_to(user: User) -> QuerySet[Alert]:
+    return alerts_visible_to(user).filter(acknowledged_at__isnull=True)
+
+
+def alerts_inbox(user: User, *, include_acknowledged: bool) -> QuerySet[Alert]:
+    """The alerts ``user`` may see, open ones first, then the most serious (thoughts of
+    self-harm before anything else), then the newest; with their patient, program and
+    acknowledger."""
+    alerts = (
+        alerts_visible_to(user)
+        .select_related("patient", "program", "acknowledged_by")
+        .annotate(
+            open_first=Case(
+                When(acknowledged_at__isnull=True, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .order_by("-open_first", "-severity", "-created_at", "-id")
+    )
+    return alerts if include_acknowledged else alerts.filter(acknowledged_at__isnull=True)
+
+
+def alert_red_flags(alerts: list[Alert]) -> dict[int, list[str]]:
+    """The red flags each red-flag alert in ``alerts`` was raised for, by alert id: those of
+    the newest flagged check-in of the patient submitted before the alert was created (the
+    alert does not store them; it was created with that check-in). One query at most."""
+    flagged = [alert for alert in alerts if alert.kind == AlertKind.RED_FLAG.value]
+    if not flagged:
+        return {}
+    check_ins = list(
+        CheckIn.objects.filter(patient_id__in={alert.patient_id for alert in flagged})
+        .exclude(red_flags=[])
+        .order_by("submitted_at")
+        .values_list("patient_id", "submitted_at", "red_flags")
+    )
+    found: dict[int, list[str]] = {}
+    for alert in flagged:
+        match = None
+        for patient_id, submitted_at, flags in check_ins:
+            if patient_id == alert.patient_id and submitted_at <= alert.created_at:
+                match = flags
+        if match:
+            found[alert.pk] = list(match)
+    return found
 
 
 def activities_visible_to(user: User) -> QuerySet[Activity]:
@@ -210,6 +271,38 @@ def templates_visible_to(user: User) -> QuerySet[ProgramTemplate]:
     if not clinics.exists():
         return ProgramTemplate.objects.none()
     return ProgramTemplate.objects.filter(Q(clinic__isnull=True) | Q(clinic_id__in=clinics))
+
+
+def templates_for_patient(user: User, patient: Patient) -> QuerySet[ProgramTemplate]:
+    """The active templates ``user`` may see that suit ``patient``: global ones and the
+    patient's clinic's (a therapist of two clinics sees the other's too, which the service
+    refuses), by name."""
+    return (
+        templates_visible_to(user)
+        .filter(Q(clinic__isnull=True) | Q(clinic_id=patient.clinic_id))
+        .filter(is_active=True)
+        .order_by("name", "id")
+    )
+
+
+def template_activities(template: ProgramTemplate) -> list[TemplateActivity]:
+    """The template's activities in its order, each with its library activity."""
+    return list(template.template_activities.select_related("activity").order_by("order", "id"))
+
+
+def program_activities(program: Program) -> list[ProgramActivity]:
+    """The program's activities in its order, each with its library activity."""
+    return list(program.activities.select_related("activity").order_by("order", "id"))
+
+
+def patient_drafts(user: User, patient: Patient) -> QuerySet[Program]:
+    """The patient's draft programs that ``user`` may change, the last changed first."""
+    return (
+        programs_managed_by(user)
+        .filter(patient=patient, status=Program.Status.DRAFT)
+        .select_related("template")
+        .order_by("-updated_at", "-id")
+    )
 
 
 def program_feasibility(program: Program) -> Feasibility | None:
@@ -419,6 +512,23 @@ def caseload(user: User, patients: QuerySet[Patient] | None = None) -> list[Case
     return result
 
 
+def caseload_patients(
+    user: User, *, search: str = "", mine: bool = False, with_open_alerts: bool = False
+) -> QuerySet[Patient]:
+    """The patients ``user`` manages whose first or last name holds each word of ``search``;
+    with ``mine``, only those the user is a therapist of; with ``with_open_alerts``, only those
+    with an alert not yet acknowledged."""
+    patients = patients_managed_by(user)
+    for term in search.split():
+        patients = patients.filter(Q(first_name__icontains=term) | Q(last_name__icontains=term))
+    if mine:
+        patients = patients.filter(therapists=user)
+    if with_open_alerts:
+        open_alerts = Alert.objects.filter(patient=OuterRef("pk"), acknowledged_at__isnull=True)
+        patients = patients.filter(Exists(open_alerts))
+    return patients
+
+
 def self_harm_first(rows: list[CaseloadRow]) -> list[CaseloadRow]:
     """Rows with an open alert for thoughts of self-harm before all others, each group in the
     order it had: no sort may bury a patient someone must reach today."""
@@ -453,6 +563,16 @@ class Progress:
     recent_sessions_done: int = 0
 
 
+def _logged_amounts(program: Program) -> dict[tuple[int, int], int]:
+    """The amount logged for each (session id, program activity id) of ``program``."""
+    return {
+        (session_id, activity_id): amount
+        for session_id, activity_id, amount in ActivityLog.objects.filter(
+            session_log__session__program=program
+        ).values_list("session_log__session_id", "program_activity_id", "amount")
+    }
+
+
 def progress(patient: Patient) -> Progress:
     """What the patient did, week by week, against the plan; FDI over time. Pain is absent on
     purpose: the progress a patient sees leads with what they did."""
@@ -475,12 +595,7 @@ def progress(patient: Patient) -> Progress:
             "program_activity_id", "session__log__status", "session__phase",
         )
     )  # fmt: skip
-    actual = {
-        (session_id, activity_id): amount
-        for session_id, activity_id, amount in ActivityLog.objects.filter(
-            session_log__session__program=program
-        ).values_list("session_log__session_id", "program_activity_id", "amount")
-    }
+    actual = _logged_amounts(program)
     sessions_seen: dict[int, set[int]] = defaultdict(set)
     sessions_done: dict[int, set[int]] = defaultdict(set)
     recent_planned: set[int] = set()
@@ -535,4 +650,139 @@ def open_alert_counts(patient_ids: list[int]) -> dict[int, int]:
         .values("patient_id")
         .annotate(count=Count("id"))
         .values_list("patient_id", "count")
+    )
+
+
+# The staff patient page
+
+
+@dataclass
+class ActivityWeeks:
+    """One activity's planned and done amounts per program week (amount x times a day)."""
+
+    activity_id: int
+    name: str
+    unit: str
+    order: int
+    planned: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+    done: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+
+
+@dataclass
+class PlanSummary:
+    activities: list[ActivityWeeks]
+    weeks: list[int]  # every program week with a planned session, 0-based
+    current_week: int | None  # the week of the latest session on or before today, 0-based
+    current_phase: str | None
+    current_step: int | None
+    names: dict[int, tuple[str, str]]  # program activity id -> (name, unit)
+
+
+def plan_summary(program: Program, today: date) -> PlanSummary:
+    """The whole stored plan against the logs, in two queries however long the program.
+
+    A session up to ``today`` logged "done" without amounts counts as done in full; one logged
+    with amounts counts what was logged."""
+    doses = PlannedDose.objects.filter(session__program=program).values_list(
+        "session_id", "session__week", "session__date", "session__phase", "session__step",
+        "session__log__status", "program_activity_id", "program_activity__name",
+        "program_activity__order", "unit", "amount", "times_per_day",
+    )  # fmt: skip
+    actual = _logged_amounts(program)
+    activities: dict[int, ActivityWeeks] = {}
+    weeks: set[int] = set()
+    latest: tuple[date, int, str, int] | None = None
+    for row in doses:
+        session_id, week, day, phase, step, status, activity_id, name, order, unit = row[:10]
+        amount, times = row[10], row[11]
+        weeks.add(week)
+        entry = activities.get(activity_id)
+        if entry is None:
+            entry = activities[activity_id] = ActivityWeeks(activity_id, name, unit, order)
+        entry.planned[week] += amount * times
+        if day <= today:
+            if latest is None or day > latest[0]:
+                latest = (day, week, phase, step)
+            done_amount = actual.get((session_id, activity_id))
+            if done_amount is not None:
+                entry.done[week] += done_amount * times
+            elif status == "done":
+                entry.done[week] += amount * times
+    ordered = sorted(activities.values(), key=lambda entry: (entry.order, entry.activity_id))
+    return PlanSummary(
+        activities=ordered,
+        weeks=sorted(weeks),
+        current_week=latest[1] if latest else None,
+        current_phase=latest[2] if latest else None,
+        current_step=latest[3] if latest else None,
+        names={entry.activity_id: (entry.name, entry.unit) for entry in ordered},
+    )
+
+
+def doses_open_to_override(program: Program, *, today: date, days: int) -> list[PlannedDose]:
+    """The doses a clinician may still change: from tomorrow, over the next ``days`` days,
+    with their session and activity."""
+    return list(
+        PlannedDose.objects.filter(
+            session__program=program,
+            session__date__gt=today,
+            session__date__lte=today + timedelta(days=days),
+        )
+        .select_related("session", "program_activity")
+        .order_by("session__date", "program_activity__order", "id")
+    )
+
+
+@dataclass(frozen=True)
+class LoggedResult:
+    program_activity_id: int
+    amount: int
+    exertion: int | None  # 0 to 10, when the patient gave it
+
+
+@dataclass(frozen=True)
+class LoggedSession:
+    log: SessionLog
+    results: list[LoggedResult]  # in the program's activity order
+
+
+def recent_session_logs(program: Program, *, limit: int) -> list[LoggedSession]:
+    """The program's ``limit`` newest session logs, newest first, each with what was logged
+    per activity: two queries."""
+    logs = list(
+        SessionLog.objects.filter(session__program=program)
+        .select_related("session")
+        .order_by("-session__date")[:limit]
+    )
+    results: dict[int, list[LoggedResult]] = defaultdict(list)
+    for log_id, activity_id, amount, exertion in (
+        ActivityLog.objects.filter(session_log__in=[log.pk for log in logs])
+        .order_by("program_activity__order", "id")
+        .values_list("session_log_id", "program_activity_id", "amount", "exertion")
+    ):
+        results[log_id].append(LoggedResult(activity_id, amount, exertion))
+    return [LoggedSession(log=log, results=results[log.pk]) for log in logs]
+
+
+def patient_programs(patient: Patient) -> list[Program]:
+    """Every program of the patient, drafts included, newest first, with its template."""
+    return list(patient.programs.select_related("template").order_by("-start_date", "-id"))
+
+
+def program_revisions(program: Program, *, limit: int) -> list[ProgramRevision]:
+    """The program's ``limit`` newest revisions, newest first."""
+    return list(program.revisions.order_by("-number")[:limit])
+
+
+def program_reviews(program: Program) -> list[WeeklyReview]:
+    """The program's weekly reviews, the latest week first."""
+    return list(program.reviews.order_by("-week", "-created_at"))
+
+
+def patient_open_alerts(user: User, patient: Patient) -> QuerySet[Alert]:
+    """The patient's open alerts that ``user`` may see, the most serious and newest first."""
+    return (
+        open_alerts_visible_to(user)
+        .filter(patient=patient)
+        .order_by("-severity", "-created_at", "-id")
     )

@@ -23,17 +23,11 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from programs.models import Program, WeeklyReview
+from programs.selectors import RUNNING_STATUSES
 from programs.services import program_complete, weekly_review_run
 from programs.services.idempotency import idempotency_keys_expire
 
 logger = logging.getLogger(__name__)
-
-RUNNING_STATUSES = (
-    Program.Status.ACTIVE,
-    Program.Status.PAUSED,
-    Program.Status.MAINTENANCE,
-    Program.Status.TAPERING,
-)
 
 # Every UTC offset in use is a whole number of quarter hours, so a sweep at :00, :15, :30 and
 # :45 UTC lands on every patient's local midnight: a week is reviewed as it ends, before the
@@ -47,6 +41,16 @@ REVIEW_EXPIRES = 4 * SWEEP_MINUTES * 60
 # The database going away, a lock timeout, SQLite's "database is locked": worth a retry.
 # A ValidationError from the engine is not; it fails the task so that someone looks.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+# A task about one program: retried on those with backoff, and stopped if it hangs.
+ONE_PROGRAM_TASK: dict[str, Any] = {
+    "autoretry_for": TRANSIENT_ERRORS,
+    "max_retries": 3,
+    "retry_backoff": 30,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "soft_time_limit": 60,
+    "time_limit": 90,
+}
 
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "programs.run_weekly_reviews": {
@@ -135,16 +139,7 @@ def run_weekly_reviews() -> dict[str, int]:
     return {"reviews": len(due.reviews), "completions": len(due.completions)}
 
 
-@shared_task(
-    name="programs.review_program",
-    autoretry_for=TRANSIENT_ERRORS,
-    max_retries=3,
-    retry_backoff=30,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    soft_time_limit=60,
-    time_limit=90,
-)
+@shared_task(name="programs.review_program", **ONE_PROGRAM_TASK)
 def review_program(program_id: int) -> int | None:
     """Run the end-of-week review of the program's last finished week; the id of the stored
     review, or None when there is nothing to review (a program since discharged or gone)."""
@@ -155,16 +150,7 @@ def review_program(program_id: int) -> int | None:
     return review.pk if review is not None else None
 
 
-@shared_task(
-    name="programs.complete_program",
-    autoretry_for=TRANSIENT_ERRORS,
-    max_retries=3,
-    retry_backoff=30,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    soft_time_limit=60,
-    time_limit=90,
-)
+@shared_task(name="programs.complete_program", **ONE_PROGRAM_TASK)
 def complete_program(program_id: int) -> str | None:
     """Discharge the program if its discharge date has come; its status after."""
     program = Program.objects.filter(pk=program_id).first()

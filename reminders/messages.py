@@ -151,16 +151,24 @@ def _session_start(reminder: Reminder) -> datetime:
     return starts.astimezone(ZoneInfo(reminder.time_zone))
 
 
+def _named(reminder: Reminder, *, sms: bool) -> dict[str, str]:
+    """Who a sentence names: the clinic (as a text or as an email names it) and, in one to a
+    guardian, the child."""
+    values = {"clinic": clinic_sms_name(reminder) if sms else clinic_email_name(reminder)}
+    if _for_guardian(reminder):
+        values["name"] = _child(reminder, sms=sms)
+    return values
+
+
 def session_sentence(reminder: Reminder, *, sms: bool) -> str:
     local = _session_start(reminder)
     days_ahead = (local.date() - reminder.local_date).days
     values = {
-        "clinic": clinic_sms_name(reminder) if sms else clinic_email_name(reminder),
+        **_named(reminder, sms=sms),
         "time": clock(local.time()),
         "day": dateformat.format(local, "l j F"),
     }
     if _for_guardian(reminder):
-        values["name"] = _child(reminder, sms=sms)
         if days_ahead <= 0:
             text = _("Reminder from %(clinic)s: %(name)s's session is today at %(time)s.")
         elif days_ahead == 1:
@@ -178,9 +186,8 @@ def session_sentence(reminder: Reminder, *, sms: bool) -> str:
 
 def nudge_sentence(reminder: Reminder, *, sms: bool) -> str:
     """The day after a missed session: no guilt, no pain talk, just the door held open."""
-    values = {"clinic": clinic_sms_name(reminder) if sms else clinic_email_name(reminder)}
+    values = _named(reminder, sms=sms)
     if _for_guardian(reminder):
-        values["name"] = _child(reminder, sms=sms)
         return (
             _(
                 "Hi from %(clinic)s. %(name)s's session yesterday didn't happen, and that's "
@@ -198,9 +205,8 @@ def nudge_sentence(reminder: Reminder, *, sms: bool) -> str:
 
 
 def check_in_sentence(reminder: Reminder, *, sms: bool) -> str:
-    values = {"clinic": clinic_sms_name(reminder) if sms else clinic_email_name(reminder)}
+    values = _named(reminder, sms=sms)
     if _for_guardian(reminder):
-        values["name"] = _child(reminder, sms=sms)
         return (
             _(
                 "Reminder from %(clinic)s: %(name)s's weekly check-in is due. It only takes a "

@@ -7,7 +7,7 @@ from programs import services
 from programs.models import Alert, AuditEvent, PlannedDose, Program, User
 from programs.services.common import local_today
 from tests.programs import factories
-from web.staff.labels import DECISIONS
+from web.labels import DECISIONS
 
 pytestmark = pytest.mark.django_db
 

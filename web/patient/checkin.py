@@ -90,9 +90,10 @@ def check_in(request: WebRequest, patient_id: int) -> HttpResponse:
                 )
     else:
         form = CheckInForm(for_self=for_self, initial={"submission": key})
-        # Back to a form already sent: say so before anything is typed again.
-        sent = selectors.patient_check_ins(patient).filter(submission_key=key).first()
-    latest = selectors.patient_check_ins(patient).only("id", "date").first()
+        # Back to a form already sent: say so before anything is typed again. (A GET always
+        # has a key here: one without was sent off to get one above.)
+        sent = selectors.check_in_sent_with(patient, submission_key=key) if key else None
+    latest = selectors.latest_check_in(patient)
     recent = latest if latest and (local_today(patient) - latest.date).days < RECENT_DAYS else None
     return render(
         request,

@@ -23,6 +23,7 @@ from programs.models import PlannedDose, PlannedSession
 from programs.services import records
 from programs.services.records import MAX_NOTE
 from web.forms import add_service_errors
+from web.labels import UNITS, word
 
 # -- Words the pages share -------------------------------------------------------------------
 
@@ -48,13 +49,6 @@ OMNI_SHORT: dict[int, StrOrPromise] = {
     8: _("really tired"),
     9: _("really tired"),
     10: _("very, very tired"),
-}
-
-UNIT_NAMES: dict[str, StrOrPromise] = {
-    "minutes": _("minutes"),
-    "seconds": _("seconds"),
-    "repetitions": _("repetitions"),
-    "metres": _("metres"),
 }
 
 
@@ -119,7 +113,7 @@ class SessionLogForm(forms.Form):
             self.fields["note"].initial = log.note
         for dose in self.doses:
             activity = dose.program_activity
-            unit = UNIT_NAMES.get(dose.unit, dose.unit)
+            unit = word(UNITS, dose.unit)
             if dose.times_per_day > 1:
                 label = _("%(activity)s: %(unit)s each time") % {
                     "activity": activity.name,

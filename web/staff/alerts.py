@@ -18,7 +18,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, Case, QuerySet, Value, When
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,13 +28,13 @@ from django.views.decorators.http import require_POST
 from planner import AlertKind, RedFlag
 from programs import selectors, services
 from programs.access import AccessDenied, access_alert
-from programs.models import Alert, CheckIn
+from programs.models import Alert
 from programs.services.common import audit_reads
 from programs.services.records import MAX_ACKNOWLEDGEMENT_NOTE
 from web.access import WebRequest, staff_page
 from web.forms import add_service_errors
+from web.labels import ALERT_KINDS, RED_FLAGS, word
 from web.staff.forms import AlertFilterForm
-from web.staff.labels import ALERT_KINDS, RED_FLAGS, word
 
 PAGE_SIZE = 50
 # A page's ?alert= and ?page= are ids and page numbers: ASCII digits, a sane length.
@@ -77,28 +76,13 @@ class ShownAlert:
 
 
 def _red_flag_answers(alerts: list[Alert]) -> dict[int, list[str]]:
-    """The red flags each red-flag alert was raised for: those of the patient's check-in that
-    raised it (the alert does not store them; it was created with that check-in). Thoughts of
-    self-harm have an alert of their own, so they are not repeated here."""
-    flagged = [alert for alert in alerts if alert.kind == AlertKind.RED_FLAG.value]
-    if not flagged:
-        return {}
-    check_ins = list(
-        CheckIn.objects.filter(patient_id__in={alert.patient_id for alert in flagged})
-        .exclude(red_flags=[])
-        .order_by("submitted_at")
-        .values_list("patient_id", "submitted_at", "red_flags")
-    )
+    """The red flags each red-flag alert was raised for, in words. Thoughts of self-harm have
+    an alert of their own, so they are not repeated here."""
     answers: dict[int, list[str]] = {}
-    for alert in flagged:
-        # The newest flagged check-in submitted before the alert was created.
-        match = None
-        for patient_id, submitted_at, flags in check_ins:
-            if patient_id == alert.patient_id and submitted_at <= alert.created_at:
-                match = flags
-        shown = [flag for flag in match or [] if flag != RedFlag.SELF_HARM.value]
+    for alert_id, flags in selectors.alert_red_flags(alerts).items():
+        shown = [flag for flag in flags if flag != RedFlag.SELF_HARM.value]
         if shown:
-            answers[alert.pk] = [word(RED_FLAGS, flag) for flag in shown]
+            answers[alert_id] = [word(RED_FLAGS, flag) for flag in shown]
     return answers
 
 
@@ -114,21 +98,6 @@ def _acknowledger(alert: Alert) -> str:
 def _number(value: str | None) -> int | None:
     value = value or ""
     return int(value) if value.isascii() and value.isdigit() and len(value) <= MAX_DIGITS else None
-
-
-def _ordered(request: WebRequest) -> QuerySet[Alert]:
-    return (
-        selectors.alerts_visible_to(request.user)
-        .select_related("patient", "program", "acknowledged_by")
-        .annotate(
-            open_first=Case(
-                When(acknowledged_at__isnull=True, then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            )
-        )
-        .order_by("-open_first", "-severity", "-created_at", "-id")
-    )
 
 
 def _inbox(
@@ -149,9 +118,7 @@ def _inbox(
                 target = None  # a link to an alert that is not theirs shows the inbox
     if target is not None and not target.is_open:
         show_acknowledged = True  # a link to an acknowledged alert still finds it
-    alerts = _ordered(request)
-    if not show_acknowledged:
-        alerts = alerts.filter(acknowledged_at__isnull=True)
+    alerts = selectors.alerts_inbox(request.user, include_acknowledged=show_acknowledged)
     page_number: int | str | None = request.GET.get("page")
     if target is not None:
         # The page that holds the alert: where it stands in the inbox's order.
@@ -195,9 +162,7 @@ def _inbox(
             "open_count": (
                 page.paginator.count
                 if not show_acknowledged
-                else selectors.alerts_visible_to(request.user)
-                .filter(acknowledged_at__isnull=True)
-                .count()
+                else selectors.open_alerts_visible_to(request.user).count()
             ),
         },
         status=status,

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +30,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from planner import Phase, PlannerInputError, Schedule
+from planner import PlannerInputError, Schedule
 from planner.units import Unit, minutes_of
 from programs import selectors, services
 from programs.access import access_draft, access_patient, access_program, access_template
@@ -42,25 +42,14 @@ from programs.services.common import audit_record, local_today
 from programs.services.programs import DEFAULT_SESSION_TIME, running_program_state
 from web.access import WebRequest, staff_page
 from web.charts import Chart, Series
+from web.labels import PHASES, UNITS, word
 from web.staff.builder_forms import (
     ActivateForm,
     ActivityEntry,
     ActivityForm,
     ProgramForm,
-    unit_name,
 )
 from web.times import shown_in
-
-
-def _phase_name(phase: str) -> str:
-    names = {
-        Phase.BUILD.value: _("Build"),
-        Phase.MAINTAIN.value: _("Maintain"),
-        Phase.TAPER.value: _("Taper"),
-        Phase.PAUSED.value: _("Paused"),
-    }
-    return names.get(phase, phase)
-
 
 # Who may use what
 
@@ -71,17 +60,6 @@ def _managed_patient(request: WebRequest, patient_id: int) -> Patient:
     )
     audit_record(actor=request.user, patient=patient, action="read", what="program builder")
     return patient
-
-
-def _templates_for(request: WebRequest, patient: Patient) -> QuerySet[ProgramTemplate]:
-    """The templates the user may see that suit this patient: global ones and the patient's
-    clinic's (a therapist of two clinics sees the other's too, which the service refuses)."""
-    return (
-        selectors.templates_visible_to(request.user)
-        .filter(Q(clinic__isnull=True) | Q(clinic_id=patient.clinic_id))
-        .filter(is_active=True)
-        .order_by("name", "id")
-    )
 
 
 def _managed_program(request: WebRequest, program_id: int) -> Program:
@@ -114,20 +92,29 @@ def _int_param(request: WebRequest, name: str) -> int | None:
 # Step 2's starting point: a template, or a draft being edited
 
 
-def _template_entries(template: ProgramTemplate) -> list[TemplateActivity]:
-    return list(template.template_activities.select_related("activity").order_by("order", "id"))
-
-
-def _entry_from_template(row: TemplateActivity) -> ActivityEntry:
+def _entry(
+    row: TemplateActivity | ProgramActivity,
+    *,
+    include: bool = True,
+    baseline_trials: Sequence[float] = (),
+    start_intensity: str = "moderate",
+    trials_day: date | None = None,
+    pace: float | None = None,
+) -> ActivityEntry:
+    """An activity as the form starts from it, from a template's row or a draft's: what both
+    hold, and what only a draft does (its trials, start intensity and pace)."""
     return ActivityEntry(
         activity=row.activity,
-        include=True,
+        include=include,
         goal_quota=row.goal_quota,
         start_fraction=row.start_fraction,
         weekdays=list(row.weekdays),
         times_per_day=row.times_per_day,
         goal_intensity=row.goal_intensity,
-        baseline_trials=[],
+        baseline_trials=list(baseline_trials),
+        start_intensity=start_intensity,
+        trials_day=trials_day,
+        pace=pace,
     )
 
 
@@ -135,16 +122,10 @@ def _entries_from_draft(
     draft: Program, template_rows: Sequence[TemplateActivity]
 ) -> list[ActivityEntry]:
     """The draft's activities as entered, then the template's others, left out."""
-    rows = list(draft.activities.select_related("activity").order_by("order", "id"))
+    rows = selectors.program_activities(draft)
     entries = [
-        ActivityEntry(
-            activity=row.activity,
-            include=True,
-            goal_quota=row.goal_quota,
-            start_fraction=row.start_fraction,
-            weekdays=list(row.weekdays),
-            times_per_day=row.times_per_day,
-            goal_intensity=row.goal_intensity,
+        _entry(
+            row,
             baseline_trials=[float(trial) for trial in row.baseline_trials],
             start_intensity=row.start_intensity,
             trials_day=date.fromisoformat(row.baseline_dates[0]) if row.baseline_dates else None,
@@ -153,11 +134,9 @@ def _entries_from_draft(
         for row in rows
     ]
     chosen = {row.activity_id for row in rows}
-    for template_row in template_rows:
-        if template_row.activity_id not in chosen:
-            entries.append(
-                ActivityEntry(**{**_entry_from_template(template_row).__dict__, "include": False})
-            )
+    entries += [
+        _entry(row, include=False) for row in template_rows if row.activity_id not in chosen
+    ]
     return entries
 
 
@@ -312,7 +291,7 @@ def program_new(request: WebRequest, patient_id: int) -> HttpResponse:
     """Step 1 without ``?template=``: choose a template (or continue a draft). Step 2 with it:
     the program form, prefilled from the template."""
     patient = _managed_patient(request, patient_id)
-    templates = _templates_for(request, patient)
+    templates = selectors.templates_for_patient(request.user, patient)
     draft_id = _int_param(request, "from")
     if draft_id is not None:
         # The old "Edit" link, from before drafts were edited in place.
@@ -322,12 +301,7 @@ def program_new(request: WebRequest, patient_id: int) -> HttpResponse:
     if template_id is None:
         if "template" in request.GET:
             messages.error(request, _("Choose a template first."))
-        drafts = (
-            selectors.programs_managed_by(request.user)
-            .filter(patient=patient, status=Program.Status.DRAFT)
-            .select_related("template")
-            .order_by("-updated_at", "-id")
-        )
+        drafts = selectors.patient_drafts(request.user, patient)
         return _render(
             request,
             patient,
@@ -352,7 +326,10 @@ def program_edit(request: WebRequest, program_id: int) -> HttpResponse:
     template_id = _int_param(request, "template")
     if template_id is not None:
         template = access_template(
-            request.user, template_id, manage=False, queryset=_templates_for(request, draft.patient)
+            request.user,
+            template_id,
+            manage=False,
+            queryset=selectors.templates_for_patient(request.user, draft.patient),
         )
     return _builder(request, draft.patient, template, draft=draft)
 
@@ -382,12 +359,12 @@ def _builder(
     *,
     draft: Program | None,
 ) -> HttpResponse:
-    template_rows = _template_entries(template) if template is not None else []
+    template_rows = selectors.template_activities(template) if template is not None else []
     if draft is not None:
         entries = _entries_from_draft(draft, template_rows)
         initial = _draft_initial(draft)
     else:
-        entries = [_entry_from_template(row) for row in template_rows]
+        entries = [_entry(row) for row in template_rows]
         initial = _program_initial(patient, template)
     data = request.POST if request.method == "POST" else None
     forms = BuilderForms(
@@ -492,7 +469,7 @@ def _schedule_view(schedule: Schedule, activities: Sequence[ProgramActivity]) ->
             WeekRow(
                 number=week + 1,
                 starts=schedule.week_start(week),
-                phases=[_phase_name(phase) for phase in phases],
+                phases=[word(PHASES, phase) for phase in phases],
                 phase_keys=phases,
                 sessions=len(sessions),
                 doses=doses,
@@ -500,7 +477,7 @@ def _schedule_view(schedule: Schedule, activities: Sequence[ProgramActivity]) ->
             )
         )
         for session in sessions:
-            name = _phase_name(session.phase.value)
+            name = word(PHASES, session.phase.value)
             if spans and spans[-1].name == name:
                 last = spans[-1]
                 spans[-1] = PhaseSpan(name, last.first_week, week + 1, last.first_day, session.date)
@@ -519,12 +496,12 @@ def _schedule_view(schedule: Schedule, activities: Sequence[ProgramActivity]) ->
                     tone="planned",
                 )
             ],
-            unit=str(unit_name(activity.unit)),
+            unit=word(UNITS, activity.unit),
             summary=_("From %(start)s to %(goal)s %(unit)s per session.")
             % {
                 "start": activity.start_quota,
                 "goal": activity.goal_quota,
-                "unit": unit_name(activity.unit),
+                "unit": word(UNITS, activity.unit),
             },
         )
         for activity in activities
@@ -557,7 +534,7 @@ def _preview_context(request: WebRequest, program: Program) -> dict[str, Any]:
         "activities": [
             {
                 "row": row,
-                "unit": unit_name(row.unit),
+                "unit": word(UNITS, row.unit),
                 "trials": ", ".join(f"{trial:g}" for trial in row.baseline_trials),
                 "start_percent": round(row.start_fraction * 100),
             }

@@ -22,6 +22,7 @@ from django_stubs_ext import StrOrPromise
 from planner import IntensityBand, MaxHeartRateMethod, Unit
 from programs.api.serializers import MAX_TEXT, ActivityChoiceIn, ParametersSerializer
 from programs.models import Activity
+from web.labels import UNITS, word
 
 WEEKDAY_CHOICES = [
     ("0", pgettext_lazy("weekday", "Mon")),
@@ -32,13 +33,6 @@ WEEKDAY_CHOICES = [
     ("5", pgettext_lazy("weekday", "Sat")),
     ("6", pgettext_lazy("weekday", "Sun")),
 ]
-
-UNIT_NAMES: dict[str, StrOrPromise] = {
-    Unit.MINUTES.value: _("minutes"),
-    Unit.SECONDS.value: _("seconds"),
-    Unit.REPETITIONS.value: _("repetitions"),
-    Unit.METRES.value: _("metres"),
-}
 
 INTENSITY_CHOICES = [
     (IntensityBand.LIGHT.value, _("Light (30-39% of heart-rate reserve)")),
@@ -80,10 +74,6 @@ def _bound(serializer_field: Any, name: str) -> Any:
 
 def _percent(fraction: float) -> int:
     return round(fraction * 100)
-
-
-def unit_name(unit: str) -> StrOrPromise:
-    return UNIT_NAMES.get(unit, unit)
 
 
 _TRIALS_FIELD = _CHOICE_FIELDS["baseline_trials"]
@@ -202,7 +192,7 @@ class ActivityForm(forms.Form):
         kwargs.setdefault("initial", entry.initial)
         super().__init__(*args, **kwargs)
         self.entry = entry
-        unit = unit_name(entry.activity.unit)
+        unit = word(UNITS, entry.activity.unit)
         self.fields["include"].label = _("Include %(name)s") % {"name": entry.activity.name}
         self.fields["baseline_trials"].label = _("Baseline trials (%(unit)s)") % {"unit": unit}
         self.fields["baseline_trials"].help_text = _(

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -23,8 +22,8 @@ from programs.models import Alert, Patient
 from programs.selectors import CaseloadRow
 from programs.services.common import audit_reads
 from web.access import WebRequest, staff_page
+from web.labels import ALERT_KINDS, PATIENT_STATUSES, PHASES, PROGRAM_STATUSES, word
 from web.staff.forms import CaseloadFilterForm
-from web.staff.labels import ALERT_KINDS, PATIENT_STATUSES, PHASES, PROGRAM_STATUSES, word
 
 
 def _by_name(row: CaseloadRow) -> tuple[str, str, int]:
@@ -51,18 +50,6 @@ def sorted_rows(rows: list[CaseloadRow], sort: str) -> list[CaseloadRow]:
     known.sort(key=key, reverse=descending)
     unknown = sorted((row for row in rows if key(row) is None), key=_by_name)
     return known + unknown
-
-
-def filtered_patients(request: WebRequest, chosen: dict[str, Any]) -> QuerySet[Patient]:
-    patients = selectors.patients_managed_by(request.user)
-    for term in (chosen.get("q") or "").split():
-        patients = patients.filter(Q(first_name__icontains=term) | Q(last_name__icontains=term))
-    if chosen.get("scope") == "mine":
-        patients = patients.filter(therapists=request.user)
-    if chosen.get("alerts"):
-        open_alerts = Alert.objects.filter(patient=OuterRef("pk"), acknowledged_at__isnull=True)
-        patients = patients.filter(Exists(open_alerts))
-    return patients
 
 
 def _status_matches(row: CaseloadRow, status: str) -> bool:
@@ -179,7 +166,13 @@ def caseload(request: WebRequest) -> HttpResponse:
     form = CaseloadFilterForm(request.GET)
     chosen = form.chosen()
     sort = chosen.get("sort") or "name"
-    rows = selectors.caseload(request.user, filtered_patients(request, chosen))
+    patients = selectors.caseload_patients(
+        request.user,
+        search=chosen.get("q") or "",
+        mine=chosen.get("scope") == "mine",
+        with_open_alerts=bool(chosen.get("alerts")),
+    )
+    rows = selectors.caseload(request.user, patients)
     status = chosen.get("status") or ""
     rows = [row for row in rows if _status_matches(row, status)]
     rows = selectors.self_harm_first(sorted_rows(rows, sort))

@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from planner.baseline import MAX_TRIALS as BASELINE_TRIALS
 from planner.units import MAX_AMOUNT
 from programs.models import PlannedDose, ProgramActivity
+from programs.selectors import RUNNING_STATUSES
 from programs.services import BaselineTrials
-from web.staff.labels import UNITS, word
+from web.labels import PROGRAM_STATUSES, UNITS, word
 
 MAX_TEXT = 2000
 
@@ -41,10 +42,7 @@ class CaseloadFilterForm(forms.Form):
         required=False,
         choices=[
             ("", _("Any")),
-            ("active", _("Active")),
-            ("paused", _("Paused")),
-            ("maintenance", _("Maintenance")),
-            ("tapering", _("Tapering")),
+            *((status.value, PROGRAM_STATUSES[status.value]) for status in RUNNING_STATUSES),
             ("none", _("No running program")),
         ],
     )

@@ -9,9 +9,9 @@ The page reads a fixed number of queries whatever the program's length.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
@@ -25,28 +25,13 @@ from django.views.decorators.http import require_POST
 from planner import Decision, PlannerInputError
 from programs import selectors, services
 from programs.access import access_patient, access_program
-from programs.models import (
-    ActivityLog,
-    Patient,
-    PlannedDose,
-    Program,
-    ProgramRevision,
-    SessionLog,
-    WeeklyReview,
-)
+from programs.models import Patient, PlannedDose, Program, SessionLog
+from programs.selectors import ActivityWeeks, PlanSummary
 from programs.services.common import audit_record, local_today
 from web.access import WebRequest, staff_page
 from web.charts import Chart, Series
 from web.forms import add_service_errors
-from web.staff.forms import (
-    DischargeForm,
-    DoseOverrideForm,
-    PauseForm,
-    RebaselineForm,
-    ResumeForm,
-    dose_label,
-)
-from web.staff.labels import (
+from web.labels import (
     ALERT_KINDS,
     DECISIONS,
     DIAGNOSES,
@@ -61,6 +46,14 @@ from web.staff.labels import (
     UNITS,
     word,
 )
+from web.staff.forms import (
+    DischargeForm,
+    DoseOverrideForm,
+    PauseForm,
+    RebaselineForm,
+    ResumeForm,
+    dose_label,
+)
 from web.times import shown_in
 
 RECENT_LOGS = 14
@@ -68,72 +61,6 @@ RECENT_CHECK_INS = 10
 RECENT_REVISIONS = 30
 OVERRIDE_DAYS = 14
 PAUSABLE = {Program.Status.ACTIVE, Program.Status.MAINTENANCE, Program.Status.TAPERING}
-DONE_STATUSES = ("done", "partial")
-
-
-@dataclass
-class ActivityWeeks:
-    """One activity's planned and done amounts per program week (amount x times a day)."""
-
-    activity_id: int
-    name: str
-    unit: str
-    order: int
-    planned: dict[int, float] = field(default_factory=lambda: defaultdict(float))
-    done: dict[int, float] = field(default_factory=lambda: defaultdict(float))
-
-
-@dataclass
-class PlanSummary:
-    activities: list[ActivityWeeks]
-    weeks: list[int]  # every program week with a planned session, 0-based
-    current_week: int | None  # the week of the latest session on or before today, 0-based
-    current_phase: str | None
-    current_step: int | None
-    names: dict[int, tuple[str, str]]  # program activity id -> (name, unit)
-
-
-def plan_summary(program: Program, today: date) -> PlanSummary:
-    """The whole stored plan against the logs, in two queries however long the program."""
-    doses = PlannedDose.objects.filter(session__program=program).values_list(
-        "session_id", "session__week", "session__date", "session__phase", "session__step",
-        "session__log__status", "program_activity_id", "program_activity__name",
-        "program_activity__order", "unit", "amount", "times_per_day",
-    )  # fmt: skip
-    actual = {
-        (session_id, activity_id): amount
-        for session_id, activity_id, amount in ActivityLog.objects.filter(
-            session_log__session__program=program
-        ).values_list("session_log__session_id", "program_activity_id", "amount")
-    }
-    activities: dict[int, ActivityWeeks] = {}
-    weeks: set[int] = set()
-    latest: tuple[date, int, str, int] | None = None
-    for row in doses:
-        session_id, week, day, phase, step, status, activity_id, name, order, unit = row[:10]
-        amount, times = row[10], row[11]
-        weeks.add(week)
-        entry = activities.get(activity_id)
-        if entry is None:
-            entry = activities[activity_id] = ActivityWeeks(activity_id, name, unit, order)
-        entry.planned[week] += amount * times
-        if day <= today:
-            if latest is None or day > latest[0]:
-                latest = (day, week, phase, step)
-            done_amount = actual.get((session_id, activity_id))
-            if done_amount is not None:
-                entry.done[week] += done_amount * times
-            elif status == "done":
-                entry.done[week] += amount * times
-    ordered = sorted(activities.values(), key=lambda entry: (entry.order, entry.activity_id))
-    return PlanSummary(
-        activities=ordered,
-        weeks=sorted(weeks),
-        current_week=latest[1] if latest else None,
-        current_phase=latest[2] if latest else None,
-        current_step=latest[3] if latest else None,
-        names={entry.activity_id: (entry.name, entry.unit) for entry in ordered},
-    )
 
 
 def _number(value: float) -> str:
@@ -181,17 +108,8 @@ def chosen_program(programs: list[Program]) -> Program | None:
     return started[0] if started else None
 
 
-def upcoming_doses(program: Program, today: date) -> list[PlannedDose]:
-    """The doses a clinician may still change: from tomorrow, over the next two weeks."""
-    return list(
-        PlannedDose.objects.filter(
-            session__program=program,
-            session__date__gt=today,
-            session__date__lte=today + timedelta(days=OVERRIDE_DAYS),
-        )
-        .select_related("session", "program_activity")
-        .order_by("session__date", "program_activity__order", "id")
-    )
+def _upcoming_doses(program: Program, today: date) -> list[PlannedDose]:
+    return selectors.doses_open_to_override(program, today=today, days=OVERRIDE_DAYS)
 
 
 @dataclass(frozen=True)
@@ -214,30 +132,27 @@ class CheckInRow:
 
 
 def _log_rows(program: Program, names: dict[int, tuple[str, str]]) -> list[LogRow]:
-    logs = list(
-        SessionLog.objects.filter(session__program=program)
-        .select_related("session")
-        .order_by("-session__date")[:RECENT_LOGS]
-    )
-    results: dict[int, list[str]] = defaultdict(list)
-    for log_id, activity_id, amount, exertion in (
-        ActivityLog.objects.filter(session_log__in=[log.pk for log in logs])
-        .order_by("program_activity__order", "id")
-        .values_list("session_log_id", "program_activity_id", "amount", "exertion")
-    ):
-        name, unit = names.get(activity_id, ("", ""))
-        text = _("%(activity)s: %(amount)s %(unit)s") % {
-            "activity": name,
-            "amount": amount,
-            "unit": word(UNITS, unit),
-        }
-        if exertion is not None:
-            text += " " + _("(exertion %(value)d of 10)") % {"value": exertion}
-        results[log_id].append(text)
-    return [
-        LogRow(log=log, status=word(SESSION_STATUSES, log.status), results=results[log.pk])
-        for log in logs
-    ]
+    rows = []
+    for logged in selectors.recent_session_logs(program, limit=RECENT_LOGS):
+        results = []
+        for result in logged.results:
+            name, unit = names.get(result.program_activity_id, ("", ""))
+            text = _("%(activity)s: %(amount)s %(unit)s") % {
+                "activity": name,
+                "amount": result.amount,
+                "unit": word(UNITS, unit),
+            }
+            if result.exertion is not None:
+                text += " " + _("(exertion %(value)d of 10)") % {"value": result.exertion}
+            results.append(text)
+        rows.append(
+            LogRow(
+                log=logged.log,
+                status=word(SESSION_STATUSES, logged.log.status),
+                results=results,
+            )
+        )
+    return rows
 
 
 def _check_in_rows(patient: Patient) -> list[CheckInRow]:
@@ -299,7 +214,7 @@ def _page(
     )
     audit_record(actor=request.user, patient=record, action="read", what="patient page")
     today = local_today(record)
-    programs = list(record.programs.select_related("template").order_by("-start_date", "-id"))
+    programs = selectors.patient_programs(record)
     program = chosen_program(programs)
     drafts = [candidate for candidate in programs if candidate.status == Program.Status.DRAFT]
     context: dict[str, Any] = {
@@ -321,22 +236,18 @@ def _page(
         "today": today,
         "alerts": [
             (alert, word(ALERT_KINDS, alert.kind))
-            for alert in selectors.alerts_visible_to(request.user)
-            .filter(patient=record, acknowledged_at__isnull=True)
-            .order_by("-severity", "-created_at", "-id")
+            for alert in selectors.patient_open_alerts(request.user, record)
         ],
         "check_ins": _check_in_rows(record),
         # The form just refused, for the error summary at the top of the page.
         "refused_forms": list((bound or {}).values()),
     }
     if program is not None:
-        summary = plan_summary(program, today)
-        revisions: list[ProgramRevision] = list(
-            program.revisions.order_by("-number")[:RECENT_REVISIONS]
-        )
-        reviews: list[WeeklyReview] = list(program.reviews.order_by("-week", "-created_at"))
+        summary = selectors.plan_summary(program, today)
+        revisions = selectors.program_revisions(program, limit=RECENT_REVISIONS)
+        reviews = selectors.program_reviews(program)
         bound = bound or {}
-        doses = upcoming_doses(program, today) if program.is_running else []
+        doses = _upcoming_doses(program, today) if program.is_running else []
         context.update(
             {
                 "status": word(PROGRAM_STATUSES, program.status),
@@ -361,7 +272,9 @@ def _page(
                 and reviews[0].decision == Decision.NEW_BASELINE.value,
                 "rebaseline_form": bound.get("rebaseline")
                 or RebaselineForm(
-                    prefix="rebaseline", activities=program.activities.all(), today=today
+                    prefix="rebaseline",
+                    activities=selectors.program_activities(program),
+                    today=today,
                 ),
                 "can_resume": program.status == Program.Status.PAUSED,
                 "can_discharge": program.is_running,
@@ -388,65 +301,78 @@ def _done(request: WebRequest, patient_id: int, message: str) -> HttpResponse:
     return redirect("web:patient", patient_id=patient_id)
 
 
+def _act(
+    request: WebRequest,
+    patient_id: int,
+    name: str,
+    form: forms.Form,
+    act: Callable[[dict[str, Any]], object],
+    done: Callable[[], str],
+    aliases: Callable[[], Mapping[str, str]] | None = None,
+) -> HttpResponse:
+    """One of the program's actions: ``act`` calls its service with the form's cleaned data;
+    done, back to the page with the ``done()`` message; refused by the form or the service,
+    the page again with the problems on the form named ``name`` (``aliases()`` maps the
+    service's names for fields to the form's)."""
+    if form.is_valid():
+        try:
+            act(form.cleaned_data)
+        except (ValidationError, PlannerInputError) as error:
+            add_service_errors(form, error, aliases=aliases() if aliases else None)
+        else:
+            return _done(request, patient_id, done())
+    return _page(request, patient_id, {name: form})
+
+
 @require_POST
 @staff_page
 def pause(request: WebRequest, patient_id: int, program_id: int) -> HttpResponse:
     program = _program_for(request, patient_id, program_id)
-    form = PauseForm(request.POST, prefix="pause")
-    if form.is_valid():
-        try:
-            services.program_pause(
-                actor=request.user, program=program, reason=form.cleaned_data["reason"]
-            )
-        except (ValidationError, PlannerInputError) as error:
-            add_service_errors(form, error)
-        else:
-            return _done(
-                request, patient_id, _("Program paused. Doses are held until you resume it.")
-            )
-    return _page(request, patient_id, {"pause": form})
+    return _act(
+        request,
+        patient_id,
+        "pause",
+        PauseForm(request.POST, prefix="pause"),
+        lambda data: services.program_pause(
+            actor=request.user, program=program, reason=data["reason"]
+        ),
+        lambda: _("Program paused. Doses are held until you resume it."),
+    )
 
 
 @require_POST
 @staff_page
 def resume(request: WebRequest, patient_id: int, program_id: int) -> HttpResponse:
     program = _program_for(request, patient_id, program_id)
-    form = ResumeForm(request.POST, prefix="resume")
-    if form.is_valid():
-        try:
-            services.program_resume(
-                actor=request.user,
-                program=program,
-                reason=form.cleaned_data["reason"],
-                step=form.cleaned_data["step"],
-            )
-        except (ValidationError, PlannerInputError) as error:
-            add_service_errors(form, error)
-        else:
-            return _done(request, patient_id, _("Program resumed."))
-    return _page(request, patient_id, {"resume": form})
+    return _act(
+        request,
+        patient_id,
+        "resume",
+        ResumeForm(request.POST, prefix="resume"),
+        lambda data: services.program_resume(
+            actor=request.user, program=program, reason=data["reason"], step=data["step"]
+        ),
+        lambda: _("Program resumed."),
+    )
 
 
 @require_POST
 @staff_page
 def discharge(request: WebRequest, patient_id: int, program_id: int) -> HttpResponse:
     program = _program_for(request, patient_id, program_id)
-    form = DischargeForm(request.POST, prefix="discharge")
-    if form.is_valid():
-        try:
-            services.program_discharge(
-                actor=request.user, program=program, reason=form.cleaned_data["reason"]
-            )
-        except (ValidationError, PlannerInputError) as error:
-            add_service_errors(form, error)
-        else:
-            return _done(
-                request,
-                patient_id,
-                _("Program discharged. %(name)s is now on relapse watch.")
-                % {"name": program.patient.first_name},
-            )
-    return _page(request, patient_id, {"discharge": form})
+    return _act(
+        request,
+        patient_id,
+        "discharge",
+        DischargeForm(request.POST, prefix="discharge"),
+        lambda data: services.program_discharge(
+            actor=request.user, program=program, reason=data["reason"]
+        ),
+        lambda: (
+            _("Program discharged. %(name)s is now on relapse watch.")
+            % {"name": program.patient.first_name}
+        ),
+    )
 
 
 @require_POST
@@ -456,26 +382,20 @@ def rebaseline(request: WebRequest, patient_id: int, program_id: int) -> HttpRes
     form = RebaselineForm(
         request.POST,
         prefix="rebaseline",
-        activities=program.activities.order_by("order", "id"),
+        activities=selectors.program_activities(program),
         today=local_today(program.patient),
     )
-    if form.is_valid():
-        try:
-            services.program_rebaseline(
-                actor=request.user,
-                program=program,
-                baselines=form.baselines(),
-                reason=form.cleaned_data["reason"],
-            )
-        except (ValidationError, PlannerInputError) as error:
-            add_service_errors(form, error, aliases=form.aliases())
-        else:
-            return _done(
-                request,
-                patient_id,
-                _("New baseline recorded. The ramp starts again from it tomorrow."),
-            )
-    return _page(request, patient_id, {"rebaseline": form})
+    return _act(
+        request,
+        patient_id,
+        "rebaseline",
+        form,
+        lambda data: services.program_rebaseline(
+            actor=request.user, program=program, baselines=form.baselines(), reason=data["reason"]
+        ),
+        lambda: _("New baseline recorded. The ramp starts again from it tomorrow."),
+        aliases=form.aliases,  # they name the fields the form cleaned
+    )
 
 
 @require_POST
@@ -483,28 +403,27 @@ def rebaseline(request: WebRequest, patient_id: int, program_id: int) -> HttpRes
 def override(request: WebRequest, patient_id: int, program_id: int) -> HttpResponse:
     program = _program_for(request, patient_id, program_id)
     today = local_today(program.patient)
-    form = DoseOverrideForm(request.POST, prefix="override", doses=upcoming_doses(program, today))
-    if form.is_valid():
-        dose = form.chosen_dose()
-        before = dose_label(dose)
-        try:
-            services.dose_override(
-                actor=request.user,
-                dose=dose,
-                amount=form.cleaned_data["amount"],
-                reason=form.cleaned_data["reason"],
-            )
-        except (ValidationError, PlannerInputError) as error:
-            add_service_errors(form, error, aliases={"session": "dose"})
-        else:
-            return _done(
-                request,
-                patient_id,
-                _("Dose changed: %(before)s is now %(amount)s %(unit)s.")
-                % {
-                    "before": before,
-                    "amount": form.cleaned_data["amount"],
-                    "unit": word(UNITS, dose.unit),
-                },
-            )
-    return _page(request, patient_id, {"override": form})
+    form = DoseOverrideForm(request.POST, prefix="override", doses=_upcoming_doses(program, today))
+    # Read before the change: the message says what the dose was.
+    before = dose_label(form.chosen_dose()) if form.is_valid() else ""
+    return _act(
+        request,
+        patient_id,
+        "override",
+        form,
+        lambda data: services.dose_override(
+            actor=request.user,
+            dose=form.chosen_dose(),
+            amount=data["amount"],
+            reason=data["reason"],
+        ),
+        lambda: (
+            _("Dose changed: %(before)s is now %(amount)s %(unit)s.")
+            % {
+                "before": before,
+                "amount": form.cleaned_data["amount"],
+                "unit": word(UNITS, form.chosen_dose().unit),
+            }
+        ),
+        aliases=lambda: {"session": "dose"},
+    )

@@ -48,6 +48,14 @@ def when(value: datetime | None, zone: str = "") -> SafeString | str:
     return format_html('<time datetime="{}">{}</time>', value.isoformat(), when_text(value, zone))
 
 
+@register.simple_tag
+def class_attribute(*names: str) -> SafeString | str:
+    """` class="..."` of the names given that are not empty, each once, in order; nothing when
+    none is left."""
+    chosen = " ".join(dict.fromkeys(name for name in names if name))
+    return format_html(' class="{}"', chosen) if chosen else ""
+
+
 @dataclass(frozen=True)
 class ErrorItem:
     text: str
@@ -56,7 +64,7 @@ class ErrorItem:
 
 def _anchor(field: forms.BoundField) -> str:
     # A radio or checkbox group is reached by its fieldset, which carries the field's own id
-    # (web/patient/_choice_group.html): its inputs have numbered ids, and Django gives the
+    # (web/_choice_group.html): its inputs have numbered ids, and Django gives the
     # group no id_for_label. Any other field by its input.
     if isinstance(field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
         return field.auto_id or ""

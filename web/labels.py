@@ -1,12 +1,17 @@
-"""The words staff pages use for the engine's codes (alert kinds, phases, decisions, red flags),
-translated once here so every page says the same thing."""
+"""The words pages use for the engine's and the models' codes (alert kinds, phases, decisions,
+red flags, units), translated once here so every page says the same thing. Where a model's
+choices already name a code as the pages do, the words are the model's."""
 
 from __future__ import annotations
 
-from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from collections.abc import Mapping
 
-ALERT_KINDS: dict[str, Promise] = {
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
+
+from programs.models import Guardian, Patient, Program
+
+ALERT_KINDS: dict[str, StrOrPromise] = {
     "self_harm": _("Thoughts of self-harm"),
     "red_flag": _("Red flag"),
     "persistent_flare": _("Flares for over two weeks"),
@@ -14,31 +19,24 @@ ALERT_KINDS: dict[str, Promise] = {
     "no_activity": _("No activity"),
 }
 
-PHASES: dict[str, Promise] = {
+PHASES: dict[str, StrOrPromise] = {
     "build": _("Build"),
     "maintain": _("Maintain"),
     "taper": _("Taper"),
     "paused": _("Paused"),
 }
 
-PROGRAM_STATUSES: dict[str, Promise] = {
-    "draft": _("Draft"),
-    "active": _("Active"),
-    "paused": _("Paused"),
-    "maintenance": _("Maintenance"),
-    "tapering": _("Tapering"),
-    "discharged": _("Discharged"),
-}
+PROGRAM_STATUSES: Mapping[str, StrOrPromise] = dict(Program.Status.choices)
 
 # A patient's own status, beside their program's; "active" (in treatment) goes without saying.
-PATIENT_STATUSES: dict[str, Promise] = {
+PATIENT_STATUSES: dict[str, StrOrPromise] = {
     "active": _("In treatment"),
     "relapse_watch": _("Relapse watch after discharge"),
     "discharged": _("Discharged"),
     "archived": _("Archived"),
 }
 
-DECISIONS: dict[str, Promise] = {
+DECISIONS: dict[str, StrOrPromise] = {
     "progress": _("Progress"),
     "hold": _("Hold"),
     "step_back": _("Step back"),
@@ -46,12 +44,12 @@ DECISIONS: dict[str, Promise] = {
     "pause": _("Pause"),
 }
 
-REVIEW_TRIGGERS: dict[str, Promise] = {
+REVIEW_TRIGGERS: dict[str, StrOrPromise] = {
     "scheduled": _("End of the week"),
     "red_flag": _("Red flag"),
 }
 
-RED_FLAGS: dict[str, Promise] = {
+RED_FLAGS: dict[str, StrOrPromise] = {
     "fever": _("Fever"),
     "rash": _("Rash"),
     "joint_swelling": _("Joint swelling or warmth"),
@@ -66,43 +64,31 @@ RED_FLAGS: dict[str, Promise] = {
     "self_harm": _("Thoughts of self-harm"),
 }
 
-SESSION_STATUSES: dict[str, Promise] = {
+SESSION_STATUSES: dict[str, StrOrPromise] = {
     "done": _("Done"),
     "partial": _("Partly done"),
     "missed": _("Missed"),
 }
 
-UNITS: dict[str, Promise] = {
+UNITS: dict[str, StrOrPromise] = {
     "minutes": _("minutes"),
     "seconds": _("seconds"),
     "repetitions": _("repetitions"),
     "metres": _("metres"),
 }
 
-DIAGNOSES: dict[str, Promise] = {
-    "juvenile_fibromyalgia": _("Juvenile fibromyalgia"),
-    "crps": _("Complex regional pain syndrome"),
-    "diffuse_idiopathic_pain": _("Diffuse idiopathic pain"),
-    "other": _("Other amplified pain"),
-}
+DIAGNOSES: Mapping[str, StrOrPromise] = dict(Patient.Diagnosis.choices)
 
-RELATIONS: dict[str, Promise] = {
-    "mother": _("Mother"),
-    "father": _("Father"),
-    "parent": _("Parent"),
-    "grandparent": _("Grandparent"),
-    "legal_guardian": _("Legal guardian"),
-    "other": _("Other"),
-}
+RELATIONS: Mapping[str, StrOrPromise] = dict(Guardian.Relation.choices)
 
-FDI_BANDS: dict[str, Promise] = {
+FDI_BANDS: dict[str, StrOrPromise] = {
     "none_or_minimal": _("no or minimal disability"),
     "moderate": _("moderate disability"),
     "severe": _("severe disability"),
 }
 
 
-def word(table: dict[str, Promise], code: str | None) -> str:
+def word(table: Mapping[str, StrOrPromise], code: str | None) -> str:
     """``code`` in words; an unknown code is shown as it is rather than hidden."""
     if code is None:
         return ""
