@@ -26,7 +26,7 @@ from reminders.channels.memory import MemorySms
 from reminders.channels.twilio import TwilioSms
 from reminders.messages import render
 from reminders.models import Channel, Suppression
-from tests.reminders.optout_rows import outbox_row, texted_contact
+from tests.reminders.factories import contact_row, due_reminder
 
 BACKEND = "tests.reminders.test_channels.{}"
 
@@ -94,7 +94,7 @@ def test_an_email_asks_for_no_auto_replies() -> None:
 
 @pytest.mark.django_db
 def test_a_reminder_email_carries_one_click_unsubscribe_to_the_wire() -> None:
-    reminder = outbox_row(texted_contact(), channel=Channel.EMAIL)
+    reminder = due_reminder(contact_row(), channel=Channel.EMAIL)
 
     EmailChannel().send(render(reminder))
 
@@ -105,8 +105,8 @@ def test_a_reminder_email_carries_one_click_unsubscribe_to_the_wire() -> None:
 
 @pytest.mark.django_db
 def test_the_unsubscribe_header_link_unsubscribes_with_one_post() -> None:
-    contact = texted_contact()
-    EmailChannel().send(render(outbox_row(contact, channel=Channel.EMAIL)))
+    contact = contact_row()
+    EmailChannel().send(render(due_reminder(contact, channel=Channel.EMAIL)))
     link = mail.outbox[0].message()["List-Unsubscribe"].strip("<>")
 
     response = Client(enforce_csrf_checks=True).post(

@@ -35,8 +35,8 @@ from reminders.dispatch import (
 from reminders.messages import render
 from reminders.models import Channel, Reminder, Suppression
 from reminders.tasks import dispatch_reminders, enqueue_sends, send_reminders, sweep_outbox
+from tests.reminders.factories import contact_row, due_reminder, due_reminders
 from tests.reminders.fake_twilio import FakeTwilio
-from tests.reminders.outbox_factory import due_reminder, due_reminders, sms_contact
 
 Status = Reminder.Status
 CaptureOnCommit = Callable[..., AbstractContextManager[list[Callable[[], Any]]]]
@@ -230,7 +230,7 @@ class TestRefusals:
     def test_it_does_not_send_to_a_contact_who_changed_their_mind(
         self, dispatch: Callable[[], list[int]], change: dict[str, Any], reason: str
     ) -> None:
-        reminder = due_reminder(sms_contact(**change))
+        reminder = due_reminder(contact_row(**change))
 
         dispatch()
 
@@ -249,7 +249,7 @@ class TestRefusals:
         assert (status_of(reminder), MemorySms.calls) == (Status.CANCELLED, {})
 
     def test_it_sends_no_text_inside_quiet_hours(self, dispatch: Callable[[], list[int]]) -> None:
-        contact = sms_contact(quiet_start=time(20, 0), quiet_end=time(9, 0))
+        contact = contact_row(quiet_start=time(20, 0), quiet_end=time(9, 0))
         # 20:30 in New York; due at 19:45, still inside its grace window.
         with at(datetime(2026, 3, 6, 1, 30, tzinfo=UTC)):
             evening = due_reminder(contact, due_in=timedelta(minutes=-45))
@@ -260,7 +260,7 @@ class TestRefusals:
         assert "quiet hours" in evening.last_error
 
     def test_it_texts_outside_quiet_hours(self, dispatch: Callable[[], list[int]]) -> None:
-        contact = sms_contact(quiet_start=time(20, 0), quiet_end=time(9, 0))
+        contact = contact_row(quiet_start=time(20, 0), quiet_end=time(9, 0))
         with at(AFTERNOON):
             reminder = due_reminder(contact)
             dispatch()
@@ -283,7 +283,7 @@ class TestRefusals:
     def test_it_sends_email_outside_quiet_hours_and_with_an_unsubscribe_header(
         self, dispatch: Callable[[], list[int]], mailoutbox: list[Any]
     ) -> None:
-        contact = sms_contact(quiet_start=time(20, 0), quiet_end=time(9, 0))
+        contact = contact_row(quiet_start=time(20, 0), quiet_end=time(9, 0))
         with at(datetime(2026, 3, 6, 1, 30, tzinfo=UTC)):
             reminder = due_reminder(contact, channel=Channel.EMAIL, due_in=timedelta(minutes=-5))
             dispatch()
@@ -298,7 +298,7 @@ class TestFailures:
     def test_a_temporary_failure_is_retried_after_1_5_and_15_minutes(
         self, dispatch: Callable[[], list[int]], journal: Journal
     ) -> None:
-        contact = sms_contact()
+        contact = contact_row()
         journal.write_plan(Plan(failures={contact.phone: [TEMPORARY] * 3}))
         with at(AFTERNOON) as clock:
             reminder = due_reminder(contact, grace=timedelta(minutes=60))
@@ -321,7 +321,7 @@ class TestFailures:
     def test_a_temporary_failure_with_no_time_left_to_retry_expires(
         self, dispatch: Callable[[], list[int]], journal: Journal
     ) -> None:
-        contact = sms_contact()
+        contact = contact_row()
         journal.write_plan(Plan(failures={contact.phone: [TEMPORARY]}))
         reminder = due_reminder(contact, due_in=timedelta(minutes=-59), grace=timedelta(hours=1))
 
@@ -334,7 +334,7 @@ class TestFailures:
     def test_a_permanent_failure_suppresses_the_address_and_is_not_retried(
         self, dispatch: Callable[[], list[int]], journal: Journal
     ) -> None:
-        contact = sms_contact()
+        contact = contact_row()
         journal.write_plan(Plan(failures={contact.phone: [PERMANENT]}))
         failing = due_reminder(contact)
         tomorrow = due_reminder(contact, due_in=timedelta(days=1))
@@ -557,7 +557,7 @@ class TestLostSendsAtTwilio:
     ) -> None:
         """Twilio shows the same number and text for both; the message a row already holds
         is not the other's, and of two lost, one message settles only one."""
-        contact = sms_contact()
+        contact = contact_row()
         starts = timezone.now() + timedelta(hours=1)
         recorded, first_lost, _ = (
             lost_mid_call(contact, session_starts_at=starts) for _ in range(3)

@@ -25,7 +25,7 @@ from reminders.messages import (
 from reminders.models import Channel, Contact, Reminder
 from tests.programs.factories import ActivityFactory, active_program, activity_choice
 from tests.programs.factories import patient as make_patient
-from tests.reminders.optout_rows import outbox_row, texted_contact
+from tests.reminders.factories import contact_row, reminder_row
 
 pytestmark = pytest.mark.django_db
 
@@ -91,10 +91,8 @@ def named(program: Program, clinic: str, first: str) -> None:
 def contact_for(program: Program, role: str) -> Contact:
     child = program.patient
     if role == Contact.Role.PATIENT:
-        return texted_contact(patient=child, name=child.first_name)
-    return texted_contact(
-        patient=child, role=Contact.Role.GUARDIAN, name="Łucja Ñúñez-Łukasiewicz 🌟"
-    )
+        return contact_row(patient=child, name=child.first_name)
+    return contact_row(patient=child, role=Contact.Role.GUARDIAN, name="Łucja Ñúñez-Łukasiewicz 🌟")
 
 
 def forbidden_words(program: Program) -> list[str]:
@@ -122,9 +120,8 @@ def _session_at(day: date) -> datetime:
 
 
 def session_today(contact: Contact, program: Program) -> Reminder:
-    return outbox_row(
+    return reminder_row(
         contact,
-        save=False,
         program=program,
         session_starts_at=_session_at(SESSION_DAY),
         local_date=SESSION_DAY,
@@ -132,9 +129,8 @@ def session_today(contact: Contact, program: Program) -> Reminder:
 
 
 def session_tomorrow(contact: Contact, program: Program) -> Reminder:
-    return outbox_row(
+    return reminder_row(
         contact,
-        save=False,
         program=program,
         lead="evening_before",
         session_starts_at=_session_at(SESSION_DAY),
@@ -143,9 +139,8 @@ def session_tomorrow(contact: Contact, program: Program) -> Reminder:
 
 
 def session_later(contact: Contact, program: Program) -> Reminder:
-    return outbox_row(
+    return reminder_row(
         contact,
-        save=False,
         program=program,
         lead="2880m",
         session_starts_at=_session_at(SESSION_DAY),
@@ -154,15 +149,11 @@ def session_later(contact: Contact, program: Program) -> Reminder:
 
 
 def missed_nudge(contact: Contact, program: Program) -> Reminder:
-    return outbox_row(
-        contact, save=False, program=program, kind=Reminder.Kind.MISSED_NUDGE, lead=""
-    )
+    return reminder_row(contact, program=program, kind=Reminder.Kind.MISSED_NUDGE, lead="")
 
 
 def check_in_due(contact: Contact, program: Program) -> Reminder:
-    return outbox_row(
-        contact, save=False, program=program, kind=Reminder.Kind.CHECK_IN_DUE, lead=""
-    )
+    return reminder_row(contact, program=program, kind=Reminder.Kind.CHECK_IN_DUE, lead="")
 
 
 TEXTS: dict[str, Callable[[Contact, Program], Reminder]] = {
@@ -305,7 +296,7 @@ def test_an_email_keeps_the_names_as_they_are_written(
 
 
 def test_a_staff_email_without_a_contact_carries_no_unsubscribe_header() -> None:
-    reminder = outbox_row(texted_contact(), save=False, channel=Channel.EMAIL)
+    reminder = reminder_row(contact_row(), channel=Channel.EMAIL)
     reminder.contact = None
 
     assert unsubscribe_headers(reminder) == {}

@@ -16,13 +16,13 @@ from django.utils import timezone
 from reminders.channels import OutgoingMessage, PermanentFailure, TemporaryFailure, backend_for
 from reminders.dispatch import reminders_claim_due, reminders_send
 from reminders.models import Channel, Reminder, Suppression
+from tests.reminders.factories import contact_row, due_reminder
 from tests.reminders.fake_smtp import (
     DROP_AFTER_250,
     DROP_AFTER_DATA,
     DROP_BEFORE_DATA,
     SmtpServer,
 )
-from tests.reminders.outbox_factory import due_reminder, sms_contact
 
 Status = Reminder.Status
 
@@ -165,7 +165,7 @@ class TestDispatch:
     ) -> None:
         """The 250 is the server's word that it has the message: recorded at once, and the
         next message on the dropped connection goes out on a new one."""
-        contact = sms_contact()
+        contact = contact_row()
         accepted = due_reminder(contact, channel=Channel.EMAIL)
         next_one = due_reminder(contact, channel=Channel.EMAIL, due_in=timedelta(minutes=-2))
         smtp.break_for(contact.email, DROP_AFTER_250)

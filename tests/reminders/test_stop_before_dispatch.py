@@ -11,8 +11,8 @@ from django.test import Client
 from reminders.channels.memory import MemorySms
 from reminders.dispatch import reminders_dispatch, reminders_send
 from reminders.models import Reminder
+from tests.reminders.factories import contact_row, due_reminder
 from tests.reminders.fake_twilio import AUTH_TOKEN
-from tests.reminders.outbox_factory import due_reminder, sms_contact
 from tests.reminders.test_webhooks import INBOUND, signed_post, text_from
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,7 @@ def dispatch_now(capture: Any) -> None:
 def test_a_stop_reply_keeps_the_next_dispatch_from_texting_that_number(
     client: Client, django_capture_on_commit_callbacks: Any
 ) -> None:
-    stopped, other = sms_contact(), sms_contact()
+    stopped, other = contact_row(), contact_row()
     to_stopped, to_other = due_reminder(stopped), due_reminder(other)
 
     signed_post(client, INBOUND, text_from(stopped.phone, "Stop"))
@@ -50,7 +50,7 @@ def test_a_stop_reply_keeps_the_next_dispatch_from_texting_that_number(
 def test_a_start_reply_lets_the_next_dispatch_text_again(
     client: Client, django_capture_on_commit_callbacks: Any
 ) -> None:
-    contact = sms_contact()
+    contact = contact_row()
     signed_post(client, INBOUND, text_from(contact.phone, "STOP"))
     signed_post(client, INBOUND, text_from(contact.phone, "START"))
     reminder = due_reminder(contact)
