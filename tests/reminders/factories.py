@@ -36,6 +36,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from programs.models import Guardian, Patient, Program
+from reminders.channels import OutgoingMessage
 from reminders.models import Channel, Consent, Contact, Reminder
 from reminders.services import consent_record, contact_create, contact_preferences_update
 from tests.programs.factories import patient as make_patient
@@ -215,3 +216,28 @@ def due_reminders(
             extra["session_in"] = timedelta(hours=1, minutes=i % per_contact)
         rows.append(reminder_row(contacts[i // per_contact], **extra))
     return Reminder.objects.bulk_create(rows)
+
+
+def email_message(**fields: Any) -> OutgoingMessage:
+    """A reminder email as the dispatcher hands it to a channel; ``fields`` override."""
+    values: dict[str, Any] = {
+        "channel": Channel.EMAIL,
+        "to": "parent@example.org",
+        "subject": "Reminder from Riverside",
+        "body": "Hello,\n\nReminder from Riverside: your session is today at 5 pm.\n",
+        "idempotency_key": "s:1:2026-05-04:7:email:60m",
+    }
+    values.update(fields)
+    return OutgoingMessage(**values)
+
+
+def text_message(**fields: Any) -> OutgoingMessage:
+    """A reminder text as the dispatcher hands it to a channel; ``fields`` override."""
+    values: dict[str, Any] = {
+        "channel": Channel.SMS,
+        "to": "+14155550123",
+        "body": "Reminder from Clinic: your session is today at 4:30 pm. Reply STOP to opt out.",
+        "idempotency_key": "s:1:2026-05-04:7:sms:60m",
+    }
+    values.update(fields)
+    return OutgoingMessage(**values)

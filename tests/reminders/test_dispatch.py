@@ -468,13 +468,6 @@ class TestReap:
         )
 
 
-@pytest.fixture
-def twilio() -> Iterator[FakeTwilio]:
-    """A provider that takes no key and can be asked what it sent, over real HTTP."""
-    with FakeTwilio() as fake, fake.settings():
-        yield fake
-
-
 def lost_mid_call(contact: Any = None, **options: Any) -> Reminder:
     """A text a worker flipped to sending, began calling Twilio for, and died with: its
     lease has run out."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -365,14 +364,8 @@ def test_a_report_for_a_message_we_do_not_know_is_accepted_and_ignored(client: C
 # The whole round trip: our channel sends to the fake Twilio, which reports back.
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeTwilio]:
-    with FakeTwilio() as server, server.settings():
-        yield server
-
-
 def test_a_text_sent_through_twilio_is_marked_delivered_by_its_report(
-    client: Client, fake: FakeTwilio
+    client: Client, twilio: FakeTwilio
 ) -> None:
     reminder = due_reminder(contact_row(), status=Reminder.Status.SENDING)
     result = backend_for("sms").send(
@@ -383,7 +376,7 @@ def test_a_text_sent_through_twilio_is_marked_delivered_by_its_report(
             idempotency_key=reminder.idempotency_key,
         )
     )
-    url, form, signature = fake.status_request(result.provider_message_id, "delivered")
+    url, form, signature = twilio.status_request(result.provider_message_id, "delivered")
 
     response = client.post(
         url.removeprefix(settings.PUBLIC_BASE_URL), form, HTTP_X_TWILIO_SIGNATURE=signature
