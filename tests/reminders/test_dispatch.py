@@ -7,7 +7,7 @@ The real worker, Redis and SIGKILL are in test_reliability.py.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -38,20 +38,13 @@ from reminders.tasks import dispatch_reminders, enqueue_sends, send_reminders, s
 from tests.reminders.factories import contact_row, due_reminder, due_reminders
 from tests.reminders.fake_twilio import FakeTwilio
 
+pytestmark = pytest.mark.usefixtures("memory_sms")
+
 Status = Reminder.Status
 CaptureOnCommit = Callable[..., AbstractContextManager[list[Callable[[], Any]]]]
 
 # Thursday 5 March 2026, 15:00 in New York (EST, UTC-5).
 AFTERNOON = datetime(2026, 3, 5, 20, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _memory_sms(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    settings.REMINDERS_SMS_BACKEND = "memory"
-    monkeypatch.delenv(JOURNAL_ENV, raising=False)
-    MemorySms.reset()
-    yield
-    MemorySms.reset()
 
 
 @pytest.fixture

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 from typing import Any
 
 import pytest
-import time_machine
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
@@ -21,16 +19,10 @@ from reminders.models import Channel, Consent, Contact, InboundMessage, Reminder
 from reminders.outbox_view import duration, outbox_summary
 from tests.programs.factories import UserFactory, patient
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 NOW = datetime(2025, 5, 14, 15, 0, tzinfo=UTC)
 Status = Reminder.Status
-
-
-@pytest.fixture(autouse=True)
-def _frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def row(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,12 +18,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _memory_sms(settings: Any) -> Iterator[None]:
-    settings.REMINDERS_SMS_BACKEND = "memory"
+def _signed_texts_to_memory(settings: Any, memory_sms: type[MemorySms]) -> None:
+    """Replies are signed with the fake Twilio's token; reminders go to memory."""
     settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
-    MemorySms.reset()
-    yield
-    MemorySms.reset()
 
 
 def dispatch_now(capture: Any) -> None:
