@@ -218,26 +218,23 @@ def due_reminders(
     return Reminder.objects.bulk_create(rows)
 
 
-def email_message(**fields: Any) -> OutgoingMessage:
-    """A reminder email as the dispatcher hands it to a channel; ``fields`` override."""
-    values: dict[str, Any] = {
-        "channel": Channel.EMAIL,
+# What the dispatcher hands a channel, by channel: a session reminder's words.
+_MESSAGES: dict[str, dict[str, str]] = {
+    Channel.EMAIL: {
         "to": "parent@example.org",
         "subject": "Reminder from Riverside",
         "body": "Hello,\n\nReminder from Riverside: your session is today at 5 pm.\n",
         "idempotency_key": "s:1:2026-05-04:7:email:60m",
-    }
-    values.update(fields)
-    return OutgoingMessage(**values)
-
-
-def text_message(**fields: Any) -> OutgoingMessage:
-    """A reminder text as the dispatcher hands it to a channel; ``fields`` override."""
-    values: dict[str, Any] = {
-        "channel": Channel.SMS,
+    },
+    Channel.SMS: {
         "to": "+14155550123",
         "body": "Reminder from Clinic: your session is today at 4:30 pm. Reply STOP to opt out.",
         "idempotency_key": "s:1:2026-05-04:7:sms:60m",
-    }
-    values.update(fields)
-    return OutgoingMessage(**values)
+    },
+}
+
+
+def outgoing_message(channel: str, **fields: Any) -> OutgoingMessage:
+    """A reminder on ``channel`` ("email" or "sms") as the dispatcher hands it to the
+    channel; ``fields`` override."""
+    return OutgoingMessage(channel=channel, **{**_MESSAGES[channel], **fields})

@@ -26,7 +26,7 @@ from reminders.channels.memory import MemorySms
 from reminders.channels.twilio import TwilioSms
 from reminders.messages import render
 from reminders.models import Channel, Suppression
-from tests.reminders.factories import contact_row, due_reminder, email_message
+from tests.reminders.factories import contact_row, due_reminder, outgoing_message
 
 BACKEND = "tests.reminders.test_channels.{}"
 
@@ -66,7 +66,7 @@ class SenderRefused(BaseEmailBackend):
 
 
 def test_it_sends_an_email_through_djangos_backend() -> None:
-    result = backend_for("email").send(email_message())
+    result = backend_for("email").send(outgoing_message("email"))
 
     (sent,) = mail.outbox
     assert (sent.to, sent.subject) == (["parent@example.org"], "Reminder from Riverside")
@@ -75,7 +75,7 @@ def test_it_sends_an_email_through_djangos_backend() -> None:
 
 
 def test_an_email_asks_for_no_auto_replies() -> None:
-    backend_for("email").send(email_message())
+    backend_for("email").send(outgoing_message("email"))
 
     assert mail.outbox[0].message()["Auto-Submitted"] == "auto-generated"
 
@@ -111,7 +111,7 @@ def test_a_recipient_refused_for_good_is_a_permanent_failure(settings: Any) -> N
     settings.EMAIL_BACKEND = BACKEND.format("RefusingRecipient")
 
     with pytest.raises(PermanentFailure) as failure:
-        backend_for("email").send(email_message())
+        backend_for("email").send(outgoing_message("email"))
 
     assert failure.value.code == "550"
 
@@ -123,7 +123,7 @@ def test_a_recipient_refused_for_now_is_a_temporary_failure(
     settings.EMAIL_BACKEND = BACKEND.format(backend)
 
     with pytest.raises(TemporaryFailure) as failure:
-        backend_for("email").send(email_message())
+        backend_for("email").send(outgoing_message("email"))
 
     assert failure.value.code == code
 
@@ -135,7 +135,7 @@ def test_a_server_down_or_refusing_us_is_temporary_never_the_address(
     settings.EMAIL_BACKEND = BACKEND.format(backend)
 
     with pytest.raises(TemporaryFailure) as failure:
-        backend_for("email").send(email_message())
+        backend_for("email").send(outgoing_message("email"))
 
     assert not isinstance(failure.value, PermanentFailure)
 

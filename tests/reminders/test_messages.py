@@ -115,37 +115,25 @@ def assert_fit_for_a_text(body: str, forbidden: list[str]) -> None:
         assert word.lower() not in body.lower(), f"{word!r} in {body!r}"
 
 
-def _session_at(day: date) -> datetime:
-    return datetime.combine(day, SESSION_TIME, tzinfo=ZoneInfo(ZONE))
+def session_reminder(lead: str, days_before: int) -> Callable[[Contact, Program], Reminder]:
+    """A reminder, ``days_before`` the day with ``lead``, of the session at SESSION_TIME on
+    SESSION_DAY."""
+
+    def build(contact: Contact, program: Program) -> Reminder:
+        return reminder_row(
+            contact,
+            program=program,
+            lead=lead,
+            session_starts_at=datetime.combine(SESSION_DAY, SESSION_TIME, tzinfo=ZoneInfo(ZONE)),
+            local_date=SESSION_DAY - timedelta(days=days_before),
+        )
+
+    return build
 
 
-def session_today(contact: Contact, program: Program) -> Reminder:
-    return reminder_row(
-        contact,
-        program=program,
-        session_starts_at=_session_at(SESSION_DAY),
-        local_date=SESSION_DAY,
-    )
-
-
-def session_tomorrow(contact: Contact, program: Program) -> Reminder:
-    return reminder_row(
-        contact,
-        program=program,
-        lead="evening_before",
-        session_starts_at=_session_at(SESSION_DAY),
-        local_date=SESSION_DAY - timedelta(days=1),
-    )
-
-
-def session_later(contact: Contact, program: Program) -> Reminder:
-    return reminder_row(
-        contact,
-        program=program,
-        lead="2880m",
-        session_starts_at=_session_at(SESSION_DAY),
-        local_date=SESSION_DAY - timedelta(days=2),
-    )
+session_today = session_reminder("60m", 0)
+session_tomorrow = session_reminder("evening_before", 1)
+session_later = session_reminder("2880m", 2)
 
 
 def missed_nudge(contact: Contact, program: Program) -> Reminder:

@@ -353,10 +353,11 @@ def test_the_check_in_reminder_stands_in_for_the_nudge_on_its_day(at: Any) -> No
 
 @pytest.fixture
 def child(at: Any) -> Patient:
-    """At 16:05 in New York, a patient who signs in, with one therapist at their clinic."""
+    """At 16:05 in New York, Maya, who signs in, with one therapist at her clinic, Jordan."""
     at(NUDGE_TIME)
     clinic = ClinicFactory.create()
-    return patient(clinic=clinic, therapists=[therapist(clinic=clinic)], with_user=True)
+    jordan = therapist(clinic=clinic, first_name="Jordan")
+    return patient(clinic=clinic, therapists=[jordan], with_user=True, first_name="Maya")
 
 
 def reporter(child: Patient) -> User:
@@ -389,18 +390,14 @@ def test_a_red_flag_emails_each_therapist_at_once(
 
 
 def test_the_red_flag_email_names_the_patient_but_its_subject_does_not(
-    at: Any, django_capture_on_commit_callbacks: Any
+    child: Patient, django_capture_on_commit_callbacks: Any
 ) -> None:
-    at(NUDGE_TIME)
-    clinic = ClinicFactory.create()
-    pt = therapist(clinic=clinic, first_name="Jordan")
-    child = patient(clinic=clinic, therapists=[pt], with_user=True, first_name="Maya")
     alert = red_flag(child, django_capture_on_commit_callbacks)
     (row,) = made(Reminder.Kind.RED_FLAG_STAFF)
 
     message = render_staff(row)
 
-    assert message.to == pt.email
+    assert message.to == child.therapists.get().email
     assert "Maya" not in message.subject and "fibromyalgia" not in message.subject.lower()
     assert child.full_name in message.body and "fever, rash" in message.body
     assert f"http://127.0.0.1:8000/clinic/alerts/?alert={alert.id}#alert-{alert.id}" in message.body
@@ -408,12 +405,8 @@ def test_the_red_flag_email_names_the_patient_but_its_subject_does_not(
 
 
 def test_thoughts_of_self_harm_email_the_therapist_urgently_with_nothing_in_the_subject(
-    at: Any, django_capture_on_commit_callbacks: Any
+    child: Patient, django_capture_on_commit_callbacks: Any
 ) -> None:
-    at(NUDGE_TIME)
-    clinic = ClinicFactory.create()
-    pt = therapist(clinic=clinic, first_name="Jordan")
-    child = patient(clinic=clinic, therapists=[pt], with_user=True, first_name="Maya")
     with django_capture_on_commit_callbacks(execute=True):
         check_in_submit(flare=False, actor=reporter(child), patient=child, red_flags=["self_harm"])
     alert = Alert.objects.get(patient=child)

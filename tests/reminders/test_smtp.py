@@ -14,7 +14,7 @@ from django.utils import timezone
 from reminders.channels import PermanentFailure, TemporaryFailure, backend_for
 from reminders.dispatch import reminders_claim_due, reminders_send
 from reminders.models import Channel, Reminder, Suppression
-from tests.reminders.factories import contact_row, due_reminder, email_message
+from tests.reminders.factories import contact_row, due_reminder, outgoing_message
 from tests.reminders.fake_smtp import (
     DROP_AFTER_250,
     DROP_AFTER_DATA,
@@ -41,8 +41,8 @@ def test_it_sends_each_message_once_over_one_connection(smtp: SmtpServer) -> Non
     channel = backend_for("email")
     channel.prepare()
 
-    channel.send(email_message(idempotency_key="first"))
-    channel.send(email_message(idempotency_key="second"))
+    channel.send(outgoing_message("email", idempotency_key="first"))
+    channel.send(outgoing_message("email", idempotency_key="second"))
     channel.close()
 
     assert smtp.delivered_per_key() == {"first": 1, "second": 1}
@@ -54,7 +54,7 @@ def test_a_connection_cut_before_data_is_tried_again_at_once_on_a_new_one(
 ) -> None:
     smtp.break_next(DROP_BEFORE_DATA)
 
-    backend_for("email").send(email_message())
+    backend_for("email").send(outgoing_message("email"))
 
     assert smtp.delivered_per_key() == {"s:1:2026-05-04:7:email:60m": 1}
 
@@ -65,7 +65,7 @@ def test_a_connection_cut_before_data_twice_fails_as_safe_to_send_again(
     smtp.break_next(DROP_BEFORE_DATA, times=2)
 
     with pytest.raises(TemporaryFailure) as failure:
-        backend_for("email").send(email_message())
+        backend_for("email").send(outgoing_message("email"))
 
     assert failure.value.code == "smtp"
     assert "nothing was handed over" in failure.value.message
@@ -76,7 +76,7 @@ def test_a_connection_cut_after_data_says_it_may_have_been_delivered(smtp: SmtpS
     smtp.break_next(DROP_AFTER_DATA)
 
     with pytest.raises(TemporaryFailure) as failure:
-        backend_for("email").send(email_message())
+        backend_for("email").send(outgoing_message("email"))
 
     assert failure.value.code == "connection_lost"
     assert "may have been delivered" in failure.value.message
@@ -96,7 +96,7 @@ def test_a_mail_server_that_does_not_answer_fails_before_anything_is_sent(
         ),
         pytest.raises(TemporaryFailure) as failure,
     ):
-        backend_for("email").send(email_message())
+        backend_for("email").send(outgoing_message("email"))
 
     assert failure.value.code == "smtp"
     assert "could not reach the mail server" in failure.value.message
@@ -106,7 +106,7 @@ def test_a_recipient_the_server_calls_unknown_fails_permanently(smtp: SmtpServer
     smtp.break_next("550 5.1.1 No such user")
 
     with pytest.raises(PermanentFailure) as failure:
-        backend_for("email").send(email_message())
+        backend_for("email").send(outgoing_message("email"))
 
     assert failure.value.code == "550"
     assert smtp.received == []
