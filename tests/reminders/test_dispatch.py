@@ -632,30 +632,44 @@ class TestTasks:
         }
 
 
-@pytest.mark.requires_postgres
-@pytest.mark.django_db(transaction=True)
-def test_two_dispatchers_at_once_claim_disjoint_rows_and_send_each_once() -> None:
-    reminders = due_reminders(400, per_contact=40)
-    start = threading.Barrier(2)
-    claims: dict[str, list[int]] = {"a": [], "b": []}
-    errors: list[BaseException] = []
+def at_once(*workers: Callable[[], None]) -> None:
+    """Run ``workers`` in threads released together, each with its own database connection
+    (closed when it is done), and wait up to a minute for each."""
+    start = threading.Barrier(len(workers))
 
-    def dispatcher(name: str) -> None:
+    def run(work: Callable[[], None]) -> None:
         try:
             start.wait()
-            while ids := _claim_batch():
-                claims[name].extend(ids)
-                reminders_send(reminder_ids=ids)
-        except BaseException as error:  # surfaced by the assertion below
-            errors.append(error)
+            work()
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=dispatcher, args=(name,)) for name in claims]
+    threads = [threading.Thread(target=run, args=(work,)) for work in workers]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+
+
+@pytest.mark.requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_dispatchers_at_once_claim_disjoint_rows_and_send_each_once() -> None:
+    reminders = due_reminders(400, per_contact=40)
+    claims: dict[str, list[int]] = {"a": [], "b": []}
+    errors: list[BaseException] = []
+
+    def dispatcher(name: str) -> Callable[[], None]:
+        def claim_and_send() -> None:
+            try:
+                while ids := _claim_batch():
+                    claims[name].extend(ids)
+                    reminders_send(reminder_ids=ids)
+            except BaseException as error:  # surfaced by the assertion below
+                errors.append(error)
+
+        return claim_and_send
+
+    at_once(*(dispatcher(name) for name in claims))
 
     assert errors == []
     assert claims["a"] and claims["b"], "both dispatchers took part"
@@ -676,21 +690,12 @@ def test_one_send_task_delivered_twice_at_once_sends_each_reminder_once() -> Non
     """Redis may hand the same task to two workers (a visibility timeout, a restart)."""
     reminders = due_reminders(100)
     ids = reminders_claim_due(limit=500)
-    start = threading.Barrier(2)
     outcomes: list[dict[str, int]] = []
 
     def worker() -> None:
-        try:
-            start.wait()
-            outcomes.append(dict(reminders_send(reminder_ids=ids).outcomes))
-        finally:
-            connection.close()
+        outcomes.append(dict(reminders_send(reminder_ids=ids).outcomes))
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    at_once(worker, worker)
 
     assert sum(o.get(Status.SENT, 0) for o in outcomes) == 100
     assert MemorySms.calls == {r.idempotency_key: 1 for r in reminders}

@@ -237,13 +237,18 @@ def test_a_clinic_without_a_short_name_is_named_gradus_never_by_its_full_name(
     assert body.startswith("Reminder from gradus: your weekly check-in is due.")
 
 
+def email_of(reminder: Reminder) -> Reminder:
+    """The same reminder, sent by email."""
+    reminder.channel = Channel.EMAIL
+    return reminder
+
+
 def test_email_subjects_name_only_the_clinic(
     build: Callable[[str, str, str], tuple[Contact, Program]],
 ) -> None:
     for kind, role in itertools.product(TEXTS, ROLES):
         contact, program = build("GSM-7", "non-GSM", role)
-        reminder = TEXTS[kind](contact, program)
-        reminder.channel = Channel.EMAIL
+        reminder = email_of(TEXTS[kind](contact, program))
 
         subject = render(reminder).subject
 
@@ -257,8 +262,7 @@ def test_an_email_says_nothing_of_health_and_carries_its_unsubscribe_link(
 ) -> None:
     for kind, role in itertools.product(TEXTS, ROLES):
         contact, program = build("GSM-7", "GSM-7", role)
-        reminder = TEXTS[kind](contact, program)
-        reminder.channel = Channel.EMAIL
+        reminder = email_of(TEXTS[kind](contact, program))
 
         message = render(reminder)
 

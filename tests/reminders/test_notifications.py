@@ -372,6 +372,14 @@ def red_flag(child: Patient, django_capture_on_commit_callbacks: Any) -> Alert:
     return Alert.objects.get(patient=child, kind=AlertKind.RED_FLAG.value)
 
 
+def self_harm_email(child: Patient, django_capture_on_commit_callbacks: Any) -> Reminder:
+    """The one staff email after ``child`` reports thoughts of self-harm in a check-in."""
+    with django_capture_on_commit_callbacks(execute=True):
+        check_in_submit(flare=False, actor=reporter(child), patient=child, red_flags=["self_harm"])
+    (row,) = made(Reminder.Kind.RED_FLAG_STAFF)
+    return row
+
+
 def test_a_red_flag_emails_each_therapist_at_once(
     at: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -407,10 +415,8 @@ def test_the_red_flag_email_names_the_patient_but_its_subject_does_not(
 def test_thoughts_of_self_harm_email_the_therapist_urgently_with_nothing_in_the_subject(
     child: Patient, django_capture_on_commit_callbacks: Any
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        check_in_submit(flare=False, actor=reporter(child), patient=child, red_flags=["self_harm"])
+    row = self_harm_email(child, django_capture_on_commit_callbacks)
     alert = Alert.objects.get(patient=child)
-    (row,) = made(Reminder.Kind.RED_FLAG_STAFF)
 
     message = render_staff(row)
 
@@ -425,9 +431,7 @@ def test_thoughts_of_self_harm_email_the_therapist_urgently_with_nothing_in_the_
 def test_a_self_harm_email_whose_alert_is_gone_still_says_only_that_it_is_urgent(
     child: Patient, django_capture_on_commit_callbacks: Any
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        check_in_submit(flare=False, actor=reporter(child), patient=child, red_flags=["self_harm"])
-    (row,) = made(Reminder.Kind.RED_FLAG_STAFF)
+    row = self_harm_email(child, django_capture_on_commit_callbacks)
     Alert.objects.all().delete()
 
     message = render_staff(row)
