@@ -23,9 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
-from django.test import override_settings
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -36,9 +34,10 @@ from playwright.sync_api import (
 )
 from pytest_django.live_server_helper import LiveServer
 
+from programs.models import Patient
+from tests.e2e import data
 from tests.services import CHROMIUM
 
-FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 # Fail a step after this many milliseconds instead of Playwright's 30 seconds (and 5 for
@@ -94,16 +93,6 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords() -> Iterator[None]:
-    """Accept the factories' password whichever hasher made it. The factories hash it once per
-    process (tests.programs.factories.password_hash), and a test that ran earlier in the same
-    worker may have done so under a fast hasher of its own; the fast one first also makes each
-    sign-in quick."""
-    with override_settings(PASSWORD_HASHERS=[FAST_HASHER, *settings.PASSWORD_HASHERS]):
-        yield
-
-
-@pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     """Sign-in throttle counts and cached pages live in the (in-process) cache."""
     cache.clear()
@@ -150,3 +139,29 @@ def any_page(request: pytest.FixtureRequest) -> Page:
     """The test runs twice: in a phone-sized window and in a desktop one."""
     page: Page = request.getfixturevalue(f"{request.param}_page")
     return page
+
+
+# -- The data most tests start from (see tests/e2e/data.py) ---------------------------------
+
+
+@pytest.fixture
+def place() -> data.Clinic_:
+    """Riverside Clinic: the therapist jordan.lee and a template of walking and wall squats."""
+    return data.clinic()
+
+
+@pytest.fixture
+def maya(place: data.Clinic_) -> Patient:
+    """Maya Thompson (username maya), Jordan's patient, in the second week of her program:
+    the first was logged (one session missed) and checked in."""
+    patient = data.new_patient(place, first_name="Maya")
+    data.program_for(place, patient, started_weeks_ago=1)
+    return patient
+
+
+@pytest.fixture
+def flagged_maya(maya: Patient) -> Patient:
+    """Maya after she reported a fever: her program is paused and Jordan alerted."""
+    assert maya.user is not None
+    data.red_flag(maya, actor=maya.user)
+    return maya

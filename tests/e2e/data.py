@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from programs.models import Activity, Clinic, Patient, Program, ProgramTemplate, User
-from programs.services import check_in_submit
+from programs.services import check_in_submit, invitation_create
 from programs.services.common import local_today
 from tests.programs import factories
 
@@ -106,3 +106,17 @@ def program_for(place: Clinic_, patient: Patient, *, started_weeks_ago: int = 2)
 def red_flag(patient: Patient, actor: User) -> None:
     """A check-in reporting a fever: it pauses the program and alerts the therapist."""
     check_in_submit(actor=actor, patient=patient, red_flags=["fever"], flare=False)
+
+
+def guardian_invitation(place: Clinic_, patient: Patient, *, first_name: str, relation: str) -> str:
+    """The token of the therapist's invitation to ``patient``'s parent ``first_name``
+    Thompson (``relation``: "mother", "father", ...)."""
+    _, token = invitation_create(
+        actor=place.therapist,
+        patient=patient,
+        role="guardian",
+        guardian_first_name=first_name,
+        guardian_last_name="Thompson",
+        relation=relation,
+    )
+    return token

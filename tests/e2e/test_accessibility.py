@@ -10,7 +10,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import Page, expect
 
-from programs.services import check_in_submit, invitation_create
+from programs.services import check_in_submit
 from reminders.services.contacts import contact_create
 from tests.e2e import data
 from tests.e2e.browser import PageChecks, sign_in
@@ -19,17 +19,9 @@ from tests.programs import factories
 pytestmark = [pytest.mark.requires_browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_account_pages_pass_axe(any_page: Page) -> None:
-    place = data.clinic()
+def test_the_account_pages_pass_axe(any_page: Page, place: data.Clinic_) -> None:
     patient = data.new_patient(place, first_name="Maya", with_user=False)
-    _, token = invitation_create(
-        actor=place.therapist,
-        patient=patient,
-        role="guardian",
-        guardian_first_name="Laura",
-        guardian_last_name="Thompson",
-        relation="mother",
-    )
+    token = data.guardian_invitation(place, patient, first_name="Laura", relation="mother")
     user = place.therapist
     reset_path = (
         f"/accounts/reset/{urlsafe_base64_encode(force_bytes(user.pk))}/"
@@ -50,8 +42,7 @@ def test_the_account_pages_pass_axe(any_page: Page) -> None:
     checks.assert_clean()
 
 
-def test_the_patient_pages_pass_axe(any_page: Page) -> None:
-    place = data.clinic()
+def test_the_patient_pages_pass_axe(any_page: Page, place: data.Clinic_) -> None:
     patient = data.new_patient(place, first_name="Maya")
     data.program_for(place, patient, started_weeks_ago=2)
     contact_create(patient=patient, role="patient", email="maya@example.org", phone="+12025550143")
@@ -83,8 +74,7 @@ def test_the_patient_pages_pass_axe(any_page: Page) -> None:
     checks.assert_clean()
 
 
-def test_the_staff_pages_pass_axe(any_page: Page) -> None:
-    place = data.clinic()
+def test_the_staff_pages_pass_axe(any_page: Page, place: data.Clinic_) -> None:
     maya = data.new_patient(place, first_name="Maya")
     data.program_for(place, maya, started_weeks_ago=2)
     assert maya.user is not None
@@ -142,9 +132,8 @@ def test_the_staff_pages_pass_axe(any_page: Page) -> None:
 
 
 def test_the_skip_link_is_the_first_stop_and_moves_focus_to_the_main_content(
-    desktop_page: Page,
+    desktop_page: Page, place: data.Clinic_
 ) -> None:
-    place = data.clinic()
     patient = data.new_patient(place, first_name="Maya")
     page = desktop_page
     sign_in(page, "maya")

@@ -8,8 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from programs.models import Alert, CheckIn
-from tests.e2e import data
+from programs.models import Alert, CheckIn, Patient
 from tests.e2e.browser import sign_in
 
 pytestmark = [pytest.mark.requires_browser, pytest.mark.django_db(transaction=True)]
@@ -27,16 +26,28 @@ def in_view(page: Page, selector: str) -> bool:
     )
 
 
+def send_a_fever(page: Page) -> None:
+    """Answer no flare-up and a fever, and send the check-in."""
+    page.get_by_role("group", name="Did you have a flare-up this week?").get_by_label(
+        "No", exact=True
+    ).check()
+    page.get_by_label("A fever").check()
+    page.get_by_role("button", name="Send my check-in").tap()
+
+
+@pytest.fixture
+def check_in_form(phone_page: Page, maya: Patient) -> Page:
+    """Maya signed in on a phone, at her check-in form."""
+    sign_in(phone_page, "maya")
+    phone_page.goto(f"/p/{maya.pk}/check-in/")
+    return phone_page
+
+
 def test_an_empty_check_in_on_a_phone_brings_its_error_summary_into_view_with_focus(
-    phone_page: Page,
+    check_in_form: Page,
 ) -> None:
-    page = phone_page
-    place = data.clinic()
-    patient = data.new_patient(place, first_name="Maya")
-    data.program_for(place, patient, started_weeks_ago=1)
+    page = check_in_form
     before = CheckIn.objects.count()  # the finished week's
-    sign_in(page, "maya")
-    page.goto(f"/p/{patient.pk}/check-in/")
 
     # The button is at the end of a long page: the errors would otherwise be far above it.
     page.get_by_role("button", name="Send my check-in").tap()
@@ -57,29 +68,16 @@ def test_an_empty_check_in_on_a_phone_brings_its_error_summary_into_view_with_fo
     ).to_be_focused()
 
 
-def test_back_and_send_of_a_check_in_lands_on_the_first_result(phone_page: Page) -> None:
-    page = phone_page
-    place = data.clinic()
-    patient = data.new_patient(place, first_name="Maya")
-    data.program_for(place, patient, started_weeks_ago=1)
+def test_back_and_send_of_a_check_in_lands_on_the_first_result(check_in_form: Page) -> None:
+    page = check_in_form
     before = CheckIn.objects.count()  # the finished week's
-    sign_in(page, "maya")
-    page.goto(f"/p/{patient.pk}/check-in/")
-    page.get_by_role("group", name="Did you have a flare-up this week?").get_by_label(
-        "No", exact=True
-    ).check()
-    page.get_by_label("A fever").check()
-    page.get_by_role("button", name="Send my check-in").tap()
+    send_a_fever(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Please contact your doctor")
     first = page.url
 
     page.go_back()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check-in")
-    page.get_by_role("group", name="Did you have a flare-up this week?").get_by_label(
-        "No", exact=True
-    ).check()
-    page.get_by_label("A fever").check()
-    page.get_by_role("button", name="Send my check-in").tap()
+    send_a_fever(page)
 
     expect(page).to_have_url(first)
     expect(page.get_by_role("status")).to_contain_text("This check-in was already sent")

@@ -17,8 +17,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from programs import selectors
-from programs.models import Alert, Program, SessionLog
-from programs.services import check_in_submit, invitation_create
+from programs.models import Alert, Patient, Program, SessionLog
+from programs.services import check_in_submit
 from programs.services.common import local_today
 from tests.e2e import data
 from tests.e2e.browser import sign_in
@@ -30,9 +30,10 @@ def heading(page: Page) -> str:
     return page.get_by_role("heading", level=1).inner_text()
 
 
-def test_a_therapist_builds_previews_and_activates_a_program(desktop_page: Page) -> None:
+def test_a_therapist_builds_previews_and_activates_a_program(
+    desktop_page: Page, place: data.Clinic_
+) -> None:
     page = desktop_page
-    place = data.clinic()
     patient = data.new_patient(place, first_name="Maya", with_user=False)
     start = local_today(patient)
 
@@ -87,11 +88,12 @@ def test_a_therapist_builds_previews_and_activates_a_program(desktop_page: Page)
     assert draft.me_cfs_confirmed_by_id == place.therapist.pk
 
 
-def test_b_a_patient_logs_today_and_reports_a_red_flag_on_a_phone(phone_page: Page) -> None:
+def test_b_a_patient_logs_today_and_reports_a_red_flag_on_a_phone(
+    phone_page: Page, maya: Patient
+) -> None:
     page = phone_page
-    place = data.clinic()
-    patient = data.new_patient(place, first_name="Maya")
-    program = data.program_for(place, patient, started_weeks_ago=1)
+    patient = maya
+    program = maya.programs.get()
     session = selectors.today_session(patient)
     assert session is not None
     walking = next(dose for dose in session.doses.all() if dose.program_activity.name == "Walking")
@@ -144,13 +146,11 @@ def test_b_a_patient_logs_today_and_reports_a_red_flag_on_a_phone(phone_page: Pa
     ]
 
 
-def test_c_the_therapist_sees_the_alert_and_acknowledges_it(desktop_page: Page) -> None:
+def test_c_the_therapist_sees_the_alert_and_acknowledges_it(
+    desktop_page: Page, place: data.Clinic_, flagged_maya: Patient
+) -> None:
     page = desktop_page
-    place = data.clinic()
-    patient = data.new_patient(place, first_name="Maya")
-    data.program_for(place, patient, started_weeks_ago=1)
-    assert patient.user is not None
-    data.red_flag(patient, actor=patient.user)
+    patient = flagged_maya
 
     sign_in(page, data.THERAPIST)
     page.get_by_role("navigation", name="Pages").get_by_role("link", name="Alerts").click()
@@ -167,14 +167,11 @@ def test_c_the_therapist_sees_the_alert_and_acknowledges_it(desktop_page: Page) 
 
 
 def test_c_the_therapist_acknowledges_thoughts_of_self_harm_with_a_note(
-    desktop_page: Page,
+    desktop_page: Page, flagged_maya: Patient
 ) -> None:
     page = desktop_page
-    place = data.clinic()
-    patient = data.new_patient(place, first_name="Maya")
-    data.program_for(place, patient, started_weeks_ago=1)
+    patient = flagged_maya
     assert patient.user is not None
-    data.red_flag(patient, actor=patient.user)
     check_in_submit(flare=False, actor=patient.user, patient=patient, red_flags=["self_harm"])
 
     sign_in(page, data.THERAPIST)
@@ -199,9 +196,8 @@ def test_c_the_therapist_acknowledges_thoughts_of_self_harm_with_a_note(
 
 
 def test_d_a_guardian_accepts_an_invitation_and_switches_between_two_children(
-    desktop_page: Page, phone_page: Page
+    desktop_page: Page, phone_page: Page, place: data.Clinic_
 ) -> None:
-    place = data.clinic()
     ava = data.new_patient(place, first_name="Ava", with_user=False)
     lily = data.new_patient(place, first_name="Lily", with_user=False)
     data.program_for(place, ava, started_weeks_ago=1)
@@ -237,14 +233,7 @@ def test_d_a_guardian_accepts_an_invitation_and_switches_between_two_children(
     expect(page.get_by_role("status")).to_contain_text("Your account is ready")
 
     # A second invitation, for Lily, adds her to the same account.
-    _, for_lily = invitation_create(
-        actor=place.therapist,
-        patient=lily,
-        role="guardian",
-        guardian_first_name="Daniel",
-        guardian_last_name="Thompson",
-        relation="father",
-    )
+    for_lily = data.guardian_invitation(place, lily, first_name="Daniel", relation="father")
     page.goto(f"/accounts/invitation/{for_lily}/")
     page.get_by_role("button", name="Add Lily to my account").tap()
     expect(page).to_have_url(re.compile(rf"/p/{lily.pk}/today/$"))

@@ -23,6 +23,22 @@ def activity(**overrides: Any) -> ActivityPlan:
     return ActivityPlan(**values)
 
 
+def desensitization(**overrides: Any) -> ActivityPlan:
+    """Desensitization with a feather, 30 seconds rising to five minutes, twice a day (it
+    must be two or three times) every day."""
+    return activity(
+        **{
+            "key": "feather",
+            "kind": ActivityKind.DESENSITIZATION,
+            "unit": Unit.SECONDS,
+            "start_quota": 30,
+            "goal_quota": 300,
+            "times_per_day": 2,
+            **overrides,
+        }
+    )
+
+
 def program(*activities: ActivityPlan, weeks: int = 12, **overrides: Any) -> ProgramPlan:
     plan = ProgramPlan(
         activities=activities or (activity(),),

@@ -625,6 +625,29 @@ class Life:
     logs: list[SessionLog] = field(default_factory=list)
 
 
+def drawn_history(
+    data: st.DataObject,
+    plan: st.SearchStrategy[ProgramPlan],
+    *,
+    reviews: st.SearchStrategy[int],
+    red_flags: bool = True,
+    resumes: bool = True,
+    cadence: Cadence = "clinic",
+) -> History:
+    """A plan drawn from ``plan``, and as many reviews of its schedule as ``reviews`` draws,
+    simulated (see ``simulate``); the plan is the history's."""
+    drawn = data.draw(plan, label="plan")
+    return simulate(
+        data,
+        drawn,
+        generate_schedule(drawn),
+        reviews=data.draw(reviews, label="reviews"),
+        red_flags=red_flags,
+        resumes=resumes,
+        cadence=cadence,
+    )
+
+
 def live(data: st.DataObject, plan: ProgramPlan, *, weeks: int) -> Life:
     """``weeks`` program weeks lived a day at a time, in the order programs/ runs them.
 

@@ -43,12 +43,14 @@ from planner import (
     resume_schedule,
     weekly_review,
 )
+from tests.planner import factories
 from tests.planner.strategies import (
     History,
     cap_step,
     check_ins,
     draw_next_case,
     draw_review,
+    drawn_history,
     earliest_goal_date,
     live,
     per_mille,
@@ -155,14 +157,10 @@ def test_no_dose_rises_beyond_its_cap_through_reviews_red_flags_and_resumes(
     data: st.DataObject,
 ) -> None:
     # Reviews on the last day of the week under review (mid-week only for a red flag).
-    plan = data.draw(plans(max_activities=4), label="plan")
-    history = simulate(
-        data,
-        plan,
-        generate_schedule(plan),
-        reviews=data.draw(st.integers(1, 6)),
-        cadence="week_end",
+    history = drawn_history(
+        data, plans(max_activities=4), reviews=st.integers(1, 6), cadence="week_end"
     )
+    plan = history.plan
 
     for event in history.events:
         check_no_cap_broken(plan, event.after)
@@ -174,27 +172,18 @@ def test_no_dose_rises_beyond_its_cap_when_reviews_are_held_after_their_week(
     data: st.DataObject,
 ) -> None:
     # Reviews during the week under review or up to three days after it.
-    plan = data.draw(plans(max_activities=2, max_weekdays=3), label="plan")
-    history = simulate(
-        data, plan, generate_schedule(plan), reviews=data.draw(st.integers(2, 8)), resumes=False
+    history = drawn_history(
+        data, plans(max_activities=2, max_weekdays=3), reviews=st.integers(2, 8), resumes=False
     )
+    plan = history.plan
 
     for event in history.events:
         check_no_cap_broken(plan, event.after)
 
 
 def mondays_walk() -> ProgramPlan:
-    walking = ActivityPlan(
-        key="walking",
-        kind=ActivityKind.AEROBIC,
-        unit=Unit.MINUTES,
-        start_quota=10,
-        goal_quota=30,
-        weekdays=frozenset({0}),
-    )
-    return ProgramPlan(
-        activities=(walking,), start_date=date(2026, 1, 5), goal_date=date(2026, 3, 30)
-    )
+    """Walking on Mondays only, 10 to 30 minutes, over twelve weeks from Monday 5 January."""
+    return factories.program(factories.activity(weekdays=frozenset({0})))
 
 
 def test_a_review_held_on_monday_for_last_week_does_not_undo_a_new_baseline() -> None:
@@ -341,14 +330,7 @@ def test_refusing_a_goal_out_of_reach_names_that_activity(plan: ProgramPlan) -> 
 
 
 def test_refusing_slow_hopping_names_hopping_not_walking() -> None:
-    walking = ActivityPlan(
-        key="walking",
-        kind=ActivityKind.AEROBIC,
-        unit=Unit.MINUTES,
-        start_quota=10,
-        goal_quota=13,
-        weekdays=frozenset({0}),
-    )
+    walking = factories.activity(goal_quota=13, weekdays=frozenset({0}))
     hopping = replace(
         walking,
         key="hopping",
@@ -358,12 +340,7 @@ def test_refusing_slow_hopping_names_hopping_not_walking() -> None:
         goal_quota=200,
         impact=True,
     )
-    plan = ProgramPlan(
-        activities=(walking, hopping),
-        start_date=date(2026, 1, 5),
-        goal_date=date(2026, 1, 12),
-        impact_weekly_cap=0.01,
-    )
+    plan = factories.program(walking, hopping, weeks=1, impact_weekly_cap=0.01)
 
     with pytest.raises(PlannerInputError) as raised:
         generate_schedule(plan)
@@ -459,8 +436,8 @@ def test_no_session_takes_more_minutes_than_the_daily_cap(plan: ProgramPlan) -> 
 def test_no_session_takes_more_minutes_than_the_daily_cap_after_flares_and_reviews(
     data: st.DataObject,
 ) -> None:
-    plan = data.draw(plans(max_activities=4), label="plan")
-    history = simulate(data, plan, generate_schedule(plan), reviews=data.draw(st.integers(1, 5)))
+    history = drawn_history(data, plans(max_activities=4), reviews=st.integers(1, 5))
+    plan = history.plan
 
     for event in history.events:
         check_daily_cap(plan, event.after)
@@ -472,10 +449,8 @@ def test_no_session_takes_more_minutes_than_the_daily_cap_after_flares_and_revie
 @MANY
 @given(st.data())
 def test_the_review_is_the_same_whatever_the_pain_score(data: st.DataObject) -> None:
-    plan = data.draw(plans(max_activities=4), label="plan")
-    history = simulate(
-        data, plan, generate_schedule(plan), reviews=data.draw(st.integers(0, 2)), resumes=False
-    )
+    history = drawn_history(data, plans(max_activities=4), reviews=st.integers(0, 2), resumes=False)
+    plan = history.plan
     schedule = history.schedule
     assume(schedule.sessions)
     case = draw_next_case(data, history)
@@ -494,15 +469,10 @@ def test_the_review_is_the_same_whatever_the_pain_score(data: st.DataObject) -> 
 @MANY
 @given(st.data())
 def test_a_flare_holds_the_doses_adds_desensitization_and_never_stops(data: st.DataObject) -> None:
-    plan = data.draw(plans(max_activities=4), label="plan")
-    history = simulate(
-        data,
-        plan,
-        generate_schedule(plan),
-        reviews=data.draw(st.integers(0, 2)),
-        red_flags=False,
-        resumes=False,
+    history = drawn_history(
+        data, plans(max_activities=4), reviews=st.integers(0, 2), red_flags=False, resumes=False
     )
+    plan = history.plan
     schedule = history.schedule
     case = draw_next_case(
         data,
@@ -649,15 +619,10 @@ def test_after_a_red_flag_nothing_increases_until_a_clinician_resumes(
 def test_after_a_red_flag_nothing_increases_even_after_earlier_holds_and_step_backs(
     data: st.DataObject,
 ) -> None:
-    plan = data.draw(plans(max_activities=4), label="plan")
-    before = simulate(
-        data,
-        plan,
-        generate_schedule(plan),
-        reviews=data.draw(st.integers(1, 3), label="reviews before"),
-        red_flags=False,
-        resumes=False,
+    before = drawn_history(
+        data, plans(max_activities=4), reviews=st.integers(1, 3), red_flags=False, resumes=False
     )
+    plan = before.plan
 
     check_red_flag_story(data, plan, before)
 
@@ -693,8 +658,7 @@ def test_a_red_flag_does_not_undo_a_new_baseline() -> None:
 @MANY
 @given(st.data())
 def test_no_review_or_resume_changes_a_session_on_or_before_today(data: st.DataObject) -> None:
-    plan = data.draw(plans(max_activities=4), label="plan")
-    history = simulate(data, plan, generate_schedule(plan), reviews=data.draw(st.integers(1, 6)))
+    history = drawn_history(data, plans(max_activities=4), reviews=st.integers(1, 6))
 
     for event in history.events:
         past_before = [s for s in event.before.sessions if s.date <= event.today]
@@ -775,16 +739,15 @@ def test_a_gap_after_earlier_reviews_steps_back_from_the_lower_of_last_completed
 ) -> None:
     # After earlier holds and step backs the last completed step may be above the step the
     # program is at: stepping back from it would raise the dose after a gap.
-    plan = data.draw(plans(max_activities=4), label="plan")
-    history = simulate(
+    history = drawn_history(
         data,
-        plan,
-        generate_schedule(plan),
-        reviews=data.draw(st.integers(1, 4)),
+        plans(max_activities=4),
+        reviews=st.integers(1, 4),
         red_flags=False,
         resumes=False,
         cadence="week_end",
     )
+    plan = history.plan
     schedule = history.schedule
     case = draw_next_case(
         data,

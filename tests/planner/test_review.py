@@ -3,7 +3,6 @@ from datetime import date, timedelta
 import pytest
 
 from planner import (
-    ActivityKind,
     ActivityResult,
     AlertKind,
     CheckIn,
@@ -16,7 +15,6 @@ from planner import (
     Schedule,
     SessionLog,
     SessionStatus,
-    Unit,
     generate_schedule,
     rebaseline_schedule,
     red_flag_guidance,
@@ -24,7 +22,7 @@ from planner import (
     resume_schedule,
     weekly_review,
 )
-from tests.planner.factories import MONDAY, activity, program
+from tests.planner.factories import MONDAY, activity, desensitization, program
 
 PLAN = program(weeks=12)
 SUNDAY = MONDAY + timedelta(days=6)
@@ -134,15 +132,20 @@ def test_it_progresses_when_one_session_of_the_week_fell_short() -> None:
     assert amount_on(review.schedule, MONDAY + timedelta(weeks=1)) == 12
 
 
-def test_it_steps_back_a_week_after_seven_to_thirteen_days_without_activity() -> None:
+def review_after_a_gap(*, week: int, last_active: date, today: date) -> Review:
+    """The review of ``week`` on ``today``, every session done up to ``last_active`` and
+    none after it."""
     schedule = generate_schedule(PLAN)
+    logs = logs_for(schedule, MONDAY, last_active)
+    return weekly_review(PLAN, schedule, week=week, today=today, logs=logs)
+
+
+def test_it_steps_back_a_week_after_seven_to_thirteen_days_without_activity() -> None:
     # Weeks 0-3 were done and reviewed as planned; nothing since the last Thursday of week 3.
     thursday = MONDAY + timedelta(weeks=3, days=3)
     today = thursday + timedelta(days=9)
 
-    review = weekly_review(
-        PLAN, schedule, week=4, today=today, logs=logs_for(schedule, MONDAY, thursday)
-    )
+    review = review_after_a_gap(week=4, last_active=thursday, today=today)
 
     assert review.decision is Decision.STEP_BACK
     assert review.reason.startswith("No activity for 9 days: stepping back 1 week")
@@ -151,13 +154,10 @@ def test_it_steps_back_a_week_after_seven_to_thirteen_days_without_activity() ->
 
 
 def test_it_steps_back_two_weeks_and_suggests_a_new_baseline_after_fourteen_days() -> None:
-    schedule = generate_schedule(PLAN)
     thursday = MONDAY + timedelta(weeks=3, days=3)
     today = thursday + timedelta(days=16)
 
-    review = weekly_review(
-        PLAN, schedule, week=5, today=today, logs=logs_for(schedule, MONDAY, thursday)
-    )
+    review = review_after_a_gap(week=5, last_active=thursday, today=today)
 
     assert review.decision is Decision.NEW_BASELINE
     assert "A new baseline is suggested." in review.reason
@@ -165,29 +165,19 @@ def test_it_steps_back_two_weeks_and_suggests_a_new_baseline_after_fourteen_days
 
 
 def test_it_resumes_at_the_last_completed_level_after_a_short_gap() -> None:
-    schedule = generate_schedule(PLAN)
     # Week 1 was done in full; week 2 (step 2) not at all: 7 days without activity would
     # step back, so look on day 6 of the gap.
     last_done = MONDAY + timedelta(weeks=1, days=6)
     today = MONDAY + timedelta(weeks=2, days=5)
 
-    review = weekly_review(
-        PLAN, schedule, week=2, today=today, logs=logs_for(schedule, MONDAY, last_done)
-    )
+    review = review_after_a_gap(week=2, last_active=last_done, today=today)
 
     assert review.decision is Decision.HOLD
     assert review.next_step == 1
 
 
 def test_it_holds_on_a_flare_and_adds_a_desensitization_bout() -> None:
-    feather = activity(
-        key="feather",
-        kind=ActivityKind.DESENSITIZATION,
-        unit=Unit.SECONDS,
-        start_quota=30,
-        goal_quota=300,
-        times_per_day=2,
-    )
+    feather = desensitization()
     plan = program(activity(), feather)
     schedule = generate_schedule(plan)
 

@@ -18,7 +18,7 @@ from planner import (
     generate_schedule,
     taper_weekdays,
 )
-from tests.planner.factories import MONDAY, activity, program
+from tests.planner.factories import MONDAY, activity, desensitization, program
 
 
 def weekly_amounts(schedule: Schedule, key: str) -> list[int]:
@@ -109,15 +109,7 @@ def test_it_leaves_non_aerobic_doses_without_heart_rate_targets() -> None:
 
 def test_it_schedules_each_activity_on_its_own_weekdays() -> None:
     walk = activity(weekdays=frozenset({0, 2, 4}))
-    feather = activity(
-        key="feather",
-        kind=ActivityKind.DESENSITIZATION,
-        unit=Unit.SECONDS,
-        start_quota=30,
-        goal_quota=300,
-        weekdays=frozenset(range(7)),
-        times_per_day=3,
-    )
+    feather = desensitization(weekdays=frozenset(range(7)), times_per_day=3)
 
     first_week = generate_schedule(program(walk, feather)).sessions_in_week(0)
 
@@ -273,14 +265,6 @@ def test_a_start_at_light_intensity_is_the_clinicians_choice() -> None:
     schedule = generate_schedule(plan)
 
     assert schedule.sessions[0].doses[0].reserve_fractions == (0.30, 0.39)
-
-
-def desensitization(**changes: Any) -> Any:
-    values: dict[str, Any] = {
-        "key": "feather", "kind": ActivityKind.DESENSITIZATION, "unit": Unit.SECONDS,
-        "start_quota": 30, "goal_quota": 300, "times_per_day": 2,
-    }  # fmt: skip
-    return activity(**{**values, **changes})
 
 
 @pytest.mark.parametrize(

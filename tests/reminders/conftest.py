@@ -1,7 +1,14 @@
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+import time_machine
 from django.core.cache import cache
+
+from reminders.channels.memory import MemorySms
+from reminders.channels.recording import JOURNAL_ENV
+from tests.reminders.fake_smtp import SmtpServer
+from tests.reminders.fake_twilio import FakeTwilio
 
 
 @pytest.fixture(autouse=True)
@@ -11,3 +18,38 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def twilio() -> Iterator[FakeTwilio]:
+    """A Twilio that takes no key and can be asked what it sent, over real HTTP, with the
+    settings pointed at it."""
+    with FakeTwilio() as fake, fake.settings():
+        yield fake
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A mail server on a local port that can be told to fail, with the settings pointed
+    at it."""
+    with SmtpServer() as server, server.settings():
+        yield server
+
+
+@pytest.fixture
+def frozen_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The clock stopped at the test module's ``NOW`` for the whole test: the outbox's due
+    times, leases and verification codes are all read against it."""
+    with time_machine.travel(request.module.NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def memory_sms(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[type[MemorySms]]:
+    """Texts go to memory, starting empty (not to a journal on disk, which a test asks for
+    with its own fixture); read them from ``MemorySms.sent``."""
+    settings.REMINDERS_SMS_BACKEND = "memory"
+    monkeypatch.delenv(JOURNAL_ENV, raising=False)
+    MemorySms.reset()
+    yield MemorySms
+    MemorySms.reset()

@@ -2,16 +2,14 @@
 reminded and for their clinic's staff, and for nobody else."""
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from unittest import mock
 
 import pytest
-import time_machine
 from django.core import mail
 from django.db import connection
-from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
@@ -23,22 +21,11 @@ from reminders.services import CONSENT_WORDING
 from tests.programs.factories import guardian, patient, therapist
 from tests.reminders.factories import new_contact, ready_contact
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock", "memory_sms")]
 
 NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
 ME = "/api/v1/reminders/me/contacts/"
 STAFF = "/api/v1/reminders/contacts/"
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock_and_memory_sms() -> Iterator[None]:
-    MemorySms.reset()
-    with (
-        time_machine.travel(NOW, tick=False),
-        override_settings(REMINDERS_SMS_BACKEND="memory"),
-    ):
-        yield
-    MemorySms.reset()
 
 
 def client_for(user: User) -> APIClient:

@@ -26,21 +26,9 @@ from reminders.channels.memory import MemorySms
 from reminders.channels.twilio import TwilioSms
 from reminders.messages import render
 from reminders.models import Channel, Suppression
-from tests.reminders.optout_rows import outbox_row, texted_contact
+from tests.reminders.factories import contact_row, due_reminder, outgoing_message
 
 BACKEND = "tests.reminders.test_channels.{}"
-
-
-def email(**fields: Any) -> OutgoingMessage:
-    values: dict[str, Any] = {
-        "channel": "email",
-        "to": "parent@example.org",
-        "subject": "Reminder from Riverside",
-        "body": "Hello,\n\nReminder from Riverside: your session is today at 5 pm.\n",
-        "idempotency_key": "s:1:2026-05-04:7:email:60m",
-    }
-    values.update(fields)
-    return OutgoingMessage(**values)
 
 
 class _Refusing(BaseEmailBackend):
@@ -78,7 +66,7 @@ class SenderRefused(BaseEmailBackend):
 
 
 def test_it_sends_an_email_through_djangos_backend() -> None:
-    result = backend_for("email").send(email())
+    result = backend_for("email").send(outgoing_message("email"))
 
     (sent,) = mail.outbox
     assert (sent.to, sent.subject) == (["parent@example.org"], "Reminder from Riverside")
@@ -87,14 +75,14 @@ def test_it_sends_an_email_through_djangos_backend() -> None:
 
 
 def test_an_email_asks_for_no_auto_replies() -> None:
-    backend_for("email").send(email())
+    backend_for("email").send(outgoing_message("email"))
 
     assert mail.outbox[0].message()["Auto-Submitted"] == "auto-generated"
 
 
 @pytest.mark.django_db
 def test_a_reminder_email_carries_one_click_unsubscribe_to_the_wire() -> None:
-    reminder = outbox_row(texted_contact(), channel=Channel.EMAIL)
+    reminder = due_reminder(contact_row(), channel=Channel.EMAIL)
 
     EmailChannel().send(render(reminder))
 
@@ -105,8 +93,8 @@ def test_a_reminder_email_carries_one_click_unsubscribe_to_the_wire() -> None:
 
 @pytest.mark.django_db
 def test_the_unsubscribe_header_link_unsubscribes_with_one_post() -> None:
-    contact = texted_contact()
-    EmailChannel().send(render(outbox_row(contact, channel=Channel.EMAIL)))
+    contact = contact_row()
+    EmailChannel().send(render(due_reminder(contact, channel=Channel.EMAIL)))
     link = mail.outbox[0].message()["List-Unsubscribe"].strip("<>")
 
     response = Client(enforce_csrf_checks=True).post(
@@ -123,7 +111,7 @@ def test_a_recipient_refused_for_good_is_a_permanent_failure(settings: Any) -> N
     settings.EMAIL_BACKEND = BACKEND.format("RefusingRecipient")
 
     with pytest.raises(PermanentFailure) as failure:
-        backend_for("email").send(email())
+        backend_for("email").send(outgoing_message("email"))
 
     assert failure.value.code == "550"
 
@@ -135,7 +123,7 @@ def test_a_recipient_refused_for_now_is_a_temporary_failure(
     settings.EMAIL_BACKEND = BACKEND.format(backend)
 
     with pytest.raises(TemporaryFailure) as failure:
-        backend_for("email").send(email())
+        backend_for("email").send(outgoing_message("email"))
 
     assert failure.value.code == code
 
@@ -147,7 +135,7 @@ def test_a_server_down_or_refusing_us_is_temporary_never_the_address(
     settings.EMAIL_BACKEND = BACKEND.format(backend)
 
     with pytest.raises(TemporaryFailure) as failure:
-        backend_for("email").send(email())
+        backend_for("email").send(outgoing_message("email"))
 
     assert not isinstance(failure.value, PermanentFailure)
 

@@ -2,14 +2,13 @@
 refused (with the field named), and how an address becomes usable."""
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.test import Client, override_settings
+from django.test import Client
 
 from programs.models import AuditEvent, Clinic, Patient
 from reminders.channels.memory import MemorySms
@@ -29,23 +28,9 @@ from reminders.services.contacts import email_verification_token
 from tests.programs.factories import guardian, patient, therapist
 from tests.reminders.factories import new_contact, ready_contact
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock", "memory_sms")]
 
 NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _memory_sms() -> Iterator[None]:
-    MemorySms.reset()
-    with override_settings(REMINDERS_SMS_BACKEND="memory"):
-        yield
-    MemorySms.reset()
 
 
 @pytest.fixture

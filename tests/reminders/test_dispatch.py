@@ -7,7 +7,7 @@ The real worker, Redis and SIGKILL are in test_reliability.py.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -35,23 +35,16 @@ from reminders.services.dispatch import (
     reminders_send,
 )
 from reminders.tasks import dispatch_reminders, enqueue_sends, send_reminders, sweep_outbox
+from tests.reminders.factories import contact_row, due_reminder, due_reminders
 from tests.reminders.fake_twilio import FakeTwilio
-from tests.reminders.outbox_factory import due_reminder, due_reminders, sms_contact
+
+pytestmark = pytest.mark.usefixtures("memory_sms")
 
 Status = Reminder.Status
 CaptureOnCommit = Callable[..., AbstractContextManager[list[Callable[[], Any]]]]
 
 # Thursday 5 March 2026, 15:00 in New York (EST, UTC-5).
 AFTERNOON = datetime(2026, 3, 5, 20, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _memory_sms(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    settings.REMINDERS_SMS_BACKEND = "memory"
-    monkeypatch.delenv(JOURNAL_ENV, raising=False)
-    MemorySms.reset()
-    yield
-    MemorySms.reset()
 
 
 @pytest.fixture
@@ -230,7 +223,7 @@ class TestRefusals:
     def test_it_does_not_send_to_a_contact_who_changed_their_mind(
         self, dispatch: Callable[[], list[int]], change: dict[str, Any], reason: str
     ) -> None:
-        reminder = due_reminder(sms_contact(**change))
+        reminder = due_reminder(contact_row(**change))
 
         dispatch()
 
@@ -249,7 +242,7 @@ class TestRefusals:
         assert (status_of(reminder), MemorySms.calls) == (Status.CANCELLED, {})
 
     def test_it_sends_no_text_inside_quiet_hours(self, dispatch: Callable[[], list[int]]) -> None:
-        contact = sms_contact(quiet_start=time(20, 0), quiet_end=time(9, 0))
+        contact = contact_row(quiet_start=time(20, 0), quiet_end=time(9, 0))
         # 20:30 in New York; due at 19:45, still inside its grace window.
         with at(datetime(2026, 3, 6, 1, 30, tzinfo=UTC)):
             evening = due_reminder(contact, due_in=timedelta(minutes=-45))
@@ -260,7 +253,7 @@ class TestRefusals:
         assert "quiet hours" in evening.last_error
 
     def test_it_texts_outside_quiet_hours(self, dispatch: Callable[[], list[int]]) -> None:
-        contact = sms_contact(quiet_start=time(20, 0), quiet_end=time(9, 0))
+        contact = contact_row(quiet_start=time(20, 0), quiet_end=time(9, 0))
         with at(AFTERNOON):
             reminder = due_reminder(contact)
             dispatch()
@@ -283,7 +276,7 @@ class TestRefusals:
     def test_it_sends_email_outside_quiet_hours_and_with_an_unsubscribe_header(
         self, dispatch: Callable[[], list[int]], mailoutbox: list[Any]
     ) -> None:
-        contact = sms_contact(quiet_start=time(20, 0), quiet_end=time(9, 0))
+        contact = contact_row(quiet_start=time(20, 0), quiet_end=time(9, 0))
         with at(datetime(2026, 3, 6, 1, 30, tzinfo=UTC)):
             reminder = due_reminder(contact, channel=Channel.EMAIL, due_in=timedelta(minutes=-5))
             dispatch()
@@ -298,7 +291,7 @@ class TestFailures:
     def test_a_temporary_failure_is_retried_after_1_5_and_15_minutes(
         self, dispatch: Callable[[], list[int]], journal: Journal
     ) -> None:
-        contact = sms_contact()
+        contact = contact_row()
         journal.write_plan(Plan(failures={contact.phone: [TEMPORARY] * 3}))
         with at(AFTERNOON) as clock:
             reminder = due_reminder(contact, grace=timedelta(minutes=60))
@@ -321,7 +314,7 @@ class TestFailures:
     def test_a_temporary_failure_with_no_time_left_to_retry_expires(
         self, dispatch: Callable[[], list[int]], journal: Journal
     ) -> None:
-        contact = sms_contact()
+        contact = contact_row()
         journal.write_plan(Plan(failures={contact.phone: [TEMPORARY]}))
         reminder = due_reminder(contact, due_in=timedelta(minutes=-59), grace=timedelta(hours=1))
 
@@ -334,7 +327,7 @@ class TestFailures:
     def test_a_permanent_failure_suppresses_the_address_and_is_not_retried(
         self, dispatch: Callable[[], list[int]], journal: Journal
     ) -> None:
-        contact = sms_contact()
+        contact = contact_row()
         journal.write_plan(Plan(failures={contact.phone: [PERMANENT]}))
         failing = due_reminder(contact)
         tomorrow = due_reminder(contact, due_in=timedelta(days=1))
@@ -468,13 +461,6 @@ class TestReap:
         )
 
 
-@pytest.fixture
-def twilio() -> Iterator[FakeTwilio]:
-    """A provider that takes no key and can be asked what it sent, over real HTTP."""
-    with FakeTwilio() as fake, fake.settings():
-        yield fake
-
-
 def lost_mid_call(contact: Any = None, **options: Any) -> Reminder:
     """A text a worker flipped to sending, began calling Twilio for, and died with: its
     lease has run out."""
@@ -557,7 +543,7 @@ class TestLostSendsAtTwilio:
     ) -> None:
         """Twilio shows the same number and text for both; the message a row already holds
         is not the other's, and of two lost, one message settles only one."""
-        contact = sms_contact()
+        contact = contact_row()
         starts = timezone.now() + timedelta(hours=1)
         recorded, first_lost, _ = (
             lost_mid_call(contact, session_starts_at=starts) for _ in range(3)
@@ -646,30 +632,44 @@ class TestTasks:
         }
 
 
-@pytest.mark.requires_postgres
-@pytest.mark.django_db(transaction=True)
-def test_two_dispatchers_at_once_claim_disjoint_rows_and_send_each_once() -> None:
-    reminders = due_reminders(400, per_contact=40)
-    start = threading.Barrier(2)
-    claims: dict[str, list[int]] = {"a": [], "b": []}
-    errors: list[BaseException] = []
+def at_once(*workers: Callable[[], None]) -> None:
+    """Run ``workers`` in threads released together, each with its own database connection
+    (closed when it is done), and wait up to a minute for each."""
+    start = threading.Barrier(len(workers))
 
-    def dispatcher(name: str) -> None:
+    def run(work: Callable[[], None]) -> None:
         try:
             start.wait()
-            while ids := _claim_batch():
-                claims[name].extend(ids)
-                reminders_send(reminder_ids=ids)
-        except BaseException as error:  # surfaced by the assertion below
-            errors.append(error)
+            work()
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=dispatcher, args=(name,)) for name in claims]
+    threads = [threading.Thread(target=run, args=(work,)) for work in workers]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+
+
+@pytest.mark.requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_dispatchers_at_once_claim_disjoint_rows_and_send_each_once() -> None:
+    reminders = due_reminders(400, per_contact=40)
+    claims: dict[str, list[int]] = {"a": [], "b": []}
+    errors: list[BaseException] = []
+
+    def dispatcher(name: str) -> Callable[[], None]:
+        def claim_and_send() -> None:
+            try:
+                while ids := _claim_batch():
+                    claims[name].extend(ids)
+                    reminders_send(reminder_ids=ids)
+            except BaseException as error:  # surfaced by the assertion below
+                errors.append(error)
+
+        return claim_and_send
+
+    at_once(*(dispatcher(name) for name in claims))
 
     assert errors == []
     assert claims["a"] and claims["b"], "both dispatchers took part"
@@ -690,21 +690,12 @@ def test_one_send_task_delivered_twice_at_once_sends_each_reminder_once() -> Non
     """Redis may hand the same task to two workers (a visibility timeout, a restart)."""
     reminders = due_reminders(100)
     ids = reminders_claim_due(limit=500)
-    start = threading.Barrier(2)
     outcomes: list[dict[str, int]] = []
 
     def worker() -> None:
-        try:
-            start.wait()
-            outcomes.append(dict(reminders_send(reminder_ids=ids).outcomes))
-        finally:
-            connection.close()
+        outcomes.append(dict(reminders_send(reminder_ids=ids).outcomes))
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    at_once(worker, worker)
 
     assert sum(o.get(Status.SENT, 0) for o in outcomes) == 100
     assert MemorySms.calls == {r.idempotency_key: 1 for r in reminders}

@@ -25,7 +25,7 @@ from reminders.messages import (
 from reminders.models import Channel, Contact, Reminder
 from tests.programs.factories import ActivityFactory, active_program, activity_choice
 from tests.programs.factories import patient as make_patient
-from tests.reminders.optout_rows import outbox_row, texted_contact
+from tests.reminders.factories import contact_row, reminder_row
 
 pytestmark = pytest.mark.django_db
 
@@ -91,10 +91,8 @@ def named(program: Program, clinic: str, first: str) -> None:
 def contact_for(program: Program, role: str) -> Contact:
     child = program.patient
     if role == Contact.Role.PATIENT:
-        return texted_contact(patient=child, name=child.first_name)
-    return texted_contact(
-        patient=child, role=Contact.Role.GUARDIAN, name="Łucja Ñúñez-Łukasiewicz 🌟"
-    )
+        return contact_row(patient=child, name=child.first_name)
+    return contact_row(patient=child, role=Contact.Role.GUARDIAN, name="Łucja Ñúñez-Łukasiewicz 🌟")
 
 
 def forbidden_words(program: Program) -> list[str]:
@@ -117,52 +115,33 @@ def assert_fit_for_a_text(body: str, forbidden: list[str]) -> None:
         assert word.lower() not in body.lower(), f"{word!r} in {body!r}"
 
 
-def _session_at(day: date) -> datetime:
-    return datetime.combine(day, SESSION_TIME, tzinfo=ZoneInfo(ZONE))
+def session_reminder(lead: str, days_before: int) -> Callable[[Contact, Program], Reminder]:
+    """A reminder, ``days_before`` the day with ``lead``, of the session at SESSION_TIME on
+    SESSION_DAY."""
+
+    def build(contact: Contact, program: Program) -> Reminder:
+        return reminder_row(
+            contact,
+            program=program,
+            lead=lead,
+            session_starts_at=datetime.combine(SESSION_DAY, SESSION_TIME, tzinfo=ZoneInfo(ZONE)),
+            local_date=SESSION_DAY - timedelta(days=days_before),
+        )
+
+    return build
 
 
-def session_today(contact: Contact, program: Program) -> Reminder:
-    return outbox_row(
-        contact,
-        save=False,
-        program=program,
-        session_starts_at=_session_at(SESSION_DAY),
-        local_date=SESSION_DAY,
-    )
-
-
-def session_tomorrow(contact: Contact, program: Program) -> Reminder:
-    return outbox_row(
-        contact,
-        save=False,
-        program=program,
-        lead="evening_before",
-        session_starts_at=_session_at(SESSION_DAY),
-        local_date=SESSION_DAY - timedelta(days=1),
-    )
-
-
-def session_later(contact: Contact, program: Program) -> Reminder:
-    return outbox_row(
-        contact,
-        save=False,
-        program=program,
-        lead="2880m",
-        session_starts_at=_session_at(SESSION_DAY),
-        local_date=SESSION_DAY - timedelta(days=2),
-    )
+session_today = session_reminder("60m", 0)
+session_tomorrow = session_reminder("evening_before", 1)
+session_later = session_reminder("2880m", 2)
 
 
 def missed_nudge(contact: Contact, program: Program) -> Reminder:
-    return outbox_row(
-        contact, save=False, program=program, kind=Reminder.Kind.MISSED_NUDGE, lead=""
-    )
+    return reminder_row(contact, program=program, kind=Reminder.Kind.MISSED_NUDGE, lead="")
 
 
 def check_in_due(contact: Contact, program: Program) -> Reminder:
-    return outbox_row(
-        contact, save=False, program=program, kind=Reminder.Kind.CHECK_IN_DUE, lead=""
-    )
+    return reminder_row(contact, program=program, kind=Reminder.Kind.CHECK_IN_DUE, lead="")
 
 
 TEXTS: dict[str, Callable[[Contact, Program], Reminder]] = {
@@ -258,13 +237,18 @@ def test_a_clinic_without_a_short_name_is_named_gradus_never_by_its_full_name(
     assert body.startswith("Reminder from gradus: your weekly check-in is due.")
 
 
+def email_of(reminder: Reminder) -> Reminder:
+    """The same reminder, sent by email."""
+    reminder.channel = Channel.EMAIL
+    return reminder
+
+
 def test_email_subjects_name_only_the_clinic(
     build: Callable[[str, str, str], tuple[Contact, Program]],
 ) -> None:
     for kind, role in itertools.product(TEXTS, ROLES):
         contact, program = build("GSM-7", "non-GSM", role)
-        reminder = TEXTS[kind](contact, program)
-        reminder.channel = Channel.EMAIL
+        reminder = email_of(TEXTS[kind](contact, program))
 
         subject = render(reminder).subject
 
@@ -278,8 +262,7 @@ def test_an_email_says_nothing_of_health_and_carries_its_unsubscribe_link(
 ) -> None:
     for kind, role in itertools.product(TEXTS, ROLES):
         contact, program = build("GSM-7", "GSM-7", role)
-        reminder = TEXTS[kind](contact, program)
-        reminder.channel = Channel.EMAIL
+        reminder = email_of(TEXTS[kind](contact, program))
 
         message = render(reminder)
 
@@ -305,7 +288,7 @@ def test_an_email_keeps_the_names_as_they_are_written(
 
 
 def test_a_staff_email_without_a_contact_carries_no_unsubscribe_header() -> None:
-    reminder = outbox_row(texted_contact(), save=False, channel=Channel.EMAIL)
+    reminder = reminder_row(contact_row(), channel=Channel.EMAIL)
     reminder.contact = None
 
     assert unsubscribe_headers(reminder) == {}

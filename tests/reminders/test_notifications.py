@@ -14,12 +14,12 @@ from django.utils import timezone
 
 from config.celery import app as celery_app
 from planner import AlertKind
-from programs.models import Alert, Clinic, Guardian, Patient, Program, User
+from programs.models import Alert, Clinic, Patient, Program, User
 from programs.services import alert_acknowledge, alert_raise, check_in_submit, program_pause
 from programs.services.common import local_today
 from reminders.channels.email import EmailChannel
 from reminders.messages import render
-from reminders.models import Channel, Consent, Contact, Reminder, Suppression
+from reminders.models import Channel, Contact, Reminder, Suppression
 from reminders.services.notifications import (
     in_quiet_hours,
     local_to_utc,
@@ -37,6 +37,7 @@ from tests.programs.factories import (
     patient,
     therapist,
 )
+from tests.reminders.factories import contact_row
 
 pytestmark = pytest.mark.django_db
 
@@ -64,46 +65,6 @@ def at() -> Iterator[Callable[[datetime], None]]:
         traveller.stop()
 
 
-def contact(
-    child: Patient,
-    *,
-    of: Guardian | None = None,
-    sms: bool = True,
-    email: bool = True,
-    quiet: tuple[time, time] = (time(20), time(9)),
-    **fields: Any,
-) -> Contact:
-    """A contact of ``child`` (theirs, or guardian ``of``'s) with verified addresses and
-    consent on the channels asked for."""
-    now = timezone.now()
-    number = Contact.objects.count() + 100
-    row = Contact.objects.create(
-        patient=child,
-        guardian=of,
-        role=Contact.Role.GUARDIAN if of else Contact.Role.PATIENT,
-        name=f"{of.first_name} {of.last_name}" if of else child.full_name,
-        email=f"contact{number}@example.org",
-        phone=f"+1617555{number:04d}",
-        email_verified_at=now,
-        phone_verified_at=now,
-        quiet_start=quiet[0],
-        quiet_end=quiet[1],
-        **fields,
-    )
-    for channel, wanted in ((Channel.SMS, sms), (Channel.EMAIL, email)):
-        if wanted:
-            Consent.objects.create(
-                contact=row,
-                channel=channel,
-                given_by=row.name,
-                relationship="self",
-                method=Consent.Method.WEB_FORM,
-                wording="Remind me.",
-                given_at=now,
-            )
-    return row
-
-
 def program_missing_yesterday(child: Patient, *, days_ago: int = 9) -> Program:
     """A daily program started ``days_ago`` days ago, every session done but yesterday's."""
     program = active_program(patient=child, started_days_ago=days_ago)
@@ -120,38 +81,42 @@ def made(kind: str) -> list[Reminder]:
 # -- The nudge ----------------------------------------------------------------------------
 
 
-def test_it_nudges_the_patient_at_4_pm_the_day_after_a_missed_session(at: Any) -> None:
+@pytest.fixture
+def new_yorker(at: Any) -> Patient:
+    """A patient in New York, where it is 16:05: the nudge's time."""
     at(NUDGE_TIME)
-    child = patient(time_zone=NY)
-    own = contact(child)
-    program = program_missing_yesterday(child)
+    return patient(time_zone=NY)
+
+
+@pytest.fixture
+def missed(new_yorker: Patient) -> Program:
+    """The New Yorker with a contact of their own and a daily program with every session
+    done but yesterday's: the nudge is due."""
+    contact_row(patient=new_yorker)
+    return program_missing_yesterday(new_yorker)
+
+
+def test_it_nudges_the_patient_at_4_pm_the_day_after_a_missed_session(missed: Program) -> None:
+    own = Contact.objects.get(patient=missed.patient)
 
     result = notifications_sweep(timezone.now())
 
     (nudge,) = made(Reminder.Kind.MISSED_NUDGE)
     assert result.nudges == 1
-    assert (nudge.contact, nudge.channel, nudge.program) == (own, Channel.SMS, program)
+    assert (nudge.contact, nudge.channel, nudge.program) == (own, Channel.SMS, missed)
     assert nudge.session_date == date(2025, 5, 13)
     assert (nudge.local_date, nudge.local_time) == (date(2025, 5, 14), time(16))
     assert nudge.due_at == datetime(2025, 5, 14, 20, 0, tzinfo=UTC)
 
 
-def test_it_makes_the_nudge_only_once_it_is_due(at: Any) -> None:
-    at(NUDGE_TIME)
-    child = patient(time_zone=NY)
-    contact(child)
-    program_missing_yesterday(child)
+def test_it_makes_the_nudge_only_once_it_is_due(missed: Program) -> None:
 
     notifications_sweep(datetime(2025, 5, 14, 19, 55, tzinfo=UTC))
 
     assert made(Reminder.Kind.MISSED_NUDGE) == []
 
 
-def test_it_makes_one_nudge_however_often_the_sweep_runs(at: Any) -> None:
-    at(NUDGE_TIME)
-    child = patient(time_zone=NY)
-    contact(child)
-    program_missing_yesterday(child)
+def test_it_makes_one_nudge_however_often_the_sweep_runs(missed: Program) -> None:
 
     notifications_sweep(timezone.now())
     again = notifications_sweep(timezone.now() + timedelta(minutes=20))
@@ -160,35 +125,24 @@ def test_it_makes_one_nudge_however_often_the_sweep_runs(at: Any) -> None:
     assert len(made(Reminder.Kind.MISSED_NUDGE)) == 1
 
 
-def test_it_nudges_after_a_session_logged_as_missed(at: Any) -> None:
-    at(NUDGE_TIME)
-    child = patient(time_zone=NY)
-    contact(child)
-    program = program_missing_yesterday(child)
-    log_session(program.sessions.get(date=date(2025, 5, 13)), status="missed")
+@pytest.mark.parametrize(
+    ("status", "nudges"),
+    [("missed", 1), ("partial", 0)],
+    ids=["logged as missed", "partly done"],
+)
+def test_it_nudges_after_a_session_logged_as_missed_but_not_partly_done(
+    missed: Program, status: str, nudges: int
+) -> None:
+    log_session(missed.sessions.get(date=date(2025, 5, 13)), status=status)
 
     notifications_sweep(timezone.now())
 
-    assert len(made(Reminder.Kind.MISSED_NUDGE)) == 1
+    assert len(made(Reminder.Kind.MISSED_NUDGE)) == nudges
 
 
-def test_it_does_not_nudge_after_a_session_done_or_partly_done(at: Any) -> None:
-    at(NUDGE_TIME)
-    child = patient(time_zone=NY)
-    contact(child)
-    program = program_missing_yesterday(child)
-    log_session(program.sessions.get(date=date(2025, 5, 13)), status="partial")
-
-    notifications_sweep(timezone.now())
-
-    assert made(Reminder.Kind.MISSED_NUDGE) == []
-
-
-def test_it_nudges_once_for_missed_sessions_in_a_row(at: Any) -> None:
-    at(NUDGE_TIME)
-    child = patient(time_zone=NY)
-    contact(child)
-    program = active_program(patient=child, started_days_ago=9)
+def test_it_nudges_once_for_missed_sessions_in_a_row(new_yorker: Patient) -> None:
+    contact_row(patient=new_yorker)
+    program = active_program(patient=new_yorker, started_days_ago=9)
     for session in program.sessions.filter(date__lt=date(2025, 5, 12)):
         log_session(session)
     # Missed on the 12th (nudged on the 13th) and again on the 13th.
@@ -200,11 +154,9 @@ def test_it_nudges_once_for_missed_sessions_in_a_row(at: Any) -> None:
     assert nudge.session_date == date(2025, 5, 12)
 
 
-def test_it_nudges_again_after_a_session_was_done_in_between(at: Any) -> None:
-    at(NUDGE_TIME)
-    child = patient(time_zone=NY)
-    contact(child)
-    program = active_program(patient=child, started_days_ago=9)
+def test_it_nudges_again_after_a_session_was_done_in_between(new_yorker: Patient) -> None:
+    contact_row(patient=new_yorker)
+    program = active_program(patient=new_yorker, started_days_ago=9)
     for session in program.sessions.filter(date__lt=date(2025, 5, 13)):
         log_session(session, status="missed" if session.date == date(2025, 5, 11) else "done")
 
@@ -214,23 +166,21 @@ def test_it_nudges_again_after_a_session_was_done_in_between(at: Any) -> None:
     assert nudge.session_date == date(2025, 5, 13)
 
 
-def test_it_nudges_the_child_not_the_parents_when_the_child_has_a_contact(at: Any) -> None:
-    at(NUDGE_TIME)
-    child = patient(time_zone=NY)
-    own = contact(child)
-    contact(child, of=guardian(patient=child))
-    program_missing_yesterday(child)
+def test_it_nudges_the_child_not_the_parents_when_the_child_has_a_contact(
+    new_yorker: Patient,
+) -> None:
+    own = contact_row(patient=new_yorker)
+    contact_row(patient=new_yorker, guardian=guardian(patient=new_yorker))
+    program_missing_yesterday(new_yorker)
 
     notifications_sweep(timezone.now())
 
     assert [nudge.contact for nudge in made(Reminder.Kind.MISSED_NUDGE)] == [own]
 
 
-def test_it_nudges_a_minors_guardians_when_the_child_has_no_contact(at: Any) -> None:
-    at(NUDGE_TIME)
-    child = patient(time_zone=NY)
-    mother = contact(child, of=guardian(patient=child))
-    program_missing_yesterday(child)
+def test_it_nudges_a_minors_guardians_when_the_child_has_no_contact(new_yorker: Patient) -> None:
+    mother = contact_row(patient=new_yorker, guardian=guardian(patient=new_yorker))
+    program_missing_yesterday(new_yorker)
 
     notifications_sweep(timezone.now())
 
@@ -240,7 +190,7 @@ def test_it_nudges_a_minors_guardians_when_the_child_has_no_contact(at: Any) -> 
 def test_it_never_nudges_an_adults_guardians(at: Any) -> None:
     at(NUDGE_TIME)
     adult = patient(time_zone=NY, date_of_birth=date(1995, 1, 1))
-    contact(adult, of=guardian(patient=adult))
+    contact_row(patient=adult, guardian=guardian(patient=adult))
     program_missing_yesterday(adult)
 
     notifications_sweep(timezone.now())
@@ -248,35 +198,35 @@ def test_it_never_nudges_an_adults_guardians(at: Any) -> None:
     assert made(Reminder.Kind.MISSED_NUDGE) == []
 
 
-def test_it_texts_after_the_quiet_hours_end_when_4_pm_falls_inside_them(at: Any) -> None:
-    at(datetime(2025, 5, 14, 22, 5, tzinfo=UTC))  # 18:05
+@pytest.mark.parametrize(
+    ("now", "quiet", "channel", "local_time"),
+    [
+        # 18:05: the texts wait until the quiet hours end.
+        (datetime(2025, 5, 14, 22, 5, tzinfo=UTC), (time(13), time(18)), Channel.SMS, time(18)),
+        # The quiet hours last the rest of the day: an email instead, at 16:00.
+        (NUDGE_TIME, (time(15), time(9)), Channel.EMAIL, time(16)),
+    ],
+    ids=["texts after the quiet hours end", "emails when they last the rest of the day"],
+)
+def test_a_nudge_that_falls_in_the_quiet_hours_waits_or_goes_by_email(
+    at: Any, now: datetime, quiet: tuple[time, time], channel: str, local_time: time
+) -> None:
+    at(now)
     child = patient(time_zone=NY)
-    contact(child, quiet=(time(13), time(18)))
+    contact_row(patient=child, quiet_start=quiet[0], quiet_end=quiet[1])
     program_missing_yesterday(child)
 
     notifications_sweep(timezone.now())
 
     (nudge,) = made(Reminder.Kind.MISSED_NUDGE)
-    assert (nudge.channel, nudge.local_time) == (Channel.SMS, time(18))
-
-
-def test_it_emails_instead_when_the_quiet_hours_last_the_rest_of_the_day(at: Any) -> None:
-    at(NUDGE_TIME)
-    child = patient(time_zone=NY)
-    contact(child, quiet=(time(15), time(9)))
-    program_missing_yesterday(child)
-
-    notifications_sweep(timezone.now())
-
-    (nudge,) = made(Reminder.Kind.MISSED_NUDGE)
-    assert (nudge.channel, nudge.local_time) == (Channel.EMAIL, time(16))
+    assert (nudge.channel, nudge.local_time) == (channel, local_time)
 
 
 def test_it_does_not_nudge_a_paused_contact_or_one_without_consent(at: Any) -> None:
     at(NUDGE_TIME)
     paused_child, silent_child = patient(time_zone=NY), patient(time_zone=NY)
-    contact(paused_child, paused=True)
-    contact(silent_child, sms=False, email=False)
+    contact_row(patient=paused_child, paused=True)
+    contact_row(patient=silent_child, consent_to=())
     program_missing_yesterday(paused_child)
     program_missing_yesterday(silent_child)
 
@@ -285,14 +235,12 @@ def test_it_does_not_nudge_a_paused_contact_or_one_without_consent(at: Any) -> N
     assert made(Reminder.Kind.MISSED_NUDGE) == []
 
 
-def test_it_does_not_text_a_suppressed_number(at: Any) -> None:
-    at(NUDGE_TIME)
-    child = patient(time_zone=NY)
-    own = contact(child)
+def test_it_does_not_text_a_suppressed_number(new_yorker: Patient) -> None:
+    own = contact_row(patient=new_yorker)
     Suppression.objects.create(
         channel=Channel.SMS, address=own.phone, reason=Suppression.Reason.STOP_KEYWORD
     )
-    program_missing_yesterday(child)
+    program_missing_yesterday(new_yorker)
 
     notifications_sweep(timezone.now())
 
@@ -300,25 +248,17 @@ def test_it_does_not_text_a_suppressed_number(at: Any) -> None:
     assert nudge.channel == Channel.EMAIL
 
 
-def test_it_does_not_nudge_a_paused_program(at: Any) -> None:
-    at(NUDGE_TIME)
-    child = patient(time_zone=NY)
-    contact(child)
-    program = program_missing_yesterday(child)
-    program_pause(actor=program.created_by, program=program, reason="Seen in clinic.")
+def test_it_does_not_nudge_a_paused_program(missed: Program) -> None:
+    program_pause(actor=missed.created_by, program=missed, reason="Seen in clinic.")
 
     notifications_sweep(timezone.now())
 
     assert made(Reminder.Kind.MISSED_NUDGE) == []
 
 
-def test_it_cancels_a_pending_nudge_once_the_session_is_logged_done(at: Any) -> None:
-    at(NUDGE_TIME)
-    child = patient(time_zone=NY)
-    contact(child)
-    program = program_missing_yesterday(child)
+def test_it_cancels_a_pending_nudge_once_the_session_is_logged_done(missed: Program) -> None:
     notifications_sweep(timezone.now())
-    log_session(program.sessions.get(date=date(2025, 5, 13)))
+    log_session(missed.sessions.get(date=date(2025, 5, 13)))
 
     result = notifications_sweep(timezone.now())
 
@@ -333,8 +273,8 @@ def test_it_cancels_a_pending_nudge_once_the_session_is_logged_done(at: Any) -> 
 def test_it_reminds_of_the_check_in_at_6_pm_on_the_last_day_of_the_week(at: Any) -> None:
     at(CHECK_IN_TIME)
     child = patient(time_zone=NY)
-    own = contact(child)
-    mother = contact(child, of=guardian(patient=child))
+    own = contact_row(patient=child)
+    mother = contact_row(patient=child, guardian=guardian(patient=child))
     program = active_program(patient=child, started_days_ago=6)
 
     result = notifications_sweep(timezone.now())
@@ -350,7 +290,7 @@ def test_it_reminds_of_the_check_in_at_6_pm_on_the_last_day_of_the_week(at: Any)
 def test_it_does_not_remind_of_a_check_in_already_submitted_that_week(at: Any) -> None:
     at(CHECK_IN_TIME)
     child = patient(time_zone=NY, with_user=True)
-    contact(child)
+    contact_row(patient=child)
     active_program(patient=child, started_days_ago=13)
     assert child.user is not None
     check_in_submit(
@@ -371,7 +311,7 @@ def test_it_does_not_remind_of_a_check_in_already_submitted_that_week(at: Any) -
 def test_it_reminds_of_no_check_in_in_the_middle_of_a_week(at: Any) -> None:
     at(CHECK_IN_TIME)
     child = patient(time_zone=NY)
-    contact(child)
+    contact_row(patient=child)
     active_program(patient=child, started_days_ago=10)
 
     notifications_sweep(timezone.now())
@@ -382,7 +322,7 @@ def test_it_reminds_of_no_check_in_in_the_middle_of_a_week(at: Any) -> None:
 def test_it_cancels_the_check_in_reminder_once_the_check_in_arrives(at: Any) -> None:
     at(CHECK_IN_TIME)
     child = patient(time_zone=NY, with_user=True)
-    contact(child)
+    contact_row(patient=child)
     active_program(patient=child, started_days_ago=6)
     notifications_sweep(timezone.now())
     assert child.user is not None
@@ -399,7 +339,7 @@ def test_it_cancels_the_check_in_reminder_once_the_check_in_arrives(at: Any) -> 
 def test_the_check_in_reminder_stands_in_for_the_nudge_on_its_day(at: Any) -> None:
     at(CHECK_IN_TIME)
     child = patient(time_zone=NY)
-    contact(child)
+    contact_row(patient=child)
     program_missing_yesterday(child, days_ago=13)
 
     notifications_sweep(timezone.now())
@@ -409,6 +349,15 @@ def test_the_check_in_reminder_stands_in_for_the_nudge_on_its_day(at: Any) -> No
 
 
 # -- The red flag, to the therapists ------------------------------------------------------
+
+
+@pytest.fixture
+def child(at: Any) -> Patient:
+    """At 16:05 in New York, Maya, who signs in, with one therapist at her clinic, Jordan."""
+    at(NUDGE_TIME)
+    clinic = ClinicFactory.create()
+    jordan = therapist(clinic=clinic, first_name="Jordan")
+    return patient(clinic=clinic, therapists=[jordan], with_user=True, first_name="Maya")
 
 
 def reporter(child: Patient) -> User:
@@ -421,6 +370,14 @@ def red_flag(child: Patient, django_capture_on_commit_callbacks: Any) -> Alert:
     with django_capture_on_commit_callbacks(execute=True):
         check_in_submit(actor=reporter, patient=child, red_flags=["fever", "rash"], flare=False)
     return Alert.objects.get(patient=child, kind=AlertKind.RED_FLAG.value)
+
+
+def self_harm_email(child: Patient, django_capture_on_commit_callbacks: Any) -> Reminder:
+    """The one staff email after ``child`` reports thoughts of self-harm in a check-in."""
+    with django_capture_on_commit_callbacks(execute=True):
+        check_in_submit(flare=False, actor=reporter(child), patient=child, red_flags=["self_harm"])
+    (row,) = made(Reminder.Kind.RED_FLAG_STAFF)
+    return row
 
 
 def test_a_red_flag_emails_each_therapist_at_once(
@@ -441,18 +398,14 @@ def test_a_red_flag_emails_each_therapist_at_once(
 
 
 def test_the_red_flag_email_names_the_patient_but_its_subject_does_not(
-    at: Any, django_capture_on_commit_callbacks: Any
+    child: Patient, django_capture_on_commit_callbacks: Any
 ) -> None:
-    at(NUDGE_TIME)
-    clinic = ClinicFactory.create()
-    pt = therapist(clinic=clinic, first_name="Jordan")
-    child = patient(clinic=clinic, therapists=[pt], with_user=True, first_name="Maya")
     alert = red_flag(child, django_capture_on_commit_callbacks)
     (row,) = made(Reminder.Kind.RED_FLAG_STAFF)
 
     message = render_staff(row)
 
-    assert message.to == pt.email
+    assert message.to == child.therapists.get().email
     assert "Maya" not in message.subject and "fibromyalgia" not in message.subject.lower()
     assert child.full_name in message.body and "fever, rash" in message.body
     assert f"http://127.0.0.1:8000/clinic/alerts/?alert={alert.id}#alert-{alert.id}" in message.body
@@ -460,16 +413,10 @@ def test_the_red_flag_email_names_the_patient_but_its_subject_does_not(
 
 
 def test_thoughts_of_self_harm_email_the_therapist_urgently_with_nothing_in_the_subject(
-    at: Any, django_capture_on_commit_callbacks: Any
+    child: Patient, django_capture_on_commit_callbacks: Any
 ) -> None:
-    at(NUDGE_TIME)
-    clinic = ClinicFactory.create()
-    pt = therapist(clinic=clinic, first_name="Jordan")
-    child = patient(clinic=clinic, therapists=[pt], with_user=True, first_name="Maya")
-    with django_capture_on_commit_callbacks(execute=True):
-        check_in_submit(flare=False, actor=reporter(child), patient=child, red_flags=["self_harm"])
+    row = self_harm_email(child, django_capture_on_commit_callbacks)
     alert = Alert.objects.get(patient=child)
-    (row,) = made(Reminder.Kind.RED_FLAG_STAFF)
 
     message = render_staff(row)
 
@@ -482,14 +429,9 @@ def test_thoughts_of_self_harm_email_the_therapist_urgently_with_nothing_in_the_
 
 
 def test_a_self_harm_email_whose_alert_is_gone_still_says_only_that_it_is_urgent(
-    at: Any, django_capture_on_commit_callbacks: Any
+    child: Patient, django_capture_on_commit_callbacks: Any
 ) -> None:
-    at(NUDGE_TIME)
-    clinic = ClinicFactory.create()
-    child = patient(clinic=clinic, therapists=[therapist(clinic=clinic)], with_user=True)
-    with django_capture_on_commit_callbacks(execute=True):
-        check_in_submit(flare=False, actor=reporter(child), patient=child, red_flags=["self_harm"])
-    (row,) = made(Reminder.Kind.RED_FLAG_STAFF)
+    row = self_harm_email(child, django_capture_on_commit_callbacks)
     Alert.objects.all().delete()
 
     message = render_staff(row)
@@ -499,11 +441,8 @@ def test_a_self_harm_email_whose_alert_is_gone_still_says_only_that_it_is_urgent
 
 
 def test_self_harm_with_another_red_flag_sends_one_email_for_each_alert(
-    at: Any, django_capture_on_commit_callbacks: Any
+    child: Patient, django_capture_on_commit_callbacks: Any
 ) -> None:
-    at(NUDGE_TIME)
-    clinic = ClinicFactory.create()
-    child = patient(clinic=clinic, therapists=[therapist(clinic=clinic)], with_user=True)
     with django_capture_on_commit_callbacks(execute=True):
         check_in_submit(
             flare=False, actor=reporter(child), patient=child, red_flags=["self_harm", "fever"]
@@ -517,10 +456,7 @@ def test_self_harm_with_another_red_flag_sends_one_email_for_each_alert(
     ]
 
 
-def test_the_sweep_repairs_a_lost_self_harm_email(at: Any) -> None:
-    at(NUDGE_TIME)
-    clinic = ClinicFactory.create()
-    child = patient(clinic=clinic, therapists=[therapist(clinic=clinic)], with_user=True)
+def test_the_sweep_repairs_a_lost_self_harm_email(child: Patient) -> None:
     # No on-commit callbacks run: the signal's email is lost.
     check_in_submit(flare=False, actor=reporter(child), patient=child, red_flags=["self_harm"])
 
@@ -531,11 +467,8 @@ def test_the_sweep_repairs_a_lost_self_harm_email(at: Any) -> None:
 
 
 def test_the_red_flag_email_goes_out_through_the_email_channel(
-    at: Any, django_capture_on_commit_callbacks: Any
+    child: Patient, django_capture_on_commit_callbacks: Any
 ) -> None:
-    at(NUDGE_TIME)
-    clinic = ClinicFactory.create()
-    child = patient(clinic=clinic, therapists=[therapist(clinic=clinic)], with_user=True)
     red_flag(child, django_capture_on_commit_callbacks)
     (row,) = made(Reminder.Kind.RED_FLAG_STAFF)
 
@@ -548,11 +481,8 @@ def test_the_red_flag_email_goes_out_through_the_email_channel(
 
 
 def test_the_dispatchers_render_hands_staff_reminders_to_the_staff_texts(
-    at: Any, django_capture_on_commit_callbacks: Any
+    child: Patient, django_capture_on_commit_callbacks: Any
 ) -> None:
-    at(NUDGE_TIME)
-    clinic = ClinicFactory.create()
-    child = patient(clinic=clinic, therapists=[therapist(clinic=clinic)], with_user=True)
     red_flag(child, django_capture_on_commit_callbacks)
     (row,) = made(Reminder.Kind.RED_FLAG_STAFF)
 
@@ -590,11 +520,8 @@ def test_a_red_flag_goes_to_the_clinic_admins_when_no_therapist_can_be_reached(
 
 
 def test_other_alerts_send_no_email_at_once(
-    at: Any, django_capture_on_commit_callbacks: Any
+    child: Patient, django_capture_on_commit_callbacks: Any
 ) -> None:
-    at(NUDGE_TIME)
-    clinic = ClinicFactory.create()
-    child = patient(clinic=clinic, therapists=[therapist(clinic=clinic)])
 
     with django_capture_on_commit_callbacks(execute=True):
         alert_raise(patient=child, program=None, kind=AlertKind.LOW_ADHERENCE, message="Low.")
@@ -602,10 +529,7 @@ def test_other_alerts_send_no_email_at_once(
     assert made(Reminder.Kind.RED_FLAG_STAFF) == []
 
 
-def test_the_sweep_emails_a_red_flag_whose_signal_was_lost(at: Any) -> None:
-    at(NUDGE_TIME)
-    clinic = ClinicFactory.create()
-    child = patient(clinic=clinic, therapists=[therapist(clinic=clinic)])
+def test_the_sweep_emails_a_red_flag_whose_signal_was_lost(child: Patient) -> None:
     # Raised in this test's transaction: its on-commit signal never runs.
     alert_raise(patient=child, program=None, kind=AlertKind.RED_FLAG, message="Fever.")
 
@@ -616,10 +540,7 @@ def test_the_sweep_emails_a_red_flag_whose_signal_was_lost(at: Any) -> None:
     assert len(made(Reminder.Kind.RED_FLAG_STAFF)) == 1
 
 
-def test_a_red_flag_older_than_a_day_is_left_to_the_digest(at: Any) -> None:
-    at(NUDGE_TIME)
-    clinic = ClinicFactory.create()
-    child = patient(clinic=clinic, therapists=[therapist(clinic=clinic)])
+def test_a_red_flag_older_than_a_day_is_left_to_the_digest(child: Patient) -> None:
     alert = alert_raise(patient=child, program=None, kind=AlertKind.RED_FLAG, message="Fever.")
 
     added = red_flag_notify(alert_id=alert.id, now=timezone.now() + timedelta(hours=25))
@@ -758,11 +679,7 @@ def test_beat_runs_the_sweep_every_few_minutes() -> None:
     assert entry["options"]["expires"] == 300
 
 
-def test_the_sweep_task_makes_what_is_due_and_says_how_much(at: Any) -> None:
-    at(NUDGE_TIME)
-    child = patient(time_zone=NY)
-    contact(child)
-    program_missing_yesterday(child)
+def test_the_sweep_task_makes_what_is_due_and_says_how_much(missed: Program) -> None:
 
     counts = sweep_notifications.apply().get()
 

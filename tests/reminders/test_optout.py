@@ -19,7 +19,7 @@ from reminders.services.optout import (
     suppression_remove,
 )
 from reminders.unsubscribe import SALT, unsubscribe_token, unsubscribe_url
-from tests.reminders.optout_rows import fresh_number, outbox_row, texted_contact
+from tests.reminders.factories import contact_row, due_reminder, fresh_number
 
 pytestmark = pytest.mark.django_db
 
@@ -59,11 +59,11 @@ def test_a_batch_learns_its_suppressed_addresses_in_one_query(
 
 
 def test_suppressing_stops_unsent_reminders_but_not_one_being_sent() -> None:
-    contact = texted_contact()
-    pending = outbox_row(contact)
-    claimed = outbox_row(contact, status=Reminder.Status.CLAIMED)
-    sending = outbox_row(contact, status=Reminder.Status.SENDING)
-    sent = outbox_row(contact, status=Reminder.Status.SENT)
+    contact = contact_row()
+    pending = due_reminder(contact)
+    claimed = due_reminder(contact, status=Reminder.Status.CLAIMED)
+    sending = due_reminder(contact, status=Reminder.Status.SENDING)
+    sent = due_reminder(contact, status=Reminder.Status.SENT)
 
     stopped = suppression_add(
         channel=Channel.SMS, address=contact.phone, reason=Suppression.Reason.STOP_KEYWORD
@@ -90,8 +90,8 @@ def test_suppressing_twice_keeps_the_first_reason() -> None:
 
 
 def test_a_permanent_failure_suppresses_with_its_code() -> None:
-    contact = texted_contact()
-    later = outbox_row(contact, channel=Channel.EMAIL)
+    contact = contact_row()
+    later = due_reminder(contact, channel=Channel.EMAIL)
 
     permanent_failure_suppress(
         channel=Channel.EMAIL, address=contact.email, code="550", message="no such mailbox"
@@ -107,10 +107,10 @@ def test_a_permanent_failure_suppresses_with_its_code() -> None:
 
 
 def test_lifting_resumes_only_reminders_that_can_still_go_out_in_time() -> None:
-    contact = texted_contact()
+    contact = contact_row()
     now = timezone.now()
-    upcoming = outbox_row(contact)
-    window_over = outbox_row(contact, due_in=timedelta(hours=-3), session_in=timedelta(hours=-1))
+    upcoming = due_reminder(contact, due_in=timedelta(hours=1))
+    window_over = due_reminder(contact, due_in=timedelta(hours=-3), session_in=timedelta(hours=2))
     suppression_add(
         channel=Channel.SMS, address=contact.phone, reason=Suppression.Reason.STOP_KEYWORD
     )
@@ -124,8 +124,8 @@ def test_lifting_resumes_only_reminders_that_can_still_go_out_in_time() -> None:
 
 
 def test_lifting_leaves_reminders_suppressed_for_other_reasons() -> None:
-    contact = texted_contact()
-    paused = outbox_row(contact, status=Reminder.Status.SUPPRESSED, last_error="contact paused")
+    contact = contact_row()
+    paused = due_reminder(contact, status=Reminder.Status.SUPPRESSED, last_error="contact paused")
     suppression_add(
         channel=Channel.SMS, address=contact.phone, reason=Suppression.Reason.STOP_KEYWORD
     )
@@ -137,8 +137,8 @@ def test_lifting_leaves_reminders_suppressed_for_other_reasons() -> None:
 
 
 def test_start_does_not_lift_a_suppression_staff_made() -> None:
-    contact = texted_contact()
-    reminder = outbox_row(contact)
+    contact = contact_row()
+    reminder = due_reminder(contact)
     suppression_add(channel=Channel.SMS, address=contact.phone, reason=Suppression.Reason.MANUAL)
 
     resumed = suppression_remove(channel=Channel.SMS, address=contact.phone)
@@ -179,14 +179,14 @@ def test_it_reads_a_keyword_only_when_it_is_the_whole_message(body: str, keyword
 
 
 def test_every_reminder_email_link_points_at_the_unsubscribe_page() -> None:
-    contact = texted_contact()
+    contact = contact_row()
 
     assert unsubscribe_url(contact).startswith("http://127.0.0.1:8000/reminders/unsubscribe/")
 
 
 def test_a_one_click_post_unsubscribes_at_once_without_login_or_csrf() -> None:
-    contact = texted_contact()
-    reminder = outbox_row(contact, channel=Channel.EMAIL)
+    contact = contact_row()
+    reminder = due_reminder(contact, channel=Channel.EMAIL)
     client = Client(enforce_csrf_checks=True)
 
     response = client.post(
@@ -203,7 +203,7 @@ def test_a_one_click_post_unsubscribes_at_once_without_login_or_csrf() -> None:
 
 
 def test_a_plain_get_asks_first_and_changes_nothing(client: Client) -> None:
-    contact = texted_contact(email="maya.okafor@example.org")
+    contact = contact_row(email="maya.okafor@example.org")
     path = f"/reminders/unsubscribe/{unsubscribe_token(contact)}/"
 
     response = client.get(path)
@@ -215,7 +215,7 @@ def test_a_plain_get_asks_first_and_changes_nothing(client: Client) -> None:
 
 
 def test_a_link_scanners_head_request_changes_nothing(client: Client) -> None:
-    contact = texted_contact()
+    contact = contact_row()
 
     response = client.head(f"/reminders/unsubscribe/{unsubscribe_token(contact)}/")
 
@@ -224,7 +224,7 @@ def test_a_link_scanners_head_request_changes_nothing(client: Client) -> None:
 
 
 def test_the_confirmation_page_is_never_cached(client: Client) -> None:
-    contact = texted_contact()
+    contact = contact_row()
 
     response = client.get(f"/reminders/unsubscribe/{unsubscribe_token(contact)}/")
 
@@ -249,7 +249,7 @@ def test_a_mangled_link_gets_the_same_friendly_page(client: Client) -> None:
 
 
 def test_an_old_link_still_unsubscribes_the_address_the_email_went_to() -> None:
-    contact = texted_contact(email="old@example.org")
+    contact = contact_row(email="old@example.org")
     token = unsubscribe_token(contact)
     contact.email = "new@example.org"
     contact.save()
@@ -262,7 +262,7 @@ def test_an_old_link_still_unsubscribes_the_address_the_email_went_to() -> None:
 
 
 def test_unsubscribing_twice_is_harmless(client: Client) -> None:
-    contact = texted_contact()
+    contact = contact_row()
     path = f"/reminders/unsubscribe/{unsubscribe_token(contact)}/"
     client.post(path)
 

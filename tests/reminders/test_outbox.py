@@ -2,7 +2,7 @@
 lead) for the horizon, created once, re-timed, cancelled and revived as things change, and
 never touched once a dispatcher has it."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,19 +31,13 @@ from tests.programs.factories import (
 )
 from tests.reminders.factories import new_contact, pending, ready_contact, session_reminders
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 # Wednesday 11 March 2026, 11:00 in New York (EDT, UTC-4).
 NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
 NEW_YORK = ZoneInfo("America/New_York")
 TODAY = date(2026, 3, 11)
 Capture = Callable[..., Any]
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -3,57 +3,32 @@
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 from typing import Any
 
 import pytest
-import time_machine
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from programs.models import AuditEvent, User
-from reminders.models import Channel, Consent, Contact, InboundMessage, Reminder, Suppression
+from reminders.models import Channel, Consent, InboundMessage, Reminder, Suppression
 from reminders.outbox_view import duration, outbox_summary
 from tests.programs.factories import UserFactory, patient
+from tests.reminders.factories import contact_row, reminder_row
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 NOW = datetime(2025, 5, 14, 15, 0, tzinfo=UTC)
 Status = Reminder.Status
 
 
-@pytest.fixture(autouse=True)
-def _frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-def row(
-    status: str = Status.PENDING,
-    *,
-    due_in: timedelta = timedelta(minutes=-1),
-    grace: timedelta = timedelta(hours=1),
-    **fields: Any,
-) -> Reminder:
-    due = NOW + due_in
-    values: dict[str, Any] = {
-        "kind": Reminder.Kind.SESSION,
-        "channel": Channel.SMS,
-        "time_zone": "America/New_York",
-        "local_date": due.date(),
-        "local_time": due.time(),
-        "due_at": due,
-        "not_after": due + grace,
-        "status": status,
-        "idempotency_key": uuid.uuid4().hex,
-    }
-    values.update(fields)
-    return Reminder.objects.create(**values)
+def row(status: str = Status.PENDING, **options: Any) -> Reminder:
+    """A saved session reminder in ``status``, to no contact unless given one (see
+    ``reminder_row``: due a minute ago, its window an hour)."""
+    return reminder_row(options.pop("contact", None), status=status, save=True, **options)
 
 
 def a_busy_outbox() -> None:
@@ -206,7 +181,7 @@ def test_the_reminder_list_costs_the_same_queries_for_more_rows(
     client: Client, operator: User, django_assert_max_num_queries: Any
 ) -> None:
     child = patient()
-    contact = Contact.objects.create(patient=child, role="patient", name="Maya", phone="+1")
+    contact = contact_row(patient=child, name="Maya", consent_to=())
     for _ in range(30):
         row(contact=contact)
 
@@ -218,7 +193,7 @@ def test_the_reminder_list_costs_the_same_queries_for_more_rows(
 
 def test_opening_a_contact_is_audited(client: Client, operator: User) -> None:
     child = patient()
-    contact = Contact.objects.create(patient=child, role="patient", name="Maya", phone="+1")
+    contact = contact_row(patient=child, name="Maya", consent_to=())
     Consent.objects.create(
         contact=contact,
         channel=Channel.SMS,

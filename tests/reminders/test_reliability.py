@@ -35,9 +35,9 @@ from django.utils import timezone
 from reminders.models import Channel, Reminder, Suppression
 from reminders.services.dispatch import OPEN_STATUSES, claim_sql, reminders_dispatch, reminders_reap
 from reminders.services.dispatch import reminders_send as send_now
+from tests.reminders.factories import contact_row, due_reminder, due_reminders, reminder_row
 from tests.reminders.fake_smtp import SmtpServer
 from tests.reminders.fake_twilio import FakeTwilio
-from tests.reminders.outbox_factory import due_reminder, due_reminders, reminder_row, sms_contact
 from tests.reminders.worker import (
     CONCURRENCY,
     CeleryWorker,
@@ -219,7 +219,7 @@ def test_twilio_failing_temporarily_then_permanently(
     """Temporary failures are retried (after 1 s here, 1, 5 and 15 minutes in production) and
     sent inside the grace window; a permanent one suppresses the number and is not retried,
     and the number's other reminders are withdrawn."""
-    flaky, invalid = sms_contact(), sms_contact()
+    flaky, invalid = contact_row(), contact_row()
     twilio.fail_for(flaky.phone, 20429, times=2)
     twilio.fail_for(invalid.phone, 21211)
     retried = due_reminder(flaky)
@@ -245,7 +245,7 @@ def test_after_beat_stopped_for_an_hour_only_what_is_still_in_its_window_goes_ou
 ) -> None:
     stopped = datetime(2026, 3, 5, 19, 0, tzinfo=UTC)
     back = stopped + timedelta(hours=1)
-    contact = sms_contact()
+    contact = contact_row()
     with time_machine.travel(stopped, tick=False):
         # Claimed just before beat stopped; its send task was lost with the worker.
         claimed = due_reminder(
@@ -300,7 +300,7 @@ def test_the_claim_reads_the_partial_index_of_pending_due_rows() -> None:
     """With thousands of rows of history in the outbox and a few due, PostgreSQL's plan for
     the exact claim statement scans reminder_pending_due (after ANALYZE, with no planner
     setting changed: no enable_seqscan=off)."""
-    contact = sms_contact()
+    contact = contact_row()
     now = timezone.now()
     history = [
         reminder_row(contact, due_at=now - timedelta(hours=i), status=Status.SENT)

@@ -4,43 +4,25 @@ message may be delivered and is never sent again, after the server's 250 it is s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 import time_machine
 from django.test import override_settings
 from django.utils import timezone
 
-from reminders.channels import OutgoingMessage, PermanentFailure, TemporaryFailure, backend_for
+from reminders.channels import PermanentFailure, TemporaryFailure, backend_for
 from reminders.models import Channel, Reminder, Suppression
 from reminders.services.dispatch import reminders_claim_due, reminders_send
+from tests.reminders.factories import contact_row, due_reminder, outgoing_message
 from tests.reminders.fake_smtp import (
     DROP_AFTER_250,
     DROP_AFTER_DATA,
     DROP_BEFORE_DATA,
     SmtpServer,
 )
-from tests.reminders.outbox_factory import due_reminder, sms_contact
 
 Status = Reminder.Status
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer() as server, server.settings():
-        yield server
-
-
-def email(key: str = "s:1:2026-05-04:7:email:60m", to: str = "parent@example.org") -> Any:
-    return OutgoingMessage(
-        channel="email",
-        to=to,
-        subject="Reminder from Riverside",
-        body="Hello,\n\nReminder from Riverside: your session is today at 5 pm.\n",
-        idempotency_key=key,
-    )
 
 
 def send_due(reminder: Reminder) -> dict[str, int]:
@@ -59,8 +41,8 @@ def test_it_sends_each_message_once_over_one_connection(smtp: SmtpServer) -> Non
     channel = backend_for("email")
     channel.prepare()
 
-    channel.send(email(key="first"))
-    channel.send(email(key="second"))
+    channel.send(outgoing_message("email", idempotency_key="first"))
+    channel.send(outgoing_message("email", idempotency_key="second"))
     channel.close()
 
     assert smtp.delivered_per_key() == {"first": 1, "second": 1}
@@ -72,7 +54,7 @@ def test_a_connection_cut_before_data_is_tried_again_at_once_on_a_new_one(
 ) -> None:
     smtp.break_next(DROP_BEFORE_DATA)
 
-    backend_for("email").send(email())
+    backend_for("email").send(outgoing_message("email"))
 
     assert smtp.delivered_per_key() == {"s:1:2026-05-04:7:email:60m": 1}
 
@@ -83,7 +65,7 @@ def test_a_connection_cut_before_data_twice_fails_as_safe_to_send_again(
     smtp.break_next(DROP_BEFORE_DATA, times=2)
 
     with pytest.raises(TemporaryFailure) as failure:
-        backend_for("email").send(email())
+        backend_for("email").send(outgoing_message("email"))
 
     assert failure.value.code == "smtp"
     assert "nothing was handed over" in failure.value.message
@@ -94,7 +76,7 @@ def test_a_connection_cut_after_data_says_it_may_have_been_delivered(smtp: SmtpS
     smtp.break_next(DROP_AFTER_DATA)
 
     with pytest.raises(TemporaryFailure) as failure:
-        backend_for("email").send(email())
+        backend_for("email").send(outgoing_message("email"))
 
     assert failure.value.code == "connection_lost"
     assert "may have been delivered" in failure.value.message
@@ -114,7 +96,7 @@ def test_a_mail_server_that_does_not_answer_fails_before_anything_is_sent(
         ),
         pytest.raises(TemporaryFailure) as failure,
     ):
-        backend_for("email").send(email())
+        backend_for("email").send(outgoing_message("email"))
 
     assert failure.value.code == "smtp"
     assert "could not reach the mail server" in failure.value.message
@@ -124,7 +106,7 @@ def test_a_recipient_the_server_calls_unknown_fails_permanently(smtp: SmtpServer
     smtp.break_next("550 5.1.1 No such user")
 
     with pytest.raises(PermanentFailure) as failure:
-        backend_for("email").send(email())
+        backend_for("email").send(outgoing_message("email"))
 
     assert failure.value.code == "550"
     assert smtp.received == []
@@ -165,7 +147,7 @@ class TestDispatch:
     ) -> None:
         """The 250 is the server's word that it has the message: recorded at once, and the
         next message on the dropped connection goes out on a new one."""
-        contact = sms_contact()
+        contact = contact_row()
         accepted = due_reminder(contact, channel=Channel.EMAIL)
         next_one = due_reminder(contact, channel=Channel.EMAIL, due_in=timedelta(minutes=-2))
         smtp.break_for(contact.email, DROP_AFTER_250)

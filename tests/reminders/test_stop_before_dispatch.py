@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,20 +10,17 @@ from django.test import Client
 from reminders.channels.memory import MemorySms
 from reminders.models import Reminder
 from reminders.services.dispatch import reminders_dispatch, reminders_send
+from tests.reminders.factories import contact_row, due_reminder
 from tests.reminders.fake_twilio import AUTH_TOKEN
-from tests.reminders.outbox_factory import due_reminder, sms_contact
 from tests.reminders.test_webhooks import INBOUND, signed_post, text_from
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _memory_sms(settings: Any) -> Iterator[None]:
-    settings.REMINDERS_SMS_BACKEND = "memory"
+def _signed_texts_to_memory(settings: Any, memory_sms: type[MemorySms]) -> None:
+    """Replies are signed with the fake Twilio's token; reminders go to memory."""
     settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
-    MemorySms.reset()
-    yield
-    MemorySms.reset()
 
 
 def dispatch_now(capture: Any) -> None:
@@ -35,7 +31,7 @@ def dispatch_now(capture: Any) -> None:
 def test_a_stop_reply_keeps_the_next_dispatch_from_texting_that_number(
     client: Client, django_capture_on_commit_callbacks: Any
 ) -> None:
-    stopped, other = sms_contact(), sms_contact()
+    stopped, other = contact_row(), contact_row()
     to_stopped, to_other = due_reminder(stopped), due_reminder(other)
 
     signed_post(client, INBOUND, text_from(stopped.phone, "Stop"))
@@ -50,7 +46,7 @@ def test_a_stop_reply_keeps_the_next_dispatch_from_texting_that_number(
 def test_a_start_reply_lets_the_next_dispatch_text_again(
     client: Client, django_capture_on_commit_callbacks: Any
 ) -> None:
-    contact = sms_contact()
+    contact = contact_row()
     signed_post(client, INBOUND, text_from(contact.phone, "STOP"))
     signed_post(client, INBOUND, text_from(contact.phone, "START"))
     reminder = due_reminder(contact)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,8 +14,8 @@ from programs.models import Clinic
 from reminders.channels import OutgoingMessage, backend_for
 from reminders.messages import GSM7
 from reminders.models import Contact, InboundMessage, Reminder, Suppression
+from tests.reminders.factories import contact_row, due_reminder, fresh_number
 from tests.reminders.fake_twilio import AUTH_TOKEN, FakeTwilio
-from tests.reminders.optout_rows import fresh_number, outbox_row, texted_contact
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +96,7 @@ def test_it_refuses_every_webhook_when_no_auth_token_is_set(client: Client, sett
 
 
 def test_it_refuses_a_delivery_report_without_a_signature(client: Client) -> None:
-    reminder = outbox_row(texted_contact(), status=Reminder.Status.SENT)
+    reminder = due_reminder(contact_row(), status=Reminder.Status.SENT)
 
     response = client.post(
         f"{STATUS}?key={reminder.idempotency_key}",
@@ -110,7 +109,7 @@ def test_it_refuses_a_delivery_report_without_a_signature(client: Client) -> Non
 
 
 def test_a_signed_webhook_needs_no_csrf_token() -> None:
-    contact = texted_contact()
+    contact = contact_row()
 
     response = signed_post(
         Client(enforce_csrf_checks=True), INBOUND, text_from(contact.phone, "STOP")
@@ -133,7 +132,7 @@ def test_a_webhook_takes_only_posts(client: Client) -> None:
     ["STOP", "stop", "  Stop \n", "STOPALL", "unsubscribe", "Cancel", "END", "quit", "Stop."],
 )
 def test_a_stop_word_suppresses_the_number_at_once(client: Client, body: str) -> None:
-    contact = texted_contact()
+    contact = contact_row()
 
     response = signed_post(client, INBOUND, text_from(contact.phone, body))
 
@@ -143,11 +142,11 @@ def test_a_stop_word_suppresses_the_number_at_once(client: Client, body: str) ->
 
 
 def test_stop_suppresses_every_unsent_text_to_that_number(client: Client) -> None:
-    contact = texted_contact()
-    pending = outbox_row(contact)
-    claimed = outbox_row(contact, status=Reminder.Status.CLAIMED)
-    email = outbox_row(contact, channel="email")
-    someone_else = outbox_row(texted_contact())
+    contact = contact_row()
+    pending = due_reminder(contact)
+    claimed = due_reminder(contact, status=Reminder.Status.CLAIMED)
+    email = due_reminder(contact, channel="email")
+    someone_else = due_reminder(contact_row())
 
     signed_post(client, INBOUND, text_from(contact.phone, "STOP"))
 
@@ -157,8 +156,8 @@ def test_stop_suppresses_every_unsent_text_to_that_number(client: Client) -> Non
 
 
 def test_start_lifts_the_stop_and_resumes_what_can_still_go_out(client: Client) -> None:
-    contact = texted_contact()
-    reminder = outbox_row(contact)
+    contact = contact_row()
+    reminder = due_reminder(contact)
     signed_post(client, INBOUND, text_from(contact.phone, "STOP"))
 
     response = signed_post(client, INBOUND, text_from(contact.phone, "start"))
@@ -170,7 +169,7 @@ def test_start_lifts_the_stop_and_resumes_what_can_still_go_out(client: Client) 
 
 
 def test_unstop_lifts_the_stop_too(client: Client) -> None:
-    contact = texted_contact()
+    contact = contact_row()
     signed_post(client, INBOUND, text_from(contact.phone, "STOP"))
 
     signed_post(client, INBOUND, text_from(contact.phone, "UNSTOP"))
@@ -182,7 +181,7 @@ def test_unstop_lifts_the_stop_too(client: Client) -> None:
 def test_it_follows_twilios_reading_of_a_keyword_it_knows_and_we_do_not(
     client: Client, body: str, opt_out_type: str
 ) -> None:
-    contact = texted_contact()
+    contact = contact_row()
 
     signed_post(client, INBOUND, {**text_from(contact.phone, body), "OptOutType": opt_out_type})
 
@@ -191,7 +190,7 @@ def test_it_follows_twilios_reading_of_a_keyword_it_knows_and_we_do_not(
 
 
 def test_help_answers_with_the_clinic_and_how_to_stop(client: Client) -> None:
-    contact = texted_contact()
+    contact = contact_row()
     Clinic.objects.filter(pk=contact.patient.clinic_id).update(short_name="Riverside Kids")
 
     response = signed_post(client, INBOUND, text_from(contact.phone, "help"))
@@ -209,7 +208,7 @@ def test_help_from_a_number_we_do_not_know_names_gradus(client: Client) -> None:
 
 
 def test_help_fits_one_gsm7_text_with_the_longest_clinic_name(client: Client) -> None:
-    contact = texted_contact()
+    contact = contact_row()
     Clinic.objects.filter(pk=contact.patient.clinic_id).update(
         short_name="Ñúñez Łódź Kids Clinic 🌟"[:24]
     )
@@ -221,7 +220,7 @@ def test_help_fits_one_gsm7_text_with_the_longest_clinic_name(client: Client) ->
 
 
 def test_any_other_text_is_recorded_and_answered_with_nothing(client: Client) -> None:
-    contact = texted_contact()
+    contact = contact_row()
 
     response = signed_post(client, INBOUND, text_from(contact.phone, "Stop texting me pls"))
 
@@ -232,7 +231,7 @@ def test_any_other_text_is_recorded_and_answered_with_nothing(client: Client) ->
 
 
 def test_a_text_delivered_twice_acts_once(client: Client) -> None:
-    contact = texted_contact()
+    contact = contact_row()
     stop = text_from(contact.phone, "STOP")
     signed_post(client, INBOUND, stop)
     signed_post(client, INBOUND, text_from(contact.phone, "START"))
@@ -245,7 +244,7 @@ def test_a_text_delivered_twice_acts_once(client: Client) -> None:
 
 
 def test_a_stop_keeps_the_message_it_came_in(client: Client) -> None:
-    contact = texted_contact()
+    contact = contact_row()
 
     signed_post(client, INBOUND, text_from(contact.phone, "STOPALL", sid="SMabc"))
 
@@ -279,7 +278,7 @@ def post_report(client: Client, reminder: Reminder, status: str, **options: Any)
 
 
 def test_delivered_marks_the_reminder_delivered(client: Client) -> None:
-    reminder = outbox_row(texted_contact(), status=Reminder.Status.SENT)
+    reminder = due_reminder(contact_row(), status=Reminder.Status.SENT)
 
     response = post_report(client, reminder, "delivered", sid="SMd1")
 
@@ -289,8 +288,8 @@ def test_delivered_marks_the_reminder_delivered(client: Client) -> None:
 
 
 def test_a_report_finds_its_reminder_by_message_sid_without_the_key(client: Client) -> None:
-    reminder = outbox_row(
-        texted_contact(), status=Reminder.Status.SENT, provider_message_id="SMknown"
+    reminder = due_reminder(
+        contact_row(), status=Reminder.Status.SENT, provider_message_id="SMknown"
     )
 
     signed_post(client, STATUS, report(reminder, "delivered", sid="SMknown"))
@@ -300,7 +299,7 @@ def test_a_report_finds_its_reminder_by_message_sid_without_the_key(client: Clie
 
 
 def test_a_report_can_come_before_the_send_has_recorded_its_answer(client: Client) -> None:
-    reminder = outbox_row(texted_contact(), status=Reminder.Status.SENDING)
+    reminder = due_reminder(contact_row(), status=Reminder.Status.SENDING)
 
     post_report(client, reminder, "delivered", sid="SMfast")
 
@@ -310,7 +309,7 @@ def test_a_report_can_come_before_the_send_has_recorded_its_answer(client: Clien
 
 
 def test_reports_out_of_order_never_undo_delivered(client: Client) -> None:
-    reminder = outbox_row(texted_contact(), status=Reminder.Status.SENT)
+    reminder = due_reminder(contact_row(), status=Reminder.Status.SENT)
     post_report(client, reminder, "delivered")
 
     post_report(client, reminder, "sent")
@@ -325,9 +324,9 @@ def test_reports_out_of_order_never_undo_delivered(client: Client) -> None:
 def test_a_permanent_failure_suppresses_the_number_and_its_other_texts(
     client: Client, status: str, code: str
 ) -> None:
-    contact = texted_contact()
-    reminder = outbox_row(contact, status=Reminder.Status.SENT)
-    later = outbox_row(contact)
+    contact = contact_row()
+    reminder = due_reminder(contact, status=Reminder.Status.SENT)
+    later = due_reminder(contact)
 
     post_report(client, reminder, status, error_code=code)
 
@@ -339,9 +338,9 @@ def test_a_permanent_failure_suppresses_the_number_and_its_other_texts(
 
 
 def test_another_failure_is_recorded_without_suppressing_anyone(client: Client) -> None:
-    contact = texted_contact()
-    reminder = outbox_row(contact, status=Reminder.Status.SENT)
-    later = outbox_row(contact)
+    contact = contact_row()
+    reminder = due_reminder(contact, status=Reminder.Status.SENT)
+    later = due_reminder(contact)
 
     post_report(client, reminder, "undelivered", error_code="30003")
 
@@ -365,16 +364,10 @@ def test_a_report_for_a_message_we_do_not_know_is_accepted_and_ignored(client: C
 # The whole round trip: our channel sends to the fake Twilio, which reports back.
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeTwilio]:
-    with FakeTwilio() as server, server.settings():
-        yield server
-
-
 def test_a_text_sent_through_twilio_is_marked_delivered_by_its_report(
-    client: Client, fake: FakeTwilio
+    client: Client, twilio: FakeTwilio
 ) -> None:
-    reminder = outbox_row(texted_contact(), status=Reminder.Status.SENDING)
+    reminder = due_reminder(contact_row(), status=Reminder.Status.SENDING)
     result = backend_for("sms").send(
         OutgoingMessage(
             channel="sms",
@@ -383,7 +376,7 @@ def test_a_text_sent_through_twilio_is_marked_delivered_by_its_report(
             idempotency_key=reminder.idempotency_key,
         )
     )
-    url, form, signature = fake.status_request(result.provider_message_id, "delivered")
+    url, form, signature = twilio.status_request(result.provider_message_id, "delivered")
 
     response = client.post(
         url.removeprefix(settings.PUBLIC_BASE_URL), form, HTTP_X_TWILIO_SIGNATURE=signature
@@ -396,11 +389,11 @@ def test_a_text_sent_through_twilio_is_marked_delivered_by_its_report(
 
 
 def test_a_guardian_sharing_the_number_is_suppressed_with_it(client: Client) -> None:
-    contact = texted_contact()
-    guardian = texted_contact(
+    contact = contact_row()
+    guardian = contact_row(
         patient=contact.patient, role=Contact.Role.GUARDIAN, phone=contact.phone, name="Sam"
     )
-    theirs = outbox_row(guardian)
+    theirs = due_reminder(guardian)
 
     signed_post(client, INBOUND, text_from(contact.phone, "STOP"))
 
