@@ -36,7 +36,7 @@ from playwright.sync_api import (
 )
 from pytest_django.live_server_helper import LiveServer
 
-from tests.services import CHROMIUM
+from tests.service_probes import CHROMIUM
 
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 PHONE = {"width": 390, "height": 844}

@@ -7,12 +7,12 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.test import RequestFactory
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from config import urls
 from programs.api.errors import bad_request, server_error
 from programs.models import Patient
+from tests.clients import token_client_for
 from tests.programs.factories import PASSWORD, active_program, patient
 
 pytestmark = pytest.mark.django_db
@@ -29,10 +29,7 @@ def maya() -> Patient:
 
 
 def signed_in(person: Patient) -> APIClient:
-    assert person.user is not None
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=person.user).key}")
-    return client
+    return token_client_for(person.user)
 
 
 def check_ins(person: Patient) -> str:
