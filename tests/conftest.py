@@ -9,8 +9,10 @@ from django.conf import settings
 from django.test import override_settings
 
 from config.celery import app as celery_app
+from programs.models import Patient
 from tests import hypothesis_profiles  # noqa: F401  (loads the profile HYPOTHESIS_PROFILE names)
 from tests.clock import NOW
+from tests.programs.factories import active_program, patient
 from tests.service_probes import PROBES, require
 
 
@@ -83,3 +85,12 @@ def frozen_clock(now: datetime) -> Iterator[time_machine.Traveller]:
     `pytest.mark.usefixtures("frozen_clock")` and may move it with the coordinates it yields."""
     with time_machine.travel(now, tick=False) as traveller:
         yield traveller
+
+
+@pytest.fixture
+def maya() -> Patient:
+    """A patient with an account, one week into a program: the API's and the web's usual
+    subject. A module that needs her otherwise defines its own `maya`."""
+    person = patient(with_user=True, first_name="Maya")
+    active_program(patient=person, started_weeks_ago=1)
+    return person

@@ -13,19 +13,12 @@ from config import urls
 from programs.api.errors import bad_request, server_error
 from programs.models import Patient
 from tests.clients import token_client_for
-from tests.programs.factories import PASSWORD, active_program, patient
+from tests.programs.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 TOKEN = "/api/v1/auth/token/"
 DEEP = b"[" * 1000 + b"]" * 1000
-
-
-@pytest.fixture
-def maya() -> Patient:
-    person = patient(with_user=True)
-    active_program(patient=person, started_weeks_ago=1)
-    return person
 
 
 def signed_in(person: Patient) -> APIClient:

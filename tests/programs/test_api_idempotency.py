@@ -29,13 +29,6 @@ RED_FLAG: dict[str, Any] = {"flare": False, "red_flags": ["fever"]}
 KEY = "6f1c2e1a-0b7d-4c43-9d55-1f0e7a3c2b90"
 
 
-@pytest.fixture
-def maya() -> Patient:
-    person = patient(with_user=True, first_name="Maya")
-    active_program(patient=person, started_weeks_ago=1)
-    return person
-
-
 def check_ins_url(person: Patient) -> str:
     return f"/api/v1/me/patients/{person.id}/check-ins/"
 

@@ -3,6 +3,7 @@ at once, every change that takes the access away is refused at once, and a warm 
 without a query."""
 
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -253,25 +254,39 @@ def test_a_deactivated_user_is_refused_at_once(maya: Patient) -> None:
     assert response.json()["detail"] == "User inactive or deleted."
 
 
-def test_a_deleted_user_is_refused_at_once(maya: Patient) -> None:
-    parent = guardian(patient=maya)
-    client = token_client_for(parent.user)
-    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 200
-
+def delete_the_user(parent: Guardian) -> None:
     assert parent.user is not None
     parent.user.delete()
 
-    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 401
+
+def delete_the_guardian_link(parent: Guardian) -> None:
+    Guardian.objects.filter(pk=parent.pk).delete()
 
 
-def test_a_deleted_guardian_link_is_refused_at_once(maya: Patient) -> None:
+def set_a_new_password(parent: Guardian) -> None:
+    assert parent.user is not None
+    parent.user.set_password("a brand new secret 77")
+    parent.user.save()
+
+
+@pytest.mark.parametrize(
+    ("revoke", "status"),
+    [
+        pytest.param(delete_the_user, 401, id="a deleted user"),
+        pytest.param(delete_the_guardian_link, 404, id="a deleted guardian link"),
+        pytest.param(set_a_new_password, 401, id="a new password"),
+    ],
+)
+def test_a_guardian_whose_access_is_revoked_is_refused_at_once(
+    maya: Patient, revoke: Callable[[Guardian], None], status: int
+) -> None:
     parent = guardian(patient=maya)
     client = token_client_for(parent.user)
     assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 200
 
-    Guardian.objects.filter(pk=parent.pk).delete()
+    revoke(parent)
 
-    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 404
+    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == status
 
 
 def test_a_guardian_link_given_to_another_user_is_refused_at_once(maya: Patient) -> None:
@@ -343,18 +358,6 @@ def test_a_token_signed_out_is_refused_at_once(maya: Patient) -> None:
     response = client.get(f"/api/v1/me/patients/{maya.id}/today/")
     assert response.status_code == 401
     assert response.json()["code"] == "authentication_failed"
-
-
-def test_a_new_password_is_refused_at_once(maya: Patient) -> None:
-    parent = guardian(patient=maya)
-    client = token_client_for(parent.user)
-    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 200
-    assert parent.user is not None
-
-    parent.user.set_password("a brand new secret 77")
-    parent.user.save()
-
-    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 401
 
 
 def test_a_grant_read_before_a_revocation_is_never_used(maya: Patient) -> None:

@@ -11,20 +11,13 @@ from django.test.utils import CaptureQueriesContext
 
 from programs.models import Patient
 from tests.clock import NOW
-from tests.programs.factories import UserFactory, active_program, patient, therapist
+from tests.programs.factories import UserFactory, therapist
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 def later(**delta: float) -> time_machine.travel:
     return time_machine.travel(NOW + timedelta(**delta), tick=False)
-
-
-@pytest.fixture
-def maya() -> Patient:
-    person = patient(with_user=True)
-    active_program(patient=person, started_weeks_ago=1)
-    return person
 
 
 def test_a_staff_session_ends_after_thirty_idle_minutes_with_a_kind_word(client: Client) -> None:
