@@ -9,11 +9,15 @@ BIN := .venv/bin
 # Use the Python 3.11 already on the machine; uv must not download an interpreter.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help bootstrap run test test-browser bench lint typecheck format clean
+.PHONY: help bootstrap run test test-fast test-browser bench lint typecheck format clean
 
 help:
 	@echo "make run        migrate, then serve http://127.0.0.1:8000 with Celery workers and beat"
-	@echo "make test       lint, format check, types and the whole test suite"
+	@echo "make test       lint, format check, types and the whole test suite (what CI runs;"
+	@echo "                hypothesis' full profile, every example count the tests ask for)"
+	@echo "make test-fast  the local loop, under 90 s: tests not marked slow (the route matrix,"
+	@echo "                schemathesis, subprocesses, browsers), hypothesis' fast profile"
+	@echo "                (HYPOTHESIS_PROFILE=fast: a tenth of the examples, tests/hypothesis_profiles.py)"
 	@echo "make bench      the benchmarks: planner, API under gunicorn, reminders (docs/benchmarks.md)"
 	@echo "make lint | typecheck | format | clean"
 
@@ -37,7 +41,12 @@ test: bootstrap test-browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest -n 2
+	HYPOTHESIS_PROFILE=full $(BIN)/pytest -n 2
+
+# The loop to run while working: no lint, no slow tests, fewer hypothesis examples. `make test`
+# still runs everything before a commit goes to CI.
+test-fast: bootstrap
+	HYPOTHESIS_PROFILE=fast $(BIN)/pytest -n 2 -m "not slow"
 
 # The end-to-end tests drive Debian's Chromium (Playwright's own browser download cannot work
 # here; PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD keeps it from trying) and run axe-core in it, from the

@@ -1,13 +1,26 @@
 import socket
 from collections.abc import Iterator
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.test import override_settings
 
 from config.celery import app as celery_app
-from tests.services import PROBES, require
+from programs.models import Patient
+from tests import hypothesis_profiles  # noqa: F401  (loads the profile HYPOTHESIS_PROFILE names)
+from tests.clock import NOW
+from tests.programs.factories import active_program, patient
+from tests.service_probes import PROBES, require
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that drives a browser is slow, wherever it lives: `make test-fast` leaves it out."""
+    for item in items:
+        if item.get_closest_marker("requires_browser"):
+            item.add_marker(pytest.mark.slow)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -58,3 +71,26 @@ def closed_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
     return port
+
+
+@pytest.fixture
+def now() -> datetime:
+    """The moment `frozen_clock` holds; a module that needs another one overrides this fixture."""
+    return NOW
+
+
+@pytest.fixture
+def frozen_clock(now: datetime) -> Iterator[time_machine.Traveller]:
+    """Hold the clock at `now` for the whole test; modules ask for it with
+    `pytest.mark.usefixtures("frozen_clock")` and may move it with the coordinates it yields."""
+    with time_machine.travel(now, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def maya() -> Patient:
+    """A patient with an account, one week into a program: the API's and the web's usual
+    subject. A module that needs her otherwise defines its own `maya`."""
+    person = patient(with_user=True, first_name="Maya")
+    active_program(patient=person, started_weeks_ago=1)
+    return person

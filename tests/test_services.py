@@ -1,7 +1,7 @@
 import pytest
 from pytest_django import Settings
 
-from tests.services import require
+from tests.service_probes import require
 
 
 def test_it_skips_a_test_whose_service_is_missing(

@@ -18,7 +18,9 @@ PRODUCTION = {
 
 
 def manage(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run manage.py in a fresh process with only ``env`` set of the variables settings reads."""
+    """Run manage.py in a fresh process with only ``env`` set of the variables settings reads.
+
+    A fresh process takes a second or two to start Django: the tests that call this are slow."""
     clean = {
         name: value
         for name, value in os.environ.items()
@@ -42,6 +44,7 @@ def show(expression: str, env: dict[str, str] | None = None) -> str:
     return shown.stdout.strip()
 
 
+@pytest.mark.slow
 def test_it_runs_in_development_with_nothing_set() -> None:
     shown = show("settings.DEBUG, settings.DATABASES['default']['NAME'], settings.REDIS_URL")
 
@@ -49,6 +52,7 @@ def test_it_runs_in_development_with_nothing_set() -> None:
     assert shown.endswith(f"{settings.BASE_DIR}/var/gradus.sqlite3', 'redis://127.0.0.1:6379/0')")
 
 
+@pytest.mark.slow
 def test_it_refuses_production_without_a_secret_key() -> None:
     result = manage("check", env={**PRODUCTION, "DJANGO_SECRET_KEY": ""})
 
@@ -56,6 +60,7 @@ def test_it_refuses_production_without_a_secret_key() -> None:
     assert "ImproperlyConfigured: DJANGO_SECRET_KEY must be set" in result.stderr
 
 
+@pytest.mark.slow
 def test_it_refuses_production_without_allowed_hosts() -> None:
     result = manage("check", env={**PRODUCTION, "DJANGO_ALLOWED_HOSTS": ""})
 
@@ -63,6 +68,7 @@ def test_it_refuses_production_without_allowed_hosts() -> None:
     assert "ImproperlyConfigured: DJANGO_ALLOWED_HOSTS must be set" in result.stderr
 
 
+@pytest.mark.slow
 def test_it_refuses_a_weak_secret_key_in_production() -> None:
     result = manage("check", env={**PRODUCTION, "DJANGO_SECRET_KEY": "secret"})
 
@@ -70,6 +76,7 @@ def test_it_refuses_a_weak_secret_key_in_production() -> None:
     assert "DJANGO_SECRET_KEY is too weak" in result.stderr
 
 
+@pytest.mark.slow
 def test_it_passes_the_deploy_check_in_production() -> None:
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
 
@@ -77,6 +84,7 @@ def test_it_passes_the_deploy_check_in_production() -> None:
     assert result.stdout == "System check identified no issues (0 silenced).\n"
 
 
+@pytest.mark.slow
 def test_it_trusts_the_proxy_header_it_is_given() -> None:
     env = {**PRODUCTION, "DJANGO_SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto"}
 
@@ -86,6 +94,7 @@ def test_it_trusts_the_proxy_header_it_is_given() -> None:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -136,6 +145,7 @@ def test_it_runs_the_suite_against_the_database_that_database_url_names() -> Non
     assert connection.settings_dict["NAME"].startswith("test_")
 
 
+@pytest.mark.slow
 def test_its_sign_in_and_session_limits_have_safe_defaults() -> None:
     shown = show(
         "settings.NUM_PROXIES, settings.SIGN_IN_USERNAME_LIMIT, settings.SIGN_IN_ADDRESS_LIMIT, "
@@ -147,6 +157,7 @@ def test_its_sign_in_and_session_limits_have_safe_defaults() -> None:
     assert shown == "(0, 5, 20, 15, 14, 1209600, 30, False, 0)"
 
 
+@pytest.mark.slow
 def test_it_trusts_as_many_proxies_as_it_is_told() -> None:
     env = {"DJANGO_NUM_PROXIES": "1"}
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from playwright.sync_api import Page
 
 from tests.programs.factories import PASSWORD
-from tests.services import AXE_SCRIPT
+from tests.service_probes import AXE_SCRIPT
 
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 BLOCKING_IMPACTS = ("serious", "critical")

@@ -36,7 +36,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from programs.models import Patient
 from tests.e2e import data
-from tests.services import CHROMIUM
+from tests.service_probes import CHROMIUM
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}

@@ -43,6 +43,7 @@ from planner import (
     resume_schedule,
     weekly_review,
 )
+from tests.hypothesis_profiles import examples
 from tests.planner import factories
 from tests.planner.strategies import (
     History,
@@ -62,7 +63,7 @@ from tests.planner.strategies import (
     within_program_limit,
 )
 
-MANY = settings(max_examples=300, deadline=None)
+MANY = settings(max_examples=examples(300), deadline=None)
 # --- Helpers -------------------------------------------------------------------------------
 
 
@@ -808,7 +809,7 @@ def test_a_week_progresses_only_when_its_sessions_were_done_at_their_doses(
 # --- 12. A whole program life keeps every rule ------------------------------------------------
 
 
-LIVES = settings(max_examples=60, deadline=None)
+LIVES = settings(max_examples=examples(60), deadline=None)
 
 
 @LIVES

@@ -5,6 +5,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from programs.models import Clinic, Patient, User
+from tests.clients import client_for
 from tests.programs.factories import ClinicFactory, patient, therapist
 
 
@@ -32,9 +33,7 @@ def pt(clinic: Clinic) -> User:
 
 @pytest.fixture
 def api(pt: User) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(pt)
-    return client
+    return client_for(pt)
 
 
 @pytest.fixture

@@ -25,6 +25,8 @@ from factory.django import DjangoModelFactory
 
 from programs.models import (
     Activity,
+    Alert,
+    CheckIn,
     Clinic,
     Guardian,
     Patient,
@@ -147,6 +149,29 @@ class TemplateActivityFactory(DjangoModelFactory[TemplateActivity]):
     activity = factory.SubFactory(ActivityFactory)
     order = factory.Sequence(lambda n: n)
     goal_quota = 30
+
+
+class CheckInFactory(DjangoModelFactory[CheckIn]):
+    """A check-in row saved as given, past the service's checks: for pages and lists that only
+    read check-ins. A test of the checks themselves goes through check_in_submit."""
+
+    class Meta:
+        model = CheckIn
+
+    patient = factory.SubFactory(PatientFactory)
+    date = factory.LazyAttribute(lambda check_in: local_today(check_in.patient))
+
+
+class AlertFactory(DjangoModelFactory[Alert]):
+    """An open alert of `kind`, at the severity the app gives that kind."""
+
+    class Meta:
+        model = Alert
+
+    patient = factory.SubFactory(PatientFactory)
+    kind = "no_activity"
+    severity = factory.LazyAttribute(lambda alert: Alert.SEVERITY[alert.kind])
+    message = factory.LazyAttribute(lambda alert: f"{alert.kind} alert")
 
 
 def therapist(*, clinic: Clinic | None = None, **user_fields: Any) -> User:

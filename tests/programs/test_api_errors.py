@@ -7,13 +7,13 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.test import RequestFactory
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from config import urls
 from programs.api.errors import bad_request, server_error
 from programs.models import Patient
-from tests.programs.factories import PASSWORD, active_program, patient
+from tests.clients import token_client_for
+from tests.programs.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -21,18 +21,8 @@ TOKEN = "/api/v1/auth/token/"
 DEEP = b"[" * 1000 + b"]" * 1000
 
 
-@pytest.fixture
-def maya() -> Patient:
-    person = patient(with_user=True)
-    active_program(patient=person, started_weeks_ago=1)
-    return person
-
-
 def signed_in(person: Patient) -> APIClient:
-    assert person.user is not None
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=person.user).key}")
-    return client
+    return token_client_for(person.user)
 
 
 def check_ins(person: Patient) -> str:

@@ -73,6 +73,7 @@ def operation(package: str, tag: str, name: str) -> Any:
     return importlib.import_module(f"{package}.api.{tag}.{name}")
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_generated_client_imports_and_runs_a_whole_journey(
     generated: str, live_server: LiveServer

@@ -3,7 +3,7 @@ answered as the first time; the same key with another request is refused."""
 
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,37 +15,18 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from programs.api.idempotency import IdempotentWrites
-from programs.models import Alert, CheckIn, IdempotencyKey, Patient, Program, User
+from programs.models import Alert, CheckIn, IdempotencyKey, Patient, Program
 from programs.services import check_in_submit
 from programs.services.idempotency import idempotency_keys_expire
 from programs.tasks import expire_idempotency_keys
+from tests.clients import client_for
+from tests.clock import NOW
 from tests.programs.factories import active_program, clinician_of, patient
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
-NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
 RED_FLAG: dict[str, Any] = {"flare": False, "red_flags": ["fever"]}
 KEY = "6f1c2e1a-0b7d-4c43-9d55-1f0e7a3c2b90"
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def maya() -> Patient:
-    person = patient(with_user=True, first_name="Maya")
-    active_program(patient=person, started_weeks_ago=1)
-    return person
-
-
-def client_for(user: User | None) -> APIClient:
-    assert user is not None
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def check_ins_url(person: Patient) -> str:

@@ -1,27 +1,17 @@
 """The staff API answers an input outside its range with a 400 naming the field (the service's
 check, in the API's one error format) and saves nothing."""
 
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-import time_machine
 from rest_framework.test import APIClient
 
 from programs.models import Patient, PlannedDose, Program, User
 from programs.services import program_pause
+from tests.clock import TODAY
 from tests.programs.factories import ActivityFactory, active_program, patient, therapist
 
-pytestmark = pytest.mark.django_db
-
-NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
-TODAY = date(2026, 3, 11)
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 @pytest.fixture

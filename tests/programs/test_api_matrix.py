@@ -82,7 +82,7 @@ from tests.reminders.factories import new_contact
 
 # The marker tells pytest-django to set up the test database; the world fixture below holds
 # the data for the whole module, and each test's own transaction nests inside it.
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 # A Wednesday afternoon in New York, the clinics' time zone.
 NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)

@@ -1,20 +1,20 @@
 """/api/v1/me/: who I am, today's session, upcoming sessions and logging, for patients and
 guardians, and nobody else's."""
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from programs.models import Activity, Guardian, Patient, Program, SessionLog, User
 from programs.services import program_discharge, program_pause
 from programs.services.common import local_today
+from tests.clients import client_for, token_client_for
+from tests.clock import NOW
 from tests.programs.factories import (
     ActivityFactory,
     ClinicFactory,
@@ -28,29 +28,7 @@ from tests.programs.factories import (
     therapist,
 )
 
-pytestmark = pytest.mark.django_db
-
-# A Wednesday afternoon in New York, the clinics' default time zone.
-NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-def client_for(user: User) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-def token_client_for(user: User) -> APIClient:
-    client = APIClient()
-    token = Token.objects.create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 def account(person: Patient) -> User:

@@ -3,8 +3,8 @@ at once, every change that takes the access away is refused at once, and a warm 
 without a query."""
 
 import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -20,6 +20,8 @@ from programs import services
 from programs.models import Guardian, Patient, PlannedSession, Program, User
 from programs.services.common import local_today
 from programs.services.tokens import token_expires_at
+from tests.clients import token_client_for
+from tests.clock import NOW
 from tests.programs.factories import (
     ActivityFactory,
     UserFactory,
@@ -31,16 +33,7 @@ from tests.programs.factories import (
     therapist,
 )
 
-pytestmark = pytest.mark.django_db
-
-# A Wednesday afternoon in New York, the clinics' default time zone.
-NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 @pytest.fixture
@@ -54,16 +47,8 @@ def maya() -> Patient:
     return person
 
 
-def client_for(user: User | None) -> APIClient:
-    assert user is not None
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
-
-
 def client_of(person: Patient) -> APIClient:
-    return client_for(person.user)
+    return token_client_for(person.user)
 
 
 def today_of(client: APIClient, person: Patient) -> dict:
@@ -225,7 +210,7 @@ def test_a_warm_cache_answers_with_the_same_headers(maya: Patient) -> None:
 
 def test_a_guardian_s_warm_cache_answers_without_a_query(maya: Patient) -> None:
     parent = guardian(patient=maya)
-    client = client_for(parent.user)
+    client = token_client_for(parent.user)
     cold = client.get(f"/api/v1/me/patients/{maya.id}/today/").json()
 
     with CaptureQueriesContext(connection) as queries:
@@ -269,30 +254,44 @@ def test_a_deactivated_user_is_refused_at_once(maya: Patient) -> None:
     assert response.json()["detail"] == "User inactive or deleted."
 
 
-def test_a_deleted_user_is_refused_at_once(maya: Patient) -> None:
-    parent = guardian(patient=maya)
-    client = client_for(parent.user)
-    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 200
-
+def delete_the_user(parent: Guardian) -> None:
     assert parent.user is not None
     parent.user.delete()
 
-    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 401
 
-
-def test_a_deleted_guardian_link_is_refused_at_once(maya: Patient) -> None:
-    parent = guardian(patient=maya)
-    client = client_for(parent.user)
-    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 200
-
+def delete_the_guardian_link(parent: Guardian) -> None:
     Guardian.objects.filter(pk=parent.pk).delete()
 
-    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 404
+
+def set_a_new_password(parent: Guardian) -> None:
+    assert parent.user is not None
+    parent.user.set_password("a brand new secret 77")
+    parent.user.save()
+
+
+@pytest.mark.parametrize(
+    ("revoke", "status"),
+    [
+        pytest.param(delete_the_user, 401, id="a deleted user"),
+        pytest.param(delete_the_guardian_link, 404, id="a deleted guardian link"),
+        pytest.param(set_a_new_password, 401, id="a new password"),
+    ],
+)
+def test_a_guardian_whose_access_is_revoked_is_refused_at_once(
+    maya: Patient, revoke: Callable[[Guardian], None], status: int
+) -> None:
+    parent = guardian(patient=maya)
+    client = token_client_for(parent.user)
+    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 200
+
+    revoke(parent)
+
+    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == status
 
 
 def test_a_guardian_link_given_to_another_user_is_refused_at_once(maya: Patient) -> None:
     parent = guardian(patient=maya)
-    client = client_for(parent.user)
+    client = token_client_for(parent.user)
     assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 200
 
     parent.user = UserFactory.create()
@@ -303,7 +302,7 @@ def test_a_guardian_link_given_to_another_user_is_refused_at_once(maya: Patient)
 
 def test_a_guardian_link_moved_to_another_patient_is_refused_at_once(maya: Patient) -> None:
     parent = guardian(patient=maya)
-    client = client_for(parent.user)
+    client = token_client_for(parent.user)
     assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 200
 
     parent.patient = patient(clinic=maya.clinic)
@@ -323,7 +322,7 @@ def test_a_patient_s_account_given_to_another_user_is_refused_at_once(maya: Pati
 
 
 def test_a_guardian_sees_a_time_zone_changed_in_the_admin_at_once(maya: Patient) -> None:
-    client = client_for(guardian(patient=maya).user)
+    client = token_client_for(guardian(patient=maya).user)
     # 15:00 UTC is already the next day in Auckland.
     assert client.get(f"/api/v1/me/patients/{maya.id}/today/").json()["date"] == "2026-03-11"
 
@@ -359,18 +358,6 @@ def test_a_token_signed_out_is_refused_at_once(maya: Patient) -> None:
     response = client.get(f"/api/v1/me/patients/{maya.id}/today/")
     assert response.status_code == 401
     assert response.json()["code"] == "authentication_failed"
-
-
-def test_a_new_password_is_refused_at_once(maya: Patient) -> None:
-    parent = guardian(patient=maya)
-    client = client_for(parent.user)
-    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 200
-    assert parent.user is not None
-
-    parent.user.set_password("a brand new secret 77")
-    parent.user.save()
-
-    assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 401
 
 
 def test_a_grant_read_before_a_revocation_is_never_used(maya: Patient) -> None:
@@ -434,7 +421,7 @@ def test_redis_answers_a_warm_request_alone_and_forgets_a_deleted_or_expired_tok
         Token.objects.filter(user=maya.user).delete()
         revoked = client.get(f"/api/v1/me/patients/{maya.id}/today/")
 
-        other = client_for(guardian(patient=maya).user)
+        other = token_client_for(guardian(patient=maya).user)
         expiry = NOW + timedelta(days=settings.API_TOKEN_DAYS)
         with time_machine.travel(expiry - timedelta(seconds=30), tick=False):
             today_of(other, maya)

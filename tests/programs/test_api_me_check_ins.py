@@ -1,33 +1,25 @@
 """/api/v1/me/: check-ins (red flags, guidance, the FDI), progress, and the writes a patient
 may not make."""
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
-from programs.models import Alert, CheckIn, Patient, Program, User
+from programs.models import Alert, CheckIn, Patient, Program
 from programs.services import check_in_submit
+from tests.clients import client_for
+from tests.clock import NOW
 from tests.programs.factories import active_program, guardian, log_week, patient
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
-# A Wednesday afternoon in New York, the clinics' default time zone.
-NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
 FDI_OF_20 = [2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
 # The two answers every check-in needs: no flare, and "none of these" red flags.
 NOTHING_WORRYING = {"flare": False, "red_flags": [], "no_red_flags": True}
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture
@@ -36,13 +28,6 @@ def maya() -> Patient:
     person = patient(with_user=True, first_name="Maya")
     active_program(patient=person, started_weeks_ago=2, goals="Go back to dance class.")
     return person
-
-
-def client_for(user: User | None) -> APIClient:
-    assert user is not None
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def check_ins_url(person: Patient) -> str:

@@ -55,7 +55,7 @@ from tests.programs.factories import (
 )
 from tests.reminders.factories import new_contact
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 # Bounded and reproducible: the same requests on every run, and in CI.
 CONFIG = schemathesis.Config.from_dict(

@@ -1,11 +1,9 @@
 """The staff API through HTTP: what a therapist or clinic admin sees and can do."""
 
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
-import time_machine
 from rest_framework.test import APIClient
 
 from planner import AlertKind
@@ -23,6 +21,7 @@ from programs.models import (
 )
 from programs.services import alert_raise, check_in_submit, program_pause
 from programs.services.common import actor_label
+from tests.clock import TODAY
 from tests.programs.factories import (
     ActivityFactory,
     ClinicFactory,
@@ -38,17 +37,7 @@ from tests.programs.factories import (
     therapist,
 )
 
-pytestmark = pytest.mark.django_db
-
-# A Wednesday afternoon in New York, the clinics' default time zone.
-NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
-TODAY = date(2026, 3, 11)
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 def results(response: Any) -> list[dict[str, Any]]:

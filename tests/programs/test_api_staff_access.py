@@ -1,18 +1,17 @@
 """Who may use the staff API: a clinic's staff for their own clinic only; patients, guardians
 and strangers never. Another clinic's objects are not found, as if they did not exist."""
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-import time_machine
 from rest_framework.test import APIClient
 
 from planner import AlertKind
 from programs.models import Alert, PlannedDose, ProgramRevision, User
 from programs.services import alert_raise, check_in_submit
 from programs.services.common import local_today
+from tests.clients import client_for
 from tests.programs.factories import (
     ActivityFactory,
     ClinicFactory,
@@ -26,21 +25,14 @@ from tests.programs.factories import (
     therapist,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
-NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
 
 STAFF_LISTS = [
     "/api/v1/patients/", "/api/v1/guardians/", "/api/v1/programs/", "/api/v1/sessions/",
     "/api/v1/session-logs/", "/api/v1/check-ins/", "/api/v1/reviews/", "/api/v1/revisions/",
     "/api/v1/alerts/", "/api/v1/activities/", "/api/v1/templates/", "/api/v1/caseload/",
 ]  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @dataclass
@@ -102,12 +94,6 @@ def api() -> APIClient:
     active_program(patient=patient(clinic=clinic, therapists=[staff]))
     client = APIClient()
     client.force_authenticate(staff)
-    return client
-
-
-def client_for(user: User) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
     return client
 
 

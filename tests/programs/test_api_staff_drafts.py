@@ -1,15 +1,13 @@
 """The staff API on drafts: PUT and PATCH change a draft in place, DELETE discards it, and a
 second program is refused in the same plain sentence the web pages show."""
 
-from collections.abc import Iterator
-from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-import time_machine
 from rest_framework.test import APIClient
 
 from programs.models import Activity, AuditEvent, Patient, Program
+from tests.clock import TODAY
 from tests.programs.factories import (
     ActivityFactory,
     active_program,
@@ -17,17 +15,7 @@ from tests.programs.factories import (
     patient,
 )
 
-pytestmark = pytest.mark.django_db
-
-# A Wednesday afternoon in New York, the clinics' default time zone.
-NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
-TODAY = date(2026, 3, 11)
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 @pytest.fixture

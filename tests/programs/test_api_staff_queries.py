@@ -1,12 +1,11 @@
 """Every staff list answers in the same number of queries whatever its page holds, and the
 caseload of 200 patients in at most 10."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pytest_django import DjangoAssertNumQueries
@@ -30,15 +29,7 @@ from tests.programs.factories import (
     therapist,
 )
 
-pytestmark = pytest.mark.django_db
-
-NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 @dataclass

@@ -2,8 +2,7 @@
 password changes wherever it is changed."""
 
 import re
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -14,20 +13,14 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from programs.models import User
+from tests.clock import NOW
 from tests.programs.factories import PASSWORD, UserFactory, patient
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
-NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
 TOKEN = "/api/v1/auth/token/"
 REVOKE = "/api/v1/auth/token/revoke/"
 ME = "/api/v1/me/"
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

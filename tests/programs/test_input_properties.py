@@ -19,9 +19,9 @@ Each example runs in its own transaction, rolled back afterwards; the clock is f
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from typing import Any, TypeVar
 from zoneinfo import available_timezones
 
@@ -61,6 +61,8 @@ from programs.services import (
     weekly_review_run,
 )
 from programs.zones import place_zones
+from tests.clock import NOW, TODAY
+from tests.hypothesis_profiles import examples
 from tests.planner.test_properties import check_daily_cap, check_no_cap_broken
 from tests.programs.factories import (
     ActivityFactory,
@@ -71,27 +73,18 @@ from tests.programs.factories import (
     therapist,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
-# A Wednesday afternoon in New York, the clinics' default time zone.
-NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
-TODAY = date(2026, 3, 11)
 
 T = TypeVar("T")
 
 # Bounded, so the suite stays fast; every property runs in CI.
 SOME = settings(
-    max_examples=40,
+    max_examples=examples(40),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 RUNNING = (Program.Status.ACTIVE, Program.Status.MAINTENANCE, Program.Status.TAPERING)
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 # --- The rules, for every property -------------------------------------------------------

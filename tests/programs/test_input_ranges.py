@@ -2,8 +2,7 @@
 the web, the API and the admin all get it), answered with the field, and nothing saved half.
 One example per range; tests/programs/test_input_properties.py tries any value."""
 
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 import pytest
@@ -24,6 +23,7 @@ from programs.services import (
     template_create,
     weekly_review_run,
 )
+from tests.clock import NOW, TODAY
 from tests.programs.factories import (
     ActivityFactory,
     ClinicFactory,
@@ -35,17 +35,7 @@ from tests.programs.factories import (
     therapist,
 )
 
-pytestmark = pytest.mark.django_db
-
-# A Wednesday afternoon in New York, the clinics' default time zone.
-NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
-TODAY = date(2026, 3, 11)
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 def refusal(excinfo: pytest.ExceptionInfo[ValidationError]) -> dict[str, list[str]]:

@@ -43,6 +43,7 @@ from programs.services import (
     weekly_review_run,
 )
 from programs.services.common import local_today
+from tests.hypothesis_profiles import examples
 from tests.planner.test_properties import Bound, cap_violations, in_force, not_above
 from tests.programs.factories import (
     ActivityFactory,
@@ -249,7 +250,7 @@ def live_a_day(data: st.DataObject, clinic: Clinic, day: date, state: dict[str, 
 
 
 @settings(
-    max_examples=12,
+    max_examples=examples(12),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

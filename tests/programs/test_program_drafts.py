@@ -1,12 +1,10 @@
 """Drafts changed in place and discarded, a second program refused in plain words, and the
 patient's status once a program starts again."""
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from importlib import import_module
 
 import pytest
-import time_machine
 from django.apps import apps
 from django.core.exceptions import ValidationError
 
@@ -28,16 +26,7 @@ from tests.programs.factories import (
     patient,
 )
 
-pytestmark = pytest.mark.django_db
-
-# A Wednesday afternoon in New York (the clinics' default time zone).
-NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 def _edit(program: Program, **changes: object) -> Program:

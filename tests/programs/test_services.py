@@ -1,7 +1,6 @@
 """The services, through their public functions: what a clinician or patient would notice."""
 
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -29,6 +28,7 @@ from programs.services import (
     weekly_review_run,
 )
 from programs.services.common import local_today
+from tests.clock import NOW
 from tests.programs.factories import (
     ActivityFactory,
     TemplateActivityFactory,
@@ -43,16 +43,7 @@ from tests.programs.factories import (
     therapist,
 )
 
-pytestmark = pytest.mark.django_db
-
-# A Wednesday afternoon in New York (the clinics' default time zone), after the clocks changed.
-NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 def errors_of(excinfo: pytest.ExceptionInfo[ValidationError]) -> dict[str, list[str]]:

@@ -1,6 +1,5 @@
 """New baselines, trial dates and the paces of counted activities, through the services."""
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -29,16 +28,15 @@ from tests.programs.factories import (
     log_week,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 # A Wednesday afternoon in New York.
 NOW = datetime(2026, 3, 11, 19, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+@pytest.fixture
+def now() -> datetime:
+    return NOW
 
 
 def today(program: Program) -> date:

@@ -1,24 +1,21 @@
 """check_in_submit's rules: what must be answered, every range, the FDI whole or not at all,
 and a form sent twice saved once. The web form and the API get all of it from here."""
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from programs.models import Alert, CheckIn, Patient
 from programs.services import check_in_submit
+from tests.hypothesis_profiles import examples
 from tests.programs.factories import active_program, clinician_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
-NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
 NOTHING_WORRYING: dict[str, Any] = {"flare": False, "red_flags": [], "no_red_flags": True}
 FIELDS = {
     "fdi_answers",
@@ -32,12 +29,6 @@ FIELDS = {
     "red_flags",
     "no_red_flags",
 }
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture
@@ -172,7 +163,9 @@ answers = st.fixed_dictionaries(
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(150),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(answers=answers)
 def test_a_check_in_is_refused_naming_its_fields_or_saved_within_every_range(

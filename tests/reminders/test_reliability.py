@@ -45,7 +45,9 @@ from tests.reminders.worker import (
     wait_for,
     worker_environment,
 )
-from tests.services import in_ci
+from tests.service_probes import in_ci
+
+pytestmark = pytest.mark.slow
 
 Status = Reminder.Status
 

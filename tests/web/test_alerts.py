@@ -13,9 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def alert(patient: Patient, kind: str, *, minutes_ago: int = 0) -> Alert:
-    raised = Alert.objects.create(
-        patient=patient, kind=kind, severity=Alert.SEVERITY[kind], message=f"{kind} message"
-    )
+    raised = factories.AlertFactory.create(patient=patient, kind=kind, message=f"{kind} message")
     Alert.objects.filter(pk=raised.pk).update(
         created_at=timezone.now() - timedelta(minutes=minutes_ago)
     )

@@ -28,7 +28,7 @@ def names_in_order(html: str) -> list[str]:
 
 
 def check_in(patient: Patient, *, days_ago: int, fdi: int, red_flags: list[str] = ()) -> CheckIn:  # type: ignore[assignment]
-    return CheckIn.objects.create(
+    return factories.CheckInFactory.create(
         patient=patient,
         date=local_today(patient) - timedelta(days=days_ago),
         fdi_total=fdi,
@@ -37,9 +37,7 @@ def check_in(patient: Patient, *, days_ago: int, fdi: int, red_flags: list[str] 
 
 
 def alert(patient: Patient, kind: str = "no_activity") -> Alert:
-    return Alert.objects.create(
-        patient=patient, kind=kind, severity=Alert.SEVERITY[kind], message=f"{kind} alert"
-    )
+    return factories.AlertFactory.create(patient=patient, kind=kind)
 
 
 def signed_in(client: Client, user: User) -> Client:

@@ -20,6 +20,12 @@ def url(patient: Patient) -> str:
     return f"/p/{patient.pk}/check-in/"
 
 
+def submission_key(client: Client, patient: Patient) -> str:
+    """The one-time key the check-in form carries, which makes sending it twice save once."""
+    page = client.get(url(patient), follow=True).content.decode()
+    return page.split('name="submission" value="')[1].split('"')[0]
+
+
 def fdi(*answers: int) -> dict[str, Any]:
     return {f"fdi_{index + 1}": answer for index, answer in enumerate(answers)}
 
@@ -292,8 +298,7 @@ def test_it_saves_a_double_tapped_check_in_once(client: Client) -> None:
     patient = factories.patient(with_user=True)
     factories.active_program(patient=patient, started_weeks_ago=1)
     signed_in(client, patient)
-    page = client.get(url(patient), follow=True).content.decode()
-    key = page.split('name="submission" value="')[1].split('"')[0]
+    key = submission_key(client, patient)
     data = {"flare": "no", "red_flags": ["fever"], "submission": key}
 
     first = client.post(url(patient), data)
@@ -318,8 +323,7 @@ def test_it_sends_back_and_send_to_the_first_check_ins_result_however_late(
     patient = factories.patient(with_user=True)
     factories.active_program(patient=patient, started_weeks_ago=1)
     signed_in(client, patient)
-    page = client.get(url(patient), follow=True).content.decode()
-    key = page.split('name="submission" value="')[1].split('"')[0]
+    key = submission_key(client, patient)
     answers = {"flare": "no", "red_flags": ["fever"], "submission": key}
     first = client.post(url(patient), answers)
 
@@ -339,8 +343,7 @@ def test_a_form_sent_again_with_a_new_red_flag_is_a_check_in_of_its_own(
     patient = factories.patient(with_user=True)
     factories.active_program(patient=patient, started_weeks_ago=1)
     signed_in(client, patient)
-    page = client.get(url(patient), follow=True).content.decode()
-    key = page.split('name="submission" value="')[1].split('"')[0]
+    key = submission_key(client, patient)
     client.post(url(patient), {"flare": "no", "red_flags": ["none"], "submission": key})
 
     again = {"flare": "no", "red_flags": ["self_harm"], "submission": key}

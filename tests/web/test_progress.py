@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from pytest_django import DjangoAssertNumQueries
 
-from programs.models import CheckIn, Patient, Program, User
+from programs.models import Patient, Program, User
 from programs.selectors import local_today
 from tests.programs import factories
 from web.patient.progress import fdi_bands
@@ -31,7 +31,7 @@ def _patient_with_weeks(weeks: int) -> tuple[Patient, User, Program]:
 
 
 def _check_in(patient: Patient, days_ago: int, fdi: int, pain: int | None = None) -> None:
-    CheckIn.objects.create(
+    factories.CheckInFactory.create(
         patient=patient,
         date=local_today(patient) - timedelta(days=days_ago),
         fdi_total=fdi,

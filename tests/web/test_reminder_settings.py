@@ -32,6 +32,14 @@ def _patient() -> tuple[Patient, User]:
     return patient, patient.user
 
 
+def _signed_in_with_contact(client: Client) -> tuple[Patient, Contact]:
+    """A patient signed in on `client`, with one contact ready for reminders."""
+    patient, user = _patient()
+    contact = ready_contact(patient=patient)
+    client.force_login(user)
+    return patient, contact
+
+
 def _url(patient: Patient, tail: str = "") -> str:
     return f"/p/{patient.pk}/reminders/{tail}"
 
@@ -150,9 +158,7 @@ def test_it_lets_a_guardian_add_their_own_contact(client: Client) -> None:
 
 
 def test_it_changes_times_and_quiet_hours(client: Client) -> None:
-    patient, user = _patient()
-    contact = ready_contact(patient=patient)
-    client.force_login(user)
+    patient, contact = _signed_in_with_contact(client)
     response = client.post(
         _url(patient, f"{contact.pk}/"),
         {
@@ -176,9 +182,7 @@ def test_it_changes_times_and_quiet_hours(client: Client) -> None:
 
 
 def test_it_names_the_field_of_a_bad_quiet_hours_time(client: Client) -> None:
-    patient, user = _patient()
-    contact = ready_contact(patient=patient)
-    client.force_login(user)
+    patient, contact = _signed_in_with_contact(client)
     response = client.post(
         _url(patient, f"{contact.pk}/"),
         {
@@ -195,9 +199,7 @@ def test_it_names_the_field_of_a_bad_quiet_hours_time(client: Client) -> None:
 
 
 def test_it_asks_for_at_least_one_time(client: Client) -> None:
-    patient, user = _patient()
-    contact = ready_contact(patient=patient)
-    client.force_login(user)
+    patient, contact = _signed_in_with_contact(client)
     response = client.post(
         _url(patient, f"{contact.pk}/"),
         {"form": "times", "times-quiet_start": "20:00", "times-quiet_end": "09:00"},
@@ -208,9 +210,7 @@ def test_it_asks_for_at_least_one_time(client: Client) -> None:
 
 
 def test_it_stops_and_starts_all_reminders(client: Client) -> None:
-    patient, user = _patient()
-    contact = ready_contact(patient=patient)
-    client.force_login(user)
+    patient, contact = _signed_in_with_contact(client)
     response = client.post(_url(patient, f"{contact.pk}/stop/"), follow=True)
     contact.refresh_from_db()
     assert contact.paused
@@ -304,9 +304,7 @@ def test_it_sends_no_second_code_within_a_minute(client: Client) -> None:
 
 
 def test_a_text_time_inside_quiet_hours_says_when_it_will_really_arrive(client: Client) -> None:
-    patient, user = _patient()
-    contact = ready_contact(patient=patient)
-    client.force_login(user)
+    patient, contact = _signed_in_with_contact(client)
 
     response = client.post(
         _url(patient, f"{contact.pk}/"),

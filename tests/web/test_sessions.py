@@ -1,8 +1,7 @@
 """A staff session ends after WEB_STAFF_IDLE_MINUTES without a request; a family's lasts
 WEB_SESSION_DAYS from signing in (web/accounts/idle.py)."""
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -11,28 +10,14 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from programs.models import Patient
-from tests.programs.factories import UserFactory, active_program, patient, therapist
+from tests.clock import NOW
+from tests.programs.factories import UserFactory, therapist
 
-pytestmark = pytest.mark.django_db
-
-NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 def later(**delta: float) -> time_machine.travel:
     return time_machine.travel(NOW + timedelta(**delta), tick=False)
-
-
-@pytest.fixture
-def maya() -> Patient:
-    person = patient(with_user=True)
-    active_program(patient=person, started_weeks_ago=1)
-    return person
 
 
 def test_a_staff_session_ends_after_thirty_idle_minutes_with_a_kind_word(client: Client) -> None:

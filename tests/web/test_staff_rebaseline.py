@@ -1,10 +1,8 @@
 """The staff patient page's new baseline: new trials restart the ramp tomorrow."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import time_machine
 from django.test import Client
 from django.urls import reverse
 
@@ -12,15 +10,14 @@ from programs.models import AuditEvent, PlannedDose, Program
 from programs.services.common import local_today
 from tests.programs.factories import active_program, clinician_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 NOW = datetime(2026, 3, 11, 19, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+@pytest.fixture
+def now() -> datetime:
+    return NOW
 
 
 def url(program: Program) -> str:

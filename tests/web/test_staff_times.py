@@ -7,29 +7,26 @@ The instant used, 02:30 UTC on 12 March 2026, is still the evening of 11 March i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import time_machine
 from django.test import Client
 
 from programs import services
-from programs.models import Alert, CheckIn, Patient, User
+from programs.models import Alert, Patient, User
 from tests.programs import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 INSTANT = datetime(2026, 3, 12, 2, 30, tzinfo=UTC)
 CLINIC_TIME = "11 Mar 2026, 10:30 pm"
 CAPTION = "Times are New York time (America/New_York)."
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with time_machine.travel(INSTANT, tick=False):
-        yield
+@pytest.fixture
+def now() -> datetime:
+    return INSTANT
 
 
 def _therapist_with(**patient_fields: Any) -> tuple[User, Patient]:
@@ -55,8 +52,10 @@ def test_the_alerts_page_shows_when_an_alert_was_raised_and_acknowledged_in_clin
     client: Client,
 ) -> None:
     therapist, child = _therapist_with()
-    Alert.objects.create(patient=child, kind="no_activity", message="No activity for a week.")
-    seen = Alert.objects.create(patient=child, kind="low_adherence", message="Half done.")
+    factories.AlertFactory.create(
+        patient=child, kind="no_activity", message="No activity for a week."
+    )
+    seen = factories.AlertFactory.create(patient=child, kind="low_adherence", message="Half done.")
     Alert.objects.filter(pk=seen.pk).update(
         acknowledged_by=therapist, acknowledged_at=INSTANT + timedelta(minutes=15)
     )
@@ -75,8 +74,10 @@ def test_the_patient_page_shows_clinic_times_and_the_patients_own_times_named(
     program = factories.active_program(patient=child, actor=therapist, started_weeks_ago=1)
     today = program.sessions.get(date=INSTANT.astimezone(UTC).date() - timedelta(days=1))
     factories.log_session(today)
-    CheckIn.objects.create(patient=child, program=program, date=today.date, mood=4)
-    Alert.objects.create(patient=child, kind="no_activity", message="No activity for a week.")
+    factories.CheckInFactory.create(patient=child, program=program, date=today.date, mood=4)
+    factories.AlertFactory.create(
+        patient=child, kind="no_activity", message="No activity for a week."
+    )
     client.force_login(therapist)
     body = _body(client, f"/clinic/patients/{child.pk}/")
     assert f'Raised <time datetime="{INSTANT.isoformat()}">{CLINIC_TIME}</time>' in body
@@ -126,7 +127,9 @@ def test_a_therapist_of_a_clinic_elsewhere_sees_that_clinics_zone(client: Client
     clinic = factories.ClinicFactory.create(time_zone="America/Los_Angeles")
     therapist = factories.therapist(clinic=clinic)
     child = factories.patient(clinic=clinic, therapists=[therapist])
-    Alert.objects.create(patient=child, kind="no_activity", message="No activity for a week.")
+    factories.AlertFactory.create(
+        patient=child, kind="no_activity", message="No activity for a week."
+    )
     client.force_login(therapist)
     body = _body(client, "/clinic/alerts/")
     assert "11 Mar 2026, 7:30 pm</time>" in body

@@ -167,14 +167,19 @@ def test_it_shows_the_services_refusal_on_the_field(client: Client) -> None:
     assert not SessionLog.objects.filter(session=session).exists()
 
 
+def log_five(client: Client, patient: Patient, session: PlannedSession) -> str:
+    """Send five minutes of the session's one activity from its log form; the page shown next."""
+    key = session.doses.get().program_activity.key
+    response = client.post(log_url(patient, session), {f"{key}-amount": "5"}, follow=True)
+    return response.content.decode()
+
+
 def test_it_does_not_log_a_session_before_its_day(client: Client) -> None:
     patient = factories.patient(with_user=True)
     program = walking_program(patient)
     tomorrow = program.sessions.get(date=local_today(patient) + timedelta(days=1))
-    key = tomorrow.doses.get().program_activity.key
     signed_in(client, patient)
-    response = client.post(log_url(patient, tomorrow), {f"{key}-amount": "5"}, follow=True)
-    body = response.content.decode()
+    body = log_five(client, patient, tomorrow)
     assert "This session\u2019s day has not come yet. Nothing was saved." in body
     assert "You can log this session on its day." in body
     assert not SessionLog.objects.filter(session=tomorrow).exists()
@@ -194,10 +199,8 @@ def paused_yesterday(patient: Patient) -> Program:
 def test_it_says_a_log_sent_after_the_pause_was_not_saved(client: Client) -> None:
     patient = factories.patient(with_user=True)
     session = todays_session(paused_yesterday(patient))
-    key = session.doses.get().program_activity.key
     signed_in(client, patient)
-    response = client.post(log_url(patient, session), {f"{key}-amount": "5"}, follow=True)
-    body = response.content.decode()
+    body = log_five(client, patient, session)
     assert "The program is paused: the therapist will restart it. Nothing was saved." in body
     assert "Logging is paused" in body and "Save what I did" not in body
     assert not SessionLog.objects.filter(session=session).exists()
@@ -227,11 +230,9 @@ def test_it_says_a_log_sent_after_discharge_was_not_saved(client: Client) -> Non
     patient = factories.patient(with_user=True)
     program = walking_program(patient)
     session = todays_session(program)
-    key = session.doses.get().program_activity.key
     services.program_discharge(actor=factories.clinician_of(program), program=program)
     signed_in(client, patient)
-    response = client.post(log_url(patient, session), {f"{key}-amount": "5"}, follow=True)
-    body = response.content.decode()
+    body = log_five(client, patient, session)
     assert "The program has ended, so its sessions can no longer be logged." in body
     assert "Nothing was saved." in body
     assert not SessionLog.objects.filter(session=session).exists()
