@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.cache import cache
 from django.test import override_settings
 
 from config.celery import app as celery_app
@@ -62,6 +63,15 @@ def _fast_password_hasher() -> Iterator[None]:
     fast = "django.contrib.auth.hashers.MD5PasswordHasher"
     with override_settings(PASSWORD_HASHERS=[fast, *settings.PASSWORD_HASHERS]):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Throttle counts, verification rate limits and cached answers live in the cache: each
+    test starts with none, whatever ran before it in the same process."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

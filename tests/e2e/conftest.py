@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -90,14 +89,6 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     yield
     if nextitem is None or Path(__file__).parent not in nextitem.path.parents:
         _CHROMIUM.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    """Sign-in throttle counts and cached pages live in the (in-process) cache."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 # Every page keeps a list of what its Content-Security-Policy blocked, for check_page to

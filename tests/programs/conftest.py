@@ -1,21 +1,9 @@
-from collections.abc import Iterator
-
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from programs.models import Clinic, Patient, User
 from tests.clients import client_for
 from tests.programs.factories import ClinicFactory, patient, therapist
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    """Throttle counts live in the cache: each test starts with none."""
-    cache.clear()
-    yield
-    cache.clear()
-
 
 # The staff API's tests: a therapist of one clinic, signed in to the API, with one patient.
 # A module that needs another world defines its own fixtures of these names.

@@ -1,23 +1,13 @@
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
-import time_machine
-from django.core.cache import cache
 
 from reminders.channels.memory import MemorySms
 from reminders.channels.recording import JOURNAL_ENV
 from tests.reminders.fake_smtp import SmtpServer
 from tests.reminders.fake_twilio import FakeTwilio
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    """Verification rate limits and throttle counts live in the cache: each test starts
-    with none, whatever ran before it in the same process."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -37,11 +27,12 @@ def smtp() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-def frozen_clock(request: pytest.FixtureRequest) -> Iterator[None]:
-    """The clock stopped at the test module's ``NOW`` for the whole test: the outbox's due
-    times, leases and verification codes are all read against it."""
-    with time_machine.travel(request.module.NOW, tick=False):
-        yield
+def now(request: pytest.FixtureRequest) -> datetime:
+    """The reminders' tests freeze the clock (tests/conftest.py's `frozen_clock`) at their
+    module's ``NOW``: the outbox's due times, leases and verification codes are read against
+    it."""
+    moment: datetime = request.module.NOW
+    return moment
 
 
 @pytest.fixture
