@@ -680,11 +680,8 @@ def reminders_reap(*, now: datetime | None = None) -> ReapReport:
             elif backend.supports_lookup:
                 counts.update(_settle_by_asking(rows, backend, now))
                 continue
-            counts["unknown"] += rows.update(
-                status=Status.UNKNOWN,
-                lease_expires_at=None,
-                last_error="the worker was lost mid-send; not sent again, to never send it twice",
-                updated_at=now,
+            counts["unknown"] += _mark_unknown(
+                rows, "the worker was lost mid-send; not sent again, to never send it twice", now
             )
         finally:
             backend.close()
@@ -710,6 +707,13 @@ def reminders_reap(*, now: datetime | None = None) -> ReapReport:
             report.unanswered,
         )
     return report
+
+
+def _mark_unknown(rows: QuerySet[Reminder], why: str, now: datetime) -> int:
+    """Mark lost sends whose outcome cannot be told: never sent again, so never sent twice."""
+    return rows.update(
+        status=Status.UNKNOWN, lease_expires_at=None, last_error=why[:300], updated_at=now
+    )
 
 
 def _settle_by_asking(
@@ -742,21 +746,11 @@ def _ask_provider(reminder: Reminder, backend: ChannelBackend, now: datetime) ->
             waiting = f"waiting to ask the provider whether it went out: {error}"
             rows.update(last_error=waiting[:300])
             return "unanswered"
-        rows.update(
-            status=Status.UNKNOWN,
-            lease_expires_at=None,
-            last_error=f"the provider could not be asked whether it went out: {error}"[:300],
-            updated_at=now,
-        )
+        _mark_unknown(rows, f"the provider could not be asked whether it went out: {error}", now)
         return "unknown"
     except Exception as error:
         logger.exception("reminder %s: cannot ask the provider about it", reminder.id)
-        rows.update(
-            status=Status.UNKNOWN,
-            lease_expires_at=None,
-            last_error=f"outcome unknown, could not be looked up: {error!r}"[:300],
-            updated_at=now,
-        )
+        _mark_unknown(rows, f"outcome unknown, could not be looked up: {error!r}", now)
         return "unknown"
     with transaction.atomic():
         _one_matcher_at_a_time()

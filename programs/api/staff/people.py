@@ -28,6 +28,7 @@ from programs.api.staff.base import (
     READ_ERRORS,
     PatientRecordViewSet,
     ReadOnlyPatientRecordViewSet,
+    documented_reads,
 )
 from programs.models import Guardian, Patient
 from programs.selectors import guardians_visible_to, patients_managed_by
@@ -74,6 +75,7 @@ class PatientViewSet(mixins.ListModelMixin, PatientRecordViewSet[Patient]):
         return self.respond(PatientDetailOut, patient)
 
 
+@documented_reads(GuardianOut)
 class GuardianViewSet(ReadOnlyPatientRecordViewSet[Guardian]):
     queryset = Guardian.objects.none()  # the model, for the schema
     record_name = "guardians"
@@ -87,14 +89,6 @@ class GuardianViewSet(ReadOnlyPatientRecordViewSet[Guardian]):
 
     def access(self, object_id: int, rows: QuerySet[Guardian]) -> Guardian:
         return access_guardian(self.user, object_id, queryset=rows)
-
-    @extend_schema(responses={200: GuardianOut, **LIST_ERRORS})
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(responses={200: GuardianOut, **READ_ERRORS})
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(request=GuardianCreateIn, responses={201: GuardianOut, **CREATE_ERRORS})
     def create(self, request: Request) -> Response:

@@ -41,6 +41,7 @@ from programs.api.staff.base import (
     PatientRecordViewSet,
     ReadOnlyPatientRecordViewSet,
     StaffViewSet,
+    documented_reads,
 )
 from programs.models import ActivityLog, PlannedDose, PlannedSession, Program
 from programs.selectors import programs_managed_by, sessions_visible_to
@@ -196,6 +197,7 @@ class ProgramViewSet(mixins.ListModelMixin, PatientRecordViewSet[Program]):
         return self.respond(ProgramDetailOut, program)
 
 
+@documented_reads(SessionOut)
 class SessionViewSet(ReadOnlyPatientRecordViewSet[PlannedSession]):
     queryset = PlannedSession.objects.none()  # the model, for the schema
     record_name = "sessions"
@@ -225,14 +227,6 @@ class SessionViewSet(ReadOnlyPatientRecordViewSet[PlannedSession]):
 
     def access(self, object_id: int, rows: QuerySet[PlannedSession]) -> PlannedSession:
         return access_session(self.user, object_id, queryset=rows)
-
-    @extend_schema(responses={200: SessionOut, **LIST_ERRORS})
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(responses={200: SessionOut, **READ_ERRORS})
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().retrieve(request, *args, **kwargs)
 
 
 class DoseViewSet(StaffViewSet[PlannedDose]):
