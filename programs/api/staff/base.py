@@ -33,12 +33,16 @@ CREATE_ERRORS = error_responses(400, 401, 403)
 CHANGE_ERRORS = error_responses(400, 401, 403, 404)
 
 
-def documented_reads(serializer_class: type[serializers.BaseSerializer[Any]]) -> Callable[[V], V]:
-    """A class decorator: the viewset's list and retrieve in the schema as answering
-    ``serializer_class`` or one of their errors, without overriding the two only to carry it."""
+def documented_reads(
+    serializer_class: type[serializers.BaseSerializer[Any]],
+    detail_class: type[serializers.BaseSerializer[Any]] | None = None,
+) -> Callable[[V], V]:
+    """A class decorator: the viewset's list (``serializer_class``) and retrieve
+    (``detail_class``, the same unless given) in the schema with the errors they answer,
+    without overriding the two only to carry it."""
     return extend_schema_view(
         list=extend_schema(responses={200: serializer_class, **LIST_ERRORS}),
-        retrieve=extend_schema(responses={200: serializer_class, **READ_ERRORS}),
+        retrieve=extend_schema(responses={200: detail_class or serializer_class, **READ_ERRORS}),
     )
 
 

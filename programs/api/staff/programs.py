@@ -3,8 +3,6 @@ discharge), sessions/ and doses/{id}/override/."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
@@ -36,8 +34,6 @@ from programs.api.serializers import (
 from programs.api.staff.base import (
     CHANGE_ERRORS,
     CREATE_ERRORS,
-    LIST_ERRORS,
-    READ_ERRORS,
     PatientRecordViewSet,
     ReadOnlyPatientRecordViewSet,
     StaffViewSet,
@@ -47,7 +43,10 @@ from programs.models import ActivityLog, PlannedDose, PlannedSession, Program
 from programs.selectors import programs_managed_by, sessions_visible_to
 
 
-class ProgramViewSet(mixins.ListModelMixin, PatientRecordViewSet[Program]):
+@documented_reads(ProgramOut, ProgramDetailOut)
+class ProgramViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, PatientRecordViewSet[Program]
+):
     queryset = Program.objects.none()  # the model, for the schema
     record_name = "programs"
     filterset_class = ProgramFilter
@@ -64,14 +63,6 @@ class ProgramViewSet(mixins.ListModelMixin, PatientRecordViewSet[Program]):
 
     def get_serializer_class(self) -> type[ProgramOut]:
         return ProgramOut if self.action == "list" else ProgramDetailOut
-
-    @extend_schema(responses={200: ProgramOut, **LIST_ERRORS})
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(responses={200: ProgramDetailOut, **READ_ERRORS})
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return self.respond(ProgramDetailOut, self.get_object())
 
     @extend_schema(
         request=ProgramCreateIn,
