@@ -205,6 +205,21 @@ def _messages(message: StrOrPromise) -> dict[str, StrOrPromise]:
     return dict.fromkeys(NUMBER_REFUSALS, message)
 
 
+def _optional_whole(
+    low: int, high: int, message: StrOrPromise, help_text: str
+) -> serializers.IntegerField:
+    """A whole-number answer one may leave out (or send null), refused in the service's words."""
+    return serializers.IntegerField(
+        min_value=low,
+        max_value=high,
+        required=False,
+        allow_null=True,
+        default=None,
+        error_messages=_messages(message),
+        help_text=help_text,
+    )
+
+
 TRUE_OR_FALSE = _("Send true or false.")
 NOT_A_RED_FLAG = _("\u201c{input}\u201d is not one of the red flags.")
 FLARE_REQUIRED = _("Say whether there was a flare-up this week: true or false.")
@@ -243,41 +258,26 @@ class CheckInInputSerializer(serializers.Serializer[Any]):
         error_messages=_messages(records.SLEEP_HOURS_RANGE),
         help_text="Hours on a usual night: 0 to 24, in half hours (7.5).",
     )
-    sleep_quality = serializers.IntegerField(
-        min_value=records.SCALE_LOW,
-        max_value=records.SCALE_HIGH,
-        required=False,
-        allow_null=True,
-        default=None,
-        error_messages=_messages(records.SLEEP_QUALITY_RANGE),
-        help_text="1 (very badly) to 5 (very well).",
+    sleep_quality = _optional_whole(
+        records.SCALE_LOW,
+        records.SCALE_HIGH,
+        records.SLEEP_QUALITY_RANGE,
+        "1 (very badly) to 5 (very well).",
     )
-    mood = serializers.IntegerField(
-        min_value=records.SCALE_LOW,
-        max_value=records.SCALE_HIGH,
-        required=False,
-        allow_null=True,
-        default=None,
-        error_messages=_messages(records.MOOD_RANGE),
-        help_text="1 (very low) to 5 (very good).",
+    mood = _optional_whole(
+        records.SCALE_LOW, records.SCALE_HIGH, records.MOOD_RANGE, "1 (very low) to 5 (very good)."
     )
-    school_days_attended = serializers.IntegerField(
-        min_value=0,
-        max_value=MAX_SCHOOL_DAYS,
-        required=False,
-        allow_null=True,
-        default=None,
-        error_messages=_messages(records.SCHOOL_DAYS_RANGE),
-        help_text="Days at school this week, 0 to `school_days_scheduled` (which it needs).",
+    school_days_attended = _optional_whole(
+        0,
+        MAX_SCHOOL_DAYS,
+        records.SCHOOL_DAYS_RANGE,
+        "Days at school this week, 0 to `school_days_scheduled` (which it needs).",
     )
-    school_days_scheduled = serializers.IntegerField(
-        min_value=0,
-        max_value=MAX_SCHOOL_DAYS,
-        required=False,
-        allow_null=True,
-        default=None,
-        error_messages=_messages(records.SCHOOL_DAYS_RANGE),
-        help_text="School days this week, 0 to 7; null in holidays. With a number above 0, "
+    school_days_scheduled = _optional_whole(
+        0,
+        MAX_SCHOOL_DAYS,
+        records.SCHOOL_DAYS_RANGE,
+        "School days this week, 0 to 7; null in holidays. With a number above 0, "
         "`school_days_attended` is needed too.",
     )
     flare = serializers.BooleanField(
@@ -312,14 +312,11 @@ class CheckInInputSerializer(serializers.Serializer[Any]):
         "`red_flags` on its own is refused, so a question left unanswered is never read "
         'as "none".',
     )
-    pain = serializers.IntegerField(
-        min_value=0,
-        max_value=records.PAIN_MAX,
-        required=False,
-        allow_null=True,
-        default=None,
-        error_messages=_messages(records.PAIN_RANGE),
-        help_text="Optional, 0-10. Recorded only: it never changes a dose.",
+    pain = _optional_whole(
+        0,
+        records.PAIN_MAX,
+        records.PAIN_RANGE,
+        "Optional, 0-10. Recorded only: it never changes a dose.",
     )
 
 

@@ -253,36 +253,30 @@ def invitation_accept(
     if not claimed:
         invitation.refresh_from_db()
         raise _unusable(invitation.status(now))
+    person: Patient | Guardian
     if is_patient:
-        patient = Patient.objects.select_for_update().get(pk=invitation.patient_id)
-        if patient.user_id is not None:
+        person = Patient.objects.select_for_update().get(pk=invitation.patient_id)
+        if person.user_id is not None:
             raise ValidationError(
-                _("%(name)s already has an account.") % {"name": patient.first_name},
+                _("%(name)s already has an account.") % {"name": person.first_name},
                 code="already_has_account",
             )
-        user = _new_user(
-            username=username,
-            password=password,
-            email=email,
-            first_name=patient.first_name if first_name is None else first_name,
-            last_name=patient.last_name if last_name is None else last_name,
-        )
-        patient.user = user
-        patient.save(update_fields=["user"])  # a save, so the today cache's signals see it
     else:
         assert invitation.guardian_id is not None  # a database constraint
-        guardian = Guardian.objects.select_for_update().get(pk=invitation.guardian_id)
-        if guardian.user_id is not None:
+        person = Guardian.objects.select_for_update().get(pk=invitation.guardian_id)
+        if person.user_id is not None:
             raise _unusable(Invitation.Status.ACCEPTED)
-        user = existing_user or _new_user(
-            username=username,
-            password=password,
-            email=email,
-            first_name=guardian.first_name if first_name is None else first_name,
-            last_name=guardian.last_name if last_name is None else last_name,
-        )
-        guardian.user = user
-        guardian.save(update_fields=["user"])
+    # Only a guardian's invitation takes an existing account (refused above for a patient's).
+    # The new account is named as the record unless the person gave other names.
+    user = existing_user or _new_user(
+        username=username,
+        password=password,
+        email=email,
+        first_name=person.first_name if first_name is None else first_name,
+        last_name=person.last_name if last_name is None else last_name,
+    )
+    person.user = user
+    person.save(update_fields=["user"])  # a save, so the today cache's signals see it
     Invitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
     invitation.accepted_at, invitation.accepted_by = now, user
     audit_record(

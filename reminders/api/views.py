@@ -20,7 +20,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, mixins, status
+from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
@@ -130,6 +130,22 @@ def _contact(request: Request, contact_id: int, *, change: bool = False) -> Cont
         raise
 
 
+def _contact_change(
+    request: Request, contact_id: int, shape: type[serializers.Serializer[Any]]
+) -> tuple[Contact, dict[str, Any]]:
+    """The contact a person changes and the checked body of the change: the contact first, so
+    a contact one may not change answers 403/404 before any 400 about the body."""
+    contact = _contact(request, contact_id, change=True)
+    data = shape(data=request.data)
+    data.is_valid(raise_exception=True)
+    return contact, data.validated_data
+
+
+def _contact_answer(contact: Contact, status_code: int = status.HTTP_200_OK) -> Response:
+    """The contact as it is now, after a change."""
+    return Response(contact_data([_fresh(contact)]), status=status_code)
+
+
 class MyContactsQuery(django_filters.FilterSet):
     patient = IdFilter(field_name="patient_id", help_text="One patient's contacts only.")
 
@@ -188,10 +204,8 @@ class MyPreferencesView(IdempotentWrites, APIView):
         tags=ME_TAGS,
     )
     def patch(self, request: Request, contact_id: int) -> Response:
-        contact = _contact(request, contact_id, change=True)
-        data = PreferencesIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        saved = services.contact_preferences_update(contact=contact, **data.validated_data)
+        contact, data = _contact_change(request, contact_id, PreferencesIn)
+        saved = services.contact_preferences_update(contact=contact, **data)
         return Response(preferences_saved_data(saved))
 
 
@@ -206,13 +220,11 @@ class MyConsentsView(IdempotentWrites, APIView):
         tags=ME_TAGS,
     )
     def post(self, request: Request, contact_id: int) -> Response:
-        contact = _contact(request, contact_id, change=True)
-        data = ChannelIn(data=request.data)
-        data.is_valid(raise_exception=True)
+        contact, data = _contact_change(request, contact_id, ChannelIn)
         user = _user(request)
         consent = services.consent_record(
             contact=contact,
-            channel=data.validated_data["channel"],
+            channel=data["channel"],
             given_by=user.get_full_name() or user.get_username(),
             relationship=selectors.consent_relationship(user, contact),
             method=Consent.Method.WEB_FORM,
@@ -230,13 +242,9 @@ class MyConsentWithdrawView(IdempotentWrites, APIView):
         tags=ME_TAGS,
     )
     def post(self, request: Request, contact_id: int) -> Response:
-        contact = _contact(request, contact_id, change=True)
-        data = ChannelIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.consent_withdraw(
-            contact=contact, channel=data.validated_data["channel"], actor=_user(request)
-        )
-        return Response(contact_data([_fresh(contact)]))
+        contact, data = _contact_change(request, contact_id, ChannelIn)
+        services.consent_withdraw(contact=contact, channel=data["channel"], actor=_user(request))
+        return _contact_answer(contact)
 
 
 class MyVerificationView(IdempotentWrites, APIView):
@@ -252,10 +260,8 @@ class MyVerificationView(IdempotentWrites, APIView):
         tags=ME_TAGS,
     )
     def post(self, request: Request, contact_id: int) -> Response:
-        contact = _contact(request, contact_id, change=True)
-        data = ChannelIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        return _send(contact, data.validated_data["channel"])
+        contact, data = _contact_change(request, contact_id, ChannelIn)
+        return _send(contact, data["channel"])
 
 
 class MyVerificationConfirmView(IdempotentWrites, APIView):
@@ -267,11 +273,9 @@ class MyVerificationConfirmView(IdempotentWrites, APIView):
         tags=ME_TAGS,
     )
     def post(self, request: Request, contact_id: int) -> Response:
-        contact = _contact(request, contact_id, change=True)
-        data = CodeIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.verification_confirm_code(contact=contact, code=data.validated_data["code"])
-        return Response(contact_data([_fresh(contact)]))
+        contact, data = _contact_change(request, contact_id, CodeIn)
+        services.verification_confirm_code(contact=contact, code=data["code"])
+        return _contact_answer(contact)
 
 
 # -- Anyone ----------------------------------------------------------------------------------
@@ -334,9 +338,6 @@ class ContactViewSet(mixins.ListModelMixin, PatientRecordViewSet[Contact]):
     def access(self, object_id: int, rows: QuerySet[Contact]) -> Contact:
         return access_contact(self.user, object_id, manage=True, queryset=rows)
 
-    def _out(self, contact: Contact, status_code: int = status.HTTP_200_OK) -> Response:
-        return Response(contact_data([_fresh(contact)]), status=status_code)
-
     def _validated_channel(self) -> str:
         return str(self.validated(ChannelIn)["channel"])
 
@@ -358,7 +359,7 @@ class ContactViewSet(mixins.ListModelMixin, PatientRecordViewSet[Contact]):
     )
     def create(self, request: Request) -> Response:
         contact = services.contact_create(actor=self.user, **self.validated(ContactCreateIn))
-        return self._out(contact, status.HTTP_201_CREATED)
+        return _contact_answer(contact, status.HTTP_201_CREATED)
 
     @extend_schema(
         request=ContactUpdateIn,
@@ -370,7 +371,7 @@ class ContactViewSet(mixins.ListModelMixin, PatientRecordViewSet[Contact]):
         contact = services.contact_update(
             contact=self.get_object(), actor=self.user, **self.validated(ContactUpdateIn)
         )
-        return self._out(contact)
+        return _contact_answer(contact)
 
     @extend_schema(
         request=PreferencesIn,
@@ -405,7 +406,7 @@ class ContactViewSet(mixins.ListModelMixin, PatientRecordViewSet[Contact]):
         services.consent_withdraw(
             contact=contact, channel=self._validated_channel(), actor=self.user
         )
-        return self._out(contact)
+        return _contact_answer(contact)
 
     @extend_schema(
         request=ChannelIn, responses={202: VerificationOut, **SEND_ERRORS}, tags=STAFF_TAGS
@@ -421,4 +422,4 @@ class ContactViewSet(mixins.ListModelMixin, PatientRecordViewSet[Contact]):
         contact = services.verification_confirm_code(
             contact=self.get_object(), code=self.validated(CodeIn)["code"]
         )
-        return self._out(contact)
+        return _contact_answer(contact)

@@ -104,13 +104,18 @@ def _clean_phone(value: str, patient: Patient) -> str:
     return normalize_phone(value, phone_region(patient)) if value else ""
 
 
-def _clean_name(value: str) -> str:
+def _required_text(field: str, value: str, *, max_length: int, blank: str) -> str:
+    """``value`` stripped, refused when empty (``blank`` says what is missing) or too long."""
     value = value.strip()
     if not value:
-        raise ValidationError({"name": ["must not be blank"]})
-    if len(value) > 120:
-        raise ValidationError({"name": ["is too long (at most 120 characters)"]})
+        raise ValidationError({field: [blank]})
+    if len(value) > max_length:
+        raise ValidationError({field: [f"is too long (at most {max_length} characters)"]})
     return value
+
+
+def _clean_name(value: str) -> str:
+    return _required_text("name", value, max_length=120, blank="must not be blank")
 
 
 def _parse_wall_time(value: Any, field: str) -> time:
@@ -351,16 +356,10 @@ def consent_record(
         raise ValidationError({"channel": ['must be "email" or "sms"']})
     if method not in Consent.Method.values:
         raise ValidationError({"method": [f"must be one of {', '.join(Consent.Method.values)}"]})
-    given_by = given_by.strip()
-    relationship = relationship.strip()
-    if not given_by:
-        raise ValidationError({"given_by": ["say who agreed"]})
-    if len(given_by) > 120:
-        raise ValidationError({"given_by": ["is too long (at most 120 characters)"]})
-    if not relationship:
-        raise ValidationError({"relationship": ["say how they relate to the patient"]})
-    if len(relationship) > 40:
-        raise ValidationError({"relationship": ["is too long (at most 40 characters)"]})
+    given_by = _required_text("given_by", given_by, max_length=120, blank="say who agreed")
+    relationship = _required_text(
+        "relationship", relationship, max_length=40, blank="say how they relate to the patient"
+    )
     now = timezone.now()
     if given_at is not None and given_at > now + timedelta(minutes=5):
         raise ValidationError({"given_at": ["must not be in the future"]})

@@ -194,19 +194,29 @@ def _backoff_seconds() -> Sequence[int]:
 # Claim and dispatch
 
 
+def _end_lease(
+    rows: QuerySet[Reminder], status: str, why: str, now: datetime, **fields: Any
+) -> int:
+    """Move ``rows`` to ``status`` with no lease on them, saying why; how many moved."""
+    return rows.update(
+        status=status, lease_expires_at=None, last_error=why[:300], updated_at=now, **fields
+    )
+
+
 def reminders_expire_overdue(*, now: datetime | None = None) -> int:
     """Expire pending rows that are due but can no longer be sent: their grace window has
     ended or their session has started. Returns how many."""
     now = now or timezone.now()
-    return Reminder.objects.filter(
+    overdue = Reminder.objects.filter(
         Q(not_after__lte=now) | Q(session_starts_at__lte=now),
         status=Status.PENDING,
         due_at__lte=now,
-    ).update(
-        status=Status.EXPIRED,
-        lease_expires_at=None,
-        last_error="not sent before its grace window ended or its session started",
-        updated_at=now,
+    )
+    return _end_lease(
+        overdue,
+        Status.EXPIRED,
+        "not sent before its grace window ended or its session started",
+        now,
     )
 
 
@@ -368,13 +378,8 @@ def _reason_not_to_send(reminder: Reminder, facts: _Facts, now: datetime) -> tup
 
 def _settle(reminder_id: int, status: str, reason: str, **fields: object) -> int:
     """Move a row this worker is sending to its outcome."""
-    return Reminder.objects.filter(id=reminder_id, status=Status.SENDING).update(
-        status=status,
-        last_error=reason[:300],
-        lease_expires_at=None,
-        updated_at=timezone.now(),
-        **fields,
-    )
+    sending = Reminder.objects.filter(id=reminder_id, status=Status.SENDING)
+    return _end_lease(sending, status, reason, timezone.now(), **fields)
 
 
 def _retry_later(reminder: Reminder, reason: str, now: datetime) -> str:
@@ -667,24 +672,20 @@ def reminders_reap(*, now: datetime | None = None) -> ReapReport:
         backend = backend_for(channel)
         try:
             if backend.supports_idempotency:
-                counts["retried"] += (
-                    rows.filter(not_after__gt=now)
-                    .exclude(session_starts_at__lte=now)
-                    .update(
-                        status=Status.PENDING,
-                        lease_expires_at=None,
-                        last_error="the worker was lost mid-send; sent again with the same key",
-                        updated_at=now,
-                    )
+                counts["retried"] += _end_lease(
+                    rows.filter(not_after__gt=now).exclude(session_starts_at__lte=now),
+                    Status.PENDING,
+                    "the worker was lost mid-send; sent again with the same key",
+                    now,
                 )
             elif backend.supports_lookup:
                 counts.update(_settle_by_asking(rows, backend, now))
                 continue
-            counts["unknown"] += rows.update(
-                status=Status.UNKNOWN,
-                lease_expires_at=None,
-                last_error="the worker was lost mid-send; not sent again, to never send it twice",
-                updated_at=now,
+            counts["unknown"] += _end_lease(
+                rows,
+                Status.UNKNOWN,
+                "the worker was lost mid-send; not sent again, to never send it twice",
+                now,
             )
         finally:
             backend.close()
@@ -742,21 +743,12 @@ def _ask_provider(reminder: Reminder, backend: ChannelBackend, now: datetime) ->
             waiting = f"waiting to ask the provider whether it went out: {error}"
             rows.update(last_error=waiting[:300])
             return "unanswered"
-        rows.update(
-            status=Status.UNKNOWN,
-            lease_expires_at=None,
-            last_error=f"the provider could not be asked whether it went out: {error}"[:300],
-            updated_at=now,
-        )
+        why = f"the provider could not be asked whether it went out: {error}"
+        _end_lease(rows, Status.UNKNOWN, why, now)
         return "unknown"
     except Exception as error:
         logger.exception("reminder %s: cannot ask the provider about it", reminder.id)
-        rows.update(
-            status=Status.UNKNOWN,
-            lease_expires_at=None,
-            last_error=f"outcome unknown, could not be looked up: {error!r}"[:300],
-            updated_at=now,
-        )
+        _end_lease(rows, Status.UNKNOWN, f"outcome unknown, could not be looked up: {error!r}", now)
         return "unknown"
     with transaction.atomic():
         _one_matcher_at_a_time()
@@ -781,30 +773,16 @@ def _ask_provider(reminder: Reminder, backend: ChannelBackend, now: datetime) ->
     # The provider never took it: as if the call had failed before reaching it.
     reason = "the provider has no such message: the send never reached it"
     if reminder.attempts >= MAX_ATTEMPTS:
-        changed = rows.update(
-            status=Status.FAILED,
-            lease_expires_at=None,
-            last_error=f"gave up after {reminder.attempts} tries: {reason}",
-            updated_at=now,
+        changed = _end_lease(
+            rows, Status.FAILED, f"gave up after {reminder.attempts} tries: {reason}", now
         )
         return "failed" if changed else "skipped"
     if now >= reminder.not_after or (
         reminder.session_starts_at is not None and now >= reminder.session_starts_at
     ):
-        changed = rows.update(
-            status=Status.EXPIRED,
-            lease_expires_at=None,
-            last_error=f"no time left to try again: {reason}",
-            updated_at=now,
-        )
+        changed = _end_lease(rows, Status.EXPIRED, f"no time left to try again: {reason}", now)
         return "expired" if changed else "skipped"
-    changed = rows.update(
-        status=Status.PENDING,
-        due_at=now,
-        lease_expires_at=None,
-        last_error=f"{reason}; sent again",
-        updated_at=now,
-    )
+    changed = _end_lease(rows, Status.PENDING, f"{reason}; sent again", now, due_at=now)
     return "retried" if changed else "skipped"
 
 

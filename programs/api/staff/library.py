@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -24,14 +22,14 @@ from programs.api.serializers import (
 from programs.api.staff.base import (
     CHANGE_ERRORS,
     CREATE_ERRORS,
-    LIST_ERRORS,
-    READ_ERRORS,
     ReadOnlyStaffViewSet,
+    documented_reads,
 )
 from programs.models import Activity, ProgramTemplate, TemplateActivity
 from programs.selectors import activities_visible_to, templates_visible_to
 
 
+@documented_reads(ActivityOut)
 class ActivityViewSet(ReadOnlyStaffViewSet[Activity]):
     queryset = Activity.objects.none()  # the model, for the schema
     serializer_class = ActivityOut
@@ -46,14 +44,6 @@ class ActivityViewSet(ReadOnlyStaffViewSet[Activity]):
         # The global library is read; only the clinic's own entries are changed (403).
         manage = self.request.method not in SAFE_METHODS
         return access_activity(self.user, object_id, manage=manage, queryset=rows)
-
-    @extend_schema(responses={200: ActivityOut, **LIST_ERRORS})
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(responses={200: ActivityOut, **READ_ERRORS})
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(request=ActivityCreateIn, responses={201: ActivityOut, **CREATE_ERRORS})
     def create(self, request: Request) -> Response:
@@ -72,6 +62,7 @@ class ActivityViewSet(ReadOnlyStaffViewSet[Activity]):
         return self.respond(ActivityOut, activity)
 
 
+@documented_reads(TemplateOut)
 class TemplateViewSet(ReadOnlyStaffViewSet[ProgramTemplate]):
     queryset = ProgramTemplate.objects.none()  # the model, for the schema
     serializer_class = TemplateOut
@@ -90,14 +81,6 @@ class TemplateViewSet(ReadOnlyStaffViewSet[ProgramTemplate]):
 
     def access(self, object_id: int, rows: QuerySet[ProgramTemplate]) -> ProgramTemplate:
         return access_template(self.user, object_id, manage=False, queryset=rows)
-
-    @extend_schema(responses={200: TemplateOut, **LIST_ERRORS})
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(responses={200: TemplateOut, **READ_ERRORS})
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(request=TemplateCreateIn, responses={201: TemplateOut, **CREATE_ERRORS})
     def create(self, request: Request) -> Response:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
@@ -24,16 +22,18 @@ from programs.api.serializers import (
 from programs.api.staff.base import (
     CHANGE_ERRORS,
     CREATE_ERRORS,
-    LIST_ERRORS,
-    READ_ERRORS,
     PatientRecordViewSet,
     ReadOnlyPatientRecordViewSet,
+    documented_reads,
 )
 from programs.models import Guardian, Patient
 from programs.selectors import guardians_visible_to, patients_managed_by
 
 
-class PatientViewSet(mixins.ListModelMixin, PatientRecordViewSet[Patient]):
+@documented_reads(PatientOut, PatientDetailOut)
+class PatientViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, PatientRecordViewSet[Patient]
+):
     queryset = Patient.objects.none()  # the model, for the schema
     record_name = "patients"
     patient_path = ""
@@ -53,14 +53,6 @@ class PatientViewSet(mixins.ListModelMixin, PatientRecordViewSet[Patient]):
     def get_serializer_class(self) -> type[PatientOut]:
         return PatientOut if self.action == "list" else PatientDetailOut
 
-    @extend_schema(responses={200: PatientOut, **LIST_ERRORS})
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(responses={200: PatientDetailOut, **READ_ERRORS})
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return self.respond(PatientDetailOut, self.get_object())
-
     @extend_schema(request=PatientCreateIn, responses={201: PatientDetailOut, **CREATE_ERRORS})
     def create(self, request: Request) -> Response:
         patient = services.patient_create(actor=self.user, **self.validated(PatientCreateIn))
@@ -74,6 +66,7 @@ class PatientViewSet(mixins.ListModelMixin, PatientRecordViewSet[Patient]):
         return self.respond(PatientDetailOut, patient)
 
 
+@documented_reads(GuardianOut)
 class GuardianViewSet(ReadOnlyPatientRecordViewSet[Guardian]):
     queryset = Guardian.objects.none()  # the model, for the schema
     record_name = "guardians"
@@ -87,14 +80,6 @@ class GuardianViewSet(ReadOnlyPatientRecordViewSet[Guardian]):
 
     def access(self, object_id: int, rows: QuerySet[Guardian]) -> Guardian:
         return access_guardian(self.user, object_id, queryset=rows)
-
-    @extend_schema(responses={200: GuardianOut, **LIST_ERRORS})
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(responses={200: GuardianOut, **READ_ERRORS})
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(request=GuardianCreateIn, responses={201: GuardianOut, **CREATE_ERRORS})
     def create(self, request: Request) -> Response:

@@ -3,8 +3,6 @@ discharge), sessions/ and doses/{id}/override/."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
@@ -36,17 +34,19 @@ from programs.api.serializers import (
 from programs.api.staff.base import (
     CHANGE_ERRORS,
     CREATE_ERRORS,
-    LIST_ERRORS,
-    READ_ERRORS,
     PatientRecordViewSet,
     ReadOnlyPatientRecordViewSet,
     StaffViewSet,
+    documented_reads,
 )
 from programs.models import ActivityLog, PlannedDose, PlannedSession, Program
 from programs.selectors import programs_managed_by, sessions_visible_to
 
 
-class ProgramViewSet(mixins.ListModelMixin, PatientRecordViewSet[Program]):
+@documented_reads(ProgramOut, ProgramDetailOut)
+class ProgramViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, PatientRecordViewSet[Program]
+):
     queryset = Program.objects.none()  # the model, for the schema
     record_name = "programs"
     filterset_class = ProgramFilter
@@ -63,14 +63,6 @@ class ProgramViewSet(mixins.ListModelMixin, PatientRecordViewSet[Program]):
 
     def get_serializer_class(self) -> type[ProgramOut]:
         return ProgramOut if self.action == "list" else ProgramDetailOut
-
-    @extend_schema(responses={200: ProgramOut, **LIST_ERRORS})
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(responses={200: ProgramDetailOut, **READ_ERRORS})
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return self.respond(ProgramDetailOut, self.get_object())
 
     @extend_schema(
         request=ProgramCreateIn,
@@ -196,6 +188,7 @@ class ProgramViewSet(mixins.ListModelMixin, PatientRecordViewSet[Program]):
         return self.respond(ProgramDetailOut, program)
 
 
+@documented_reads(SessionOut)
 class SessionViewSet(ReadOnlyPatientRecordViewSet[PlannedSession]):
     queryset = PlannedSession.objects.none()  # the model, for the schema
     record_name = "sessions"
@@ -225,14 +218,6 @@ class SessionViewSet(ReadOnlyPatientRecordViewSet[PlannedSession]):
 
     def access(self, object_id: int, rows: QuerySet[PlannedSession]) -> PlannedSession:
         return access_session(self.user, object_id, queryset=rows)
-
-    @extend_schema(responses={200: SessionOut, **LIST_ERRORS})
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(responses={200: SessionOut, **READ_ERRORS})
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().retrieve(request, *args, **kwargs)
 
 
 class DoseViewSet(StaffViewSet[PlannedDose]):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
@@ -35,9 +33,8 @@ from programs.api.serializers import (
 )
 from programs.api.staff.base import (
     CHANGE_ERRORS,
-    LIST_ERRORS,
-    READ_ERRORS,
     ReadOnlyPatientRecordViewSet,
+    documented_reads,
 )
 from programs.models import ActivityLog, Alert, CheckIn, ProgramRevision, SessionLog, WeeklyReview
 from programs.selectors import (
@@ -49,6 +46,7 @@ from programs.selectors import (
 )
 
 
+@documented_reads(SessionLogOut)
 class SessionLogViewSet(ReadOnlyPatientRecordViewSet[SessionLog]):
     queryset = SessionLog.objects.none()  # the model, for the schema
     record_name = "session logs"
@@ -70,15 +68,8 @@ class SessionLogViewSet(ReadOnlyPatientRecordViewSet[SessionLog]):
     def access(self, object_id: int, rows: QuerySet[SessionLog]) -> SessionLog:
         return access_session_log(self.user, object_id, queryset=rows)
 
-    @extend_schema(responses={200: SessionLogOut, **LIST_ERRORS})
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
 
-    @extend_schema(responses={200: SessionLogOut, **READ_ERRORS})
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().retrieve(request, *args, **kwargs)
-
-
+@documented_reads(CheckInOut)
 class CheckInViewSet(ReadOnlyPatientRecordViewSet[CheckIn]):
     queryset = CheckIn.objects.none()  # the model, for the schema
     record_name = "check-ins"
@@ -93,15 +84,8 @@ class CheckInViewSet(ReadOnlyPatientRecordViewSet[CheckIn]):
     def access(self, object_id: int, rows: QuerySet[CheckIn]) -> CheckIn:
         return access_check_in(self.user, object_id, queryset=rows)
 
-    @extend_schema(responses={200: CheckInOut, **LIST_ERRORS})
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
 
-    @extend_schema(responses={200: CheckInOut, **READ_ERRORS})
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().retrieve(request, *args, **kwargs)
-
-
+@documented_reads(ReviewOut)
 class ReviewViewSet(ReadOnlyPatientRecordViewSet[WeeklyReview]):
     queryset = WeeklyReview.objects.none()  # the model, for the schema
     record_name = "weekly reviews"
@@ -117,15 +101,8 @@ class ReviewViewSet(ReadOnlyPatientRecordViewSet[WeeklyReview]):
     def access(self, object_id: int, rows: QuerySet[WeeklyReview]) -> WeeklyReview:
         return access_review(self.user, object_id, queryset=rows)
 
-    @extend_schema(responses={200: ReviewOut, **LIST_ERRORS})
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
 
-    @extend_schema(responses={200: ReviewOut, **READ_ERRORS})
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().retrieve(request, *args, **kwargs)
-
-
+@documented_reads(RevisionOut)
 class RevisionViewSet(ReadOnlyPatientRecordViewSet[ProgramRevision]):
     queryset = ProgramRevision.objects.none()  # the model, for the schema
     record_name = "program revisions"
@@ -141,15 +118,8 @@ class RevisionViewSet(ReadOnlyPatientRecordViewSet[ProgramRevision]):
     def access(self, object_id: int, rows: QuerySet[ProgramRevision]) -> ProgramRevision:
         return access_revision(self.user, object_id, queryset=rows)
 
-    @extend_schema(responses={200: RevisionOut, **LIST_ERRORS})
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
 
-    @extend_schema(responses={200: RevisionOut, **READ_ERRORS})
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().retrieve(request, *args, **kwargs)
-
-
+@documented_reads(AlertOut)
 class AlertViewSet(ReadOnlyPatientRecordViewSet[Alert]):
     queryset = Alert.objects.none()  # the model, for the schema
     record_name = "alerts"
@@ -165,14 +135,6 @@ class AlertViewSet(ReadOnlyPatientRecordViewSet[Alert]):
 
     def access(self, object_id: int, rows: QuerySet[Alert]) -> Alert:
         return access_alert(self.user, object_id, queryset=rows)
-
-    @extend_schema(responses={200: AlertOut, **LIST_ERRORS})
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(responses={200: AlertOut, **READ_ERRORS})
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(
         request=AlertAcknowledgeIn,
