@@ -8,6 +8,7 @@ page leads with what the patient did and can do.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.http import HttpResponse
@@ -81,6 +82,28 @@ def _headline_week(progress: Progress) -> tuple[WeekProgress, bool]:
     return progress.weeks[-1], True
 
 
+def _planned_against_done(
+    weeks: list[WeekProgress],
+    *,
+    title: str,
+    planned: Sequence[float],
+    done: Sequence[float],
+    unit: str,
+    summary: str,
+) -> Chart:
+    """Week by week, what was planned beside what was done, in ``unit``."""
+    return Chart(
+        title=title,
+        categories=[_week_label(week) for week in weeks],
+        series=[
+            Series(_("Planned"), planned, tone="planned"),
+            Series(_("Done"), done, tone="done"),
+        ],
+        unit=unit,
+        summary=summary,
+    )
+
+
 def minutes_chart(progress: Progress, *, is_self: bool, name: str) -> Chart:
     weeks = progress.weeks
     summary = ""
@@ -103,13 +126,11 @@ def minutes_chart(progress: Progress, *, is_self: bool, name: str) -> Chart:
                 if is_self
                 else _("Last week %(name)s did %(done)d of %(planned)d planned minutes.")
             ) % values
-    return Chart(
+    return _planned_against_done(
+        weeks,
         title=_("Active minutes each week"),
-        categories=[_week_label(week) for week in weeks],
-        series=[
-            Series(_("Planned"), [week.planned_minutes for week in weeks], tone="planned"),
-            Series(_("Done"), [week.done_minutes for week in weeks], tone="done"),
-        ],
+        planned=[week.planned_minutes for week in weeks],
+        done=[week.done_minutes for week in weeks],
         unit=_("minutes"),
         summary=summary,
     )
@@ -119,13 +140,11 @@ def sessions_chart(progress: Progress) -> Chart:
     weeks = progress.weeks
     done = sum(week.sessions_done for week in weeks)
     planned = sum(week.sessions_planned for week in weeks)
-    return Chart(
+    return _planned_against_done(
+        weeks,
         title=_("Sessions done each week"),
-        categories=[_week_label(week) for week in weeks],
-        series=[
-            Series(_("Planned"), [week.sessions_planned for week in weeks], tone="planned"),
-            Series(_("Done"), [week.sessions_done for week in weeks], tone="done"),
-        ],
+        planned=[week.sessions_planned for week in weeks],
+        done=[week.sessions_done for week in weeks],
         unit=_("sessions"),
         summary=_("%(done)d of %(planned)d planned sessions done so far.")
         % {"done": done, "planned": planned}

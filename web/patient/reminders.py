@@ -9,6 +9,7 @@ a 403), and every write goes through ``reminders.services``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time
 
@@ -178,6 +179,21 @@ def _record_consents(user: User, contact: Contact, channels: list[str]) -> None:
         )
 
 
+def _save_with_consents(
+    request: WebRequest, form: AddressesForm, save: Callable[[], Contact]
+) -> Contact | None:
+    """``save()`` the contact and record the consents the form gives, all or nothing; None,
+    with the service's problems put on the form, when the service refuses."""
+    try:
+        with transaction.atomic():
+            contact = save()
+            _record_consents(request.user, contact, form.new_consents())
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+    return contact
+
+
 def _send_verification(request: WebRequest, contact: Contact, channel: str) -> bool:
     """Send a code or link now and say so; False (with the reason shown) when it did not go."""
     try:
@@ -272,20 +288,19 @@ def add(request: WebRequest, patient_id: int) -> HttpResponse:
             if role == Contact.Role.GUARDIAN
             else None
         )
-        try:
-            with transaction.atomic():
-                contact = services.contact_create(
-                    patient=patient,
-                    role=role,
-                    guardian=guardian,
-                    email=form.cleaned_data["email"],
-                    phone=form.cleaned_data["phone"],
-                    actor=request.user,
-                )
-                _record_consents(request.user, contact, form.new_consents())
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
+        contact = _save_with_consents(
+            request,
+            form,
+            lambda: services.contact_create(
+                patient=patient,
+                role=role,
+                guardian=guardian,
+                email=form.cleaned_data["email"],
+                phone=form.cleaned_data["phone"],
+                actor=request.user,
+            ),
+        )
+        if contact is not None:
             messages.success(request, _("Contact added."))
             return _after_new_addresses(request, contact, form.new_consents())
     return render(
@@ -342,18 +357,17 @@ def contact_page(request: WebRequest, patient_id: int, contact_id: int) -> HttpR
     )
     if which == "addresses" and addresses.is_valid():
         old = {Channel.EMAIL: contact.email, Channel.SMS: contact.phone}
-        try:
-            with transaction.atomic():
-                updated = services.contact_update(
-                    contact=contact,
-                    email=addresses.cleaned_data["email"],
-                    phone=addresses.cleaned_data["phone"],
-                    actor=request.user,
-                )
-                _record_consents(request.user, updated, addresses.new_consents())
-        except ValidationError as error:
-            add_service_errors(addresses, error)
-        else:
+        updated = _save_with_consents(
+            request,
+            addresses,
+            lambda: services.contact_update(
+                contact=contact,
+                email=addresses.cleaned_data["email"],
+                phone=addresses.cleaned_data["phone"],
+                actor=request.user,
+            ),
+        )
+        if updated is not None:
             messages.success(request, _("Email and phone saved."))
             new = {Channel.EMAIL: updated.email, Channel.SMS: updated.phone}
             changed = [

@@ -1,10 +1,19 @@
 """Pages for a patient, or a guardian acting for them, under /p/<patient id>/."""
 
-from django.urls import URLPattern, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from web.patient import checkin, progress, reminders, today
 
-urlpatterns: list[URLPattern] = [
+# One reminder contact's page and the actions on it.
+contact_pages: list[URLPattern] = [
+    path("", reminders.contact_page, name="reminders-contact"),
+    path("verify/", reminders.verify, name="reminders-verify"),
+    path("send/", reminders.send_verification, name="reminders-send"),
+    path("stop/", reminders.stop, name="reminders-stop"),
+    path("start/", reminders.start, name="reminders-start"),
+]
+
+urlpatterns: list[URLPattern | URLResolver] = [
     path("today/", today.today, name="today"),
     path("week/", today.week, name="week"),
     path("sessions/<int:session_id>/log/", today.log, name="log"),
@@ -13,9 +22,5 @@ urlpatterns: list[URLPattern] = [
     path("progress/", progress.progress, name="progress"),
     path("reminders/", reminders.settings, name="reminders"),
     path("reminders/add/", reminders.add, name="reminders-add"),
-    path("reminders/<int:contact_id>/", reminders.contact_page, name="reminders-contact"),
-    path("reminders/<int:contact_id>/verify/", reminders.verify, name="reminders-verify"),
-    path("reminders/<int:contact_id>/send/", reminders.send_verification, name="reminders-send"),
-    path("reminders/<int:contact_id>/stop/", reminders.stop, name="reminders-stop"),
-    path("reminders/<int:contact_id>/start/", reminders.start, name="reminders-start"),
+    path("reminders/<int:contact_id>/", include(contact_pages)),
 ]

@@ -10,15 +10,15 @@ from typing import Any
 from django import forms
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from planner.baseline import MAX_TRIALS as BASELINE_TRIALS
 from planner.units import MAX_AMOUNT
 from programs.models import PlannedDose, ProgramActivity
 from programs.selectors import RUNNING_STATUSES
 from programs.services import BaselineTrials
+from programs.services.inputs import MAX_TEXT
 from web.labels import PROGRAM_STATUSES, UNITS, word
-
-MAX_TEXT = 2000
 
 SORTS = ["name", "adherence", "last_activity", "fdi_change", "open_alerts"]
 
@@ -62,22 +62,28 @@ class AlertFilterForm(forms.Form):
     acknowledged = forms.BooleanField(label=_("Show acknowledged alerts too"), required=False)
 
 
-class PauseForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Why pause the program?"),
+def reason_field(
+    label: StrOrPromise, *, required: bool = True, help_text: StrOrPromise = ""
+) -> forms.CharField:
+    """A therapist's reason for changing a program: a short text the record keeps."""
+    return forms.CharField(
+        label=label,
+        required=required,
         max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=help_text,
+    )
+
+
+class PauseForm(forms.Form):
+    reason = reason_field(
+        _("Why pause the program?"),
         help_text=_("Every dose is held where it is from tomorrow until you resume."),
     )
 
 
 class ResumeForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason for resuming"),
-        required=False,
-        max_length=MAX_TEXT,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    reason = reason_field(_("Reason for resuming"), required=False)
     step = forms.IntegerField(
         label=_("Resume at step"),
         required=False,
@@ -91,12 +97,7 @@ class ResumeForm(forms.Form):
 
 
 class DischargeForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason for discharge"),
-        required=False,
-        max_length=MAX_TEXT,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    reason = reason_field(_("Reason for discharge"), required=False)
     confirm = forms.BooleanField(
         label=_("I confirm: end this program; no sessions are planned from tomorrow"),
         error_messages={"required": _("Tick the box to confirm the discharge.")},
@@ -120,10 +121,7 @@ class DoseOverrideForm(forms.Form):
         max_value=max(MAX_AMOUNT.values()),
         help_text=_("In the dose's own unit."),
     )
-    reason = forms.CharField(
-        label=_("Why change this dose?"), max_length=MAX_TEXT,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )  # fmt: skip
+    reason = reason_field(_("Why change this dose?"))
 
     def __init__(self, *args: Any, doses: Iterable[PlannedDose] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -142,12 +140,7 @@ class RebaselineForm(forms.Form):
     """New baseline trials: for each activity re-tested, up to three trials with the day each
     was done. An activity left blank restarts from the dose it is at."""
 
-    reason = forms.CharField(
-        label=_("Why a new baseline?"),
-        required=False,
-        max_length=MAX_TEXT,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    reason = reason_field(_("Why a new baseline?"), required=False)
 
     def __init__(
         self, *args: Any, activities: Iterable[ProgramActivity] = (), today: date, **kwargs: Any
