@@ -11,7 +11,7 @@ from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
 from programs import services
-from programs.models import Patient, PlannedSession, Program, SessionLog
+from programs.models import Patient, PlannedSession, Program, SessionLog, User
 from programs.services.common import local_today
 from tests.programs import factories
 
@@ -326,17 +326,25 @@ def test_it_reads_todays_page_in_at_most_eight_queries_for_a_patient(
     assert response.status_code == 200
 
 
-def test_it_reads_todays_page_in_at_most_eight_queries_for_a_guardian_of_two(
-    client: Client, django_assert_max_num_queries: DjangoAssertNumQueries
-) -> None:
+def guardian_of_two_in_programs() -> tuple[User, Patient, Patient]:
+    """One guardian's account for two patients of a clinic, each following a walking program."""
     first = factories.patient()
     second = factories.patient(clinic=first.clinic)
     link = factories.guardian(patient=first)
     factories.guardian(patient=second, user=link.user)
-    factories.log_session(todays_session(walking_program(first)))
-    factories.log_session(todays_session(walking_program(second)))
+    walking_program(first)
+    walking_program(second)
     assert link.user is not None
-    client.force_login(link.user)
+    return link.user, first, second
+
+
+def test_it_reads_todays_page_in_at_most_eight_queries_for_a_guardian_of_two(
+    client: Client, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    parent, first, second = guardian_of_two_in_programs()
+    factories.log_session(todays_session(first.programs.get()))
+    factories.log_session(todays_session(second.programs.get()))
+    client.force_login(parent)
     client.get(f"/p/{first.pk}/today/")
     with django_assert_max_num_queries(8):  # switching to a child whose session is logged
         response = client.get(f"/p/{second.pk}/today/")
@@ -347,14 +355,8 @@ def test_it_reads_todays_page_in_at_most_eight_queries_for_a_guardian_of_two(
 def test_it_switches_a_guardian_to_the_other_childs_today_in_at_most_eight_queries(
     client: Client, django_assert_max_num_queries: DjangoAssertNumQueries
 ) -> None:
-    first = factories.patient()
-    second = factories.patient(clinic=first.clinic)
-    link = factories.guardian(patient=first)
-    factories.guardian(patient=second, user=link.user)
-    walking_program(first)
-    walking_program(second)
-    assert link.user is not None
-    client.force_login(link.user)
+    parent, first, second = guardian_of_two_in_programs()
+    client.force_login(parent)
     client.get(f"/p/{first.pk}/today/")
     with django_assert_max_num_queries(8):  # the switch remembers the child in a cookie
         response = client.get(f"/p/{second.pk}/today/")
