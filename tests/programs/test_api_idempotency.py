@@ -1,7 +1,6 @@
 """Idempotency-Key on the API's writes: a request sent again with its key is done once and
 answered as the first time; the same key with another request is refused."""
 
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -9,7 +8,6 @@ from typing import Any
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -21,6 +19,7 @@ from programs.services.idempotency import idempotency_keys_expire
 from programs.tasks import expire_idempotency_keys
 from tests.clients import client_for
 from tests.clock import NOW
+from tests.concurrency import at_once
 from tests.programs.factories import active_program, clinician_of, patient
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
@@ -193,24 +192,15 @@ def test_two_copies_sent_at_once_with_one_key_save_one_check_in() -> None:
     active_program(patient=person, started_weeks_ago=1)
     assert person.user is not None
     token = Token.objects.create(user=person.user).key
-    start = threading.Barrier(2)
     answers: list[tuple[int, int]] = []
 
     def send() -> None:
-        try:
-            client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-            start.wait()
-            response = post(client, check_ins_url(person), RED_FLAG)
-            answers.append((response.status_code, response.json()["id"]))
-        finally:
-            connection.close()
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        response = post(client, check_ins_url(person), RED_FLAG)
+        answers.append((response.status_code, response.json()["id"]))
 
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    at_once(send, send)
 
     assert len(answers) == 2 and answers[0] == answers[1]
     assert CheckIn.objects.count() == 1 and Alert.objects.count() == 1
@@ -221,24 +211,13 @@ def test_two_copies_sent_at_once_with_one_key_save_one_check_in() -> None:
 def test_two_copies_of_one_web_form_sent_at_once_save_one_check_in() -> None:
     person = active_program(started_weeks_ago=1).patient
     actor = clinician_of(person.programs.get())
-    start = threading.Barrier(2)
     saved: list[int] = []
 
     def send() -> None:
-        try:
-            start.wait()
-            result = check_in_submit(
-                actor=actor, patient=person, submission_key="form1", **RED_FLAG
-            )
-            saved.append(result.check_in.pk)
-        finally:
-            connection.close()
+        result = check_in_submit(actor=actor, patient=person, submission_key="form1", **RED_FLAG)
+        saved.append(result.check_in.pk)
 
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    at_once(send, send)
 
     assert len(saved) == 2 and saved[0] == saved[1]
     assert CheckIn.objects.count() == 1 and Alert.objects.count() == 1

@@ -24,7 +24,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, Literal
 
 import pytest
@@ -62,6 +62,7 @@ from programs.services import check_in_submit, program_pause, program_resume
 from programs.services.common import local_today
 from reminders.models import Contact
 from reminders.services.contacts import email_verification_token
+from tests.clock import NOW
 from tests.programs.factories import (
     PASSWORD,
     ActivityFactory,
@@ -84,8 +85,6 @@ from tests.reminders.factories import new_contact
 # the data for the whole module, and each test's own transaction nests inside it.
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
-# A Wednesday afternoon in New York, the clinics' time zone.
-NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
 # An id no row has: the answer for it is the answer for "does not exist".
 PHANTOM = 987_654_321
 METHODS = ("get", "post", "put", "patch", "delete", "options")

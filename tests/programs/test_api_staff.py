@@ -89,14 +89,16 @@ def test_it_orders_patients_by_date_of_birth(api: APIClient, clinic: Clinic) -> 
     assert [row["last_name"] for row in rows] == ["Younger", "Older"]
 
 
+def new_patient_body(**changes: Any) -> dict[str, Any]:
+    """What a therapist sends to add Ana Silva, born 2012-02-03, with CRPS."""
+    body = {"first_name": "Ana", "last_name": "Silva", "date_of_birth": "2012-02-03"}
+    return {**body, "diagnosis": "crps", **changes}
+
+
 def test_it_creates_a_patient_in_the_therapists_only_clinic(
     api: APIClient, clinic: Clinic, pt: User
 ) -> None:
-    response = api.post(
-        "/api/v1/patients/",
-        {"first_name": "Ana", "last_name": "Silva", "date_of_birth": "2012-02-03",
-         "diagnosis": "crps", "therapists": [pt.id]},
-    )  # fmt: skip
+    response = api.post("/api/v1/patients/", new_patient_body(therapists=[pt.id]))
 
     assert response.status_code == 201, response.json()
     assert response.json()["clinic"] == clinic.id
@@ -107,22 +109,14 @@ def test_it_creates_a_patient_in_the_therapists_only_clinic(
 def test_it_asks_which_clinic_when_the_therapist_works_at_two(api: APIClient, pt: User) -> None:
     StaffMembershipFactory.create(user=pt, clinic=ClinicFactory.create())
 
-    response = api.post(
-        "/api/v1/patients/",
-        {"first_name": "Ana", "last_name": "Silva", "date_of_birth": "2012-02-03",
-         "diagnosis": "crps"},
-    )  # fmt: skip
+    response = api.post("/api/v1/patients/", new_patient_body())
 
     assert response.status_code == 400
     assert first_error(response)["field"] == "clinic"
 
 
 def test_it_names_a_birth_date_in_the_future(api: APIClient) -> None:
-    response = api.post(
-        "/api/v1/patients/",
-        {"first_name": "Ana", "last_name": "Silva", "date_of_birth": "2030-01-01",
-         "diagnosis": "crps"},
-    )  # fmt: skip
+    response = api.post("/api/v1/patients/", new_patient_body(date_of_birth="2030-01-01"))
 
     assert response.status_code == 400
     assert first_error(response) == {"field": "date_of_birth", "message": "is in the future"}
@@ -131,11 +125,7 @@ def test_it_names_a_birth_date_in_the_future(api: APIClient) -> None:
 def test_it_refuses_a_therapist_of_another_clinic(api: APIClient) -> None:
     stranger = therapist(clinic=ClinicFactory.create())
 
-    response = api.post(
-        "/api/v1/patients/",
-        {"first_name": "Ana", "last_name": "Silva", "date_of_birth": "2012-02-03",
-         "diagnosis": "crps", "therapists": [stranger.id]},
-    )  # fmt: skip
+    response = api.post("/api/v1/patients/", new_patient_body(therapists=[stranger.id]))
 
     assert response.status_code == 400
     assert first_error(response)["field"] == "therapists"

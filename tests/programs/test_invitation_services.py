@@ -1,10 +1,9 @@
-import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
@@ -17,11 +16,23 @@ from programs.services import (
     invitations_pending_for,
 )
 from programs.services.invitations import token_hash
+from tests.concurrency import at_once
 from tests.programs import factories
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "purple giraffe 42"
+
+
+@pytest.fixture
+def staff() -> User:
+    return factories.therapist()
+
+
+@pytest.fixture
+def patient(staff: User) -> Patient:
+    """A patient of the staff member's clinic, without an account yet."""
+    return factories.patient(clinic=staff.memberships.get().clinic)
 
 
 def invite_guardian(staff: User, patient: Patient, **fields: str) -> tuple[Invitation, str]:
@@ -35,9 +46,7 @@ def invite_guardian(staff: User, patient: Patient, **fields: str) -> tuple[Invit
     )
 
 
-def test_it_keeps_only_a_hash_of_the_token() -> None:
-    staff = factories.therapist()
-    patient = factories.patient(clinic=staff.memberships.get().clinic)
+def test_it_keeps_only_a_hash_of_the_token(staff: User, patient: Patient) -> None:
 
     invitation, raw = invitation_create(actor=staff, patient=patient, role="patient")
 
@@ -47,9 +56,7 @@ def test_it_keeps_only_a_hash_of_the_token() -> None:
 
 
 @override_settings(WEB_INVITATION_DAYS=3)
-def test_it_expires_after_the_configured_days() -> None:
-    staff = factories.therapist()
-    patient = factories.patient(clinic=staff.memberships.get().clinic)
+def test_it_expires_after_the_configured_days(staff: User, patient: Patient) -> None:
 
     invitation, _ = invitation_create(actor=staff, patient=patient, role="patient")
 
@@ -57,9 +64,7 @@ def test_it_expires_after_the_configured_days() -> None:
     assert invitation.status(invitation.created_at + timedelta(days=3)) == "expired"
 
 
-def test_it_audits_the_invitation() -> None:
-    staff = factories.therapist()
-    patient = factories.patient(clinic=staff.memberships.get().clinic)
+def test_it_audits_the_invitation(staff: User, patient: Patient) -> None:
 
     invitation_create(actor=staff, patient=patient, role="patient")
 
@@ -100,9 +105,7 @@ def test_it_creates_the_guardian_record_without_an_account() -> None:
     assert invitation.guardian.patient == patient
 
 
-def test_it_names_the_guardian_fields_in_errors() -> None:
-    staff = factories.therapist()
-    patient = factories.patient(clinic=staff.memberships.get().clinic)
+def test_it_names_the_guardian_fields_in_errors(staff: User, patient: Patient) -> None:
 
     with pytest.raises(ValidationError) as caught:
         invite_guardian(staff, patient, first_name="", relation="cousin")
@@ -111,9 +114,7 @@ def test_it_names_the_guardian_fields_in_errors() -> None:
     assert not Guardian.objects.exists()
 
 
-def test_it_refuses_a_bad_email() -> None:
-    staff = factories.therapist()
-    patient = factories.patient(clinic=staff.memberships.get().clinic)
+def test_it_refuses_a_bad_email(staff: User, patient: Patient) -> None:
 
     with pytest.raises(ValidationError) as caught:
         invitation_create(actor=staff, patient=patient, role="patient", email="not an address")
@@ -142,9 +143,7 @@ def test_it_creates_the_patients_account_on_accepting() -> None:
     assert invitation.status() == "accepted"
 
 
-def test_it_links_the_guardian_record_on_accepting() -> None:
-    staff = factories.therapist()
-    patient = factories.patient(clinic=staff.memberships.get().clinic)
+def test_it_links_the_guardian_record_on_accepting(staff: User, patient: Patient) -> None:
     invitation, _ = invite_guardian(staff, patient)
 
     user = invitation_accept(
@@ -171,9 +170,7 @@ def test_it_links_an_existing_guardian_to_a_second_child() -> None:
     assert set(parent.guardianships.values_list("patient_id", flat=True)) == {first.pk, second.pk}
 
 
-def test_it_refuses_to_link_an_existing_user_as_the_patient() -> None:
-    staff = factories.therapist()
-    patient = factories.patient(clinic=staff.memberships.get().clinic)
+def test_it_refuses_to_link_an_existing_user_as_the_patient(staff: User, patient: Patient) -> None:
     invitation, _ = invitation_create(actor=staff, patient=patient, role="patient")
 
     with pytest.raises(ValidationError):
@@ -187,10 +184,8 @@ def invitation_find_status(invitation: Invitation) -> str:
     return invitation.status()
 
 
-def test_it_names_a_taken_username() -> None:
+def test_it_names_a_taken_username(staff: User, patient: Patient) -> None:
     factories.UserFactory.create(username="maya")
-    staff = factories.therapist()
-    patient = factories.patient(clinic=staff.memberships.get().clinic)
     invitation, _ = invitation_create(actor=staff, patient=patient, role="patient")
 
     with pytest.raises(ValidationError) as caught:
@@ -200,9 +195,7 @@ def test_it_names_a_taken_username() -> None:
     assert invitation_find_status(invitation) == "pending"
 
 
-def test_it_checks_the_password_with_djangos_validators() -> None:
-    staff = factories.therapist()
-    patient = factories.patient(clinic=staff.memberships.get().clinic)
+def test_it_checks_the_password_with_djangos_validators(staff: User, patient: Patient) -> None:
     invitation, _ = invitation_create(actor=staff, patient=patient, role="patient")
 
     with pytest.raises(ValidationError) as caught:
@@ -213,9 +206,7 @@ def test_it_checks_the_password_with_djangos_validators() -> None:
     assert invitation_find_status(invitation) == "pending"
 
 
-def test_it_accepts_only_once() -> None:
-    staff = factories.therapist()
-    patient = factories.patient(clinic=staff.memberships.get().clinic)
+def test_it_accepts_only_once(staff: User, patient: Patient) -> None:
     invitation, raw = invite_guardian(staff, patient)
     stale_copy = invitation_find(raw)
     assert stale_copy is not None
@@ -228,9 +219,7 @@ def test_it_accepts_only_once() -> None:
     assert not User.objects.filter(username="second").exists()
 
 
-def test_it_refuses_an_expired_invitation() -> None:
-    staff = factories.therapist()
-    patient = factories.patient(clinic=staff.memberships.get().clinic)
+def test_it_refuses_an_expired_invitation(staff: User, patient: Patient) -> None:
     invitation, _ = invitation_create(actor=staff, patient=patient, role="patient")
 
     with (
@@ -242,9 +231,7 @@ def test_it_refuses_an_expired_invitation() -> None:
     assert caught.value.code == "expired"
 
 
-def test_it_revokes_a_pending_invitation() -> None:
-    staff = factories.therapist()
-    patient = factories.patient(clinic=staff.memberships.get().clinic)
+def test_it_revokes_a_pending_invitation(staff: User, patient: Patient) -> None:
     invitation, _ = invitation_create(actor=staff, patient=patient, role="patient")
 
     invitation_revoke(actor=staff, invitation=invitation)
@@ -256,9 +243,7 @@ def test_it_revokes_a_pending_invitation() -> None:
     assert caught.value.code == "revoked"
 
 
-def test_it_lets_only_the_clinic_revoke() -> None:
-    staff = factories.therapist()
-    patient = factories.patient(clinic=staff.memberships.get().clinic)
+def test_it_lets_only_the_clinic_revoke(staff: User, patient: Patient) -> None:
     invitation, _ = invitation_create(actor=staff, patient=patient, role="patient")
 
     with pytest.raises(PermissionDenied):
@@ -280,30 +265,25 @@ def test_it_lists_pending_invitations_of_the_staff_members_clinics_only() -> Non
 
 @pytest.mark.requires_postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_tabs_accepting_at_once_create_one_account() -> None:
-    staff = factories.therapist()
-    patient = factories.patient(clinic=staff.memberships.get().clinic)
+def test_two_tabs_accepting_at_once_create_one_account(staff: User, patient: Patient) -> None:
     _, raw = invitation_create(actor=staff, patient=patient, role="patient")
-    start = threading.Barrier(2)
     outcomes: dict[str, str] = {}
 
-    def tab(username: str) -> None:
-        try:
-            invitation = invitation_find(raw)
-            assert invitation is not None
-            start.wait()
-            invitation_accept(invitation=invitation, username=username, password=PASSWORD)
-            outcomes[username] = "created"
-        except ValidationError as error:
-            outcomes[username] = str(error.code)
-        finally:
-            connection.close()
+    def tab(username: str) -> Callable[[], None]:
+        # Each tab opened the invitation before either accepted it.
+        invitation = invitation_find(raw)
+        assert invitation is not None
 
-    threads = [threading.Thread(target=tab, args=(name,)) for name in ("first", "second")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+        def accept() -> None:
+            try:
+                invitation_accept(invitation=invitation, username=username, password=PASSWORD)
+                outcomes[username] = "created"
+            except ValidationError as error:
+                outcomes[username] = str(error.code)
+
+        return accept
+
+    at_once(tab("first"), tab("second"))
 
     assert sorted(outcomes.values()) == ["accepted", "created"]
     assert User.objects.filter(username__in=["first", "second"]).count() == 1

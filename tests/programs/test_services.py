@@ -1,5 +1,6 @@
 """The services, through their public functions: what a clinician or patient would notice."""
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -168,15 +169,31 @@ def test_it_refuses_an_activity_of_another_clinic() -> None:
 # program_activate
 
 
-def test_it_refuses_to_activate_without_the_me_cfs_confirmation() -> None:
-    program = draft_program()
+@pytest.mark.parametrize(
+    ("draft_of", "me_cfs_considered", "field"),
+    [
+        pytest.param(draft_program, False, "me_cfs_considered", id="without_me_cfs_confirmation"),
+        pytest.param(
+            lambda: draft_program(patient=active_program().patient),
+            True,
+            "patient",
+            id="a_second_running_program_for_one_patient",
+        ),
+    ],
+)
+def test_it_refuses_to_activate(
+    draft_of: Callable[[], Program], me_cfs_considered: bool, field: str
+) -> None:
+    draft = draft_of()
 
     with pytest.raises(ValidationError) as excinfo:
-        program_activate(actor=clinician_of(program), program=program, me_cfs_considered=False)
+        program_activate(
+            actor=clinician_of(draft), program=draft, me_cfs_considered=me_cfs_considered
+        )
 
-    program.refresh_from_db()
-    assert "me_cfs_considered" in errors_of(excinfo)
-    assert program.status == Program.Status.DRAFT and not program.sessions.exists()
+    draft.refresh_from_db()
+    assert field in errors_of(excinfo)
+    assert draft.status == Program.Status.DRAFT and not draft.sessions.exists()
 
 
 def test_it_stores_the_sessions_and_who_confirmed_on_activation() -> None:
@@ -188,18 +205,6 @@ def test_it_stores_the_sessions_and_who_confirmed_on_activation() -> None:
     assert program.status == Program.Status.ACTIVE
     assert program.me_cfs_confirmed_by == actor and program.me_cfs_confirmed_at is not None
     assert program.sessions.filter(date=program.start_date).get().doses.get().amount == 7
-
-
-def test_it_refuses_a_second_running_program_for_one_patient() -> None:
-    running = active_program()
-    draft = draft_program(patient=running.patient)
-
-    with pytest.raises(ValidationError) as excinfo:
-        program_activate(actor=clinician_of(draft), program=draft, me_cfs_considered=True)
-
-    draft.refresh_from_db()
-    assert "patient" in errors_of(excinfo)
-    assert draft.status == Program.Status.DRAFT and not draft.sessions.exists()
 
 
 def test_it_activates_a_new_program_once_the_old_one_is_discharged() -> None:

@@ -107,19 +107,15 @@ def test_it_keeps_a_week_of_holidays_without_school_days_attended(child: Patient
 
 
 def test_it_saves_a_form_sent_twice_once_with_its_one_alert(child: Patient) -> None:
-    first = check_in_submit(
-        actor=clinician_of(child.programs.get()),
-        patient=child,
-        flare=False,
-        red_flags=["fever"],
-        submission_key="abc123",
-    )
-    again = check_in_submit(
-        actor=clinician_of(child.programs.get()),
-        patient=child,
-        flare=False,
-        red_flags=["fever"],
-        submission_key="abc123",
+    first, again = (
+        check_in_submit(
+            actor=clinician_of(child.programs.get()),
+            patient=child,
+            flare=False,
+            red_flags=["fever"],
+            submission_key="abc123",
+        )
+        for _ in range(2)
     )
     assert (again.repeated, again.check_in.pk) == (True, first.check_in.pk)
     assert CheckIn.objects.count() == 1 and Alert.objects.count() == 1

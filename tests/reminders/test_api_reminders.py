@@ -3,7 +3,6 @@ reminded and for their clinic's staff, and for nobody else."""
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 from unittest import mock
 
@@ -18,12 +17,12 @@ from reminders.channels import TemporaryFailure
 from reminders.channels.memory import MemorySms
 from reminders.models import Consent, Contact
 from reminders.services import CONSENT_WORDING
+from tests.clock import NOW
 from tests.programs.factories import guardian, patient, therapist
 from tests.reminders.factories import new_contact, ready_contact
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock", "memory_sms")]
 
-NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
 ME = "/api/v1/reminders/me/contacts/"
 STAFF = "/api/v1/reminders/contacts/"
 

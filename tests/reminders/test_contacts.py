@@ -2,7 +2,7 @@
 refused (with the field named), and how an address becomes usable."""
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 import time_machine
@@ -25,12 +25,11 @@ from reminders.services import (
     verification_start,
 )
 from reminders.services.contacts import email_verification_token
+from tests.clock import NOW
 from tests.programs.factories import guardian, patient, therapist
 from tests.reminders.factories import new_contact, ready_contact
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock", "memory_sms")]
-
-NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ The real worker, Redis and SIGKILL are in test_reliability.py.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, time, timedelta
@@ -16,7 +15,6 @@ from typing import Any
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -35,6 +33,7 @@ from reminders.services.dispatch import (
     reminders_send,
 )
 from reminders.tasks import dispatch_reminders, enqueue_sends, send_reminders, sweep_outbox
+from tests.concurrency import at_once
 from tests.reminders.factories import contact_row, due_reminder, due_reminders
 from tests.reminders.fake_twilio import FakeTwilio
 
@@ -630,25 +629,6 @@ class TestTasks:
             "cancelled": 0,
             "programs": 0,
         }
-
-
-def at_once(*workers: Callable[[], None]) -> None:
-    """Run ``workers`` in threads released together, each with its own database connection
-    (closed when it is done), and wait up to a minute for each."""
-    start = threading.Barrier(len(workers))
-
-    def run(work: Callable[[], None]) -> None:
-        try:
-            start.wait()
-            work()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(work,)) for work in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
 
 
 @pytest.mark.requires_postgres

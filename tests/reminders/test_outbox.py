@@ -23,6 +23,7 @@ from reminders.services import (
     outbox_sweep,
     outbox_sync_program,
 )
+from tests.clock import NOW, TODAY
 from tests.programs.factories import (
     active_program,
     clinician_of,
@@ -33,10 +34,7 @@ from tests.reminders.factories import new_contact, pending, ready_contact, sessi
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
-# Wednesday 11 March 2026, 11:00 in New York (EDT, UTC-4).
-NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
 NEW_YORK = ZoneInfo("America/New_York")
-TODAY = date(2026, 3, 11)
 Capture = Callable[..., Any]
 
 

@@ -86,6 +86,17 @@ class Stack:
             log=self.worker.log_tail,
         )
 
+    def kill_mid_call(self, count: int) -> Counter[str]:
+        """Start the worker, kill it once ``count`` messages went out and another is on its way,
+        start it again and wait until every row is settled; the statuses at the kill."""
+        self.worker.start()
+        self.wait_mid_call(count)
+        self.worker.kill()
+        at_kill = self.statuses()
+        self.worker.start()
+        self.wait_until_settled()
+        return at_kill
+
 
 def _stack(tmp_path: Path, provider: dict[str, str], sent: Callable[[], int]) -> Iterator[Stack]:
     missing = RedisServer.missing()
@@ -146,12 +157,7 @@ def test_a_worker_killed_mid_call_to_twilio_leaves_every_text_sent_exactly_once(
     twilio.latency(CALL_SECONDS)
     keys = _keys(due_reminders(MANY, distinct_texts=True))
 
-    twilio_stack.worker.start()
-    twilio_stack.wait_mid_call(MANY // 5)
-    twilio_stack.worker.kill()
-    at_kill = twilio_stack.statuses()
-    twilio_stack.worker.start()
-    twilio_stack.wait_until_settled()
+    at_kill = twilio_stack.kill_mid_call(MANY // 5)
 
     record_property("caught_mid_call", at_kill[Status.SENDING])
     assert 1 <= at_kill[Status.SENDING] <= CONCURRENCY, "the kill did not land mid-call"
@@ -171,12 +177,7 @@ def test_a_worker_killed_mid_call_to_the_mail_server_never_sends_twice(
     rows = due_reminders(MANY, channel=Channel.EMAIL)
     keys = _keys(rows, email=True)
 
-    smtp_stack.worker.start()
-    smtp_stack.wait_mid_call(MANY // 5)
-    smtp_stack.worker.kill()
-    at_kill = smtp_stack.statuses()
-    smtp_stack.worker.start()
-    smtp_stack.wait_until_settled()
+    at_kill = smtp_stack.kill_mid_call(MANY // 5)
 
     after = smtp_stack.statuses()
     delivered = smtp.delivered_per_key()

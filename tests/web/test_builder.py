@@ -19,10 +19,22 @@ pytestmark = pytest.mark.django_db
 EVERY_DAY = [str(day) for day in range(7)]
 
 
-def _therapist_with_patient() -> tuple[User, Patient]:
-    clinic = factories.ClinicFactory.create()
-    therapist = factories.therapist(clinic=clinic)
-    return therapist, factories.patient(clinic=clinic, therapists=[therapist])
+@pytest.fixture
+def therapist() -> User:
+    return factories.therapist(clinic=factories.ClinicFactory.create())
+
+
+@pytest.fixture
+def patient(therapist: User) -> Patient:
+    return factories.patient(clinic=therapist.memberships.get().clinic, therapists=[therapist])
+
+
+@pytest.fixture
+def client(therapist: User) -> Client:
+    """Every page here is the therapist's: the client is signed in as them."""
+    client = Client()
+    client.force_login(therapist)
+    return client
 
 
 def _template(clinic: Clinic | None = None, name: str = "Outpatient AMPS") -> ProgramTemplate:
@@ -89,12 +101,12 @@ def _draft_through_the_page(client: Client, patient: Patient, **changes: Any) ->
 # Step 1: the template
 
 
-def test_it_lists_only_the_clinics_and_the_shared_templates(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
+def test_it_lists_only_the_clinics_and_the_shared_templates(
+    client: Client, patient: Patient
+) -> None:
     _template(clinic=patient.clinic, name="Our protocol")
     _template(name="Shared protocol")
     _template(clinic=factories.ClinicFactory.create(), name="Another clinic's protocol")
-    client.force_login(therapist)
     response = client.get(f"/clinic/patients/{patient.pk}/program/new/")
     assert response.status_code == 200
     assert b"Our protocol" in response.content
@@ -102,10 +114,8 @@ def test_it_lists_only_the_clinics_and_the_shared_templates(client: Client) -> N
     assert b"Another clinic" not in response.content
 
 
-def test_it_hides_another_clinics_patient(client: Client) -> None:
-    therapist, _patient = _therapist_with_patient()
+def test_it_hides_another_clinics_patient(client: Client, patient: Patient) -> None:
     stranger = factories.patient()
-    client.force_login(therapist)
     assert client.get(f"/clinic/patients/{stranger.pk}/program/new/").status_code == 404
     program = factories.draft_program(patient=stranger)
     assert client.get(f"/clinic/programs/{program.pk}/").status_code == 404
@@ -113,20 +123,16 @@ def test_it_hides_another_clinics_patient(client: Client) -> None:
     assert response.status_code == 404
 
 
-def test_it_refuses_another_clinics_template(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
+def test_it_refuses_another_clinics_template(client: Client, patient: Patient) -> None:
     theirs = _template(clinic=factories.ClinicFactory.create(), name="Theirs")
-    client.force_login(therapist)
     assert client.get(_new_url(patient, theirs)).status_code == 404
 
 
 # Step 2: the form
 
 
-def test_it_prefills_the_form_from_the_template(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
+def test_it_prefills_the_form_from_the_template(client: Client, patient: Patient) -> None:
     template = _template()
-    client.force_login(therapist)
     response = client.get(_new_url(patient, template))
     body = response.content.decode()
     assert response.status_code == 200
@@ -138,9 +144,7 @@ def test_it_prefills_the_form_from_the_template(client: Client) -> None:
     assert "Baseline trials (repetitions)" in body
 
 
-def test_it_creates_a_draft_and_shows_its_schedule(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
-    client.force_login(therapist)
+def test_it_creates_a_draft_and_shows_its_schedule(client: Client, patient: Patient) -> None:
     program = _draft_through_the_page(client, patient)
     assert program.status == Program.Status.DRAFT
     assert program.goals == "Walk to school with my friends."
@@ -159,9 +163,8 @@ def test_it_creates_a_draft_and_shows_its_schedule(client: Client) -> None:
 
 def test_it_shows_the_engines_message_when_the_goal_date_cannot_be_reached(
     client: Client,
+    patient: Patient,
 ) -> None:
-    therapist, patient = _therapist_with_patient()
-    client.force_login(therapist)
     program = _draft_through_the_page(client, patient, weeks=2)
     body = client.get(f"/clinic/programs/{program.pk}/").content.decode()
     assert 'class="notice warn"' in body
@@ -179,11 +182,9 @@ def test_it_shows_the_engines_message_when_the_goal_date_cannot_be_reached(
     ],
 )
 def test_it_names_the_baseline_field_and_keeps_what_was_typed(
-    client: Client, typed: str, problem: str
+    client: Client, patient: Patient, typed: str, problem: str
 ) -> None:
-    therapist, patient = _therapist_with_patient()
     template = _template()
-    client.force_login(therapist)
     data = _form_data(local_today(patient)) | {"activity-0-baseline_trials": typed}
     response = client.post(_new_url(patient, template), data)
     body = response.content.decode()
@@ -195,10 +196,8 @@ def test_it_names_the_baseline_field_and_keeps_what_was_typed(
     assert 'name="activity-1-baseline_trials" value="8, 9"' in body
 
 
-def test_it_puts_the_engines_objection_on_the_activity(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
+def test_it_puts_the_engines_objection_on_the_activity(client: Client, patient: Patient) -> None:
     template = _template()
-    client.force_login(therapist)
     # Trials of 50 minutes start at 35, above the goal of 30: the engine refuses the plan.
     data = _form_data(local_today(patient)) | {"activity-0-baseline_trials": "50"}
     body = client.post(_new_url(patient, template), data).content.decode()
@@ -207,10 +206,8 @@ def test_it_puts_the_engines_objection_on_the_activity(client: Client) -> None:
     assert not Program.objects.filter(patient=patient).exists()
 
 
-def test_it_puts_the_daily_cap_problem_on_the_cap(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
+def test_it_puts_the_daily_cap_problem_on_the_cap(client: Client, patient: Patient) -> None:
     template = _template()
-    client.force_login(therapist)
     # Walking's goal of 30 minutes a day does not fit a daily cap of 20 minutes.
     data = _form_data(local_today(patient), daily_minutes_cap="20")
     body = client.post(_new_url(patient, template), data).content.decode()
@@ -220,10 +217,8 @@ def test_it_puts_the_daily_cap_problem_on_the_cap(client: Client) -> None:
     assert not Program.objects.filter(patient=patient).exists()
 
 
-def test_it_asks_for_a_weekday_and_the_goals(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
+def test_it_asks_for_a_weekday_and_the_goals(client: Client, patient: Patient) -> None:
     template = _template()
-    client.force_login(therapist)
     data = _form_data(local_today(patient), goals="  ")
     data.pop("activity-1-weekdays")
     body = client.post(_new_url(patient, template), data).content.decode()
@@ -236,17 +231,15 @@ def test_it_asks_for_a_weekday_and_the_goals(client: Client) -> None:
     assert 'class="field-error"' in body[weekdays_at : weekdays_at + 300]
 
 
-def test_it_builds_a_program_without_the_activities_left_out(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
-    client.force_login(therapist)
+def test_it_builds_a_program_without_the_activities_left_out(
+    client: Client, patient: Patient
+) -> None:
     changes = {"activity-1-include": "", "activity-1-baseline_trials": ""}
     program = _draft_through_the_page(client, patient, **changes)
     assert [row.unit for row in program.activities.all()] == ["minutes"]
 
 
-def test_it_edits_a_draft_from_what_it_holds(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
-    client.force_login(therapist)
+def test_it_edits_a_draft_from_what_it_holds(client: Client, patient: Patient) -> None:
     program = _draft_through_the_page(client, patient)
     response = client.get(f"/clinic/programs/{program.pk}/edit/")
     body = response.content.decode()
@@ -255,18 +248,16 @@ def test_it_edits_a_draft_from_what_it_holds(client: Client) -> None:
     assert "Walk to school with my friends." in body
 
 
-def test_the_old_edit_link_opens_the_draft_itself(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
-    client.force_login(therapist)
+def test_the_old_edit_link_opens_the_draft_itself(client: Client, patient: Patient) -> None:
     program = _draft_through_the_page(client, patient)
     response = client.get(f"/clinic/patients/{patient.pk}/program/new/?from={program.pk}")
     assert response.status_code == 302
     assert response["Location"] == f"/clinic/programs/{program.pk}/edit/"
 
 
-def test_editing_a_draft_changes_that_draft_and_leaves_a_revision(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
-    client.force_login(therapist)
+def test_editing_a_draft_changes_that_draft_and_leaves_a_revision(
+    client: Client, patient: Patient
+) -> None:
     program = _draft_through_the_page(client, patient)
     data = _form_data(local_today(patient), weeks=10) | {
         "goals": "Walk to school and back.",
@@ -286,9 +277,7 @@ def test_editing_a_draft_changes_that_draft_and_leaves_a_revision(client: Client
     assert program.revisions.order_by("-number").first().reason == "Draft changed."  # type: ignore[union-attr]
 
 
-def test_a_refused_edit_keeps_the_draft_as_it_was(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
-    client.force_login(therapist)
+def test_a_refused_edit_keeps_the_draft_as_it_was(client: Client, patient: Patient) -> None:
     program = _draft_through_the_page(client, patient)
     # Trials of 50 minutes start at 35, above the goal of 30: the engine refuses the plan.
     data = _form_data(local_today(patient)) | {"activity-0-baseline_trials": "50"}
@@ -303,18 +292,16 @@ def test_a_refused_edit_keeps_the_draft_as_it_was(client: Client) -> None:
     assert list(Program.objects.filter(patient=patient)) == [program]
 
 
-def test_a_started_program_cannot_be_edited_in_the_builder(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
+def test_a_started_program_cannot_be_edited_in_the_builder(
+    client: Client, therapist: User, patient: Patient
+) -> None:
     program = factories.active_program(patient=patient, actor=therapist)
-    client.force_login(therapist)
     assert client.get(f"/clinic/programs/{program.pk}/edit/").status_code == 404
     stranger = factories.draft_program(patient=factories.patient())
     assert client.get(f"/clinic/programs/{stranger.pk}/edit/").status_code == 404
 
 
-def test_step_one_offers_the_patients_drafts(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
-    client.force_login(therapist)
+def test_step_one_offers_the_patients_drafts(client: Client, patient: Patient) -> None:
     program = _draft_through_the_page(client, patient)
     body = client.get(f"/clinic/patients/{patient.pk}/program/new/").content.decode()
     assert "Continue a draft" in body
@@ -324,9 +311,9 @@ def test_step_one_offers_the_patients_drafts(client: Client) -> None:
 # Discarding a draft
 
 
-def test_discarding_a_draft_asks_first_then_deletes_it_and_says_so(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
-    client.force_login(therapist)
+def test_discarding_a_draft_asks_first_then_deletes_it_and_says_so(
+    client: Client, therapist: User, patient: Patient
+) -> None:
     program = _draft_through_the_page(client, patient)
     asked = client.get(f"/clinic/programs/{program.pk}/discard/")
     assert asked.status_code == 200
@@ -341,11 +328,11 @@ def test_discarding_a_draft_asks_first_then_deletes_it_and_says_so(client: Clien
     ).exists()
 
 
-def test_only_a_draft_of_ones_own_clinic_can_be_discarded(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
+def test_only_a_draft_of_ones_own_clinic_can_be_discarded(
+    client: Client, therapist: User, patient: Patient
+) -> None:
     running = factories.active_program(patient=patient, actor=therapist)
     stranger = factories.draft_program(patient=factories.patient())
-    client.force_login(therapist)
     assert client.post(f"/clinic/programs/{running.pk}/discard/").status_code == 404
     assert client.post(f"/clinic/programs/{stranger.pk}/discard/").status_code == 404
     assert Program.objects.filter(pk__in=[running.pk, stranger.pk]).count() == 2
@@ -356,11 +343,11 @@ def test_only_a_draft_of_ones_own_clinic_can_be_discarded(client: Client) -> Non
 
 def test_the_builder_says_at_the_start_that_a_program_is_running_and_what_to_do(
     client: Client,
+    therapist: User,
+    patient: Patient,
 ) -> None:
-    therapist, patient = _therapist_with_patient()
     factories.active_program(patient=patient, actor=therapist, started_weeks_ago=1)
     template = _template()
-    client.force_login(therapist)
     started = date_format(local_today(patient) - timedelta(weeks=1), "F j, Y")
     for url in (f"/clinic/patients/{patient.pk}/program/new/", _new_url(patient, template)):
         body = client.get(url).content.decode()
@@ -372,9 +359,9 @@ def test_the_builder_says_at_the_start_that_a_program_is_running_and_what_to_do(
 # Activation
 
 
-def test_it_will_not_activate_without_the_me_cfs_confirmation(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
-    client.force_login(therapist)
+def test_it_will_not_activate_without_the_me_cfs_confirmation(
+    client: Client, patient: Patient
+) -> None:
     program = _draft_through_the_page(client, patient)
     response = client.post(f"/clinic/programs/{program.pk}/activate/", {})
     body = response.content.decode()
@@ -385,9 +372,9 @@ def test_it_will_not_activate_without_the_me_cfs_confirmation(client: Client) ->
     assert program.status == Program.Status.DRAFT
 
 
-def test_it_activates_and_the_patient_has_a_session_today(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
-    client.force_login(therapist)
+def test_it_activates_and_the_patient_has_a_session_today(
+    client: Client, therapist: User, patient: Patient
+) -> None:
     program = _draft_through_the_page(client, patient)
     response = client.post(f"/clinic/programs/{program.pk}/activate/", {"me_cfs_considered": "on"})
     assert response.status_code == 302
@@ -399,10 +386,10 @@ def test_it_activates_and_the_patient_has_a_session_today(client: Client) -> Non
     assert session is not None and session.program_id == program.pk
 
 
-def test_it_warns_when_the_patient_already_follows_a_program(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
+def test_it_warns_when_the_patient_already_follows_a_program(
+    client: Client, therapist: User, patient: Patient
+) -> None:
     running = factories.active_program(patient=patient, actor=therapist)
-    client.force_login(therapist)
     program = _draft_through_the_page(client, patient)
     body = client.get(f"/clinic/programs/{program.pk}/").content.decode()
     assert "already follows a program (active since" in body
@@ -420,10 +407,10 @@ def test_it_warns_when_the_patient_already_follows_a_program(client: Client) -> 
     assert program.status == Program.Status.DRAFT
 
 
-def test_it_says_so_when_the_program_is_not_a_draft(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
+def test_it_says_so_when_the_program_is_not_a_draft(
+    client: Client, therapist: User, patient: Patient
+) -> None:
     program = factories.active_program(patient=patient, actor=therapist)
-    client.force_login(therapist)
     response = client.post(
         f"/clinic/programs/{program.pk}/activate/", {"me_cfs_considered": "on"}, follow=True
     )
@@ -432,10 +419,10 @@ def test_it_says_so_when_the_program_is_not_a_draft(client: Client) -> None:
     assert b"Activate program" not in response.content
 
 
-def test_it_previews_a_running_program_and_not_a_discharged_one(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
+def test_it_previews_a_running_program_and_not_a_discharged_one(
+    client: Client, therapist: User, patient: Patient
+) -> None:
     program = factories.active_program(patient=patient, actor=therapist, started_weeks_ago=1)
-    client.force_login(therapist)
     assert b"Week by week" in client.get(f"/clinic/programs/{program.pk}/").content
     program.status = Program.Status.DISCHARGED
     program.save(update_fields=["status"])
@@ -446,9 +433,12 @@ def test_it_previews_a_running_program_and_not_a_discharged_one(client: Client) 
 
 @pytest.mark.parametrize("weeks", [4, 40])
 def test_it_previews_in_a_few_queries_however_long_the_program(
-    client: Client, django_assert_max_num_queries: Any, weeks: int
+    client: Client,
+    therapist: User,
+    patient: Patient,
+    django_assert_max_num_queries: Any,
+    weeks: int,
 ) -> None:
-    therapist, patient = _therapist_with_patient()
     activities = [
         factories.activity_choice(),
         factories.activity_choice(
@@ -465,7 +455,6 @@ def test_it_previews_in_a_few_queries_however_long_the_program(
         weeks=weeks,
         started_weeks_ago=1,
     )
-    client.force_login(therapist)
     # Measured: 6 for a draft (its schedule is computed), 7 for a running program (stored).
     with django_assert_max_num_queries(7):
         response = client.get(f"/clinic/programs/{program.pk}/")
@@ -478,9 +467,9 @@ def test_it_previews_in_a_few_queries_however_long_the_program(
 # The day of the trials, and a counted activity's pace
 
 
-def test_the_day_of_the_trials_and_a_pace_are_kept_with_the_draft(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
-    client.force_login(therapist)
+def test_the_day_of_the_trials_and_a_pace_are_kept_with_the_draft(
+    client: Client, patient: Patient
+) -> None:
     day = local_today(patient) - timedelta(days=2)
 
     program = _draft_through_the_page(
@@ -494,9 +483,9 @@ def test_the_day_of_the_trials_and_a_pace_are_kept_with_the_draft(client: Client
     assert sit_to_stand.seconds_per_repetition == 4
 
 
-def test_trials_done_too_long_ago_are_refused_at_their_day(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
-    client.force_login(therapist)
+def test_trials_done_too_long_ago_are_refused_at_their_day(
+    client: Client, patient: Patient
+) -> None:
     template = _template()
     old = local_today(patient) - timedelta(days=60)
     data = _form_data(local_today(patient)) | {"activity-0-trials_day": old.isoformat()}
@@ -509,9 +498,9 @@ def test_trials_done_too_long_ago_are_refused_at_their_day(client: Client) -> No
     assert not Program.objects.filter(patient=patient).exists()
 
 
-def test_a_pace_is_offered_only_for_distances_and_repetitions(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
-    client.force_login(therapist)
+def test_a_pace_is_offered_only_for_distances_and_repetitions(
+    client: Client, patient: Patient
+) -> None:
 
     body = client.get(_new_url(patient, _template())).content.decode()
 
@@ -519,9 +508,7 @@ def test_a_pace_is_offered_only_for_distances_and_repetitions(client: Client) ->
     assert 'name="activity-0-pace"' not in body
 
 
-def test_a_clinician_may_start_aerobic_work_light(client: Client) -> None:
-    therapist, patient = _therapist_with_patient()
-    client.force_login(therapist)
+def test_a_clinician_may_start_aerobic_work_light(client: Client, patient: Patient) -> None:
 
     program = _draft_through_the_page(client, patient, **{"activity-0-start_intensity": "light"})
 

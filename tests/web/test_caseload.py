@@ -1,5 +1,4 @@
 import re
-import time
 from datetime import date, timedelta
 
 import pytest
@@ -11,6 +10,7 @@ from programs.models import (
     Alert,
     AuditEvent,
     CheckIn,
+    Clinic,
     Patient,
     PlannedSession,
     Program,
@@ -21,6 +21,17 @@ from programs.services.common import local_today
 from tests.programs import factories
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def user() -> User:
+    """The therapist whose caseload each test reads."""
+    return factories.therapist()
+
+
+@pytest.fixture
+def clinic(user: User) -> Clinic:
+    return user.memberships.get().clinic
 
 
 def names_in_order(html: str) -> list[str]:
@@ -45,9 +56,10 @@ def signed_in(client: Client, user: User) -> Client:
     return client
 
 
-def test_it_lists_each_patient_with_program_week_and_adherence(client: Client) -> None:
-    user = factories.therapist()
-    child = factories.patient(clinic=user.memberships.get().clinic, therapists=[user])
+def test_it_lists_each_patient_with_program_week_and_adherence(
+    client: Client, user: User, clinic: Clinic
+) -> None:
+    child = factories.patient(clinic=clinic, therapists=[user])
     program = factories.active_program(patient=child, started_weeks_ago=2, actor=user)
     factories.log_week(program, week=1)
     response = signed_in(client, user).get("/clinic/")
@@ -58,9 +70,9 @@ def test_it_lists_each_patient_with_program_week_and_adherence(client: Client) -
     assert "50%" in body  # week 1 done, week 0 not: 7 of the last 14 days
 
 
-def test_it_says_which_way_the_fdi_went_in_words(client: Client) -> None:
-    user = factories.therapist()
-    clinic = user.memberships.get().clinic
+def test_it_says_which_way_the_fdi_went_in_words(
+    client: Client, user: User, clinic: Clinic
+) -> None:
     better, worse = factories.patient(clinic=clinic), factories.patient(clinic=clinic)
     check_in(better, days_ago=14, fdi=30)
     check_in(better, days_ago=0, fdi=26)
@@ -71,9 +83,8 @@ def test_it_says_which_way_the_fdi_went_in_words(client: Client) -> None:
     assert "1 point higher (worse)" in body
 
 
-def test_it_makes_a_red_flag_stand_out(client: Client) -> None:
-    user = factories.therapist()
-    child = factories.patient(clinic=user.memberships.get().clinic)
+def test_it_makes_a_red_flag_stand_out(client: Client, user: User, clinic: Clinic) -> None:
+    child = factories.patient(clinic=clinic)
     alert(child, "red_flag")
     alert(child, "low_adherence")
     body = signed_in(client, user).get("/clinic/").content.decode()
@@ -83,9 +94,9 @@ def test_it_makes_a_red_flag_stand_out(client: Client) -> None:
 
 
 @pytest.mark.parametrize("sort", ["name", "-name", "adherence", "-open_alerts"])
-def test_it_puts_thoughts_of_self_harm_first_whatever_the_sort(client: Client, sort: str) -> None:
-    user = factories.therapist()
-    clinic = user.memberships.get().clinic
+def test_it_puts_thoughts_of_self_harm_first_whatever_the_sort(
+    client: Client, user: User, clinic: Clinic, sort: str
+) -> None:
     factories.patient(clinic=clinic, first_name="Ann", last_name="Abbott")
     flagged = factories.patient(clinic=clinic, first_name="Zoe", last_name="Young")
     alert(factories.patient(clinic=clinic, first_name="Max", last_name="Moss"), "red_flag")
@@ -99,9 +110,9 @@ def test_it_puts_thoughts_of_self_harm_first_whatever_the_sort(client: Client, s
     assert '<span class="badge urgent">Thoughts of self-harm</span>' in body
 
 
-def test_it_audits_each_patient_the_caseload_shows(client: Client) -> None:
-    user = factories.therapist()
-    clinic = user.memberships.get().clinic
+def test_it_audits_each_patient_the_caseload_shows(
+    client: Client, user: User, clinic: Clinic
+) -> None:
     shown = [factories.patient(clinic=clinic) for _ in range(3)]
     factories.patient()  # another clinic's
 
@@ -111,9 +122,9 @@ def test_it_audits_each_patient_the_caseload_shows(client: Client) -> None:
     assert sorted(reads.values_list("patient_id", flat=True)) == [child.pk for child in shown]
 
 
-def test_it_sorts_by_a_column_and_marks_it_for_screen_readers(client: Client) -> None:
-    user = factories.therapist()
-    clinic = user.memberships.get().clinic
+def test_it_sorts_by_a_column_and_marks_it_for_screen_readers(
+    client: Client, user: User, clinic: Clinic
+) -> None:
     quiet = factories.patient(clinic=clinic, first_name="Quinn", last_name="Adams")
     busy = factories.patient(clinic=clinic, first_name="Bea", last_name="Zed")
     alert(busy)
@@ -128,24 +139,19 @@ def test_it_sorts_by_a_column_and_marks_it_for_screen_readers(client: Client) ->
     assert 'href="?sort=open_alerts"' in by_alerts  # the next click sorts the other way
 
 
-def test_it_keeps_the_filters_in_the_sort_links(client: Client) -> None:
-    user = factories.therapist()
+def test_it_keeps_the_filters_in_the_sort_links(client: Client, user: User) -> None:
     body = signed_in(client, user).get("/clinic/?q=ma&alerts=on").content.decode()
     assert 'href="?q=ma&amp;alerts=on&amp;sort=adherence"' in body
 
 
-def test_it_finds_a_patient_by_name(client: Client) -> None:
-    user = factories.therapist()
-    clinic = user.memberships.get().clinic
+def test_it_finds_a_patient_by_name(client: Client, user: User, clinic: Clinic) -> None:
     factories.patient(clinic=clinic, first_name="Maya", last_name="Thompson")
     factories.patient(clinic=clinic, first_name="Ethan", last_name="Brooks")
     body = signed_in(client, user).get("/clinic/?q=thomp").content.decode()
     assert names_in_order(body) == ["Thompson, Maya"]
 
 
-def test_it_shows_only_my_patients_when_asked(client: Client) -> None:
-    user = factories.therapist()
-    clinic = user.memberships.get().clinic
+def test_it_shows_only_my_patients_when_asked(client: Client, user: User, clinic: Clinic) -> None:
     factories.patient(clinic=clinic, first_name="Mine", last_name="A", therapists=[user])
     factories.patient(clinic=clinic, first_name="Theirs", last_name="B")
     signed_in(client, user)
@@ -153,9 +159,9 @@ def test_it_shows_only_my_patients_when_asked(client: Client) -> None:
     assert names_in_order(client.get("/clinic/?scope=mine").content.decode()) == ["A, Mine"]
 
 
-def test_it_shows_only_patients_with_open_alerts_when_asked(client: Client) -> None:
-    user = factories.therapist()
-    clinic = user.memberships.get().clinic
+def test_it_shows_only_patients_with_open_alerts_when_asked(
+    client: Client, user: User, clinic: Clinic
+) -> None:
     flagged = factories.patient(clinic=clinic, first_name="Flag", last_name="A")
     handled = factories.patient(clinic=clinic, first_name="Handled", last_name="B")
     alert(flagged)
@@ -164,9 +170,7 @@ def test_it_shows_only_patients_with_open_alerts_when_asked(client: Client) -> N
     assert names_in_order(body) == ["A, Flag"]
 
 
-def test_it_filters_by_program_status(client: Client) -> None:
-    user = factories.therapist()
-    clinic = user.memberships.get().clinic
+def test_it_filters_by_program_status(client: Client, user: User, clinic: Clinic) -> None:
     following = factories.patient(clinic=clinic, first_name="Following", last_name="A")
     factories.active_program(patient=following, actor=user)
     factories.patient(clinic=clinic, first_name="Waiting", last_name="B")
@@ -177,16 +181,14 @@ def test_it_filters_by_program_status(client: Client) -> None:
     assert names_in_order(none) == ["B, Waiting"]
 
 
-def test_it_ignores_parameters_it_cannot_read(client: Client) -> None:
-    user = factories.therapist()
-    factories.patient(clinic=user.memberships.get().clinic)
+def test_it_ignores_parameters_it_cannot_read(client: Client, user: User, clinic: Clinic) -> None:
+    factories.patient(clinic=clinic)
     response = signed_in(client, user).get("/clinic/?sort=pain&status=zzz&scope=x")
     assert response.status_code == 200
     assert len(names_in_order(response.content.decode())) == 1
 
 
-def test_it_hides_another_clinics_patients(client: Client) -> None:
-    user = factories.therapist()
+def test_it_hides_another_clinics_patients(client: Client, user: User) -> None:
     factories.patient(first_name="Elsewhere")
     body = signed_in(client, user).get("/clinic/").content.decode()
     assert "Elsewhere" not in body
@@ -259,21 +261,25 @@ def test_it_shows_200_patients_in_a_fixed_number_of_queries(
     assert len(names_in_order(filtered.content.decode())) == 100
 
 
-def test_it_answers_quickly_for_200_patients(client: Client) -> None:
+def test_it_answers_a_repeated_request_for_200_patients_with_every_row(
+    client: Client, django_assert_max_num_queries: object
+) -> None:
+    # No wall-clock limit here: speed is measured by the benchmarks in bench/, not by tests.
     user = build_clinic(200)
     signed_in(client, user)
     client.get("/clinic/")
-    began = time.perf_counter()
-    response = client.get("/clinic/")
+    with django_assert_max_num_queries(12):  # type: ignore[operator]
+        response = client.get("/clinic/")
     assert response.status_code == 200
-    assert time.perf_counter() - began < 2.0
+    assert len(names_in_order(response.content.decode())) == 200
 
 
 def test_the_caseload_and_the_patient_page_agree_on_a_restarted_patients_status(
     client: Client,
+    user: User,
+    clinic: Clinic,
 ) -> None:
-    user = factories.therapist()
-    child = factories.patient(clinic=user.memberships.get().clinic, therapists=[user])
+    child = factories.patient(clinic=clinic, therapists=[user])
     first = factories.active_program(patient=child, started_weeks_ago=4, actor=user)
     services.program_discharge(actor=user, program=first)
     watched = signed_in(client, user).get("/clinic/").content.decode()

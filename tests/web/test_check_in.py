@@ -30,6 +30,13 @@ def fdi(*answers: int) -> dict[str, Any]:
     return {f"fdi_{index + 1}": answer for index, answer in enumerate(answers)}
 
 
+@pytest.fixture
+def patient(client: Client, maya: Patient) -> Patient:
+    """A patient one week into a program, signed in; a test that needs another makes its own."""
+    signed_in(client, maya)
+    return maya
+
+
 def test_it_asks_the_fdi_in_friendly_words(client: Client) -> None:
     patient = factories.patient(with_user=True)
     signed_in(client, patient)
@@ -76,10 +83,9 @@ def test_it_takes_a_check_in_without_the_fdi(client: Client) -> None:
     assert (check_in.fdi_answers, check_in.flare, check_in.mood) == (None, True, 2)
 
 
-def test_it_shows_the_doctor_guidance_at_once_after_a_red_flag(client: Client) -> None:
-    patient = factories.patient(with_user=True)
-    factories.active_program(patient=patient, started_weeks_ago=1)
-    signed_in(client, patient)
+def test_it_shows_the_doctor_guidance_at_once_after_a_red_flag(
+    client: Client, patient: Patient
+) -> None:
     response = client.post(url(patient), {"flare": "no", "red_flags": ["fever"]}, follow=True)
     body = response.content.decode()
     assert response.status_code == 200
@@ -91,10 +97,8 @@ def test_it_shows_the_doctor_guidance_at_once_after_a_red_flag(client: Client) -
 
 def test_it_sends_the_browser_to_the_result_so_a_reload_sends_nothing_twice(
     client: Client,
+    patient: Patient,
 ) -> None:
-    patient = factories.patient(with_user=True)
-    factories.active_program(patient=patient, started_weeks_ago=1)
-    signed_in(client, patient)
     response = client.post(url(patient), {"flare": "no", "red_flags": ["fever"]})
     check_in = CheckIn.objects.get(patient=patient)
     assert response["Location"] == f"/p/{patient.pk}/check-in/{check_in.pk}/"
@@ -209,10 +213,9 @@ def test_it_refuses_an_empty_check_in_and_asks_for_the_two_answers_it_needs(
     assert not CheckIn.objects.exists()
 
 
-def test_it_takes_none_of_these_as_the_answer_to_the_red_flag_questions(client: Client) -> None:
-    patient = factories.patient(with_user=True)
-    factories.active_program(patient=patient, started_weeks_ago=1)
-    signed_in(client, patient)
+def test_it_takes_none_of_these_as_the_answer_to_the_red_flag_questions(
+    client: Client, patient: Patient
+) -> None:
     client.post(url(patient), {"flare": "no", "red_flags": ["none"]})
     check_in = CheckIn.objects.get(patient=patient)
     assert (check_in.flare, check_in.red_flags) == (False, [])
@@ -294,10 +297,7 @@ def test_it_links_each_error_to_its_question(client: Client) -> None:
     assert '<a href="#id_school_days_scheduled">School days this week: Enter a number' in body
 
 
-def test_it_saves_a_double_tapped_check_in_once(client: Client) -> None:
-    patient = factories.patient(with_user=True)
-    factories.active_program(patient=patient, started_weeks_ago=1)
-    signed_in(client, patient)
+def test_it_saves_a_double_tapped_check_in_once(client: Client, patient: Patient) -> None:
     key = submission_key(client, patient)
     data = {"flare": "no", "red_flags": ["fever"], "submission": key}
 
@@ -319,10 +319,8 @@ def test_it_saves_two_check_ins_from_two_forms(client: Client) -> None:
 
 def test_it_sends_back_and_send_to_the_first_check_ins_result_however_late(
     client: Client,
+    patient: Patient,
 ) -> None:
-    patient = factories.patient(with_user=True)
-    factories.active_program(patient=patient, started_weeks_ago=1)
-    signed_in(client, patient)
     key = submission_key(client, patient)
     answers = {"flare": "no", "red_flags": ["fever"], "submission": key}
     first = client.post(url(patient), answers)
@@ -338,11 +336,9 @@ def test_it_sends_back_and_send_to_the_first_check_ins_result_however_late(
 
 def test_a_form_sent_again_with_a_new_red_flag_is_a_check_in_of_its_own(
     client: Client,
+    patient: Patient,
 ) -> None:
     # Back, "thoughts of hurting myself" ticked, and Send: never swallowed as a repeat.
-    patient = factories.patient(with_user=True)
-    factories.active_program(patient=patient, started_weeks_ago=1)
-    signed_in(client, patient)
     key = submission_key(client, patient)
     client.post(url(patient), {"flare": "no", "red_flags": ["none"], "submission": key})
 

@@ -1,4 +1,5 @@
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
 from programs import services
-from programs.models import Patient, PlannedSession, Program, SessionLog
+from programs.models import Patient, PlannedSession, Program, SessionLog, User
 from programs.services.common import local_today
 from tests.programs import factories
 
@@ -174,17 +175,6 @@ def log_five(client: Client, patient: Patient, session: PlannedSession) -> str:
     return response.content.decode()
 
 
-def test_it_does_not_log_a_session_before_its_day(client: Client) -> None:
-    patient = factories.patient(with_user=True)
-    program = walking_program(patient)
-    tomorrow = program.sessions.get(date=local_today(patient) + timedelta(days=1))
-    signed_in(client, patient)
-    body = log_five(client, patient, tomorrow)
-    assert "This session\u2019s day has not come yet. Nothing was saved." in body
-    assert "You can log this session on its day." in body
-    assert not SessionLog.objects.filter(session=tomorrow).exists()
-
-
 def paused_yesterday(patient: Patient) -> Program:
     """A walking program that started a week ago and was paused yesterday: today's session
     and those after it are planned as held."""
@@ -196,13 +186,64 @@ def paused_yesterday(patient: Patient) -> Program:
     return program
 
 
-def test_it_says_a_log_sent_after_the_pause_was_not_saved(client: Client) -> None:
+def tomorrows_session(patient: Patient) -> PlannedSession:
+    program = walking_program(patient)
+    return program.sessions.get(date=local_today(patient) + timedelta(days=1))
+
+
+def todays_session_after_discharge(patient: Patient) -> PlannedSession:
+    program = walking_program(patient)
+    session = todays_session(program)
+    services.program_discharge(actor=factories.clinician_of(program), program=program)
+    return session
+
+
+@pytest.mark.parametrize(
+    ("session_of", "shown", "hidden"),
+    [
+        pytest.param(
+            tomorrows_session,
+            [
+                "This session\u2019s day has not come yet. Nothing was saved.",
+                "You can log this session on its day.",
+            ],
+            [],
+            id="before_its_day",
+        ),
+        pytest.param(
+            lambda patient: todays_session(paused_yesterday(patient)),
+            [
+                "The program is paused: the therapist will restart it. Nothing was saved.",
+                "Logging is paused",
+            ],
+            ["Save what I did"],
+            id="after_the_pause",
+        ),
+        pytest.param(
+            todays_session_after_discharge,
+            [
+                "The program has ended, so its sessions can no longer be logged.",
+                "Nothing was saved.",
+            ],
+            [],
+            id="after_discharge",
+        ),
+    ],
+)
+def test_it_says_a_log_it_refuses_was_not_saved(
+    client: Client,
+    session_of: Callable[[Patient], PlannedSession],
+    shown: list[str],
+    hidden: list[str],
+) -> None:
     patient = factories.patient(with_user=True)
-    session = todays_session(paused_yesterday(patient))
+    session = session_of(patient)
     signed_in(client, patient)
     body = log_five(client, patient, session)
-    assert "The program is paused: the therapist will restart it. Nothing was saved." in body
-    assert "Logging is paused" in body and "Save what I did" not in body
+    for text in shown:
+        assert text in body
+    for text in hidden:
+        assert text not in body
     assert not SessionLog.objects.filter(session=session).exists()
 
 
@@ -224,18 +265,6 @@ def test_it_leaves_the_log_form_off_today_while_paused(client: Client) -> None:
     body = client.get(f"/p/{patient.pk}/today/").content.decode()
     assert "Your program is on hold" in body
     assert "Log what you did" not in body
-
-
-def test_it_says_a_log_sent_after_discharge_was_not_saved(client: Client) -> None:
-    patient = factories.patient(with_user=True)
-    program = walking_program(patient)
-    session = todays_session(program)
-    services.program_discharge(actor=factories.clinician_of(program), program=program)
-    signed_in(client, patient)
-    body = log_five(client, patient, session)
-    assert "The program has ended, so its sessions can no longer be logged." in body
-    assert "Nothing was saved." in body
-    assert not SessionLog.objects.filter(session=session).exists()
 
 
 def test_it_hides_another_patients_session(client: Client) -> None:
@@ -297,17 +326,25 @@ def test_it_reads_todays_page_in_at_most_eight_queries_for_a_patient(
     assert response.status_code == 200
 
 
-def test_it_reads_todays_page_in_at_most_eight_queries_for_a_guardian_of_two(
-    client: Client, django_assert_max_num_queries: DjangoAssertNumQueries
-) -> None:
+def guardian_of_two_in_programs() -> tuple[User, Patient, Patient]:
+    """One guardian's account for two patients of a clinic, each following a walking program."""
     first = factories.patient()
     second = factories.patient(clinic=first.clinic)
     link = factories.guardian(patient=first)
     factories.guardian(patient=second, user=link.user)
-    factories.log_session(todays_session(walking_program(first)))
-    factories.log_session(todays_session(walking_program(second)))
+    walking_program(first)
+    walking_program(second)
     assert link.user is not None
-    client.force_login(link.user)
+    return link.user, first, second
+
+
+def test_it_reads_todays_page_in_at_most_eight_queries_for_a_guardian_of_two(
+    client: Client, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    parent, first, second = guardian_of_two_in_programs()
+    factories.log_session(todays_session(first.programs.get()))
+    factories.log_session(todays_session(second.programs.get()))
+    client.force_login(parent)
     client.get(f"/p/{first.pk}/today/")
     with django_assert_max_num_queries(8):  # switching to a child whose session is logged
         response = client.get(f"/p/{second.pk}/today/")
@@ -318,14 +355,8 @@ def test_it_reads_todays_page_in_at_most_eight_queries_for_a_guardian_of_two(
 def test_it_switches_a_guardian_to_the_other_childs_today_in_at_most_eight_queries(
     client: Client, django_assert_max_num_queries: DjangoAssertNumQueries
 ) -> None:
-    first = factories.patient()
-    second = factories.patient(clinic=first.clinic)
-    link = factories.guardian(patient=first)
-    factories.guardian(patient=second, user=link.user)
-    walking_program(first)
-    walking_program(second)
-    assert link.user is not None
-    client.force_login(link.user)
+    parent, first, second = guardian_of_two_in_programs()
+    client.force_login(parent)
     client.get(f"/p/{first.pk}/today/")
     with django_assert_max_num_queries(8):  # the switch remembers the child in a cookie
         response = client.get(f"/p/{second.pk}/today/")
