@@ -28,6 +28,7 @@ def test_the_bare_view_is_not_in_the_production_urls() -> None:
         resolve(BARE_PATH)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_the_data_is_built_through_the_services_and_reused() -> None:
     assert not data.reusable(patients=3)

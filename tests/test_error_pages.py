@@ -99,6 +99,7 @@ except PermissionDenied as error:
 """
 
 
+@pytest.mark.slow
 def test_development_prints_a_refusal_once_as_one_line() -> None:
     # A fresh process in development (DEBUG on), with the logging as a developer gets it.
     result = manage("shell", "--no-imports", "-c", LOG_A_REFUSAL)

@@ -31,6 +31,7 @@ def staff_operations() -> list[tuple[str, str, dict[str, Any]]]:
     ]
 
 
+@pytest.mark.slow
 def test_it_generates_a_valid_schema_without_warnings(tmp_path: Path) -> None:
     target = tmp_path / "schema.yaml"
 

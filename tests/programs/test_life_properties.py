@@ -52,7 +52,7 @@ from tests.programs.factories import (
     therapist,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 ZONE = ZoneInfo("America/New_York")
 FIRST_DAY = date(2026, 3, 2)  # a Monday

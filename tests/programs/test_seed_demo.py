@@ -23,6 +23,9 @@ from programs.models import (
 )
 from programs.services.common import local_today
 
+# Seeding the whole demo clinic takes seconds: make test runs these, make test-fast does not.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[str]:

@@ -18,7 +18,7 @@ from reminders.models import Channel, Consent, Contact, Reminder
 from reminders.services.demo import DEMO_LEAD, demo_contacts_build, demo_reminders_soon
 from reminders.services.notifications import notifications_sweep
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

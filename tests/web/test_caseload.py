@@ -248,6 +248,7 @@ def build_clinic(patient_count: int) -> User:
     return user
 
 
+@pytest.mark.slow
 def test_it_shows_200_patients_in_a_fixed_number_of_queries(
     client: Client, django_assert_max_num_queries: object
 ) -> None:
@@ -261,6 +262,7 @@ def test_it_shows_200_patients_in_a_fixed_number_of_queries(
     assert len(names_in_order(filtered.content.decode())) == 100
 
 
+@pytest.mark.slow
 def test_it_answers_a_repeated_request_for_200_patients_with_every_row(
     client: Client, django_assert_max_num_queries: object
 ) -> None:
