@@ -17,7 +17,7 @@ help:
 	@echo "                hypothesis' full profile, every example count the tests ask for)"
 	@echo "make test-fast  the local loop, under 90 s: tests not marked slow (the route matrix,"
 	@echo "                schemathesis, subprocesses, browsers), hypothesis' fast profile"
-	@echo "                (HYPOTHESIS_PROFILE=fast: a tenth of the examples, tests/hypothesis_profiles.py)"
+	@echo "                (HYPOTHESIS_PROFILE=fast: 5 examples a property, tests/hypothesis_profiles.py)"
 	@echo "make bench      the benchmarks: planner, API under gunicorn, reminders (docs/benchmarks.md)"
 	@echo "make lint | typecheck | format | clean"
 
@@ -45,8 +45,13 @@ test: bootstrap test-browser
 
 # The loop to run while working: no lint, no slow tests, fewer hypothesis examples. `make test`
 # still runs everything before a commit goes to CI.
+# The loop keeps Python's compiled files (__pycache__, ignored by git) even where the shell says
+# not to write them: compiling the tests and their assertion rewrites again costs each run about
+# ten seconds. schemathesis builds its cases from the whole schema while collecting, and all
+# of them are slow, so its module is not even collected here.
+test-fast: export PYTHONDONTWRITEBYTECODE :=
 test-fast: bootstrap
-	HYPOTHESIS_PROFILE=fast $(BIN)/pytest -n 2 -m "not slow"
+	HYPOTHESIS_PROFILE=fast $(BIN)/pytest -n 2 -m "not slow" --ignore tests/programs/test_api_schemathesis.py
 
 # The end-to-end tests drive Debian's Chromium (Playwright's own browser download cannot work
 # here; PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD keeps it from trying) and run axe-core in it, from the

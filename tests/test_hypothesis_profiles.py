@@ -16,11 +16,11 @@ def test_the_full_profile_is_the_default(monkeypatch: pytest.MonkeyPatch) -> Non
     assert examples(150) == 150
 
 
-def test_the_fast_profile_runs_a_tenth_and_never_fewer_than_five(
+def test_the_fast_profile_runs_a_thirtieth_and_never_fewer_than_five(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("HYPOTHESIS_PROFILE", "fast")
-    assert examples(300) == 30
+    assert examples(300) == 10
     assert examples(12) == 5
 
 
