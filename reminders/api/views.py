@@ -16,6 +16,7 @@ the person is waiting for them (see ``services.verification_start``).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.db.models import QuerySet
@@ -335,8 +336,7 @@ class ContactViewSet(mixins.ListModelMixin, PatientRecordViewSet[Contact]):
     def get_queryset(self) -> QuerySet[Contact]:
         return selectors.with_details(selectors.contacts_managed_by(self.user))
 
-    def access(self, object_id: int, rows: QuerySet[Contact]) -> Contact:
-        return access_contact(self.user, object_id, manage=True, queryset=rows)
+    access_function = partial(access_contact, manage=True)
 
     def _validated_channel(self) -> str:
         return str(self.validated(ChannelIn)["channel"])
