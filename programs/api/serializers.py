@@ -98,6 +98,26 @@ def _weekdays_field(**kwargs: Any) -> serializers.ListField:
     )
 
 
+def _trials_field(child: serializers.Field, help_text: str, **kwargs: Any) -> serializers.ListField:
+    """One to three tolerance trials, or one thing for each (their days)."""
+    return serializers.ListField(
+        child=child, min_length=1, max_length=3, help_text=help_text, **kwargs
+    )
+
+
+def _pace_field(name: str, more_help: str = "") -> serializers.FloatField:
+    """An activity's pace, for the daily home total: ``metres_per_minute`` or
+    ``seconds_per_repetition``; may be left out or null."""
+    return serializers.FloatField(
+        required=False, allow_null=True, help_text=PACE_HELP[name] + more_help
+    )
+
+
+def _start_fraction_field(**kwargs: Any) -> serializers.FloatField:
+    """The start quota as a fraction of the trials' mean."""
+    return serializers.FloatField(min_value=0.5, max_value=0.9, **kwargs)
+
+
 class PersonOut(serializers.Serializer[models.User]):
     id = serializers.IntegerField()
     name = serializers.SerializerMethodField()
@@ -190,11 +210,18 @@ class GuardianCreateIn(serializers.Serializer[Any]):
 # Programs
 
 
-def _bounds(name: str) -> dict[str, Any]:
+def _parameter(name: str, help_text: str | None = None, **kwargs: Any) -> serializers.Field:
+    """The field of the engine parameter ``name``, optional, with the service's range: whole
+    numbers for a parameter that takes only those."""
     limits = PARAMETER_RANGES[name]
     if limits.integer:
-        return {"min_value": int(limits.low), "max_value": int(limits.high)}
-    return {"min_value": limits.low, "max_value": limits.high}
+        return serializers.IntegerField(
+            min_value=int(limits.low), max_value=int(limits.high), required=False,
+            help_text=help_text, **kwargs,
+        )  # fmt: skip
+    return serializers.FloatField(
+        min_value=limits.low, max_value=limits.high, required=False, help_text=help_text, **kwargs
+    )
 
 
 class ParametersSerializer(serializers.Serializer[Any]):
@@ -202,40 +229,36 @@ class ParametersSerializer(serializers.Serializer[Any]):
 
     # The ranges are the service's (programs/services/inputs.py), shown here for the schema
     # and the builder's form; the service checks them, with their steps and pairs.
-    impact_weekly_cap = serializers.FloatField(
-        **_bounds("impact_weekly_cap"), required=False,
-        help_text="Largest weekly increase of an impact activity, as a fraction (0.10 = 10%), "
+    impact_weekly_cap = _parameter(
+        "impact_weekly_cap",
+        "Largest weekly increase of an impact activity, as a fraction (0.10 = 10%), "
         "in steps of 0.001.",
-    )  # fmt: skip
-    non_impact_weekly_cap = serializers.FloatField(
-        **_bounds("non_impact_weekly_cap"), required=False,
-        help_text="Largest weekly increase of any other activity, as a fraction.",
-    )  # fmt: skip
-    daily_minutes_cap = serializers.FloatField(
-        **_bounds("daily_minutes_cap"), required=False,
-        help_text="Home minutes a day, at most; whole minutes.",
-    )  # fmt: skip
-    maintain_weeks = serializers.IntegerField(**_bounds("maintain_weeks"), required=False)
-    taper_weeks = serializers.IntegerField(**_bounds("taper_weeks"), required=False)
-    intensity_weekly_step = serializers.FloatField(
-        **_bounds("intensity_weekly_step"), required=False,
-        help_text="Largest weekly rise of an aerobic range, as a fraction of heart-rate reserve.",
-    )  # fmt: skip
+    )
+    non_impact_weekly_cap = _parameter(
+        "non_impact_weekly_cap", "Largest weekly increase of any other activity, as a fraction."
+    )
+    daily_minutes_cap = _parameter(
+        "daily_minutes_cap", "Home minutes a day, at most; whole minutes."
+    )
+    maintain_weeks = _parameter("maintain_weeks")
+    taper_weeks = _parameter("taper_weeks")
+    intensity_weekly_step = _parameter(
+        "intensity_weekly_step",
+        "Largest weekly rise of an aerobic range, as a fraction of heart-rate reserve.",
+    )
     max_hr_method = serializers.ChoiceField(
         choices=[method.value for method in MaxHeartRateMethod], required=False
     )
-    measured_max_hr = serializers.IntegerField(
-        **_bounds("measured_max_hr"), required=False, allow_null=True,
-        help_text="Beats per minute; only with the measured method.",
-    )  # fmt: skip
-    adherence_to_progress = serializers.FloatField(
-        **_bounds("adherence_to_progress"), required=False,
-        help_text="Adherence a week needs to progress, as a fraction (0.8 = 80%).",
-    )  # fmt: skip
-    low_adherence_alert = serializers.FloatField(
-        **_bounds("low_adherence_alert"), required=False,
-        help_text="Adherence below which the clinician is alerted; not above the one above.",
-    )  # fmt: skip
+    measured_max_hr = _parameter(
+        "measured_max_hr", "Beats per minute; only with the measured method.", allow_null=True
+    )
+    adherence_to_progress = _parameter(
+        "adherence_to_progress", "Adherence a week needs to progress, as a fraction (0.8 = 80%)."
+    )
+    low_adherence_alert = _parameter(
+        "low_adherence_alert",
+        "Adherence below which the clinician is alerted; not above the one above.",
+    )
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if isinstance(data, Mapping):
@@ -334,16 +357,14 @@ class ProgramDetailOut(ProgramOut):
 
 class ActivityChoiceIn(serializers.Serializer[Any]):
     activity = ScopedPrimaryKeyField(scope=activities_visible_to, model=models.Activity)
-    baseline_trials = serializers.ListField(
-        child=serializers.FloatField(min_value=0, max_value=LARGEST_AMOUNT),
-        min_length=1,
-        max_length=3,
-        help_text="One to three tolerance trials, in the activity's unit.",
+    baseline_trials = _trials_field(
+        serializers.FloatField(min_value=0, max_value=LARGEST_AMOUNT),
+        "One to three tolerance trials, in the activity's unit.",
     )
-    start_fraction = serializers.FloatField(
-        min_value=0.5, max_value=0.9, required=False,
+    start_fraction = _start_fraction_field(
+        required=False,
         help_text="Start quota as a fraction of the trials' mean; the template's, or 0.7.",
-    )  # fmt: skip
+    )
     goal_quota = serializers.IntegerField(
         min_value=1, max_value=LARGEST_AMOUNT, required=False,
         help_text="Needed when the activity is not in the template.",
@@ -356,18 +377,15 @@ class ActivityChoiceIn(serializers.Serializer[Any]):
         help_text="Aerobic work starts moderate (the default) or, by the clinician's choice, "
         "light; never vigorous.",
     )  # fmt: skip
-    baseline_dates = serializers.ListField(
-        child=serializers.DateField(), min_length=1, max_length=3, required=False,
-        help_text="The days the trials were done, one per trial, within one week.",
-    )  # fmt: skip
-    metres_per_minute = serializers.FloatField(
-        required=False, allow_null=True,
-        help_text=PACE_HELP["metres_per_minute"] + " The activity's own when left out.",
-    )  # fmt: skip
-    seconds_per_repetition = serializers.FloatField(
-        required=False, allow_null=True,
-        help_text=PACE_HELP["seconds_per_repetition"] + " The activity's own when left out.",
-    )  # fmt: skip
+    baseline_dates = _trials_field(
+        serializers.DateField(),
+        "The days the trials were done, one per trial, within one week.",
+        required=False,
+    )
+    metres_per_minute = _pace_field("metres_per_minute", " The activity's own when left out.")
+    seconds_per_repetition = _pace_field(
+        "seconds_per_repetition", " The activity's own when left out."
+    )
 
 
 class ProgramCreateIn(serializers.Serializer[Any]):
@@ -482,22 +500,17 @@ def activity_choices(chosen: Sequence[Mapping[str, Any]]) -> list[ActivityChoice
 
 class BaselineTrialsIn(serializers.Serializer[Any]):
     activity = serializers.IntegerField(help_text="The program activity's id.")
-    trials = serializers.ListField(
-        child=serializers.FloatField(min_value=0, max_value=LARGEST_AMOUNT),
-        min_length=1,
-        max_length=3,
-        help_text="One to three new tolerance trials, in the activity's unit.",
+    trials = _trials_field(
+        serializers.FloatField(min_value=0, max_value=LARGEST_AMOUNT),
+        "One to three new tolerance trials, in the activity's unit.",
     )
-    dates = serializers.ListField(
-        child=serializers.DateField(),
-        min_length=1,
-        max_length=3,
-        help_text="The day of each trial, all in the last seven days.",
+    dates = _trials_field(
+        serializers.DateField(), "The day of each trial, all in the last seven days."
     )
-    start_fraction = serializers.FloatField(
-        min_value=0.5, max_value=0.9, required=False,
+    start_fraction = _start_fraction_field(
+        required=False,
         help_text="The new start quota as a fraction of the trials' mean; the activity's own.",
-    )  # fmt: skip
+    )
 
 
 class ProgramRebaselineIn(serializers.Serializer[Any]):
@@ -734,12 +747,8 @@ class ActivityCreateIn(serializers.Serializer[Any]):
     )
     instructions = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True)
     media_url = serializers.URLField(max_length=200, required=False, allow_blank=True)
-    metres_per_minute = serializers.FloatField(
-        required=False, allow_null=True, help_text=PACE_HELP["metres_per_minute"]
-    )
-    seconds_per_repetition = serializers.FloatField(
-        required=False, allow_null=True, help_text=PACE_HELP["seconds_per_repetition"]
-    )
+    metres_per_minute = _pace_field("metres_per_minute")
+    seconds_per_repetition = _pace_field("seconds_per_repetition")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         return _with_default_clinic(attrs, self.context)
@@ -752,12 +761,8 @@ class ActivityUpdateIn(serializers.Serializer[Any]):
     impact = serializers.BooleanField(required=False)
     instructions = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True)
     media_url = serializers.URLField(max_length=200, required=False, allow_blank=True)
-    metres_per_minute = serializers.FloatField(
-        required=False, allow_null=True, help_text=PACE_HELP["metres_per_minute"]
-    )
-    seconds_per_repetition = serializers.FloatField(
-        required=False, allow_null=True, help_text=PACE_HELP["seconds_per_repetition"]
-    )
+    metres_per_minute = _pace_field("metres_per_minute")
+    seconds_per_repetition = _pace_field("seconds_per_repetition")
     is_active = serializers.BooleanField(required=False)
 
 
@@ -786,7 +791,7 @@ class TemplateEntryIn(serializers.Serializer[Any]):
     activity = ScopedPrimaryKeyField(scope=activities_visible_to, model=models.Activity)
     goal_quota = serializers.IntegerField(min_value=1, max_value=LARGEST_AMOUNT)
     weekdays = _weekdays_field(default=list(range(7)))
-    start_fraction = serializers.FloatField(min_value=0.5, max_value=0.9, default=0.7)
+    start_fraction = _start_fraction_field(default=0.7)
     times_per_day = serializers.IntegerField(min_value=1, max_value=6, default=1)
     goal_intensity = serializers.ChoiceField(choices=BAND_CHOICES, default="moderate")
 
