@@ -46,23 +46,8 @@ def _operator(request: HttpRequest) -> models.User:
 # -- Shared behaviour -----------------------------------------------------------------------
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records only the services write: listed and shown, never added, changed or deleted."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
+class NoWrites:
+    """Nothing added, changed or deleted: for a model admin or an inline."""
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
@@ -72,6 +57,16 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(NoWrites, admin.ModelAdmin):
+    """Records only the services write: listed and shown, never added, changed or deleted."""
+
+
+class ReadOnlyInline(NoWrites, admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
 
 
 def audit_changelist(
@@ -129,6 +124,29 @@ class AuditedPatientRecord(admin.ModelAdmin):
         return response
 
 
+class CountingAdmin(admin.ModelAdmin):
+    """A list with a column counting each row's ``counted`` relation (``count_column``): one
+    count per page, not one query per row."""
+
+    counted = ""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset: QuerySet[Any] = (
+            super().get_queryset(request).annotate(related_total=Count(self.counted))
+        )
+        return queryset
+
+
+def count_column(description: str) -> Callable[[CountingAdmin, Any], int]:
+    """The column of a ``CountingAdmin``'s count, headed ``description`` and sortable."""
+
+    @admin.display(description=description, ordering="related_total")
+    def count(self: CountingAdmin, row: Any) -> int:
+        return int(row.related_total)
+
+    return count
+
+
 # -- People ---------------------------------------------------------------------------------
 
 
@@ -145,21 +163,13 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(models.Clinic)
-class ClinicAdmin(admin.ModelAdmin):
+class ClinicAdmin(CountingAdmin):
     list_display = ["name", "time_zone", "patient_count", "created_at"]
     search_fields = ["name"]
     inlines = [MembershipInline]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        # One count per page, not one query per row.
-        queryset: QuerySet[Any] = (
-            super().get_queryset(request).annotate(patient_total=Count("patients"))
-        )
-        return queryset
-
-    @admin.display(description="patients", ordering="patient_total")
-    def patient_count(self, clinic: Any) -> int:
-        return int(clinic.patient_total)
+    counted = "patients"
+    patient_count = count_column("patients")
 
 
 @admin.register(models.StaffMembership)
@@ -261,22 +271,15 @@ class TemplateActivityInline(admin.TabularInline):
 
 
 @admin.register(models.ProgramTemplate)
-class ProgramTemplateAdmin(admin.ModelAdmin):
+class ProgramTemplateAdmin(CountingAdmin):
     list_display = ["name", "clinic", "activity_count", "default_weeks", "is_active"]
     list_filter = ["is_active", "clinic"]
     list_select_related = ["clinic"]
     search_fields = ["name"]
     inlines = [TemplateActivityInline]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset: QuerySet[Any] = (
-            super().get_queryset(request).annotate(activity_total=Count("template_activities"))
-        )
-        return queryset
-
-    @admin.display(description="activities", ordering="activity_total")
-    def activity_count(self, template: Any) -> int:
-        return int(template.activity_total)
+    counted = "template_activities"
+    activity_count = count_column("activities")
 
 
 # -- Programs -------------------------------------------------------------------------------
