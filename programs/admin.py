@@ -21,29 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from planner import AlertKind
-from programs.models import (
-    Activity,
-    ActivityLog,
-    Alert,
-    AuditEvent,
-    CheckIn,
-    Clinic,
-    Guardian,
-    IdempotencyKey,
-    Invitation,
-    Patient,
-    PlannedDose,
-    PlannedSession,
-    Program,
-    ProgramActivity,
-    ProgramRevision,
-    ProgramTemplate,
-    SessionLog,
-    StaffMembership,
-    TemplateActivity,
-    User,
-    WeeklyReview,
-)
+from programs import models
 from programs.services import (
     alert_acknowledge,
     program_discharge,
@@ -57,10 +35,10 @@ admin.site.site_header = "gradus administration"
 admin.site.site_title = "gradus"
 
 
-def _operator(request: HttpRequest) -> User:
+def _operator(request: HttpRequest) -> models.User:
     """The signed-in staff user: the admin site lets nobody else in."""
     user = request.user
-    if not isinstance(user, User):
+    if not isinstance(user, models.User):
         raise PermissionError("the admin needs a signed-in user")
     return user
 
@@ -68,23 +46,8 @@ def _operator(request: HttpRequest) -> User:
 # -- Shared behaviour -----------------------------------------------------------------------
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records only the services write: listed and shown, never added, changed or deleted."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
+class NoWrites:
+    """Nothing added, changed or deleted: for a model admin or an inline."""
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
@@ -96,17 +59,27 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+class ReadOnlyAdmin(NoWrites, admin.ModelAdmin):
+    """Records only the services write: listed and shown, never added, changed or deleted."""
+
+
+class ReadOnlyInline(NoWrites, admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+
 def audit_changelist(
     request: HttpRequest,
     response: HttpResponse,
     model_admin: admin.ModelAdmin,
-    patient_of: Callable[[Any], Patient | None],
+    patient_of: Callable[[Any], models.Patient | None],
 ) -> None:
     """A list page shows many patients' records: one audit event for each on the page, in one
     insert (each admin's ``list_select_related`` reaches the patient, so this reads nothing
     more). Only a GET: a POST to the list is an action, audited by the service it calls."""
     changelist = (getattr(response, "context_data", None) or {}).get("cl")
-    if request.method != "GET" or changelist is None or not isinstance(request.user, User):
+    if request.method != "GET" or changelist is None or not isinstance(request.user, models.User):
         return
     patients = [patient_of(obj) for obj in changelist.result_list]
     audit_reads(
@@ -120,7 +93,7 @@ class AuditedPatientRecord(admin.ModelAdmin):
     """Opening a record that belongs to a patient, or a list of them, leaves audit events, as
     in the app. (reminders' admin uses it too: a row of a patient's, or of none.)"""
 
-    def patient_of(self, obj: Any) -> Patient | None:
+    def patient_of(self, obj: Any) -> models.Patient | None:
         raise NotImplementedError
 
     def changelist_view(
@@ -145,46 +118,61 @@ class AuditedPatientRecord(admin.ModelAdmin):
                 audit_record(
                     actor=_operator(request),
                     patient=patient,
-                    action=AuditEvent.Action.READ,
+                    action=models.AuditEvent.Action.READ,
                     what=f"admin: {obj._meta.verbose_name} {obj.pk} opened",
                 )
         return response
+
+
+class CountingAdmin(admin.ModelAdmin):
+    """A list with a column counting each row's ``counted`` relation (``count_column``): one
+    count per page, not one query per row."""
+
+    counted = ""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset: QuerySet[Any] = (
+            super().get_queryset(request).annotate(related_total=Count(self.counted))
+        )
+        return queryset
+
+
+def count_column(description: str) -> Callable[[CountingAdmin, Any], int]:
+    """The column of a ``CountingAdmin``'s count, headed ``description`` and sortable."""
+
+    @admin.display(description=description, ordering="related_total")
+    def count(self: CountingAdmin, row: Any) -> int:
+        return int(row.related_total)
+
+    return count
 
 
 # -- People ---------------------------------------------------------------------------------
 
 
 class MembershipInline(admin.TabularInline):
-    model = StaffMembership
+    model = models.StaffMembership
     extra = 0
     autocomplete_fields = ["user", "clinic"]
 
 
-@admin.register(User)
+@admin.register(models.User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "first_name", "last_name", "email", "is_staff", "is_superuser"]
     inlines = [MembershipInline]
 
 
-@admin.register(Clinic)
-class ClinicAdmin(admin.ModelAdmin):
+@admin.register(models.Clinic)
+class ClinicAdmin(CountingAdmin):
     list_display = ["name", "time_zone", "patient_count", "created_at"]
     search_fields = ["name"]
     inlines = [MembershipInline]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        # One count per page, not one query per row.
-        queryset: QuerySet[Any] = (
-            super().get_queryset(request).annotate(patient_total=Count("patients"))
-        )
-        return queryset
-
-    @admin.display(description="patients", ordering="patient_total")
-    def patient_count(self, clinic: Any) -> int:
-        return int(clinic.patient_total)
+    counted = "patients"
+    patient_count = count_column("patients")
 
 
-@admin.register(StaffMembership)
+@admin.register(models.StaffMembership)
 class StaffMembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "clinic", "role"]
     list_filter = ["role", "clinic"]
@@ -194,12 +182,12 @@ class StaffMembershipAdmin(admin.ModelAdmin):
 
 
 class GuardianInline(admin.TabularInline):
-    model = Guardian
+    model = models.Guardian
     extra = 0
     autocomplete_fields = ["user"]
 
 
-@admin.register(Patient)
+@admin.register(models.Patient)
 class PatientAdmin(AuditedPatientRecord):
     list_display = ["full_name", "clinic", "diagnosis", "status", "date_of_birth", "user"]
     list_filter = ["status", "diagnosis", "clinic"]
@@ -209,21 +197,23 @@ class PatientAdmin(AuditedPatientRecord):
     date_hierarchy = "created_at"
     inlines = [GuardianInline]
 
-    def patient_of(self, obj: Patient) -> Patient:
+    def patient_of(self, obj: models.Patient) -> models.Patient:
         return obj
 
-    def save_model(self, request: HttpRequest, obj: Patient, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: models.Patient, form: Any, change: bool
+    ) -> None:
         super().save_model(request, obj, form, change)
         changed = ", ".join(form.changed_data) or "nothing"
         audit_record(
             actor=_operator(request),
             patient=obj,
-            action=AuditEvent.Action.CHANGE,
+            action=models.AuditEvent.Action.CHANGE,
             what=f"admin: patient {'changed' if change else 'added'} ({changed})",
         )
 
 
-@admin.register(Guardian)
+@admin.register(models.Guardian)
 class GuardianAdmin(AuditedPatientRecord):
     list_display = ["__str__", "patient", "relation", "user"]
     list_filter = ["relation", "patient__clinic"]
@@ -231,20 +221,22 @@ class GuardianAdmin(AuditedPatientRecord):
     search_fields = ["first_name", "last_name", "user__username", "patient__last_name"]
     autocomplete_fields = ["patient", "user"]
 
-    def patient_of(self, obj: Guardian) -> Patient:
+    def patient_of(self, obj: models.Guardian) -> models.Patient:
         return obj.patient
 
-    def save_model(self, request: HttpRequest, obj: Guardian, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: models.Guardian, form: Any, change: bool
+    ) -> None:
         super().save_model(request, obj, form, change)
         audit_record(
             actor=_operator(request),
             patient=obj.patient,
-            action=AuditEvent.Action.CHANGE,
+            action=models.AuditEvent.Action.CHANGE,
             what=f"admin: guardian {obj.pk} {'changed' if change else 'added'}",
         )
 
 
-@admin.register(Invitation)
+@admin.register(models.Invitation)
 class InvitationAdmin(AuditedPatientRecord, ReadOnlyAdmin):
     """Invitations are created, accepted and revoked in the app; only a hash of each link's
     token is stored, so nothing here can rebuild a link."""
@@ -257,14 +249,14 @@ class InvitationAdmin(AuditedPatientRecord, ReadOnlyAdmin):
     exclude = ["token_hash"]
     date_hierarchy = "created_at"
 
-    def patient_of(self, obj: Invitation) -> Patient:
+    def patient_of(self, obj: models.Invitation) -> models.Patient:
         return obj.patient
 
 
 # -- The library ----------------------------------------------------------------------------
 
 
-@admin.register(Activity)
+@admin.register(models.Activity)
 class ActivityAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "unit", "impact", "clinic", "is_active"]
     list_filter = ["kind", "unit", "impact", "is_active", "clinic"]
@@ -273,35 +265,28 @@ class ActivityAdmin(admin.ModelAdmin):
 
 
 class TemplateActivityInline(admin.TabularInline):
-    model = TemplateActivity
+    model = models.TemplateActivity
     extra = 0
     autocomplete_fields = ["activity"]
 
 
-@admin.register(ProgramTemplate)
-class ProgramTemplateAdmin(admin.ModelAdmin):
+@admin.register(models.ProgramTemplate)
+class ProgramTemplateAdmin(CountingAdmin):
     list_display = ["name", "clinic", "activity_count", "default_weeks", "is_active"]
     list_filter = ["is_active", "clinic"]
     list_select_related = ["clinic"]
     search_fields = ["name"]
     inlines = [TemplateActivityInline]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset: QuerySet[Any] = (
-            super().get_queryset(request).annotate(activity_total=Count("template_activities"))
-        )
-        return queryset
-
-    @admin.display(description="activities", ordering="activity_total")
-    def activity_count(self, template: Any) -> int:
-        return int(template.activity_total)
+    counted = "template_activities"
+    activity_count = count_column("activities")
 
 
 # -- Programs -------------------------------------------------------------------------------
 
 
 class ProgramActivityInline(ReadOnlyInline):
-    model = ProgramActivity
+    model = models.ProgramActivity
     fields = [
         "name", "kind", "unit", "impact", "baseline_trials", "start_quota", "goal_quota",
         "weekdays", "times_per_day", "start_intensity", "goal_intensity",
@@ -309,13 +294,13 @@ class ProgramActivityInline(ReadOnlyInline):
 
 
 class ProgramRevisionInline(ReadOnlyInline):
-    model = ProgramRevision
+    model = models.ProgramRevision
     fields = ["number", "created_at", "actor_label", "reason"]
     readonly_fields = ["created_at"]
     ordering = ["-number"]
 
 
-@admin.register(Program)
+@admin.register(models.Program)
 class ProgramAdmin(AuditedPatientRecord, ReadOnlyAdmin):
     """Programs change only through the services: created and activated in the app,
     paused, resumed and discharged here by the actions below."""
@@ -332,7 +317,7 @@ class ProgramAdmin(AuditedPatientRecord, ReadOnlyAdmin):
     inlines = [ProgramActivityInline, ProgramRevisionInline]
     actions = ["pause", "resume", "discharge"]
 
-    def patient_of(self, obj: Program) -> Patient:
+    def patient_of(self, obj: models.Program) -> models.Patient:
         return obj.patient
 
     def has_manage_permission(self, request: HttpRequest) -> bool:
@@ -341,9 +326,9 @@ class ProgramAdmin(AuditedPatientRecord, ReadOnlyAdmin):
     def _apply(
         self,
         request: HttpRequest,
-        queryset: QuerySet[Program],
+        queryset: QuerySet[models.Program],
         verb: str,
-        change: Callable[[Program], object],
+        change: Callable[[models.Program], object],
     ) -> None:
         done = 0
         for program in queryset.select_related("patient"):
@@ -358,7 +343,7 @@ class ProgramAdmin(AuditedPatientRecord, ReadOnlyAdmin):
             self.message_user(request, f"{done} program(s) {verb}.", messages.SUCCESS)
 
     @admin.action(description="Pause progression (a clinician resumes it)", permissions=["manage"])
-    def pause(self, request: HttpRequest, queryset: QuerySet[Program]) -> None:
+    def pause(self, request: HttpRequest, queryset: QuerySet[models.Program]) -> None:
         actor = _operator(request)
         reason = f"Paused from the admin by {actor.get_username()}."
         self._apply(
@@ -367,7 +352,7 @@ class ProgramAdmin(AuditedPatientRecord, ReadOnlyAdmin):
         )  # fmt: skip
 
     @admin.action(description="Resume progression from the held step", permissions=["manage"])
-    def resume(self, request: HttpRequest, queryset: QuerySet[Program]) -> None:
+    def resume(self, request: HttpRequest, queryset: QuerySet[models.Program]) -> None:
         actor = _operator(request)
         self._apply(
             request, queryset, "resumed",
@@ -375,7 +360,7 @@ class ProgramAdmin(AuditedPatientRecord, ReadOnlyAdmin):
         )  # fmt: skip
 
     @admin.action(description="Discharge (relapse watch begins)", permissions=["manage"])
-    def discharge(self, request: HttpRequest, queryset: QuerySet[Program]) -> None:
+    def discharge(self, request: HttpRequest, queryset: QuerySet[models.Program]) -> None:
         actor = _operator(request)
         self._apply(
             request, queryset, "discharged",
@@ -384,7 +369,7 @@ class ProgramAdmin(AuditedPatientRecord, ReadOnlyAdmin):
         )  # fmt: skip
 
 
-@admin.register(ProgramRevision)
+@admin.register(models.ProgramRevision)
 class ProgramRevisionAdmin(AuditedPatientRecord, ReadOnlyAdmin):
     list_display = ["program", "number", "actor_label", "reason", "created_at"]
     list_select_related = ["program__patient"]
@@ -392,22 +377,22 @@ class ProgramRevisionAdmin(AuditedPatientRecord, ReadOnlyAdmin):
     readonly_fields = ["created_at"]
     date_hierarchy = "created_at"
 
-    def patient_of(self, obj: ProgramRevision) -> Patient:
+    def patient_of(self, obj: models.ProgramRevision) -> models.Patient:
         return obj.program.patient
 
 
 class PlannedDoseInline(ReadOnlyInline):
-    model = PlannedDose
+    model = models.PlannedDose
     fields = [
         "program_activity", "amount", "unit", "times_per_day", "heart_rate_low",
         "heart_rate_high", "exertion_low", "exertion_high", "override_reason",
     ]  # fmt: skip
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[PlannedDose]:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[models.PlannedDose]:
         return super().get_queryset(request).select_related("program_activity")
 
 
-@admin.register(PlannedSession)
+@admin.register(models.PlannedSession)
 class PlannedSessionAdmin(AuditedPatientRecord, ReadOnlyAdmin):
     list_display = ["date", "patient", "week", "step", "phase"]
     list_filter = ["phase", "program__patient__clinic"]
@@ -416,11 +401,11 @@ class PlannedSessionAdmin(AuditedPatientRecord, ReadOnlyAdmin):
     date_hierarchy = "date"
     inlines = [PlannedDoseInline]
 
-    def patient_of(self, obj: PlannedSession) -> Patient:
+    def patient_of(self, obj: models.PlannedSession) -> models.Patient:
         return obj.program.patient
 
     @admin.display(ordering="program__patient__last_name")
-    def patient(self, session: PlannedSession) -> Patient:
+    def patient(self, session: models.PlannedSession) -> models.Patient:
         return session.program.patient
 
 
@@ -428,14 +413,14 @@ class PlannedSessionAdmin(AuditedPatientRecord, ReadOnlyAdmin):
 
 
 class ActivityLogInline(ReadOnlyInline):
-    model = ActivityLog
+    model = models.ActivityLog
     fields = ["program_activity", "amount", "exertion", "note"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[ActivityLog]:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[models.ActivityLog]:
         return super().get_queryset(request).select_related("program_activity")
 
 
-@admin.register(SessionLog)
+@admin.register(models.SessionLog)
 class SessionLogAdmin(AuditedPatientRecord, ReadOnlyAdmin):
     list_display = ["session_date", "patient", "status", "logged_by", "logged_at"]
     list_filter = ["status", "session__program__patient__clinic"]
@@ -447,19 +432,19 @@ class SessionLogAdmin(AuditedPatientRecord, ReadOnlyAdmin):
     date_hierarchy = "session__date"
     inlines = [ActivityLogInline]
 
-    def patient_of(self, obj: SessionLog) -> Patient:
+    def patient_of(self, obj: models.SessionLog) -> models.Patient:
         return obj.session.program.patient
 
     @admin.display(description="date", ordering="session__date")
-    def session_date(self, log: SessionLog) -> Any:
+    def session_date(self, log: models.SessionLog) -> Any:
         return log.session.date
 
     @admin.display(ordering="session__program__patient__last_name")
-    def patient(self, log: SessionLog) -> Patient:
+    def patient(self, log: models.SessionLog) -> models.Patient:
         return log.session.program.patient
 
 
-@admin.register(CheckIn)
+@admin.register(models.CheckIn)
 class CheckInAdmin(AuditedPatientRecord, ReadOnlyAdmin):
     # Pain is kept off the list on purpose: the headline is what the patient can do.
     list_display = [
@@ -472,17 +457,17 @@ class CheckInAdmin(AuditedPatientRecord, ReadOnlyAdmin):
     readonly_fields = ["submitted_at"]
     date_hierarchy = "date"
 
-    def patient_of(self, obj: CheckIn) -> Patient:
+    def patient_of(self, obj: models.CheckIn) -> models.Patient:
         return obj.patient
 
     @admin.display(description="school days")
-    def school_days(self, check_in: CheckIn) -> str:
+    def school_days(self, check_in: models.CheckIn) -> str:
         if check_in.school_days_scheduled is None:
             return "-"
         return f"{check_in.school_days_attended or 0} of {check_in.school_days_scheduled}"
 
 
-@admin.register(IdempotencyKey)
+@admin.register(models.IdempotencyKey)
 class IdempotencyKeyAdmin(ReadOnlyAdmin):
     """Which API writes were sent with a key, and what they were answered. The stored answer
     (a check-in, with its health data) is not shown: it is only there to be given again."""
@@ -495,7 +480,7 @@ class IdempotencyKeyAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
 
-@admin.register(WeeklyReview)
+@admin.register(models.WeeklyReview)
 class WeeklyReviewAdmin(AuditedPatientRecord, ReadOnlyAdmin):
     list_display = [
         "program", "program_week", "trigger", "decision", "adherence_percent", "created_at",
@@ -506,15 +491,15 @@ class WeeklyReviewAdmin(AuditedPatientRecord, ReadOnlyAdmin):
     readonly_fields = ["created_at"]
     date_hierarchy = "created_at"
 
-    def patient_of(self, obj: WeeklyReview) -> Patient:
+    def patient_of(self, obj: models.WeeklyReview) -> models.Patient:
         return obj.program.patient
 
     @admin.display(description="week", ordering="week")
-    def program_week(self, review: WeeklyReview) -> int:
+    def program_week(self, review: models.WeeklyReview) -> int:
         return review.week + 1
 
     @admin.display(description="adherence", ordering="adherence")
-    def adherence_percent(self, review: WeeklyReview) -> str:
+    def adherence_percent(self, review: models.WeeklyReview) -> str:
         return f"{review.adherence:.0%}"
 
 
@@ -533,7 +518,7 @@ class OpenAlertFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.register(Alert)
+@admin.register(models.Alert)
 class AlertAdmin(AuditedPatientRecord, ReadOnlyAdmin):
     list_display = [
         "kind", "severity", "patient", "created_at", "is_open", "acknowledged_by",
@@ -546,19 +531,19 @@ class AlertAdmin(AuditedPatientRecord, ReadOnlyAdmin):
     date_hierarchy = "created_at"
     actions = ["acknowledge"]
 
-    def patient_of(self, obj: Alert) -> Patient:
+    def patient_of(self, obj: models.Alert) -> models.Patient:
         return obj.patient
 
     def has_acknowledge_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("programs.change_alert")
 
     @admin.display(boolean=True, description="open", ordering="acknowledged_at")
-    def is_open(self, alert: Alert) -> bool:
+    def is_open(self, alert: models.Alert) -> bool:
         return alert.is_open
 
     @admin.action(description="Acknowledge the selected alerts", permissions=["acknowledge"])
     def acknowledge(
-        self, request: HttpRequest, queryset: QuerySet[Alert]
+        self, request: HttpRequest, queryset: QuerySet[models.Alert]
     ) -> TemplateResponse | None:
         """Acknowledge the open alerts selected. Thoughts of self-harm need a note of what was
         done: the action first asks for one per such alert (an intermediate page, as Django's
@@ -601,7 +586,7 @@ class AlertAdmin(AuditedPatientRecord, ReadOnlyAdmin):
         return None
 
 
-@admin.register(AuditEvent)
+@admin.register(models.AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     # The patient by the name and id kept on the event: they stay after the patient is gone.
     list_display = ["at", "actor", "action", "patient_name", "patient_ref", "what"]

@@ -14,26 +14,8 @@ from rest_framework import serializers
 
 from planner import Feasibility, MaxHeartRateMethod
 from planner.units import MAX_AMOUNT, Unit
+from programs import models
 from programs.engine import parameters_of
-from programs.models import (
-    Activity,
-    ActivityLog,
-    Alert,
-    CheckIn,
-    Clinic,
-    Guardian,
-    Patient,
-    PlannedDose,
-    PlannedSession,
-    Program,
-    ProgramActivity,
-    ProgramRevision,
-    ProgramTemplate,
-    SessionLog,
-    TemplateActivity,
-    User,
-    WeeklyReview,
-)
 from programs.models.library import BAND_CHOICES, KIND_CHOICES, UNIT_CHOICES
 from programs.selectors import (
     activities_visible_to,
@@ -56,19 +38,19 @@ PACE_HELP = {
 }
 
 
-def _user(context: Mapping[str, Any]) -> User:
+def _user(context: Mapping[str, Any]) -> models.User:
     user = context["request"].user
-    assert isinstance(user, User)
+    assert isinstance(user, models.User)
     return user
 
 
-def clinics_of(user: User) -> QuerySet[Clinic]:
-    return Clinic.objects.filter(id__in=staff_clinic_ids(user))
+def clinics_of(user: models.User) -> QuerySet[models.Clinic]:
+    return models.Clinic.objects.filter(id__in=staff_clinic_ids(user))
 
 
-def colleagues_of(user: User) -> QuerySet[User]:
+def colleagues_of(user: models.User) -> QuerySet[models.User]:
     """Staff of the user's clinics: the therapists a patient may be assigned to."""
-    return User.objects.filter(memberships__clinic_id__in=staff_clinic_ids(user)).distinct()
+    return models.User.objects.filter(memberships__clinic_id__in=staff_clinic_ids(user)).distinct()
 
 
 class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField[Any]):
@@ -76,7 +58,7 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField[Any]):
     included, is "does not exist", exactly as if it did not."""
 
     def __init__(
-        self, *, scope: Callable[[User], QuerySet[Any]], model: type[Model], **kwargs: Any
+        self, *, scope: Callable[[models.User], QuerySet[Any]], model: type[Model], **kwargs: Any
     ) -> None:
         self.scope = scope
         # The model's queryset only tells the schema what the id is; get_queryset scopes it.
@@ -89,7 +71,7 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField[Any]):
 def _clinic_field() -> ScopedPrimaryKeyField:
     return ScopedPrimaryKeyField(
         scope=clinics_of,
-        model=Clinic,
+        model=models.Clinic,
         required=False,
         help_text="One of your clinics; may be left out when you work at only one.",
     )
@@ -116,42 +98,62 @@ def _weekdays_field(**kwargs: Any) -> serializers.ListField:
     )
 
 
-class PersonOut(serializers.Serializer[User]):
+def _trials_field(child: serializers.Field, help_text: str, **kwargs: Any) -> serializers.ListField:
+    """One to three tolerance trials, or one thing for each (their days)."""
+    return serializers.ListField(
+        child=child, min_length=1, max_length=3, help_text=help_text, **kwargs
+    )
+
+
+def _pace_field(name: str, more_help: str = "") -> serializers.FloatField:
+    """An activity's pace, for the daily home total: ``metres_per_minute`` or
+    ``seconds_per_repetition``; may be left out or null."""
+    return serializers.FloatField(
+        required=False, allow_null=True, help_text=PACE_HELP[name] + more_help
+    )
+
+
+def _start_fraction_field(**kwargs: Any) -> serializers.FloatField:
+    """The start quota as a fraction of the trials' mean."""
+    return serializers.FloatField(min_value=0.5, max_value=0.9, **kwargs)
+
+
+class PersonOut(serializers.Serializer[models.User]):
     id = serializers.IntegerField()
     name = serializers.SerializerMethodField()
 
-    def get_name(self, user: User) -> str:
+    def get_name(self, user: models.User) -> str:
         return actor_label(user)
 
 
 # Patients and guardians
 
 
-class GuardianOut(serializers.ModelSerializer[Guardian]):
+class GuardianOut(serializers.ModelSerializer[models.Guardian]):
     has_account = serializers.SerializerMethodField()
 
     class Meta:
-        model = Guardian
+        model = models.Guardian
         fields = ["id", "patient", "first_name", "last_name", "relation", "has_account",
                   "created_at"]  # fmt: skip
         read_only_fields = fields
 
-    def get_has_account(self, guardian: Guardian) -> bool:
+    def get_has_account(self, guardian: models.Guardian) -> bool:
         return guardian.user_id is not None
 
 
-class PatientOut(serializers.ModelSerializer[Patient]):
+class PatientOut(serializers.ModelSerializer[models.Patient]):
     therapists = PersonOut(many=True, read_only=True)
     has_account = serializers.SerializerMethodField()
 
     class Meta:
-        model = Patient
+        model = models.Patient
         fields = ["id", "clinic", "first_name", "last_name", "date_of_birth", "diagnosis",
                   "time_zone", "resting_heart_rate", "status", "therapists", "has_account",
                   "created_at"]  # fmt: skip
         read_only_fields = fields
 
-    def get_has_account(self, patient: Patient) -> bool:
+    def get_has_account(self, patient: models.Patient) -> bool:
         return patient.user_id is not None
 
 
@@ -168,14 +170,16 @@ class PatientCreateIn(serializers.Serializer[Any]):
     first_name = serializers.CharField(max_length=60)
     last_name = serializers.CharField(max_length=60)
     date_of_birth = serializers.DateField()
-    diagnosis = serializers.ChoiceField(choices=Patient.Diagnosis.choices)
+    diagnosis = serializers.ChoiceField(choices=models.Patient.Diagnosis.choices)
     time_zone = serializers.CharField(
         max_length=64, required=False, help_text="IANA time zone; the clinic's when left out."
     )
     resting_heart_rate = serializers.IntegerField(
         min_value=30, max_value=120, required=False, allow_null=True
     )
-    therapists = ScopedPrimaryKeyField(scope=colleagues_of, model=User, many=True, required=False)
+    therapists = ScopedPrimaryKeyField(
+        scope=colleagues_of, model=models.User, many=True, required=False
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         return _with_default_clinic(attrs, self.context)
@@ -185,30 +189,39 @@ class PatientUpdateIn(serializers.Serializer[Any]):
     first_name = serializers.CharField(max_length=60, required=False)
     last_name = serializers.CharField(max_length=60, required=False)
     date_of_birth = serializers.DateField(required=False)
-    diagnosis = serializers.ChoiceField(choices=Patient.Diagnosis.choices, required=False)
+    diagnosis = serializers.ChoiceField(choices=models.Patient.Diagnosis.choices, required=False)
     time_zone = serializers.CharField(max_length=64, required=False)
     resting_heart_rate = serializers.IntegerField(
         min_value=30, max_value=120, required=False, allow_null=True
     )
-    therapists = ScopedPrimaryKeyField(scope=colleagues_of, model=User, many=True, required=False)
-    status = serializers.ChoiceField(choices=Patient.Status.choices, required=False)
+    therapists = ScopedPrimaryKeyField(
+        scope=colleagues_of, model=models.User, many=True, required=False
+    )
+    status = serializers.ChoiceField(choices=models.Patient.Status.choices, required=False)
 
 
 class GuardianCreateIn(serializers.Serializer[Any]):
-    patient = ScopedPrimaryKeyField(scope=patients_managed_by, model=Patient)
+    patient = ScopedPrimaryKeyField(scope=patients_managed_by, model=models.Patient)
     first_name = serializers.CharField(max_length=60)
     last_name = serializers.CharField(max_length=60)
-    relation = serializers.ChoiceField(choices=Guardian.Relation.choices)
+    relation = serializers.ChoiceField(choices=models.Guardian.Relation.choices)
 
 
 # Programs
 
 
-def _bounds(name: str) -> dict[str, Any]:
+def _parameter(name: str, help_text: str | None = None, **kwargs: Any) -> serializers.Field:
+    """The field of the engine parameter ``name``, optional, with the service's range: whole
+    numbers for a parameter that takes only those."""
     limits = PARAMETER_RANGES[name]
     if limits.integer:
-        return {"min_value": int(limits.low), "max_value": int(limits.high)}
-    return {"min_value": limits.low, "max_value": limits.high}
+        return serializers.IntegerField(
+            min_value=int(limits.low), max_value=int(limits.high), required=False,
+            help_text=help_text, **kwargs,
+        )  # fmt: skip
+    return serializers.FloatField(
+        min_value=limits.low, max_value=limits.high, required=False, help_text=help_text, **kwargs
+    )
 
 
 class ParametersSerializer(serializers.Serializer[Any]):
@@ -216,40 +229,36 @@ class ParametersSerializer(serializers.Serializer[Any]):
 
     # The ranges are the service's (programs/services/inputs.py), shown here for the schema
     # and the builder's form; the service checks them, with their steps and pairs.
-    impact_weekly_cap = serializers.FloatField(
-        **_bounds("impact_weekly_cap"), required=False,
-        help_text="Largest weekly increase of an impact activity, as a fraction (0.10 = 10%), "
+    impact_weekly_cap = _parameter(
+        "impact_weekly_cap",
+        "Largest weekly increase of an impact activity, as a fraction (0.10 = 10%), "
         "in steps of 0.001.",
-    )  # fmt: skip
-    non_impact_weekly_cap = serializers.FloatField(
-        **_bounds("non_impact_weekly_cap"), required=False,
-        help_text="Largest weekly increase of any other activity, as a fraction.",
-    )  # fmt: skip
-    daily_minutes_cap = serializers.FloatField(
-        **_bounds("daily_minutes_cap"), required=False,
-        help_text="Home minutes a day, at most; whole minutes.",
-    )  # fmt: skip
-    maintain_weeks = serializers.IntegerField(**_bounds("maintain_weeks"), required=False)
-    taper_weeks = serializers.IntegerField(**_bounds("taper_weeks"), required=False)
-    intensity_weekly_step = serializers.FloatField(
-        **_bounds("intensity_weekly_step"), required=False,
-        help_text="Largest weekly rise of an aerobic range, as a fraction of heart-rate reserve.",
-    )  # fmt: skip
+    )
+    non_impact_weekly_cap = _parameter(
+        "non_impact_weekly_cap", "Largest weekly increase of any other activity, as a fraction."
+    )
+    daily_minutes_cap = _parameter(
+        "daily_minutes_cap", "Home minutes a day, at most; whole minutes."
+    )
+    maintain_weeks = _parameter("maintain_weeks")
+    taper_weeks = _parameter("taper_weeks")
+    intensity_weekly_step = _parameter(
+        "intensity_weekly_step",
+        "Largest weekly rise of an aerobic range, as a fraction of heart-rate reserve.",
+    )
     max_hr_method = serializers.ChoiceField(
         choices=[method.value for method in MaxHeartRateMethod], required=False
     )
-    measured_max_hr = serializers.IntegerField(
-        **_bounds("measured_max_hr"), required=False, allow_null=True,
-        help_text="Beats per minute; only with the measured method.",
-    )  # fmt: skip
-    adherence_to_progress = serializers.FloatField(
-        **_bounds("adherence_to_progress"), required=False,
-        help_text="Adherence a week needs to progress, as a fraction (0.8 = 80%).",
-    )  # fmt: skip
-    low_adherence_alert = serializers.FloatField(
-        **_bounds("low_adherence_alert"), required=False,
-        help_text="Adherence below which the clinician is alerted; not above the one above.",
-    )  # fmt: skip
+    measured_max_hr = _parameter(
+        "measured_max_hr", "Beats per minute; only with the measured method.", allow_null=True
+    )
+    adherence_to_progress = _parameter(
+        "adherence_to_progress", "Adherence a week needs to progress, as a fraction (0.8 = 80%)."
+    )
+    low_adherence_alert = _parameter(
+        "low_adherence_alert",
+        "Adherence below which the clinician is alerted; not above the one above.",
+    )
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if isinstance(data, Mapping):
@@ -261,7 +270,7 @@ class ParametersSerializer(serializers.Serializer[Any]):
         return values
 
 
-class ProgramActivityOut(serializers.ModelSerializer[ProgramActivity]):
+class ProgramActivityOut(serializers.ModelSerializer[models.ProgramActivity]):
     baseline_trials = serializers.ListField(child=serializers.FloatField(), read_only=True)
     baseline_dates = serializers.ListField(
         child=serializers.DateField(), read_only=True, help_text="The trials' days, when given."
@@ -269,7 +278,7 @@ class ProgramActivityOut(serializers.ModelSerializer[ProgramActivity]):
     weekdays = serializers.ListField(child=serializers.IntegerField(), read_only=True)
 
     class Meta:
-        model = ProgramActivity
+        model = models.ProgramActivity
         fields = ["id", "activity", "key", "name", "kind", "unit", "impact", "order",
                   "baseline_trials", "baseline_dates", "start_fraction", "start_quota",
                   "goal_quota", "weekdays", "times_per_day", "start_intensity",
@@ -287,11 +296,11 @@ class FeasibilityOut(serializers.Serializer[Feasibility]):
     message = serializers.CharField()
 
 
-class RevisionOut(serializers.ModelSerializer[ProgramRevision]):
+class RevisionOut(serializers.ModelSerializer[models.ProgramRevision]):
     snapshot = serializers.DictField(read_only=True, help_text="The program after the change.")
 
     class Meta:
-        model = ProgramRevision
+        model = models.ProgramRevision
         fields = ["id", "program", "number", "actor_label", "reason", "snapshot", "created_at"]
         read_only_fields = fields
 
@@ -304,7 +313,7 @@ class LocalTimeField(serializers.TimeField):
     ``format: time`` (RFC 3339) would demand an offset, which a local time does not have."""
 
 
-class ProgramOut(serializers.ModelSerializer[Program]):
+class ProgramOut(serializers.ModelSerializer[models.Program]):
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
     session_time = LocalTimeField(
         read_only=True, help_text="When the day's session usually starts, patient's local time."
@@ -313,7 +322,7 @@ class ProgramOut(serializers.ModelSerializer[Program]):
     activities = ProgramActivityOut(many=True, read_only=True)
 
     class Meta:
-        model = Program
+        model = models.Program
         fields = ["id", "patient", "patient_name", "template", "status", "goals", "start_date",
                   "goal_date", "session_time", "planned_goal_date", "ramp_start", "discharge_date",
                   "paused_reason",
@@ -322,7 +331,7 @@ class ProgramOut(serializers.ModelSerializer[Program]):
         read_only_fields = fields
 
     @extend_schema_field(ParametersSerializer)
-    def get_parameters(self, program: Program) -> dict[str, Any]:
+    def get_parameters(self, program: models.Program) -> dict[str, Any]:
         """Every parameter in force: the program's own values over the defaults."""
         return parameters_of(program)
 
@@ -336,28 +345,26 @@ class ProgramDetailOut(ProgramOut):
         read_only_fields = fields
 
     @extend_schema_field(FeasibilityOut(allow_null=True))
-    def get_feasibility(self, program: Program) -> dict[str, Any] | None:
+    def get_feasibility(self, program: models.Program) -> dict[str, Any] | None:
         feasibility = program_feasibility(program)
         return FeasibilityOut(feasibility).data if feasibility is not None else None
 
     @extend_schema_field(RevisionOut(allow_null=True))
-    def get_latest_revision(self, program: Program) -> dict[str, Any] | None:
+    def get_latest_revision(self, program: models.Program) -> dict[str, Any] | None:
         latest = program.revisions.order_by("-number").first()
         return RevisionOut(latest).data if latest is not None else None
 
 
 class ActivityChoiceIn(serializers.Serializer[Any]):
-    activity = ScopedPrimaryKeyField(scope=activities_visible_to, model=Activity)
-    baseline_trials = serializers.ListField(
-        child=serializers.FloatField(min_value=0, max_value=LARGEST_AMOUNT),
-        min_length=1,
-        max_length=3,
-        help_text="One to three tolerance trials, in the activity's unit.",
+    activity = ScopedPrimaryKeyField(scope=activities_visible_to, model=models.Activity)
+    baseline_trials = _trials_field(
+        serializers.FloatField(min_value=0, max_value=LARGEST_AMOUNT),
+        "One to three tolerance trials, in the activity's unit.",
     )
-    start_fraction = serializers.FloatField(
-        min_value=0.5, max_value=0.9, required=False,
+    start_fraction = _start_fraction_field(
+        required=False,
         help_text="Start quota as a fraction of the trials' mean; the template's, or 0.7.",
-    )  # fmt: skip
+    )
     goal_quota = serializers.IntegerField(
         min_value=1, max_value=LARGEST_AMOUNT, required=False,
         help_text="Needed when the activity is not in the template.",
@@ -370,24 +377,21 @@ class ActivityChoiceIn(serializers.Serializer[Any]):
         help_text="Aerobic work starts moderate (the default) or, by the clinician's choice, "
         "light; never vigorous.",
     )  # fmt: skip
-    baseline_dates = serializers.ListField(
-        child=serializers.DateField(), min_length=1, max_length=3, required=False,
-        help_text="The days the trials were done, one per trial, within one week.",
-    )  # fmt: skip
-    metres_per_minute = serializers.FloatField(
-        required=False, allow_null=True,
-        help_text=PACE_HELP["metres_per_minute"] + " The activity's own when left out.",
-    )  # fmt: skip
-    seconds_per_repetition = serializers.FloatField(
-        required=False, allow_null=True,
-        help_text=PACE_HELP["seconds_per_repetition"] + " The activity's own when left out.",
-    )  # fmt: skip
+    baseline_dates = _trials_field(
+        serializers.DateField(),
+        "The days the trials were done, one per trial, within one week.",
+        required=False,
+    )
+    metres_per_minute = _pace_field("metres_per_minute", " The activity's own when left out.")
+    seconds_per_repetition = _pace_field(
+        "seconds_per_repetition", " The activity's own when left out."
+    )
 
 
 class ProgramCreateIn(serializers.Serializer[Any]):
-    patient = ScopedPrimaryKeyField(scope=patients_managed_by, model=Patient)
+    patient = ScopedPrimaryKeyField(scope=patients_managed_by, model=models.Patient)
     template = ScopedPrimaryKeyField(
-        scope=templates_visible_to, model=ProgramTemplate, required=False, allow_null=True
+        scope=templates_visible_to, model=models.ProgramTemplate, required=False, allow_null=True
     )
     start_date = serializers.DateField()
     goal_date = serializers.DateField()
@@ -404,12 +408,12 @@ class ProgramUpdateIn(ProgramCreateIn):
     as the draft has it (a list given, such as ``activities``, replaces the draft's whole)."""
 
     patient = ScopedPrimaryKeyField(
-        scope=patients_managed_by, model=Patient, required=False,
+        scope=patients_managed_by, model=models.Patient, required=False,
         help_text="The draft's patient; a draft cannot move to another patient.",
     )  # fmt: skip
 
 
-def draft_arguments(program: Program) -> dict[str, Any]:
+def draft_arguments(program: models.Program) -> dict[str, Any]:
     """``services.program_update_draft``'s arguments as the draft holds them now, for what a
     PATCH leaves out."""
     return {
@@ -440,7 +444,7 @@ def draft_arguments(program: Program) -> dict[str, Any]:
 
 
 def program_update_arguments(
-    data: Mapping[str, Any], program: Program, *, partial: bool
+    data: Mapping[str, Any], program: models.Program, *, partial: bool
 ) -> dict[str, Any]:
     """``services.program_update_draft``'s arguments (all but the actor and the program) from
     the validated data of ``ProgramUpdateIn``. A PUT says everything, as a new draft would; a
@@ -496,22 +500,17 @@ def activity_choices(chosen: Sequence[Mapping[str, Any]]) -> list[ActivityChoice
 
 class BaselineTrialsIn(serializers.Serializer[Any]):
     activity = serializers.IntegerField(help_text="The program activity's id.")
-    trials = serializers.ListField(
-        child=serializers.FloatField(min_value=0, max_value=LARGEST_AMOUNT),
-        min_length=1,
-        max_length=3,
-        help_text="One to three new tolerance trials, in the activity's unit.",
+    trials = _trials_field(
+        serializers.FloatField(min_value=0, max_value=LARGEST_AMOUNT),
+        "One to three new tolerance trials, in the activity's unit.",
     )
-    dates = serializers.ListField(
-        child=serializers.DateField(),
-        min_length=1,
-        max_length=3,
-        help_text="The day of each trial, all in the last seven days.",
+    dates = _trials_field(
+        serializers.DateField(), "The day of each trial, all in the last seven days."
     )
-    start_fraction = serializers.FloatField(
-        min_value=0.5, max_value=0.9, required=False,
+    start_fraction = _start_fraction_field(
+        required=False,
         help_text="The new start quota as a fraction of the trials' mean; the activity's own.",
-    )  # fmt: skip
+    )
 
 
 class ProgramRebaselineIn(serializers.Serializer[Any]):
@@ -597,40 +596,40 @@ class PreviewOut(serializers.Serializer[Any]):
 # Sessions and what happened
 
 
-class DoseOut(serializers.ModelSerializer[PlannedDose]):
+class DoseOut(serializers.ModelSerializer[models.PlannedDose]):
     activity_key = serializers.CharField(source="program_activity.key", read_only=True)
     activity_name = serializers.CharField(source="program_activity.name", read_only=True)
 
     class Meta:
-        model = PlannedDose
+        model = models.PlannedDose
         fields = ["id", "program_activity", "activity_key", "activity_name", "amount", "unit",
                   "times_per_day", "heart_rate_low", "heart_rate_high", "exertion_low",
                   "exertion_high", "override_reason"]  # fmt: skip
         read_only_fields = fields
 
 
-class ResultOut(serializers.ModelSerializer[ActivityLog]):
+class ResultOut(serializers.ModelSerializer[models.ActivityLog]):
     activity_key = serializers.CharField(source="program_activity.key", read_only=True)
     activity_name = serializers.CharField(source="program_activity.name", read_only=True)
     unit = serializers.CharField(source="program_activity.unit", read_only=True)
 
     class Meta:
-        model = ActivityLog
+        model = models.ActivityLog
         fields = ["program_activity", "activity_key", "activity_name", "unit", "amount",
                   "exertion", "note"]  # fmt: skip
         read_only_fields = fields
 
 
-class SessionLogInlineOut(serializers.ModelSerializer[SessionLog]):
+class SessionLogInlineOut(serializers.ModelSerializer[models.SessionLog]):
     logged_by = serializers.SerializerMethodField()
     results = ResultOut(many=True, read_only=True)
 
     class Meta:
-        model = SessionLog
+        model = models.SessionLog
         fields = ["id", "status", "note", "logged_by", "logged_at", "results"]
         read_only_fields = fields
 
-    def get_logged_by(self, log: SessionLog) -> str | None:
+    def get_logged_by(self, log: models.SessionLog) -> str | None:
         return actor_label(log.logged_by) if log.logged_by is not None else None
 
 
@@ -646,18 +645,18 @@ class SessionLogOut(SessionLogInlineOut):
         read_only_fields = fields
 
 
-class SessionOut(serializers.ModelSerializer[PlannedSession]):
+class SessionOut(serializers.ModelSerializer[models.PlannedSession]):
     patient = serializers.IntegerField(source="program.patient_id", read_only=True)
     week = serializers.SerializerMethodField(help_text=WEEK_HELP)
     doses = DoseOut(many=True, read_only=True)
     log = SessionLogInlineOut(read_only=True, allow_null=True)
 
     class Meta:
-        model = PlannedSession
+        model = models.PlannedSession
         fields = ["id", "program", "patient", "date", "week", "step", "phase", "doses", "log"]
         read_only_fields = fields
 
-    def get_week(self, session: PlannedSession) -> int:
+    def get_week(self, session: models.PlannedSession) -> int:
         return session.week + 1
 
 
@@ -666,47 +665,47 @@ class DoseOverrideIn(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=MAX_TEXT)
 
 
-class CheckInOut(serializers.ModelSerializer[CheckIn]):
+class CheckInOut(serializers.ModelSerializer[models.CheckIn]):
     fdi_answers = serializers.ListField(
         child=serializers.IntegerField(), read_only=True, allow_null=True
     )
     red_flags = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
-        model = CheckIn
+        model = models.CheckIn
         fields = ["id", "patient", "program", "date", "submitted_at", "fdi_answers", "fdi_total",
                   "fdi_band", "sleep_hours", "sleep_quality", "mood", "school_days_attended",
                   "school_days_scheduled", "flare", "red_flags", "pain"]  # fmt: skip
         read_only_fields = fields
 
 
-class ReviewOut(serializers.ModelSerializer[WeeklyReview]):
+class ReviewOut(serializers.ModelSerializer[models.WeeklyReview]):
     week = serializers.SerializerMethodField(help_text=WEEK_HELP)
 
     class Meta:
-        model = WeeklyReview
+        model = models.WeeklyReview
         fields = ["id", "program", "week", "trigger", "decision", "reason", "adherence",
                   "sessions_planned", "sessions_done", "step", "next_step",
                   "created_at"]  # fmt: skip
         read_only_fields = fields
 
-    def get_week(self, review: WeeklyReview) -> int:
+    def get_week(self, review: models.WeeklyReview) -> int:
         return review.week + 1
 
 
-class AlertOut(serializers.ModelSerializer[Alert]):
+class AlertOut(serializers.ModelSerializer[models.Alert]):
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
     is_open = serializers.BooleanField(read_only=True)
     acknowledged_by = serializers.SerializerMethodField()
 
     class Meta:
-        model = Alert
+        model = models.Alert
         fields = ["id", "patient", "patient_name", "program", "kind", "severity", "message",
                   "is_open", "created_at", "acknowledged_by", "acknowledged_at",
                   "acknowledgement_note"]  # fmt: skip
         read_only_fields = fields
 
-    def get_acknowledged_by(self, alert: Alert) -> str | None:
+    def get_acknowledged_by(self, alert: models.Alert) -> str | None:
         return actor_label(alert.acknowledged_by) if alert.acknowledged_by is not None else None
 
 
@@ -722,19 +721,19 @@ class AlertAcknowledgeIn(serializers.Serializer[Any]):
 # The library
 
 
-class ActivityOut(serializers.ModelSerializer[Activity]):
+class ActivityOut(serializers.ModelSerializer[models.Activity]):
     is_global = serializers.SerializerMethodField()
     # A plain string: empty when there is no video or leaflet, which "format: uri" forbids.
     media_url = serializers.CharField(read_only=True, help_text="A link, or empty.")
 
     class Meta:
-        model = Activity
+        model = models.Activity
         fields = ["id", "clinic", "is_global", "name", "kind", "unit", "impact", "instructions",
                   "media_url", "metres_per_minute", "seconds_per_repetition",
                   "is_active"]  # fmt: skip
         read_only_fields = fields
 
-    def get_is_global(self, activity: Activity) -> bool:
+    def get_is_global(self, activity: models.Activity) -> bool:
         return activity.clinic_id is None
 
 
@@ -748,12 +747,8 @@ class ActivityCreateIn(serializers.Serializer[Any]):
     )
     instructions = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True)
     media_url = serializers.URLField(max_length=200, required=False, allow_blank=True)
-    metres_per_minute = serializers.FloatField(
-        required=False, allow_null=True, help_text=PACE_HELP["metres_per_minute"]
-    )
-    seconds_per_repetition = serializers.FloatField(
-        required=False, allow_null=True, help_text=PACE_HELP["seconds_per_repetition"]
-    )
+    metres_per_minute = _pace_field("metres_per_minute")
+    seconds_per_repetition = _pace_field("seconds_per_repetition")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         return _with_default_clinic(attrs, self.context)
@@ -766,41 +761,37 @@ class ActivityUpdateIn(serializers.Serializer[Any]):
     impact = serializers.BooleanField(required=False)
     instructions = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True)
     media_url = serializers.URLField(max_length=200, required=False, allow_blank=True)
-    metres_per_minute = serializers.FloatField(
-        required=False, allow_null=True, help_text=PACE_HELP["metres_per_minute"]
-    )
-    seconds_per_repetition = serializers.FloatField(
-        required=False, allow_null=True, help_text=PACE_HELP["seconds_per_repetition"]
-    )
+    metres_per_minute = _pace_field("metres_per_minute")
+    seconds_per_repetition = _pace_field("seconds_per_repetition")
     is_active = serializers.BooleanField(required=False)
 
 
-class TemplateEntryOut(serializers.ModelSerializer[TemplateActivity]):
+class TemplateEntryOut(serializers.ModelSerializer[models.TemplateActivity]):
     activity_name = serializers.CharField(source="activity.name", read_only=True)
     unit = serializers.CharField(source="activity.unit", read_only=True)
     weekdays = serializers.ListField(child=serializers.IntegerField(), read_only=True)
 
     class Meta:
-        model = TemplateActivity
+        model = models.TemplateActivity
         fields = ["id", "activity", "activity_name", "unit", "order", "start_fraction",
                   "goal_quota", "weekdays", "times_per_day", "goal_intensity"]  # fmt: skip
         read_only_fields = fields
 
 
-class TemplateOut(serializers.ModelSerializer[ProgramTemplate]):
+class TemplateOut(serializers.ModelSerializer[models.ProgramTemplate]):
     entries = TemplateEntryOut(many=True, read_only=True, source="template_activities")
 
     class Meta:
-        model = ProgramTemplate
+        model = models.ProgramTemplate
         fields = ["id", "clinic", "name", "description", "default_weeks", "is_active", "entries"]
         read_only_fields = fields
 
 
 class TemplateEntryIn(serializers.Serializer[Any]):
-    activity = ScopedPrimaryKeyField(scope=activities_visible_to, model=Activity)
+    activity = ScopedPrimaryKeyField(scope=activities_visible_to, model=models.Activity)
     goal_quota = serializers.IntegerField(min_value=1, max_value=LARGEST_AMOUNT)
     weekdays = _weekdays_field(default=list(range(7)))
-    start_fraction = serializers.FloatField(min_value=0.5, max_value=0.9, default=0.7)
+    start_fraction = _start_fraction_field(default=0.7)
     times_per_day = serializers.IntegerField(min_value=1, max_value=6, default=1)
     goal_intensity = serializers.ChoiceField(choices=BAND_CHOICES, default="moderate")
 
@@ -816,7 +807,7 @@ class TemplateCreateIn(serializers.Serializer[Any]):
         attrs = _with_default_clinic(attrs, self.context)
         problems: list[dict[str, list[str]]] = []
         for entry in attrs["entries"]:
-            activity: Activity = entry["activity"]
+            activity: models.Activity = entry["activity"]
             problem: dict[str, list[str]] = {}
             if activity.clinic_id not in (None, attrs["clinic"].id):
                 problem["activity"] = ["is not in this clinic's library"]

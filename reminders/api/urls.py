@@ -2,6 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, include, path
 from rest_framework.routers import DefaultRouter
+from rest_framework.views import APIView
 
 from reminders.api import views
 
@@ -15,38 +16,20 @@ class Router(DefaultRouter):
 router = Router(trailing_slash=True)
 router.register("contacts", views.ContactViewSet, basename="reminder-contact")
 
+
+def contact_path(tail: str, view: type[APIView], name: str) -> URLPattern:
+    """A route of one of my contacts, ``me/contacts/<contact_id>/<tail>``."""
+    return path(f"me/contacts/<int:contact_id>/{tail}", view.as_view(), name=f"reminders-me-{name}")
+
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("me/contacts/", views.MyContactsView.as_view(), name="reminders-me-contacts"),
-    path(
-        "me/contacts/<int:contact_id>/",
-        views.MyContactView.as_view(),
-        name="reminders-me-contact",
-    ),
-    path(
-        "me/contacts/<int:contact_id>/preferences/",
-        views.MyPreferencesView.as_view(),
-        name="reminders-me-preferences",
-    ),
-    path(
-        "me/contacts/<int:contact_id>/consents/",
-        views.MyConsentsView.as_view(),
-        name="reminders-me-consents",
-    ),
-    path(
-        "me/contacts/<int:contact_id>/consents/withdraw/",
-        views.MyConsentWithdrawView.as_view(),
-        name="reminders-me-consents-withdraw",
-    ),
-    path(
-        "me/contacts/<int:contact_id>/verification/",
-        views.MyVerificationView.as_view(),
-        name="reminders-me-verification",
-    ),
-    path(
-        "me/contacts/<int:contact_id>/verification/confirm/",
-        views.MyVerificationConfirmView.as_view(),
-        name="reminders-me-verification-confirm",
-    ),
+    contact_path("", views.MyContactView, "contact"),
+    contact_path("preferences/", views.MyPreferencesView, "preferences"),
+    contact_path("consents/", views.MyConsentsView, "consents"),
+    contact_path("consents/withdraw/", views.MyConsentWithdrawView, "consents-withdraw"),
+    contact_path("verification/", views.MyVerificationView, "verification"),
+    contact_path("verification/confirm/", views.MyVerificationConfirmView, "verification-confirm"),
     path(
         "email-verifications/",
         views.EmailVerificationView.as_view(),

@@ -16,6 +16,8 @@ the person is waiting for them (see ``services.verification_start``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from django.db.models import QuerySet
@@ -141,6 +143,27 @@ def _contact_change(
     return contact, data.validated_data
 
 
+def _my_contact_write(
+    operation_id: str,
+    summary: str,
+    body: type[serializers.Serializer[Any]],
+    answer: type[serializers.Serializer[Any]],
+    *,
+    status_code: int = status.HTTP_200_OK,
+    errors: Mapping[int, Any] = CHANGE_ERRORS,
+    description: str | None = None,
+) -> Any:
+    """The schema of a change to one of my contacts: ``body`` in, ``answer`` out."""
+    return extend_schema(
+        operation_id=operation_id,
+        summary=summary,
+        description=description,
+        request=body,
+        responses={status_code: answer, **errors},
+        tags=ME_TAGS,
+    )
+
+
 def _contact_answer(contact: Contact, status_code: int = status.HTTP_200_OK) -> Response:
     """The contact as it is now, after a change."""
     return Response(contact_data([_fresh(contact)]), status=status_code)
@@ -189,9 +212,11 @@ class MyContactView(APIView):
 
 
 class MyPreferencesView(IdempotentWrites, APIView):
-    @extend_schema(
-        operation_id="reminders_me_preferences_update",
-        summary="Change when and how reminders come",
+    @_my_contact_write(
+        "reminders_me_preferences_update",
+        "Change when and how reminders come",
+        PreferencesIn,
+        PreferencesSavedOut,
         description=(
             "Channels on or off, lead times (the evening before at a local time; minutes "
             "before the session), quiet hours for text messages, pause everything. What is "
@@ -199,9 +224,6 @@ class MyPreferencesView(IdempotentWrites, APIView):
             "`quiet_hours_notices` lists each text reminder the quiet hours move, and when it "
             "really arrives: show them to the person."
         ),
-        request=PreferencesIn,
-        responses={200: PreferencesSavedOut, **error_responses(400, 401, 403, 404)},
-        tags=ME_TAGS,
     )
     def patch(self, request: Request, contact_id: int) -> Response:
         contact, data = _contact_change(request, contact_id, PreferencesIn)
@@ -210,14 +232,14 @@ class MyPreferencesView(IdempotentWrites, APIView):
 
 
 class MyConsentsView(IdempotentWrites, APIView):
-    @extend_schema(
-        operation_id="reminders_me_consents_create",
-        summary="Agree to reminders on a channel (by this web form)",
+    @_my_contact_write(
+        "reminders_me_consents_create",
+        "Agree to reminders on a channel (by this web form)",
+        ChannelIn,
+        ConsentOut,
+        status_code=status.HTTP_201_CREATED,
         description="Records the signed-in person's consent to the wording of "
         "`consent-wording/` for the channel, as given by web form.",
-        request=ChannelIn,
-        responses={201: ConsentOut, **error_responses(400, 401, 403, 404)},
-        tags=ME_TAGS,
     )
     def post(self, request: Request, contact_id: int) -> Response:
         contact, data = _contact_change(request, contact_id, ChannelIn)
@@ -234,12 +256,8 @@ class MyConsentsView(IdempotentWrites, APIView):
 
 
 class MyConsentWithdrawView(IdempotentWrites, APIView):
-    @extend_schema(
-        operation_id="reminders_me_consents_withdraw",
-        summary="Withdraw consent for a channel",
-        request=ChannelIn,
-        responses={200: ContactOut, **error_responses(400, 401, 403, 404)},
-        tags=ME_TAGS,
+    @_my_contact_write(
+        "reminders_me_consents_withdraw", "Withdraw consent for a channel", ChannelIn, ContactOut
     )
     def post(self, request: Request, contact_id: int) -> Response:
         contact, data = _contact_change(request, contact_id, ChannelIn)
@@ -248,16 +266,17 @@ class MyConsentWithdrawView(IdempotentWrites, APIView):
 
 
 class MyVerificationView(IdempotentWrites, APIView):
-    @extend_schema(
-        operation_id="reminders_me_verification_start",
-        summary="Send a code (text message) or a link (email) to verify an address",
+    @_my_contact_write(
+        "reminders_me_verification_start",
+        "Send a code (text message) or a link (email) to verify an address",
+        ChannelIn,
+        VerificationOut,
+        status_code=status.HTTP_202_ACCEPTED,
+        errors=SEND_ERRORS,
         description=(
             "Sent at once, not queued: a six-digit code that works for 10 minutes and 5 "
             "tries, or a link that works for 3 days. At most one a minute per contact."
         ),
-        request=ChannelIn,
-        responses={202: VerificationOut, **SEND_ERRORS},
-        tags=ME_TAGS,
     )
     def post(self, request: Request, contact_id: int) -> Response:
         contact, data = _contact_change(request, contact_id, ChannelIn)
@@ -265,12 +284,11 @@ class MyVerificationView(IdempotentWrites, APIView):
 
 
 class MyVerificationConfirmView(IdempotentWrites, APIView):
-    @extend_schema(
-        operation_id="reminders_me_verification_confirm",
-        summary="Confirm the code sent by text message",
-        request=CodeIn,
-        responses={200: ContactOut, **error_responses(400, 401, 403, 404)},
-        tags=ME_TAGS,
+    @_my_contact_write(
+        "reminders_me_verification_confirm",
+        "Confirm the code sent by text message",
+        CodeIn,
+        ContactOut,
     )
     def post(self, request: Request, contact_id: int) -> Response:
         contact, data = _contact_change(request, contact_id, CodeIn)
@@ -335,8 +353,7 @@ class ContactViewSet(mixins.ListModelMixin, PatientRecordViewSet[Contact]):
     def get_queryset(self) -> QuerySet[Contact]:
         return selectors.with_details(selectors.contacts_managed_by(self.user))
 
-    def access(self, object_id: int, rows: QuerySet[Contact]) -> Contact:
-        return access_contact(self.user, object_id, manage=True, queryset=rows)
+    access_function = partial(access_contact, manage=True)
 
     def _validated_channel(self) -> str:
         return str(self.validated(ChannelIn)["channel"])

@@ -3,15 +3,17 @@ function (programs.access), and the in/out plumbing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from programs.access import AccessDenied
@@ -56,10 +58,16 @@ class StaffViewSet(IdempotentWrites, viewsets.GenericViewSet[M]):
         assert isinstance(user, User)
         return user
 
+    # The access function (programs.access) that finds one object for the user, called as
+    # ``access_function(user, object_id, queryset=rows)``; a partial when it takes more.
+    access_function: Callable[..., Any]
+
     def access(self, object_id: int, rows: QuerySet[M]) -> M:
         """The object ``object_id`` through its access function, loaded as ``rows`` (the list's
         queryset, filtered as the request asks) loads it."""
-        raise NotImplementedError
+        # Read from the class: a plain function there is not bound as a method.
+        found: M = type(self).access_function(self.user, object_id, queryset=rows)
+        return found
 
     def get_object(self) -> M:
         """DRF's lookup, through ``access``: an id that is no integer is simply not found, and
@@ -90,6 +98,47 @@ class StaffViewSet(IdempotentWrites, viewsets.GenericViewSet[M]):
     ) -> Response:
         context = {**self.get_serializer_context(), **context}
         return Response(serializer_class(instance, context=context).data, status=status_code)
+
+    def change(
+        self,
+        service: Callable[..., Any],
+        body: type[serializers.Serializer[Any]],
+        answer: type[serializers.BaseSerializer[Any]],
+        *,
+        argument: str,
+        arguments: Callable[[dict[str, Any]], Mapping[str, Any]] = dict,
+    ) -> Response:
+        """The object changed by ``service(actor=the user, <argument>=the object,
+        **arguments(the body))``, the body checked by ``body`` (the object first, so one not
+        found answers 404 before any 400), answered as ``answer`` shows it."""
+        obj = self.get_object()
+        data = self.validated(body)
+        changed = service(actor=self.user, **{argument: obj}, **arguments(data))
+        return self.respond(answer, changed)
+
+
+def change_action(
+    name: str,
+    service: Callable[..., Any],
+    body: type[serializers.Serializer[Any]],
+    answer: type[serializers.BaseSerializer[Any]],
+    *,
+    argument: str,
+    arguments: Callable[[dict[str, Any]], Mapping[str, Any]] = dict,
+    description: str | None = None,
+) -> Any:
+    """A viewset's POST ``{id}/<name>/``: ``StaffViewSet.change`` with these arguments, in the
+    schema with its body, its answer and the errors a change answers with. Assign it to the
+    attribute ``name`` (DRF routes the action by its name)."""
+
+    def act(self: StaffViewSet[Any], request: Request, pk: str) -> Response:
+        return self.change(service, body, answer, argument=argument, arguments=arguments)
+
+    act.__name__ = name
+    routed = action(detail=True, methods=["post"])(act)
+    return extend_schema(
+        request=body, responses={200: answer, **CHANGE_ERRORS}, description=description
+    )(routed)
 
 
 class ReadOnlyStaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffViewSet[M]):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -79,8 +81,7 @@ class TemplateViewSet(ReadOnlyStaffViewSet[ProgramTemplate]):
             )
         )
 
-    def access(self, object_id: int, rows: QuerySet[ProgramTemplate]) -> ProgramTemplate:
-        return access_template(self.user, object_id, manage=False, queryset=rows)
+    access_function = partial(access_template, manage=False)
 
     @extend_schema(request=TemplateCreateIn, responses={201: TemplateOut, **CREATE_ERRORS})
     def create(self, request: Request) -> Response:

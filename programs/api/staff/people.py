@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
@@ -47,8 +49,7 @@ class PatientViewSet(
             patients = patients.select_related("clinic").prefetch_related("guardians")
         return patients
 
-    def access(self, object_id: int, rows: QuerySet[Patient]) -> Patient:
-        return access_patient(self.user, object_id, manage=True, queryset=rows)
+    access_function = partial(access_patient, manage=True)
 
     def get_serializer_class(self) -> type[PatientOut]:
         return PatientOut if self.action == "list" else PatientDetailOut
@@ -60,10 +61,9 @@ class PatientViewSet(
 
     @extend_schema(request=PatientUpdateIn, responses={200: PatientDetailOut, **CHANGE_ERRORS})
     def partial_update(self, request: Request, pk: str) -> Response:
-        patient = self.get_object()
-        changes = self.validated(PatientUpdateIn)
-        patient = services.patient_update(actor=self.user, patient=patient, **changes)
-        return self.respond(PatientDetailOut, patient)
+        return self.change(
+            services.patient_update, PatientUpdateIn, PatientDetailOut, argument="patient"
+        )
 
 
 @documented_reads(GuardianOut)
@@ -78,8 +78,7 @@ class GuardianViewSet(ReadOnlyPatientRecordViewSet[Guardian]):
     def get_queryset(self) -> QuerySet[Guardian]:
         return guardians_visible_to(self.user).select_related("patient")
 
-    def access(self, object_id: int, rows: QuerySet[Guardian]) -> Guardian:
-        return access_guardian(self.user, object_id, queryset=rows)
+    access_function = access_guardian
 
     @extend_schema(request=GuardianCreateIn, responses={201: GuardianOut, **CREATE_ERRORS})
     def create(self, request: Request) -> Response:

@@ -3,12 +3,16 @@ discharge), sessions/ and doses/{id}/override/."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
 from programs import services
 from programs.access import access_dose, access_program, access_session
@@ -37,10 +41,18 @@ from programs.api.staff.base import (
     PatientRecordViewSet,
     ReadOnlyPatientRecordViewSet,
     StaffViewSet,
+    change_action,
     documented_reads,
 )
 from programs.models import ActivityLog, PlannedDose, PlannedSession, Program
 from programs.selectors import programs_managed_by, sessions_visible_to
+
+
+def _program_change(
+    name: str, service: Callable[..., Any], body: type[Serializer[Any]], **options: Any
+) -> Any:
+    """A step of a program's life (``programs/{id}/<name>/``), answered with the program."""
+    return change_action(name, service, body, ProgramDetailOut, argument="program", **options)
 
 
 @documented_reads(ProgramOut, ProgramDetailOut)
@@ -58,8 +70,7 @@ class ProgramViewSet(
             programs_managed_by(self.user).select_related("patient").prefetch_related("activities")
         )
 
-    def access(self, object_id: int, rows: QuerySet[Program]) -> Program:
-        return access_program(self.user, object_id, queryset=rows)
+    access_function = access_program
 
     def get_serializer_class(self) -> type[ProgramOut]:
         return ProgramOut if self.action == "list" else ProgramDetailOut
@@ -136,33 +147,14 @@ class ProgramViewSet(
         names = {row.key: row.name for row in program.activities.all()}
         return self.respond(PreviewOut, schedule, activity_names=names)
 
-    @extend_schema(request=ProgramActivateIn, responses={200: ProgramDetailOut, **CHANGE_ERRORS})
-    @action(detail=True, methods=["post"])
-    def activate(self, request: Request, pk: str) -> Response:
-        program = self.get_object()
-        data = self.validated(ProgramActivateIn)
-        program = services.program_activate(actor=self.user, program=program, **data)
-        return self.respond(ProgramDetailOut, program)
-
-    @extend_schema(request=ProgramPauseIn, responses={200: ProgramDetailOut, **CHANGE_ERRORS})
-    @action(detail=True, methods=["post"])
-    def pause(self, request: Request, pk: str) -> Response:
-        program = self.get_object()
-        data = self.validated(ProgramPauseIn)
-        program = services.program_pause(actor=self.user, program=program, **data)
-        return self.respond(ProgramDetailOut, program)
-
-    @extend_schema(request=ProgramResumeIn, responses={200: ProgramDetailOut, **CHANGE_ERRORS})
-    @action(detail=True, methods=["post"])
-    def resume(self, request: Request, pk: str) -> Response:
-        program = self.get_object()
-        data = self.validated(ProgramResumeIn)
-        program = services.program_resume(actor=self.user, program=program, **data)
-        return self.respond(ProgramDetailOut, program)
-
-    @extend_schema(
-        request=ProgramRebaselineIn,
-        responses={200: ProgramDetailOut, **CHANGE_ERRORS},
+    activate = _program_change("activate", services.program_activate, ProgramActivateIn)
+    pause = _program_change("pause", services.program_pause, ProgramPauseIn)
+    resume = _program_change("resume", services.program_resume, ProgramResumeIn)
+    rebaseline = _program_change(
+        "rebaseline",
+        services.program_rebaseline,
+        ProgramRebaselineIn,
+        arguments=rebaseline_arguments,
         description=(
             "Record new baseline trials (done in the last seven days) and restart every ramp "
             "from them tomorrow, towards the same goals: what the weekly review suggests "
@@ -170,22 +162,7 @@ class ProgramViewSet(
             "the dose they are at; no dose rises above the one in force at once."
         ),
     )
-    @action(detail=True, methods=["post"])
-    def rebaseline(self, request: Request, pk: str) -> Response:
-        program = self.get_object()
-        data = self.validated(ProgramRebaselineIn)
-        program = services.program_rebaseline(
-            actor=self.user, program=program, **rebaseline_arguments(data)
-        )
-        return self.respond(ProgramDetailOut, program)
-
-    @extend_schema(request=ProgramDischargeIn, responses={200: ProgramDetailOut, **CHANGE_ERRORS})
-    @action(detail=True, methods=["post"])
-    def discharge(self, request: Request, pk: str) -> Response:
-        program = self.get_object()
-        data = self.validated(ProgramDischargeIn)
-        program = services.program_discharge(actor=self.user, program=program, **data)
-        return self.respond(ProgramDetailOut, program)
+    discharge = _program_change("discharge", services.program_discharge, ProgramDischargeIn)
 
 
 @documented_reads(SessionOut)
@@ -216,8 +193,7 @@ class SessionViewSet(ReadOnlyPatientRecordViewSet[PlannedSession]):
             )
         )
 
-    def access(self, object_id: int, rows: QuerySet[PlannedSession]) -> PlannedSession:
-        return access_session(self.user, object_id, queryset=rows)
+    access_function = access_session
 
 
 class DoseViewSet(StaffViewSet[PlannedDose]):
@@ -232,17 +208,12 @@ class DoseViewSet(StaffViewSet[PlannedDose]):
             session__program__in=programs_managed_by(self.user).values("id")
         ).select_related("session__program__patient", "program_activity")
 
-    def access(self, object_id: int, rows: QuerySet[PlannedDose]) -> PlannedDose:
-        return access_dose(self.user, object_id, queryset=rows)
-
-    @extend_schema(
-        request=DoseOverrideIn,
-        responses={200: DoseOut, **CHANGE_ERRORS},
+    access_function = access_dose
+    override = change_action(
+        "override",
+        services.dose_override,
+        DoseOverrideIn,
+        DoseOut,
+        argument="dose",
         description="Set one future dose by hand, with a reason; the change leaves a revision.",
     )
-    @action(detail=True, methods=["post"])
-    def override(self, request: Request, pk: str) -> Response:
-        dose = self.get_object()
-        data = self.validated(DoseOverrideIn)
-        dose = services.dose_override(actor=self.user, dose=dose, **data)
-        return self.respond(DoseOut, dose)

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import extend_schema
-from rest_framework.decorators import action
-from rest_framework.request import Request
-from rest_framework.response import Response
 
 from programs import services
 from programs.access import (
@@ -32,8 +28,8 @@ from programs.api.serializers import (
     SessionLogOut,
 )
 from programs.api.staff.base import (
-    CHANGE_ERRORS,
     ReadOnlyPatientRecordViewSet,
+    change_action,
     documented_reads,
 )
 from programs.models import ActivityLog, Alert, CheckIn, ProgramRevision, SessionLog, WeeklyReview
@@ -65,8 +61,7 @@ class SessionLogViewSet(ReadOnlyPatientRecordViewSet[SessionLog]):
             )
         )
 
-    def access(self, object_id: int, rows: QuerySet[SessionLog]) -> SessionLog:
-        return access_session_log(self.user, object_id, queryset=rows)
+    access_function = access_session_log
 
 
 @documented_reads(CheckInOut)
@@ -81,8 +76,7 @@ class CheckInViewSet(ReadOnlyPatientRecordViewSet[CheckIn]):
     def get_queryset(self) -> QuerySet[CheckIn]:
         return check_ins_visible_to(self.user).select_related("patient")
 
-    def access(self, object_id: int, rows: QuerySet[CheckIn]) -> CheckIn:
-        return access_check_in(self.user, object_id, queryset=rows)
+    access_function = access_check_in
 
 
 @documented_reads(ReviewOut)
@@ -98,8 +92,7 @@ class ReviewViewSet(ReadOnlyPatientRecordViewSet[WeeklyReview]):
     def get_queryset(self) -> QuerySet[WeeklyReview]:
         return reviews_visible_to(self.user).select_related("program__patient")
 
-    def access(self, object_id: int, rows: QuerySet[WeeklyReview]) -> WeeklyReview:
-        return access_review(self.user, object_id, queryset=rows)
+    access_function = access_review
 
 
 @documented_reads(RevisionOut)
@@ -115,8 +108,7 @@ class RevisionViewSet(ReadOnlyPatientRecordViewSet[ProgramRevision]):
     def get_queryset(self) -> QuerySet[ProgramRevision]:
         return revisions_visible_to(self.user).select_related("program__patient")
 
-    def access(self, object_id: int, rows: QuerySet[ProgramRevision]) -> ProgramRevision:
-        return access_revision(self.user, object_id, queryset=rows)
+    access_function = access_revision
 
 
 @documented_reads(AlertOut)
@@ -133,21 +125,17 @@ class AlertViewSet(ReadOnlyPatientRecordViewSet[Alert]):
     def get_queryset(self) -> QuerySet[Alert]:
         return alerts_visible_to(self.user).select_related("patient", "acknowledged_by")
 
-    def access(self, object_id: int, rows: QuerySet[Alert]) -> Alert:
-        return access_alert(self.user, object_id, queryset=rows)
+    access_function = access_alert
 
-    @extend_schema(
-        request=AlertAcknowledgeIn,
-        responses={200: AlertOut, **CHANGE_ERRORS},
+    acknowledge = change_action(
+        "acknowledge",
+        services.alert_acknowledge,
+        AlertAcknowledgeIn,
+        AlertOut,
+        argument="alert",
         description=(
             "Mark the alert seen by you, with a note of what was done: required for thoughts "
             "of self-harm (400 naming `note` without one), optional otherwise. The note is kept "
             "with the alert and in the audit trail. Acknowledging it again changes nothing."
         ),
     )
-    @action(detail=True, methods=["post"])
-    def acknowledge(self, request: Request, pk: str) -> Response:
-        alert = self.get_object()
-        note = self.validated(AlertAcknowledgeIn)["note"]
-        alert = services.alert_acknowledge(actor=self.user, alert=alert, note=note)
-        return self.respond(AlertOut, alert)
