@@ -51,7 +51,7 @@ from programs.models import (
     ProgramTemplate,
     User,
 )
-from programs.services.common import audit_record, local_today, revision_record
+from programs.services.common import audit_change, local_today, revision_record
 from programs.services.inputs import (
     START_DATE_WINDOW_DAYS,
     checked_date,
@@ -730,7 +730,7 @@ def program_discard_draft(*, actor: User, program: Program) -> None:
         f"draft program {program.pk} discarded (drafted {drafted}, to start {program.start_date})"
     )
     program.delete()
-    audit_record(actor=actor, patient=patient, action="change", what=what)
+    audit_change(actor=actor, patient=patient, what=what)
 
 
 @dataclass(frozen=True)
