@@ -143,6 +143,14 @@ class User(AbstractUser):
         db_table = "programs_user"
 
 
+def optional_user(related_name: str = "+") -> models.ForeignKey[User | None, User | None]:
+    """A link to a user that may be empty: who did something, when a person did. Deleting the
+    account empties the link and keeps the record."""
+    return models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name=related_name
+    )
+
+
 class Clinic(models.Model):
     name = models.CharField(max_length=120)
     short_name = models.CharField(
@@ -252,9 +260,7 @@ class Guardian(models.Model):
         OTHER = "other", _("Other")
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="guardians")
-    user = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="guardianships"
-    )
+    user = optional_user(related_name="guardianships")
     first_name = models.CharField(max_length=60)
     last_name = models.CharField(max_length=60)
     relation = models.CharField(max_length=20, choices=Relation.choices)

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from programs.models.clinic import Clinic, Guardian, Patient, User
+from programs.models.clinic import Clinic, Guardian, Patient, User, optional_user
 
 
 class Invitation(models.Model):
@@ -43,9 +43,7 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    accepted_by = optional_user()
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

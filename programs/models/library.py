@@ -36,6 +36,38 @@ def every_day() -> list[int]:
     return list(range(7))
 
 
+# The fields of a dose that a template gives its program activities, declared once so the two
+# keep the same ranges.
+
+
+def start_fraction_field(help_text: str = "") -> models.FloatField[float, float]:
+    return models.FloatField(
+        default=0.7,
+        validators=[MinValueValidator(0.5), MaxValueValidator(0.9)],
+        help_text=help_text,
+    )
+
+
+def quota_field() -> models.PositiveIntegerField[int, int]:
+    return models.PositiveIntegerField(validators=[MinValueValidator(1)])
+
+
+def weekdays_field() -> models.JSONField:
+    return models.JSONField(default=every_day, validators=[validate_weekdays])
+
+
+def times_per_day_field() -> models.PositiveSmallIntegerField[int, int]:
+    return models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(6)]
+    )
+
+
+def intensity_field() -> models.CharField[str, str]:
+    return models.CharField(
+        max_length=10, choices=BAND_CHOICES, default=IntensityBand.MODERATE.value
+    )
+
+
 class Activity(models.Model):
     """An exercise a program can prescribe. ``clinic`` null means the global library."""
 
@@ -122,19 +154,13 @@ class TemplateActivity(models.Model):
     )
     activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="+")
     order = models.PositiveSmallIntegerField(default=0)
-    start_fraction = models.FloatField(
-        default=0.7,
-        validators=[MinValueValidator(0.5), MaxValueValidator(0.9)],
-        help_text="Start quota as a fraction of the mean of the baseline trials.",
+    start_fraction = start_fraction_field(
+        help_text="Start quota as a fraction of the mean of the baseline trials."
     )
-    goal_quota = models.PositiveIntegerField(validators=[MinValueValidator(1)])
-    weekdays = models.JSONField(default=every_day, validators=[validate_weekdays])
-    times_per_day = models.PositiveSmallIntegerField(
-        default=1, validators=[MinValueValidator(1), MaxValueValidator(6)]
-    )
-    goal_intensity = models.CharField(
-        max_length=10, choices=BAND_CHOICES, default=IntensityBand.MODERATE.value
-    )
+    goal_quota = quota_field()
+    weekdays = weekdays_field()
+    times_per_day = times_per_day_field()
+    goal_intensity = intensity_field()
 
     class Meta:
         ordering = ["template", "order", "id"]

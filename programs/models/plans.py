@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from datetime import time
 
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from planner import IntensityBand, Phase
-from programs.models.clinic import Patient, User
+from planner import Phase
+from programs.models.clinic import Patient, optional_user
 from programs.models.library import (
-    BAND_CHOICES,
     KIND_CHOICES,
     UNIT_CHOICES,
     Activity,
     ProgramTemplate,
-    every_day,
-    validate_weekdays,
+    intensity_field,
+    quota_field,
+    start_fraction_field,
+    times_per_day_field,
+    weekdays_field,
 )
 
 PHASE_CHOICES = [(phase.value, phase.value.capitalize()) for phase in Phase]
@@ -58,15 +59,11 @@ class Program(models.Model):
         default=dict, blank=True, help_text="The engine's rule parameters (caps, phases)."
     )
     paused_reason = models.TextField(blank=True)
-    me_cfs_confirmed_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    me_cfs_confirmed_by = optional_user()
     me_cfs_confirmed_at = models.DateTimeField(null=True, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
     discharged_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = optional_user()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -100,21 +97,13 @@ class ProgramActivity(models.Model):
     )
     metres_per_minute = models.FloatField(null=True, blank=True)
     seconds_per_repetition = models.FloatField(null=True, blank=True)
-    start_fraction = models.FloatField(
-        default=0.7, validators=[MinValueValidator(0.5), MaxValueValidator(0.9)]
-    )
-    start_quota = models.PositiveIntegerField(validators=[MinValueValidator(1)])
-    goal_quota = models.PositiveIntegerField(validators=[MinValueValidator(1)])
-    weekdays = models.JSONField(default=every_day, validators=[validate_weekdays])
-    times_per_day = models.PositiveSmallIntegerField(
-        default=1, validators=[MinValueValidator(1), MaxValueValidator(6)]
-    )
-    start_intensity = models.CharField(
-        max_length=10, choices=BAND_CHOICES, default=IntensityBand.MODERATE.value
-    )
-    goal_intensity = models.CharField(
-        max_length=10, choices=BAND_CHOICES, default=IntensityBand.MODERATE.value
-    )
+    start_fraction = start_fraction_field()
+    start_quota = quota_field()
+    goal_quota = quota_field()
+    weekdays = weekdays_field()
+    times_per_day = times_per_day_field()
+    start_intensity = intensity_field()
+    goal_intensity = intensity_field()
 
     class Meta:
         ordering = ["program", "order", "id"]
@@ -132,9 +121,7 @@ class ProgramRevision(models.Model):
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
-    actor = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    actor = optional_user()
     actor_label = models.CharField(
         max_length=60, help_text="Who or what made the change, e.g. 'weekly review'."
     )

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from planner import AlertKind, Decision, SessionStatus
-from programs.models.clinic import Patient, User
+from programs.models.clinic import Patient, User, optional_user
 from programs.models.plans import PlannedSession, Program, ProgramActivity
 
 
@@ -17,9 +17,7 @@ class SessionLog(models.Model):
     session = models.OneToOneField(PlannedSession, on_delete=models.CASCADE, related_name="log")
     status = models.CharField(max_length=10, choices=STATUS_CHOICES)
     note = models.TextField(blank=True)
-    logged_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    logged_by = optional_user()
     logged_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -61,9 +59,7 @@ class CheckIn(models.Model):
         Program, null=True, blank=True, on_delete=models.SET_NULL, related_name="check_ins"
     )
     date = models.DateField(help_text="The patient's local date of the check-in.")
-    submitted_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    submitted_by = optional_user()
     submitted_at = models.DateTimeField(auto_now_add=True)
     submission_key = models.CharField(
         max_length=64,
@@ -167,9 +163,7 @@ class Alert(models.Model):
     severity = models.PositiveSmallIntegerField(default=1)
     message = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
-    acknowledged_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    acknowledged_by = optional_user()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledgement_note = models.TextField(
         blank=True,

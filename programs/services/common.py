@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from programs.engine import parameters_of
@@ -14,6 +15,8 @@ from programs.models import AuditEvent, Patient, Program, ProgramRevision, User
 
 SYSTEM_ACTOR = "system"
 REVIEW_ACTOR = "weekly review"
+
+M = TypeVar("M", bound=models.Model)
 
 
 def local_now(patient: Patient, now: datetime | None = None) -> datetime:
@@ -79,12 +82,7 @@ def revision_record(
         snapshot=program_snapshot(program),
     )
     if actor is not None:
-        audit_record(
-            actor=actor,
-            patient=program.patient,
-            action=AuditEvent.Action.CHANGE,
-            what=f"program {program.pk}: {reason}",
-        )
+        audit_change(actor=actor, patient=program.patient, what=f"program {program.pk}: {reason}")
     return revision
 
 
@@ -107,6 +105,14 @@ def audit_record(
     _event(actor=actor, patient=patient, action=action, what=what, detail=detail).save()
 
 
+def audit_change(*, actor: User, patient: Patient, what: str, detail: str = "") -> None:
+    """Record that a staff member (or the patient or a guardian, on their own record) changed
+    the patient's record."""
+    audit_record(
+        actor=actor, patient=patient, action=AuditEvent.Action.CHANGE, what=what, detail=detail
+    )
+
+
 def audit_reads(*, actor: User, patients: Iterable[Patient], what: str) -> None:
     """Record that a staff member read ``what`` of each of ``patients`` (a list shows many).
 
@@ -121,3 +127,22 @@ def audit_reads(*, actor: User, patients: Iterable[Patient], what: str) -> None:
         _event(actor=actor, patient=patient, action=AuditEvent.Action.READ, what=what, detail="")
         for patient in unique.values()
     )
+
+
+def create_unless_taken(
+    model: type[M], *, taken_by: Mapping[str, Any] | None, **fields: Any
+) -> tuple[M, bool]:
+    """Insert a ``model`` row with ``fields`` in a savepoint of the caller's transaction;
+    returns it and True.
+
+    When a unique constraint refuses the row because another request stored the same thing
+    first (even at the same moment: PostgreSQL makes the second insert wait for the first to
+    commit), that earlier row stands: the row found by the lookup ``taken_by`` is returned,
+    with False. ``taken_by`` None says no such race is expected, and the error is raised."""
+    try:
+        with transaction.atomic():
+            return model._default_manager.create(**fields), True
+    except IntegrityError:
+        if taken_by is None:
+            raise
+        return model._default_manager.get(**taken_by), False

@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from programs.models import IdempotencyKey, User
+from programs.services.common import create_unless_taken
 
 # How long a key is remembered: a client retrying a lost answer does so within seconds or
 # minutes; a day covers a phone that was offline overnight.
@@ -35,19 +36,17 @@ def idempotency_claim(
     IdempotencyKey.objects.filter(
         user=user, key=key, created_at__lt=timezone.now() - KEY_LIFETIME
     ).delete()
-    try:
-        with transaction.atomic():
-            record = IdempotencyKey.objects.create(
-                user=user,
-                key=key,
-                method=method,
-                path=path,
-                request_hash=request_hash,
-                response_status=0,  # set by idempotency_store before the transaction commits
-            )
-    except IntegrityError:
-        return KeyClaim(record=IdempotencyKey.objects.get(user=user, key=key), new=False)
-    return KeyClaim(record=record, new=True)
+    record, new = create_unless_taken(
+        IdempotencyKey,
+        taken_by={"user": user, "key": key},
+        user=user,
+        key=key,
+        method=method,
+        path=path,
+        request_hash=request_hash,
+        response_status=0,  # set by idempotency_store before the transaction commits
+    )
+    return KeyClaim(record=record, new=new)
 
 
 def idempotency_store(*, record: IdempotencyKey, status: int, body: object) -> None:

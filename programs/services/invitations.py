@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from programs import selectors
-from programs.models import AuditEvent, Guardian, Invitation, Patient, User
-from programs.services.common import audit_record
+from programs.models import Guardian, Invitation, Patient, User
+from programs.services.common import audit_change
 from programs.services.people import guardian_create
 
 
@@ -128,12 +128,7 @@ def invitation_create(
         created_at=created_at,
         expires_at=created_at + timedelta(days=settings.WEB_INVITATION_DAYS),
     )
-    audit_record(
-        actor=actor,
-        patient=patient,
-        action=AuditEvent.Action.CHANGE,
-        what=f"invitation {invitation.pk} created ({role})",
-    )
+    audit_change(actor=actor, patient=patient, what=f"invitation {invitation.pk} created ({role})")
     return invitation, raw_token
 
 
@@ -279,10 +274,9 @@ def invitation_accept(
     person.save(update_fields=["user"])  # a save, so the today cache's signals see it
     Invitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
     invitation.accepted_at, invitation.accepted_by = now, user
-    audit_record(
+    audit_change(
         actor=user,
         patient=invitation.patient,
-        action=AuditEvent.Action.CHANGE,
         what=f"invitation {invitation.pk} accepted ({invitation.role}): account linked",
     )
     return user
@@ -301,10 +295,7 @@ def invitation_revoke(
     invitation.refresh_from_db()
     if not revoked:
         raise _unusable(invitation.status(now))
-    audit_record(
-        actor=actor,
-        patient=invitation.patient,
-        action=AuditEvent.Action.CHANGE,
-        what=f"invitation {invitation.pk} revoked",
+    audit_change(
+        actor=actor, patient=invitation.patient, what=f"invitation {invitation.pk} revoked"
     )
     return invitation

@@ -23,7 +23,7 @@ from programs.models import (
     TemplateActivity,
     User,
 )
-from programs.services.common import audit_record
+from programs.services.common import audit_change
 from programs.services.inputs import checked_date, checked_text, is_whole, refuse
 
 
@@ -111,7 +111,7 @@ def patient_create(
     _clean(patient)
     patient.save()
     patient.therapists.set(_clinic_staff(clinic, therapists))
-    audit_record(actor=actor, patient=patient, action="change", what="patient created")
+    audit_change(actor=actor, patient=patient, what="patient created")
     return patient
 
 
@@ -163,10 +163,7 @@ def patient_update(
     if therapists is not None:
         patient.therapists.set(_clinic_staff(patient.clinic, therapists))
         changed = sorted([*changed, "therapists"])
-    audit_record(
-        actor=actor, patient=patient, action="change",
-        what=f"patient updated: {', '.join(changed)}",
-    )  # fmt: skip
+    audit_change(actor=actor, patient=patient, what=f"patient updated: {', '.join(changed)}")
     return patient
 
 
@@ -191,7 +188,7 @@ def guardian_create(
     if user is not None and Guardian.objects.filter(patient=patient, user=user).exists():
         raise ValidationError({"user": ["is already a guardian of this patient"]})
     guardian.save()
-    audit_record(actor=actor, patient=patient, action="change", what="guardian linked")
+    audit_change(actor=actor, patient=patient, what="guardian linked")
     return guardian
 
 

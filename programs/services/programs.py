@@ -51,7 +51,7 @@ from programs.models import (
     ProgramTemplate,
     User,
 )
-from programs.services.common import audit_record, local_today, revision_record
+from programs.services.common import audit_change, local_today, revision_record
 from programs.services.inputs import (
     START_DATE_WINDOW_DAYS,
     checked_date,
@@ -376,6 +376,14 @@ def _require_status(program: Program, allowed: Sequence[str], action: str) -> No
         )  # fmt: skip
 
 
+def _locked_in(program: Program, allowed: Sequence[str], action: str) -> Program:
+    """The program read again and locked for the transaction, refused unless its status is
+    one of ``allowed``."""
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    _require_status(program, allowed, action)
+    return program
+
+
 @transaction.atomic
 def program_activate(*, actor: User, program: Program, me_cfs_considered: bool) -> Program:
     """Start a draft program: its sessions are stored and followed from the start date.
@@ -383,8 +391,7 @@ def program_activate(*, actor: User, program: Program, me_cfs_considered: bool) 
     Graded increases are contraindicated in ME/CFS, so the clinician confirms it was
     considered.
     """
-    program = Program.objects.select_for_update().get(pk=program.pk)
-    _require_status(program, [Program.Status.DRAFT], "activated")
+    program = _locked_in(program, [Program.Status.DRAFT], "activated")
     if not me_cfs_considered:
         raise ValidationError(
             {
@@ -468,8 +475,7 @@ RUNNING = [Program.Status.ACTIVE, Program.Status.MAINTENANCE, Program.Status.TAP
 @transaction.atomic
 def program_pause(*, actor: User | None, program: Program, reason: str) -> Program:
     """Hold every dose where it is from tomorrow until a clinician resumes the program."""
-    program = Program.objects.select_for_update().get(pk=program.pk)
-    _require_status(program, RUNNING, "paused")
+    program = _locked_in(program, RUNNING, "paused")
     reason = checked_text("reason", reason, required="say why the program is paused")
     today = local_today(program.patient)
     # A program that starts later is paused from its start: the engine plans nothing earlier.
@@ -494,8 +500,7 @@ def program_resume(
     A step above the held one is refused: every dose would jump past its weekly cap the day
     after the pause, and a step beyond the ramp would end the program at once.
     """
-    program = Program.objects.select_for_update().get(pk=program.pk)
-    _require_status(program, [Program.Status.PAUSED], "resumed")
+    program = _locked_in(program, [Program.Status.PAUSED], "resumed")
     reason = checked_text("reason", reason)
     # Resumed before its start, a program resumes from its start (the engine's "tomorrow").
     today = max(local_today(program.patient), program.start_date - timedelta(days=1))
@@ -523,8 +528,7 @@ def program_resume(
 @transaction.atomic
 def program_discharge(*, actor: User, program: Program, reason: str = "") -> Program:
     """End the program: no more sessions from tomorrow; the patient enters relapse watch."""
-    program = Program.objects.select_for_update().get(pk=program.pk)
-    _require_status(program, [*RUNNING, Program.Status.PAUSED], "discharged")
+    program = _locked_in(program, [*RUNNING, Program.Status.PAUSED], "discharged")
     today = local_today(program.patient)
     store_sessions(program, [], [], from_date=today + timedelta(days=1))
     today_cache.patient_changed(program.patient_id)
@@ -730,7 +734,7 @@ def program_discard_draft(*, actor: User, program: Program) -> None:
         f"draft program {program.pk} discarded (drafted {drafted}, to start {program.start_date})"
     )
     program.delete()
-    audit_record(actor=actor, patient=patient, action="change", what=what)
+    audit_change(actor=actor, patient=patient, what=what)
 
 
 @dataclass(frozen=True)

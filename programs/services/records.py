@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -46,7 +46,6 @@ from programs.engine import (
 from programs.models import (
     ActivityLog,
     Alert,
-    AuditEvent,
     CheckIn,
     Patient,
     PlannedSession,
@@ -55,7 +54,13 @@ from programs.models import (
     User,
     WeeklyReview,
 )
-from programs.services.common import REVIEW_ACTOR, audit_record, local_today, revision_record
+from programs.services.common import (
+    REVIEW_ACTOR,
+    audit_change,
+    create_unless_taken,
+    local_today,
+    revision_record,
+)
 from programs.services.inputs import is_whole
 from programs.services.programs import RUNNING, program_pause
 from programs.services.sessions import store_sessions
@@ -210,10 +215,9 @@ def alert_acknowledge(*, actor: User, alert: Alert, note: str = "") -> Alert:
     alert.acknowledged_at = timezone.now()
     alert.acknowledgement_note = note
     alert.save(update_fields=["acknowledged_by", "acknowledged_at", "acknowledgement_note"])
-    audit_record(
+    audit_change(
         actor=actor,
         patient=alert.patient,
-        action=AuditEvent.Action.CHANGE,
         what=f"alert {alert.pk} ({alert.get_kind_display()}) acknowledged",
         detail=note,
     )
@@ -463,32 +467,30 @@ def check_in_submit(
         fdi_total, fdi_band = score.total, score.band.value
     today = today or patient_today
     program = _running_program(patient)
-    try:
-        with transaction.atomic():
-            check_in = CheckIn.objects.create(
-                patient=patient,
-                program=program,
-                date=today,
-                submitted_by=actor,
-                submission_key=submission_key,
-                fdi_answers=list(fdi_answers) if fdi_answers is not None else None,
-                fdi_total=fdi_total,
-                fdi_band=fdi_band,
-                sleep_hours=sleep_hours,
-                sleep_quality=sleep_quality,
-                mood=mood,
-                school_days_attended=school_days_attended,
-                school_days_scheduled=school_days_scheduled,
-                flare=flare,
-                red_flags=sorted(flag.value for flag in flags),
-                pain=pain,
-            )
-    except IntegrityError:
-        if not submission_key:
-            raise
-        # The same form, sent again while the first was being saved, lost the race for its
-        # key: the first one stands.
-        return _repeated(CheckIn.objects.get(patient=patient, submission_key=submission_key))
+    # The same form, sent again while the first was being saved, loses the race for its key:
+    # the first one stands.
+    check_in, new = create_unless_taken(
+        CheckIn,
+        taken_by={"patient": patient, "submission_key": submission_key} if submission_key else None,
+        patient=patient,
+        program=program,
+        date=today,
+        submitted_by=actor,
+        submission_key=submission_key,
+        fdi_answers=list(fdi_answers) if fdi_answers is not None else None,
+        fdi_total=fdi_total,
+        fdi_band=fdi_band,
+        sleep_hours=sleep_hours,
+        sleep_quality=sleep_quality,
+        mood=mood,
+        school_days_attended=school_days_attended,
+        school_days_scheduled=school_days_scheduled,
+        flare=flare,
+        red_flags=sorted(flag.value for flag in flags),
+        pain=pain,
+    )
+    if not new:
+        return _repeated(check_in)
     review = None
     if RedFlag.SELF_HARM in flags:
         # Its own alert, apart from any other flag's: it asks for someone to reach the patient
@@ -665,23 +667,22 @@ def weekly_review_run(
         )
     except PlannerInputError as error:
         raise as_validation_error(error) from None
-    try:
-        with transaction.atomic():
-            review = WeeklyReview.objects.create(
-                program=program,
-                week=week,
-                trigger=trigger,
-                decision=outcome.decision.value,
-                reason=outcome.reason,
-                step=outcome.step,
-                next_step=outcome.next_step,
-                adherence=outcome.adherence,
-                sessions_planned=outcome.sessions_planned,
-                sessions_done=outcome.sessions_done,
-            )
-    except IntegrityError:
-        # Another run stored this week's review first.
-        return program.reviews.get(week=week, trigger=trigger)
+    review, new = create_unless_taken(
+        WeeklyReview,
+        taken_by={"program": program, "week": week, "trigger": trigger},
+        program=program,
+        week=week,
+        trigger=trigger,
+        decision=outcome.decision.value,
+        reason=outcome.reason,
+        step=outcome.step,
+        next_step=outcome.next_step,
+        adherence=outcome.adherence,
+        sessions_planned=outcome.sessions_planned,
+        sessions_done=outcome.sessions_done,
+    )
+    if not new:
+        return review  # another run stored this week's review first
     store_sessions(program, activities, outcome.schedule.sessions, from_date=from_date)
     today_cache.patient_changed(program.patient_id)
     program.discharge_date = outcome.schedule.discharge_date
