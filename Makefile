@@ -11,6 +11,18 @@ export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: help bootstrap run test test-fast test-browser bench lint typecheck format clean
 
+# $(call apt_install,PACKAGE,TARGET,WHAT,NEEDS): a shell command that installs the Debian
+# PACKAGE that WHAT (say, the API benchmark) NEEDS (needs wrk) when run as root, and otherwise
+# says how to; TARGET names the make target in what it prints.
+apt_install = if [ "$$(id -u)" = 0 ]; then \
+		echo "$(2): installing $(1) (Debian package) for $(3)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q $(1) >/dev/null \
+			|| { apt-get update -q >/dev/null && apt-get install -y -q $(1) >/dev/null; }; \
+	else \
+		echo "$(2): $(3) $(4): sudo apt-get install $(1)"; \
+	fi
+
 help:
 	@echo "make run        migrate, then serve http://127.0.0.1:8000 with Celery workers and beat"
 	@echo "make test       lint, format check, types and the whole test suite (what CI runs;"
@@ -59,14 +71,7 @@ test-fast: bootstrap
 test test-browser: export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 test-browser:
 	@if [ ! -x /usr/bin/chromium ]; then \
-		if [ "$$(id -u)" = 0 ]; then \
-			echo "make test: installing chromium (Debian package) for the end-to-end tests"; \
-			export DEBIAN_FRONTEND=noninteractive; \
-			apt-get install -y -q chromium >/dev/null \
-				|| { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; \
-		else \
-			echo "make test: the end-to-end tests need Chromium: sudo apt-get install chromium"; \
-		fi; \
+		$(call apt_install,chromium,make test,the end-to-end tests,need Chromium); \
 	fi
 	@if [ ! -f node_modules/axe-core/axe.min.js ]; then \
 		if command -v npm >/dev/null; then \
@@ -80,14 +85,7 @@ test-browser:
 # The API benchmark loads gunicorn with wrk, a Debian package: installed here when run as root.
 bench: bootstrap
 	@if ! command -v wrk >/dev/null; then \
-		if [ "$$(id -u)" = 0 ]; then \
-			echo "make bench: installing wrk (Debian package) for the API benchmark"; \
-			export DEBIAN_FRONTEND=noninteractive; \
-			apt-get install -y -q wrk >/dev/null \
-				|| { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }; \
-		else \
-			echo "make bench: the API benchmark needs wrk: sudo apt-get install wrk"; \
-		fi; \
+		$(call apt_install,wrk,make bench,the API benchmark,needs wrk); \
 	fi
 	$(BIN)/python -m bench
 

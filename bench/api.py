@@ -250,12 +250,7 @@ def gunicorn(env: Mapping[str, str], log: Path) -> Iterator[Server]:
         "--bind", f"{HOST}:{port}", "--workers", str(WORKERS),
         "--error-logfile", str(log), "--log-level", "warning",
     ]  # fmt: skip
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            command, cwd=BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    try:
+    with in_own_group(command, env, log) as server:
         deadline = time.monotonic() + START_SECONDS
         while True:
             if server.poll() is not None:
@@ -269,8 +264,23 @@ def gunicorn(env: Mapping[str, str], log: Path) -> Iterator[Server]:
                 raise BenchError(f"gunicorn did not answer within {START_SECONDS} s:\n{_tail(log)}")
             time.sleep(0.2)
         yield Server(base, server.pid)
+
+
+@contextmanager
+def in_own_group(
+    command: list[str], env: Mapping[str, str], log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``command`` run from the project's folder in a process group of its own, its output in
+    ``log``, until the block ends, however it ends (then ``_stop``)."""
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            command, cwd=BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    try:
+        yield process
     finally:
-        _stop(server)
+        _stop(process)
 
 
 def _stop(server: subprocess.Popen[bytes]) -> None:

@@ -25,14 +25,13 @@ sending. The clock starts when the first dispatch is queued and stops at the lar
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,9 +43,9 @@ from bench.api import (
     Database,
     _cpu_model,
     _run,
-    _stop,
     _tail,
     free_port,
+    in_own_group,
     postgres_database,
     server_environment,
 )
@@ -217,8 +216,7 @@ def _which(name: str) -> bool:
     return shutil.which(name) is not None
 
 
-@contextmanager
-def worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def worker(env: dict[str, str], log: Path) -> AbstractContextManager[subprocess.Popen[bytes]]:
     """``celery -A config worker`` until the block ends, however it ends."""
     command = [
         sys.executable, "-m", "celery", "--app", "config", "worker",
@@ -229,17 +227,7 @@ def worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
         "--without-gossip", "--without-mingle", "--without-heartbeat",
         "--hostname", f"bench-{uuid.uuid4().hex[:8]}@%h",
     ]  # fmt: skip
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            command, cwd=BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    try:
-        yield process
-    finally:
-        _stop(process)
-        with suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
+    return in_own_group(command, env, log)
 
 
 def _wait_ready(app: Any, process: subprocess.Popen[bytes], log: Path) -> float:

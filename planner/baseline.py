@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from fractions import Fraction
 
-from planner.errors import PlannerInputError
+from planner.errors import PlannerInputError, check_between, check_number
 from planner.units import MAX_AMOUNT, Unit
 
 MAX_TRIALS = 3
@@ -31,13 +31,7 @@ def start_quota(trials: Sequence[float], *, unit: Unit, fraction: float = 0.7) -
     """
     if unit not in MAX_AMOUNT:
         raise PlannerInputError("unit", f"{unit!r} is not a dose unit")
-    if not _is_number(fraction) or not math.isfinite(fraction):
-        raise PlannerInputError("fraction", "must be a number")
-    if not MIN_START_FRACTION <= fraction <= MAX_START_FRACTION:
-        raise PlannerInputError(
-            "fraction",
-            f"must be between {MIN_START_FRACTION} and {MAX_START_FRACTION}, not {fraction}",
-        )
+    check_between(fraction, "fraction", MIN_START_FRACTION, MAX_START_FRACTION)
     if isinstance(trials, str | bytes) or not isinstance(trials, Sequence):
         raise PlannerInputError("trials", "must be a list of tolerance trials")
     if len(trials) == 0:
@@ -49,8 +43,7 @@ def start_quota(trials: Sequence[float], *, unit: Unit, fraction: float = 0.7) -
     ceiling = MAX_AMOUNT[unit]
     for index, trial in enumerate(trials):
         field = f"trials[{index}]"
-        if not _is_number(trial) or not math.isfinite(trial):
-            raise PlannerInputError(field, "must be a number")
+        check_number(trial, field)
         if trial < 0:
             raise PlannerInputError(field, "cannot be negative")
         if trial > ceiling:
@@ -67,11 +60,6 @@ def start_quota(trials: Sequence[float], *, unit: Unit, fraction: float = 0.7) -
     mean = sum(exact_trials, Fraction(0)) / len(exact_trials)
     quota = Fraction(repr(float(fraction))) * mean
     return max(1, math.floor(quota + Fraction(1, 2)))
-
-
-def _is_number(value: object) -> bool:
-    # bool is an int to Python, but True is not a number of minutes.
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 # DOMAIN.md: up to three tolerance trials "within a week".

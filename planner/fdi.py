@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from planner.errors import PlannerInputError
+from planner.errors import PlannerInputError, check_between
 
 FDI_ITEM_COUNT = 15
 _MAX_ANSWER = 4
@@ -43,8 +43,7 @@ def fdi_band(total: int) -> FdiBand:
     """The disability band of an FDI total, which must be a whole number 0-60."""
     if not isinstance(total, int) or isinstance(total, bool):
         raise PlannerInputError("total", "must be a whole number")
-    if not 0 <= total <= _MAX_TOTAL:
-        raise PlannerInputError("total", f"must be between 0 and {_MAX_TOTAL}, not {total}")
+    check_between(total, "total", 0, _MAX_TOTAL)
     if total <= _NONE_OR_MINIMAL_MAX:
         return FdiBand.NONE_OR_MINIMAL
     if total <= _MODERATE_MAX:

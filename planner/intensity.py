@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 
-from planner.errors import PlannerInputError
+from planner.errors import PlannerInputError, check_between, check_number
 
 MIN_AGE = 5
 MAX_AGE = 100
@@ -98,10 +98,7 @@ def max_heart_rate(
     207 - 0.7 x age; MEASURED returns ``measured`` (a whole number of bpm, 100-230), which
     only MEASURED accepts. The result is not rounded.
     """
-    if not _is_number(age) or not math.isfinite(age):
-        raise PlannerInputError("age", "must be a number of years")
-    if not MIN_AGE <= age <= MAX_AGE:
-        raise PlannerInputError("age", f"must be between {MIN_AGE} and {MAX_AGE} years, not {age}")
+    check_between(age, "age", MIN_AGE, MAX_AGE, what="a number of years", unit="years")
     try:
         method = MaxHeartRateMethod(method)
     except ValueError:
@@ -113,12 +110,9 @@ def max_heart_rate(
             raise PlannerInputError("measured_max_hr", "is needed when the method is measured")
         if not isinstance(measured, int) or isinstance(measured, bool):
             raise PlannerInputError("measured_max_hr", "must be a whole number of beats per minute")
-        if not MIN_MEASURED_MAX_HR <= measured <= MAX_MEASURED_MAX_HR:
-            raise PlannerInputError(
-                "measured_max_hr",
-                f"must be between {MIN_MEASURED_MAX_HR} and {MAX_MEASURED_MAX_HR} bpm, "
-                f"not {measured}",
-            )
+        check_between(
+            measured, "measured_max_hr", MIN_MEASURED_MAX_HR, MAX_MEASURED_MAX_HR, unit="bpm"
+        )
         return float(measured)
 
     # A measured value alongside an estimate is a contradiction, and silently
@@ -236,15 +230,11 @@ def _exact(value: float) -> Fraction:
 
 
 def _check_heart_rates(*, resting_hr: float, max_hr: float) -> None:
-    if not _is_number(resting_hr) or not math.isfinite(resting_hr):
-        raise PlannerInputError("resting_hr", "must be a number of beats per minute")
-    if not MIN_RESTING_HR <= resting_hr <= MAX_RESTING_HR:
-        raise PlannerInputError(
-            "resting_hr",
-            f"must be between {MIN_RESTING_HR} and {MAX_RESTING_HR} bpm, not {resting_hr}",
-        )
-    if not _is_number(max_hr) or not math.isfinite(max_hr):
-        raise PlannerInputError("max_hr", "must be a number of beats per minute")
+    per_minute = "a number of beats per minute"
+    check_between(
+        resting_hr, "resting_hr", MIN_RESTING_HR, MAX_RESTING_HR, what=per_minute, unit="bpm"
+    )
+    check_number(max_hr, "max_hr", what=per_minute)
     if max_hr <= resting_hr:
         raise PlannerInputError(
             "max_hr", f"{max_hr} bpm must be above the resting heart rate {resting_hr}"
@@ -257,8 +247,7 @@ def _check_heart_rates(*, resting_hr: float, max_hr: float) -> None:
 
 
 def _check_fraction(fraction: float, *, field: str) -> None:
-    if not _is_number(fraction) or not math.isfinite(fraction):
-        raise PlannerInputError(field, "must be a number")
+    check_number(fraction, field)
     if fraction < 0:
         raise PlannerInputError(field, f"cannot be below 0, not {fraction}")
     if fraction > HOME_CEILING:
@@ -267,8 +256,3 @@ def _check_fraction(fraction: float, *, field: str) -> None:
             f"{fraction} is above {HOME_CEILING}: never more than 89% of heart-rate reserve "
             "at home",
         )
-
-
-def _is_number(value: object) -> bool:
-    # bool is an int to Python, but True is not a heart rate.
-    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -97,10 +97,7 @@ class SessionLog:
     results: tuple[ActivityResult, ...] = ()
 
     def result_for(self, activity: str) -> ActivityResult | None:
-        for result in self.results:
-            if result.activity == activity:
-                return result
-        return None
+        return next((result for result in self.results if result.activity == activity), None)
 
 
 @dataclass(frozen=True)

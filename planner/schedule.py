@@ -164,10 +164,7 @@ class Schedule:
         return tuple(session for session in self.sessions if session.week == week)
 
     def session_on(self, day: date) -> Session | None:
-        for session in self.sessions:
-            if session.date == day:
-                return session
-        return None
+        return next((session for session in self.sessions if session.date == day), None)
 
 
 @dataclass(frozen=True)

@@ -160,6 +160,12 @@ def _named(reminder: Reminder, *, sms: bool) -> dict[str, str]:
     return values
 
 
+def _addressed(reminder: Reminder, values: dict[str, str], *, guardian: str, own: str) -> str:
+    """The sentence for the reader: ``guardian``'s (which names the child) in a message to a
+    guardian, else ``own``; both filled in with ``values``."""
+    return (guardian if _for_guardian(reminder) else own) % values
+
+
 def session_sentence(reminder: Reminder, *, sms: bool) -> str:
     local = _session_start(reminder)
     days_ahead = (local.date() - reminder.local_date).days
@@ -168,54 +174,42 @@ def session_sentence(reminder: Reminder, *, sms: bool) -> str:
         "time": clock(local.time()),
         "day": dateformat.format(local, "l j F"),
     }
-    if _for_guardian(reminder):
-        if days_ahead <= 0:
-            text = _("Reminder from %(clinic)s: %(name)s's session is today at %(time)s.")
-        elif days_ahead == 1:
-            text = _("Reminder from %(clinic)s: %(name)s's session is tomorrow at %(time)s.")
-        else:
-            text = _("Reminder from %(clinic)s: %(name)s's session is on %(day)s at %(time)s.")
-    elif days_ahead <= 0:
-        text = _("Reminder from %(clinic)s: your session is today at %(time)s.")
+    if days_ahead <= 0:
+        guardian = _("Reminder from %(clinic)s: %(name)s's session is today at %(time)s.")
+        own = _("Reminder from %(clinic)s: your session is today at %(time)s.")
     elif days_ahead == 1:
-        text = _("Reminder from %(clinic)s: your session is tomorrow at %(time)s.")
+        guardian = _("Reminder from %(clinic)s: %(name)s's session is tomorrow at %(time)s.")
+        own = _("Reminder from %(clinic)s: your session is tomorrow at %(time)s.")
     else:
-        text = _("Reminder from %(clinic)s: your session is on %(day)s at %(time)s.")
-    return text % values
+        guardian = _("Reminder from %(clinic)s: %(name)s's session is on %(day)s at %(time)s.")
+        own = _("Reminder from %(clinic)s: your session is on %(day)s at %(time)s.")
+    return _addressed(reminder, values, guardian=guardian, own=own)
 
 
 def nudge_sentence(reminder: Reminder, *, sms: bool) -> str:
     """The day after a missed session: no guilt, no pain talk, just the door held open."""
-    values = _named(reminder, sms=sms)
-    if _for_guardian(reminder):
-        return (
-            _(
-                "Hi from %(clinic)s. %(name)s's session yesterday didn't happen, and that's "
-                "OK. Today is a fresh start."
-            )
-            % values
-        )
-    return (
-        _(
+    return _addressed(
+        reminder,
+        _named(reminder, sms=sms),
+        guardian=_(
+            "Hi from %(clinic)s. %(name)s's session yesterday didn't happen, and that's "
+            "OK. Today is a fresh start."
+        ),
+        own=_(
             "Hi from %(clinic)s. Yesterday's session didn't happen, and that's OK. Today is a "
             "fresh start, whenever you're ready."
-        )
-        % values
+        ),
     )
 
 
 def check_in_sentence(reminder: Reminder, *, sms: bool) -> str:
-    values = _named(reminder, sms=sms)
-    if _for_guardian(reminder):
-        return (
-            _(
-                "Reminder from %(clinic)s: %(name)s's weekly check-in is due. It only takes a "
-                "moment."
-            )
-            % values
-        )
-    return (
-        _("Reminder from %(clinic)s: your weekly check-in is due. It only takes a moment.") % values
+    return _addressed(
+        reminder,
+        _named(reminder, sms=sms),
+        guardian=_(
+            "Reminder from %(clinic)s: %(name)s's weekly check-in is due. It only takes a moment."
+        ),
+        own=_("Reminder from %(clinic)s: your weekly check-in is due. It only takes a moment."),
     )
 
 
@@ -286,14 +280,7 @@ def render(reminder: Reminder) -> OutgoingMessage:
             subject = email_subject(reminder)
             headers = list_unsubscribe_headers(url)
             body = email_text(reminder, url)
-    return OutgoingMessage(
-        channel=reminder.channel,
-        to=reminder.address,
-        body=body,
-        idempotency_key=reminder.idempotency_key,
-        subject=subject,
-        headers=headers,
-    )
+    return reminder.message(body=body, subject=subject, headers=headers)
 
 
 def unsubscribe_headers(reminder: Reminder) -> dict[str, str]:

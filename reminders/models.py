@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from programs.models import Guardian, Patient, Program, User
+from reminders.channels import OutgoingMessage
 
 
 class Channel(models.TextChoices):
@@ -233,6 +234,20 @@ class Reminder(models.Model):
         if self.contact is not None:
             return self.contact.email if self.channel == Channel.EMAIL else self.contact.phone
         return self.staff_user.email if self.staff_user is not None else ""
+
+    def message(
+        self, *, body: str, subject: str = "", headers: dict[str, str], channel: str = ""
+    ) -> OutgoingMessage:
+        """This row's message with the text given: to its address, under its idempotency key,
+        on its channel unless ``channel`` says otherwise."""
+        return OutgoingMessage(
+            channel=channel or self.channel,
+            to=self.address,
+            body=body,
+            idempotency_key=self.idempotency_key,
+            subject=subject,
+            headers=headers,
+        )
 
 
 class InboundMessage(models.Model):

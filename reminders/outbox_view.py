@@ -80,17 +80,8 @@ def outbox_summary(
         expired=Count("id", filter=Q(status=Status.EXPIRED) & recently_due),
         oldest_due_at=Min("due_at", filter=unsent_due),
     )
-    return OutboxSummary(
-        now=now,
-        pending=counts["pending"],
-        due_now=counts["due_now"],
-        late=counts["late"],
-        failed=counts["failed"],
-        expired=counts["expired"],
-        oldest_due_at=counts["oldest_due_at"],
-        recent=recent,
-        late_after=late_after,
-    )
+    # The aggregate's names are the summary's fields.
+    return OutboxSummary(now=now, recent=recent, late_after=late_after, **counts)
 
 
 def duration(value: timedelta | None) -> str:

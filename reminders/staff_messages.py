@@ -214,12 +214,10 @@ def render_staff(reminder: Reminder) -> OutgoingMessage:
             alerts = _digest_alerts(reminder)
             subject = digest_subject(len(alerts))
             body = digest_body(reminder, alerts)
-    return OutgoingMessage(
-        channel=Channel.EMAIL,
-        to=reminder.address,
+    return reminder.message(
         body=body,
-        idempotency_key=reminder.idempotency_key,
         subject=subject,
         # Out-of-office replies are not sent to automatic mail (RFC 3834).
         headers={"Auto-Submitted": "auto-generated"},
+        channel=Channel.EMAIL,
     )

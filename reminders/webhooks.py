@@ -11,6 +11,8 @@ credential.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import wraps
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -26,6 +28,8 @@ from reminders.selectors import unsubscribe_address
 from reminders.services.optout import email_unsubscribe, inbound_sms_receive, sms_status_record
 
 logger = logging.getLogger("reminders.webhooks")
+
+View = Callable[[HttpRequest], HttpResponse]
 
 
 def signed_by_twilio(request: HttpRequest) -> bool:
@@ -50,13 +54,28 @@ def twiml(reply: str = "") -> HttpResponse:
     return HttpResponse(str(response), content_type="text/xml; charset=utf-8")
 
 
-@csrf_exempt
-@require_POST
+def twilio_webhook(name: str) -> Callable[[View], View]:
+    """A view Twilio posts to: POST only, no CSRF token, and refused (403, logged under
+    ``name``) without a valid signature."""
+
+    def decorate(view: View) -> View:
+        @csrf_exempt
+        @require_POST
+        @wraps(view)
+        def signed(request: HttpRequest) -> HttpResponse:
+            if not signed_by_twilio(request):
+                logger.warning("%s webhook refused: bad or missing signature", name)
+                return _forbidden()
+            return view(request)
+
+        return signed
+
+    return decorate
+
+
+@twilio_webhook("inbound SMS")
 def twilio_inbound(request: HttpRequest) -> HttpResponse:
     """A text message sent to our number: STOP, START, HELP, or anything else."""
-    if not signed_by_twilio(request):
-        logger.warning("inbound SMS webhook refused: bad or missing signature")
-        return _forbidden()
     message_sid = request.POST.get("MessageSid", "") or request.POST.get("SmsSid", "")
     if not message_sid:
         return HttpResponse("MessageSid is required.\n", status=400, content_type="text/plain")
@@ -70,13 +89,9 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
     return twiml(result.reply)
 
 
-@csrf_exempt
-@require_POST
+@twilio_webhook("SMS status")
 def twilio_status(request: HttpRequest) -> HttpResponse:
     """A delivery report for a message we sent; ``key`` in the query names its reminder."""
-    if not signed_by_twilio(request):
-        logger.warning("SMS status webhook refused: bad or missing signature")
-        return _forbidden()
     sms_status_record(
         message_sid=request.POST.get("MessageSid", "") or request.POST.get("SmsSid", ""),
         status=request.POST.get("MessageStatus", "") or request.POST.get("SmsStatus", ""),

@@ -80,7 +80,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta
 from datetime import time as wall_time
 from functools import partial
@@ -662,10 +662,11 @@ def reminders_reap(*, now: datetime | None = None) -> ReapReport:
       process that died mid-call, since a send records each row before it flips the next.
     """
     now = now or timezone.now()
-    released = Reminder.objects.filter(status=Status.CLAIMED, lease_expires_at__lt=now).update(
-        status=Status.PENDING, lease_expires_at=None, updated_at=now
-    )
+    # How many rows each way went, by the names of the report's fields.
     counts: Counter[str] = Counter()
+    counts["released"] = Reminder.objects.filter(
+        status=Status.CLAIMED, lease_expires_at__lt=now
+    ).update(status=Status.PENDING, lease_expires_at=None, updated_at=now)
     lost_sends = Reminder.objects.filter(status=Status.SENDING, lease_expires_at__lt=now)
     for channel in set(lost_sends.order_by().values_list("channel", flat=True)):
         rows = lost_sends.filter(channel=channel)
@@ -689,15 +690,8 @@ def reminders_reap(*, now: datetime | None = None) -> ReapReport:
             )
         finally:
             backend.close()
-    report = ReapReport(
-        released=released,
-        retried=counts["retried"],
-        unknown=counts["unknown"],
-        confirmed=counts["confirmed"],
-        unanswered=counts["unanswered"],
-        expired=counts["expired"],
-        failed=counts["failed"],
-    )
+    # The rows a provider's answer found settled meanwhile ("skipped") are not reported.
+    report = ReapReport(**{kind.name: counts[kind.name] for kind in fields(ReapReport)})
     if any(asdict(report).values()):
         logger.warning(
             "reap: %d claimed rows released; lost sends: %d found at the provider, %d sent "
