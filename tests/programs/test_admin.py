@@ -15,15 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from planner import AlertKind
-from programs.models import (
-    Alert,
-    AuditEvent,
-    Clinic,
-    PlannedSession,
-    Program,
-    ProgramTemplate,
-    User,
-)
+from programs import models
 from programs.services import (
     ActivityChoice,
     ResultInput,
@@ -55,25 +47,25 @@ INLINE_ONLY = {"templateactivity", "programactivity", "planneddose", "activitylo
 class ClinicSetup:
     """A clinic with a therapist, a global walking and textures library and a template."""
 
-    clinic: Clinic
-    therapist: User
-    template: ProgramTemplate
+    clinic: models.Clinic
+    therapist: models.User
+    template: models.ProgramTemplate
     choices: list[int]
 
 
-def make_user(username: str, **flags: bool) -> User:
-    return User.objects.create_user(
+def make_user(username: str, **flags: bool) -> models.User:
+    return models.User.objects.create_user(
         username=username, email=f"{username}@example.org", password=None, **flags
     )
 
 
 @pytest.fixture
-def operator() -> User:
+def operator() -> models.User:
     return make_user("operator", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
-def signed_in(client: Client, operator: User) -> Client:
+def signed_in(client: Client, operator: models.User) -> Client:
     client.force_login(operator)
     return client
 
@@ -98,7 +90,7 @@ def clinic() -> ClinicSetup:
     )
 
 
-def patient_with_history(setting: ClinicSetup, name: str) -> Program:
+def patient_with_history(setting: ClinicSetup, name: str) -> models.Program:
     """A patient with a guardian, a program two weeks in with its first week logged and
     reviewed, a check-in and an open alert: a row in every list."""
     child = patient_create(
@@ -134,7 +126,7 @@ def patient_with_history(setting: ClinicSetup, name: str) -> Program:
         ],
     )
     program = program_activate(actor=setting.therapist, program=program, me_cfs_considered=True)
-    first_week = PlannedSession.objects.filter(
+    first_week = models.PlannedSession.objects.filter(
         program=program, date__lt=start + timedelta(days=7)
     ).prefetch_related("doses")
     for session in first_week:
@@ -163,9 +155,9 @@ def changelist(model: str) -> str:
 
 def test_it_covers_every_model_of_the_clinic() -> None:
     registered = {model._meta.model_name for model in admin.site._registry}
-    models = {model._meta.model_name for model in apps.get_app_config("programs").get_models()}
+    model_names = {model._meta.model_name for model in apps.get_app_config("programs").get_models()}
 
-    assert models - registered == INLINE_ONLY
+    assert model_names - registered == INLINE_ONLY
     assert registered >= set(CHANGELISTS)
 
 
@@ -200,14 +192,14 @@ def test_it_shows_a_program_with_its_activities_and_revisions(
 
 @pytest.mark.django_db
 def test_it_audits_opening_a_patients_record(
-    signed_in: Client, clinic: ClinicSetup, operator: User
+    signed_in: Client, clinic: ClinicSetup, operator: models.User
 ) -> None:
     program = patient_with_history(clinic, "Maya")
 
     response = signed_in.get(reverse("admin:programs_patient_change", args=[program.patient_id]))
 
     assert response.status_code == 200
-    assert AuditEvent.objects.filter(
+    assert models.AuditEvent.objects.filter(
         actor=operator, patient=program.patient, action="read"
     ).exists()
 
@@ -227,15 +219,15 @@ def test_it_keeps_what_only_services_write_read_only(
 
     assert add.status_code == 403
     assert change.status_code == 403
-    assert PlannedSession.objects.get(pk=session.pk).week == session.week
+    assert models.PlannedSession.objects.get(pk=session.pk).week == session.week
 
 
 @pytest.mark.django_db
 def test_it_acknowledges_alerts_through_the_service(
-    signed_in: Client, clinic: ClinicSetup, operator: User
+    signed_in: Client, clinic: ClinicSetup, operator: models.User
 ) -> None:
     program = patient_with_history(clinic, "Maya")
-    alert = Alert.objects.get(patient=program.patient)
+    alert = models.Alert.objects.get(patient=program.patient)
 
     response = signed_in.post(
         changelist("alert"), {"action": "acknowledge", "_selected_action": [alert.pk]}
@@ -249,7 +241,7 @@ def test_it_acknowledges_alerts_through_the_service(
 
 @pytest.mark.django_db
 def test_it_asks_for_a_note_before_acknowledging_thoughts_of_self_harm(
-    signed_in: Client, clinic: ClinicSetup, operator: User
+    signed_in: Client, clinic: ClinicSetup, operator: models.User
 ) -> None:
     program = patient_with_history(clinic, "Maya")
     harm = alert_raise(
@@ -267,7 +259,7 @@ def test_it_asks_for_a_note_before_acknowledging_thoughts_of_self_harm(
     assert asked.status_code == 200 and f'name="note-{harm.pk}"' in asked.content.decode()
     assert blank.status_code == 302
     assert (harm.acknowledged_by, harm.acknowledgement_note) == (operator, "Rang the family.")
-    assert AuditEvent.objects.filter(actor=operator, detail="Rang the family.").count() == 1
+    assert models.AuditEvent.objects.filter(actor=operator, detail="Rang the family.").count() == 1
 
 
 @pytest.mark.django_db
@@ -292,14 +284,14 @@ def test_a_self_harm_alert_sent_without_its_note_stays_open(
 
 @pytest.mark.django_db
 def test_it_audits_each_patient_an_admin_list_shows(
-    signed_in: Client, clinic: ClinicSetup, operator: User
+    signed_in: Client, clinic: ClinicSetup, operator: models.User
 ) -> None:
     maya = patient_with_history(clinic, "Maya").patient
     lily = patient_with_history(clinic, "Lily").patient
 
     signed_in.get(changelist("checkin"))
 
-    reads = AuditEvent.objects.filter(actor=operator, what="admin: check ins listed")
+    reads = models.AuditEvent.objects.filter(actor=operator, what="admin: check ins listed")
     assert sorted(reads.values_list("patient_id", flat=True)) == sorted([maya.pk, lily.pk])
 
 
@@ -313,7 +305,7 @@ def test_it_pauses_programs_through_the_service(signed_in: Client, clinic: Clini
 
     program.refresh_from_db()
     assert response.status_code == 302
-    assert program.status == Program.Status.PAUSED
+    assert program.status == models.Program.Status.PAUSED
     assert program.revisions.filter(reason__contains="Paused from the admin by operator").exists()
 
 
@@ -329,7 +321,7 @@ def test_it_reports_a_program_that_cannot_be_resumed(
 
     program.refresh_from_db()
     assert b"cannot be resumed" in response.content
-    assert program.status == Program.Status.ACTIVE
+    assert program.status == models.Program.Status.ACTIVE
 
 
 @pytest.mark.django_db
