@@ -26,7 +26,9 @@ from factory.django import DjangoModelFactory
 from programs import models
 from programs.services import (
     ActivityChoice,
+    CheckInResult,
     ResultInput,
+    check_in_submit,
     program_activate,
     program_create,
     session_log,
@@ -266,6 +268,14 @@ def active_program(
     return program_activate(actor=actor, program=program, me_cfs_considered=True)
 
 
+def maya_on_program(**program: Any) -> models.Patient:
+    """Maya, a patient with an account, on a program made by ``active_program`` with
+    ``program``'s options."""
+    person = patient(with_user=True, first_name="Maya")
+    active_program(patient=person, **program)
+    return person
+
+
 def clinician_of(program: models.Program) -> models.User:
     """The clinician who made ``program``."""
     assert program.created_by is not None
@@ -308,3 +318,11 @@ def log_week(program: models.Program, *, week: int, status: str = "done", days: 
     """Log the first ``days`` sessions of program week ``week`` with ``status``."""
     for session in sessions_of_week(program, week)[:days]:
         log_session(session, status=status)
+
+
+def quiet_check_in(*, actor: models.User, patient: models.Patient, **answers: Any) -> CheckInResult:
+    """A check-in through ``check_in_submit`` with no flare and "none of these" red flags; the
+    other ``answers`` (FDI, mood, pain, today...) are passed on."""
+    return check_in_submit(
+        actor=actor, patient=patient, flare=False, red_flags=[], no_red_flags=True, **answers
+    )

@@ -15,25 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from planner import AlertKind
-from programs import models
-from programs.services import (
-    ActivityChoice,
-    ResultInput,
-    TemplateEntry,
-    activity_create,
-    alert_raise,
-    check_in_submit,
-    clinic_create,
-    guardian_create,
-    patient_create,
-    program_activate,
-    program_create,
-    session_log,
-    staff_add,
-    template_create,
-    weekly_review_run,
-)
+from programs import models, services
 from programs.services.common import local_today
+from tests.programs.factories import quiet_check_in
 
 CHANGELISTS = [
     "user", "clinic", "staffmembership", "patient", "guardian", "activity", "programtemplate",
@@ -72,17 +56,19 @@ def signed_in(client: Client, operator: models.User) -> Client:
 
 @pytest.fixture
 def clinic() -> ClinicSetup:
-    clinic = clinic_create(name="Lakeside Pain Clinic")
+    clinic = services.clinic_create(name="Lakeside Pain Clinic")
     therapist = make_user("pt")
-    staff_add(user=therapist, clinic=clinic, role="therapist")
-    walking = activity_create(clinic=None, name="Walking", kind="aerobic", unit="minutes")
-    textures = activity_create(clinic=None, name="Textures", kind="desensitization", unit="seconds")
-    template = template_create(
+    services.staff_add(user=therapist, clinic=clinic, role="therapist")
+    walking = services.activity_create(clinic=None, name="Walking", kind="aerobic", unit="minutes")
+    textures = services.activity_create(
+        clinic=None, name="Textures", kind="desensitization", unit="seconds"
+    )
+    template = services.template_create(
         clinic=None,
         name="Home program",
         entries=[
-            TemplateEntry(activity=walking, goal_quota=30),
-            TemplateEntry(activity=textures, goal_quota=300, times_per_day=2),
+            services.TemplateEntry(activity=walking, goal_quota=30),
+            services.TemplateEntry(activity=textures, goal_quota=300, times_per_day=2),
         ],
     )
     return ClinicSetup(
@@ -93,7 +79,7 @@ def clinic() -> ClinicSetup:
 def patient_with_history(setting: ClinicSetup, name: str) -> models.Program:
     """A patient with a guardian, a program two weeks in with its first week logged and
     reviewed, a check-in and an open alert: a row in every list."""
-    child = patient_create(
+    child = services.patient_create(
         actor=setting.therapist,
         clinic=setting.clinic,
         first_name=name,
@@ -104,7 +90,7 @@ def patient_with_history(setting: ClinicSetup, name: str) -> models.Program:
         therapists=[setting.therapist],
         user=make_user(name.lower()),
     )
-    guardian_create(
+    services.guardian_create(
         actor=setting.therapist,
         patient=child,
         first_name="Ngozi",
@@ -113,7 +99,7 @@ def patient_with_history(setting: ClinicSetup, name: str) -> models.Program:
         user=make_user(f"{name.lower()}-mum"),
     )
     start = local_today(child) - timedelta(weeks=2)
-    program = program_create(
+    program = services.program_create(
         actor=setting.therapist,
         patient=child,
         template=setting.template,
@@ -121,31 +107,28 @@ def patient_with_history(setting: ClinicSetup, name: str) -> models.Program:
         goal_date=start + timedelta(weeks=8),
         goals="Walk to school with my friends.",
         activities=[
-            ActivityChoice(activity_id=setting.choices[0], baseline_trials=[10, 12]),
-            ActivityChoice(activity_id=setting.choices[1], baseline_trials=[60]),
+            services.ActivityChoice(activity_id=setting.choices[0], baseline_trials=[10, 12]),
+            services.ActivityChoice(activity_id=setting.choices[1], baseline_trials=[60]),
         ],
     )
-    program = program_activate(actor=setting.therapist, program=program, me_cfs_considered=True)
+    program = services.program_activate(
+        actor=setting.therapist, program=program, me_cfs_considered=True
+    )
     first_week = models.PlannedSession.objects.filter(
         program=program, date__lt=start + timedelta(days=7)
     ).prefetch_related("doses")
     for session in first_week:
         results = [
-            ResultInput(dose.program_activity_id, dose.amount, 4) for dose in session.doses.all()
+            services.ResultInput(dose.program_activity_id, dose.amount, 4)
+            for dose in session.doses.all()
         ]
-        session_log(actor=child.user or setting.therapist, session=session, status="done",
+        services.session_log(actor=child.user or setting.therapist, session=session, status="done",
                     results=results)  # fmt: skip
-    weekly_review_run(program=program, today=start + timedelta(days=7))
-    check_in_submit(
-        actor=setting.therapist,
-        patient=child,
-        fdi_answers=[1] * 15,
-        mood=4,
-        flare=False,
-        red_flags=[],
-        no_red_flags=True,
+    services.weekly_review_run(program=program, today=start + timedelta(days=7))
+    quiet_check_in(actor=setting.therapist, patient=child, fdi_answers=[1] * 15, mood=4)
+    services.alert_raise(
+        patient=child, program=program, kind=AlertKind.LOW_ADHERENCE, message="Low."
     )
-    alert_raise(patient=child, program=program, kind=AlertKind.LOW_ADHERENCE, message="Low.")
     return program
 
 
@@ -244,7 +227,7 @@ def test_it_asks_for_a_note_before_acknowledging_thoughts_of_self_harm(
     signed_in: Client, clinic: ClinicSetup, operator: models.User
 ) -> None:
     program = patient_with_history(clinic, "Maya")
-    harm = alert_raise(
+    harm = services.alert_raise(
         patient=program.patient, program=program, kind=AlertKind.SELF_HARM, message="Self-harm"
     )
     chosen = {"action": "acknowledge", "_selected_action": [harm.pk]}
@@ -267,7 +250,7 @@ def test_a_self_harm_alert_sent_without_its_note_stays_open(
     signed_in: Client, clinic: ClinicSetup
 ) -> None:
     program = patient_with_history(clinic, "Maya")
-    harm = alert_raise(
+    harm = services.alert_raise(
         patient=program.patient, program=program, kind=AlertKind.SELF_HARM, message="Self-harm"
     )
 
