@@ -25,10 +25,10 @@ from tests.clock import NOW
 from tests.programs.factories import (
     ActivityFactory,
     UserFactory,
-    active_program,
     activity_choice,
     guardian,
     log_session,
+    maya_on_program,
     patient,
     therapist,
 )
@@ -38,13 +38,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 @pytest.fixture
 def maya() -> Patient:
-    person = patient(with_user=True, first_name="Maya")
-    active_program(
-        patient=person,
-        started_weeks_ago=2,
-        activities=[activity_choice(ActivityFactory.create(name="Walking"))],
+    return maya_on_program(
+        started_weeks_ago=2, activities=[activity_choice(ActivityFactory.create(name="Walking"))]
     )
-    return person
 
 
 def client_of(person: Patient) -> APIClient:
