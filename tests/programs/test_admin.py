@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.db import connection
+from django.db.models import Model
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -136,6 +138,16 @@ def changelist(model: str) -> str:
     return reverse(f"admin:programs_{model}_changelist")
 
 
+def admin_action(
+    client: Client, action: str, obj: Model, *, follow: bool = False, **fields: str
+) -> Any:
+    """Run the admin action ``action`` on ``obj``, chosen on its model's list."""
+    model = obj._meta.model_name
+    assert model is not None
+    data = {"action": action, "_selected_action": [obj.pk], **fields}
+    return client.post(changelist(model), data, follow=follow)
+
+
 def test_it_covers_every_model_of_the_clinic() -> None:
     registered = {model._meta.model_name for model in admin.site._registry}
     model_names = {model._meta.model_name for model in apps.get_app_config("programs").get_models()}
@@ -212,9 +224,7 @@ def test_it_acknowledges_alerts_through_the_service(
     program = patient_with_history(clinic, "Maya")
     alert = models.Alert.objects.get(patient=program.patient)
 
-    response = signed_in.post(
-        changelist("alert"), {"action": "acknowledge", "_selected_action": [alert.pk]}
-    )
+    response = admin_action(signed_in, "acknowledge", alert)
 
     alert.refresh_from_db()
     assert response.status_code == 302
@@ -254,11 +264,7 @@ def test_a_self_harm_alert_sent_without_its_note_stays_open(
         patient=program.patient, program=program, kind=AlertKind.SELF_HARM, message="Self-harm"
     )
 
-    response = signed_in.post(
-        changelist("alert"),
-        {"action": "acknowledge", "_selected_action": [harm.pk], "apply": "1"},
-        follow=True,
-    )
+    response = admin_action(signed_in, "acknowledge", harm, apply="1", follow=True)
 
     harm.refresh_from_db()
     assert harm.is_open
@@ -282,9 +288,7 @@ def test_it_audits_each_patient_an_admin_list_shows(
 def test_it_pauses_programs_through_the_service(signed_in: Client, clinic: ClinicSetup) -> None:
     program = patient_with_history(clinic, "Maya")
 
-    response = signed_in.post(
-        changelist("program"), {"action": "pause", "_selected_action": [program.pk]}
-    )
+    response = admin_action(signed_in, "pause", program)
 
     program.refresh_from_db()
     assert response.status_code == 302
@@ -298,9 +302,7 @@ def test_it_reports_a_program_that_cannot_be_resumed(
 ) -> None:
     program = patient_with_history(clinic, "Maya")
 
-    response = signed_in.post(
-        changelist("program"), {"action": "resume", "_selected_action": [program.pk]}, follow=True
-    )
+    response = admin_action(signed_in, "resume", program, follow=True)
 
     program.refresh_from_db()
     assert b"cannot be resumed" in response.content
