@@ -13,7 +13,7 @@ from config.celery import app as celery_app
 from programs.models import Patient
 from tests import hypothesis_profiles  # noqa: F401  (loads the profile HYPOTHESIS_PROFILE names)
 from tests.clock import NOW
-from tests.programs.factories import active_program, patient
+from tests.programs.factories import maya_on_program
 from tests.service_probes import PROBES, require
 
 
@@ -101,6 +101,4 @@ def frozen_clock(now: datetime) -> Iterator[time_machine.Traveller]:
 def maya() -> Patient:
     """A patient with an account, one week into a program: the API's and the web's usual
     subject. A module that needs her otherwise defines its own `maya`."""
-    person = patient(with_user=True, first_name="Maya")
-    active_program(patient=person, started_weeks_ago=1)
-    return person
+    return maya_on_program(started_weeks_ago=1)

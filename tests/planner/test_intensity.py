@@ -4,22 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from planner import intensity
 from planner.errors import PlannerInputError
-from planner.intensity import (
-    BAND_FRACTIONS,
-    HOME_CEILING,
-    OMNI_TARGETS,
-    ExertionRange,
-    HeartRateRange,
-    IntensityBand,
-    MaxHeartRateMethod,
-    band_for_fraction,
-    band_heart_rate_range,
-    exertion_range,
-    heart_rate_range,
-    karvonen,
-    max_heart_rate,
-)
 
 # Tanaka, Monahan and Seals, "Age-predicted maximal heart rate revisited", J Am Coll
 # Cardiol 2001;37(1):153-156: HRmax = 208 - 0.7 x age.
@@ -30,118 +16,133 @@ from planner.intensity import (
 @pytest.mark.parametrize(
     ("method", "age", "expected"),
     [
-        (MaxHeartRateMethod.TANAKA, 12, 199.6),
-        (MaxHeartRateMethod.TANAKA, 40, 180.0),
-        (MaxHeartRateMethod.GELLISH, 12, 198.6),
-        (MaxHeartRateMethod.GELLISH, 40, 179.0),
+        (intensity.MaxHeartRateMethod.TANAKA, 12, 199.6),
+        (intensity.MaxHeartRateMethod.TANAKA, 40, 180.0),
+        (intensity.MaxHeartRateMethod.GELLISH, 12, 198.6),
+        (intensity.MaxHeartRateMethod.GELLISH, 40, 179.0),
     ],
 )
 def test_it_estimates_max_heart_rate_by_published_equations(
-    method: MaxHeartRateMethod, age: int, expected: float
+    method: intensity.MaxHeartRateMethod, age: int, expected: float
 ) -> None:
-    assert max_heart_rate(age=age, method=method) == pytest.approx(expected)
+    assert intensity.max_heart_rate(age=age, method=method) == pytest.approx(expected)
 
 
 def test_it_uses_tanaka_by_default() -> None:
-    assert max_heart_rate(age=12) == pytest.approx(199.6)
+    assert intensity.max_heart_rate(age=12) == pytest.approx(199.6)
 
 
 def test_it_uses_a_measured_max_heart_rate_as_given() -> None:
-    assert max_heart_rate(age=14, method=MaxHeartRateMethod.MEASURED, measured=203) == 203.0
+    assert (
+        intensity.max_heart_rate(age=14, method=intensity.MaxHeartRateMethod.MEASURED, measured=203)
+        == 203.0
+    )
 
 
 def test_it_does_not_offer_220_minus_age() -> None:
-    assert {method.value for method in MaxHeartRateMethod} == {"tanaka", "gellish", "measured"}
+    assert {method.value for method in intensity.MaxHeartRateMethod} == {
+        "tanaka",
+        "gellish",
+        "measured",
+    }
 
 
 def test_it_works_out_karvonen_as_in_a_published_worksheet() -> None:
     # Austin Community College, "Worksheet 4: Calculating your target heart rate"
     # (austincc.edu/shopland/worksheet_4.htm): HRmax 200, resting 75, reserve 125;
     # 60% of reserve + resting = 150 bpm, 80% = 175 bpm.
-    assert karvonen(resting_hr=75, max_hr=200, fraction=0.6) == pytest.approx(150)
-    assert karvonen(resting_hr=75, max_hr=200, fraction=0.8) == pytest.approx(175)
-    assert heart_rate_range(
+    assert intensity.karvonen(resting_hr=75, max_hr=200, fraction=0.6) == pytest.approx(150)
+    assert intensity.karvonen(resting_hr=75, max_hr=200, fraction=0.8) == pytest.approx(175)
+    assert intensity.heart_rate_range(
         resting_hr=75, max_hr=200, low_fraction=0.6, high_fraction=0.8
-    ) == HeartRateRange(low=150, high=175)
+    ) == intensity.HeartRateRange(low=150, high=175)
 
 
 def test_it_works_out_karvonen_from_a_tanaka_maximum() -> None:
     # Tanaka at 40 is 180; 70 + 0.6 x (180 - 70) = 136.
-    max_hr = max_heart_rate(age=40)
+    max_hr = intensity.max_heart_rate(age=40)
 
-    assert karvonen(resting_hr=70, max_hr=max_hr, fraction=0.6) == pytest.approx(136)
+    assert intensity.karvonen(resting_hr=70, max_hr=max_hr, fraction=0.6) == pytest.approx(136)
 
 
 def test_it_rounds_a_range_inwards_to_whole_beats() -> None:
     # Reserve 111: 40% is 114.4 bpm and 59% is 135.49 bpm.
-    heart_rates = heart_rate_range(resting_hr=70, max_hr=181, low_fraction=0.4, high_fraction=0.59)
+    heart_rates = intensity.heart_rate_range(
+        resting_hr=70, max_hr=181, low_fraction=0.4, high_fraction=0.59
+    )
 
-    assert heart_rates == HeartRateRange(low=115, high=135)
+    assert heart_rates == intensity.HeartRateRange(low=115, high=135)
 
 
 def test_it_keeps_a_whole_beat_end_that_floating_point_would_nudge() -> None:
     # 40 + 0.56 x 150 is exactly 124, though in floating point it lands a hair above.
-    heart_rates = heart_rate_range(resting_hr=40, max_hr=190, low_fraction=0.56, high_fraction=0.56)
+    heart_rates = intensity.heart_rate_range(
+        resting_hr=40, max_hr=190, low_fraction=0.56, high_fraction=0.56
+    )
 
-    assert heart_rates == HeartRateRange(low=124, high=124)
+    assert heart_rates == intensity.HeartRateRange(low=124, high=124)
 
 
 def test_it_gives_the_heart_rate_range_of_a_band() -> None:
     # Reserve 110: moderate is 40%-59%, 114 to 134.9 bpm.
-    heart_rates = band_heart_rate_range(IntensityBand.MODERATE, resting_hr=70, max_hr=180)
+    heart_rates = intensity.band_heart_rate_range(
+        intensity.IntensityBand.MODERATE, resting_hr=70, max_hr=180
+    )
 
-    assert heart_rates == HeartRateRange(low=114, high=134)
+    assert heart_rates == intensity.HeartRateRange(low=114, high=134)
 
 
 def test_it_uses_the_acsm_bands_and_stops_at_the_home_ceiling() -> None:
-    assert BAND_FRACTIONS == {
-        IntensityBand.LIGHT: (0.30, 0.39),
-        IntensityBand.MODERATE: (0.40, 0.59),
-        IntensityBand.VIGOROUS: (0.60, 0.89),
+    assert intensity.BAND_FRACTIONS == {
+        intensity.IntensityBand.LIGHT: (0.30, 0.39),
+        intensity.IntensityBand.MODERATE: (0.40, 0.59),
+        intensity.IntensityBand.VIGOROUS: (0.60, 0.89),
     }
-    assert HOME_CEILING == 0.89
+    assert intensity.HOME_CEILING == 0.89
 
 
 def test_it_targets_the_childrens_omni_scale() -> None:
     assert {
-        IntensityBand.LIGHT: ExertionRange(low=2, high=3),
-        IntensityBand.MODERATE: ExertionRange(low=4, high=5),
-        IntensityBand.VIGOROUS: ExertionRange(low=6, high=8),
-    } == OMNI_TARGETS
+        intensity.IntensityBand.LIGHT: intensity.ExertionRange(low=2, high=3),
+        intensity.IntensityBand.MODERATE: intensity.ExertionRange(low=4, high=5),
+        intensity.IntensityBand.VIGOROUS: intensity.ExertionRange(low=6, high=8),
+    } == intensity.OMNI_TARGETS
 
 
 @pytest.mark.parametrize(
     ("fraction", "band"),
     [
-        (0.0, IntensityBand.LIGHT),
-        (0.29, IntensityBand.LIGHT),
-        (0.30, IntensityBand.LIGHT),
-        (0.39, IntensityBand.LIGHT),
-        (0.395, IntensityBand.LIGHT),
-        (0.40, IntensityBand.MODERATE),
-        (0.59, IntensityBand.MODERATE),
-        (0.60, IntensityBand.VIGOROUS),
-        (0.89, IntensityBand.VIGOROUS),
+        (0.0, intensity.IntensityBand.LIGHT),
+        (0.29, intensity.IntensityBand.LIGHT),
+        (0.30, intensity.IntensityBand.LIGHT),
+        (0.39, intensity.IntensityBand.LIGHT),
+        (0.395, intensity.IntensityBand.LIGHT),
+        (0.40, intensity.IntensityBand.MODERATE),
+        (0.59, intensity.IntensityBand.MODERATE),
+        (0.60, intensity.IntensityBand.VIGOROUS),
+        (0.89, intensity.IntensityBand.VIGOROUS),
     ],
 )
-def test_it_finds_the_band_of_a_fraction(fraction: float, band: IntensityBand) -> None:
-    assert band_for_fraction(fraction) is band
+def test_it_finds_the_band_of_a_fraction(fraction: float, band: intensity.IntensityBand) -> None:
+    assert intensity.band_for_fraction(fraction) is band
 
 
 @pytest.mark.parametrize(
     ("low_fraction", "high_fraction", "expected"),
     [
-        (0.40, 0.59, ExertionRange(low=4, high=5)),
-        (0.50, 0.69, ExertionRange(low=4, high=8)),
-        (0.30, 0.39, ExertionRange(low=2, high=3)),
-        (0.60, 0.89, ExertionRange(low=6, high=8)),
-        (0.20, 0.45, ExertionRange(low=2, high=5)),
+        (0.40, 0.59, intensity.ExertionRange(low=4, high=5)),
+        (0.50, 0.69, intensity.ExertionRange(low=4, high=8)),
+        (0.30, 0.39, intensity.ExertionRange(low=2, high=3)),
+        (0.60, 0.89, intensity.ExertionRange(low=6, high=8)),
+        (0.20, 0.45, intensity.ExertionRange(low=2, high=5)),
     ],
 )
 def test_it_gives_the_omni_target_of_a_heart_rate_reserve_range(
-    low_fraction: float, high_fraction: float, expected: ExertionRange
+    low_fraction: float, high_fraction: float, expected: intensity.ExertionRange
 ) -> None:
-    assert exertion_range(low_fraction=low_fraction, high_fraction=high_fraction) == expected
+    assert (
+        intensity.exertion_range(low_fraction=low_fraction, high_fraction=high_fraction) == expected
+    )
 
 
 @pytest.mark.parametrize(
@@ -151,20 +152,35 @@ def test_it_gives_the_omni_target_of_a_heart_rate_reserve_range(
         ({"age": 101}, "age"),
         ({"age": math.nan}, "age"),
         ({"age": 12, "method": "fox"}, "method"),
-        ({"age": 12, "method": MaxHeartRateMethod.MEASURED}, "measured_max_hr"),
-        ({"age": 12, "method": MaxHeartRateMethod.MEASURED, "measured": 99}, "measured_max_hr"),
-        ({"age": 12, "method": MaxHeartRateMethod.MEASURED, "measured": 231}, "measured_max_hr"),
-        ({"age": 12, "method": MaxHeartRateMethod.MEASURED, "measured": 190.5}, "measured_max_hr"),
-        ({"age": 12, "method": MaxHeartRateMethod.MEASURED, "measured": True}, "measured_max_hr"),
+        ({"age": 12, "method": intensity.MaxHeartRateMethod.MEASURED}, "measured_max_hr"),
+        (
+            {"age": 12, "method": intensity.MaxHeartRateMethod.MEASURED, "measured": 99},
+            "measured_max_hr",
+        ),
+        (
+            {"age": 12, "method": intensity.MaxHeartRateMethod.MEASURED, "measured": 231},
+            "measured_max_hr",
+        ),
+        (
+            {"age": 12, "method": intensity.MaxHeartRateMethod.MEASURED, "measured": 190.5},
+            "measured_max_hr",
+        ),
+        (
+            {"age": 12, "method": intensity.MaxHeartRateMethod.MEASURED, "measured": True},
+            "measured_max_hr",
+        ),
         ({"age": 12, "measured": 200}, "measured_max_hr"),
-        ({"age": 12, "method": MaxHeartRateMethod.GELLISH, "measured": 200}, "measured_max_hr"),
+        (
+            {"age": 12, "method": intensity.MaxHeartRateMethod.GELLISH, "measured": 200},
+            "measured_max_hr",
+        ),
     ],
 )
 def test_it_refuses_max_heart_rate_input_it_cannot_use(
     kwargs: dict[str, object], field: str
 ) -> None:
     with pytest.raises(PlannerInputError) as caught:
-        max_heart_rate(**kwargs)  # type: ignore[arg-type]
+        intensity.max_heart_rate(**kwargs)  # type: ignore[arg-type]
 
     assert caught.value.field == field
 
@@ -188,7 +204,7 @@ def test_it_refuses_karvonen_input_it_cannot_use(
     resting_hr: float, max_hr: float, fraction: float, field: str
 ) -> None:
     with pytest.raises(PlannerInputError) as caught:
-        karvonen(resting_hr=resting_hr, max_hr=max_hr, fraction=fraction)
+        intensity.karvonen(resting_hr=resting_hr, max_hr=max_hr, fraction=fraction)
 
     assert caught.value.field == field
 
@@ -209,7 +225,7 @@ def test_it_refuses_a_heart_rate_range_it_cannot_make(
     resting_hr: float, max_hr: float, low_fraction: float, high_fraction: float, field: str
 ) -> None:
     with pytest.raises(PlannerInputError) as caught:
-        heart_rate_range(
+        intensity.heart_rate_range(
             resting_hr=resting_hr,
             max_hr=max_hr,
             low_fraction=low_fraction,
@@ -222,7 +238,7 @@ def test_it_refuses_a_heart_rate_range_it_cannot_make(
 @pytest.mark.parametrize(("fraction", "field"), [(0.9, "fraction"), (-0.01, "fraction")])
 def test_it_refuses_a_fraction_outside_any_home_band(fraction: float, field: str) -> None:
     with pytest.raises(PlannerInputError) as caught:
-        band_for_fraction(fraction)
+        intensity.band_for_fraction(fraction)
 
     assert caught.value.field == field
 
@@ -235,20 +251,20 @@ def test_it_refuses_an_exertion_range_it_cannot_make(
     low_fraction: float, high_fraction: float, field: str
 ) -> None:
     with pytest.raises(PlannerInputError) as caught:
-        exertion_range(low_fraction=low_fraction, high_fraction=high_fraction)
+        intensity.exertion_range(low_fraction=low_fraction, high_fraction=high_fraction)
 
     assert caught.value.field == field
 
 
 def test_it_refuses_a_heart_rate_range_that_runs_backwards() -> None:
     with pytest.raises(PlannerInputError):
-        HeartRateRange(low=140, high=120)
+        intensity.HeartRateRange(low=140, high=120)
 
 
 heart_rates = st.tuples(
     st.floats(min_value=30, max_value=120), st.floats(min_value=1, max_value=110)
 ).map(lambda pair: (pair[0], pair[0] + pair[1]))
-fractions = st.floats(min_value=0, max_value=HOME_CEILING)
+fractions = st.floats(min_value=0, max_value=intensity.HOME_CEILING)
 
 
 @given(heart_rates=heart_rates, ends=st.tuples(fractions, fractions).map(sorted))
@@ -257,11 +273,13 @@ def test_it_keeps_a_heart_rate_range_inside_its_fractions_and_the_home_ceiling(
 ) -> None:
     resting_hr, max_hr = heart_rates
     low_fraction, high_fraction = ends
-    lowest = karvonen(resting_hr=resting_hr, max_hr=max_hr, fraction=low_fraction)
-    highest = karvonen(resting_hr=resting_hr, max_hr=max_hr, fraction=high_fraction)
-    ceiling = karvonen(resting_hr=resting_hr, max_hr=max_hr, fraction=HOME_CEILING)
+    lowest = intensity.karvonen(resting_hr=resting_hr, max_hr=max_hr, fraction=low_fraction)
+    highest = intensity.karvonen(resting_hr=resting_hr, max_hr=max_hr, fraction=high_fraction)
+    ceiling = intensity.karvonen(
+        resting_hr=resting_hr, max_hr=max_hr, fraction=intensity.HOME_CEILING
+    )
     try:
-        heart_rate_range_ = heart_rate_range(
+        heart_rate_range_ = intensity.heart_rate_range(
             resting_hr=resting_hr,
             max_hr=max_hr,
             low_fraction=low_fraction,
@@ -278,14 +296,16 @@ def test_it_keeps_a_heart_rate_range_inside_its_fractions_and_the_home_ceiling(
     assert heart_rate_range_.high <= ceiling + 1e-9
 
 
-@given(band=st.sampled_from(IntensityBand), heart_rates=heart_rates)
+@given(band=st.sampled_from(intensity.IntensityBand), heart_rates=heart_rates)
 def test_it_never_sets_a_band_above_the_home_ceiling(
-    band: IntensityBand, heart_rates: tuple[float, float]
+    band: intensity.IntensityBand, heart_rates: tuple[float, float]
 ) -> None:
     resting_hr, max_hr = heart_rates
-    ceiling = karvonen(resting_hr=resting_hr, max_hr=max_hr, fraction=HOME_CEILING)
+    ceiling = intensity.karvonen(
+        resting_hr=resting_hr, max_hr=max_hr, fraction=intensity.HOME_CEILING
+    )
     try:
-        band_range = band_heart_rate_range(band, resting_hr=resting_hr, max_hr=max_hr)
+        band_range = intensity.band_heart_rate_range(band, resting_hr=resting_hr, max_hr=max_hr)
     except PlannerInputError:
         return
 
@@ -295,8 +315,8 @@ def test_it_never_sets_a_band_above_the_home_ceiling(
 @given(ends=st.tuples(fractions, fractions).map(sorted))
 def test_it_gives_an_omni_target_that_covers_both_bands(ends: list[float]) -> None:
     low_fraction, high_fraction = ends
-    target = exertion_range(low_fraction=low_fraction, high_fraction=high_fraction)
+    target = intensity.exertion_range(low_fraction=low_fraction, high_fraction=high_fraction)
 
-    assert target.low == OMNI_TARGETS[band_for_fraction(low_fraction)].low
-    assert target.high == OMNI_TARGETS[band_for_fraction(high_fraction)].high
+    assert target.low == intensity.OMNI_TARGETS[intensity.band_for_fraction(low_fraction)].low
+    assert target.high == intensity.OMNI_TARGETS[intensity.band_for_fraction(high_fraction)].high
     assert 0 <= target.low <= target.high <= 10

@@ -10,6 +10,7 @@ from planner import (
     IntensityBand,
     Phase,
     PlannerInputError,
+    Rebaseline,
     RedFlag,
     Review,
     Schedule,
@@ -388,13 +389,19 @@ def test_it_refuses_invalid_review_input_naming_the_field(
 # --- A new baseline ---------------------------------------------------------------------------
 
 
+def new_walking_start(from_date: date, minutes: int) -> Rebaseline:
+    """PLAN's schedule after new trials give walking a start of ``minutes`` from ``from_date``."""
+    return rebaseline_schedule(
+        PLAN, generate_schedule(PLAN), from_date=from_date, start_quotas={"walking": minutes}
+    )
+
+
 def test_a_new_baseline_restarts_the_ramp_from_the_new_start_towards_the_same_goal() -> None:
     # Walking 10 -> 30 over 12 weeks, at 20 minutes in week 6; after a gap the new trials
     # give a start of 14 minutes from Monday of week 7.
-    schedule = generate_schedule(PLAN)
     monday = MONDAY + timedelta(weeks=7)
 
-    result = rebaseline_schedule(PLAN, schedule, from_date=monday, start_quotas={"walking": 14})
+    result = new_walking_start(monday, 14)
 
     assert amount_on(result.schedule, monday - timedelta(days=1)) == 20
     assert amount_on(result.schedule, monday) == 14
@@ -404,10 +411,9 @@ def test_a_new_baseline_restarts_the_ramp_from_the_new_start_towards_the_same_go
 
 
 def test_a_new_baseline_never_raises_a_dose_at_once() -> None:
-    schedule = generate_schedule(PLAN)
     monday = MONDAY + timedelta(weeks=2)
 
-    result = rebaseline_schedule(PLAN, schedule, from_date=monday, start_quotas={"walking": 25})
+    result = new_walking_start(monday, 25)
 
     assert amount_on(result.schedule, monday - timedelta(days=1)) == 12
     assert amount_on(result.schedule, monday) == 12
@@ -415,10 +421,9 @@ def test_a_new_baseline_never_raises_a_dose_at_once() -> None:
 
 
 def test_a_new_baseline_says_when_the_goal_can_no_longer_be_reached_in_time() -> None:
-    schedule = generate_schedule(PLAN)
     monday = MONDAY + timedelta(weeks=10)
 
-    result = rebaseline_schedule(PLAN, schedule, from_date=monday, start_quotas={"walking": 8})
+    result = new_walking_start(monday, 8)
 
     assert not result.schedule.feasibility.feasible
     # 8, 9, 10, 12, 14, 16, 19, 22, 26, 30: nine steps under the 20% cap.
@@ -426,9 +431,7 @@ def test_a_new_baseline_says_when_the_goal_can_no_longer_be_reached_in_time() ->
 
 
 def test_a_review_after_a_new_baseline_rises_one_step_from_the_new_ramp() -> None:
-    schedule = generate_schedule(PLAN)
-    wednesday = MONDAY + timedelta(weeks=7, days=2)
-    rebased = rebaseline_schedule(PLAN, schedule, from_date=wednesday, start_quotas={"walking": 14})
+    rebased = new_walking_start(MONDAY + timedelta(weeks=7, days=2), 14)
     sunday = MONDAY + timedelta(weeks=7, days=6)
     logs = logs_for(rebased.schedule, MONDAY, sunday)
 

@@ -23,24 +23,12 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from programs.models import (
-    Activity,
-    Alert,
-    CheckIn,
-    Clinic,
-    Guardian,
-    Patient,
-    PlannedSession,
-    Program,
-    ProgramTemplate,
-    SessionLog,
-    StaffMembership,
-    TemplateActivity,
-    User,
-)
+from programs import models
 from programs.services import (
     ActivityChoice,
+    CheckInResult,
     ResultInput,
+    check_in_submit,
     program_activate,
     program_create,
     session_log,
@@ -55,9 +43,9 @@ def password_hash() -> str:
     return make_password(PASSWORD)
 
 
-class UserFactory(DjangoModelFactory[User]):
+class UserFactory(DjangoModelFactory[models.User]):
     class Meta:
-        model = User
+        model = models.User
         django_get_or_create = ("username",)
         skip_postgeneration_save = True
 
@@ -70,28 +58,28 @@ class UserFactory(DjangoModelFactory[User]):
     password = factory.LazyFunction(lambda: password_hash())
 
 
-class ClinicFactory(DjangoModelFactory[Clinic]):
+class ClinicFactory(DjangoModelFactory[models.Clinic]):
     class Meta:
-        model = Clinic
+        model = models.Clinic
 
     name = factory.Sequence(lambda n: f"Clinic {n}")
     time_zone = "America/New_York"
 
 
-class StaffMembershipFactory(DjangoModelFactory[StaffMembership]):
+class StaffMembershipFactory(DjangoModelFactory[models.StaffMembership]):
     class Meta:
-        model = StaffMembership
+        model = models.StaffMembership
 
     user = factory.SubFactory(UserFactory)
     clinic = factory.SubFactory(ClinicFactory)
-    role = StaffMembership.Role.THERAPIST
+    role = models.StaffMembership.Role.THERAPIST
 
 
-class PatientFactory(DjangoModelFactory[Patient]):
+class PatientFactory(DjangoModelFactory[models.Patient]):
     """A 14-year-old with juvenile fibromyalgia, in the clinic's time zone."""
 
     class Meta:
-        model = Patient
+        model = models.Patient
         skip_postgeneration_save = True
 
     clinic = factory.SubFactory(ClinicFactory)
@@ -99,31 +87,33 @@ class PatientFactory(DjangoModelFactory[Patient]):
     last_name = "Okafor"
     date_of_birth = factory.LazyFunction(lambda: date(timezone.now().year - 14, 1, 1))
     time_zone = factory.LazyAttribute(lambda patient: patient.clinic.time_zone)
-    diagnosis = Patient.Diagnosis.JUVENILE_FIBROMYALGIA
+    diagnosis = models.Patient.Diagnosis.JUVENILE_FIBROMYALGIA
     resting_heart_rate = 72
 
     @factory.post_generation
-    def therapists(self, create: bool, extracted: Sequence[User] | None, **kwargs: Any) -> None:
+    def therapists(
+        self, create: bool, extracted: Sequence[models.User] | None, **kwargs: Any
+    ) -> None:
         if create and extracted:
             self.therapists.set(extracted)
 
 
-class GuardianFactory(DjangoModelFactory[Guardian]):
+class GuardianFactory(DjangoModelFactory[models.Guardian]):
     class Meta:
-        model = Guardian
+        model = models.Guardian
 
     patient = factory.SubFactory(PatientFactory)
     user = factory.SubFactory(UserFactory)
     first_name = factory.Sequence(lambda n: f"Sam{n}")
     last_name = factory.LazyAttribute(lambda guardian: guardian.patient.last_name)
-    relation = Guardian.Relation.PARENT
+    relation = models.Guardian.Relation.PARENT
 
 
-class ActivityFactory(DjangoModelFactory[Activity]):
+class ActivityFactory(DjangoModelFactory[models.Activity]):
     """A non-impact aerobic activity in minutes, from the global library."""
 
     class Meta:
-        model = Activity
+        model = models.Activity
 
     clinic = None
     name = factory.Sequence(lambda n: f"Walking {n}")
@@ -132,18 +122,18 @@ class ActivityFactory(DjangoModelFactory[Activity]):
     impact = False
 
 
-class ProgramTemplateFactory(DjangoModelFactory[ProgramTemplate]):
+class ProgramTemplateFactory(DjangoModelFactory[models.ProgramTemplate]):
     class Meta:
-        model = ProgramTemplate
+        model = models.ProgramTemplate
 
     clinic = None
     name = factory.Sequence(lambda n: f"Outpatient protocol {n}")
     default_weeks = 12
 
 
-class TemplateActivityFactory(DjangoModelFactory[TemplateActivity]):
+class TemplateActivityFactory(DjangoModelFactory[models.TemplateActivity]):
     class Meta:
-        model = TemplateActivity
+        model = models.TemplateActivity
 
     template = factory.SubFactory(ProgramTemplateFactory)
     activity = factory.SubFactory(ActivityFactory)
@@ -151,51 +141,53 @@ class TemplateActivityFactory(DjangoModelFactory[TemplateActivity]):
     goal_quota = 30
 
 
-class CheckInFactory(DjangoModelFactory[CheckIn]):
+class CheckInFactory(DjangoModelFactory[models.CheckIn]):
     """A check-in row saved as given, past the service's checks: for pages and lists that only
     read check-ins. A test of the checks themselves goes through check_in_submit."""
 
     class Meta:
-        model = CheckIn
+        model = models.CheckIn
 
     patient = factory.SubFactory(PatientFactory)
     date = factory.LazyAttribute(lambda check_in: local_today(check_in.patient))
 
 
-class AlertFactory(DjangoModelFactory[Alert]):
+class AlertFactory(DjangoModelFactory[models.Alert]):
     """An open alert of `kind`, at the severity the app gives that kind."""
 
     class Meta:
-        model = Alert
+        model = models.Alert
 
     patient = factory.SubFactory(PatientFactory)
     kind = "no_activity"
-    severity = factory.LazyAttribute(lambda alert: Alert.SEVERITY[alert.kind])
+    severity = factory.LazyAttribute(lambda alert: models.Alert.SEVERITY[alert.kind])
     message = factory.LazyAttribute(lambda alert: f"{alert.kind} alert")
 
 
-def therapist(*, clinic: Clinic | None = None, **user_fields: Any) -> User:
+def therapist(*, clinic: models.Clinic | None = None, **user_fields: Any) -> models.User:
     """A user who works as a therapist at ``clinic`` (a new clinic when not given)."""
     user = UserFactory.create(**user_fields)
     StaffMembershipFactory.create(user=user, clinic=clinic or ClinicFactory.create())
     return user
 
 
-def clinic_admin(*, clinic: Clinic | None = None, **user_fields: Any) -> User:
+def clinic_admin(*, clinic: models.Clinic | None = None, **user_fields: Any) -> models.User:
     user = UserFactory.create(**user_fields)
     StaffMembershipFactory.create(
-        user=user, clinic=clinic or ClinicFactory.create(), role=StaffMembership.Role.CLINIC_ADMIN
+        user=user,
+        clinic=clinic or ClinicFactory.create(),
+        role=models.StaffMembership.Role.CLINIC_ADMIN,
     )
     return user
 
 
 def patient(
     *,
-    clinic: Clinic | None = None,
-    therapists: Sequence[User] = (),
+    clinic: models.Clinic | None = None,
+    therapists: Sequence[models.User] = (),
     with_user: bool = False,
     **fields: Any,
-) -> Patient:
+) -> models.Patient:
     """A patient of ``clinic``; ``with_user`` gives them an account to sign in with."""
     if clinic is None:
         clinic = ClinicFactory.create(
@@ -206,12 +198,14 @@ def patient(
     return PatientFactory.create(clinic=clinic, therapists=list(therapists), **fields)
 
 
-def guardian(*, patient: Patient, user: User | None = None, **fields: Any) -> Guardian:
+def guardian(
+    *, patient: models.Patient, user: models.User | None = None, **fields: Any
+) -> models.Guardian:
     """A guardian of ``patient`` with an account (a new user when not given)."""
     return GuardianFactory.create(patient=patient, user=user or UserFactory.create(), **fields)
 
 
-def activity_choice(activity: Activity | None = None, **choice: Any) -> ActivityChoice:
+def activity_choice(activity: models.Activity | None = None, **choice: Any) -> ActivityChoice:
     """``activity`` (a new walking activity when not given) with trials of 10 minutes, so a
     start quota of 7, and a goal of 30; ``choice`` overrides any ActivityChoice field."""
     activity = activity or ActivityFactory.create()
@@ -220,7 +214,7 @@ def activity_choice(activity: Activity | None = None, **choice: Any) -> Activity
     return ActivityChoice(activity_id=activity.id, **values)
 
 
-def _staff_actor(patient: Patient) -> User:
+def _staff_actor(patient: models.Patient) -> models.User:
     """The patient's first therapist; a patient without one is given a new one."""
     assigned = patient.therapists.first()
     if assigned is None:
@@ -231,13 +225,13 @@ def _staff_actor(patient: Patient) -> User:
 
 def draft_program(
     *,
-    patient: Patient | None = None,
+    patient: models.Patient | None = None,
     start_date: date | None = None,
     weeks: int = 12,
     activities: Sequence[ActivityChoice] | None = None,
-    actor: User | None = None,
+    actor: models.User | None = None,
     **options: Any,
-) -> Program:
+) -> models.Program:
     """A draft program made by ``program_create``: walking from 7 to 30 minutes a day unless
     ``activities`` say otherwise, starting on the patient's today unless ``start_date`` does."""
     patient = patient or PatientFactory.create()
@@ -255,12 +249,12 @@ def draft_program(
 
 def active_program(
     *,
-    patient: Patient | None = None,
+    patient: models.Patient | None = None,
     started_weeks_ago: int = 0,
     started_days_ago: int = 0,
-    actor: User | None = None,
+    actor: models.User | None = None,
     **options: Any,
-) -> Program:
+) -> models.Program:
     """An ACTIVE program made by ``program_create`` and ``program_activate``, which started
     ``started_weeks_ago`` weeks (and ``started_days_ago`` days) before the patient's today.
 
@@ -274,23 +268,31 @@ def active_program(
     return program_activate(actor=actor, program=program, me_cfs_considered=True)
 
 
-def clinician_of(program: Program) -> User:
+def maya_on_program(**program: Any) -> models.Patient:
+    """Maya, a patient with an account, on a program made by ``active_program`` with
+    ``program``'s options."""
+    person = patient(with_user=True, first_name="Maya")
+    active_program(patient=person, **program)
+    return person
+
+
+def clinician_of(program: models.Program) -> models.User:
     """The clinician who made ``program``."""
     assert program.created_by is not None
     return program.created_by
 
 
-def sessions_of_week(program: Program, week: int) -> list[PlannedSession]:
+def sessions_of_week(program: models.Program, week: int) -> list[models.PlannedSession]:
     return list(program.sessions.filter(week=week).order_by("date"))
 
 
 def log_session(
-    session: PlannedSession,
+    session: models.PlannedSession,
     *,
     status: str = "done",
     amounts: dict[int, int] | None = None,
-    actor: User | None = None,
-) -> SessionLog:
+    actor: models.User | None = None,
+) -> models.SessionLog:
     """Log ``session`` through ``session_log``; a done session does every planned dose unless
     ``amounts`` (program activity id to amount) say otherwise."""
     results = []
@@ -312,7 +314,15 @@ def log_session(
     )
 
 
-def log_week(program: Program, *, week: int, status: str = "done", days: int = 7) -> None:
+def log_week(program: models.Program, *, week: int, status: str = "done", days: int = 7) -> None:
     """Log the first ``days`` sessions of program week ``week`` with ``status``."""
     for session in sessions_of_week(program, week)[:days]:
         log_session(session, status=status)
+
+
+def quiet_check_in(*, actor: models.User, patient: models.Patient, **answers: Any) -> CheckInResult:
+    """A check-in through ``check_in_submit`` with no flare and "none of these" red flags; the
+    other ``answers`` (FDI, mood, pain, today...) are passed on."""
+    return check_in_submit(
+        actor=actor, patient=patient, flare=False, red_flags=[], no_red_flags=True, **answers
+    )

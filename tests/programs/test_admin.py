@@ -5,43 +5,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.db import connection
+from django.db.models import Model
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from planner import AlertKind
-from programs.models import (
-    Alert,
-    AuditEvent,
-    Clinic,
-    PlannedSession,
-    Program,
-    ProgramTemplate,
-    User,
-)
-from programs.services import (
-    ActivityChoice,
-    ResultInput,
-    TemplateEntry,
-    activity_create,
-    alert_raise,
-    check_in_submit,
-    clinic_create,
-    guardian_create,
-    patient_create,
-    program_activate,
-    program_create,
-    session_log,
-    staff_add,
-    template_create,
-    weekly_review_run,
-)
+from programs import models, services
 from programs.services.common import local_today
+from tests.programs.factories import quiet_check_in
 
 CHANGELISTS = [
     "user", "clinic", "staffmembership", "patient", "guardian", "activity", "programtemplate",
@@ -55,42 +33,44 @@ INLINE_ONLY = {"templateactivity", "programactivity", "planneddose", "activitylo
 class ClinicSetup:
     """A clinic with a therapist, a global walking and textures library and a template."""
 
-    clinic: Clinic
-    therapist: User
-    template: ProgramTemplate
+    clinic: models.Clinic
+    therapist: models.User
+    template: models.ProgramTemplate
     choices: list[int]
 
 
-def make_user(username: str, **flags: bool) -> User:
-    return User.objects.create_user(
+def make_user(username: str, **flags: bool) -> models.User:
+    return models.User.objects.create_user(
         username=username, email=f"{username}@example.org", password=None, **flags
     )
 
 
 @pytest.fixture
-def operator() -> User:
+def operator() -> models.User:
     return make_user("operator", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
-def signed_in(client: Client, operator: User) -> Client:
+def signed_in(client: Client, operator: models.User) -> Client:
     client.force_login(operator)
     return client
 
 
 @pytest.fixture
 def clinic() -> ClinicSetup:
-    clinic = clinic_create(name="Lakeside Pain Clinic")
+    clinic = services.clinic_create(name="Lakeside Pain Clinic")
     therapist = make_user("pt")
-    staff_add(user=therapist, clinic=clinic, role="therapist")
-    walking = activity_create(clinic=None, name="Walking", kind="aerobic", unit="minutes")
-    textures = activity_create(clinic=None, name="Textures", kind="desensitization", unit="seconds")
-    template = template_create(
+    services.staff_add(user=therapist, clinic=clinic, role="therapist")
+    walking = services.activity_create(clinic=None, name="Walking", kind="aerobic", unit="minutes")
+    textures = services.activity_create(
+        clinic=None, name="Textures", kind="desensitization", unit="seconds"
+    )
+    template = services.template_create(
         clinic=None,
         name="Home program",
         entries=[
-            TemplateEntry(activity=walking, goal_quota=30),
-            TemplateEntry(activity=textures, goal_quota=300, times_per_day=2),
+            services.TemplateEntry(activity=walking, goal_quota=30),
+            services.TemplateEntry(activity=textures, goal_quota=300, times_per_day=2),
         ],
     )
     return ClinicSetup(
@@ -98,10 +78,10 @@ def clinic() -> ClinicSetup:
     )
 
 
-def patient_with_history(setting: ClinicSetup, name: str) -> Program:
+def patient_with_history(setting: ClinicSetup, name: str) -> models.Program:
     """A patient with a guardian, a program two weeks in with its first week logged and
     reviewed, a check-in and an open alert: a row in every list."""
-    child = patient_create(
+    child = services.patient_create(
         actor=setting.therapist,
         clinic=setting.clinic,
         first_name=name,
@@ -112,7 +92,7 @@ def patient_with_history(setting: ClinicSetup, name: str) -> Program:
         therapists=[setting.therapist],
         user=make_user(name.lower()),
     )
-    guardian_create(
+    services.guardian_create(
         actor=setting.therapist,
         patient=child,
         first_name="Ngozi",
@@ -121,7 +101,7 @@ def patient_with_history(setting: ClinicSetup, name: str) -> Program:
         user=make_user(f"{name.lower()}-mum"),
     )
     start = local_today(child) - timedelta(weeks=2)
-    program = program_create(
+    program = services.program_create(
         actor=setting.therapist,
         patient=child,
         template=setting.template,
@@ -129,31 +109,28 @@ def patient_with_history(setting: ClinicSetup, name: str) -> Program:
         goal_date=start + timedelta(weeks=8),
         goals="Walk to school with my friends.",
         activities=[
-            ActivityChoice(activity_id=setting.choices[0], baseline_trials=[10, 12]),
-            ActivityChoice(activity_id=setting.choices[1], baseline_trials=[60]),
+            services.ActivityChoice(activity_id=setting.choices[0], baseline_trials=[10, 12]),
+            services.ActivityChoice(activity_id=setting.choices[1], baseline_trials=[60]),
         ],
     )
-    program = program_activate(actor=setting.therapist, program=program, me_cfs_considered=True)
-    first_week = PlannedSession.objects.filter(
+    program = services.program_activate(
+        actor=setting.therapist, program=program, me_cfs_considered=True
+    )
+    first_week = models.PlannedSession.objects.filter(
         program=program, date__lt=start + timedelta(days=7)
     ).prefetch_related("doses")
     for session in first_week:
         results = [
-            ResultInput(dose.program_activity_id, dose.amount, 4) for dose in session.doses.all()
+            services.ResultInput(dose.program_activity_id, dose.amount, 4)
+            for dose in session.doses.all()
         ]
-        session_log(actor=child.user or setting.therapist, session=session, status="done",
+        services.session_log(actor=child.user or setting.therapist, session=session, status="done",
                     results=results)  # fmt: skip
-    weekly_review_run(program=program, today=start + timedelta(days=7))
-    check_in_submit(
-        actor=setting.therapist,
-        patient=child,
-        fdi_answers=[1] * 15,
-        mood=4,
-        flare=False,
-        red_flags=[],
-        no_red_flags=True,
+    services.weekly_review_run(program=program, today=start + timedelta(days=7))
+    quiet_check_in(actor=setting.therapist, patient=child, fdi_answers=[1] * 15, mood=4)
+    services.alert_raise(
+        patient=child, program=program, kind=AlertKind.LOW_ADHERENCE, message="Low."
     )
-    alert_raise(patient=child, program=program, kind=AlertKind.LOW_ADHERENCE, message="Low.")
     return program
 
 
@@ -161,11 +138,21 @@ def changelist(model: str) -> str:
     return reverse(f"admin:programs_{model}_changelist")
 
 
+def admin_action(
+    client: Client, action: str, obj: Model, *, follow: bool = False, **fields: str
+) -> Any:
+    """Run the admin action ``action`` on ``obj``, chosen on its model's list."""
+    model = obj._meta.model_name
+    assert model is not None
+    data = {"action": action, "_selected_action": [obj.pk], **fields}
+    return client.post(changelist(model), data, follow=follow)
+
+
 def test_it_covers_every_model_of_the_clinic() -> None:
     registered = {model._meta.model_name for model in admin.site._registry}
-    models = {model._meta.model_name for model in apps.get_app_config("programs").get_models()}
+    model_names = {model._meta.model_name for model in apps.get_app_config("programs").get_models()}
 
-    assert models - registered == INLINE_ONLY
+    assert model_names - registered == INLINE_ONLY
     assert registered >= set(CHANGELISTS)
 
 
@@ -200,14 +187,14 @@ def test_it_shows_a_program_with_its_activities_and_revisions(
 
 @pytest.mark.django_db
 def test_it_audits_opening_a_patients_record(
-    signed_in: Client, clinic: ClinicSetup, operator: User
+    signed_in: Client, clinic: ClinicSetup, operator: models.User
 ) -> None:
     program = patient_with_history(clinic, "Maya")
 
     response = signed_in.get(reverse("admin:programs_patient_change", args=[program.patient_id]))
 
     assert response.status_code == 200
-    assert AuditEvent.objects.filter(
+    assert models.AuditEvent.objects.filter(
         actor=operator, patient=program.patient, action="read"
     ).exists()
 
@@ -227,19 +214,17 @@ def test_it_keeps_what_only_services_write_read_only(
 
     assert add.status_code == 403
     assert change.status_code == 403
-    assert PlannedSession.objects.get(pk=session.pk).week == session.week
+    assert models.PlannedSession.objects.get(pk=session.pk).week == session.week
 
 
 @pytest.mark.django_db
 def test_it_acknowledges_alerts_through_the_service(
-    signed_in: Client, clinic: ClinicSetup, operator: User
+    signed_in: Client, clinic: ClinicSetup, operator: models.User
 ) -> None:
     program = patient_with_history(clinic, "Maya")
-    alert = Alert.objects.get(patient=program.patient)
+    alert = models.Alert.objects.get(patient=program.patient)
 
-    response = signed_in.post(
-        changelist("alert"), {"action": "acknowledge", "_selected_action": [alert.pk]}
-    )
+    response = admin_action(signed_in, "acknowledge", alert)
 
     alert.refresh_from_db()
     assert response.status_code == 302
@@ -249,10 +234,10 @@ def test_it_acknowledges_alerts_through_the_service(
 
 @pytest.mark.django_db
 def test_it_asks_for_a_note_before_acknowledging_thoughts_of_self_harm(
-    signed_in: Client, clinic: ClinicSetup, operator: User
+    signed_in: Client, clinic: ClinicSetup, operator: models.User
 ) -> None:
     program = patient_with_history(clinic, "Maya")
-    harm = alert_raise(
+    harm = services.alert_raise(
         patient=program.patient, program=program, kind=AlertKind.SELF_HARM, message="Self-harm"
     )
     chosen = {"action": "acknowledge", "_selected_action": [harm.pk]}
@@ -267,7 +252,7 @@ def test_it_asks_for_a_note_before_acknowledging_thoughts_of_self_harm(
     assert asked.status_code == 200 and f'name="note-{harm.pk}"' in asked.content.decode()
     assert blank.status_code == 302
     assert (harm.acknowledged_by, harm.acknowledgement_note) == (operator, "Rang the family.")
-    assert AuditEvent.objects.filter(actor=operator, detail="Rang the family.").count() == 1
+    assert models.AuditEvent.objects.filter(actor=operator, detail="Rang the family.").count() == 1
 
 
 @pytest.mark.django_db
@@ -275,15 +260,11 @@ def test_a_self_harm_alert_sent_without_its_note_stays_open(
     signed_in: Client, clinic: ClinicSetup
 ) -> None:
     program = patient_with_history(clinic, "Maya")
-    harm = alert_raise(
+    harm = services.alert_raise(
         patient=program.patient, program=program, kind=AlertKind.SELF_HARM, message="Self-harm"
     )
 
-    response = signed_in.post(
-        changelist("alert"),
-        {"action": "acknowledge", "_selected_action": [harm.pk], "apply": "1"},
-        follow=True,
-    )
+    response = admin_action(signed_in, "acknowledge", harm, apply="1", follow=True)
 
     harm.refresh_from_db()
     assert harm.is_open
@@ -292,14 +273,14 @@ def test_a_self_harm_alert_sent_without_its_note_stays_open(
 
 @pytest.mark.django_db
 def test_it_audits_each_patient_an_admin_list_shows(
-    signed_in: Client, clinic: ClinicSetup, operator: User
+    signed_in: Client, clinic: ClinicSetup, operator: models.User
 ) -> None:
     maya = patient_with_history(clinic, "Maya").patient
     lily = patient_with_history(clinic, "Lily").patient
 
     signed_in.get(changelist("checkin"))
 
-    reads = AuditEvent.objects.filter(actor=operator, what="admin: check ins listed")
+    reads = models.AuditEvent.objects.filter(actor=operator, what="admin: check ins listed")
     assert sorted(reads.values_list("patient_id", flat=True)) == sorted([maya.pk, lily.pk])
 
 
@@ -307,13 +288,11 @@ def test_it_audits_each_patient_an_admin_list_shows(
 def test_it_pauses_programs_through_the_service(signed_in: Client, clinic: ClinicSetup) -> None:
     program = patient_with_history(clinic, "Maya")
 
-    response = signed_in.post(
-        changelist("program"), {"action": "pause", "_selected_action": [program.pk]}
-    )
+    response = admin_action(signed_in, "pause", program)
 
     program.refresh_from_db()
     assert response.status_code == 302
-    assert program.status == Program.Status.PAUSED
+    assert program.status == models.Program.Status.PAUSED
     assert program.revisions.filter(reason__contains="Paused from the admin by operator").exists()
 
 
@@ -323,13 +302,11 @@ def test_it_reports_a_program_that_cannot_be_resumed(
 ) -> None:
     program = patient_with_history(clinic, "Maya")
 
-    response = signed_in.post(
-        changelist("program"), {"action": "resume", "_selected_action": [program.pk]}, follow=True
-    )
+    response = admin_action(signed_in, "resume", program, follow=True)
 
     program.refresh_from_db()
     assert b"cannot be resumed" in response.content
-    assert program.status == Program.Status.ACTIVE
+    assert program.status == models.Program.Status.ACTIVE
 
 
 @pytest.mark.django_db

@@ -39,25 +39,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from programs import models
 from programs.api.filters import IdFilter
-from programs.models import (
-    Activity,
-    Alert,
-    AuditEvent,
-    CheckIn,
-    Clinic,
-    Guardian,
-    Patient,
-    PlannedDose,
-    PlannedSession,
-    Program,
-    ProgramActivity,
-    ProgramRevision,
-    ProgramTemplate,
-    SessionLog,
-    User,
-    WeeklyReview,
-)
 from programs.services import check_in_submit, program_pause, program_resume
 from programs.services.common import local_today
 from reminders.models import Contact
@@ -269,7 +252,7 @@ def _new_baseline(world: World) -> dict[str, Any]:
     """New trials of the first activity of clinic A's first running program (the control's),
     done today."""
     program = world.of("program", clinic="A", tag="active")[0]
-    row = ProgramActivity.objects.filter(program_id=program.id).order_by("order").first()
+    row = models.ProgramActivity.objects.filter(program_id=program.id).order_by("order").first()
     assert row is not None and program.owner is not None
     today = local_today(world.patients[program.owner]).isoformat()
     return {"baselines": [{"activity": row.id, "trials": [8], "dates": [today]}]}
@@ -472,18 +455,18 @@ ROUTES_SPEC: dict[str, Spec] = {
 # Where each kind of row lives: its model and the path to its clinic. Activities and templates
 # with no clinic are the global library, which every clinic's staff may read.
 KINDS: dict[str, tuple[type[Model], str]] = {
-    "patient": (Patient, "clinic"),
-    "guardian": (Guardian, "patient__clinic"),
-    "program": (Program, "patient__clinic"),
-    "session": (PlannedSession, "program__patient__clinic"),
-    "dose": (PlannedDose, "session__program__patient__clinic"),
-    "session_log": (SessionLog, "session__program__patient__clinic"),
-    "check_in": (CheckIn, "patient__clinic"),
-    "review": (WeeklyReview, "program__patient__clinic"),
-    "revision": (ProgramRevision, "program__patient__clinic"),
-    "alert": (Alert, "patient__clinic"),
-    "activity": (Activity, "clinic"),
-    "template": (ProgramTemplate, "clinic"),
+    "patient": (models.Patient, "clinic"),
+    "guardian": (models.Guardian, "patient__clinic"),
+    "program": (models.Program, "patient__clinic"),
+    "session": (models.PlannedSession, "program__patient__clinic"),
+    "dose": (models.PlannedDose, "session__program__patient__clinic"),
+    "session_log": (models.SessionLog, "session__program__patient__clinic"),
+    "check_in": (models.CheckIn, "patient__clinic"),
+    "review": (models.WeeklyReview, "program__patient__clinic"),
+    "revision": (models.ProgramRevision, "program__patient__clinic"),
+    "alert": (models.Alert, "patient__clinic"),
+    "activity": (models.Activity, "clinic"),
+    "template": (models.ProgramTemplate, "clinic"),
     "contact": (Contact, "patient__clinic"),
 }
 # The id filters of the lists, by parameter name: the kind of object each names.
@@ -505,7 +488,7 @@ class Obj:
 @dataclass(frozen=True)
 class Role:
     name: str
-    user: User | None
+    user: models.User | None
     staff: bool = False
     acts_for: frozenset[str] = frozenset()  # the patients this patient or guardian acts for
 
@@ -516,9 +499,9 @@ class Role:
 
 @dataclass
 class World:
-    clinics: dict[str, Clinic]
-    patients: dict[str, Patient]
-    parents: dict[str, User]  # the guardian with an account of each patient
+    clinics: dict[str, models.Clinic]
+    patients: dict[str, models.Patient]
+    parents: dict[str, models.User]  # the guardian with an account of each patient
     objects: list[Obj]
     roles: dict[str, Role]
     refs: dict[str, Refs]
@@ -551,28 +534,32 @@ ROLE_NAMES = (
 )
 
 
-def _people(world: World, clinic: str, label: str, staff: User, *, paused: bool) -> None:
+def _people(world: World, clinic: str, label: str, staff: models.User, *, paused: bool) -> None:
     """A patient with an account, a guardian, a running program with a week logged, a draft
     (another patient's), and a red-flag check-in (an alert and a review); ``paused`` holds
     the program."""
     child = patient(clinic=world.clinics[clinic], therapists=[staff], with_user=True)
     parent = guardian(patient=child)
     # A second guardian, without an account or a reminder contact (one may be added for them).
-    spare = GuardianFactory.create(patient=child, user=None, relation=Guardian.Relation.MOTHER)
+    spare = GuardianFactory.create(
+        patient=child, user=None, relation=models.Guardian.Relation.MOTHER
+    )
     program = active_program(patient=child, started_weeks_ago=1, actor=staff)
     log_week(program, week=0)
     check_in_submit(actor=child.user, patient=child, red_flags=["fever"], flare=False)  # type: ignore[arg-type]
     program.refresh_from_db()
     # The red flag paused it; the clinician has since looked and resumed all but one.
-    if program.status == Program.Status.PAUSED and not paused:
+    if program.status == models.Program.Status.PAUSED and not paused:
         program = program_resume(actor=staff, program=program, reason="Seen; no concern")
-    elif program.status != Program.Status.PAUSED and paused:
+    elif program.status != models.Program.Status.PAUSED and paused:
         program = program_pause(actor=staff, program=program, reason="Exams")
     # A patient follows one running program at a time: the draft is a new patient's.
     draft = draft_program(
         patient=patient(clinic=world.clinics[clinic], therapists=[staff]), actor=staff
     )
-    logged = SessionLog.objects.filter(session__program=program).order_by("session__date").first()
+    logged = (
+        models.SessionLog.objects.filter(session__program=program).order_by("session__date").first()
+    )
     assert logged is not None
     tomorrow = local_today(child) + timedelta(days=1)
     future = program.sessions.filter(date__gt=tomorrow).order_by("date").first()
@@ -589,7 +576,9 @@ def _people(world: World, clinic: str, label: str, staff: User, *, paused: bool)
     add("guardian", spare, "spare")
     add("contact", new_contact(patient=child), "self")
     add("contact", new_contact(patient=child, guardian=parent), "guardian")
-    add("program", program, "paused" if program.status == Program.Status.PAUSED else "active")
+    add(
+        "program", program, "paused" if program.status == models.Program.Status.PAUSED else "active"
+    )
     add("program", draft, "draft")
     add("session", logged.session, "due")
     add("session", future, "future")
@@ -599,15 +588,15 @@ def _people(world: World, clinic: str, label: str, staff: User, *, paused: bool)
     for review in program.reviews.all():
         add("review", review)
     add("revision", program.revisions.order_by("number").first())  # type: ignore[arg-type]
-    add("alert", Alert.objects.get(patient=child))
+    add("alert", models.Alert.objects.get(patient=child))
     assert program.reviews.exists(), "the red flag should have run a review"
     assert sessions_of_week(program, 0)[0].date <= local_today(child)
 
 
 def build_world() -> World:
     world = World(clinics={}, patients={}, parents={}, objects=[], roles={}, refs={}, tokens={})
-    staff: dict[str, User] = {}
-    admins: dict[str, User] = {}
+    staff: dict[str, models.User] = {}
+    admins: dict[str, models.User] = {}
     for clinic in ("A", "B"):
         world.clinics[clinic] = ClinicFactory.create(name=f"Clinic {clinic}")
         staff[clinic] = therapist(clinic=world.clinics[clinic])
@@ -663,7 +652,7 @@ def build_world() -> World:
             world.tokens[role.name] = Token.objects.create(user=role.user).key
     # A cheap hash for every account: the sign-in probes check passwords, and the default
     # hasher takes half a second a time by design.
-    User.objects.update(password=make_password(PASSWORD))
+    models.User.objects.update(password=make_password(PASSWORD))
     world.baseline = snapshot()
     return world
 
@@ -672,15 +661,15 @@ def snapshot() -> dict[str, list[tuple[Any, ...]]]:
     """Every row of the app's tables and of the tokens, to compare before and after. The
     audit trail is left out: every permitted staff read adds to it, by design
     (tests/programs/test_audit.py holds what it records)."""
-    models: list[type[Model]] = [
+    tables: list[type[Model]] = [
         *apps.get_app_config("programs").get_models(),
         *apps.get_app_config("reminders").get_models(),
         Token,
     ]
-    models.remove(AuditEvent)
+    tables.remove(models.AuditEvent)
     return {
         model._meta.label: list(model._default_manager.order_by("pk").values_list())
-        for model in models
+        for model in tables
     }
 
 

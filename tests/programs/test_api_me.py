@@ -24,6 +24,7 @@ from tests.programs.factories import (
     clinician_of,
     guardian,
     log_session,
+    maya_on_program,
     patient,
     therapist,
 )
@@ -57,9 +58,7 @@ def stair_climbing() -> Activity:
 @pytest.fixture
 def maya() -> Patient:
     """A 14-year-old with an account and a program that started two weeks ago."""
-    person = patient(with_user=True, first_name="Maya")
-    active_program(
-        patient=person,
+    return maya_on_program(
         started_weeks_ago=2,
         activities=[
             activity_choice(ActivityFactory.create(name="Walking")),
@@ -67,7 +66,6 @@ def maya() -> Patient:
         ],
         goals="Walk to school with my friends.",
     )
-    return person
 
 
 # -- Who I am -------------------------------------------------------------------------------

@@ -22,29 +22,17 @@ from programs.services.common import local_today
 from programs.services.tokens import token_expires_at
 from tests.clients import token_client_for
 from tests.clock import NOW
-from tests.programs.factories import (
-    ActivityFactory,
-    UserFactory,
-    active_program,
-    activity_choice,
-    guardian,
-    log_session,
-    patient,
-    therapist,
-)
+from tests.programs import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 @pytest.fixture
 def maya() -> Patient:
-    person = patient(with_user=True, first_name="Maya")
-    active_program(
-        patient=person,
+    return factories.maya_on_program(
         started_weeks_ago=2,
-        activities=[activity_choice(ActivityFactory.create(name="Walking"))],
+        activities=[factories.activity_choice(factories.ActivityFactory.create(name="Walking"))],
     )
-    return person
 
 
 def client_of(person: Patient) -> APIClient:
@@ -68,7 +56,7 @@ def session_on(person: Patient, days_ahead: int = 0) -> PlannedSession:
 
 
 def staff_of(person: Patient) -> User:
-    return therapist(clinic=person.clinic)
+    return factories.therapist(clinic=person.clinic)
 
 
 def test_a_warm_cache_answers_without_a_query_with_the_same_body(maya: Patient) -> None:
@@ -86,7 +74,7 @@ def test_a_log_shows_at_once(maya: Patient) -> None:
     client = client_of(maya)
     assert today_of(client, maya)["session"]["log"] is None
 
-    log_session(session_on(maya))
+    factories.log_session(session_on(maya))
 
     assert today_of(client, maya)["session"]["log"]["status"] == "done"
 
@@ -175,7 +163,7 @@ def test_an_activity_s_new_instructions_show_at_once(maya: Patient) -> None:
 
 def test_a_cached_answer_is_not_shown_to_anyone_else(maya: Patient) -> None:
     today_of(client_of(maya), maya)
-    stranger = patient(with_user=True, clinic=maya.clinic)
+    stranger = factories.patient(with_user=True, clinic=maya.clinic)
 
     response = client_of(stranger).get(f"/api/v1/me/patients/{maya.id}/today/")
 
@@ -209,7 +197,7 @@ def test_a_warm_cache_answers_with_the_same_headers(maya: Patient) -> None:
 
 
 def test_a_guardian_s_warm_cache_answers_without_a_query(maya: Patient) -> None:
-    parent = guardian(patient=maya)
+    parent = factories.guardian(patient=maya)
     client = token_client_for(parent.user)
     cold = client.get(f"/api/v1/me/patients/{maya.id}/today/").json()
 
@@ -280,7 +268,7 @@ def set_a_new_password(parent: Guardian) -> None:
 def test_a_guardian_whose_access_is_revoked_is_refused_at_once(
     maya: Patient, revoke: Callable[[Guardian], None], status: int
 ) -> None:
-    parent = guardian(patient=maya)
+    parent = factories.guardian(patient=maya)
     client = token_client_for(parent.user)
     assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 200
 
@@ -290,22 +278,22 @@ def test_a_guardian_whose_access_is_revoked_is_refused_at_once(
 
 
 def test_a_guardian_link_given_to_another_user_is_refused_at_once(maya: Patient) -> None:
-    parent = guardian(patient=maya)
+    parent = factories.guardian(patient=maya)
     client = token_client_for(parent.user)
     assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 200
 
-    parent.user = UserFactory.create()
+    parent.user = factories.UserFactory.create()
     parent.save()
 
     assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 404
 
 
 def test_a_guardian_link_moved_to_another_patient_is_refused_at_once(maya: Patient) -> None:
-    parent = guardian(patient=maya)
+    parent = factories.guardian(patient=maya)
     client = token_client_for(parent.user)
     assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 200
 
-    parent.patient = patient(clinic=maya.clinic)
+    parent.patient = factories.patient(clinic=maya.clinic)
     parent.save()
 
     assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 404
@@ -315,14 +303,14 @@ def test_a_patient_s_account_given_to_another_user_is_refused_at_once(maya: Pati
     client = client_of(maya)
     today_of(client, maya)
 
-    maya.user = UserFactory.create()
+    maya.user = factories.UserFactory.create()
     maya.save()
 
     assert client.get(f"/api/v1/me/patients/{maya.id}/today/").status_code == 404
 
 
 def test_a_guardian_sees_a_time_zone_changed_in_the_admin_at_once(maya: Patient) -> None:
-    client = token_client_for(guardian(patient=maya).user)
+    client = token_client_for(factories.guardian(patient=maya).user)
     # 15:00 UTC is already the next day in Auckland.
     assert client.get(f"/api/v1/me/patients/{maya.id}/today/").json()["date"] == "2026-03-11"
 
@@ -421,7 +409,7 @@ def test_redis_answers_a_warm_request_alone_and_forgets_a_deleted_or_expired_tok
         Token.objects.filter(user=maya.user).delete()
         revoked = client.get(f"/api/v1/me/patients/{maya.id}/today/")
 
-        other = token_client_for(guardian(patient=maya).user)
+        other = token_client_for(factories.guardian(patient=maya).user)
         expiry = NOW + timedelta(days=settings.API_TOKEN_DAYS)
         with time_machine.travel(expiry - timedelta(seconds=30), tick=False):
             today_of(other, maya)

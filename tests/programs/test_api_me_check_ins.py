@@ -10,10 +10,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from programs.models import Alert, CheckIn, Patient, Program
-from programs.services import check_in_submit
 from tests.clients import client_for
 from tests.clock import NOW
-from tests.programs.factories import active_program, guardian, log_week, patient
+from tests.programs.factories import (
+    guardian,
+    log_week,
+    maya_on_program,
+    patient,
+    quiet_check_in,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
@@ -25,9 +30,7 @@ NOTHING_WORRYING = {"flare": False, "red_flags": [], "no_red_flags": True}
 @pytest.fixture
 def maya() -> Patient:
     """A 14-year-old with an account and a program that started two weeks ago."""
-    person = patient(with_user=True, first_name="Maya")
-    active_program(patient=person, started_weeks_ago=2, goals="Go back to dance class.")
-    return person
+    return maya_on_program(started_weeks_ago=2, goals="Go back to dance class.")
 
 
 def check_ins_url(person: Patient) -> str:
@@ -262,12 +265,8 @@ def test_it_documents_the_answers_a_check_in_needs(maya: Patient) -> None:
 
 def test_it_lists_the_patient_s_check_ins_newest_first(maya: Patient) -> None:
     assert maya.user is not None
-    check_in_submit(
-        actor=maya.user, patient=maya, mood=2, flare=False, red_flags=[], no_red_flags=True
-    )
-    check_in_submit(
-        actor=maya.user, patient=maya, mood=4, flare=False, red_flags=[], no_red_flags=True
-    )
+    quiet_check_in(actor=maya.user, patient=maya, mood=2)
+    quiet_check_in(actor=maya.user, patient=maya, mood=4)
 
     body = client_for(maya.user).get(check_ins_url(maya)).json()
 
@@ -283,14 +282,7 @@ def test_it_lists_check_ins_in_the_same_number_of_queries_for_one_or_many(
     counts = []
     for how_many in (1, 10):
         while CheckIn.objects.count() < how_many:
-            check_in_submit(
-                actor=maya.user,
-                patient=maya,
-                fdi_answers=FDI_OF_20,
-                flare=False,
-                red_flags=[],
-                no_red_flags=True,
-            )
+            quiet_check_in(actor=maya.user, patient=maya, fdi_answers=FDI_OF_20)
         with CaptureQueriesContext(connection) as queries:
             assert client.get(check_ins_url(maya)).json()["count"] == how_many
         counts.append(len(queries))
@@ -306,24 +298,8 @@ def test_it_shows_progress_as_minutes_done_adherence_and_fdi_without_pain(maya: 
     log_week(program, week=0)
     assert maya.user is not None
     with time_machine.travel(NOW - timedelta(days=7), tick=False):
-        check_in_submit(
-            actor=maya.user,
-            patient=maya,
-            fdi_answers=[3] * 15,
-            pain=8,
-            flare=False,
-            red_flags=[],
-            no_red_flags=True,
-        )
-    check_in_submit(
-        actor=maya.user,
-        patient=maya,
-        fdi_answers=FDI_OF_20,
-        pain=7,
-        flare=False,
-        red_flags=[],
-        no_red_flags=True,
-    )
+        quiet_check_in(actor=maya.user, patient=maya, fdi_answers=[3] * 15, pain=8)
+    quiet_check_in(actor=maya.user, patient=maya, fdi_answers=FDI_OF_20, pain=7)
 
     response = client_for(maya.user).get(f"/api/v1/me/patients/{maya.id}/progress/")
 

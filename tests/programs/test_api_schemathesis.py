@@ -39,20 +39,7 @@ from programs.api.auth import LoginThrottle
 from programs.models import Alert, Program, SessionLog, User
 from programs.services import check_in_submit
 from programs.services.common import local_today
-from tests.programs.factories import (
-    PASSWORD,
-    ActivityFactory,
-    ClinicFactory,
-    GuardianFactory,
-    ProgramTemplateFactory,
-    TemplateActivityFactory,
-    active_program,
-    draft_program,
-    guardian,
-    log_week,
-    patient,
-    therapist,
-)
+from tests.programs import factories
 from tests.reminders.factories import new_contact
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -141,22 +128,22 @@ def flatmap_body(context: Any, body: Any) -> Any:
 
 
 def _seed() -> None:
-    clinic = ClinicFactory.create(name="Riverside")
-    staff = therapist(clinic=clinic)
-    child = patient(clinic=clinic, therapists=[staff], with_user=True)
+    clinic = factories.ClinicFactory.create(name="Riverside")
+    staff = factories.therapist(clinic=clinic)
+    child = factories.patient(clinic=clinic, therapists=[staff], with_user=True)
     assert child.user is not None
-    parent = guardian(patient=child)
-    spare = GuardianFactory.create(patient=child, user=None)  # no reminder contact yet
+    parent = factories.guardian(patient=child)
+    spare = factories.GuardianFactory.create(patient=child, user=None)  # no reminder contact yet
     own_contact = new_contact(patient=child)
     parent_contact = new_contact(patient=child, guardian=parent)
-    program = active_program(patient=child, started_weeks_ago=1, actor=staff)
-    log_week(program, week=0)
+    program = factories.active_program(patient=child, started_weeks_ago=1, actor=staff)
+    factories.log_week(program, week=0)
     check_in_submit(actor=child.user, patient=child, red_flags=["fever"], flare=False)
-    draft = draft_program(patient=child, actor=staff)
-    own = ActivityFactory.create(clinic=clinic, name="Stairs")
-    shared = ActivityFactory.create(name="Cycling")
-    template = ProgramTemplateFactory.create(clinic=clinic)
-    TemplateActivityFactory.create(template=template, activity=own)
+    draft = factories.draft_program(patient=child, actor=staff)
+    own = factories.ActivityFactory.create(clinic=clinic, name="Stairs")
+    shared = factories.ActivityFactory.create(name="Cycling")
+    template = factories.ProgramTemplateFactory.create(clinic=clinic)
+    factories.TemplateActivityFactory.create(template=template, activity=own)
     today = local_today(child)
     sessions = list(
         program.sessions.filter(date__gte=today - timedelta(days=6), date__lte=today + timedelta(2))
@@ -199,7 +186,7 @@ def _seed() -> None:
         activity=[own.id, shared.id],
     )
     # Every account signs in with PASSWORD, hashed cheaply (see the fixture).
-    User.objects.update(password=make_password(PASSWORD))
+    User.objects.update(password=make_password(factories.PASSWORD))
     TOKENS.update(
         therapist=Token.objects.create(user=staff).key,
         patient=Token.objects.create(user=child.user).key,

@@ -33,6 +33,7 @@ from tests.programs.factories import (
     guardian,
     log_session,
     patient,
+    quiet_check_in,
     sessions_of_week,
     therapist,
 )
@@ -462,15 +463,7 @@ def test_it_lists_session_logs_with_results(api: APIClient, child: Patient) -> N
 def test_it_lists_a_patients_check_ins_and_audits_each_read(
     api: APIClient, child: Patient, pt: User
 ) -> None:
-    check_in_submit(
-        actor=pt,
-        patient=child,
-        sleep_hours=None,
-        mood=4,
-        flare=False,
-        red_flags=[],
-        no_red_flags=True,
-    )
+    quiet_check_in(actor=pt, patient=child, sleep_hours=None, mood=4)
     check_in_submit(actor=pt, patient=child, red_flags=["fever"], flare=False)
 
     flagged = results(api.get(f"/api/v1/check-ins/?patient={child.id}&has_red_flags=true"))
@@ -629,12 +622,8 @@ def test_it_summarises_each_patient_of_the_caseload(
     program = active_program(patient=child, started_weeks_ago=1)
     for session in sessions_of_week(program, 0)[:4]:
         log_session(session)
-    check_in_submit(
-        actor=pt, patient=child, fdi_answers=[2] * 15, flare=False, red_flags=[], no_red_flags=True
-    )
-    check_in_submit(
-        actor=pt, patient=child, fdi_answers=[1] * 15, flare=False, red_flags=[], no_red_flags=True
-    )
+    quiet_check_in(actor=pt, patient=child, fdi_answers=[2] * 15)
+    quiet_check_in(actor=pt, patient=child, fdi_answers=[1] * 15)
 
     row = results(api.get("/api/v1/caseload/"))[0]
 

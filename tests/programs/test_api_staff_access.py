@@ -12,18 +12,7 @@ from programs.models import Alert, PlannedDose, ProgramRevision, User
 from programs.services import alert_raise, check_in_submit
 from programs.services.common import local_today
 from tests.clients import client_for
-from tests.programs.factories import (
-    ActivityFactory,
-    ClinicFactory,
-    ProgramTemplateFactory,
-    active_program,
-    draft_program,
-    guardian,
-    log_session,
-    patient,
-    sessions_of_week,
-    therapist,
-)
+from tests.programs import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
@@ -58,19 +47,19 @@ class OtherClinic:
 
 @pytest.fixture
 def other_clinic() -> OtherClinic:
-    clinic = ClinicFactory.create(name="Hillside")
-    staff = therapist(clinic=clinic)
-    child = patient(clinic=clinic, therapists=[staff], with_user=True)
-    parent = guardian(patient=child)
-    program = active_program(patient=child, started_weeks_ago=1)
-    log = log_session(sessions_of_week(program, 0)[0])
+    clinic = factories.ClinicFactory.create(name="Hillside")
+    staff = factories.therapist(clinic=clinic)
+    child = factories.patient(clinic=clinic, therapists=[staff], with_user=True)
+    parent = factories.guardian(patient=child)
+    program = factories.active_program(patient=child, started_weeks_ago=1)
+    log = factories.log_session(factories.sessions_of_week(program, 0)[0])
     check_in_submit(actor=staff, patient=child, red_flags=["fever"], flare=False)
     tomorrow = local_today(child) + timedelta(days=1)
     assert child.user is not None and parent.user is not None
     return OtherClinic(
         patient=child.id,
         guardian=parent.id,
-        draft=draft_program(patient=child).id,
+        draft=factories.draft_program(patient=child).id,
         program=program.id,
         session=log.session_id,
         dose=PlannedDose.objects.filter(session__program=program, session__date=tomorrow).get().id,
@@ -79,8 +68,8 @@ def other_clinic() -> OtherClinic:
         review=program.reviews.get().id,
         revision=program.revisions.first().id,  # type: ignore[union-attr]
         alert=Alert.objects.get(patient=child).id,
-        activity=ActivityFactory.create(clinic=clinic).id,
-        template=ProgramTemplateFactory.create(clinic=clinic).id,
+        activity=factories.ActivityFactory.create(clinic=clinic).id,
+        template=factories.ProgramTemplateFactory.create(clinic=clinic).id,
         child_user=child.user,
         parent_user=parent.user,
     )
@@ -89,9 +78,9 @@ def other_clinic() -> OtherClinic:
 @pytest.fixture
 def api() -> APIClient:
     """Signed in as a therapist of clinic A, which has patients of its own."""
-    clinic = ClinicFactory.create(name="Riverside")
-    staff = therapist(clinic=clinic)
-    active_program(patient=patient(clinic=clinic, therapists=[staff]))
+    clinic = factories.ClinicFactory.create(name="Riverside")
+    staff = factories.therapist(clinic=clinic)
+    factories.active_program(patient=factories.patient(clinic=clinic, therapists=[staff]))
     client = APIClient()
     client.force_authenticate(staff)
     return client
@@ -232,7 +221,7 @@ def test_it_lists_nothing_of_another_clinic(api: APIClient, other_clinic: OtherC
 def test_it_keeps_an_alert_raised_for_another_clinic_out_of_the_inbox(
     api: APIClient, other_clinic: OtherClinic
 ) -> None:
-    child = patient(clinic=ClinicFactory.create())
+    child = factories.patient(clinic=factories.ClinicFactory.create())
     alert_raise(patient=child, program=None, kind=AlertKind.NO_ACTIVITY, message="Quiet")
 
     response = api.get("/api/v1/alerts/?kind=no_activity")

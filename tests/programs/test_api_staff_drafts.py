@@ -8,12 +8,7 @@ from rest_framework.test import APIClient
 
 from programs.models import Activity, AuditEvent, Patient, Program
 from tests.clock import TODAY
-from tests.programs.factories import (
-    ActivityFactory,
-    active_program,
-    draft_program,
-    patient,
-)
+from tests.programs.factories import ActivityFactory, active_program, draft_program, patient
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 

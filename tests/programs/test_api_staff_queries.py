@@ -26,6 +26,7 @@ from tests.programs.factories import (
     guardian,
     log_session,
     patient,
+    quiet_check_in,
     therapist,
 )
 
@@ -132,25 +133,13 @@ def add_templates(world: World, first: int, last: int) -> None:
         TemplateActivityFactory.create(template=template)
 
 
-def quiet_check_in(world: World, child: Patient, *, fdi_answer: int) -> None:
-    """A check-in without red flags, every FDI item answered ``fdi_answer``."""
-    check_in_submit(
-        actor=world.staff,
-        patient=child,
-        fdi_answers=[fdi_answer] * 15,
-        flare=False,
-        red_flags=[],
-        no_red_flags=True,
-    )
-
-
 def add_caseload_patients(world: World, first: int, last: int) -> None:
     for index in range(first, last):
         child = patient(clinic=world.clinic, therapists=[world.staff])
         if index % 2:
             active_program(patient=child, started_weeks_ago=1)
             alert_raise(patient=child, program=None, kind=AlertKind.LOW_ADHERENCE, message="Low")
-            quiet_check_in(world, child, fdi_answer=1)
+            quiet_check_in(actor=world.staff, patient=child, fdi_answers=[1] * 15)
 
 
 @dataclass
@@ -228,7 +217,7 @@ def test_it_answers_the_caseload_of_200_patients_in_at_most_10_queries(
     )
     for child in patients[:3]:
         active_program(patient=child, started_weeks_ago=1)
-        quiet_check_in(world, child, fdi_answer=2)
+        quiet_check_in(actor=world.staff, patient=child, fdi_answers=[2] * 15)
     client = APIClient()
     client.force_authenticate(world.staff)
 

@@ -35,7 +35,6 @@ from programs.models import (
 )
 from programs.services import (
     alert_raise,
-    check_in_submit,
     dose_override,
     invitation_create,
     program_discharge,
@@ -79,14 +78,7 @@ def world() -> World:
     factories.log_week(program, week=0)
     review = weekly_review_run(program=program)
     assert review is not None
-    check_in = check_in_submit(
-        actor=staff,
-        patient=child,
-        fdi_answers=[1] * 15,
-        flare=False,
-        red_flags=[],
-        no_red_flags=True,
-    ).check_in
+    check_in = factories.quiet_check_in(actor=staff, patient=child, fdi_answers=[1] * 15).check_in
     alert = alert_raise(
         patient=child, program=program, kind=AlertKind.LOW_ADHERENCE, message="Two of seven."
     )

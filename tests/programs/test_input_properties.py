@@ -34,19 +34,8 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from planner import Phase, Schedule
+from programs import models
 from programs.engine import program_plan, stored_schedule
-from programs.models import (
-    Activity,
-    Patient,
-    PlannedDose,
-    PlannedSession,
-    Program,
-    ProgramActivity,
-    ProgramRevision,
-    ProgramTemplate,
-    TemplateActivity,
-    User,
-)
 from programs.services import (
     ActivityChoice,
     TemplateEntry,
@@ -84,14 +73,18 @@ SOME = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-RUNNING = (Program.Status.ACTIVE, Program.Status.MAINTENANCE, Program.Status.TAPERING)
+RUNNING = (
+    models.Program.Status.ACTIVE,
+    models.Program.Status.MAINTENANCE,
+    models.Program.Status.TAPERING,
+)
 
 
 # --- The rules, for every property -------------------------------------------------------
 
 
 def check_plan_rules(
-    program: Program,
+    program: models.Program,
     *,
     build_from: date | None = None,
     engine_amounts: Mapping[tuple[date, str], int] | None = None,
@@ -114,7 +107,7 @@ def check_plan_rules(
     check_daily_cap(plan, schedule)
     overridden = {
         (row.session.date, row.program_activity.key)
-        for row in PlannedDose.objects.filter(session__program=program)
+        for row in models.PlannedDose.objects.filter(session__program=program)
         .exclude(override_reason="")
         .select_related("session", "program_activity")
     }
@@ -167,20 +160,20 @@ def row_counts() -> tuple[int, ...]:
     return tuple(
         model.objects.count()
         for model in (
-            Patient,
-            Program,
-            ProgramActivity,
-            ProgramRevision,
-            PlannedSession,
-            PlannedDose,
-            ProgramTemplate,
-            TemplateActivity,
+            models.Patient,
+            models.Program,
+            models.ProgramActivity,
+            models.ProgramRevision,
+            models.PlannedSession,
+            models.PlannedDose,
+            models.ProgramTemplate,
+            models.TemplateActivity,
         )
     )
 
 
-def program_state(program: Program) -> object:
-    fresh = Program.objects.get(pk=program.pk)
+def program_state(program: models.Program) -> object:
+    fresh = models.Program.objects.get(pk=program.pk)
     sessions = [
         (session.date, session.step, session.phase, [(d.amount, d.override_reason)
                                                       for d in session.doses.all()])
@@ -264,7 +257,7 @@ WILD_INTENSITIES = st.one_of(st.sampled_from(["light", "extreme"]), ANYTHING)
 
 
 @st.composite
-def choices(draw: st.DrawFn, library: list[Activity]) -> Any:
+def choices(draw: st.DrawFn, library: list[models.Activity]) -> Any:
     """One to three different activities of ``library``, each with its trials and goal."""
     chosen = draw(st.lists(st.sampled_from(library), min_size=1, max_size=3, unique=True))
     return [
@@ -283,7 +276,7 @@ def choices(draw: st.DrawFn, library: list[Activity]) -> Any:
     ]
 
 
-def library() -> list[Activity]:
+def library() -> list[models.Activity]:
     """Walking (minutes), hopping (repetitions, impact), textures (seconds), swimming
     (metres): one of every unit."""
     return [
@@ -351,7 +344,7 @@ def test_any_new_program_is_refused_naming_a_field_or_planned_within_every_rule(
 # --- program_pause and program_resume ----------------------------------------------------
 
 
-def running_program(data: st.DataObject) -> Program:
+def running_program(data: st.DataObject) -> models.Program:
     """Walking 7 to 30 minutes and hopping, started up to six weeks ago."""
     hopping = ActivityFactory.create(kind="functional", unit="repetitions", impact=True)
     weeks_ago = data.draw(st.integers(0, 6), label="started_weeks_ago")
@@ -377,7 +370,7 @@ def test_any_pause_is_refused_naming_a_field_or_holds_the_plan_within_every_rule
             lambda: program_state(program),
         )
         if paused is not None:
-            assert paused.status == Program.Status.PAUSED
+            assert paused.status == models.Program.Status.PAUSED
             check_plan_rules(paused)
 
     rolled_back(example)
@@ -400,7 +393,7 @@ def test_any_resume_is_refused_changing_nothing_or_continues_within_every_rule(
             lambda: program_state(program),
         )
         if resumed is not None:
-            assert resumed.status == Program.Status.ACTIVE
+            assert resumed.status == models.Program.Status.ACTIVE
             check_plan_rules(resumed, build_from=TODAY + timedelta(days=1))
 
     rolled_back(example)
@@ -431,7 +424,7 @@ def test_any_override_is_refused_changing_nothing_or_keeps_every_rule(
         if data.draw(st.booleans(), label="paused first"):
             program = program_pause(actor=actor, program=program, reason="Flu")
         future = list(
-            PlannedDose.objects.filter(session__program=program, session__date__gt=TODAY)
+            models.PlannedDose.objects.filter(session__program=program, session__date__gt=TODAY)
             .select_related("session", "program_activity")
             .order_by("session__date", "program_activity__order")
         )
@@ -465,7 +458,7 @@ def test_any_override_is_refused_changing_nothing_or_keeps_every_rule(
 ZONES = sorted(available_timezones())
 
 
-def check_patient(child: Patient) -> None:
+def check_patient(child: models.Patient) -> None:
     """The stored values lie in their ranges, and a program for the patient keeps the rules
     (or is refused naming a field: an age and resting heart rate may leave too small a
     heart-rate reserve)."""
@@ -536,7 +529,7 @@ def test_any_patient_update_is_refused_naming_a_field_or_within_every_range(
         changes = data.draw(st.fixed_dictionaries({}, optional=PATIENT_VALUES), label="changes")
 
         def stored() -> object:
-            fresh = Patient.objects.get(pk=child.pk)
+            fresh = models.Patient.objects.get(pk=child.pk)
             return (fresh.time_zone, fresh.resting_heart_rate, fresh.date_of_birth)
 
         updated = refused_or_done(
@@ -554,7 +547,7 @@ def test_any_patient_update_is_refused_naming_a_field_or_within_every_range(
 
 
 @st.composite
-def entries(draw: st.DrawFn, library: list[Activity]) -> Any:
+def entries(draw: st.DrawFn, library: list[models.Activity]) -> Any:
     chosen = draw(st.lists(st.sampled_from(library), min_size=1, max_size=3, unique=True))
     entries = [
         TemplateEntry(
@@ -633,7 +626,9 @@ def iso(day: date) -> str:
 
 
 @st.composite
-def program_bodies(draw: st.DrawFn, child: Patient, activities: list[Activity]) -> Any:
+def program_bodies(
+    draw: st.DrawFn, child: models.Patient, activities: list[models.Activity]
+) -> Any:
     activity = st.fixed_dictionaries(
         {
             "activity": mostly(st.sampled_from([a.id for a in activities]), JSON),
@@ -693,7 +688,7 @@ def check_one_error_format(response: Any) -> None:
     assert body["errors"] and all(error["field"] for error in body["errors"]), body
 
 
-def staff_client(user: User) -> APIClient:
+def staff_client(user: models.User) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
@@ -713,7 +708,7 @@ def test_the_api_answers_any_program_or_resume_with_success_or_a_400_naming_a_fi
         created = api.post("/api/v1/programs/", body, format="json")
         event(f"create: {created.status_code}")
         if created.status_code == 201:
-            program = Program.objects.get(pk=created.json()["id"])
+            program = models.Program.objects.get(pk=created.json()["id"])
             program = program_activate(actor=staff, program=program, me_cfs_considered=True)
             check_plan_rules(program)
         else:

@@ -9,20 +9,8 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
+from programs import services
 from programs.models import Clinic, Patient, PlannedDose, Program, ProgramRevision
-from programs.services import (
-    TemplateEntry,
-    check_in_submit,
-    clinic_create,
-    dose_override,
-    patient_create,
-    patient_update,
-    program_activate,
-    program_pause,
-    program_resume,
-    template_create,
-    weekly_review_run,
-)
 from tests.clock import NOW, TODAY
 from tests.programs.factories import (
     ActivityFactory,
@@ -62,7 +50,7 @@ def dose_on(program: Program, day: date, activity_index: int = 0) -> PlannedDose
 def paused_program() -> Program:
     """Walking 7 to 30 minutes, two weeks in (held at step 2), paused today."""
     program = active_program(started_weeks_ago=2)
-    return program_pause(actor=clinician_of(program), program=program, reason="Flu.")
+    return services.program_pause(actor=clinician_of(program), program=program, reason="Flu.")
 
 
 @pytest.mark.parametrize("step", [99, 3, -1])
@@ -72,7 +60,7 @@ def test_a_resume_beyond_the_held_step_is_refused_and_changes_nothing(step: int)
     revisions = program.revisions.count()
 
     with pytest.raises(ValidationError) as excinfo:
-        program_resume(actor=clinician_of(program), program=program, step=step)
+        services.program_resume(actor=clinician_of(program), program=program, step=step)
 
     program.refresh_from_db()
     assert refusal(excinfo)["step"] == [
@@ -86,7 +74,7 @@ def test_a_resume_beyond_the_held_step_is_refused_and_changes_nothing(step: int)
 def test_a_resume_at_the_held_step_or_below_continues_the_ramp_from_there() -> None:
     program = paused_program()
 
-    program = program_resume(actor=clinician_of(program), program=program, step=1)
+    program = services.program_resume(actor=clinician_of(program), program=program, step=1)
 
     tomorrow = dose_on(program, TODAY + timedelta(days=1))
     assert program.status == Program.Status.ACTIVE
@@ -104,7 +92,9 @@ def test_an_override_to_the_same_amount_is_refused_and_leaves_no_revision() -> N
     revisions = program.revisions.count()
 
     with pytest.raises(ValidationError) as excinfo:
-        dose_override(actor=clinician_of(program), dose=dose, amount=dose.amount, reason="Same")
+        services.dose_override(
+            actor=clinician_of(program), dose=dose, amount=dose.amount, reason="Same"
+        )
 
     dose.refresh_from_db()
     assert refusal(excinfo)["amount"] == [f"is already {dose.amount} minutes"]
@@ -116,7 +106,9 @@ def test_an_override_above_the_weekly_cap_over_the_dose_before_is_refused() -> N
     dose = dose_on(program, TODAY + timedelta(days=1))
 
     with pytest.raises(ValidationError) as excinfo:
-        dose_override(actor=clinician_of(program), dose=dose, amount=30, reason="Doing well")
+        services.dose_override(
+            actor=clinician_of(program), dose=dose, amount=30, reason="Doing well"
+        )
 
     dose.refresh_from_db()
     assert refusal(excinfo)["amount"] == [
@@ -131,8 +123,10 @@ def test_an_override_within_the_weekly_cap_or_below_the_plan_is_kept() -> None:
     raised = dose_on(program, TODAY + timedelta(days=1))
     lowered = dose_on(program, TODAY + timedelta(days=3))
 
-    dose_override(actor=clinician_of(program), dose=raised, amount=8, reason="Doing well")
-    dose_override(actor=clinician_of(program), dose=lowered, amount=3, reason="School trip")
+    services.dose_override(actor=clinician_of(program), dose=raised, amount=8, reason="Doing well")
+    services.dose_override(
+        actor=clinician_of(program), dose=lowered, amount=3, reason="School trip"
+    )
 
     raised.refresh_from_db()
     lowered.refresh_from_db()
@@ -143,10 +137,12 @@ def test_raising_one_day_after_another_cannot_compound_the_weekly_cap() -> None:
     program = active_program()  # walking: 7 minutes this week, 20% cap: 8 at most
     first = dose_on(program, TODAY + timedelta(days=1))
     second = dose_on(program, TODAY + timedelta(days=2))
-    dose_override(actor=clinician_of(program), dose=first, amount=8, reason="Doing well")
+    services.dose_override(actor=clinician_of(program), dose=first, amount=8, reason="Doing well")
 
     with pytest.raises(ValidationError) as excinfo:
-        dose_override(actor=clinician_of(program), dose=second, amount=9, reason="And more")
+        services.dose_override(
+            actor=clinician_of(program), dose=second, amount=9, reason="And more"
+        )
 
     second.refresh_from_db()
     assert "can be at most 8 minutes" in refusal(excinfo)["amount"][0]
@@ -165,7 +161,7 @@ def test_an_override_above_the_daily_minutes_cap_is_refused() -> None:
     dose = dose_on(program, TODAY + timedelta(days=1))
 
     with pytest.raises(ValidationError) as excinfo:
-        dose_override(actor=clinician_of(program), dose=dose, amount=33, reason="Camp")
+        services.dose_override(actor=clinician_of(program), dose=dose, amount=33, reason="Camp")
 
     assert refusal(excinfo)["amount"] == [
         f"would make {TODAY + timedelta(days=1)} 61 home minutes, above the daily cap of 60"
@@ -177,7 +173,9 @@ def test_an_override_cannot_raise_a_dose_of_a_paused_program() -> None:
     dose = dose_on(program, TODAY + timedelta(days=2))
 
     with pytest.raises(ValidationError) as excinfo:
-        dose_override(actor=clinician_of(program), dose=dose, amount=dose.amount + 1, reason="X")
+        services.dose_override(
+            actor=clinician_of(program), dose=dose, amount=dose.amount + 1, reason="X"
+        )
 
     assert "resume it first" in refusal(excinfo)["amount"][0]
 
@@ -192,7 +190,9 @@ def test_an_override_cannot_raise_a_dose_next_to_a_rise_in_intensity() -> None:
     ).order_by("session__date")[0]
 
     with pytest.raises(ValidationError) as excinfo:
-        dose_override(actor=clinician_of(program), dose=climbing, amount=9, reason="Doing well")
+        services.dose_override(
+            actor=clinician_of(program), dose=climbing, amount=9, reason="Doing well"
+        )
 
     assert refusal(excinfo)["amount"] == [
         "cannot rise next to a rise in intensity: change one thing at a time"
@@ -316,7 +316,7 @@ def test_a_draft_whose_whole_program_is_over_cannot_be_activated() -> None:
         draft = draft_program(weeks=8)
 
     with pytest.raises(ValidationError) as excinfo:
-        program_activate(actor=clinician_of(draft), program=draft, me_cfs_considered=True)
+        services.program_activate(actor=clinician_of(draft), program=draft, me_cfs_considered=True)
 
     draft.refresh_from_db()
     assert "goal_date" in refusal(excinfo)
@@ -348,7 +348,7 @@ def test_a_time_zone_that_is_not_a_place_is_refused_with_an_example(
 ) -> None:
     clinic = ClinicFactory.create()
     with pytest.raises(ValidationError) as excinfo:
-        patient_create(
+        services.patient_create(
             actor=therapist(clinic=clinic), clinic=clinic, first_name="Maya",
             last_name="Okafor", date_of_birth=date(2012, 3, 1), diagnosis="crps",
             time_zone=zone,
@@ -358,18 +358,20 @@ def test_a_time_zone_that_is_not_a_place_is_refused_with_an_example(
 
 
 def test_a_place_or_utc_is_accepted_as_a_time_zone() -> None:
-    clinic = clinic_create(name="Harbour", time_zone="Pacific/Auckland")
+    clinic = services.clinic_create(name="Harbour", time_zone="Pacific/Auckland")
     child = patient(clinic=clinic)
-    child = patient_update(actor=therapist(clinic=clinic), patient=child, time_zone="UTC")
+    child = services.patient_update(actor=therapist(clinic=clinic), patient=child, time_zone="UTC")
     assert (clinic.time_zone, child.time_zone) == ("Pacific/Auckland", "UTC")
 
 
 def test_a_clinic_and_a_patient_update_refuse_a_zone_that_is_not_a_place() -> None:
     with pytest.raises(ValidationError) as clinic_refusal:
-        clinic_create(name="Harbour", time_zone="EST5EDT")
+        services.clinic_create(name="Harbour", time_zone="EST5EDT")
     child = patient()
     with pytest.raises(ValidationError) as update_refusal:
-        patient_update(actor=therapist(clinic=child.clinic), patient=child, time_zone="localtime")
+        services.patient_update(
+            actor=therapist(clinic=child.clinic), patient=child, time_zone="localtime"
+        )
     child.refresh_from_db()
     assert "time_zone" in refusal(clinic_refusal) and "time_zone" in refusal(update_refusal)
     assert not Clinic.objects.filter(name="Harbour").exists()
@@ -387,7 +389,9 @@ def test_a_clinic_and_a_patient_update_refuse_a_zone_that_is_not_a_place() -> No
 def test_a_date_of_birth_outside_5_to_100_years_is_refused(born: date, problem: str) -> None:
     child = patient()
     with pytest.raises(ValidationError) as excinfo:
-        patient_update(actor=therapist(clinic=child.clinic), patient=child, date_of_birth=born)
+        services.patient_update(
+            actor=therapist(clinic=child.clinic), patient=child, date_of_birth=born
+        )
     assert refusal(excinfo)["date_of_birth"] == [problem]
 
 
@@ -397,7 +401,9 @@ def test_a_resting_heart_rate_that_is_not_whole_beats_from_30_to_120_is_refused(
 ) -> None:
     child = patient()
     with pytest.raises(ValidationError) as excinfo:
-        patient_update(actor=therapist(clinic=child.clinic), patient=child, resting_heart_rate=rate)
+        services.patient_update(
+            actor=therapist(clinic=child.clinic), patient=child, resting_heart_rate=rate
+        )
     child.refresh_from_db()
     assert "resting_heart_rate" in refusal(excinfo)
     assert child.resting_heart_rate == 72
@@ -419,28 +425,34 @@ def test_a_template_entry_outside_its_range_is_refused(entry: dict[str, Any], fi
     walking = ActivityFactory.create()
     values: dict[str, Any] = {"goal_quota": 30, **entry}
     with pytest.raises(ValidationError) as excinfo:
-        template_create(clinic=None, name="Home", entries=[TemplateEntry(walking, **values)])
+        services.template_create(
+            clinic=None, name="Home", entries=[services.TemplateEntry(walking, **values)]
+        )
     assert field in refusal(excinfo)
 
 
 def test_a_template_with_the_same_activity_twice_is_refused() -> None:
     walking = ActivityFactory.create()
     with pytest.raises(ValidationError) as excinfo:
-        template_create(
-            clinic=None, name="Home",
-            entries=[TemplateEntry(walking, goal_quota=30), TemplateEntry(walking, goal_quota=20)],
-        )  # fmt: skip
+        services.template_create(
+            clinic=None,
+            name="Home",
+            entries=[
+                services.TemplateEntry(walking, goal_quota=30),
+                services.TemplateEntry(walking, goal_quota=20),
+            ],
+        )
     assert refusal(excinfo) == {"activities[1].activity": ["is chosen twice"]}
 
 
 def test_a_program_paused_by_a_red_flag_resumes_at_the_start_quota() -> None:
     program = active_program(started_weeks_ago=1)
-    check_in_submit(
+    services.check_in_submit(
         actor=clinician_of(program), patient=program.patient, flare=False, red_flags=["fever"]
     )
     program.refresh_from_db()
 
-    resumed = program_resume(actor=clinician_of(program), program=program, step=0)
+    resumed = services.program_resume(actor=clinician_of(program), program=program, step=0)
 
     assert resumed.status == Program.Status.ACTIVE
     assert dose_on(resumed, TODAY + timedelta(days=1)).amount == 7
@@ -450,9 +462,11 @@ def test_a_raised_override_kept_through_a_review_that_steps_back_stays_within_th
     program = active_program(started_weeks_ago=1)  # week 0 went unlogged: a gap
     raised = dose_on(program, TODAY + timedelta(days=2))
     before = dose_on(program, TODAY + timedelta(days=1))
-    dose_override(actor=clinician_of(program), dose=raised, amount=before.amount + 1, reason="Camp")
+    services.dose_override(
+        actor=clinician_of(program), dose=raised, amount=before.amount + 1, reason="Camp"
+    )
 
-    review = weekly_review_run(program=program)
+    review = services.weekly_review_run(program=program)
 
     kept = dose_on(program, TODAY + timedelta(days=2))
     day_before = dose_on(program, TODAY + timedelta(days=1))

@@ -11,16 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from pytest_django import DjangoDbBlocker, Settings
 
-from programs.models import (
-    Alert,
-    Clinic,
-    Guardian,
-    Patient,
-    Program,
-    ProgramTemplate,
-    StaffMembership,
-    User,
-)
+from programs import models
 from programs.services.common import local_today
 
 # Seeding the whole demo clinic takes seconds: make test runs these, make test-fast does not.
@@ -48,29 +39,29 @@ def row_counts() -> dict[str, int]:
 
 @pytest.mark.django_db
 def test_it_builds_one_clinic_with_its_staff_patients_and_templates(seeded: str) -> None:
-    clinic = Clinic.objects.get()
+    clinic = models.Clinic.objects.get()
 
     assert clinic.name == "Riverside Pediatric Pain Clinic"
     assert clinic.time_zone == "America/New_York"
-    assert clinic.memberships.filter(role=StaffMembership.Role.THERAPIST).count() == 2
-    assert clinic.memberships.filter(role=StaffMembership.Role.CLINIC_ADMIN).count() == 1
-    assert Patient.objects.filter(clinic=clinic).count() == 6
-    assert ProgramTemplate.objects.count() == 3
+    assert clinic.memberships.filter(role=models.StaffMembership.Role.THERAPIST).count() == 2
+    assert clinic.memberships.filter(role=models.StaffMembership.Role.CLINIC_ADMIN).count() == 1
+    assert models.Patient.objects.filter(clinic=clinic).count() == 6
+    assert models.ProgramTemplate.objects.count() == 3
 
 
 @pytest.mark.django_db
 def test_it_gives_every_patient_and_guardian_a_login(seeded: str) -> None:
-    assert not Patient.objects.filter(user__isnull=True).exists()
-    assert not Guardian.objects.filter(user__isnull=True).exists()
-    assert User.objects.filter(guardianships__isnull=False).distinct().count() == 6
+    assert not models.Patient.objects.filter(user__isnull=True).exists()
+    assert not models.Guardian.objects.filter(user__isnull=True).exists()
+    assert models.User.objects.filter(guardianships__isnull=False).distinct().count() == 6
     # A parent of sisters: one login, two children.
-    assert User.objects.get(username="daniel.chen").guardianships.count() == 2
-    assert User.objects.get(username="admin").is_superuser
+    assert models.User.objects.get(username="daniel.chen").guardianships.count() == 2
+    assert models.User.objects.get(username="admin").is_superuser
 
 
 @pytest.mark.django_db
 def test_it_has_one_teenager_after_another_and_one_adult(seeded: str) -> None:
-    ages = sorted(patient.age_on(local_today(patient)) for patient in Patient.objects.all())
+    ages = sorted(patient.age_on(local_today(patient)) for patient in models.Patient.objects.all())
 
     assert ages[:5] == [12, 13, 14, 15, 16]
     assert ages[5] >= 18
@@ -78,42 +69,42 @@ def test_it_has_one_teenager_after_another_and_one_adult(seeded: str) -> None:
 
 @pytest.mark.django_db
 def test_it_puts_the_programs_at_different_weeks_and_phases(seeded: str) -> None:
-    programs = Program.objects.all()
+    programs = models.Program.objects.all()
     weeks = {program.reviews.filter(trigger="scheduled").count() for program in programs}
 
     assert weeks >= {1, 3, 5, 8, 10}
     assert {program.status for program in programs} >= {
-        Program.Status.ACTIVE,
-        Program.Status.PAUSED,
+        models.Program.Status.ACTIVE,
+        models.Program.Status.PAUSED,
     }
     assert any(
-        program.status in (Program.Status.MAINTENANCE, Program.Status.TAPERING)
+        program.status in (models.Program.Status.MAINTENANCE, models.Program.Status.TAPERING)
         for program in programs
     )
 
 
 @pytest.mark.django_db
 def test_it_leaves_one_open_red_flag_that_paused_its_program(seeded: str) -> None:
-    red_flag = Alert.objects.get(kind="red_flag", acknowledged_at__isnull=True)
+    red_flag = models.Alert.objects.get(kind="red_flag", acknowledged_at__isnull=True)
 
     assert red_flag.program is not None
-    assert red_flag.program.status == Program.Status.PAUSED
+    assert red_flag.program.status == models.Program.Status.PAUSED
     assert red_flag.patient.check_ins.filter(red_flags=["joint_swelling"]).exists()
 
 
 @pytest.mark.django_db
 def test_it_leaves_one_patient_with_low_adherence(seeded: str) -> None:
-    alert = Alert.objects.get(kind="low_adherence", acknowledged_at__isnull=True)
+    alert = models.Alert.objects.get(kind="low_adherence", acknowledged_at__isnull=True)
     last_review = alert.patient.programs.get().reviews.order_by("-week").first()
 
     assert last_review is not None
     assert last_review.adherence < 0.5
-    assert not Alert.objects.exclude(kind__in=["red_flag", "low_adherence"]).exists()
+    assert not models.Alert.objects.exclude(kind__in=["red_flag", "low_adherence"]).exists()
 
 
 @pytest.mark.django_db
 def test_it_logs_sessions_and_checks_in_over_the_weeks(seeded: str) -> None:
-    maya = Patient.objects.get(user__username="maya.thompson")
+    maya = models.Patient.objects.get(user__username="maya.thompson")
     check_ins = maya.check_ins.filter(fdi_total__isnull=False).order_by("date")
     fdi = [check_in.fdi_total or 0 for check_in in check_ins]
     statuses = set(

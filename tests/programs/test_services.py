@@ -40,6 +40,7 @@ from tests.programs.factories import (
     log_session,
     log_week,
     patient,
+    quiet_check_in,
     sessions_of_week,
     therapist,
 )
@@ -431,14 +432,7 @@ def test_it_never_changes_anything_because_of_pain() -> None:
         log_week(program, week=0)
     for day in range(7):
         with time_machine.travel(NOW - timedelta(days=7 - day), tick=False):
-            check_in_submit(
-                actor=clinician_of(in_pain),
-                patient=in_pain.patient,
-                pain=10,
-                flare=False,
-                red_flags=[],
-                no_red_flags=True,
-            )
+            quiet_check_in(actor=clinician_of(in_pain), patient=in_pain.patient, pain=10)
 
     hurting = weekly_review_run(program=in_pain)
     fine = weekly_review_run(program=calm)

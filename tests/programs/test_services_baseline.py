@@ -1,6 +1,6 @@
 """New baselines, trial dates and the paces of counted activities, through the services."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ from programs.services import (
     weekly_review_run,
 )
 from programs.services.common import local_today
+from tests.clock import AFTERNOON
 from tests.programs.factories import (
     ActivityFactory,
     active_program,
@@ -30,13 +31,11 @@ from tests.programs.factories import (
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
-# A Wednesday afternoon in New York.
-NOW = datetime(2026, 3, 11, 19, 0, tzinfo=UTC)
-
 
 @pytest.fixture
 def now() -> datetime:
-    return NOW
+    """A Wednesday afternoon in New York."""
+    return AFTERNOON
 
 
 def today(program: Program) -> date:
@@ -147,7 +146,7 @@ def test_a_week_reviewed_after_a_new_baseline_goes_on_from_the_new_ramp() -> Non
     program = program_rebaseline(
         actor=clinician_of(program), program=program, baselines=[new_trials(program, 8)]
     )
-    with time_machine.travel(NOW + timedelta(days=2), tick=False):
+    with time_machine.travel(AFTERNOON + timedelta(days=2), tick=False):
         review = weekly_review_run(program=program)
 
     assert review is not None

@@ -35,6 +35,7 @@ from tests.programs.factories import (
     guardian,
     log_session,
     patient,
+    quiet_check_in,
     therapist,
 )
 from tests.reminders.factories import contact_row
@@ -293,15 +294,7 @@ def test_it_does_not_remind_of_a_check_in_already_submitted_that_week(at: Any) -
     contact_row(patient=child)
     active_program(patient=child, started_days_ago=13)
     assert child.user is not None
-    check_in_submit(
-        actor=child.user,
-        patient=child,
-        mood=4,
-        today=date(2025, 5, 9),
-        flare=False,
-        red_flags=[],
-        no_red_flags=True,
-    )
+    quiet_check_in(actor=child.user, patient=child, mood=4, today=date(2025, 5, 9))
 
     notifications_sweep(timezone.now())
 
@@ -326,9 +319,7 @@ def test_it_cancels_the_check_in_reminder_once_the_check_in_arrives(at: Any) -> 
     active_program(patient=child, started_days_ago=6)
     notifications_sweep(timezone.now())
     assert child.user is not None
-    check_in_submit(
-        actor=child.user, patient=child, mood=4, flare=False, red_flags=[], no_red_flags=True
-    )
+    quiet_check_in(actor=child.user, patient=child, mood=4)
 
     notifications_sweep(timezone.now())
 

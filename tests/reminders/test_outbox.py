@@ -24,12 +24,7 @@ from reminders.services import (
     outbox_sync_program,
 )
 from tests.clock import NOW, TODAY
-from tests.programs.factories import (
-    active_program,
-    clinician_of,
-    guardian,
-    patient,
-)
+from tests.programs.factories import active_program, clinician_of, guardian, patient
 from tests.reminders.factories import new_contact, pending, ready_contact, session_reminders
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]

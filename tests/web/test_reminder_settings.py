@@ -3,6 +3,7 @@ code, times and quiet hours, stopping and starting; only this patient's contacts
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -42,6 +43,15 @@ def _signed_in_with_contact(client: Client) -> tuple[Patient, Contact]:
 
 def _url(patient: Patient, tail: str = "") -> str:
     return f"/p/{patient.pk}/reminders/{tail}"
+
+
+def _post_times(
+    client: Client, patient: Patient, contact: Contact, *, follow: bool = False, **fields: Any
+) -> Any:
+    """Send the times and quiet hours form of ``contact``, its fields named without their
+    ``times-`` prefix."""
+    data = {"form": "times", **{f"times-{name}": value for name, value in fields.items()}}
+    return client.post(_url(patient, f"{contact.pk}/"), data, follow=follow)
 
 
 def _last_code() -> str:
@@ -159,17 +169,16 @@ def test_it_lets_a_guardian_add_their_own_contact(client: Client) -> None:
 
 def test_it_changes_times_and_quiet_hours(client: Client) -> None:
     patient, contact = _signed_in_with_contact(client)
-    response = client.post(
-        _url(patient, f"{contact.pk}/"),
-        {
-            "form": "times",
-            "times-email_enabled": "on",
-            "times-evening_before": "on",
-            "times-evening_at": "18:30",
-            "times-before": ["30"],
-            "times-quiet_start": "21:00",
-            "times-quiet_end": "08:00",
-        },
+    response = _post_times(
+        client,
+        patient,
+        contact,
+        email_enabled="on",
+        evening_before="on",
+        evening_at="18:30",
+        before=["30"],
+        quiet_start="21:00",
+        quiet_end="08:00",
     )
     assert response.status_code == 302
     contact.refresh_from_db()
@@ -183,14 +192,8 @@ def test_it_changes_times_and_quiet_hours(client: Client) -> None:
 
 def test_it_names_the_field_of_a_bad_quiet_hours_time(client: Client) -> None:
     patient, contact = _signed_in_with_contact(client)
-    response = client.post(
-        _url(patient, f"{contact.pk}/"),
-        {
-            "form": "times",
-            "times-before": ["60"],
-            "times-quiet_start": "late",
-            "times-quiet_end": "",
-        },
+    response = _post_times(
+        client, patient, contact, before=["60"], quiet_start="late", quiet_end=""
     )
     body = response.content.decode()
     assert response.status_code == 400
@@ -200,10 +203,7 @@ def test_it_names_the_field_of_a_bad_quiet_hours_time(client: Client) -> None:
 
 def test_it_asks_for_at_least_one_time(client: Client) -> None:
     patient, contact = _signed_in_with_contact(client)
-    response = client.post(
-        _url(patient, f"{contact.pk}/"),
-        {"form": "times", "times-quiet_start": "20:00", "times-quiet_end": "09:00"},
-    )
+    response = _post_times(client, patient, contact, quiet_start="20:00", quiet_end="09:00")
     assert "Before the session: Choose at least one time." in response.content.decode()
     contact.refresh_from_db()
     assert len(contact.lead_times) == 2
@@ -306,16 +306,15 @@ def test_it_sends_no_second_code_within_a_minute(client: Client) -> None:
 def test_a_text_time_inside_quiet_hours_says_when_it_will_really_arrive(client: Client) -> None:
     patient, contact = _signed_in_with_contact(client)
 
-    response = client.post(
-        _url(patient, f"{contact.pk}/"),
-        {
-            "form": "times",
-            "times-sms_enabled": "on",
-            "times-evening_before": "on",
-            "times-evening_at": "21:30",
-            "times-quiet_start": "20:00",
-            "times-quiet_end": "09:00",
-        },
+    response = _post_times(
+        client,
+        patient,
+        contact,
+        sms_enabled="on",
+        evening_before="on",
+        evening_at="21:30",
+        quiet_start="20:00",
+        quiet_end="09:00",
         follow=True,
     )
 

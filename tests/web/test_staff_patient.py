@@ -80,15 +80,7 @@ def test_it_lists_logs_check_ins_reviews_and_revisions(client: Client) -> None:
     user, program = running()
     factories.log_week(program, week=0)
     services.weekly_review_run(program=program)
-    services.check_in_submit(
-        actor=user,
-        patient=program.patient,
-        sleep_hours=None,
-        mood=4,
-        flare=False,
-        red_flags=[],
-        no_red_flags=True,
-    )
+    factories.quiet_check_in(actor=user, patient=program.patient, sleep_hours=None, mood=4)
     client.force_login(user)
     body = page(client, program)
     assert "(exertion 4 of 10)" in body

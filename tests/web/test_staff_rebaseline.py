@@ -1,6 +1,6 @@
 """The staff patient page's new baseline: new trials restart the ramp tomorrow."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.test import Client
@@ -8,16 +8,16 @@ from django.urls import reverse
 
 from programs.models import AuditEvent, PlannedDose, Program
 from programs.services.common import local_today
+from tests.clock import AFTERNOON
 from tests.programs.factories import active_program, clinician_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
-NOW = datetime(2026, 3, 11, 19, 0, tzinfo=UTC)
-
 
 @pytest.fixture
 def now() -> datetime:
-    return NOW
+    """A Wednesday afternoon in New York."""
+    return AFTERNOON
 
 
 def url(program: Program) -> str:

@@ -11,7 +11,7 @@ from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
 from programs import services
-from programs.models import Patient, PlannedSession, Program, SessionLog, User
+from programs.models import Patient, PlannedDose, PlannedSession, Program, SessionLog, User
 from programs.services.common import local_today
 from tests.programs import factories
 
@@ -34,6 +34,15 @@ def walking_program(patient: Patient, **options: Any) -> Program:
 
 def todays_session(program: Program) -> PlannedSession:
     return program.sessions.get(date=local_today(program.patient))
+
+
+def signed_in_for_a_walk(client: Client) -> tuple[Patient, PlannedSession, PlannedDose]:
+    """A patient on a walking program, signed in on ``client``: them, today's session and its
+    one dose."""
+    patient = factories.patient(with_user=True)
+    session = todays_session(walking_program(patient))
+    signed_in(client, patient)
+    return patient, session, session.doses.get()
 
 
 def log_url(patient: Patient, session: PlannedSession) -> str:
@@ -95,10 +104,7 @@ def test_it_logs_the_whole_session_in_one_tap(client: Client) -> None:
 
 
 def test_it_thanks_them_for_showing_up(client: Client) -> None:
-    patient = factories.patient(with_user=True)
-    session = todays_session(walking_program(patient))
-    dose = session.doses.get()
-    signed_in(client, patient)
+    patient, session, dose = signed_in_for_a_walk(client)
     response = client.post(
         log_url(patient, session), {f"{dose.program_activity.key}-amount": dose.amount}, follow=True
     )
@@ -108,19 +114,13 @@ def test_it_thanks_them_for_showing_up(client: Client) -> None:
 
 
 def test_it_logs_less_than_planned_as_partial(client: Client) -> None:
-    patient = factories.patient(with_user=True)
-    session = todays_session(walking_program(patient))
-    dose = session.doses.get()
-    signed_in(client, patient)
+    patient, session, dose = signed_in_for_a_walk(client)
     client.post(log_url(patient, session), {f"{dose.program_activity.key}-amount": 2})
     assert SessionLog.objects.get(session=session).status == "partial"
 
 
 def test_it_logs_a_skipped_session_without_results(client: Client) -> None:
-    patient = factories.patient(with_user=True)
-    session = todays_session(walking_program(patient))
-    dose = session.doses.get()
-    signed_in(client, patient)
+    patient, session, dose = signed_in_for_a_walk(client)
     response = client.post(
         log_url(patient, session),
         {f"{dose.program_activity.key}-amount": "", "skipped": "1", "note": "School trip"},
