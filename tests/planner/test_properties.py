@@ -488,7 +488,11 @@ def test_a_flare_holds_the_doses_adds_desensitization_and_never_stops(data: st.D
 
     assert flare.decision is Decision.HOLD
     progressed = 1 if calm.decision is Decision.PROGRESS else 0
-    assert flare.next_step == calm.next_step - progressed
+    # The flare holds the step the calm week would have left (one less than a progress), and
+    # never advances; where the cap on the days already kept would have held a progress back
+    # (the review's reach), the two end on the same step.
+    assert calm.next_step - progressed <= flare.next_step <= calm.next_step
+    assert flare.next_step <= flare.step
     assert flare.add_desensitization
     assert not flare.schedule.paused
     assert (AlertKind.PERSISTENT_FLARE in flare.alerts) == (case.previous_flare_weeks >= 2)

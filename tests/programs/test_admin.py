@@ -156,6 +156,7 @@ def test_it_covers_every_model_of_the_clinic() -> None:
     assert registered >= set(CHANGELISTS)
 
 
+@pytest.mark.slow  # one case per route: part of the route matrix
 @pytest.mark.django_db
 @pytest.mark.parametrize("model", CHANGELISTS)
 def test_it_lists_every_record_without_a_query_per_row(

@@ -86,6 +86,7 @@ def api() -> APIClient:
     return client
 
 
+@pytest.mark.slow  # one case per route: part of the route matrix
 @pytest.mark.parametrize("url", STAFF_LISTS)
 def test_it_refuses_every_staff_list_to_a_patient_and_a_guardian(
     url: str, other_clinic: OtherClinic
@@ -126,6 +127,7 @@ DETAIL_URLS = {
 }  # fmt: skip
 
 
+@pytest.mark.slow  # one case per route: part of the route matrix
 @pytest.mark.parametrize(("prefix", "attribute"), DETAIL_URLS.items())
 def test_it_does_not_find_another_clinics_objects(
     prefix: str, attribute: str, api: APIClient, other_clinic: OtherClinic
@@ -136,6 +138,7 @@ def test_it_does_not_find_another_clinics_objects(
     assert response.json()["code"] == "not_found"
 
 
+@pytest.mark.slow  # one case per route: part of the route matrix
 @pytest.mark.parametrize(
     ("url", "body"),
     [

@@ -174,6 +174,7 @@ def count_queries(client: APIClient, url: str) -> tuple[int, int]:
     return len(context.captured_queries), len(response.json()["results"])
 
 
+@pytest.mark.slow  # one case per route: part of the route matrix
 @pytest.mark.parametrize("name", LISTS)
 def test_it_answers_each_list_in_the_same_number_of_queries_for_2_and_10_more_rows(
     name: str, world: World

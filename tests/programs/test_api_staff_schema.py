@@ -73,6 +73,7 @@ def test_it_accepts_every_engine_parameter_and_no_other() -> None:
     assert set(ParametersSerializer().fields) == set(DEFAULT_PARAMETERS)
 
 
+@pytest.mark.slow  # one case per route: part of the route matrix
 @pytest.mark.parametrize("prefix", STAFF_PREFIXES)
 def test_it_documents_every_staff_endpoint(prefix: str) -> None:
     assert any(path.startswith(prefix) for path, _, _ in staff_operations())

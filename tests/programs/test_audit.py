@@ -241,6 +241,7 @@ def test_every_staff_read_route_is_classified() -> None:
     assert sorted((API_READS.keys() | WEB_READS.keys() | WEB_CHANGES.keys()) - api - web) == []
 
 
+@pytest.mark.slow  # one case per route: part of the route matrix
 @pytest.mark.parametrize("name", sorted(API_READS))
 def test_every_staff_api_read_leaves_an_audit_event(world: World, name: str) -> None:
     client = APIClient()
@@ -254,6 +255,7 @@ def test_every_staff_api_read_leaves_an_audit_event(world: World, name: str) -> 
     ).exists(), f"{name} left no audit event"
 
 
+@pytest.mark.slow  # one case per route: part of the route matrix
 @pytest.mark.parametrize("name", sorted(WEB_READS))
 def test_every_staff_page_leaves_an_audit_event(world: World, client: Client, name: str) -> None:
     client.force_login(world.staff)
@@ -266,6 +268,7 @@ def test_every_staff_page_leaves_an_audit_event(world: World, client: Client, na
     ).exists(), f"{name} left no audit event"
 
 
+@pytest.mark.slow  # one case per route: part of the route matrix
 @pytest.mark.parametrize("name", sorted(WEB_CHANGES))
 def test_the_clinic_pages_that_change_records_do_not_answer_a_read(
     world: World, client: Client, name: str

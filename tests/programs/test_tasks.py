@@ -240,6 +240,7 @@ def worker_queue() -> Iterator[str]:
 
 # SQLite's shared in-memory test database locks whole tables between threads, so the worker
 # thread and this one would trip over each other there.
+@pytest.mark.slow  # starts a Celery worker
 @pytest.mark.requires_redis
 @pytest.mark.requires_postgres
 @pytest.mark.django_db(transaction=True)
