@@ -5,7 +5,7 @@ import os
 import platform
 import sys
 
-BENCHMARKS = ("planner", "api", "reminders")
+BENCHMARKS = ("planner", "api", "reminders", "page_weight")
 
 
 def main(names: list[str]) -> int:

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import Resolver404, resolve
 
-from bench import api, data
+from bench import api, data, page_weight
 from bench.bare import BARE_BODY, BARE_PATH
 from programs.models import CheckIn, Patient, PlannedSession, SessionLog
 from programs.selectors import RUNNING_STATUSES
@@ -93,3 +93,19 @@ def test_cpu_time_is_read_for_a_process_group() -> None:
     assert api.cpu_seconds(os.getpid()) > 0
     assert api.cpu_seconds(2**22 + 1) == 0.0  # no such process
     assert api.CpuMeter.spent({1: 1.0, 2: 5.0}, {1: 1.5, 2: 5.0, 3: 0.25}) == pytest.approx(0.75)
+
+
+def test_the_page_weight_counts_each_stylesheet_script_and_manifest_a_page_links() -> None:
+    parser = page_weight._Assets()
+    parser.feed(
+        '<link rel="stylesheet" href="/static/a.css"><link rel="icon" href="/static/i.svg">'
+        '<link rel="manifest" href="/manifest.webmanifest"><script src="/static/b.js"></script>'
+        "<script>inline()</script><img src='/static/p.png'>"
+    )
+    assert parser.urls == ["/static/a.css", "/manifest.webmanifest", "/static/b.js"]
+
+
+def test_the_page_weight_compresses_as_the_server_does() -> None:
+    body = b"body { color: red; }\n" * 200
+    assert page_weight._compressed(body) < len(body) / 20
+    assert page_weight._compressed(body) == page_weight._compressed(body)  # no timestamp
