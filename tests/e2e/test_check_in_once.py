@@ -18,6 +18,15 @@ from tests.programs import factories
 pytestmark = [pytest.mark.requires_browser, pytest.mark.django_db(transaction=True)]
 
 
+def answer_no_flare_and_none_of_these(page: Page) -> None:
+    page.get_by_role("group", name="Did you have a flare-up this week?").get_by_label(
+        "No", exact=True
+    ).check()
+    page.get_by_role("group", name="Have you had any of these this week?").get_by_label(
+        "None of these"
+    ).check()
+
+
 def test_a_check_in_is_refused_empty_then_sent_once(phone_page: Page, maya: Patient) -> None:
     page = phone_page
     before = CheckIn.objects.filter(patient=maya).count()  # her first week's
@@ -36,12 +45,7 @@ def test_a_check_in_is_refused_empty_then_sent_once(phone_page: Page, maya: Pati
     check_page(page, "check-in-refused-empty")
     assert CheckIn.objects.filter(patient=maya).count() == before
 
-    page.get_by_role("group", name="Did you have a flare-up this week?").get_by_label(
-        "No", exact=True
-    ).check()
-    page.get_by_role("group", name="Have you had any of these this week?").get_by_label(
-        "None of these"
-    ).check()
+    answer_no_flare_and_none_of_these(page)
     posts: list[Request] = []
     page.on("request", lambda request: posts.append(request) if request.method == "POST" else None)
     page.get_by_role("button", name="Send my check-in").dblclick()
@@ -53,12 +57,7 @@ def test_a_check_in_is_refused_empty_then_sent_once(phone_page: Page, maya: Pati
     # form's own address, as Back would fetch it), and send it again.
     page.goto(form_url)
     expect(page.get_by_role("heading", level=1)).to_have_text("Check-in")
-    page.get_by_role("group", name="Did you have a flare-up this week?").get_by_label(
-        "No", exact=True
-    ).check()
-    page.get_by_role("group", name="Have you had any of these this week?").get_by_label(
-        "None of these"
-    ).check()
+    answer_no_flare_and_none_of_these(page)
     page.get_by_role("button", name="Send my check-in").tap()
     expect(page.get_by_role("status")).to_contain_text("This check-in was already sent")
     assert page.url == done

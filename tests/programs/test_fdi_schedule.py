@@ -10,9 +10,15 @@ from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from planner import PlannerInputError, fdi_due
-from programs import selectors, services
+from programs import selectors
 from programs.models import Activity, Patient
-from tests.programs.factories import ActivityFactory, draft_program, maya_on_program, patient
+from tests.programs.factories import (
+    ActivityFactory,
+    draft_program,
+    fdi_check_in,
+    maya_on_program,
+    patient,
+)
 
 START = date(2026, 3, 2)
 
@@ -70,17 +76,8 @@ def test_a_program_refuses_an_interval_out_of_range_naming_it(every: Any) -> Non
 def test_the_selector_asks_at_baseline_then_after_the_interval() -> None:
     maya = maya_on_program(started_weeks_ago=2)
     program = maya.programs.get()
-    assert maya.user is not None
     assert selectors.fdi_due(maya)
-    services.check_in_submit(
-        actor=maya.user,
-        patient=maya,
-        flare=False,
-        red_flags=[],
-        no_red_flags=True,
-        fdi_answers=[0] * 15,
-        today=program.start_date + timedelta(days=8),
-    )
+    fdi_check_in(maya, today=program.start_date + timedelta(days=8))
     assert not selectors.fdi_due(maya)  # answered in week 1, today is week 2
     assert selectors.fdi_due(maya, today=program.start_date + timedelta(weeks=3))
 

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from programs import services
 from programs.models import CheckIn, Patient
 from programs.services.common import local_today
 from tests.programs import factories
@@ -32,15 +31,8 @@ def on_program(client: Client, *, weeks_ago: int, **options: Any) -> Patient:
 def fdi_answered(patient: Patient, *, weeks_after_start: int) -> None:
     """A check-in with the whole FDI, sent in that week of the program."""
     program = patient.programs.get()
-    assert patient.user is not None
-    services.check_in_submit(
-        actor=patient.user,
-        patient=patient,
-        flare=False,
-        red_flags=[],
-        no_red_flags=True,
-        fdi_answers=[1] * 15,
-        today=program.start_date + timedelta(weeks=weeks_after_start, days=2),
+    factories.fdi_check_in(
+        patient, today=program.start_date + timedelta(weeks=weeks_after_start, days=2)
     )
 
 
