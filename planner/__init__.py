@@ -6,7 +6,7 @@ from here.
 
 from planner.baseline import check_trial_dates, start_quota
 from planner.errors import PlannerInputError
-from planner.fdi import FDI_ITEM_COUNT, FdiBand, FdiScore, fdi_band, fdi_score
+from planner.fdi import FDI_ITEM_COUNT, FdiBand, FdiScore, fdi_band, fdi_due, fdi_score
 from planner.intensity import (
     BAND_FRACTIONS,
     HOME_CEILING,
@@ -103,6 +103,7 @@ __all__ = [
     "every_goal_reached_on",
     "exertion_range",
     "fdi_band",
+    "fdi_due",
     "fdi_score",
     "generate_schedule",
     "heart_rate_range",

@@ -7,6 +7,7 @@ bands are the clinical cut-offs for youth with chronic pain (Kashikar-Zuck et al
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from planner.errors import PlannerInputError, check_between
@@ -75,3 +76,17 @@ def fdi_score(answers: Sequence[int]) -> FdiScore:
             )
     total = sum(answers)
     return FdiScore(total=total, band=fdi_band(total))
+
+
+def fdi_due(*, today: date, last_answered: date | None, weeks_from: date, every_weeks: int) -> bool:
+    """Whether a check-in on ``today`` asks the FDI: at baseline (none answered yet), then once
+    every ``every_weeks`` weeks after the last one answered. Weeks are the program's, counted
+    from ``weeks_from`` (its start), so a check-in sent a day early or late in its week asks
+    what that week asks; an FDI skipped when due is asked again the next week."""
+    if not isinstance(every_weeks, int) or isinstance(every_weeks, bool) or every_weeks < 1:
+        raise PlannerInputError("every_weeks", "must be a whole number of weeks, at least 1")
+    if last_answered is None:
+        return True
+    week = (today - weeks_from).days // 7
+    answered_week = (last_answered - weeks_from).days // 7
+    return week - answered_week >= every_weeks

@@ -34,6 +34,7 @@ from django.db.models import (
 )
 
 from planner import AlertKind, Feasibility, Phase, PlannerInputError, assess_feasibility
+from planner import fdi_due as planner_fdi_due
 from planner.units import Unit, minutes_of
 from programs.engine import program_plan
 from programs.models import (
@@ -55,6 +56,7 @@ from programs.models import (
     User,
     WeeklyReview,
 )
+from programs.models.plans import DEFAULT_FDI_EVERY_WEEKS
 from programs.services.common import local_today
 
 RUNNING_STATUSES = (
@@ -192,6 +194,40 @@ def check_in_sent_with(patient: Patient, *, submission_key: str) -> CheckIn | No
 def latest_check_in(patient: Patient) -> CheckIn | None:
     """The patient's newest check-in, with only its id and date loaded."""
     return patient_check_ins(patient).only("id", "date").first()
+
+
+# The check-in is weekly: one this recent counts as this week's.
+CHECK_IN_EVERY_DAYS = 7
+
+
+def check_in_is_due(last: date | None, today: date) -> bool:
+    """Whether the weekly check-in waits: none sent yet, or the last one a week old."""
+    return last is None or (today - last).days >= CHECK_IN_EVERY_DAYS
+
+
+def fdi_due(patient: Patient, *, today: date | None = None) -> bool:
+    """Whether the patient's check-in asks the 15 FDI questions (``planner.fdi_due``): at the
+    baseline (no FDI answered yet in the running program), then every ``fdi_every_weeks``
+    weeks of it. Without a running program, every default number of weeks after the
+    patient's last FDI."""
+    today = today or local_today(patient)
+    program = current_program(patient)
+    answered = CheckIn.objects.filter(patient=patient, fdi_total__isnull=False)
+    answered = answered.filter(program=program) if program is not None else answered
+    last = answered.order_by("-date").values_list("date", flat=True).first()
+    if program is None:
+        return planner_fdi_due(
+            today=today,
+            last_answered=last,
+            weeks_from=last or today,
+            every_weeks=DEFAULT_FDI_EVERY_WEEKS,
+        )
+    return planner_fdi_due(
+        today=today,
+        last_answered=last,
+        weeks_from=program.start_date,
+        every_weeks=program.fdi_every_weeks,
+    )
 
 
 def reviews_visible_to(user: User) -> QuerySet[WeeklyReview]:
@@ -786,3 +822,66 @@ def patient_open_alerts(user: User, patient: Patient) -> QuerySet[Alert]:
         .filter(patient=patient)
         .order_by("-severity", "-created_at", "-id")
     )
+
+
+@dataclass(frozen=True)
+class ChildToday:
+    """One patient of a household as the guardian's overview shows them: today's session
+    (none, planned, or logged with its status) and whether this week's check-in waits."""
+
+    patient: Patient
+    today: date
+    session: PlannedSession | None
+    log_status: str | None
+    check_in_due: bool
+
+    @property
+    def state(self) -> str:
+        """ "done" (logged as done or partly done), "skipped" (logged as not done), "planned"
+        or "none"."""
+        if self.session is None:
+            return "none"
+        if self.log_status is None:
+            return "planned"
+        return "skipped" if self.log_status == "missed" else "done"
+
+
+def household_today(user: User) -> list[ChildToday]:
+    """Every patient ``user`` acts for with today's status, each on their own today (a family
+    can span time zones): three queries however many children."""
+    patients = list(patients_acted_for_summary(user).order_by("first_name", "id"))
+    if not patients:
+        return []
+    days = {patient.pk: local_today(patient) for patient in patients}
+    on_their_day = Q()
+    for patient_id, day in days.items():
+        on_their_day |= Q(program__patient_id=patient_id, date=day)
+    sessions: dict[int, PlannedSession] = {}
+    rows = (
+        PlannedSession.objects.filter(on_their_day, program__status__in=RUNNING_STATUSES)
+        .select_related("program", "log")
+        .order_by("program__start_date", "program_id")
+    )
+    for session in rows:
+        sessions[session.program.patient_id] = session  # the newest program's wins
+    last_check_ins = dict(
+        CheckIn.objects.filter(patient_id__in=days)
+        .values("patient_id")
+        .annotate(last=Max("date"))
+        .values_list("patient_id", "last")
+    )
+    children = []
+    for patient in patients:
+        today_session = sessions.get(patient.pk)
+        log = getattr(today_session, "log", None)
+        children.append(
+            ChildToday(
+                patient=patient,
+                today=days[patient.pk],
+                session=today_session,
+                log_status=log.status if log is not None else None,
+                check_in_due=getattr(patient, "program_status", None) is not None
+                and check_in_is_due(last_check_ins.get(patient.pk), days[patient.pk]),
+            )
+        )
+    return children

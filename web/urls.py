@@ -4,12 +4,14 @@ clinic's pages under /clinic/. All names live in the "web" namespace."""
 from django.urls import include, path
 
 from web import views
+from web.patient import family
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("web.accounts.urls")),
+    path("family/", family.family, name="family"),
     path("p/<int:patient_id>/", include("web.patient.urls")),
     path("clinic/invite/", include("web.accounts.staff_urls")),
     path("clinic/", include("web.staff.urls")),

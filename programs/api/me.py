@@ -348,7 +348,9 @@ class CheckInsView(IdempotentWrites, GenericAPIView[Any]):
             '"no flare, no red flag": `flare` (true or false; there is no default) and '
             "`red_flags` (the signs reported; `[]` only together with `no_red_flags: true`, "
             'the person\'s own "none of these"). Everything else is optional. The FDI is '
-            "all 15 answers or none. Ranges: sleep 0-24 hours in half hours, sleep quality "
+            "all 15 answers or none, taken whenever sent (the web page asks it only when due: "
+            "at the program's first check-in, then every `fdi_every_weeks` weeks). Ranges: "
+            "sleep 0-24 hours in half hours, sleep quality "
             "and mood 1-5, school days scheduled 0-7, attended 0 to those scheduled (and not "
             "without them), pain 0-10. Every refused answer is named in `errors`, all at "
             "once, and nothing is saved.\n\n"

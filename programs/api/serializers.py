@@ -17,6 +17,7 @@ from planner.units import MAX_AMOUNT, Unit
 from programs import models
 from programs.engine import parameters_of
 from programs.models.library import BAND_CHOICES, KIND_CHOICES, UNIT_CHOICES
+from programs.models.plans import DEFAULT_FDI_EVERY_WEEKS
 from programs.selectors import (
     activities_visible_to,
     patients_managed_by,
@@ -25,7 +26,7 @@ from programs.selectors import (
     templates_visible_to,
 )
 from programs.services.common import actor_label
-from programs.services.inputs import MAX_TEXT, PARAMETER_RANGES
+from programs.services.inputs import FDI_EVERY_WEEKS, MAX_TEXT, PARAMETER_RANGES
 from programs.services.programs import ActivityChoice, BaselineTrials
 
 LARGEST_AMOUNT = max(MAX_AMOUNT.values())
@@ -324,7 +325,8 @@ class ProgramOut(serializers.ModelSerializer[models.Program]):
     class Meta:
         model = models.Program
         fields = ["id", "patient", "patient_name", "template", "status", "goals", "start_date",
-                  "goal_date", "session_time", "planned_goal_date", "ramp_start", "discharge_date",
+                  "goal_date", "session_time", "fdi_every_weeks", "planned_goal_date",
+                  "ramp_start", "discharge_date",
                   "paused_reason",
                   "parameters", "activities", "activated_at", "discharged_at", "created_at",
                   "updated_at"]  # fmt: skip
@@ -399,6 +401,11 @@ class ProgramCreateIn(serializers.Serializer[Any]):
     session_time = LocalTimeField(
         required=False, help_text="Usual start of the day's session, patient's local time."
     )
+    fdi_every_weeks = serializers.IntegerField(
+        required=False,
+        help_text="The check-in asks the FDI at baseline, then every this many weeks: "
+        f"{FDI_EVERY_WEEKS[0]} to {FDI_EVERY_WEEKS[1]}, {DEFAULT_FDI_EVERY_WEEKS} when left out.",
+    )
     activities = serializers.ListField(child=ActivityChoiceIn(), min_length=1, max_length=20)
     parameters = ParametersSerializer(required=False)
 
@@ -424,6 +431,7 @@ def draft_arguments(program: models.Program) -> dict[str, Any]:
         "goals": program.goals,
         "parameters": dict(program.parameters),
         "session_time": program.session_time,
+        "fdi_every_weeks": program.fdi_every_weeks,
         "activities": [
             ActivityChoice(
                 activity_id=row.activity_id,
@@ -453,7 +461,9 @@ def program_update_arguments(
     if not partial:
         return program_create_arguments({**data, "patient": data.get("patient", program.patient)})
     arguments = draft_arguments(program)
-    for name in ("patient", "template", "start_date", "goal_date", "goals", "session_time"):
+    names = ("patient", "template", "start_date", "goal_date", "goals", "session_time",
+             "fdi_every_weeks")  # fmt: skip
+    for name in names:
         if name in data:
             arguments[name] = data[name]
     if "parameters" in data:
@@ -474,6 +484,7 @@ def program_create_arguments(data: Mapping[str, Any]) -> dict[str, Any]:
         "goals": data["goals"],
         "parameters": data.get("parameters"),
         "session_time": data.get("session_time"),
+        "fdi_every_weeks": data.get("fdi_every_weeks"),
         "activities": activity_choices(data["activities"]),
     }
 

@@ -23,6 +23,10 @@ from programs.models.library import (
 
 PHASE_CHOICES = [(phase.value, phase.value.capitalize()) for phase in Phase]
 
+# DOMAIN: the FDI is asked at baseline and every 2 weeks (default); programs.services.inputs
+# holds the range a clinician may choose.
+DEFAULT_FDI_EVERY_WEEKS = 2
+
 
 class Program(models.Model):
     class Status(models.TextChoices):
@@ -44,6 +48,10 @@ class Program(models.Model):
     session_time = models.TimeField(
         default=time(16, 30),
         help_text="When the day's session usually starts, in the patient's local time.",
+    )
+    fdi_every_weeks = models.PositiveSmallIntegerField(
+        default=DEFAULT_FDI_EVERY_WEEKS,
+        help_text="The check-in asks the FDI at baseline, then once every this many weeks.",
     )
     planned_goal_date = models.DateField(
         null=True, blank=True, help_text="The date the schedule reaches every goal."

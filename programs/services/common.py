@@ -40,6 +40,7 @@ def program_snapshot(program: Program) -> dict[str, Any]:
         "start_date": program.start_date.isoformat(),
         "goal_date": program.goal_date.isoformat(),
         "session_time": program.session_time.isoformat(timespec="minutes"),
+        "fdi_every_weeks": program.fdi_every_weeks,
         "planned_goal_date": (
             program.planned_goal_date.isoformat() if program.planned_goal_date else None
         ),

@@ -34,6 +34,11 @@ START_DATE_WINDOW_DAYS = 366
 EARLIEST_SESSION = time(6, 0)
 LATEST_SESSION = time(21, 0)
 
+# The check-in's FDI, once every N weeks after the baseline one (DOMAIN: every 2 weeks by
+# default). Every week is the most a 15-question inventory should be asked; beyond 12 weeks
+# an outpatient program (6 to 12 weeks) would have no FDI between its first and its end.
+FDI_EVERY_WEEKS = (1, 12)
+
 # Heart rate measured in an exercise test (engine, also checked at plan time).
 MEASURED_MAX_HR = (MIN_MEASURED_MAX_HR, MAX_MEASURED_MAX_HR)
 
@@ -160,6 +165,17 @@ def checked_session_time(value: object) -> time:
             % {"earliest": EARLIEST_SESSION.strftime("%H:%M"),
                "latest": LATEST_SESSION.strftime("%H:%M")},
         )  # fmt: skip
+    return value
+
+
+def checked_fdi_every_weeks(value: object) -> int:
+    low, high = FDI_EVERY_WEEKS
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise refuse(
+            "fdi_every_weeks",
+            _("must be a whole number of weeks from %(low)s to %(high)s")
+            % {"low": low, "high": high},
+        )
     return value
 
 

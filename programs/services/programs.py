@@ -51,10 +51,12 @@ from programs.models import (
     ProgramTemplate,
     User,
 )
+from programs.models.plans import DEFAULT_FDI_EVERY_WEEKS
 from programs.services.common import audit_change, local_today, revision_record
 from programs.services.inputs import (
     START_DATE_WINDOW_DAYS,
     checked_date,
+    checked_fdi_every_weeks,
     checked_parameters,
     checked_session_time,
     checked_text,
@@ -229,6 +231,7 @@ def program_create(
     template: ProgramTemplate | None = None,
     parameters: dict[str, Any] | None = None,
     session_time: time | None = None,
+    fdi_every_weeks: int | None = None,
 ) -> Program:
     """A draft program for ``patient``, from a template and the patient's baseline trials.
 
@@ -239,6 +242,9 @@ def program_create(
     _check_program_dates(start_date, goal_date, local_today(patient))
     session_time = checked_session_time(DEFAULT_SESSION_TIME if session_time is None
                                         else session_time)  # fmt: skip
+    fdi_every_weeks = checked_fdi_every_weeks(
+        DEFAULT_FDI_EVERY_WEEKS if fdi_every_weeks is None else fdi_every_weeks
+    )
     parameters = _checked_parameters(parameters)
     if isinstance(activities, str | bytes) or not isinstance(activities, Sequence):
         raise refuse("activities", _("must be a list of activities"))
@@ -270,6 +276,7 @@ def program_create(
         start_date=start_date,
         goal_date=goal_date,
         session_time=session_time,
+        fdi_every_weeks=fdi_every_weeks,
         parameters=parameters,
         created_by=actor,
     )
@@ -670,6 +677,7 @@ def program_update_draft(
     template: ProgramTemplate | None = None,
     parameters: dict[str, Any] | None = None,
     session_time: time | None = None,
+    fdi_every_weeks: int | None = None,
 ) -> Program:
     """Change a draft in place: its activities, dates, goals and parameters are replaced by
     what ``program_create`` would make of the same arguments, and a revision records it.
@@ -697,12 +705,14 @@ def program_update_draft(
         template=template,
         parameters=parameters,
         session_time=session_time,
+        fdi_every_weeks=fdi_every_weeks,
     )
     # A draft has no sessions, doses or logs, so its activities can simply be replaced.
     program.activities.all().delete()
     replacement.activities.update(program=program)
-    for name in ("template", "goals", "start_date", "goal_date", "session_time", "parameters",
-                 "planned_goal_date", "discharge_date"):  # fmt: skip
+    for name in ("template", "goals", "start_date", "goal_date", "session_time",
+                 "fdi_every_weeks", "parameters", "planned_goal_date",
+                 "discharge_date"):  # fmt: skip
         setattr(program, name, getattr(replacement, name))
     program.save()
     replacement.delete()

@@ -326,3 +326,18 @@ def quiet_check_in(*, actor: models.User, patient: models.Patient, **answers: An
     return check_in_submit(
         actor=actor, patient=patient, flare=False, red_flags=[], no_red_flags=True, **answers
     )
+
+
+def fdi_check_in(patient: models.Patient, *, today: date, answer: int = 1) -> CheckInResult:
+    """A check-in by the patient on ``today`` with the whole FDI answered ``answer``, no flare
+    and no red flag."""
+    assert patient.user is not None
+    return check_in_submit(
+        actor=patient.user,
+        patient=patient,
+        flare=False,
+        red_flags=[],
+        no_red_flags=True,
+        fdi_answers=[answer] * 15,
+        today=today,
+    )

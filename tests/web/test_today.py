@@ -311,7 +311,12 @@ def test_it_tells_a_guardian_about_their_childs_session(client: Client) -> None:
     client.force_login(link.user)
     body = client.get(f"/p/{child.pk}/today/").content.decode()
     assert "Today\u2019s session" in body
-    assert "Log what you did" in body
+    # Issue 11: the log form speaks to a parent about their child.
+    name = child.first_name
+    assert f"Log what {name} did" in body
+    assert f"Save what {name} did" in body
+    assert f"Walking: how tired did {name} feel?" in body
+    assert "Log what you did" not in body and "Save what I did" not in body
 
 
 def test_it_reads_todays_page_in_at_most_eight_queries_for_a_patient(

@@ -39,9 +39,6 @@ BAND_WORDS: dict[str, StrOrPromise] = {
         "that, step by step, and your therapist will look at this with you."
     ),
 }
-# A check-in this recent counts as this week's.
-RECENT_DAYS = 7
-
 
 # The form's one-time key is in its address (?form=...), not only in the form: a browser that
 # fetches the page again on Back (and every browser may: pages with health data are not kept
@@ -68,7 +65,9 @@ def check_in(request: WebRequest, patient_id: int) -> HttpResponse:
         return redirect(f"{fresh}?{urlencode({FORM_KEY: uuid.uuid4().hex})}")
     sent = None
     if request.method == "POST":
-        form = CheckInForm(request.POST, for_self=for_self)
+        # The FDI when it is due, or when the form sent answers it (shown while it was due).
+        ask_fdi = CheckInForm.fdi_sent(request.POST) or selectors.fdi_due(patient)
+        form = CheckInForm(request.POST, for_self=for_self, ask_fdi=ask_fdi)
         if form.is_valid():
             try:
                 result = services.check_in_submit(
@@ -89,12 +88,15 @@ def check_in(request: WebRequest, patient_id: int) -> HttpResponse:
                     "web:check-in-done", patient_id=patient.pk, check_in_id=result.check_in.pk
                 )
     else:
-        form = CheckInForm(for_self=for_self, initial={"submission": key})
+        form = CheckInForm(
+            for_self=for_self, ask_fdi=selectors.fdi_due(patient), initial={"submission": key}
+        )
         # Back to a form already sent: say so before anything is typed again. (A GET always
         # has a key here: one without was sent off to get one above.)
         sent = selectors.check_in_sent_with(patient, submission_key=key) if key else None
     latest = selectors.latest_check_in(patient)
-    recent = latest if latest and (local_today(patient) - latest.date).days < RECENT_DAYS else None
+    due = selectors.check_in_is_due(latest.date if latest else None, local_today(patient))
+    recent = None if due else latest
     return render(
         request,
         "web/patient/check_in.html",

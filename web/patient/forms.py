@@ -101,11 +101,21 @@ class SessionLogForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, session: PlannedSession, skipped: bool = False, **kwargs: Any
+        self,
+        *args: Any,
+        session: PlannedSession,
+        skipped: bool = False,
+        for_self: bool = True,
+        name: str = "",
+        **kwargs: Any,
     ) -> None:
+        """``for_self``: the patient logs; otherwise a guardian logs for ``name``, the child,
+        and the questions are about them."""
         super().__init__(*args, **kwargs)
         self.session = session
         self.skipped = skipped
+        if not for_self:
+            self.fields["note"].label = _("Anything the therapist should know? (optional)")
         self.doses: list[PlannedDose] = list(session.doses.all())
         log = getattr(session, "log", None)
         logged = {result.program_activity_id: result for result in log.results.all()} if log else {}
@@ -128,14 +138,23 @@ class SessionLogForm(forms.Form):
                 max_value=MAX_AMOUNT,
                 required=False,
                 initial=result.amount if result is not None else dose.amount,
-                help_text=_("Planned: %(amount)s. Change it if you did more or less.")
-                % {"amount": amount_text(dose.amount, dose.unit)},
+                help_text=(
+                    _("Planned: %(amount)s. Change it if you did more or less.")
+                    if for_self
+                    else _("Planned: %(amount)s. Change it if %(name)s did more or less.")
+                )
+                % {"amount": amount_text(dose.amount, dose.unit), "name": name},
                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
             )
             if activity.kind in NO_EXERTION_KINDS:
                 continue
             self.fields[self.exertion_name(dose)] = forms.TypedChoiceField(
-                label=_("%(activity)s: how tired did you feel?") % {"activity": activity.name},
+                label=(
+                    _("%(activity)s: how tired did you feel?")
+                    if for_self
+                    else _("%(activity)s: how tired did %(name)s feel?")
+                )
+                % {"activity": activity.name, "name": name},
                 choices=[(value, str(value)) for value in range(11)],
                 coerce=int,
                 empty_value=None,
@@ -366,11 +385,16 @@ class CheckInForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args: Any, for_self: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, for_self: bool = True, ask_fdi: bool = True, **kwargs: Any
+    ) -> None:
+        """``ask_fdi``: the FDI is due (``selectors.fdi_due``); when it is not, the form leaves
+        its 15 questions out."""
         super().__init__(*args, **kwargs)
         self.summary_labels: dict[str, StrOrPromise] = {}
         self.fdi_unanswered: set[str] = set()
-        for index, item in enumerate(FDI_ITEMS):
+        self.fdi_count = len(FDI_ITEMS) if ask_fdi else 0
+        for index, item in enumerate(FDI_ITEMS[: self.fdi_count]):
             self.fields[fdi_name(index)] = forms.TypedChoiceField(
                 label=item,
                 choices=FDI_CHOICES,
@@ -406,14 +430,20 @@ class CheckInForm(forms.Form):
         # A key this page made (uuid4().hex); anything else is no key at all.
         return value if value.isascii() and value.isalnum() else ""
 
+    @staticmethod
+    def fdi_sent(data: Any) -> bool:
+        """Whether a sent form answered any FDI question (a form shown when the FDI was due,
+        sent after it stopped being due, keeps its answers)."""
+        return any(data.get(fdi_name(index)) for index in range(len(FDI_ITEMS)))
+
     def fdi_items(self) -> list[FdiItem]:
         return [
             FdiItem(self[fdi_name(index)], fdi_name(index) in self.fdi_unanswered)
-            for index in range(len(FDI_ITEMS))
+            for index in range(self.fdi_count)
         ]
 
     def _fdi_answers(self) -> list[int | None]:
-        return [self.cleaned_data.get(fdi_name(index)) for index in range(len(FDI_ITEMS))]
+        return [self.cleaned_data.get(fdi_name(index)) for index in range(self.fdi_count)]
 
     def service_arguments(self) -> dict[str, Any]:
         """Keyword arguments for services.check_in_submit: what was answered, as it was
@@ -438,7 +468,7 @@ class CheckInForm(forms.Form):
         """The service's refusals on the questions they name. The FDI's one message ("7 are
         missing") goes on the first unanswered question, which the summary links to, under
         the section's name; the others are only marked."""
-        names = {f"fdi_answers[{index}]": fdi_name(index) for index in range(len(FDI_ITEMS))}
+        names = {f"fdi_answers[{index}]": fdi_name(index) for index in range(self.fdi_count)}
         names.update({f"red_flags[{index}]": "red_flags" for index in range(len(RedFlag))})
         names["no_red_flags"] = "red_flags"
         unanswered = [

@@ -49,6 +49,12 @@ STATUS_WORDS: dict[str, StrOrPromise] = {
 SKIP_BUTTON = "skipped"
 
 
+def _person(request: WebRequest) -> dict[str, Any]:
+    """Whom the log form's questions are about: the patient, or a guardian's child."""
+    household = request.household
+    return {"for_self": household.is_self, "name": household.patient.first_name}
+
+
 @dataclass(frozen=True)
 class DoseLine:
     """One planned activity as the page shows it."""
@@ -137,7 +143,11 @@ def today(request: WebRequest, patient_id: int) -> HttpResponse:
         context["doses"] = [dose_line(dose) for dose in session.doses.all()]
         context["phase"] = phase_text(session)
         if _can_log(session, day):
-            context.update(_log_context(request, session, SessionLogForm(session=session), day))
+            context.update(
+                _log_context(
+                    request, session, SessionLogForm(session=session, **_person(request)), day
+                )
+            )
         else:
             context["log"] = getattr(session, "log", None)
     return render(request, "web/patient/today.html", context)
@@ -166,7 +176,7 @@ def log(request: WebRequest, patient_id: int, session_id: int) -> HttpResponse:
         return redirect("web:log", patient_id=patient.pk, session_id=session.pk)
     if request.method == "POST":
         skipped = SKIP_BUTTON in request.POST
-        form = SessionLogForm(request.POST, session=session, skipped=skipped)
+        form = SessionLogForm(request.POST, session=session, skipped=skipped, **_person(request))
         if form.is_valid():
             try:
                 services.session_log(
@@ -196,7 +206,7 @@ def log(request: WebRequest, patient_id: int, session_id: int) -> HttpResponse:
                     + f"?week={session.week + 1}"
                 )
     else:
-        form = SessionLogForm(session=session)
+        form = SessionLogForm(session=session, **_person(request))
     context: dict[str, Any] = {
         "session": session,
         "doses": [dose_line(dose) for dose in session.doses.all()],

@@ -38,6 +38,7 @@ from programs.api.errors import flatten_errors as flatten_api_errors
 from programs.api.serializers import ProgramCreateIn, program_create_arguments
 from programs.engine import DEFAULT_PARAMETERS, parameters_of
 from programs.models import Patient, Program, ProgramActivity, ProgramTemplate, TemplateActivity
+from programs.models.plans import DEFAULT_FDI_EVERY_WEEKS
 from programs.services.common import audit_record, local_today
 from programs.services.programs import DEFAULT_SESSION_TIME, running_program_state
 from web.access import WebRequest, staff_page
@@ -147,6 +148,7 @@ def _program_initial(patient: Patient, template: ProgramTemplate | None) -> dict
         "start_date": start,
         "goal_date": start + timedelta(weeks=weeks),
         "session_time": DEFAULT_SESSION_TIME,
+        "fdi_every_weeks": DEFAULT_FDI_EVERY_WEEKS,
         **ProgramForm.initial_parameters(DEFAULT_PARAMETERS),
     }
 
@@ -157,6 +159,7 @@ def _draft_initial(draft: Program) -> dict[str, Any]:
         "start_date": draft.start_date,
         "goal_date": draft.goal_date,
         "session_time": draft.session_time,
+        "fdi_every_weeks": draft.fdi_every_weeks,
         **ProgramForm.initial_parameters(parameters_of(draft)),
     }
 
@@ -254,6 +257,8 @@ def _save_draft(
         "activities": [form.choice_data() for form in chosen],
         "parameters": forms.program.parameters(DEFAULT_PARAMETERS),
     }
+    if forms.program.cleaned_data.get("fdi_every_weeks") is not None:  # else the default
+        payload["fdi_every_weeks"] = forms.program.cleaned_data["fdi_every_weeks"]
     serializer = ProgramCreateIn(
         data=payload, context={"request": SimpleNamespace(user=request.user)}
     )

@@ -22,6 +22,7 @@ from django_stubs_ext import StrOrPromise
 from planner import IntensityBand, MaxHeartRateMethod, Unit
 from programs.api.serializers import MAX_TEXT, ActivityChoiceIn, ParametersSerializer
 from programs.models import Activity
+from programs.services.inputs import FDI_EVERY_WEEKS
 from web.labels import UNITS, word
 
 WEEKDAY_CHOICES = [
@@ -301,6 +302,13 @@ class ProgramForm(forms.Form):
         label=_("Usual session time"),
         help_text=_("In the patient's local time."),
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    fdi_every_weeks = forms.IntegerField(
+        label=_("Everyday activities questions (FDI), every how many weeks"),
+        help_text=_("Asked in the first check-in, then this often."),
+        required=False,
+        min_value=FDI_EVERY_WEEKS[0],
+        max_value=FDI_EVERY_WEEKS[1],
     )
     daily_minutes_cap = forms.IntegerField(
         label=_("Daily home minutes, at most"), **_parameter_bounds("daily_minutes_cap")
