@@ -59,6 +59,17 @@ def test_today_offers_to_carry_on_after_a_first_activity(
     assert "Carry on with today\u2019s session" in body
 
 
+def test_today_shows_what_was_done_once_the_session_is(
+    client: Client, session: PlannedSession
+) -> None:
+    factories.log_session(session)
+
+    body = page(client, f"/p/{session.program.patient_id}/today/")
+
+    assert "See what you did today" in body
+    assert f'href="{guide_url(session, "done/")}"' in body
+
+
 def test_starting_opens_the_first_activity(client: Client, session: PlannedSession) -> None:
     response = client.get(guide_url(session))
 

@@ -129,7 +129,8 @@
         : seconds > 0 && !state.ended
           ? box.dataset.textResume
           : box.dataset.textStart;
-      toggle.disabled = state.ended && state.mode === "down";
+      // Once the time is up there is nothing to start: "Start over" is there for another go.
+      toggle.hidden = state.ended && state.mode === "down";
       modes.forEach(function (button) {
         button.setAttribute("aria-pressed", String(button.dataset.mode === state.mode));
       });
