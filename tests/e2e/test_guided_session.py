@@ -8,11 +8,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
+from pytest_django.live_server_helper import LiveServer
 
 from programs.models import SessionLog
 from programs.services.common import local_today
 from tests.e2e.browser import check_page, sign_in
+from tests.e2e.conftest import PHONE
 from tests.programs import factories
 
 pytestmark = [pytest.mark.requires_browser, pytest.mark.django_db(transaction=True)]
@@ -103,3 +105,31 @@ def test_did_less_takes_the_time_the_timer_ran(phone_page: Page) -> None:
     expect(page.get_by_role("heading", name="Wall squats", level=1)).to_be_visible()
     log = SessionLog.objects.get(session__date=local_today(person))
     assert log.results.get(program_activity__name="Walking").amount == 3
+
+
+def test_without_javascript_the_guided_session_is_a_plain_form(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    context = browser.new_context(
+        base_url=live_server.url, viewport=PHONE, java_script_enabled=False
+    )
+    page = context.new_page()
+    person = factories.patient(with_user=True, first_name="Ava")
+    factories.guided_program(patient=person)
+    assert person.user is not None
+    try:
+        sign_in(page, person.user.username)
+        page.goto(f"/p/{person.pk}/today/")
+        page.get_by_role("link", name="Start today\u2019s session").click()
+
+        expect(page.get_by_role("timer")).to_be_hidden()
+        page.get_by_text("Did less").click()
+        page.get_by_label("How many minutes did you do?").fill("5")
+        page.get_by_role("button", name="Save how much I did").click()
+
+        expect(page.get_by_role("heading", name="Wall squats", level=1)).to_be_visible()
+        expect(page.get_by_role("button", name="Tap for each one")).to_be_hidden()
+    finally:
+        context.close()
+    log = SessionLog.objects.get(session__date=local_today(person))
+    assert log.results.get(program_activity__name="Walking").amount == 5

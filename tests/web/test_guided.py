@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.test import Client
+from pytest_django import DjangoAssertNumQueries
 
 from programs import services
 from programs.models import BoutLog, Patient, PlannedSession, Program, SessionLog
@@ -87,6 +88,19 @@ def test_a_timed_activity_shows_its_dose_big_and_a_timer(
     assert 'data-timer data-seconds="420" data-unit="minutes"' in body
     assert "Walk at an easy pace." in body
     assert "web/session.js" in body
+
+
+def test_an_activity_page_reads_in_a_few_queries(
+    client: Client,
+    session: PlannedSession,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
+) -> None:
+    client.post(guide_url(session, "1/"), {"bout": "1", "result": "done"})
+
+    with django_assert_max_num_queries(8):
+        response = client.get(guide_url(session, "2/"))
+
+    assert response.status_code == 200
 
 
 def test_a_counted_activity_shows_a_tap_counter(client: Client, session: PlannedSession) -> None:
