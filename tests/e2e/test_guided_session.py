@@ -111,7 +111,9 @@ def test_without_javascript_the_guided_session_is_a_plain_form(
     browser: Browser, live_server: LiveServer
 ) -> None:
     context = browser.new_context(
-        base_url=live_server.url, viewport=PHONE, java_script_enabled=False
+        base_url=live_server.url,
+        viewport={"width": PHONE["width"], "height": PHONE["height"]},
+        java_script_enabled=False,
     )
     page = context.new_page()
     person = factories.patient(with_user=True, first_name="Ava")
