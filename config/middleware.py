@@ -4,8 +4,10 @@
   script, no plugin, no framing, forms post only to us. A page the app does not write itself
   (the Django admin, DRF's browsable API, the Swagger page at /api/docs/) keeps the same rules
   for scripts but may use inline styles, which their templates and Swagger's scripts write.
-- Permissions-Policy: the app uses none of the browser's powerful features; deny them, so an
-  injected frame or script could not ask for the camera, the microphone or the location.
+- Permissions-Policy: the app uses one of the browser's powerful features, the screen wake lock
+  (the guided session's timer keeps the screen on), for its own pages only; it denies the
+  others, so an injected frame or script could not ask for the camera, the microphone or the
+  location.
 - Cache-Control: no-store on every answer that has not chosen its own, since nearly all carry
   health data (every signed-in page and API answer): no browser, shared computer or proxy may
   keep a copy. Static files are served before this middleware (whitenoise) and keep their
@@ -37,26 +39,30 @@ THIRD_PARTY_PAGES = ("/admin/", "/api/")
 THIRD_PARTY_CONTENT_SECURITY_POLICY = "; ".join(
     [*_SCRIPTS_AND_FRAMES, "img-src 'self' data:", "style-src 'self' 'unsafe-inline'"]
 )
+DENIED_FEATURES = (
+    "accelerometer",
+    "autoplay",
+    "camera",
+    "display-capture",
+    "encrypted-media",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "picture-in-picture",
+    "publickey-credentials-get",
+    "usb",
+    "xr-spatial-tracking",
+)
+# The guided session's timer keeps the screen awake (web/static/web/session.js).
+OWN_PAGES_FEATURES = ("screen-wake-lock",)
 PERMISSIONS_POLICY = ", ".join(
-    f"{feature}=()"
-    for feature in (
-        "accelerometer",
-        "autoplay",
-        "camera",
-        "display-capture",
-        "encrypted-media",
-        "geolocation",
-        "gyroscope",
-        "magnetometer",
-        "microphone",
-        "midi",
-        "payment",
-        "picture-in-picture",
-        "publickey-credentials-get",
-        "screen-wake-lock",
-        "usb",
-        "xr-spatial-tracking",
-    )
+    [
+        *(f"{feature}=()" for feature in DENIED_FEATURES),
+        *(f"{feature}=(self)" for feature in OWN_PAGES_FEATURES),
+    ]
 )
 
 

@@ -293,6 +293,11 @@ class ProgramActivityInline(ReadOnlyInline):
     ]  # fmt: skip
 
 
+class MilestoneInline(ReadOnlyInline):
+    model = models.Milestone
+    fields = ["kind", "reached_on", "shown_at"]
+
+
 class ProgramRevisionInline(ReadOnlyInline):
     model = models.ProgramRevision
     fields = ["number", "created_at", "actor_label", "reason"]
@@ -314,7 +319,7 @@ class ProgramAdmin(AuditedPatientRecord, ReadOnlyAdmin):
     search_fields = ["patient__first_name", "patient__last_name", "goals"]
     readonly_fields = ["created_at", "updated_at"]
     date_hierarchy = "start_date"
-    inlines = [ProgramActivityInline, ProgramRevisionInline]
+    inlines = [ProgramActivityInline, ProgramRevisionInline, MilestoneInline]
     actions = ["pause", "resume", "discharge"]
 
     def patient_of(self, obj: models.Program) -> models.Patient:
@@ -392,6 +397,16 @@ class PlannedDoseInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("program_activity")
 
 
+class BoutLogInline(ReadOnlyInline):
+    """The bouts the guided session saved one by one (the day's log is built from them)."""
+
+    model = models.BoutLog
+    fields = ["program_activity", "number", "amount", "exertion", "logged_by", "logged_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[models.BoutLog]:
+        return super().get_queryset(request).select_related("program_activity", "logged_by")
+
+
 @admin.register(models.PlannedSession)
 class PlannedSessionAdmin(AuditedPatientRecord, ReadOnlyAdmin):
     list_display = ["date", "patient", "week", "step", "phase"]
@@ -399,7 +414,7 @@ class PlannedSessionAdmin(AuditedPatientRecord, ReadOnlyAdmin):
     list_select_related = ["program__patient"]
     search_fields = ["program__patient__first_name", "program__patient__last_name"]
     date_hierarchy = "date"
-    inlines = [PlannedDoseInline]
+    inlines = [PlannedDoseInline, BoutLogInline]
 
     def patient_of(self, obj: models.PlannedSession) -> models.Patient:
         return obj.program.patient

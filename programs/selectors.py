@@ -41,6 +41,7 @@ from programs.models import (
     Activity,
     ActivityLog,
     Alert,
+    BoutLog,
     CheckIn,
     Guardian,
     Patient,
@@ -885,3 +886,37 @@ def household_today(user: User) -> list[ChildToday]:
             )
         )
     return children
+
+
+# The guided session
+
+
+def session_bouts(session: PlannedSession) -> list[BoutLog]:
+    """The bouts the guided session saved of ``session``, by activity and number."""
+    return list(BoutLog.objects.filter(session=session).order_by("program_activity_id", "number"))
+
+
+@dataclass(frozen=True)
+class WeekSoFar:
+    """Where a day sits in its program: week ``number`` of ``weeks`` up to the goal date, and
+    that week's sessions planned and done (or partly done) so far."""
+
+    number: int
+    weeks: int
+    sessions_planned: int
+    sessions_done: int
+
+
+def week_so_far(program: Program, day: date) -> WeekSoFar:
+    index = max(0, (day - program.start_date).days // 7)
+    first = program.start_date + timedelta(days=7 * index)
+    goal = program.planned_goal_date or program.goal_date
+    counts = PlannedSession.objects.filter(
+        program=program, date__gte=first, date__lte=first + timedelta(days=6)
+    ).aggregate(planned=Count("id"), done=Count("id", filter=Q(log__status__in=DONE_STATUSES)))
+    return WeekSoFar(
+        number=index + 1,
+        weeks=max(0, (goal - program.start_date).days // 7) + 1,
+        sessions_planned=counts["planned"],
+        sessions_done=counts["done"],
+    )

@@ -40,6 +40,13 @@ def test_a_patient_s_page_is_protected_and_never_stored(client: Client) -> None:
     assert_protected(response)
 
 
+def test_only_our_own_pages_may_keep_the_screen_awake(client: Client) -> None:
+    response = client.get("/healthz")
+
+    assert "screen-wake-lock=(self)" in response["Permissions-Policy"]
+    assert "screen-wake-lock=()" not in response["Permissions-Policy"]
+
+
 def test_a_staff_page_is_protected_and_never_stored(client: Client) -> None:
     client.force_login(therapist())
 

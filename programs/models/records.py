@@ -53,6 +53,63 @@ class ActivityLog(models.Model):
         return f"{self.amount} of {self.program_activity.name}"
 
 
+class BoutLog(models.Model):
+    """One bout of a dose logged on its own in the guided session: "3 times a day" is three
+    rows, each saved when it is done. The day's ActivityLog is rebuilt from them
+    (programs/services/guided.py): the amount each time is their total shared over the
+    planned bouts, so a quota is met exactly when every bout's share of it was done."""
+
+    session = models.ForeignKey(PlannedSession, on_delete=models.CASCADE, related_name="bouts")
+    program_activity = models.ForeignKey(
+        ProgramActivity, on_delete=models.CASCADE, related_name="+"
+    )
+    number = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
+        help_text="Which bout of the day, 1 to the dose's times a day.",
+    )
+    amount = models.PositiveIntegerField()
+    exertion = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(10)], help_text="OMNI, 0-10."
+    )
+    logged_by = optional_user()
+    logged_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["session", "program_activity__order", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "program_activity", "number"], name="one_log_per_bout"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"bout {self.number}: {self.amount}"
+
+
+class Milestone(models.Model):
+    """A point on the way to the goal, stored when it is reached and celebrated once: the
+    finish screen shows it while ``shown_at`` is empty, and fills it."""
+
+    class Kind(models.TextChoices):
+        FIRST_FULL_WEEK = "first_full_week", _("First full week")
+        HALFWAY = "halfway", _("Halfway")
+        GOAL_REACHED = "goal_reached", _("Goal reached")
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="milestones")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    reached_on = models.DateField(help_text="The day of the session that reached it.")
+    shown_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["program", "reached_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "kind"], name="one_milestone_of_a_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program}: {self.kind}"
+
+
 class CheckIn(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="check_ins")
     program = models.ForeignKey(

@@ -4,6 +4,7 @@ Views, serializers, admin actions, tasks and commands check their input, call on
 and shape the output; they never save a model themselves.
 """
 
+from programs.services.guided import session_bout_log
 from programs.services.invitations import (
     invitation_accept,
     invitation_create,
@@ -11,6 +12,7 @@ from programs.services.invitations import (
     invitation_revoke,
     invitations_pending_for,
 )
+from programs.services.milestones import milestones_celebrate
 from programs.services.people import (
     TemplateEntry,
     activity_create,
@@ -66,6 +68,7 @@ __all__ = [
     "invitation_find",
     "invitation_revoke",
     "invitations_pending_for",
+    "milestones_celebrate",
     "patient_create",
     "patient_update",
     "program_activate",
@@ -78,6 +81,7 @@ __all__ = [
     "program_rebaseline",
     "program_resume",
     "program_update_draft",
+    "session_bout_log",
     "session_log",
     "staff_add",
     "template_create",

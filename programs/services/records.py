@@ -46,8 +46,10 @@ from programs.engine import (
 from programs.models import (
     ActivityLog,
     Alert,
+    BoutLog,
     CheckIn,
     Patient,
+    PlannedDose,
     PlannedSession,
     Program,
     SessionLog,
@@ -62,6 +64,7 @@ from programs.services.common import (
     revision_record,
 )
 from programs.services.inputs import is_whole
+from programs.services.milestones import milestones_reach
 from programs.services.programs import RUNNING, program_pause
 from programs.services.sessions import store_sessions
 from programs.signals import alert_raised
@@ -139,14 +142,41 @@ def session_log(
         if result.program_activity_id in seen:
             raise ValidationError({f"{where}.activity": ["is given twice"]})
         seen.add(result.program_activity_id)
-        dose = planned[result.program_activity_id]
-        if not 0 <= result.amount <= max(dose.amount * 10, 1000):
-            raise ValidationError({f"{where}.amount": ["is not a plausible amount"]})
-        if result.exertion is not None and not 0 <= result.exertion <= 10:
-            raise ValidationError({f"{where}.exertion": ["is on the 0-10 scale"]})
+        check_logged_amount(
+            planned[result.program_activity_id], result.amount, result.exertion, where=f"{where}."
+        )
         if len(result.note) > MAX_NOTE:
             raise ValidationError({f"{where}.note": [f"at most {MAX_NOTE} characters"]})
-    today_cache.patient_changed(program.patient_id)
+    # The log says what the whole day was: bouts the guided session saved one by one give way
+    # to it (programs/services/guided.py).
+    BoutLog.objects.filter(session=session).delete()
+    return session_log_write(
+        actor=actor, session=session, status=status, results=results, note=note
+    )
+
+
+def check_logged_amount(
+    dose: PlannedDose, amount: int, exertion: int | None, *, where: str = ""
+) -> None:
+    """An amount done of ``dose`` (whole, 0 to ten times the dose, at least 1,000) and an
+    exertion on the OMNI scale (0-10) or none; ``where`` prefixes the fields' names."""
+    if not is_whole(amount) or not 0 <= amount <= max(dose.amount * 10, 1000):
+        raise ValidationError({f"{where}amount": ["is not a plausible amount"]})
+    if exertion is not None and (not is_whole(exertion) or not 0 <= exertion <= 10):
+        raise ValidationError({f"{where}exertion": ["is on the 0-10 scale"]})
+
+
+def session_log_write(
+    *,
+    actor: User,
+    session: PlannedSession,
+    status: str,
+    results: Sequence[ResultInput],
+    note: str,
+) -> SessionLog:
+    """Store a checked log with its results (replacing any earlier one), then note the
+    milestones it reached. Called inside the caller's transaction."""
+    today_cache.patient_changed(session.program.patient_id)
     log, _ = SessionLog.objects.update_or_create(
         session=session, defaults={"status": status, "note": note, "logged_by": actor}
     )
@@ -160,6 +190,11 @@ def session_log(
             note=result.note,
         )
         for result in results
+    )
+    milestones_reach(
+        session=session,
+        status=status,
+        amounts={result.program_activity_id: result.amount for result in results},
     )
     return log
 

@@ -341,3 +341,25 @@ def fdi_check_in(patient: models.Patient, *, today: date, answer: int = 1) -> Ch
         fdi_answers=[answer] * 15,
         today=today,
     )
+
+
+def guided_program(*, patient: models.Patient, **options: Any) -> models.Program:
+    """An active program of the three kinds of dose a guided session meets: walking (timed, 7
+    minutes, once a day), wall squats (counted, 7 repetitions) and rubbing a texture on the
+    sensitive skin (desensitization, timed, 3 minutes twice a day)."""
+    walking = ActivityFactory.create(name="Walking", instructions="Walk at an easy pace.")
+    squats = ActivityFactory.create(
+        name="Wall squats", kind="strengthening", unit="repetitions", instructions="Bend a little."
+    )
+    texture = ActivityFactory.create(
+        name="Soft towel", kind="desensitization", unit="minutes", instructions="Rub gently."
+    )
+    return active_program(
+        patient=patient,
+        activities=[
+            activity_choice(walking),
+            activity_choice(squats, goal_quota=20),
+            activity_choice(texture, baseline_trials=[4, 4, 4], goal_quota=10, times_per_day=2),
+        ],
+        **options,
+    )

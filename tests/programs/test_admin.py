@@ -26,7 +26,9 @@ CHANGELISTS = [
     "program", "programrevision", "plannedsession", "sessionlog", "checkin", "weeklyreview",
     "alert", "auditevent",
 ]  # fmt: skip
-INLINE_ONLY = {"templateactivity", "programactivity", "planneddose", "activitylog"}
+INLINE_ONLY = {
+    "templateactivity", "programactivity", "planneddose", "activitylog", "boutlog", "milestone",
+}  # fmt: skip
 
 
 @dataclass

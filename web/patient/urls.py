@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from web.patient import checkin, progress, reminders, today
+from web.patient import checkin, guided, progress, reminders, today
 
 # One reminder contact's page and the actions on it.
 contact_pages: list[URLPattern] = [
@@ -17,6 +17,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("today/", today.today, name="today"),
     path("week/", today.week, name="week"),
     path("sessions/<int:session_id>/log/", today.log, name="log"),
+    path("sessions/<int:session_id>/guide/", guided.guide, name="guide"),
+    path("sessions/<int:session_id>/guide/<int:step>/", guided.guide_step, name="guide-step"),
+    path("sessions/<int:session_id>/guide/done/", guided.guide_finish, name="guide-finish"),
     path("check-in/", checkin.check_in, name="check-in"),
     path("check-in/<int:check_in_id>/", checkin.check_in_done, name="check-in-done"),
     path("progress/", progress.progress, name="progress"),

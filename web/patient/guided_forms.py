@@ -1,0 +1,74 @@
+"""The guided session's one form: a bout of one activity, "Done" or "Did less" with the amount,
+and how tiring it felt on the children's OMNI scale for an activity that tires.
+
+It checks the shape (whole numbers, the exertion's eleven points) and leaves the ranges to
+``services.session_bout_log``, whose refusals come back on the field they name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from programs.api.me_serializers import MAX_AMOUNT
+from programs.models import PlannedDose
+from web.forms import add_service_errors
+from web.labels import UNITS, word
+from web.patient.forms import NO_EXERTION_KINDS, OMNI_SHORT
+
+DONE, LESS = "done", "less"
+
+
+def asks_exertion(dose: PlannedDose) -> bool:
+    """Only activities that tire (aerobic, functional, strengthening, hydrotherapy): rubbing
+    textures, imagined or mirrored movement and stretching are left alone."""
+    return dose.program_activity.kind not in NO_EXERTION_KINDS
+
+
+class GuidedStepForm(forms.Form):
+    bout = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=6)
+    amount = forms.IntegerField(
+        min_value=0,
+        max_value=MAX_AMOUNT,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+    def __init__(
+        self, *args: Any, dose: PlannedDose, bout: int, result: str = DONE, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.dose = dose
+        self.result = result
+        self.fields["bout"].initial = bout
+        amount = self.fields["amount"]
+        amount.label = _("How many %(unit)s did you do?") % {"unit": word(UNITS, dose.unit)}
+        amount.initial = dose.amount
+        if asks_exertion(dose):
+            self.fields["exertion"] = forms.TypedChoiceField(
+                label=_("How tired did you feel?"),
+                choices=[(value, OMNI_SHORT[value]) for value in range(11)],
+                coerce=int,
+                empty_value=None,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.result == LESS and "amount" in cleaned and cleaned["amount"] is None:
+            self.add_error("amount", _("Enter how much you did (0 if none)."))
+        return cleaned
+
+    def amount_done(self) -> int:
+        """The planned amount for "Done"; what was typed for "Did less"."""
+        if self.result == LESS:
+            amount: int = self.cleaned_data["amount"]
+            return amount
+        return self.dose.amount
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        add_service_errors(self, error, {"session": "__all__", "activity": "__all__"})
