@@ -54,6 +54,11 @@ CONSENT_WORDING: Mapping[str, str] = {
         "messages do not contain health details. Message and data rates may apply. Reply STOP "
         "to stop them at any time, or HELP for help."
     ),
+    Channel.PUSH: (
+        "I agree to receive notifications from the clinic on this device reminding me of "
+        "exercise sessions, never between the quiet hours I choose. The notifications do not "
+        "contain health details. I can turn them off at any time in the reminder settings."
+    ),
 }
 
 CODE_TTL = timedelta(minutes=10)
