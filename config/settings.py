@@ -6,6 +6,8 @@ and turns on every protection `manage.py check --deploy` asks for. README.md lis
 variable read here.
 """
 
+import base64
+import binascii
 import json
 import re
 from pathlib import Path
@@ -479,10 +481,20 @@ if urlsplit(TWILIO_API_BASE).scheme not in {"http", "https"}:
 WEBPUSH_VAPID_PUBLIC_KEY = env_str("WEBPUSH_VAPID_PUBLIC_KEY", "")
 WEBPUSH_VAPID_PRIVATE_KEY = env_str("WEBPUSH_VAPID_PRIVATE_KEY", "")
 WEBPUSH_DEV_KEYS_FILE = VAR_DIR / "webpush-vapid.json"
-if bool(WEBPUSH_VAPID_PUBLIC_KEY) != bool(WEBPUSH_VAPID_PRIVATE_KEY):
-    raise ImproperlyConfigured(
-        "Set both WEBPUSH_VAPID_PUBLIC_KEY and WEBPUSH_VAPID_PRIVATE_KEY, or neither"
-    )
+_vapid = {
+    "WEBPUSH_VAPID_PUBLIC_KEY": (WEBPUSH_VAPID_PUBLIC_KEY, 65),
+    "WEBPUSH_VAPID_PRIVATE_KEY": (WEBPUSH_VAPID_PRIVATE_KEY, 32),
+}
+for _name, (_value, _length) in _vapid.items():
+    _other = next(name for name in _vapid if name != _name)
+    if _value and not _vapid[_other][0]:
+        raise ImproperlyConfigured(f"{_name} must come with {_other}: set both or neither")
+    try:
+        _decoded = base64.urlsafe_b64decode(_value + "=" * (-len(_value) % 4))
+    except (binascii.Error, ValueError):
+        _decoded = b""
+    if _value and len(_decoded) != _length:
+        raise ImproperlyConfigured(f"{_name} must be {_length} bytes in base64url")
 if not WEBPUSH_VAPID_PRIVATE_KEY and WEBPUSH_DEV_KEYS_FILE.exists():
     _dev_keys = json.loads(WEBPUSH_DEV_KEYS_FILE.read_text())
     WEBPUSH_VAPID_PUBLIC_KEY = str(_dev_keys["public_key"])

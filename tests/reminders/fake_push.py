@@ -17,8 +17,9 @@ What it checks, as a push service must:
 - RFC 8291: ``Content-Encoding: aes128gcm``, and the body decrypts (RFC 8188) with the
   device's private key and auth secret; a body that does not is 400.
 
-A test can script the next answers per device (410, 404, 429, 500, ...) or remove a device
-so the service answers 410 Gone, as a browser that unsubscribed makes it do.
+For a worker in another process, ``push.environment()`` gives the variables that point its
+settings here. A test can script the next answers per device (410, 404, 429, 500, ...) or
+remove a device so the service answers 410 Gone, as a browser that unsubscribed makes it do.
 """
 
 from __future__ import annotations
@@ -138,6 +139,15 @@ class FakePushService:
 
     def delivered_to(self, device: Device) -> list[Push]:
         return [push for push in self.delivered if push.token == device.token]
+
+    def environment(self) -> dict[str, str]:
+        """Environment variables that point a process's settings (a real worker's) here."""
+        return {
+            "WEBPUSH_VAPID_PUBLIC_KEY": self.keys.public_key,
+            "WEBPUSH_VAPID_PRIVATE_KEY": self.keys.private_key,
+            "WEBPUSH_VAPID_SUBJECT": "mailto:push-tests@example.com",
+            "WEBPUSH_ALLOW_HTTP_ENDPOINTS": "true",
+        }
 
     @contextmanager
     def settings(self) -> Iterator[None]:

@@ -6,20 +6,28 @@ device; 429 and 5xx are tried again."""
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
+from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.test import Client
+from django.core.management import call_command
+from django.test import Client, override_settings
 
 from programs.models import Patient, Program
 from reminders.channels import PermanentFailure, TemporaryFailure, backend_for
 from reminders.channels.memory import MemorySms
+from reminders.channels.webpush import VapidKeys
 from reminders.messages import render
 from reminders.models import Channel, Consent, Contact, PushSubscription, Reminder, Suppression
 from reminders.services import (
@@ -34,7 +42,7 @@ from tests.programs.factories import active_program
 from tests.programs.factories import guardian as make_guardian
 from tests.programs.factories import patient as make_patient
 from tests.reminders.factories import contact_row, due_reminder, pending, ready_contact
-from tests.reminders.fake_push import Device, FakePushService
+from tests.reminders.fake_push import Device, FakePushService, b64url_decode
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock", "memory_sms")]
 
@@ -210,13 +218,10 @@ def test_a_busy_push_service_is_tried_again_later_and_the_reminder_arrives_once(
     assert PushSubscription.objects.filter(pk=subscription.pk).exists()
 
 
-def test_a_push_service_that_cannot_be_reached_is_tried_again(
-    push: FakePushService, settings: Any
-) -> None:
+def test_a_push_service_that_cannot_be_reached_is_tried_again(push: FakePushService) -> None:
     _device, subscription = subscribed(push_contact(), push)
     message = render(push_reminder(subscription))
-    PushSubscription.objects.filter(pk=subscription.pk).update(endpoint="http://127.0.0.1:9/x")
-    closed = message.__class__(**{**message.__dict__, "to": "http://127.0.0.1:9/push/x"})
+    closed = replace(message, to="http://127.0.0.1:9/push/x")  # the discard port: no one there
 
     with pytest.raises(TemporaryFailure) as failure:
         backend_for(Channel.PUSH).send(closed)
@@ -229,7 +234,7 @@ def test_a_subscription_with_keys_that_are_not_keys_fails_permanently(
 ) -> None:
     _device, subscription = subscribed(push_contact(), push)
     message = render(push_reminder(subscription))
-    broken = message.__class__(**{**message.__dict__, "keys": {"p256dh": "AAAA", "auth": "AAAA"}})
+    broken = replace(message, keys={"p256dh": "AAAA", "auth": "AAAA"})
 
     with pytest.raises(PermanentFailure):
         backend_for(Channel.PUSH).send(broken)
@@ -512,3 +517,43 @@ def test_nobody_subscribes_for_someone_elses_contact(push: FakePushService, clie
     removed = client.post(_push_url(contact, f"{theirs.pk}/remove/"))
     assert removed.status_code == 404
     assert PushSubscription.objects.filter(pk=theirs.pk).exists()
+
+
+# -- Keys ------------------------------------------------------------------------------------
+
+
+def test_make_run_writes_a_development_key_pair_once(tmp_path: Path) -> None:
+    keys_file = tmp_path / "var" / "webpush-vapid.json"
+    with override_settings(
+        WEBPUSH_DEV_KEYS_FILE=keys_file, WEBPUSH_VAPID_PRIVATE_KEY="", WEBPUSH_VAPID_PUBLIC_KEY=""
+    ):
+        call_command("webpush_dev_keys", stdout=StringIO())
+        first = json.loads(keys_file.read_text())
+        call_command("webpush_dev_keys", stdout=StringIO())
+
+    assert json.loads(keys_file.read_text()) == first
+    assert keys_file.stat().st_mode & 0o077 == 0
+    assert len(b64url_decode(first["public_key"])) == 65
+    assert len(b64url_decode(first["private_key"])) == 32
+
+
+def test_keys_from_the_environment_are_left_alone(tmp_path: Path) -> None:
+    keys_file = tmp_path / "webpush-vapid.json"
+    keys = VapidKeys.generate()
+    with override_settings(
+        WEBPUSH_DEV_KEYS_FILE=keys_file,
+        WEBPUSH_VAPID_PRIVATE_KEY=keys.private_key,
+        WEBPUSH_VAPID_PUBLIC_KEY=keys.public_key,
+    ):
+        call_command("webpush_dev_keys", stdout=StringIO())
+
+    assert not keys_file.exists()
+
+
+def test_the_development_key_pair_is_never_committed() -> None:
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", "var/webpush-vapid.json"],
+        cwd=settings.BASE_DIR,
+        check=False,
+    )
+    assert ignored.returncode == 0

@@ -17,6 +17,9 @@ class Command(BaseCommand):
         if settings.WEBPUSH_VAPID_PRIVATE_KEY:
             self.stdout.write("webpush: VAPID keys are set")
             return
+        if path.exists():
+            self.stdout.write(f"webpush: development VAPID keys kept in {path}")
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(VapidKeys.generate().as_json() + "\n")
         path.chmod(0o600)
