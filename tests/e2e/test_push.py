@@ -19,7 +19,6 @@ from pytest_django.live_server_helper import LiveServer
 
 from programs.models import Patient
 from reminders.models import Channel
-from reminders.services import push_subscribe
 from reminders.services.dispatch import reminders_dispatch, reminders_send
 from tests.e2e.browser import check_page, sign_in
 from tests.e2e.conftest import PHONE
@@ -91,14 +90,7 @@ def test_a_push_reminder_arrives_once_without_health_detail_and_is_shown(
 ) -> None:
     assert maya.user is not None
     contact = contact_row(patient=maya, consent_to=[Channel.PUSH])
-    device = push.device()
-    subscription = push_subscribe(
-        contact=contact,
-        endpoint=device.endpoint,
-        p256dh=device.p256dh,
-        auth=device.auth,
-        user=maya.user,
-    )
+    device, subscription = push.subscribe(contact)
     reminder = due_reminder(contact, channel=Channel.PUSH, push_subscription=subscription)
 
     for _ in range(2):

@@ -44,7 +44,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from django.test import override_settings
 
+from programs.models import User
 from reminders.channels.webpush import VapidKeys, b64url
+from reminders.models import Contact, PushSubscription
+from reminders.services import push_subscribe
 
 
 def b64url_decode(value: str) -> bytes:
@@ -122,6 +125,23 @@ class FakePushService:
         with self._lock:
             self.devices[token] = device
         return device
+
+    def subscribe(
+        self, contact: Contact, user: User | None = None
+    ) -> tuple[Device, PushSubscription]:
+        """A new device of ``contact``'s, kept by the service the settings page calls, for
+        ``user`` (by default the contact's own: the patient's account, or the guardian's)."""
+        device = self.device()
+        owner = user or (contact.guardian.user if contact.guardian else contact.patient.user)
+        assert owner is not None, "the contact's person has no account"
+        subscription = push_subscribe(
+            contact=contact,
+            endpoint=device.endpoint,
+            p256dh=device.p256dh,
+            auth=device.auth,
+            user=owner,
+        )
+        return device, subscription
 
     def forget(self, device: Device) -> None:
         """The browser unsubscribed: the endpoint answers 410 Gone from now on."""

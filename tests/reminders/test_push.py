@@ -42,7 +42,7 @@ from tests.programs.factories import active_program
 from tests.programs.factories import guardian as make_guardian
 from tests.programs.factories import patient as make_patient
 from tests.reminders.factories import contact_row, due_reminder, pending, ready_contact
-from tests.reminders.fake_push import Device, FakePushService, b64url_decode
+from tests.reminders.fake_push import FakePushService, b64url_decode
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock", "memory_sms")]
 
@@ -77,17 +77,6 @@ def dispatch(django_capture_on_commit_callbacks: CaptureOnCommit) -> Callable[[]
     return run
 
 
-def subscribed(contact: Contact, push: FakePushService) -> tuple[Device, PushSubscription]:
-    """A device of ``contact``'s, subscribed through the service as the settings page does."""
-    device = push.device()
-    user = contact.patient.user
-    assert user is not None
-    subscription = push_subscribe(
-        contact=contact, endpoint=device.endpoint, p256dh=device.p256dh, auth=device.auth, user=user
-    )
-    return device, subscription
-
-
 def push_contact(**fields: Any) -> Contact:
     """A patient's own contact (the patient has an account) with consent to push only."""
     child = make_patient(with_user=True, first_name="Maya")
@@ -111,7 +100,7 @@ def push_reminder(subscription: PushSubscription, **options: Any) -> Reminder:
 def test_a_due_push_reminder_arrives_once_and_says_nothing_of_health(
     push: FakePushService, dispatch: Callable[[], None]
 ) -> None:
-    device, subscription = subscribed(push_contact(), push)
+    device, subscription = push.subscribe(push_contact())
     reminder = push_reminder(subscription)
 
     dispatch()
@@ -136,7 +125,7 @@ def test_a_due_push_reminder_arrives_once_and_says_nothing_of_health(
 def test_the_fake_service_refuses_a_message_signed_with_another_key(
     push: FakePushService,
 ) -> None:
-    device, subscription = subscribed(push_contact(), push)
+    device, subscription = push.subscribe(push_contact())
     reminder = push_reminder(subscription)
     other = FakePushService()
     with other.settings(), pytest.raises(TemporaryFailure) as failure:
@@ -153,15 +142,7 @@ def test_a_guardian_is_told_of_the_child_by_first_name_only(
     child = make_patient(with_user=True, first_name="Maya", last_name="Lopez")
     mum = make_guardian(patient=child)
     contact = contact_row(patient=child, guardian=mum, consent_to=[Channel.PUSH])
-    device = push.device()
-    assert mum.user is not None
-    subscription = push_subscribe(
-        contact=contact,
-        endpoint=device.endpoint,
-        p256dh=device.p256dh,
-        auth=device.auth,
-        user=mum.user,
-    )
+    device, subscription = push.subscribe(contact)
     push_reminder(subscription)
 
     dispatch()
@@ -176,7 +157,7 @@ def test_a_guardian_is_told_of_the_child_by_first_name_only(
 def test_a_device_the_push_service_no_longer_knows_is_removed_and_not_retried(
     push: FakePushService, dispatch: Callable[[], None], gone: int
 ) -> None:
-    device, subscription = subscribed(push_contact(), push)
+    device, subscription = push.subscribe(push_contact())
     reminder = push_reminder(subscription)
     if gone == 410:
         push.forget(device)
@@ -199,7 +180,7 @@ def test_a_device_the_push_service_no_longer_knows_is_removed_and_not_retried(
 def test_a_busy_push_service_is_tried_again_later_and_the_reminder_arrives_once(
     push: FakePushService, dispatch: Callable[[], None], busy: int
 ) -> None:
-    device, subscription = subscribed(push_contact(), push)
+    device, subscription = push.subscribe(push_contact())
     reminder = push_reminder(subscription)
     push.answer_next(device, busy)
 
@@ -219,7 +200,7 @@ def test_a_busy_push_service_is_tried_again_later_and_the_reminder_arrives_once(
 
 
 def test_a_push_service_that_cannot_be_reached_is_tried_again(push: FakePushService) -> None:
-    _device, subscription = subscribed(push_contact(), push)
+    _device, subscription = push.subscribe(push_contact())
     message = render(push_reminder(subscription))
     closed = replace(message, to="http://127.0.0.1:9/push/x")  # the discard port: no one there
 
@@ -232,7 +213,7 @@ def test_a_push_service_that_cannot_be_reached_is_tried_again(push: FakePushServ
 def test_a_subscription_with_keys_that_are_not_keys_fails_permanently(
     push: FakePushService,
 ) -> None:
-    _device, subscription = subscribed(push_contact(), push)
+    _device, subscription = push.subscribe(push_contact())
     message = render(push_reminder(subscription))
     broken = replace(message, keys={"p256dh": "AAAA", "auth": "AAAA"})
 
@@ -247,7 +228,7 @@ def test_no_push_goes_out_in_the_contacts_quiet_hours(
     push: FakePushService, dispatch: Callable[[], None]
 ) -> None:
     # 15:00 in New York: inside quiet hours of 14:00 to 16:00.
-    _device, subscription = subscribed(push_contact(quiet_start=time(14), quiet_end=time(16)), push)
+    _device, subscription = push.subscribe(push_contact(quiet_start=time(14), quiet_end=time(16)))
     reminder = push_reminder(subscription)
 
     dispatch()
@@ -261,7 +242,7 @@ def test_no_push_goes_to_a_contact_who_paused_reminders(
     push: FakePushService, dispatch: Callable[[], None]
 ) -> None:
     contact = push_contact()
-    _device, subscription = subscribed(contact, push)
+    _device, subscription = push.subscribe(contact)
     reminder = push_reminder(subscription)
     Contact.objects.filter(pk=contact.pk).update(paused=True)
 
@@ -275,7 +256,7 @@ def test_no_push_goes_to_a_contact_who_paused_reminders(
 def test_no_push_goes_to_a_suppressed_endpoint(
     push: FakePushService, dispatch: Callable[[], None]
 ) -> None:
-    device, subscription = subscribed(push_contact(), push)
+    device, subscription = push.subscribe(push_contact())
     reminder = push_reminder(subscription)
     Suppression.objects.create(
         channel=Channel.PUSH, address=device.endpoint, reason=Suppression.Reason.MANUAL
@@ -292,7 +273,7 @@ def test_no_push_goes_out_once_consent_is_withdrawn(
     push: FakePushService, dispatch: Callable[[], None]
 ) -> None:
     contact = push_contact()
-    _device, subscription = subscribed(contact, push)
+    _device, subscription = push.subscribe(contact)
     reminder = push_reminder(subscription)
     consent_withdraw(contact=contact, channel=Channel.PUSH)
 
@@ -307,7 +288,7 @@ def test_a_device_turned_off_before_its_reminder_gets_nothing(
     push: FakePushService, dispatch: Callable[[], None]
 ) -> None:
     contact = push_contact()
-    _device, subscription = subscribed(contact, push)
+    _device, subscription = push.subscribe(contact)
     reminder = push_reminder(subscription)
     assert push_unsubscribe(contact=contact, subscription_id=subscription.pk)
 
@@ -336,8 +317,8 @@ def test_the_outbox_plans_one_push_reminder_per_device_and_lead(
     push: FakePushService, child: Patient, program: Program
 ) -> None:
     contact = ready_contact(patient=child, channels=[Channel.EMAIL])
-    phone, _phone_row = subscribed(contact, push)
-    laptop, _laptop_row = subscribed(contact, push)
+    phone, _phone_row = push.subscribe(contact)
+    laptop, _laptop_row = push.subscribe(contact)
 
     outbox_sync_program(program.id)
 
@@ -362,7 +343,7 @@ def test_quiet_hours_move_a_push_reminder_as_they_move_a_text(
         quiet_start="20:00",
         quiet_end="09:00",
     )
-    subscribed(contact, push)
+    push.subscribe(contact)
 
     outbox_sync_program(program.id)
 
@@ -375,8 +356,8 @@ def test_turning_a_device_off_or_pausing_cancels_its_planned_reminders(
     push: FakePushService, child: Patient, program: Program
 ) -> None:
     contact = ready_contact(patient=child, channels=[Channel.EMAIL])
-    _phone, phone_row = subscribed(contact, push)
-    _laptop, laptop_row = subscribed(contact, push)
+    _phone, phone_row = push.subscribe(contact)
+    _laptop, laptop_row = push.subscribe(contact)
     outbox_sync_program(program.id)
 
     push_unsubscribe(contact=contact, subscription_id=phone_row.pk)
@@ -414,7 +395,7 @@ def test_a_subscription_is_checked_before_it_is_kept(push: FakePushService) -> N
 
 def test_the_same_browser_subscribing_again_keeps_one_subscription(push: FakePushService) -> None:
     contact = push_contact()
-    device, first = subscribed(contact, push)
+    device, first = push.subscribe(contact)
     user = contact.patient.user
     assert user is not None
     again = push_subscribe(
@@ -428,7 +409,7 @@ def test_the_same_browser_subscribing_again_keeps_one_subscription(push: FakePus
 def test_memory_sms_is_untouched_by_push(
     push: FakePushService, dispatch: Callable[[], None]
 ) -> None:
-    device, subscription = subscribed(push_contact(), push)
+    device, subscription = push.subscribe(push_contact())
     push_reminder(subscription)
 
     dispatch()
@@ -513,7 +494,7 @@ def test_nobody_subscribes_for_someone_elses_contact(push: FakePushService, clie
 
     answer = client.post(_push_url(other), device.as_json(), content_type="application/json")
     assert answer.status_code == 404
-    _device, theirs = subscribed(other, push)
+    _device, theirs = push.subscribe(other)
     removed = client.post(_push_url(contact, f"{theirs.pk}/remove/"))
     assert removed.status_code == 404
     assert PushSubscription.objects.filter(pk=theirs.pk).exists()
