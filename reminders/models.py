@@ -21,6 +21,9 @@ class Channel(models.TextChoices):
     PUSH = "push", "Push notification"
 
 
+# Channels that go to an address of the contact's own, which is verified (push goes to the
+# contact's devices instead).
+ADDRESS_CHANNELS = ("email", "sms")
 # Channels that keep the contact's quiet hours: those that light up a phone at night.
 QUIET_CHANNELS = frozenset({"sms", "push"})
 

@@ -36,8 +36,10 @@ from reminders.services import (
     outbox_sync_program,
     push_subscribe,
     push_unsubscribe,
+    verification_start,
 )
 from reminders.services.dispatch import reminders_dispatch, reminders_send
+from reminders.services.optout import suppression_add
 from tests.programs.factories import active_program
 from tests.programs.factories import guardian as make_guardian
 from tests.programs.factories import patient as make_patient
@@ -267,6 +269,38 @@ def test_no_push_goes_to_a_suppressed_endpoint(
     reminder.refresh_from_db()
     assert reminder.status == Status.SUPPRESSED
     assert push.pushes == []
+
+
+def test_suppressing_an_endpoint_stops_that_devices_reminders_only(
+    push: FakePushService,
+) -> None:
+    contact = push_contact()
+    phone, phone_row = push.subscribe(contact)
+    _laptop, laptop_row = push.subscribe(contact)
+    to_phone = push_reminder(phone_row)
+    to_laptop = push_reminder(laptop_row)
+    by_text = due_reminder(contact)
+
+    stopped = suppression_add(
+        channel=Channel.PUSH, address=phone.endpoint, reason=Suppression.Reason.MANUAL
+    )
+
+    assert stopped == 1
+    statuses = dict(Reminder.objects.values_list("id", "status"))
+    assert statuses == {
+        to_phone.id: Status.SUPPRESSED,
+        to_laptop.id: Status.PENDING,
+        by_text.id: Status.PENDING,
+    }
+
+
+def test_a_device_needs_no_verifying_and_cannot_be_sent_a_code(push: FakePushService) -> None:
+    contact = push_contact()
+
+    with pytest.raises(ValidationError) as refused:
+        verification_start(contact=contact, channel=Channel.PUSH)
+
+    assert "channel" in refused.value.message_dict
 
 
 def test_no_push_goes_out_once_consent_is_withdrawn(

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from programs.models import User
 from reminders import selectors, services
 from reminders.access import access_contact
-from reminders.models import Channel, Consent, Contact, PushSubscription
+from reminders.models import ADDRESS_CHANNELS, Channel, Consent, Contact, PushSubscription
 from reminders.services.contacts import phone_region
 from web.access import WebRequest, patient_page
 from web.patient.reminder_forms import (
@@ -467,7 +467,7 @@ def send_verification(request: WebRequest, patient_id: int, contact_id: int) -> 
     """Send a new code (text message) or link (email)."""
     contact = _own_contact(request, contact_id)
     channel = request.POST.get("channel", "")
-    if channel not in Channel.values:
+    if channel not in ADDRESS_CHANNELS:
         raise Http404("No such channel.")
     sent = _send_verification(request, contact, channel)
     if sent and channel == Channel.SMS:
