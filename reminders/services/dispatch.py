@@ -60,7 +60,9 @@ by knowing, and where it cannot be known, must not be sent again. The reasoning,
    never sent again. A worker killed mid-call by email leaves at most one unknown row per
    process.
    A duplicate at 6 am costs more than one missed reminder; staff see unknown rows, with the
-   reason, in the outbox view.
+   reason, in the outbox view. Web Push is the same: a push service takes no key and cannot
+   be asked, so a push whose answer never came (a timeout, a broken connection, a kill) is
+   unknown; one that was never sent (no connection made) is tried again.
 5. A provider that does dedupe by key (``supports_idempotency``, the test and benchmark
    channel) is sent in runs of up to SEND_CHUNK rows per commit, and a lost run is simply
    sent again with the same keys.
