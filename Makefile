@@ -42,6 +42,7 @@ bootstrap: $(UV)
 	$(UV) sync --frozen
 
 run: bootstrap
+	$(BIN)/python manage.py webpush_dev_keys
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py seed_demo_reminders

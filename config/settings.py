@@ -6,6 +6,9 @@ and turns on every protection `manage.py check --deploy` asks for. README.md lis
 variable read here.
 """
 
+import base64
+import binascii
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -469,6 +472,44 @@ if urlsplit(TWILIO_API_BASE).scheme not in {"http", "https"}:
     raise ImproperlyConfigured(
         "TWILIO_API_BASE must be an http(s) URL, such as https://api.twilio.com"
     )
+
+# Web Push (reminders/channels/webpush.py): the VAPID key pair push services know us by
+# (RFC 8292), both base64url: the public key as the uncompressed P-256 point the browser's
+# applicationServerKey takes, the private key as its raw 32 bytes. From the environment;
+# without it, from the development pair `make run` writes into var/ (never committed); with
+# neither, push is not offered.
+WEBPUSH_VAPID_PUBLIC_KEY = env_str("WEBPUSH_VAPID_PUBLIC_KEY", "")
+WEBPUSH_VAPID_PRIVATE_KEY = env_str("WEBPUSH_VAPID_PRIVATE_KEY", "")
+WEBPUSH_DEV_KEYS_FILE = VAR_DIR / "webpush-vapid.json"
+_vapid = {
+    "WEBPUSH_VAPID_PUBLIC_KEY": (WEBPUSH_VAPID_PUBLIC_KEY, 65),
+    "WEBPUSH_VAPID_PRIVATE_KEY": (WEBPUSH_VAPID_PRIVATE_KEY, 32),
+}
+for _name, (_value, _length) in _vapid.items():
+    _other = next(name for name in _vapid if name != _name)
+    if _value and not _vapid[_other][0]:
+        raise ImproperlyConfigured(f"{_name} must come with {_other}: set both or neither")
+    try:
+        _decoded = base64.urlsafe_b64decode(_value + "=" * (-len(_value) % 4))
+    except (binascii.Error, ValueError):
+        _decoded = b""
+    if _value and len(_decoded) != _length:
+        raise ImproperlyConfigured(f"{_name} must be {_length} bytes in base64url")
+if not WEBPUSH_VAPID_PRIVATE_KEY and WEBPUSH_DEV_KEYS_FILE.exists():
+    _dev_keys = json.loads(WEBPUSH_DEV_KEYS_FILE.read_text())
+    WEBPUSH_VAPID_PUBLIC_KEY = str(_dev_keys["public_key"])
+    WEBPUSH_VAPID_PRIVATE_KEY = str(_dev_keys["private_key"])
+# Who a push service writes to about our messages: a mailto: or https: URL.
+WEBPUSH_VAPID_SUBJECT = env_str("WEBPUSH_VAPID_SUBJECT", "mailto:reminders@localhost")
+if not WEBPUSH_VAPID_SUBJECT.startswith(("mailto:", "https:")):
+    raise ImproperlyConfigured("WEBPUSH_VAPID_SUBJECT must be a mailto: or https: URL")
+# Push endpoints must be https; tests (a fake push service on this machine) allow http to
+# a loopback address.
+WEBPUSH_ALLOW_HTTP_ENDPOINTS = env_bool("WEBPUSH_ALLOW_HTTP_ENDPOINTS", False)
+WEBPUSH_TIMEOUT_SECONDS = env_int("WEBPUSH_TIMEOUT_SECONDS", 5, minimum=1)
+# How long a push service keeps a message for a phone that is off, at most: a reminder is
+# never kept past its session's start either (reminders/messages.py).
+WEBPUSH_TTL_SECONDS = env_int("WEBPUSH_TTL_SECONDS", 4 * 60 * 60, minimum=0)
 
 
 LOG_LEVEL = env_choice(

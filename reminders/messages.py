@@ -14,12 +14,14 @@ in different orders.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Callable
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from django.utils import dateformat, translation
+from django.conf import settings
+from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext as _
 
 from programs.models import Clinic
@@ -235,6 +237,24 @@ def sms_text(reminder: Reminder) -> str:
     return gsm7(f"{sentence} {_('Reply STOP to opt out.')}")
 
 
+def push_payload(reminder: Reminder, *, now: datetime) -> tuple[str, int]:
+    """A push notification's payload (JSON for the service worker: title, body, where a tap
+    goes, a tag so a second copy replaces the first) and its TTL in seconds. The text is
+    the text message's sentence: as short, and as free of health detail, since it shows on
+    a lock screen. Kept by the push service until the session starts at most."""
+    sentence = SENTENCES[reminder.kind](reminder, sms=True)
+    payload = {
+        "title": clinic_sms_name(reminder),
+        "body": sentence,
+        "url": "/",
+        "tag": reminder.idempotency_key,
+    }
+    ttl = int(settings.WEBPUSH_TTL_SECONDS)
+    if reminder.session_starts_at is not None:
+        ttl = min(ttl, int((reminder.session_starts_at - now).total_seconds()))
+    return json.dumps(payload, ensure_ascii=False), max(ttl, 0)
+
+
 def email_text(reminder: Reminder, unsubscribe_link: str) -> str:
     sentence = SENTENCES[reminder.kind](reminder, sms=False)
     greeting = (
@@ -275,6 +295,9 @@ def render(reminder: Reminder) -> OutgoingMessage:
     with translation.override(language):
         if reminder.channel == Channel.SMS:
             body = sms_text(reminder)
+        elif reminder.channel == Channel.PUSH:
+            body, ttl = push_payload(reminder, now=timezone.now())
+            headers = {"TTL": str(ttl)}
         else:
             url = unsubscribe_url(reminder.contact) if reminder.contact is not None else ""
             subject = email_subject(reminder)

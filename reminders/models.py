@@ -18,6 +18,14 @@ from reminders.channels import OutgoingMessage
 class Channel(models.TextChoices):
     EMAIL = "email", "Email"
     SMS = "sms", "Text message"
+    PUSH = "push", "Push notification"
+
+
+# Channels that go to an address of the contact's own, which is verified (push goes to the
+# contact's devices instead).
+ADDRESS_CHANNELS = ("email", "sms")
+# Channels that keep the contact's quiet hours: those that light up a phone at night.
+QUIET_CHANNELS = frozenset({"sms", "push"})
 
 
 def default_lead_times() -> list[dict[str, object]]:
@@ -118,7 +126,9 @@ class Suppression(models.Model):
         MANUAL = "manual", "Added by staff"
 
     channel = models.CharField(max_length=10, choices=Channel.choices)
-    address = models.CharField(max_length=254, help_text="E.164 number or email address.")
+    address = models.CharField(
+        max_length=500, help_text="E.164 number, email address or push endpoint."
+    )
     reason = models.CharField(max_length=20, choices=Reason.choices)
     detail = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -133,6 +143,36 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.address}: {self.reason}"
+
+
+class PushSubscription(models.Model):
+    """A browser's Web Push subscription (RFC 8030) for one contact: where to post, and the
+    keys the payload is encrypted to (RFC 8291). One contact may have several devices.
+
+    A push service that answers 404 or 410 has forgotten the subscription: it is deleted.
+    """
+
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    endpoint = models.URLField(max_length=500, unique=True)
+    p256dh = models.CharField(max_length=100, help_text="The browser's P-256 key, base64url.")
+    auth = models.CharField(max_length=40, help_text="The browser's auth secret, base64url.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["contact", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"push subscription {self.pk} of contact {self.contact_id}"
+
+    @property
+    def keys(self) -> dict[str, str]:
+        return {"p256dh": self.p256dh, "auth": self.auth}
 
 
 class Reminder(models.Model):
@@ -173,6 +213,15 @@ class Reminder(models.Model):
     staff_user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
     )
+    # A push reminder goes to one of the contact's devices; a removed subscription leaves
+    # its history with no address.
+    push_subscription = models.ForeignKey(
+        PushSubscription,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reminders",
+    )
     program = models.ForeignKey(
         Program, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
     )
@@ -206,9 +255,15 @@ class Reminder(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["program", "session_date", "contact", "channel", "kind", "lead"],
-                condition=Q(contact__isnull=False, program__isnull=False),
+                condition=Q(contact__isnull=False, program__isnull=False) & ~Q(channel="push"),
                 name="one_reminder_per_session_contact_channel_lead",
-            )
+            ),
+            # Push: one per device (subscription) rather than one per contact.
+            models.UniqueConstraint(
+                fields=["program", "session_date", "push_subscription", "kind", "lead"],
+                condition=Q(push_subscription__isnull=False, program__isnull=False),
+                name="one_push_reminder_per_session_device_lead",
+            ),
         ]
         indexes = [
             # The dispatcher's claim: pending rows by due time. Partial, so it stays small
@@ -231,6 +286,9 @@ class Reminder(models.Model):
 
     @property
     def address(self) -> str:
+        if self.channel == Channel.PUSH:
+            subscription = self.push_subscription
+            return subscription.endpoint if subscription is not None else ""
         if self.contact is not None:
             return self.contact.email if self.channel == Channel.EMAIL else self.contact.phone
         return self.staff_user.email if self.staff_user is not None else ""
@@ -247,6 +305,9 @@ class Reminder(models.Model):
             idempotency_key=self.idempotency_key,
             subject=subject,
             headers=headers,
+            keys=self.push_subscription.keys
+            if self.channel == Channel.PUSH and self.push_subscription is not None
+            else {},
         )
 
 

@@ -17,7 +17,7 @@ from django.utils import translation
 from programs.models import Guardian, Patient, User
 from programs.selectors import patients_acted_for_by, patients_managed_by
 from reminders.messages import help_text, safe_short_name
-from reminders.models import Channel, Consent, Contact, Suppression
+from reminders.models import Channel, Consent, Contact, PushSubscription, Suppression
 from reminders.unsubscribe import SALT as UNSUBSCRIBE_SALT
 
 
@@ -197,6 +197,42 @@ def channel_state(contact: Contact, channel: str, suppressed: set[tuple[str, str
         suppressed=(channel, normalize_address(channel, address)) in suppressed,
         paused=contact.paused,
     )
+
+
+def push_subscriptions_of(contacts: Iterable[Contact]) -> dict[int, list[PushSubscription]]:
+    """Each contact's push subscriptions (its devices), newest first, in one query."""
+    found: dict[int, list[PushSubscription]] = {}
+    for subscription in PushSubscription.objects.filter(
+        contact_id__in=[contact.pk for contact in contacts]
+    ).order_by("-created_at", "-id"):
+        found.setdefault(subscription.contact_id, []).append(subscription)
+    return found
+
+
+def suppressed_endpoints(subscriptions: Iterable[PushSubscription]) -> set[tuple[str, str]]:
+    """The (push, endpoint) pairs of ``subscriptions`` that are suppressed, in one query."""
+    endpoints = [subscription.endpoint for subscription in subscriptions]
+    if not endpoints:
+        return set()
+    return {(Channel.PUSH, endpoint) for endpoint in suppressed_among(Channel.PUSH, endpoints)}
+
+
+def ready_push_subscriptions(
+    contact: Contact,
+    subscriptions: Iterable[PushSubscription],
+    suppressed: set[tuple[str, str]],
+) -> list[PushSubscription]:
+    """The devices of ``contact`` that carry push reminders now: all of them while push is
+    consented to and the contact is not paused, less any endpoint on the suppression list.
+    A subscription needs no verifying: the browser made it for this person."""
+    consent = current_consent(contact, Channel.PUSH)
+    if contact.paused or consent is None or consent.withdrawn_at is not None:
+        return []
+    return [
+        subscription
+        for subscription in subscriptions
+        if (Channel.PUSH, normalize_address(Channel.PUSH, subscription.endpoint)) not in suppressed
+    ]
 
 
 def ready_channels(contact: Contact, suppressed: set[tuple[str, str]]) -> list[str]:

@@ -1,8 +1,9 @@
 """What reminders listens to, so the outbox follows every change that affects it.
 
 - ``programs.signals.sessions_changed`` (sent on commit by programs): sync that program.
-- A contact, a consent or a suppression saved or deleted, and a patient saved (time zone,
-  date of birth, status): sync that patient's programs once the change commits.
+- A contact, a consent, a push subscription or a suppression saved or deleted, and a
+  patient saved (time zone, date of birth, status): sync that patient's programs once the
+  change commits.
 
 Every receiver logs and swallows its own failure: the change it follows has committed
 already, and ``outbox_sweep`` repairs what a failed sync left. Connected in
@@ -20,7 +21,7 @@ from django.db.models.signals import post_delete, post_save
 
 from programs.models import Patient
 from programs.signals import sessions_changed
-from reminders.models import Consent, Contact, Suppression
+from reminders.models import Channel, Consent, Contact, PushSubscription, Suppression
 from reminders.services.outbox import outbox_sync_patient, outbox_sync_program
 
 logger = logging.getLogger(__name__)
@@ -62,13 +63,19 @@ def _contact_changed(sender: Any, instance: Contact, **kwargs: Any) -> None:
     sync_patient_on_commit(instance.patient_id)
 
 
-def _consent_changed(sender: Any, instance: Consent, **kwargs: Any) -> None:
+def _consent_changed(sender: Any, instance: Consent | PushSubscription, **kwargs: Any) -> None:
     patient_id = Contact.objects.filter(pk=instance.contact_id).values_list("patient_id", flat=True)
     for found in patient_id:
         sync_patient_on_commit(found)
 
 
 def _suppression_changed(sender: Any, instance: Suppression, **kwargs: Any) -> None:
+    if instance.channel == Channel.PUSH:
+        for patient_id in PushSubscription.objects.filter(endpoint=instance.address).values_list(
+            "contact__patient_id", flat=True
+        ):
+            sync_patient_on_commit(patient_id)
+        return
     address_field = "phone" if instance.channel == "sms" else "email"
     patients = (
         Contact.objects.filter(**{address_field: instance.address})
@@ -90,6 +97,7 @@ def connect() -> None:
         (Contact, _contact_changed),
         (Consent, _consent_changed),
         (Suppression, _suppression_changed),
+        (PushSubscription, _consent_changed),
     ):
         post_save.connect(receiver, sender=model, dispatch_uid=f"reminders.{model.__name__}.save")
         post_delete.connect(

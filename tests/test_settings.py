@@ -24,7 +24,7 @@ def manage(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
     clean = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "DATABASE_", "REDIS_", "CELERY_"))
+        if not name.startswith(("DJANGO_", "DATABASE_", "REDIS_", "CELERY_", "WEBPUSH_"))
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -103,6 +103,8 @@ def test_it_trusts_the_proxy_header_it_is_given() -> None:
         ("API_TOKEN_DAYS", "0"),
         ("WEB_STAFF_IDLE_MINUTES", "0"),
         ("DJANGO_DEBUG_PAGES", "sometimes"),
+        ("WEBPUSH_VAPID_SUBJECT", "push@example.org"),
+        ("WEBPUSH_VAPID_PUBLIC_KEY", "BPc" + "A" * 84),
     ],
 )
 def test_it_names_the_variable_it_cannot_use(name: str, value: str) -> None:

@@ -15,7 +15,7 @@ from rest_framework import serializers
 from programs.api.serializers import LocalTimeField, ScopedPrimaryKeyField
 from programs.models import Guardian, Patient, User
 from programs.selectors import patients_managed_by
-from reminders.models import Channel, Consent, Contact
+from reminders.models import ADDRESS_CHANNELS, Channel, Consent, Contact
 from reminders.selectors import channel_state
 from reminders.services.contacts import (
     LEAD_MINUTES_MAX,
@@ -146,7 +146,7 @@ class ContactOut(serializers.ModelSerializer[Contact]):
     @extend_schema_field(ChannelStateOut(many=True))
     def get_channels(self, contact: Contact) -> list[dict[str, Any]]:
         suppressed = self.context.get("suppressed", set())
-        states = [channel_state(contact, channel, suppressed) for channel in Channel.values]
+        states = [channel_state(contact, channel, suppressed) for channel in ADDRESS_CHANNELS]
         return [
             {
                 "channel": state.channel,

@@ -4,7 +4,8 @@ whether trying again can help.
 The dispatcher only ever calls ``backend_for(channel).send(message)`` (and, to settle a send
 whose outcome it does not know, ``find_sent``). Which backend serves a channel is a setting:
 email goes through Django's email backends (console in development, SMTP by environment,
-locmem in tests); SMS through ``REMINDERS_SMS_BACKEND`` (console, memory, twilio).
+locmem in tests); SMS through ``REMINDERS_SMS_BACKEND`` (console, memory, twilio); push
+through Web Push (pywebpush, signed with the VAPID key of the settings).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ class OutgoingMessage:
     subject: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     status_callback: str = ""
+    # Push only: the subscription's p256dh and auth keys the payload is encrypted to.
+    keys: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -107,4 +110,8 @@ def backend_for(channel: str) -> ChannelBackend:
     if channel == "sms":
         backend: ChannelBackend = import_string(SMS_BACKENDS[settings.REMINDERS_SMS_BACKEND])()
         return backend
+    if channel == "push":
+        from reminders.channels.webpush import WebPushChannel
+
+        return WebPushChannel()
     raise ValueError(f"no channel called {channel!r}")

@@ -32,7 +32,6 @@ from django.urls import reverse
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
-from urllib3.exceptions import NewConnectionError
 
 from reminders.channels import (
     ChannelBackend,
@@ -43,6 +42,7 @@ from reminders.channels import (
     SentMessage,
     TemporaryFailure,
 )
+from reminders.channels.http import request_failure
 
 logger = logging.getLogger("reminders.twilio")
 
@@ -105,14 +105,6 @@ def failure_for(error: TwilioRestException) -> PermanentFailure | TemporaryFailu
     return TemporaryFailure(str(code), f"Twilio refused the request ({error.status})")
 
 
-def _never_reached(error: requests.exceptions.ConnectionError) -> bool:
-    """True when no connection was made, so Twilio cannot have received the message."""
-    if isinstance(error, requests.exceptions.ConnectTimeout):
-        return True
-    reason = getattr(error.args[0] if error.args else None, "reason", None)
-    return isinstance(reason, NewConnectionError)
-
-
 # Twilio stamps date_created by its own clock, to the second: a message created as our send
 # began may read up to this much earlier than our clock says the send began.
 CLOCK_SKEW = timedelta(seconds=60)
@@ -120,16 +112,6 @@ CLOCK_SKEW = timedelta(seconds=60)
 # The most recent messages to one number that a lookup reads. A reminder contact gets a few
 # texts a day at most, so the message a lookup is after (minutes old) is well inside it.
 LOOKUP_LIMIT = 100
-
-
-# Request errors raised before anything is sent.
-NOT_SENT_REQUEST_ERRORS = (
-    requests.exceptions.URLRequired,
-    requests.exceptions.MissingSchema,
-    requests.exceptions.InvalidSchema,
-    requests.exceptions.InvalidURL,
-    requests.exceptions.InvalidHeader,
-)
 
 
 class TwilioSms(ChannelBackend):
@@ -148,27 +130,8 @@ class TwilioSms(ChannelBackend):
             )
         except TwilioRestException as error:
             raise failure_for(error) from error
-        except requests.exceptions.ConnectionError as error:
-            if _never_reached(error):
-                raise TemporaryFailure("unreachable", "could not connect to Twilio") from error
-            raise TemporaryFailure(
-                "connection_lost", "the connection to Twilio broke; the message may have been sent"
-            ) from error
-        except requests.exceptions.Timeout as error:
-            # The request reached Twilio but no answer came: the message may have been sent.
-            raise TemporaryFailure(
-                "timeout", "no answer from Twilio in time; the message may have been sent"
-            ) from error
-        except NOT_SENT_REQUEST_ERRORS as error:
-            # Our request could not even be made: nothing reached Twilio.
-            raise TemporaryFailure("http", str(error)[:200]) from error
         except requests.exceptions.RequestException as error:
-            # Anything else (an answer cut short, undecodable) came after Twilio had it.
-            raise TemporaryFailure(
-                "connection_lost",
-                f"Twilio's answer was lost; the message may have been sent "
-                f"({type(error).__name__})",
-            ) from error
+            raise request_failure(error, "Twilio") from error
         return SendResult(provider_message_id=str(created.sid))
 
     def find_sent(self, message: OutgoingMessage, *, since: datetime) -> list[SentMessage]:

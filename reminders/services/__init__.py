@@ -28,6 +28,7 @@ from reminders.services.outbox import (
     quiet_hours_notices,
     wall_clock,
 )
+from reminders.services.push import push_subscribe, push_subscription_gone, push_unsubscribe
 
 __all__ = [
     "CONSENT_WORDING",
@@ -47,6 +48,9 @@ __all__ = [
     "outbox_sweep",
     "outbox_sync_patient",
     "outbox_sync_program",
+    "push_subscribe",
+    "push_subscription_gone",
+    "push_unsubscribe",
     "quiet_hours_notices",
     "verification_confirm_code",
     "verification_start",

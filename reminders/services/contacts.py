@@ -32,7 +32,7 @@ from programs.models import Clinic, Guardian, Patient, User
 from programs.services.common import audit_record
 from reminders.channels import ChannelFailure, OutgoingMessage, PermanentFailure, backend_for
 from reminders.messages import APP_NAME, CLINIC_NAME_MAX, gsm7, safe_short_name, sms_name
-from reminders.models import Channel, Consent, Contact
+from reminders.models import ADDRESS_CHANNELS, Channel, Consent, Contact
 from reminders.phones import normalize_phone
 from reminders.selectors import is_suppressed
 
@@ -53,6 +53,11 @@ CONSENT_WORDING: Mapping[str, str] = {
         "and check-ins, at most a few a day and never between the quiet hours I choose. The "
         "messages do not contain health details. Message and data rates may apply. Reply STOP "
         "to stop them at any time, or HELP for help."
+    ),
+    Channel.PUSH: (
+        "I agree to receive notifications from the clinic on this device reminding me of "
+        "exercise sessions, never between the quiet hours I choose. The notifications do not "
+        "contain health details. I can turn them off at any time in the reminder settings."
     ),
 }
 
@@ -460,7 +465,7 @@ def verification_start(*, contact: Contact, channel: str) -> VerificationSent:
     straight away. Raises ValidationError naming the field (no such address, sent less than
     a minute ago, an address the provider refuses) or VerificationNotSent (try later).
     """
-    if channel not in Channel.values:
+    if channel not in ADDRESS_CHANNELS:
         raise ValidationError({"channel": ['must be "email" or "sms"']})
     field = "phone" if channel == Channel.SMS else "email"
     now = timezone.now()

@@ -60,7 +60,9 @@ by knowing, and where it cannot be known, must not be sent again. The reasoning,
    never sent again. A worker killed mid-call by email leaves at most one unknown row per
    process.
    A duplicate at 6 am costs more than one missed reminder; staff see unknown rows, with the
-   reason, in the outbox view.
+   reason, in the outbox view. Web Push is the same: a push service takes no key and cannot
+   be asked, so a push whose answer never came (a timeout, a broken connection, a kill) is
+   unknown; one that was never sent (no connection made) is tried again.
 5. A provider that does dedupe by key (``supports_idempotency``, the test and benchmark
    channel) is sent in runs of up to SEND_CHUNK rows per commit, and a lost run is simply
    sent again with the same keys.
@@ -101,9 +103,10 @@ from reminders.channels import (
     backend_for,
 )
 from reminders.messages import render
-from reminders.models import Channel, Consent, Reminder
+from reminders.models import QUIET_CHANNELS, Channel, Consent, PushSubscription, Reminder
 from reminders.selectors import normalize_address, suppressed_among
 from reminders.services.optout import permanent_failure_suppress
+from reminders.services.push import push_subscription_gone
 
 # Named as before the module moved into services/, so log filters and alerts keep matching.
 logger = logging.getLogger("reminders.dispatch")
@@ -321,7 +324,12 @@ class _Facts:
         reminders = {
             reminder.id: reminder
             for reminder in Reminder.objects.filter(id__in=ids, status=Status.CLAIMED)
-            .select_related("contact__patient__clinic", "program__patient__clinic", "staff_user")
+            .select_related(
+                "contact__patient__clinic",
+                "program__patient__clinic",
+                "staff_user",
+                "push_subscription",
+            )
             .order_by()
         }
         contact_ids = {r.contact_id for r in reminders.values() if r.contact_id is not None}
@@ -348,6 +356,8 @@ def _reason_not_to_send(reminder: Reminder, facts: _Facts, now: datetime) -> tup
     if reminder.session_starts_at is not None and now >= reminder.session_starts_at:
         return Status.EXPIRED, "its session had started"
     address = reminder.address
+    if not address and reminder.channel == Channel.PUSH:
+        return Status.CANCELLED, "the device no longer takes push notifications"
     if not address:
         return Status.FAILED, f"no {reminder.channel} address"
     if (reminder.channel, normalize_address(reminder.channel, address)) in facts.suppressions:
@@ -359,7 +369,10 @@ def _reason_not_to_send(reminder: Reminder, facts: _Facts, now: datetime) -> tup
         return Status.CANCELLED, "the contact paused all reminders"
     if (contact.id, reminder.channel) not in facts.consents:
         return Status.CANCELLED, f"no consent on record for {reminder.channel}"
-    if reminder.channel == Channel.SMS:
+    if reminder.channel == Channel.PUSH:
+        # A subscription is the browser's own say-so: there is nothing to verify or toggle.
+        verified: object = reminder.push_subscription_id
+    elif reminder.channel == Channel.SMS:
         if not contact.sms_enabled:
             return Status.CANCELLED, "the contact turned text messages off"
         verified = contact.phone_verified_at
@@ -369,7 +382,7 @@ def _reason_not_to_send(reminder: Reminder, facts: _Facts, now: datetime) -> tup
         verified = contact.email_verified_at
     if verified is None and reminder.kind != Reminder.Kind.VERIFICATION:
         return Status.CANCELLED, f"the {reminder.channel} address is not verified"
-    if reminder.channel == Channel.SMS:
+    if reminder.channel in QUIET_CHANNELS:
         local = now.astimezone(ZoneInfo(reminder.time_zone)).time()
         if in_quiet_hours(local, contact.quiet_start, contact.quiet_end):
             return Status.EXPIRED, "it would have gone out inside the contact's quiet hours"
@@ -453,6 +466,9 @@ def _mark_sent(sent: Sequence[Reminder]) -> None:
             f" AND {_TABLE}.status NOT IN ('delivered', 'failed')",
             params,
         )
+    devices = [reminder.push_subscription_id for reminder in sent if reminder.push_subscription_id]
+    if devices:
+        PushSubscription.objects.filter(id__in=devices).update(last_success_at=timezone.now())
 
 
 def _deliver(
@@ -480,6 +496,10 @@ def _deliver(
         return _retry_later(reminder, str(failure), now)
     except PermanentFailure as failure:
         _settle(reminder.id, Status.FAILED, str(failure))
+        if reminder.channel == Channel.PUSH:
+            # The push service has forgotten the device: so do we, rather than suppress it.
+            push_subscription_gone(endpoint=message.to, reason=str(failure))
+            return Status.FAILED
         permanent_failure_suppress(
             channel=reminder.channel, address=message.to, code=failure.code, message=failure.message
         )

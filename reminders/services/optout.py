@@ -42,6 +42,8 @@ LIFTED_BY_START = (Suppression.Reason.STOP_KEYWORD, Suppression.Reason.PERMANENT
 
 
 def _reminders_to(channel: str, address: str) -> QuerySet[Reminder]:
+    if channel == Channel.PUSH:
+        return Reminder.objects.filter(channel=Channel.PUSH, push_subscription__endpoint=address)
     if channel == Channel.SMS:
         return Reminder.objects.filter(channel=Channel.SMS, contact__phone=address)
     return Reminder.objects.filter(channel=Channel.EMAIL).filter(

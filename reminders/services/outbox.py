@@ -40,8 +40,15 @@ from django.utils.translation import gettext as _
 from programs.models import Patient, PlannedSession, Program
 from programs.services.common import local_today
 from reminders.messages import clock
-from reminders.models import Channel, Contact, Reminder
-from reminders.selectors import ready_channels, suppressed_addresses, with_details
+from reminders.models import QUIET_CHANNELS, Channel, Contact, PushSubscription, Reminder
+from reminders.selectors import (
+    push_subscriptions_of,
+    ready_channels,
+    ready_push_subscriptions,
+    suppressed_addresses,
+    suppressed_endpoints,
+    with_details,
+)
 from reminders.services.contacts import clean_lead_times, lead_label
 
 logger = logging.getLogger(__name__)
@@ -162,7 +169,7 @@ def reminder_timing(
         due = wall_clock(session_date - timedelta(days=1), time.fromisoformat(lead["at"]), zone)
     else:
         due = (starts.astimezone(UTC) - timedelta(minutes=int(lead["minutes"]))).astimezone(zone)
-    if channel == Channel.SMS and in_quiet_hours(due.time(), quiet_start, quiet_end):
+    if channel in QUIET_CHANNELS and in_quiet_hours(due.time(), quiet_start, quiet_end):
         due = quiet_hours_end(due, quiet_start, quiet_end)
     starts_utc = starts.astimezone(UTC)
     due_utc = due.astimezone(UTC)
@@ -179,11 +186,18 @@ def reminder_timing(
 
 
 def idempotency_key(
-    *, program_id: int, session_date: date, contact_id: int, channel: str, lead: str
+    *,
+    program_id: int,
+    session_date: date,
+    contact_id: int,
+    channel: str,
+    lead: str,
+    device: int | None = None,
 ) -> str:
     """The same for the same reminder however often it is planned: the outbox's unique key
-    and the key passed to the provider."""
-    return f"s:{program_id}:{session_date.isoformat()}:{contact_id}:{channel}:{lead}"
+    and the key passed to the provider. A push reminder names its device (subscription)."""
+    where = channel if device is None else f"{channel}.{device}"
+    return f"s:{program_id}:{session_date.isoformat()}:{contact_id}:{where}:{lead}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,6 +233,7 @@ class _Wanted:
     lead: str
     timing: Timing
     late: bool
+    device: int | None = None  # push: the subscription's id
 
     @property
     def key(self) -> str:
@@ -228,6 +243,7 @@ class _Wanted:
             contact_id=self.contact_id,
             channel=self.channel,
             lead=self.lead,
+            device=self.device,
         )
 
 
@@ -270,6 +286,7 @@ def _wanted(
     sessions: Mapping[int, list[date]],
     contacts: Mapping[int, list[Contact]],
     suppressed: set[tuple[str, str]],
+    devices: Mapping[int, list[PushSubscription]],
     now: datetime,
 ) -> dict[str, _Wanted]:
     grace = timedelta(minutes=settings.REMINDERS_GRACE_MINUTES)
@@ -279,14 +296,19 @@ def _wanted(
             continue
         program = window.program
         patient = program.patient
-        recipients = [
-            (contact, channel)
+        recipients: list[tuple[Contact, str, int | None]] = [
+            (contact, channel, None)
             for contact in contacts.get(patient.id, [])
             for channel in ready_channels(contact, suppressed)
         ]
+        recipients += [
+            (contact, Channel.PUSH, device.pk)
+            for contact in contacts.get(patient.id, [])
+            for device in ready_push_subscriptions(contact, devices.get(contact.pk, []), suppressed)
+        ]
         for session_date in sessions.get(program.id, []):
             minor = patient.is_minor_on(session_date)
-            for contact, channel in recipients:
+            for contact, channel, device in recipients:
                 # Guardians are reminded while the patient is a minor; an adult's own.
                 if contact.role == Contact.Role.GUARDIAN and not minor:
                     continue
@@ -314,6 +336,7 @@ def _wanted(
                         lead=lead_label(lead),
                         timing=timing,
                         late=timing.not_after <= now,
+                        device=device,
                     )
                     wanted[item.key] = item
     return wanted
@@ -359,10 +382,13 @@ def _sync(programs: list[Program], from_dates: Mapping[int, date | None]) -> Syn
         found = list(with_details(Contact.objects.filter(patient_id__in=patient_ids)))
         for contact in found:
             contacts[contact.patient_id].append(contact)
-        suppressed = suppressed_addresses(found)
+        devices = push_subscriptions_of(found)
+        suppressed = suppressed_addresses(found) | suppressed_endpoints(
+            device for group in devices.values() for device in group
+        )
     else:
-        suppressed = set()
-    wanted = _wanted(reminded, sessions, contacts, suppressed, now)
+        suppressed, devices = set(), {}
+    wanted = _wanted(reminded, sessions, contacts, suppressed, devices, now)
 
     to_create: list[Reminder] = []
     to_cancel: list[int] = []
@@ -410,6 +436,7 @@ def _sync(programs: list[Program], from_dates: Mapping[int, date | None]) -> Syn
                 program_id=item.program_id,
                 session_date=item.session_date,
                 lead=item.lead,
+                push_subscription_id=item.device,
                 idempotency_key=key,
                 **item.timing.as_fields(),
             )

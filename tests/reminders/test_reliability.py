@@ -32,10 +32,11 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
-from reminders.models import Channel, Reminder, Suppression
+from reminders.models import Channel, PushSubscription, Reminder, Suppression
 from reminders.services.dispatch import OPEN_STATUSES, claim_sql, reminders_dispatch, reminders_reap
 from reminders.services.dispatch import reminders_send as send_now
 from tests.reminders.factories import contact_row, due_reminder, due_reminders, reminder_row
+from tests.reminders.fake_push import FakePushService
 from tests.reminders.fake_smtp import SmtpServer
 from tests.reminders.fake_twilio import FakeTwilio
 from tests.reminders.worker import (
@@ -141,6 +142,20 @@ def smtp_stack(tmp_path: Path, transactional_db: None, smtp: SmtpServer) -> Iter
     yield from _stack(tmp_path, smtp.environment(), lambda: len(smtp.received))
 
 
+@pytest.fixture
+def push_service() -> Iterator[FakePushService]:
+    with FakePushService() as service:
+        yield service
+
+
+@pytest.fixture
+def push_stack(
+    tmp_path: Path, transactional_db: None, push_service: FakePushService
+) -> Iterator[Stack]:
+    """The same, sending push notifications to the local push service."""
+    yield from _stack(tmp_path, push_service.environment(), lambda: len(push_service.delivered))
+
+
 def _keys(rows: list[Reminder], *, email: bool = False) -> set[str]:
     # The SMTP server reads the key from the Message-ID, which carries its first 40 characters.
     return {r.idempotency_key[:40] if email else r.idempotency_key for r in rows}
@@ -240,6 +255,45 @@ def test_twilio_failing_temporarily_then_permanently(
     assert Suppression.objects.filter(channel=Channel.SMS, address=invalid.phone).exists()
     assert twilio.calls_per_key == {retried.idempotency_key: 3, refused.idempotency_key: 1}
     assert twilio.sent_per_key == {retried.idempotency_key: 1}
+
+
+@pytest.mark.requires_postgres
+@pytest.mark.requires_redis
+def test_push_through_a_real_worker_arrives_once_and_a_gone_device_is_removed(
+    push_stack: Stack, push_service: FakePushService
+) -> None:
+    """Web Push through the worker and beat: every device's reminder arrives once, decrypted
+    by the device; a busy push service (429) is tried again; a device the service no longer
+    knows (410) is removed and its reminder fails without another try."""
+    contact = contact_row(consent_to=[Channel.PUSH])
+    devices = [push_service.device() for _ in range(3)]
+    rows = {}
+    for device in devices:
+        subscription = PushSubscription.objects.create(
+            contact=contact, endpoint=device.endpoint, p256dh=device.p256dh, auth=device.auth
+        )
+        rows[device.token] = due_reminder(
+            contact, channel=Channel.PUSH, push_subscription=subscription
+        )
+    busy, fine, gone = devices
+    push_service.answer_next(busy, 429)
+    push_service.forget(gone)
+
+    push_stack.worker.start()
+    push_stack.wait_until_settled()
+
+    for device in (busy, fine):
+        (arrived,) = push_service.delivered_to(device)
+        assert arrived.payload is not None
+        assert arrived.payload["body"].startswith("Reminder from")
+        assert Reminder.objects.get(id=rows[device.token].id).status == Status.SENT
+    assert Reminder.objects.get(id=rows[busy.token].id).attempts == 2
+    failed = Reminder.objects.get(id=rows[gone.token].id)
+    assert (failed.status, failed.attempts) == (Status.FAILED, 1)
+    assert set(PushSubscription.objects.values_list("endpoint", flat=True)) == {
+        busy.endpoint,
+        fine.endpoint,
+    }
 
 
 @pytest.mark.django_db

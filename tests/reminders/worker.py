@@ -5,7 +5,8 @@ The worker runs the app's own code against the test's database (pytest-django's 
 database, passed as DATABASE_URL) and a redis-server of the test's own on a free port, never
 the machine's shared Redis (nor any other Redis: a restart kills only the process the test
 started). It sends to providers that take no idempotency key, served from the test's own
-process (tests/reminders/fake_twilio.py over HTTP, tests/reminders/fake_smtp.py over SMTP),
+process (tests/reminders/fake_twilio.py over HTTP, tests/reminders/fake_smtp.py over SMTP,
+tests/reminders/fake_push.py over Web Push),
 so the test counts at the provider what a phone or a mailbox received.
 """
 
@@ -161,7 +162,7 @@ def worker_environment(*, redis_url: str, provider: dict[str, str]) -> dict[str,
     environment = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith(("EMAIL_", "TWILIO_", "REMINDERS_"))
+        if not name.startswith(("EMAIL_", "TWILIO_", "REMINDERS_", "WEBPUSH_"))
     }
     environment.update(
         DJANGO_SETTINGS_MODULE="tests.reminders.worker_settings",

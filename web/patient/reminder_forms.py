@@ -175,7 +175,8 @@ class AddContactForm(AddressesForm):
 
 
 class PreferencesForm(forms.Form):
-    """How and when a contact's reminders come, and the quiet hours for text messages."""
+    """How and when a contact's reminders come, and the quiet hours for text messages and
+    push notifications."""
 
     email_enabled = forms.BooleanField(label=_("Email reminders"), required=False)
     sms_enabled = forms.BooleanField(label=_("Text message reminders"), required=False)
@@ -205,8 +206,8 @@ class PreferencesForm(forms.Form):
         label=_("Quiet hours end"),
         widget=TIME_INPUT,
         help_text=_(
-            "No text messages between these times, your local time. The same time twice "
-            "means no quiet hours."
+            "No text messages or notifications between these times, your local time. The "
+            "same time twice means no quiet hours."
         ),
         error_messages={
             "invalid": _("Enter a time such as 09:00."),

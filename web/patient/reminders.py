@@ -9,14 +9,16 @@ a 403), and every write goes through ``reminders.services``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from programs.models import User
 from reminders import selectors, services
 from reminders.access import access_contact
-from reminders.models import Channel, Consent, Contact
+from reminders.models import ADDRESS_CHANNELS, Channel, Consent, Contact, PushSubscription
 from reminders.services.contacts import phone_region
 from web.access import WebRequest, patient_page
 from web.patient.reminder_forms import (
@@ -61,6 +63,12 @@ class ContactView:
     leads: list[str]
     quiet_start: time
     quiet_end: time
+    # This person's devices with push notifications (only on their own contact).
+    devices: list[PushSubscription] = field(default_factory=list)
+
+    @property
+    def offers_push(self) -> bool:
+        return self.is_you and self.can_change and bool(django_settings.WEBPUSH_VAPID_PUBLIC_KEY)
 
     @property
     def quiet_hours_off(self) -> bool:
@@ -122,9 +130,15 @@ def _is_you(user: User, contact: Contact) -> bool:
 
 
 def _view(
-    user: User, contact: Contact, suppressed: set[tuple[str, str]], *, can_change: bool
+    user: User,
+    contact: Contact,
+    suppressed: set[tuple[str, str]],
+    *,
+    can_change: bool,
+    devices: list[PushSubscription] | None = None,
 ) -> ContactView:
     return ContactView(
+        devices=devices or [],
         contact=contact,
         is_you=_is_you(user, contact),
         can_change=can_change,
@@ -232,8 +246,17 @@ def settings(request: WebRequest, patient_id: int) -> HttpResponse:
     """Every contact of the patient: channels, times, quiet hours, stop or start."""
     contacts = _contacts(request)
     suppressed = selectors.suppressed_addresses(contacts)
+    devices = selectors.push_subscriptions_of(
+        [contact for contact in contacts if _is_you(request.user, contact)]
+    )
     views = [
-        _view(request.user, contact, suppressed, can_change=_may_change(request.user, contact))
+        _view(
+            request.user,
+            contact,
+            suppressed,
+            can_change=_may_change(request.user, contact),
+            devices=devices.get(contact.pk, []),
+        )
         for contact in contacts
     ]
     return render(
@@ -242,6 +265,8 @@ def settings(request: WebRequest, patient_id: int) -> HttpResponse:
         {
             "contacts": views,
             "can_add": bool(_add_choices(request, contacts)),
+            "push_key": django_settings.WEBPUSH_VAPID_PUBLIC_KEY,
+            "push_wording": services.consent_wording(Channel.PUSH),
         },
     )
 
@@ -442,7 +467,7 @@ def send_verification(request: WebRequest, patient_id: int, contact_id: int) -> 
     """Send a new code (text message) or link (email)."""
     contact = _own_contact(request, contact_id)
     channel = request.POST.get("channel", "")
-    if channel not in Channel.values:
+    if channel not in ADDRESS_CHANNELS:
         raise Http404("No such channel.")
     sent = _send_verification(request, contact, channel)
     if sent and channel == Channel.SMS:
@@ -476,3 +501,56 @@ def stop(request: WebRequest, patient_id: int, contact_id: int) -> HttpResponse:
 @require_POST
 def start(request: WebRequest, patient_id: int, contact_id: int) -> HttpResponse:
     return _set_paused(request, contact_id, paused=False)
+
+
+# -- Push notifications on this device -------------------------------------------------------
+
+
+def _own_push_contact(request: WebRequest, contact_id: int) -> Contact:
+    """The signed-in person's own contact: a device gets the reminders of whoever uses it."""
+    contact = _own_contact(request, contact_id)
+    if not _is_you(request.user, contact):
+        raise Http404("Notifications are set up by the person who gets them.")
+    return contact
+
+
+@patient_page
+@require_POST
+def push_subscribe(request: WebRequest, patient_id: int, contact_id: int) -> HttpResponse:
+    """Keep this browser's push subscription (JSON, as PushSubscription.toJSON() gives it,
+    sent by web/static/web/push.js). 201 with its id, or 400 naming what is wrong."""
+    contact = _own_push_contact(request, contact_id)
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        data = None
+    keys = data.get("keys") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not isinstance(keys, dict):
+        return JsonResponse(
+            {"errors": {"subscription": [_("This is not a push subscription.")]}}, status=400
+        )
+    try:
+        subscription = services.push_subscribe(
+            contact=contact,
+            endpoint=str(data.get("endpoint", "")),
+            p256dh=str(keys.get("p256dh", "")),
+            auth=str(keys.get("auth", "")),
+            user=request.user,
+        )
+    except ValidationError as error:
+        return JsonResponse({"errors": error.message_dict}, status=400)
+    messages.success(request, _("Notifications are on for this device."))
+    return JsonResponse({"id": subscription.pk}, status=201)
+
+
+@patient_page
+@require_POST
+def push_unsubscribe(
+    request: WebRequest, patient_id: int, contact_id: int, subscription_id: int
+) -> HttpResponse:
+    """Forget one device: a plain form, so it works without JavaScript too."""
+    contact = _own_push_contact(request, contact_id)
+    if not services.push_unsubscribe(contact=contact, subscription_id=subscription_id):
+        raise Http404("No such device.")
+    messages.success(request, _("Notifications are off for that device."))
+    return redirect(_url("web:reminders", request))

@@ -11,6 +11,12 @@ contact_pages: list[URLPattern] = [
     path("send/", reminders.send_verification, name="reminders-send"),
     path("stop/", reminders.stop, name="reminders-stop"),
     path("start/", reminders.start, name="reminders-start"),
+    path("push/", reminders.push_subscribe, name="reminders-push"),
+    path(
+        "push/<int:subscription_id>/remove/",
+        reminders.push_unsubscribe,
+        name="reminders-push-remove",
+    ),
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [
