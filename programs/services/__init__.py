@@ -11,6 +11,7 @@ from programs.services.invitations import (
     invitation_revoke,
     invitations_pending_for,
 )
+from programs.services.media import activity_media_attach, activity_media_remove
 from programs.services.people import (
     TemplateEntry,
     activity_create,
@@ -54,6 +55,8 @@ __all__ = [
     "ResultInput",
     "TemplateEntry",
     "activity_create",
+    "activity_media_attach",
+    "activity_media_remove",
     "activity_update",
     "alert_acknowledge",
     "alert_raise",
