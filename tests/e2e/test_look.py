@@ -91,6 +91,33 @@ def test_every_control_on_todays_page_is_at_least_24_px_square_on_a_phone(
     assert not small, "\n".join(f"{t['width']:.0f}x{t['height']:.0f} {t['what']}" for t in small)
 
 
+def test_every_control_on_the_other_pages_is_at_least_24_px_square_on_a_phone(
+    phone_page: Page, place: data.Clinic_
+) -> None:
+    maya = data.new_patient(place, first_name="Maya")
+    data.program_for(place, maya, started_weeks_ago=2)
+    base = f"/p/{maya.pk}"
+    small: list[str] = []
+
+    def measure(path: str) -> None:
+        phone_page.goto(path)
+        small.extend(
+            f"{path}: {t['width']:.0f}x{t['height']:.0f} {t['what']}"
+            for t in phone_page.evaluate(TARGET_SIZES)
+            if t["width"] < TARGET - 0.5 or t["height"] < TARGET - 0.5
+        )
+
+    sign_in(phone_page, "maya")
+    for page in ("week", "progress", "check-in", "reminders"):
+        measure(f"{base}/{page}/")
+    phone_page.context.clear_cookies()
+    sign_in(phone_page, data.THERAPIST)
+    for path in ("/clinic/", "/clinic/alerts/", f"/clinic/patients/{maya.pk}/", "/clinic/invite/"):
+        measure(path)
+
+    assert not small, "\n".join(small)
+
+
 def test_the_patient_gets_the_clinics_picture_and_a_stranger_does_not(
     phone_page: Page, place: data.Clinic_
 ) -> None:

@@ -131,3 +131,18 @@ def test_todays_page_gives_the_dose_its_picture_and_alt_text(world: dict[str, ob
     assert (line.media.url, line.media.kind, line.media.text) == (
         media_url(activity), "image", "A person stepping up",
     )  # fmt: skip
+
+
+def test_a_video_player_gets_the_range_of_bytes_it_asks_for() -> None:
+    video = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 4
+    shared = pictured(None, "stairs.mp4", video)
+    client = web_client_for(factories.therapist())
+
+    part = client.get(media_url(shared), HTTP_RANGE="bytes=10-19")
+    tail = client.get(media_url(shared), HTTP_RANGE="bytes=-5")
+    outside = client.get(media_url(shared), HTTP_RANGE=f"bytes={len(video)}-")
+
+    assert (part.status_code, part["Content-Range"]) == (206, f"bytes 10-19/{len(video)}")
+    assert b"".join(part.streaming_content) == video[10:20]  # type: ignore[attr-defined]
+    assert b"".join(tail.streaming_content) == video[-5:]  # type: ignore[attr-defined]
+    assert (outside.status_code, outside["Content-Range"]) == (416, f"bytes */{len(video)}")
