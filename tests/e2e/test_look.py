@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.files import File
 from playwright.sync_api import Page
 
+from programs.models import Patient
 from programs.services import activity_media_attach
 from tests.e2e import data
 from tests.e2e.browser import PageChecks, sign_in
@@ -39,7 +40,8 @@ TARGET_SIZES = """
 """
 
 
-def pictured(place: data.Clinic_) -> None:
+def maya_with_a_picture(place: data.Clinic_, *, weeks: int) -> Patient:
+    """Maya on her program of ``weeks`` weeks, whose walking has the demo's drawing."""
     with (DRAWINGS / "walking.svg").open("rb") as handle:
         activity_media_attach(
             activity=place.walking,
@@ -47,14 +49,27 @@ def pictured(place: data.Clinic_) -> None:
             text="A person walking at an easy pace.",
             allow_global=True,
         )
+    maya = data.new_patient(place, first_name="Maya")
+    data.program_for(place, maya, started_weeks_ago=weeks)
+    return maya
+
+
+def too_small(page: Page, path: str) -> list[str]:
+    """Open ``path`` and name each control on it under 24 x 24 px."""
+    page.goto(path)
+    targets = page.evaluate(TARGET_SIZES)
+    assert targets, f"{path} has controls"
+    return [
+        f"{path}: {t['width']:.0f}x{t['height']:.0f} {t['what']}"
+        for t in targets
+        if t["width"] < TARGET - 0.5 or t["height"] < TARGET - 0.5
+    ]
 
 
 def test_the_patient_and_staff_pages_pass_axe_in_dark_mode(
     dark_page: Page, place: data.Clinic_
 ) -> None:
-    pictured(place)
-    maya = data.new_patient(place, first_name="Maya")
-    data.program_for(place, maya, started_weeks_ago=2)
+    maya = maya_with_a_picture(place, weeks=2)
     base = f"/p/{maya.pk}"
     checks = PageChecks(dark_page)
 
@@ -79,41 +94,30 @@ def test_the_patient_and_staff_pages_pass_axe_in_dark_mode(
 def test_every_control_on_todays_page_is_at_least_24_px_square_on_a_phone(
     phone_page: Page, place: data.Clinic_
 ) -> None:
-    maya = data.new_patient(place, first_name="Maya")
-    data.program_for(place, maya, started_weeks_ago=1)
+    maya = maya_with_a_picture(place, weeks=1)
     sign_in(phone_page, "maya")
-    phone_page.goto(f"/p/{maya.pk}/today/")
 
-    targets = phone_page.evaluate(TARGET_SIZES)
+    small = too_small(phone_page, f"/p/{maya.pk}/today/")
 
-    small = [t for t in targets if t["width"] < TARGET - 0.5 or t["height"] < TARGET - 0.5]
-    assert targets, "today's page has controls"
-    assert not small, "\n".join(f"{t['width']:.0f}x{t['height']:.0f} {t['what']}" for t in small)
+    assert not small, "\n".join(small)
 
 
 def test_every_control_on_the_other_pages_is_at_least_24_px_square_on_a_phone(
     phone_page: Page, place: data.Clinic_
 ) -> None:
-    maya = data.new_patient(place, first_name="Maya")
-    data.program_for(place, maya, started_weeks_ago=2)
+    maya = maya_with_a_picture(place, weeks=2)
     base = f"/p/{maya.pk}"
-    small: list[str] = []
-
-    def measure(path: str) -> None:
-        phone_page.goto(path)
-        small.extend(
-            f"{path}: {t['width']:.0f}x{t['height']:.0f} {t['what']}"
-            for t in phone_page.evaluate(TARGET_SIZES)
-            if t["width"] < TARGET - 0.5 or t["height"] < TARGET - 0.5
-        )
 
     sign_in(phone_page, "maya")
-    for page in ("week", "progress", "check-in", "reminders"):
-        measure(f"{base}/{page}/")
+    small = [
+        problem
+        for page in ("week", "progress", "check-in", "reminders")
+        for problem in too_small(phone_page, f"{base}/{page}/")
+    ]
     phone_page.context.clear_cookies()
     sign_in(phone_page, data.THERAPIST)
     for path in ("/clinic/", "/clinic/alerts/", f"/clinic/patients/{maya.pk}/", "/clinic/invite/"):
-        measure(path)
+        small += too_small(phone_page, path)
 
     assert not small, "\n".join(small)
 
@@ -121,9 +125,7 @@ def test_every_control_on_the_other_pages_is_at_least_24_px_square_on_a_phone(
 def test_the_patient_gets_the_clinics_picture_and_a_stranger_does_not(
     phone_page: Page, place: data.Clinic_
 ) -> None:
-    pictured(place)
-    maya = data.new_patient(place, first_name="Maya")
-    data.program_for(place, maya, started_weeks_ago=1)
+    maya_with_a_picture(place, weeks=1)
     factories.patient(
         clinic=place.clinic, with_user=True, user=factories.UserFactory.create(username="noor")
     )
