@@ -223,6 +223,12 @@ def access_activity(
     return _library_entry(selectors.activities_visible_to(user), activity_id, queryset, manage)
 
 
+def access_activity_media(user: User, activity_id: int) -> Activity:
+    """An activity whose picture or video the user may see: staff of the clinics whose library
+    holds it, and whoever acts for a patient whose program includes it."""
+    return found(selectors.activities_shown_to(user), activity_id)
+
+
 def access_template(
     user: User,
     template_id: int,

@@ -8,9 +8,11 @@ everywhere else.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
@@ -19,16 +21,21 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 
 from planner import AlertKind
 from programs import models
 from programs.services import (
+    activity_media_attach,
+    activity_media_remove,
     alert_acknowledge,
     program_discharge,
     program_pause,
     program_resume,
 )
 from programs.services.common import audit_reads, audit_record
+from programs.services.media import checked_media
 from programs.services.records import MAX_ACKNOWLEDGEMENT_NOTE
 
 admin.site.site_header = "gradus administration"
@@ -256,12 +263,79 @@ class InvitationAdmin(AuditedPatientRecord, ReadOnlyAdmin):
 # -- The library ----------------------------------------------------------------------------
 
 
+class ActivityForm(forms.ModelForm):
+    """The activity with its picture or video: a new file and its alt text or caption are
+    checked here as the service checks them (type, size, description), so the form shows the
+    error at the field; saving hands them to ``activity_media_attach``."""
+
+    media_upload = forms.FileField(
+        label="Picture or video",
+        required=False,
+        help_text="PNG, JPEG, WebP or SVG (at most 5 MB), or MP4 or WebM (at most 50 MB), in "
+        "place of any the activity has.",
+    )
+    media_description = forms.CharField(
+        label="Alt text or caption",
+        required=False,
+        max_length=300,
+        help_text="What the picture shows, for people who cannot see it; or the video's caption.",
+    )
+    media_remove = forms.BooleanField(label="Remove the picture or video", required=False)
+
+    class Meta:
+        model = models.Activity
+        fields = ["clinic", "name", "kind", "unit", "impact", "instructions", "media_url",
+                  "metres_per_minute", "seconds_per_repetition", "is_active"]  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        upload = data.get("media_upload")
+        if upload is not None:
+            try:
+                checked_media(upload, data.get("media_description", ""))
+            except ValidationError as error:
+                for field, problems in error.message_dict.items():
+                    target = "media_upload" if field == "media_file" else "media_description"
+                    for problem in problems:
+                        self.add_error(target, problem)
+        return data
+
+
 @admin.register(models.Activity)
 class ActivityAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "unit", "impact", "clinic", "is_active"]
+    form = ActivityForm
+    list_display = ["name", "kind", "unit", "impact", "clinic", "is_active", "media_kind"]
     list_filter = ["kind", "unit", "impact", "is_active", "clinic"]
     list_select_related = ["clinic"]
     search_fields = ["name"]
+    readonly_fields = ["media_kind", "media_text", "media_size", "media_link"]
+
+    @admin.display(description="Current picture or video")
+    def media_link(self, obj: models.Activity) -> str:
+        url = (
+            reverse(
+                "web:activity-media",
+                kwargs={"activity_id": obj.pk, "name": os.path.basename(obj.media_file.name)},
+            )
+            if obj.pk and obj.media_file
+            else None
+        )
+        return format_html('<a href="{}">{}</a>', url, obj.media_file.name) if url else "-"
+
+    def save_model(
+        self, request: HttpRequest, obj: models.Activity, form: Any, change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        upload = form.cleaned_data.get("media_upload")
+        if upload is not None:
+            activity_media_attach(
+                activity=obj,
+                upload=upload,
+                text=form.cleaned_data.get("media_description", ""),
+                allow_global=True,
+            )
+        elif form.cleaned_data.get("media_remove") and obj.media_file:
+            activity_media_remove(activity=obj, allow_global=True)
 
 
 class TemplateActivityInline(admin.TabularInline):

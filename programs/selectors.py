@@ -301,6 +301,20 @@ def activities_visible_to(user: User) -> QuerySet[Activity]:
     return Activity.objects.filter(Q(clinic__isnull=True) | Q(clinic_id__in=clinics))
 
 
+def activities_shown_to(user: User) -> QuerySet[Activity]:
+    """The activities whose picture or video the user may see: the library their clinics' staff
+    read (``activities_visible_to``), and every activity in a program of a patient they act for
+    (the patient themselves, a guardian)."""
+    if _anonymous(user):
+        return Activity.objects.none()
+    in_their_programs = ProgramActivity.objects.filter(
+        program__patient_id__in=patients_acted_for_by(user).values("id")
+    ).values("activity_id")
+    return Activity.objects.filter(
+        Q(pk__in=activities_visible_to(user).values("pk")) | Q(pk__in=in_their_programs)
+    )
+
+
 def templates_visible_to(user: User) -> QuerySet[ProgramTemplate]:
     if _anonymous(user):
         return ProgramTemplate.objects.none()

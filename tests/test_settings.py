@@ -157,3 +157,27 @@ def test_it_trusts_as_many_proxies_as_it_is_told() -> None:
     env = {"DJANGO_NUM_PROXIES": "1"}
 
     assert show("settings.NUM_PROXIES, settings.REST_FRAMEWORK['NUM_PROXIES']", env) == "(1, 1)"
+
+
+DEFAULT_STORAGE = (
+    "(lambda s: (type(s).__name__, getattr(s, 'bucket_name', None), "
+    "getattr(s, 'endpoint_url', None), str(s.location)))"
+    "(__import__('django.core.files.storage', fromlist=['storages']).storages['default'])"
+)
+
+
+@pytest.mark.slow
+def test_uploads_go_to_var_media_unless_a_bucket_is_set() -> None:
+    local = show(DEFAULT_STORAGE, env={"MEDIA_S3_BUCKET": ""})
+    s3 = show(
+        DEFAULT_STORAGE,
+        env={
+            "MEDIA_S3_BUCKET": "gradus-media",
+            "MEDIA_S3_ENDPOINT_URL": "http://127.0.0.1:9000",
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+        },
+    )
+
+    assert local == f"('FileSystemStorage', None, None, '{settings.BASE_DIR}/var/media')"
+    assert s3 == "('S3Storage', 'gradus-media', 'http://127.0.0.1:9000', 'media')"

@@ -70,25 +70,26 @@ class Chart:
 
 @dataclass(frozen=True)
 class _ToneStyle:
-    colour: str
-    wash: str  # the pattern's background
     pattern: Literal["solid", "hatch", "dots", "stripes", "cross", "backhatch"]
     marker: Literal["circle", "square", "triangle", "diamond"]
     hollow: bool
     dash: str  # stroke-dasharray for lines, "" for solid
 
 
-# Colours have at least 4.5:1 contrast on white (and 3:1 against their own wash), so the bars'
-# outlines and the lines pass the 3:1 rule for graphics. Each tone also differs by pattern and
-# by marker, which is what the legend shows.
+# The drawing paints in currentColor; each tone's colour and the wash behind its pattern are
+# the design tokens --chart-<tone> and --chart-<tone>-wash (web/static/web/gradus.css), light
+# and dark. They have at least 4.5:1 contrast on the page (and 3:1 against their own wash), so
+# the bars' outlines and the lines pass the 3:1 rule for graphics. Each tone also differs by
+# pattern and by marker, which is what the legend shows.
 _TONES: dict[str, _ToneStyle] = {
-    "planned": _ToneStyle("#4a5360", "#e9ecf0", "hatch", "circle", True, "6 4"),
-    "done": _ToneStyle("#0b5cad", "#0b5cad", "solid", "square", False, ""),
-    "line": _ToneStyle("#b13a0a", "#fde9df", "dots", "circle", False, ""),
-    "extra1": _ToneStyle("#6b3fa0", "#efe8f7", "stripes", "triangle", False, "2 3"),
-    "extra2": _ToneStyle("#146c2e", "#e3f2e7", "cross", "diamond", False, "8 3 2 3"),
-    "extra3": _ToneStyle("#7a4d00", "#fbf0dc", "backhatch", "square", True, "10 4"),
+    "planned": _ToneStyle("hatch", "circle", True, "6 4"),
+    "done": _ToneStyle("solid", "square", False, ""),
+    "line": _ToneStyle("dots", "circle", False, ""),
+    "extra1": _ToneStyle("stripes", "triangle", False, "2 3"),
+    "extra2": _ToneStyle("cross", "diamond", False, "8 3 2 3"),
+    "extra3": _ToneStyle("backhatch", "square", True, "10 4"),
 }
+INK = "currentColor"
 
 _FONT = 13  # user units
 # The natural display size is the viewBox times this, so axis text is about 15.6 CSS pixels on
@@ -103,7 +104,6 @@ _RIGHT = 10
 _PLOT_HEIGHT = _HEIGHT - _TOP - _BOTTOM
 _BAND_FONT = 12
 _BAND_CHARS = 12  # band labels wrap onto up to three lines of about this many characters
-_BAND_FILLS = ("#e6edf5", "#f3f6fa")
 _CHAR = 0.6  # rough average glyph width, in ems, of a system sans-serif
 
 
@@ -234,21 +234,20 @@ def _svg(chart: Chart, cid: str) -> SafeString:
     # Bands first, so everything else is drawn over them; their labels sit in the right margin.
     band_parts: list[SafeString] = []
     band_labels: list[SafeString] = []
-    for number, band in enumerate(chart.bands):
+    for band in chart.bands:
         band_low, band_high = max(float(band.low), low), min(float(band.high), high)
         if band_high <= band_low:
             continue
         y_top, y_bottom = y_of(band_high), y_of(band_low)
         band_parts.append(
             format_html(
-                '<rect class="band" x="{}" y="{}" width="{}" height="{}" fill="{}"/>'
-                '<line class="band-edge" x1="{}" x2="{}" y1="{}" y2="{}" stroke="#7b8794" '
+                '<rect class="band" x="{}" y="{}" width="{}" height="{}"/>'
+                '<line class="band-edge" x1="{}" x2="{}" y1="{}" y2="{}" stroke="currentColor" '
                 'stroke-dasharray="3 3"/>',
                 _n(left),
                 _n(y_top),
                 _n(plot_width),
                 _n(y_bottom - y_top),
-                _BAND_FILLS[number % len(_BAND_FILLS)],
                 _n(left),
                 _n(left + plot_width + 4),
                 _n(y_top),
@@ -281,7 +280,7 @@ def _svg(chart: Chart, cid: str) -> SafeString:
         y = y_of(tick)
         grid.append(
             format_html(
-                '<line class="gridline" x1="{}" x2="{}" y1="{}" y2="{}" stroke="#d5dbe2"/>'
+                '<line class="gridline" x1="{}" x2="{}" y1="{}" y2="{}" stroke="currentColor"/>'
                 '<text class="y-tick" x="{}" y="{}" text-anchor="end" data-value="{}">{}</text>',
                 _n(left),
                 _n(left + plot_width),
@@ -313,7 +312,7 @@ def _svg(chart: Chart, cid: str) -> SafeString:
         baseline = y_of(max(low, min(0.0, high)))
         for position, series in enumerate(bar_series):
             style = _TONES[series.tone]
-            fill = style.colour if style.pattern == "solid" else f"url(#{cid}-pat-{series.tone})"
+            fill = INK if style.pattern == "solid" else f"url(#{cid}-pat-{series.tone})"
             rects = []
             for index, value in enumerate(series.values):
                 if value is None:
@@ -338,7 +337,7 @@ def _svg(chart: Chart, cid: str) -> SafeString:
                     series.tone,
                     " solid" if style.pattern == "solid" else "",
                     fill,
-                    style.colour,
+                    INK,
                     mark_safe("".join(rects)),
                 )
             )
@@ -383,14 +382,14 @@ def _svg(chart: Chart, cid: str) -> SafeString:
                     '<path d="{}" fill="none" stroke="{}" stroke-width="2.5" '
                     'stroke-linejoin="round" stroke-linecap="round"{}/>',
                     path,
-                    style.colour,
+                    INK,
                     format_html(' stroke-dasharray="{}"', style.dash) if style.dash else "",
                 )
                 if path
                 else "",
                 " hollow" if style.hollow else "",
-                "#ffffff" if style.hollow else style.colour,
-                style.colour,
+                "none" if style.hollow else INK,
+                INK,
                 markers,
             )
         )
@@ -488,15 +487,13 @@ def _defs(chart: Chart, cid: str) -> SafeString:
         rotate = {"hatch": 45, "backhatch": -45, "cross": 45}.get(style.pattern, 0)
         patterns.append(
             format_html(
-                '<pattern id="{}-pat-{}" patternUnits="userSpaceOnUse" width="6" height="6"{}>'
-                '<rect class="pat-bg" width="6" height="6" fill="{}"/>'
-                '<g stroke="{}" fill="{}">{}</g></pattern>',
+                '<pattern class="tone-{}" id="{}-pat-{}" patternUnits="userSpaceOnUse" width="6" '
+                'height="6"{}><rect class="pat-bg" width="6" height="6"/>'
+                '<g stroke="currentColor" fill="currentColor">{}</g></pattern>',
+                tone,
                 cid,
                 tone,
                 format_html(' patternTransform="rotate({})"', rotate) if rotate else "",
-                style.wash,
-                style.colour,
-                style.colour,
                 mark_safe(ink),
             )
         )
@@ -511,24 +508,24 @@ def _legend(chart: Chart, cid: str) -> SafeString:
     for series in chart.series:
         style = _TONES[series.tone]
         if series.kind == "bar":
-            fill = style.colour if style.pattern == "solid" else f"url(#{cid}-pat-{series.tone})"
+            fill = INK if style.pattern == "solid" else f"url(#{cid}-pat-{series.tone})"
             key = format_html(
                 '<g class="bars tone-{}{}" fill="{}" stroke="{}" stroke-width="1.5">'
                 '<rect x="1" y="1" width="16" height="14"/></g>',
                 series.tone,
                 " solid" if style.pattern == "solid" else "",
                 fill,
-                style.colour,
+                INK,
             )
         else:
             key = format_html(
                 '<path d="M1 8H27" fill="none" stroke="{}" stroke-width="2.5"{}/>'
                 '<g class="markers{}" fill="{}" stroke="{}" stroke-width="2">{}</g>',
-                style.colour,
+                INK,
                 format_html(' stroke-dasharray="{}"', style.dash) if style.dash else "",
                 " hollow" if style.hollow else "",
-                "#ffffff" if style.hollow else style.colour,
-                style.colour,
+                "none" if style.hollow else INK,
+                INK,
                 _marker(style, 14, 8, 4.5),
             )
             key = format_html('<g class="line tone-{}">{}</g>', series.tone, key)

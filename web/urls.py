@@ -3,7 +3,7 @@ clinic's pages under /clinic/. All names live in the "web" namespace."""
 
 from django.urls import include, path
 
-from web import views
+from web import media, views
 from web.patient import family
 
 app_name = "web"
@@ -15,4 +15,9 @@ urlpatterns = [
     path("p/<int:patient_id>/", include("web.patient.urls")),
     path("clinic/invite/", include("web.accounts.staff_urls")),
     path("clinic/", include("web.staff.urls")),
+    path(
+        "media/activities/<int:activity_id>/<str:name>",
+        media.activity_media,
+        name="activity-media",
+    ),
 ]

@@ -4,11 +4,13 @@ in the services, which raise ValidationError naming the field in the same way.""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from django.db.models import Model, QuerySet
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -16,7 +18,7 @@ from planner import Feasibility, MaxHeartRateMethod
 from planner.units import MAX_AMOUNT, Unit
 from programs import models
 from programs.engine import parameters_of
-from programs.models.library import BAND_CHOICES, KIND_CHOICES, UNIT_CHOICES
+from programs.models.library import BAND_CHOICES, KIND_CHOICES, MEDIA_KIND_CHOICES, UNIT_CHOICES
 from programs.models.plans import DEFAULT_FDI_EVERY_WEEKS
 from programs.selectors import (
     activities_visible_to,
@@ -732,20 +734,62 @@ class AlertAcknowledgeIn(serializers.Serializer[Any]):
 # The library
 
 
+class ActivityMediaOut(serializers.Serializer[models.Activity]):
+    url = serializers.SerializerMethodField(
+        help_text="Where the signed-in staff, patients and guardians who may see the activity "
+        "get the file; nobody else can."
+    )
+    kind = serializers.ChoiceField(source="media_kind", choices=MEDIA_KIND_CHOICES)
+    content_type = serializers.CharField(source="media_type")
+    text = serializers.CharField(
+        source="media_text", help_text="Alt text for a picture, the caption of a video."
+    )
+    size = serializers.IntegerField(source="media_size", help_text="In bytes.")
+
+    def get_url(self, activity: models.Activity) -> str:
+        return reverse(
+            "web:activity-media",
+            kwargs={
+                "activity_id": activity.pk,
+                "name": os.path.basename(activity.media_file.name),
+            },
+        )
+
+
+class ActivityMediaIn(serializers.Serializer[Any]):
+    media_file = serializers.FileField(
+        help_text="A picture (PNG, JPEG, WebP or SVG, at most MEDIA_MAX_IMAGE_BYTES) or a video "
+        "(MP4 or WebM, at most MEDIA_MAX_VIDEO_BYTES)."
+    )
+    media_text = serializers.CharField(
+        max_length=300,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="Alt text for a picture, a caption for a video (required).",
+    )
+
+
 class ActivityOut(serializers.ModelSerializer[models.Activity]):
     is_global = serializers.SerializerMethodField()
+    media = serializers.SerializerMethodField()
     # A plain string: empty when there is no video or leaflet, which "format: uri" forbids.
     media_url = serializers.CharField(read_only=True, help_text="A link, or empty.")
 
     class Meta:
         model = models.Activity
         fields = ["id", "clinic", "is_global", "name", "kind", "unit", "impact", "instructions",
-                  "media_url", "metres_per_minute", "seconds_per_repetition",
+                  "media_url", "media", "metres_per_minute", "seconds_per_repetition",
                   "is_active"]  # fmt: skip
         read_only_fields = fields
 
     def get_is_global(self, activity: models.Activity) -> bool:
         return activity.clinic_id is None
+
+    @extend_schema_field(ActivityMediaOut(allow_null=True))
+    def get_media(self, activity: models.Activity) -> dict[str, Any] | None:
+        """The activity's own picture or video, or null."""
+        return ActivityMediaOut(activity).data if activity.media_file else None
 
 
 class ActivityCreateIn(serializers.Serializer[Any]):

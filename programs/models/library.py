@@ -32,6 +32,9 @@ UNIT_CHOICES = [(unit.value, unit.value) for unit in Unit]
 BAND_CHOICES = [(band.value, band.value.capitalize()) for band in IntensityBand]
 
 
+MEDIA_KIND_CHOICES = [("image", "Picture"), ("video", "Video")]
+
+
 def every_day() -> list[int]:
     return list(range(7))
 
@@ -82,6 +85,15 @@ class Activity(models.Model):
     )
     instructions = models.TextField(blank=True)
     media_url = models.URLField(blank=True)
+    # The clinic's own picture or video of the activity (programs.services.media writes it;
+    # web/media.py serves it, only to people who may see the activity).
+    media_file = models.FileField(upload_to="activities/", blank=True, max_length=200)
+    media_kind = models.CharField(max_length=5, choices=MEDIA_KIND_CHOICES, blank=True)
+    media_type = models.CharField(max_length=40, blank=True, help_text="Its content type.")
+    media_text = models.CharField(
+        max_length=300, blank=True, help_text="Alt text for a picture, a caption for a video."
+    )
+    media_size = models.PositiveIntegerField(null=True, blank=True, help_text="In bytes.")
     metres_per_minute = models.FloatField(
         null=True,
         blank=True,

@@ -12,6 +12,7 @@ from programs.services.invitations import (
     invitation_revoke,
     invitations_pending_for,
 )
+from programs.services.media import activity_media_attach, activity_media_remove
 from programs.services.milestones import milestones_celebrate
 from programs.services.people import (
     TemplateEntry,
@@ -56,6 +57,8 @@ __all__ = [
     "ResultInput",
     "TemplateEntry",
     "activity_create",
+    "activity_media_attach",
+    "activity_media_remove",
     "activity_update",
     "alert_acknowledge",
     "alert_raise",

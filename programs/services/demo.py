@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,6 +37,7 @@ from programs.services import (
     ResultInput,
     TemplateEntry,
     activity_create,
+    activity_media_attach,
     check_in_submit,
     clinic_create,
     guardian_create,
@@ -156,6 +159,18 @@ LIBRARY = (
         "seconds, breathing slowly; a stretch should feel firm, not sharp.",
     ),
 )  # fmt: skip
+
+
+# Our own drawings of some activities (programs/demo_media/), each with its alt text, so the
+# pages show pictures after `make run`.
+DEMO_MEDIA_DIR = Path(__file__).resolve().parent.parent / "demo_media"
+PICTURES = {
+    "Walking": ("walking.svg", "A person walking at an easy pace."),
+    "Stairs": ("stairs.svg", "A person stepping up a flight of stairs."),
+    "Sit-to-stand": ("sit-to-stand.svg", "A person rising from a chair to standing."),
+    "Desensitization (textures)": ("towel.svg", "A hand stroking a folded towel."),
+    "Stretching": ("stretching.svg", "A person standing tall with both arms stretched up."),
+}
 
 
 # -- The templates --------------------------------------------------------------------------
@@ -482,6 +497,16 @@ def _library() -> dict[str, Activity]:
             instructions=spec.instructions,
             seconds_per_repetition=spec.seconds_per_repetition,
         )
+    for name, (file_name, alt) in PICTURES.items():
+        activity = library[name]
+        if not activity.media_file:
+            with (DEMO_MEDIA_DIR / file_name).open("rb") as handle:
+                activity_media_attach(
+                    activity=activity,
+                    upload=File(handle, name=file_name),
+                    text=alt,
+                    allow_global=True,
+                )
     return library
 
 

@@ -132,6 +132,18 @@ def any_page(request: pytest.FixtureRequest) -> Page:
     return page
 
 
+@pytest.fixture(params=["phone", "desktop"])
+def dark_page(
+    request: pytest.FixtureRequest, browser: Browser, live_server: LiveServer
+) -> Iterator[Page]:
+    """A window whose system asks for dark mode (prefers-color-scheme: dark), phone and desktop."""
+    size = {"viewport": PHONE, "is_mobile": True, "has_touch": True}
+    options: dict[str, Any] = size if request.param == "phone" else {"viewport": DESKTOP}
+    context = _context(browser, live_server, color_scheme="dark", **options)
+    yield context.new_page()
+    context.close()
+
+
 # -- The data most tests start from (see tests/e2e/data.py) ---------------------------------
 
 

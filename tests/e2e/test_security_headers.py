@@ -37,5 +37,7 @@ def test_an_email_s_reminder_page_is_styled_under_the_policy(desktop_page: Page)
     desktop_page.goto("/reminders/verify-email/not-a-real-token/")
 
     background = desktop_page.evaluate("getComputedStyle(document.body).backgroundColor")
-    assert background == "rgb(245, 247, 250)"  # reminders/static/reminders/page.css
+    assert background == "rgb(243, 245, 248)"  # --wash of web/gradus.css, linked first
+    width = desktop_page.evaluate("getComputedStyle(document.querySelector('main')).maxWidth")
+    assert width == "512px"  # reminders/static/reminders/page.css
     assert_nothing_blocked(desktop_page, "reminder-page")

@@ -145,3 +145,14 @@ def test_it_refuses_to_run_in_production(settings: Settings) -> None:
         call_command("seed_demo", stdout=StringIO())
 
     assert row_counts() == before
+
+
+@pytest.mark.django_db
+def test_it_gives_the_demo_activities_our_own_drawings(seeded: str) -> None:
+    pictured = models.Activity.objects.exclude(media_file="").order_by("name")
+
+    assert [activity.name for activity in pictured] == [
+        "Desensitization (textures)", "Sit-to-stand", "Stairs", "Stretching", "Walking",
+    ]  # fmt: skip
+    assert {(a.media_kind, a.media_type) for a in pictured} == {("image", "image/svg+xml")}
+    assert all(activity.media_text and activity.media_file.size for activity in pictured)

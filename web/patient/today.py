@@ -23,10 +23,11 @@ from django_stubs_ext import StrOrPromise
 
 from programs import selectors, services
 from programs.access import access_own_session
-from programs.models import PlannedDose, PlannedSession, Program
+from programs.models import Activity, PlannedDose, PlannedSession, Program
 from programs.services.common import local_today
 from programs.services.records import session_can_be_logged, session_log_refusal
 from web.access import WebRequest, patient_page
+from web.media import media_path
 from web.patient.forms import (
     OMNI_SHORT,
     OMNI_WORDS,
@@ -56,6 +57,33 @@ def _person(request: WebRequest) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class DoseMedia:
+    """The clinic's picture or video of an activity: its address (web.media), whether it is an
+    "image" or a "video", and its alt text (a picture) or caption (a video)."""
+
+    url: str
+    kind: str
+    content_type: str
+    text: str
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind == "image"
+
+
+def dose_media(activity: Activity) -> DoseMedia | None:
+    url = media_path(activity)
+    if url is None:
+        return None
+    return DoseMedia(
+        url=url,
+        kind=activity.media_kind,
+        content_type=activity.media_type,
+        text=activity.media_text,
+    )
+
+
+@dataclass(frozen=True)
 class DoseLine:
     """One planned activity as the page shows it."""
 
@@ -67,6 +95,7 @@ class DoseLine:
     exertion: str | None
     instructions: str
     media_url: str
+    media: DoseMedia | None = None
 
 
 def dose_line(dose: PlannedDose) -> DoseLine:
@@ -93,6 +122,7 @@ def dose_line(dose: PlannedDose) -> DoseLine:
         exertion=exertion,
         instructions=activity.activity.instructions,
         media_url=activity.activity.media_url,
+        media=dose_media(activity.activity),
     )
 
 

@@ -7,6 +7,8 @@ from functools import partial
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +18,7 @@ from programs.access import access_activity, access_template
 from programs.api.filters import ActivityFilter
 from programs.api.serializers import (
     ActivityCreateIn,
+    ActivityMediaIn,
     ActivityOut,
     ActivityUpdateIn,
     TemplateCreateIn,
@@ -61,6 +64,29 @@ class ActivityViewSet(ReadOnlyStaffViewSet[Activity]):
     def partial_update(self, request: Request, pk: str) -> Response:
         activity = self.get_object()
         activity = services.activity_update(activity=activity, **self.validated(ActivityUpdateIn))
+        return self.respond(ActivityOut, activity)
+
+    @extend_schema(
+        request={"multipart/form-data": ActivityMediaIn},
+        responses={200: ActivityOut, **CHANGE_ERRORS},
+        description="Give one of your clinic's own activities its picture or video (a "
+        "multipart upload), in place of any it had. The type is checked by the file's name and "
+        "its content; the size against the limit for its kind.",
+    )
+    @action(detail=True, methods=["put"], url_path="media", parser_classes=[MultiPartParser])
+    def media(self, request: Request, pk: str) -> Response:
+        activity = self.get_object()
+        data = self.validated(ActivityMediaIn)
+        activity = services.activity_media_attach(
+            activity=activity, upload=data["media_file"], text=data["media_text"]
+        )
+        return self.respond(ActivityOut, activity)
+
+    @extend_schema(request=None, responses={200: ActivityOut, **CHANGE_ERRORS})
+    @media.mapping.delete
+    def remove_media(self, request: Request, pk: str) -> Response:
+        """Take the picture or video away from one of your clinic's own activities."""
+        activity = services.activity_media_remove(activity=self.get_object())
         return self.respond(ActivityOut, activity)
 
 
