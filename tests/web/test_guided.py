@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.files.base import ContentFile
 from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
@@ -273,3 +274,20 @@ def test_the_pictures_of_other_sites_are_links_and_ours_are_shown() -> None:
     assert media_kind("/media/activities/squat.svg") == "image"
     assert media_kind("/media/activities/squat.mp4") == "video"
     assert media_kind("") == ""
+
+
+def test_an_activity_shows_the_clinics_own_picture_with_its_alt_text(
+    client: Client, session: PlannedSession
+) -> None:
+    walking = session.doses.get(program_activity__activity__name="Walking")
+    services.activity_media_attach(
+        activity=walking.program_activity.activity,
+        upload=ContentFile(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, name="walk.png"),
+        text="A girl walking on a path",
+        allow_global=True,
+    )
+
+    body = page(client, guide_url(session, "1/"))
+
+    assert 'alt="A girl walking on a path"' in body
+    assert "/media/activities/" in body
