@@ -3,12 +3,15 @@ clinic's pages under /clinic/. All names live in the "web" namespace."""
 
 from django.urls import include, path
 
-from web import views
+from web import installable, views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("manifest.webmanifest", installable.manifest, name="manifest"),
+    path("sw.js", installable.service_worker, name="service-worker"),
+    path("favicon.ico", installable.favicon, name="favicon"),
     path("accounts/", include("web.accounts.urls")),
     path("p/<int:patient_id>/", include("web.patient.urls")),
     path("clinic/invite/", include("web.accounts.staff_urls")),

@@ -40,10 +40,12 @@ from programs.services.programs import (
 from programs.services.records import (
     CheckInResult,
     ResultInput,
+    SessionLogResult,
     alert_acknowledge,
     alert_raise,
     check_in_submit,
     session_log,
+    session_log_submit,
     weekly_review_run,
 )
 
@@ -52,6 +54,7 @@ __all__ = [
     "BaselineTrials",
     "CheckInResult",
     "ResultInput",
+    "SessionLogResult",
     "TemplateEntry",
     "activity_create",
     "activity_update",
@@ -79,6 +82,7 @@ __all__ = [
     "program_resume",
     "program_update_draft",
     "session_log",
+    "session_log_submit",
     "staff_add",
     "template_create",
     "weekly_review_run",

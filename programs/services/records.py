@@ -112,7 +112,16 @@ class ResultInput:
     note: str = ""
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class SessionLogResult:
+    log: SessionLog
+    # True when the log was sent before with the same key: nothing new was saved.
+    repeated: bool = False
+
+
+MAX_SUBMISSION_KEY = 64
+
+
 def session_log(
     *,
     actor: User,
@@ -120,8 +129,54 @@ def session_log(
     status: str,
     results: Sequence[ResultInput] = (),
     note: str = "",
+    submission_key: str = "",
 ) -> SessionLog:
-    """Log (or correct the log of) a session on or before the patient's today."""
+    """Log (or correct the log of) a session on or before the patient's today (see
+    ``session_log_submit``)."""
+    return session_log_submit(
+        actor=actor,
+        session=session,
+        status=status,
+        results=results,
+        note=note,
+        submission_key=submission_key,
+    ).log
+
+
+@transaction.atomic
+def session_log_submit(
+    *,
+    actor: User,
+    session: PlannedSession,
+    status: str,
+    results: Sequence[ResultInput] = (),
+    note: str = "",
+    submission_key: str = "",
+) -> SessionLogResult:
+    """Log (or correct the log of) a session on or before the patient's today.
+
+    ``submission_key`` is the one-time key of the form the log came from (made when the form
+    was shown). The same form sent again (a phone sending, once back online, a log it kept;
+    a double tap) finds the log it saved the first time: that log comes back with
+    ``repeated`` set, and nothing is saved. A log from another form (another key, or none)
+    corrects the earlier one, as it always has. A late log is for its own session's day,
+    whenever it arrives; the program's state now decides whether it is taken
+    (``session_log_refusal``)."""
+    if len(submission_key) > MAX_SUBMISSION_KEY:
+        raise ValidationError({"submission_key": [f"at most {MAX_SUBMISSION_KEY} characters"]})
+    # One send of a session's log at a time: a second send of the same form waits here for
+    # the first to commit, then finds its key.
+    session = (
+        PlannedSession.objects.select_for_update(of=("self",))
+        .select_related("program")
+        .get(pk=session.pk)
+    )
+    if submission_key:
+        earlier = SessionLog.objects.filter(submission_key=submission_key).first()
+        if earlier is not None:
+            if earlier.session_id != session.pk:
+                raise ValidationError({"submission_key": ["belongs to another session's log"]})
+            return SessionLogResult(log=earlier, repeated=True)
     program = session.program
     if status not in {choice.value for choice in SessionStatus}:
         raise ValidationError({"status": ["must be one of done, partial, missed"]})
@@ -148,7 +203,13 @@ def session_log(
             raise ValidationError({f"{where}.note": [f"at most {MAX_NOTE} characters"]})
     today_cache.patient_changed(program.patient_id)
     log, _ = SessionLog.objects.update_or_create(
-        session=session, defaults={"status": status, "note": note, "logged_by": actor}
+        session=session,
+        defaults={
+            "status": status,
+            "note": note,
+            "logged_by": actor,
+            "submission_key": submission_key,
+        },
     )
     log.results.all().delete()
     ActivityLog.objects.bulk_create(
@@ -161,7 +222,7 @@ def session_log(
         )
         for result in results
     )
-    return log
+    return SessionLogResult(log=log)
 
 
 # Alerts that each need their own look, however many are open: one per report.
