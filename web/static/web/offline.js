@@ -51,11 +51,11 @@
 
   // -- Showing what is kept -----------------------------------------------------------------
 
+  // On the page only while there is something to say, so it is no empty status region.
   var region = document.createElement("div");
   region.className = "offline-queue";
   region.setAttribute("role", "status");
   var main = document.getElementById("main");
-  if (main) main.insertBefore(region, main.firstChild);
 
   function notice(kind, heading, text) {
     var box = document.createElement("div");
@@ -94,6 +94,8 @@
           region.appendChild(notice("warn", entry.label, words.saved));
         }
       });
+      if (!region.firstChild) region.remove();
+      else if (!region.isConnected && main) main.insertBefore(region, main.firstChild);
     });
   }
 
