@@ -45,7 +45,6 @@ from programs.services.records import (
     alert_raise,
     check_in_submit,
     session_log,
-    session_log_submit,
     weekly_review_run,
 )
 
@@ -82,7 +81,6 @@ __all__ = [
     "program_resume",
     "program_update_draft",
     "session_log",
-    "session_log_submit",
     "staff_add",
     "template_create",
     "weekly_review_run",

@@ -122,29 +122,8 @@ class SessionLogResult:
 MAX_SUBMISSION_KEY = 64
 
 
-def session_log(
-    *,
-    actor: User,
-    session: PlannedSession,
-    status: str,
-    results: Sequence[ResultInput] = (),
-    note: str = "",
-    submission_key: str = "",
-) -> SessionLog:
-    """Log (or correct the log of) a session on or before the patient's today (see
-    ``session_log_submit``)."""
-    return session_log_submit(
-        actor=actor,
-        session=session,
-        status=status,
-        results=results,
-        note=note,
-        submission_key=submission_key,
-    ).log
-
-
 @transaction.atomic
-def session_log_submit(
+def session_log(
     *,
     actor: User,
     session: PlannedSession,

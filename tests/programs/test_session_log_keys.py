@@ -1,4 +1,4 @@
-"""A session log's one-time key (services.session_log_submit): a form sent twice saves one
+"""A session log's one-time key (services.session_log): a form sent twice saves one
 log and gets the same answer; a log from another form corrects the first, as before."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from programs.models import ActivityLog, PlannedSession, SessionLog
-from programs.services import ResultInput, program_discharge, program_pause, session_log_submit
+from programs.services import ResultInput, program_discharge, program_pause, session_log
 from programs.services.common import local_today
 from programs.services.records import SessionLogResult
 from tests.programs.factories import active_program, clinician_of
@@ -25,7 +25,7 @@ def first_session() -> PlannedSession:
 
 def send(session: PlannedSession, key: str, amount: int = 5) -> SessionLogResult:
     dose = session.doses.get()
-    return session_log_submit(
+    return session_log(
         actor=clinician_of(session.program),
         session=session,
         status="partial" if amount < dose.amount else "done",

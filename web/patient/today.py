@@ -213,7 +213,7 @@ LOG_REPEATED = _("This log had already arrived, so it was not saved again.")
 def _submit(
     request: WebRequest, session: PlannedSession, form: SessionLogForm, *, skipped: bool
 ) -> services.SessionLogResult:
-    return services.session_log_submit(
+    return services.session_log(
         actor=request.user,
         session=session,
         status=form.status(skipped=skipped),
