@@ -158,3 +158,24 @@ def test_a_log_kept_for_a_program_since_ended_says_why_until_dismissed(
     refused.get_by_role("button", name="Dismiss").tap()
     expect(refused).to_have_count(0)
     assert kept_logs(page) == []
+
+
+def test_signing_out_leaves_nothing_of_the_person_on_the_phone(
+    phone_page: Page, maya: Patient
+) -> None:
+    page = phone_page
+    sign_in(page, "maya")
+    controlled(page)
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Save what I did").tap()
+    expect(page.get_by_text(KEPT)).to_be_visible()
+    assert page.evaluate("async () => (await (await caches.open('gradus-pages')).keys()).length")
+    page.context.set_offline(False)
+    # Sent on reconnecting; sign out before anything else is kept.
+    page.wait_for_function("async () => (await window.gradusQueue.all()).length === 0")
+
+    page.get_by_role("button", name="Sign out").tap()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    assert page.evaluate("() => caches.has('gradus-pages')") is False
+    databases = page.evaluate("async () => (await indexedDB.databases()).map((d) => d.name)")
+    assert "gradus-offline" not in databases
