@@ -16,6 +16,7 @@ import json
 from functools import cache
 from pathlib import Path
 
+from django.conf import settings as django_settings
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.templatetags.static import static
@@ -99,6 +100,7 @@ def worker_script() -> str:
         "precache": [static(name) for name in PRECACHED],
         "queue": static("web/offline-queue.js"),
         "staticPrefix": static(""),
+        "csrfCookie": django_settings.CSRF_COOKIE_NAME,
     }
     head = f"self.GRADUS = {json.dumps(settings)};\n"
     return head + _static_file(WORKER).read_text()

@@ -179,3 +179,24 @@ def test_signing_out_leaves_nothing_of_the_person_on_the_phone(
     assert page.evaluate("() => caches.has('gradus-pages')") is False
     databases = page.evaluate("async () => (await indexedDB.databases()).map((d) => d.name)")
     assert "gradus-offline" not in databases
+
+
+def test_a_log_kept_before_signing_in_again_still_arrives(phone_page: Page, maya: Patient) -> None:
+    # The session ran out while the phone was offline: the same person signs in again (a new
+    # CSRF secret), and the log kept with the old token is sent with the new one.
+    page = phone_page
+    session = selectors.today_session(maya)
+    sign_in(page, "maya")
+    controlled(page)
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Save what I did").tap()
+    expect(page.get_by_text(KEPT)).to_be_visible()
+
+    page.context.clear_cookies()
+    page.context.set_offline(False)
+    # Tried at once, signed out: it waits.
+    page.evaluate("() => window.gradusQueue.sendAll(null)")
+    assert [entry["state"] for entry in kept_logs(page)] == ["waiting"]
+    sign_in(page, "maya")
+    page.wait_for_function("async () => (await window.gradusQueue.all()).length === 0")
+    assert SessionLog.objects.filter(session=session).count() == 1

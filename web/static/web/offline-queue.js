@@ -44,13 +44,17 @@
 
     // Send one kept log. Resolves to the server's answer ({result, message}), or null when
     // the server could not be reached or did not answer as the log page does (offline,
-    // signed out): the log then stays, waiting, for the next try.
-    send: async function (entry) {
+    // signed out): the log then stays, waiting, for the next try. ``token`` is the CSRF
+    // token of now, when the sender has one: the one kept with the log is refused once the
+    // person has signed in again.
+    send: async function (entry, token) {
+      var body = new URLSearchParams(entry.body);
+      if (token) body.set("csrfmiddlewaretoken", token);
       var response;
       try {
         response = await fetch(entry.action, {
           method: "POST",
-          body: new URLSearchParams(entry.body),
+          body: body,
           credentials: "same-origin",
           headers: { "X-Gradus-Queued": "1" },
           redirect: "manual",
@@ -80,10 +84,10 @@
       return answer;
     },
 
-    // Send every waiting log (of ``owner`` when given), one at a time and one sender at a
+    // Send every waiting log (of ``owner`` when given, with ``token``), one at a time and one sender at a
     // time across the pages and the worker. Resolves to the answers, and whether any log
     // is still waiting.
-    sendAll: function (owner) {
+    sendAll: function (owner, token) {
       async function work() {
         var answers = [];
         var waiting = false;
@@ -91,7 +95,7 @@
         for (var index = 0; index < entries.length; index += 1) {
           var entry = entries[index];
           if (entry.state !== "waiting" || (owner && entry.owner !== owner)) continue;
-          var answer = waiting ? null : await queue.send(entry);
+          var answer = waiting ? null : await queue.send(entry, token);
           if (answer === null) waiting = true;
           else answers.push({ entry: entry, answer: answer });
         }

@@ -103,7 +103,8 @@
 
   function sendKept() {
     if (!navigator.onLine) return show([]);
-    return queue.sendAll(owner).then(function (result) { return show(result.answers); });
+    var field = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return queue.sendAll(owner, field ? field.value : null).then(function (result) { return show(result.answers); });
   }
 
   function askForSync() {

@@ -74,8 +74,16 @@ async function keptPage(request) {
   return response;
 }
 
+async function csrfToken() {
+  // The CSRF cookie (Django's secret, which its check accepts as the token), where the
+  // worker can read cookies; otherwise the token kept with each log.
+  if (!self.cookieStore) return null;
+  var cookie = await self.cookieStore.get(self.GRADUS.csrfCookie);
+  return cookie ? cookie.value : null;
+}
+
 async function sendKept() {
-  var sent = await self.gradusQueue.sendAll(null);
+  var sent = await self.gradusQueue.sendAll(null, await csrfToken());
   var pages = await self.clients.matchAll({ type: "window" });
   pages.forEach(function (page) { page.postMessage({ type: "gradus-sent" }); });
   // Still offline, or signed out: the browser tries the sync again later.
