@@ -56,7 +56,6 @@ def manifest(request: HttpRequest) -> JsonResponse:
             "start_url": reverse("web:home"),
             "scope": "/",
             "display": "standalone",
-            "orientation": "portrait",
             "lang": "en-US",
             "theme_color": THEME_COLOR,
             "background_color": BACKGROUND_COLOR,

@@ -17,6 +17,7 @@ from programs.models import Patient, SessionLog
 from programs.services import program_discharge
 from tests.e2e import data
 from tests.e2e.browser import check_page, sign_in
+from tests.e2e.conftest import TIMEOUT_MS
 from tests.programs import factories
 
 pytestmark = [pytest.mark.requires_browser, pytest.mark.django_db(transaction=True)]
@@ -36,6 +37,16 @@ def controlled(page: Page) -> None:
 def kept_logs(page: Page) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = page.evaluate("() => window.gradusQueue.all()")
     return result
+
+
+def wait_until_sent(page: Page) -> None:
+    """Until the phone keeps no log (page.wait_for_function takes a promise for a true value,
+    so the kept logs, read from IndexedDB, are polled here)."""
+    for _attempt in range(TIMEOUT_MS // 100):
+        if not kept_logs(page):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"still kept: {kept_logs(page)}")
 
 
 def test_the_app_meets_chromium_s_install_criteria(phone_page: Page, maya: Patient) -> None:
@@ -96,6 +107,9 @@ def test_today_and_the_week_open_with_the_network_cut(phone_page: Page, maya: Pa
     check_page(page, "today-offline")
     page.goto(f"/p/{maya.pk}/week/")
     expect(page.get_by_role("heading", level=1)).to_have_text("This week")
+    # The installed app opens at its start page: offline, that is the kept today page.
+    page.goto("/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Today")
     page.context.set_offline(False)
 
 
@@ -122,7 +136,7 @@ def test_a_log_made_offline_arrives_once_after_reloads(phone_page: Page, maya: P
     page.context.set_offline(False)
     page.reload()
     page.reload()
-    page.wait_for_function("async () => (await window.gradusQueue.all()).length === 0")
+    wait_until_sent(page)
     log = SessionLog.objects.get(session=session)
     assert (log.submission_key, log.status) == (key, "done")
     logged_at = log.logged_at
@@ -172,7 +186,7 @@ def test_signing_out_leaves_nothing_of_the_person_on_the_phone(
     assert page.evaluate("async () => (await (await caches.open('gradus-pages')).keys()).length")
     page.context.set_offline(False)
     # Sent on reconnecting; sign out before anything else is kept.
-    page.wait_for_function("async () => (await window.gradusQueue.all()).length === 0")
+    wait_until_sent(page)
 
     page.get_by_role("button", name="Sign out").tap()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
@@ -198,5 +212,5 @@ def test_a_log_kept_before_signing_in_again_still_arrives(phone_page: Page, maya
     page.evaluate("() => window.gradusQueue.sendAll(null)")
     assert [entry["state"] for entry in kept_logs(page)] == ["waiting"]
     sign_in(page, "maya")
-    page.wait_for_function("async () => (await window.gradusQueue.all()).length === 0")
+    wait_until_sent(page)
     assert SessionLog.objects.filter(session=session).count() == 1

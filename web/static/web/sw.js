@@ -43,8 +43,23 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(staticFile(request, url));
   } else if (request.mode === "navigate" && KEPT_PAGES.test(url.pathname)) {
     event.respondWith(keptPage(request));
+  } else if (request.mode === "navigate" && url.pathname === "/") {
+    // The installed app opens at the start page, which sends the person on to today's:
+    // offline, the kept today page is where it would have gone.
+    event.respondWith(fetch(request).catch(function (error) {
+      return keptToday().then(function (kept) { if (kept) return kept; throw error; });
+    }));
   }
 });
+
+async function keptToday() {
+  var cache = await caches.open(PAGE_CACHE);
+  var requests = await cache.keys();
+  var today = requests.filter(function (kept) {
+    return /\/today\/$/.test(new URL(kept.url).pathname);
+  });
+  return today.length ? cache.match(today[today.length - 1]) : undefined;
+}
 
 async function staticFile(request, url) {
   var cache = await caches.open(STATIC_CACHE);
