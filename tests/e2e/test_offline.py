@@ -39,6 +39,15 @@ def kept_logs(page: Page) -> list[dict[str, Any]]:
     return result
 
 
+def log_offline(page: Page) -> None:
+    """Maya signs in, the worker keeps today's page, the network goes and she logs it all."""
+    sign_in(page, "maya")
+    controlled(page)
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Save what I did").tap()
+    expect(page.get_by_text(KEPT)).to_be_visible()
+
+
 def wait_until_sent(page: Page) -> None:
     """Until the phone keeps no log (page.wait_for_function takes a promise for a true value,
     so the kept logs, read from IndexedDB, are polled here)."""
@@ -152,11 +161,7 @@ def test_a_log_kept_for_a_program_since_ended_says_why_until_dismissed(
 ) -> None:
     page = phone_page
     session = selectors.today_session(maya)
-    sign_in(page, "maya")
-    controlled(page)
-    page.context.set_offline(True)
-    page.get_by_role("button", name="Save what I did").tap()
-    expect(page.get_by_text(KEPT)).to_be_visible()
+    log_offline(page)
 
     program_discharge(actor=place.therapist, program=maya.programs.get(), reason="Goal reached")
     page.context.set_offline(False)
@@ -178,11 +183,7 @@ def test_signing_out_leaves_nothing_of_the_person_on_the_phone(
     phone_page: Page, maya: Patient
 ) -> None:
     page = phone_page
-    sign_in(page, "maya")
-    controlled(page)
-    page.context.set_offline(True)
-    page.get_by_role("button", name="Save what I did").tap()
-    expect(page.get_by_text(KEPT)).to_be_visible()
+    log_offline(page)
     assert page.evaluate("async () => (await (await caches.open('gradus-pages')).keys()).length")
     page.context.set_offline(False)
     # Sent on reconnecting; sign out before anything else is kept.
@@ -200,11 +201,7 @@ def test_a_log_kept_before_signing_in_again_still_arrives(phone_page: Page, maya
     # CSRF secret), and the log kept with the old token is sent with the new one.
     page = phone_page
     session = selectors.today_session(maya)
-    sign_in(page, "maya")
-    controlled(page)
-    page.context.set_offline(True)
-    page.get_by_role("button", name="Save what I did").tap()
-    expect(page.get_by_text(KEPT)).to_be_visible()
+    log_offline(page)
 
     page.context.clear_cookies()
     page.context.set_offline(False)
