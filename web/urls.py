@@ -3,13 +3,16 @@ clinic's pages under /clinic/. All names live in the "web" namespace."""
 
 from django.urls import include, path
 
-from web import media, views
+from web import installable, media, views
 from web.patient import family
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("manifest.webmanifest", installable.manifest, name="manifest"),
+    path("sw.js", installable.service_worker, name="service-worker"),
+    path("favicon.ico", installable.favicon, name="favicon"),
     path("accounts/", include("web.accounts.urls")),
     path("family/", family.family, name="family"),
     path("p/<int:patient_id>/", include("web.patient.urls")),

@@ -313,7 +313,7 @@ class SessionLogView(IdempotentWrites, APIView):
                 for result in data.validated_data.get("results", [])
             ],
             note=data.validated_data["note"],
-        )
+        ).log
         prefetch_related_objects(
             [log], Prefetch("results", ActivityLog.objects.select_related("program_activity"))
         )

@@ -19,9 +19,26 @@ class SessionLog(models.Model):
     note = models.TextField(blank=True)
     logged_by = optional_user()
     logged_at = models.DateTimeField(auto_now=True)
+    submission_key = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=(
+            "The one-time key of the form the log came from: a log sent again (a phone that "
+            "was offline sending what it kept, a double tap) is saved once."
+        ),
+    )
 
     class Meta:
         ordering = ["-session__date"]
+        constraints = [
+            # Two sends of one form, even at the same moment, make one log.
+            models.UniqueConstraint(
+                fields=["submission_key"],
+                condition=~models.Q(submission_key=""),
+                name="one_session_log_per_form",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.session}: {self.status}"

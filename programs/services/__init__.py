@@ -43,6 +43,7 @@ from programs.services.programs import (
 from programs.services.records import (
     CheckInResult,
     ResultInput,
+    SessionLogResult,
     alert_acknowledge,
     alert_raise,
     check_in_submit,
@@ -55,6 +56,7 @@ __all__ = [
     "BaselineTrials",
     "CheckInResult",
     "ResultInput",
+    "SessionLogResult",
     "TemplateEntry",
     "activity_create",
     "activity_media_attach",

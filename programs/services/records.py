@@ -115,6 +115,16 @@ class ResultInput:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class SessionLogResult:
+    log: SessionLog
+    # True when the log was sent before with the same key: nothing new was saved.
+    repeated: bool = False
+
+
+MAX_SUBMISSION_KEY = 64
+
+
 @transaction.atomic
 def session_log(
     *,
@@ -123,8 +133,32 @@ def session_log(
     status: str,
     results: Sequence[ResultInput] = (),
     note: str = "",
-) -> SessionLog:
-    """Log (or correct the log of) a session on or before the patient's today."""
+    submission_key: str = "",
+) -> SessionLogResult:
+    """Log (or correct the log of) a session on or before the patient's today.
+
+    ``submission_key`` is the one-time key of the form the log came from (made when the form
+    was shown). The same form sent again (a phone sending, once back online, a log it kept;
+    a double tap) finds the log it saved the first time: that log comes back with
+    ``repeated`` set, and nothing is saved. A log from another form (another key, or none)
+    corrects the earlier one, as it always has. A late log is for its own session's day,
+    whenever it arrives; the program's state now decides whether it is taken
+    (``session_log_refusal``)."""
+    if len(submission_key) > MAX_SUBMISSION_KEY:
+        raise ValidationError({"submission_key": [f"at most {MAX_SUBMISSION_KEY} characters"]})
+    # One send of a session's log at a time: a second send of the same form waits here for
+    # the first to commit, then finds its key.
+    session = (
+        PlannedSession.objects.select_for_update(of=("self",))
+        .select_related("program")
+        .get(pk=session.pk)
+    )
+    if submission_key:
+        earlier = SessionLog.objects.filter(submission_key=submission_key).first()
+        if earlier is not None:
+            if earlier.session_id != session.pk:
+                raise ValidationError({"submission_key": ["belongs to another session's log"]})
+            return SessionLogResult(log=earlier, repeated=True)
     program = session.program
     if status not in {choice.value for choice in SessionStatus}:
         raise ValidationError({"status": ["must be one of done, partial, missed"]})
@@ -150,9 +184,15 @@ def session_log(
     # The log says what the whole day was: bouts the guided session saved one by one give way
     # to it (programs/services/guided.py).
     BoutLog.objects.filter(session=session).delete()
-    return session_log_write(
-        actor=actor, session=session, status=status, results=results, note=note
+    log = session_log_write(
+        actor=actor,
+        session=session,
+        status=status,
+        results=results,
+        note=note,
+        submission_key=submission_key,
     )
+    return SessionLogResult(log=log)
 
 
 def check_logged_amount(
@@ -173,12 +213,21 @@ def session_log_write(
     status: str,
     results: Sequence[ResultInput],
     note: str,
+    submission_key: str = "",
 ) -> SessionLog:
     """Store a checked log with its results (replacing any earlier one), then note the
-    milestones it reached. Called inside the caller's transaction."""
+    milestones it reached. Called inside the caller's transaction. ``submission_key`` is the
+    form's one-time key (``session_log``); the guided session's bouts rebuild the log with
+    none."""
     today_cache.patient_changed(session.program.patient_id)
     log, _ = SessionLog.objects.update_or_create(
-        session=session, defaults={"status": status, "note": note, "logged_by": actor}
+        session=session,
+        defaults={
+            "status": status,
+            "note": note,
+            "logged_by": actor,
+            "submission_key": submission_key,
+        },
     )
     log.results.all().delete()
     ActivityLog.objects.bulk_create(

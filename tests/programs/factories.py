@@ -311,7 +311,7 @@ def log_session(
         session=session,
         status=status,
         results=results,
-    )
+    ).log
 
 
 def log_week(program: models.Program, *, week: int, status: str = "done", days: int = 7) -> None:

@@ -37,6 +37,9 @@ class SignOutView(auth_views.LogoutView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().post(request, *args, **kwargs)
         messages.success(request, _("You have signed out."))
+        # Nothing of this person stays in the browser for the next one: the pages and logs
+        # the service worker kept for offline (web/static/web/offline.js clears them too).
+        response["Clear-Site-Data"] = '"cache", "storage"'
         return response
 
 

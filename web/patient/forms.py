@@ -7,6 +7,7 @@ back here as errors on the field they name (``web.forms.add_service_errors``).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -99,6 +100,10 @@ class SessionLogForm(forms.Form):
         max_length=MAX_NOTE,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # The form's one-time key, made when it is shown: the same form sent twice (a phone
+    # sending a log it kept while offline, a double tap) saves one log. A page shown before
+    # forms had one sends none, and logs as it always did.
+    submission = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(
         self,
@@ -112,6 +117,7 @@ class SessionLogForm(forms.Form):
         """``for_self``: the patient logs; otherwise a guardian logs for ``name``, the child,
         and the questions are about them."""
         super().__init__(*args, **kwargs)
+        self.fields["submission"].initial = uuid.uuid4().hex
         self.session = session
         self.skipped = skipped
         if not for_self:
@@ -183,6 +189,12 @@ class SessionLogForm(forms.Form):
                 if name in cleaned and cleaned[name] is None:
                     self.add_error(name, _("Enter how much you did (0 if none)."))
         return cleaned
+
+    def clean_submission(self) -> str:
+        key: str = self.cleaned_data["submission"]
+        if key and not (key.isascii() and key.isalnum()):
+            raise ValidationError(_("This form is damaged. Load the page again."))
+        return key
 
     def status(self, *, skipped: bool) -> str:
         """done when every quota was met, partial when some of it was done, missed when none

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -199,6 +199,8 @@ def log(request: WebRequest, patient_id: int, session_id: int) -> HttpResponse:
     session = access_own_session(patient, session_id)
     day = local_today(patient)
     refusal = session_log_refusal(session, day)
+    if request.method == "POST" and request.headers.get(QUEUED_HEADER) == "1":
+        return _queued_log(request, session, refusal)
     if request.method == "POST" and refusal is not None:
         # Sent from a page shown before the program was paused or ended (or from a form
         # kept open): say so, in the service's words, and show the page as it is now.
@@ -209,20 +211,13 @@ def log(request: WebRequest, patient_id: int, session_id: int) -> HttpResponse:
         form = SessionLogForm(request.POST, session=session, skipped=skipped, **_person(request))
         if form.is_valid():
             try:
-                services.session_log(
-                    actor=request.user,
-                    session=session,
-                    status=form.status(skipped=skipped),
-                    results=[
-                        services.ResultInput(**values)
-                        for values in form.result_inputs(skipped=skipped)
-                    ],
-                    note=form.cleaned_data["note"],
-                )
+                sent = _submit(request, session, form, skipped=skipped)
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
-                if skipped or form.status(skipped=False) == "missed":
+                if sent.repeated:
+                    messages.info(request, LOG_REPEATED)
+                elif skipped or form.status(skipped=False) == "missed":
                     messages.success(
                         request,
                         gettext("Logged. Thanks for telling us: next time is a fresh start."),
@@ -247,6 +242,54 @@ def log(request: WebRequest, patient_id: int, session_id: int) -> HttpResponse:
     }
     context.update(_log_context(request, session, form, day))
     return render(request, "web/patient/log.html", context)
+
+
+# A log the page's script kept on the phone while it was offline (web/static/web/offline.js),
+# sent again once it is back: the answer is a short JSON one the script shows, not a page.
+QUEUED_HEADER = "X-Gradus-Queued"
+LOG_REPEATED = _("This log had already arrived, so it was not saved again.")
+
+
+def _submit(
+    request: WebRequest, session: PlannedSession, form: SessionLogForm, *, skipped: bool
+) -> services.SessionLogResult:
+    return services.session_log(
+        actor=request.user,
+        session=session,
+        status=form.status(skipped=skipped),
+        results=[services.ResultInput(**values) for values in form.result_inputs(skipped=skipped)],
+        note=form.cleaned_data["note"],
+        submission_key=form.cleaned_data["submission"],
+    )
+
+
+def _queued_log(
+    request: WebRequest, session: PlannedSession, refusal: StrOrPromise | None
+) -> JsonResponse:
+    """The answer to a kept log: "saved" (or "repeated": it had arrived before) and the
+    phone forgets it; "refused" or "invalid" with the words to show, and the phone keeps it
+    until the person has read them."""
+    skipped = SKIP_BUTTON in request.POST
+    form = SessionLogForm(request.POST, session=session, skipped=skipped)
+    # The service decides (a log that had arrived before the program was paused is
+    # "repeated", not refused); the refusal's words are the ones to show.
+    sent = None
+    if form.is_valid():
+        try:
+            sent = _submit(request, session, form, skipped=skipped)
+        except ValidationError as error:
+            form.add_service_errors(error)
+    if sent is None:
+        if refusal is not None:
+            return JsonResponse({"result": "refused", "message": str(refusal)}, status=409)
+        return JsonResponse({"result": "invalid", "message": _form_problems(form)}, status=400)
+    if sent.repeated:
+        return JsonResponse({"result": "repeated", "message": str(LOG_REPEATED)})
+    return JsonResponse({"result": "saved", "message": gettext("Sent. Your log has arrived.")})
+
+
+def _form_problems(form: SessionLogForm) -> str:
+    return " ".join(str(message) for messages_ in form.errors.values() for message in messages_)
 
 
 # -- This week -------------------------------------------------------------------------------
