@@ -14,7 +14,6 @@ bench.page_weight`` in a child process with its own settings.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
 import os
@@ -64,7 +63,7 @@ def _probe() -> dict[str, Any]:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from django.urls import NoReverseMatch, reverse
+    from django.urls import reverse
 
     from programs.models import Patient, PlannedSession
     from programs.services.common import local_today
@@ -87,11 +86,15 @@ def _probe() -> dict[str, Any]:
         raise BenchError("no demo patient with an account has a session today")
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(patient.user)
-    pages = [("today's page", reverse("web:today", kwargs={"patient_id": patient.pk}))]
-    with contextlib.suppress(NoReverseMatch):
-        pages.append(
-            ("guided session", reverse("web:session-start", kwargs={"patient_id": patient.pk}))
-        )
+    session = PlannedSession.objects.get(program__patient=patient, date=local_today(patient))
+    pages = [
+        ("today's page", reverse("web:today", kwargs={"patient_id": patient.pk})),
+        (
+            "guided session",
+            reverse("web:guide", kwargs={"patient_id": patient.pk, "session_id": session.pk}),
+        ),
+        ("service worker", reverse("web:service-worker")),
+    ]
     client.get(pages[0][1])  # warm the caches, as a second visit of the day would
     with CaptureQueriesContext(connection) as queries:
         response = client.get(pages[0][1])
@@ -106,7 +109,10 @@ def _probe() -> dict[str, Any]:
         if response.status_code != 200:
             raise BenchError(f"{label} ({url}) answered {response.status_code}")
         html = response.content
-        weighed[f"{label} HTML"] = {"raw": len(html), "gzip": _compressed(html)}
+        weighed[f"{label} ({response.request['PATH_INFO']})"] = {
+            "raw": len(html),
+            "gzip": _compressed(html),
+        }
         parser = _Assets()
         parser.feed(html.decode())
         for asset in parser.urls:

@@ -40,6 +40,8 @@ PRECACHED = (
     "web/icons/gradus-192.png",
 )
 WORKER = "web/sw.js"
+# The push reminders' handlers (reminders' Web Push channel), loaded by the worker.
+PUSH_HANDLERS = "web/push-sw.js"
 # The manifest names no health detail and changes only with a deployment.
 MANIFEST_MAX_AGE = 60 * 60
 
@@ -91,13 +93,14 @@ def worker_script() -> str:
     """The worker's script with its settings first (computed once per process: the static
     files do not change while it runs)."""
     digest = hashlib.sha256()
-    for name in (WORKER, *PRECACHED):
+    for name in (WORKER, PUSH_HANDLERS, *PRECACHED):
         digest.update(name.encode())
         digest.update(_static_file(name).read_bytes())
     settings = {
         "version": digest.hexdigest()[:16],
         "precache": [static(name) for name in PRECACHED],
         "queue": static("web/offline-queue.js"),
+        "push": static(PUSH_HANDLERS),
         "staticPrefix": static(""),
         "csrfCookie": django_settings.CSRF_COOKIE_NAME,
     }

@@ -66,18 +66,20 @@ def test_a_red_flag_acts_once_and_the_clinicians_resume_stands(
 def test_a_late_review_after_a_resume_never_raises_a_dose_two_steps_at_once(
     clock: time_machine.Traveller,
 ) -> None:
-    # Weeks 0 and 1 done and reviewed on time (step 2 in week 2); a pause in week 2, every
-    # session still done; week 2's review does not run; the clinician resumes at step 1 on
-    # day 1 of week 3, and the review of week 2 runs two days later.
+    # Weeks 0 and 1 done and reviewed on time (step 2 in week 2); every session of week 2
+    # done, then a pause on its last day (a paused program's sessions from the pause on take
+    # no log); week 2's review does not run; the clinician resumes at step 1 on day 1 of
+    # week 3, and the review of week 2 runs two days later.
     program = active_program()
     for week in range(3):
-        for day, session in enumerate(sessions_of_week(program, week)):
+        sessions = sessions_of_week(program, week)
+        for day, session in enumerate(sessions):
             clock.move_to(datetime.combine(session.date, START.timetz()))
             if week in (1, 2) and day == 0:
                 weekly_review_run(program=program)
-            if week == 2 and day == 3:
-                program_pause(actor=clinician_of(program), program=program, reason="Away.")
             log_session(program.sessions.get(date=session.date))
+            if week == 2 and day == len(sessions) - 1:
+                program_pause(actor=clinician_of(program), program=program, reason="Away.")
     first_of_week_3 = sessions_of_week(program, 3)[0].date
     clock.move_to(datetime.combine(first_of_week_3 + timedelta(days=1), START.timetz()))
     program_resume(actor=clinician_of(program), program=program, step=1)

@@ -6,7 +6,7 @@
    that redirects (to the sign-in page) drops every kept page, and the pages drop them at
    sign-out (offline.js). */
 "use strict";
-importScripts(self.GRADUS.queue);
+importScripts(self.GRADUS.queue, self.GRADUS.push);
 
 var STATIC_CACHE = "gradus-static-" + self.GRADUS.version;
 var PAGE_CACHE = "gradus-pages";
