@@ -441,7 +441,11 @@ ROUTES_SPEC: dict[str, Spec] = {
     # The control's empty body holds no file (400); removing a picture succeeds. The uploads
     # themselves are in test_media.py.
     "activity-media": Spec(
-        "staff", kind="activity", control="own", control_status=frozenset({200, 400})
+        "staff",
+        kind="activity",
+        control="own",
+        control_status=frozenset({200, 400}),
+        bodies={"put": {}, "delete": {}},
     ),
     "template-list": Spec(
         "staff",

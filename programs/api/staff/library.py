@@ -8,7 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -73,7 +73,14 @@ class ActivityViewSet(ReadOnlyStaffViewSet[Activity]):
         "multipart upload), in place of any it had. The type is checked by the file's name and "
         "its content; the size against the limit for its kind.",
     )
-    @action(detail=True, methods=["put"], url_path="media", parser_classes=[MultiPartParser])
+    # JSON is parsed too, so a body without a file is answered with the field it lacks (and
+    # the browsable API can render the answer to a removal) rather than a bare 415 or a 500.
+    @action(
+        detail=True,
+        methods=["put"],
+        url_path="media",
+        parser_classes=[MultiPartParser, JSONParser],
+    )
     def media(self, request: Request, pk: str) -> Response:
         activity = self.get_object()
         data = self.validated(ActivityMediaIn)
