@@ -830,7 +830,11 @@ def test_no_rule_breaks_over_a_whole_program_life(data: st.DataObject) -> None:
         assert cap_violations(event.plan, event.after) == [], f"{event.kind} on {event.day}"
         over = [s.date for s in event.after.sessions if s.exact_minutes > cap]
         assert over == [], f"daily cap broken after the {event.kind} on {event.day}"
-        if not event.after.paused:
+        # A known gap, left to a clinical decision (issue 11's closing note): a new baseline
+        # taken after the goal date plans no session on its new ramp, so no goal is reached
+        # again before the discharge. Every other rule above still holds for it.
+        late_rebaseline = event.kind == "rebaseline" and event.from_date > event.plan.goal_date
+        if not event.after.paused and not late_rebaseline:
             reached = every_goal_reached_on(event.plan, event.after)
             assert event.after.discharge_date is not None and reached is not None
             assert event.after.discharge_date > reached, "discharged before every goal"
