@@ -469,7 +469,8 @@ def regenerate_schedule(
     """Re-plan from ``from_date`` on, leaving every earlier session exactly as it was.
 
     The rest of the week holding ``from_date`` follows ``step``; each later week follows the
-    next step (or, when ``paused``, the same step for ``plan.paused_horizon_weeks`` weeks,
+    next step (a rest of a week with no session day in it takes no step: the next week
+    follows ``step``) (or, when ``paused``, the same step for ``plan.paused_horizon_weeks`` weeks,
     until a clinician resumes). ``boost_desensitization`` adds a desensitization bout a day
     for the first seven days, as after a flare.
     """
@@ -515,7 +516,7 @@ def _build(
             break
         if paused and weeks_paused == plan.paused_horizon_weeks:
             break
-        sessions.extend(
+        planned = list(
             _week_sessions(
                 ramp,
                 week=week,
@@ -525,11 +526,15 @@ def _build(
                 boost_until=boost_until,
             )
         )
+        sessions.extend(planned)
         week += 1
         first_day = week_end
         if paused:
             weeks_paused += 1
-        else:
+        elif planned:
+            # The rest of a week with no session day in it (a re-plan on a Tuesday of a
+            # Monday-only plan) is no step done: the next week takes this step, so no step
+            # is skipped and a ramp is never discharged before one session of it.
             step += 1
     return Schedule(
         start_date=plan.start_date,
