@@ -44,6 +44,7 @@ from programs.models import (
     BoutLog,
     CheckIn,
     Guardian,
+    Milestone,
     Patient,
     PlannedDose,
     PlannedSession,
@@ -366,10 +367,18 @@ def program_feasibility(program: Program) -> Feasibility | None:
         return None
 
 
+def _milestones_waiting(program: Any) -> Exists:
+    """Whether the program (an OuterRef to it) has a milestone not celebrated yet: a page asks
+    the locking service ``milestones_celebrate`` only then."""
+    return Exists(Milestone.objects.filter(program=program, shown_at__isnull=True))
+
+
 def current_program(patient: Patient) -> Program | None:
-    """The program the patient is following now (the newest running one)."""
+    """The program the patient is following now (the newest running one), with
+    ``milestones_waiting``."""
     return (
         Program.objects.filter(patient=patient, status__in=RUNNING_STATUSES)
+        .annotate(milestones_waiting=_milestones_waiting(OuterRef("pk")))
         .order_by("-start_date", "-id")
         .first()
     )
@@ -388,10 +397,12 @@ def _session_queryset() -> QuerySet[PlannedSession]:
 
 
 def session_for_day(patient: Patient, day: date) -> PlannedSession | None:
-    """The session of the patient's running program on ``day``, with doses and log."""
+    """The session of the patient's running program on ``day``, with doses and log, and
+    ``milestones_waiting`` for its program."""
     return (
         _session_queryset()
         .filter(program__patient=patient, program__status__in=RUNNING_STATUSES, date=day)
+        .annotate(milestones_waiting=_milestones_waiting(OuterRef("program")))
         .order_by("-program__start_date")
         .first()
     )

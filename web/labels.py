@@ -93,3 +93,22 @@ def word(table: Mapping[str, StrOrPromise], code: str | None) -> str:
     if code is None:
         return ""
     return str(table.get(code, code.replace("_", " ")))
+
+
+# A milestone's title and line, for the patient ("you") and for a guardian (the child's first
+# name as "name"): the finish screen, today's page and the week's page show each one once.
+Words = tuple[StrOrPromise, StrOrPromise]
+MILESTONES: Mapping[str, tuple[Words, Words]] = {
+    "first_full_week": (
+        (_("A whole week done!"), _("You showed up for every session of a week.")),
+        (_("A whole week done!"), _("%(name)s showed up for every session of a week.")),
+    ),
+    "halfway": (
+        (_("Halfway there!"), _("You are past the middle of your program.")),
+        (_("Halfway there!"), _("%(name)s is past the middle of the program.")),
+    ),
+    "goal_reached": (
+        (_("You reached your goal!"), _("Every activity is at its goal amount.")),
+        (_("%(name)s reached the goal!"), _("Every activity is at its goal amount.")),
+    ),
+}

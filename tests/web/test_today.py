@@ -319,6 +319,45 @@ def test_it_tells_a_guardian_about_their_childs_session(client: Client) -> None:
     assert "Log what you did" not in body and "Save what I did" not in body
 
 
+def test_a_week_finished_with_the_plain_form_is_celebrated_on_the_week_once(
+    client: Client,
+) -> None:
+    patient = factories.patient(with_user=True)
+    program = walking_program(patient, started_weeks_ago=1)
+    *earlier, last = factories.sessions_of_week(program, 0)
+    for session in earlier:
+        factories.log_session(session)
+    signed_in(client, patient)
+    dose = last.doses.get()
+
+    sent = client.post(
+        log_url(patient, last), {f"{dose.program_activity.key}-amount": dose.amount}, follow=True
+    )
+    again = client.get(f"/p/{patient.pk}/week/?week=1").content.decode()
+
+    assert "A whole week done!" in sent.content.decode()
+    assert "You showed up for every session of a week." in sent.content.decode()
+    assert "A whole week done!" not in again
+
+
+def test_todays_page_celebrates_a_milestone_in_a_guardians_words_once_for_the_household(
+    client: Client,
+) -> None:
+    patient = factories.patient(with_user=True)
+    program = walking_program(patient, started_weeks_ago=1)
+    link = factories.guardian(patient=patient)
+    factories.log_week(program, week=0)  # sent from the phone's queue: no page was shown
+    assert link.user is not None
+    client.force_login(link.user)
+
+    parent = client.get(f"/p/{patient.pk}/today/").content.decode()
+    signed_in(client, patient)
+    child = client.get(f"/p/{patient.pk}/today/").content.decode()
+
+    assert f"{patient.first_name} showed up for every session of a week." in parent
+    assert "A whole week done!" not in child
+
+
 def test_it_reads_todays_page_in_at_most_eight_queries_for_a_patient(
     client: Client, django_assert_max_num_queries: DjangoAssertNumQueries
 ) -> None:

@@ -20,19 +20,17 @@ from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedire
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
-from django_stubs_ext import StrOrPromise
 
 from planner.units import TIMED_UNITS
 from programs import selectors, services
 from programs.access import access_own_session
-from programs.models import BoutLog, Milestone, PlannedSession
+from programs.models import BoutLog, PlannedSession
 from programs.services.common import local_today
 from programs.services.records import session_log_refusal
 from web.access import WebRequest, patient_page
 from web.patient.forms import amount_text
 from web.patient.guided_forms import DONE, LESS, GuidedStepForm, asks_exertion
-from web.patient.today import DoseLine, dose_line
+from web.patient.today import DoseLine, celebrations, dose_line
 
 IMAGE_TYPES = (".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif")
 VIDEO_TYPES = (".mp4", ".webm", ".ogv", ".mov")
@@ -217,34 +215,17 @@ def _done_today(request: WebRequest, session: PlannedSession, *, loggable: bool)
     return rows
 
 
-MILESTONE_WORDS: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
-    Milestone.Kind.FIRST_FULL_WEEK: (
-        _("A whole week done!"),
-        _("You showed up for every session of a week."),
-    ),
-    Milestone.Kind.HALFWAY: (_("Halfway there!"), _("You are past the middle of your program.")),
-    Milestone.Kind.GOAL_REACHED: (
-        _("You reached your goal!"),
-        _("Every activity is at its goal amount."),
-    ),
-}
-
-
 @patient_page
 def guide_finish(request: WebRequest, patient_id: int, session_id: int) -> HttpResponse:
     session = access_own_session(request.household.patient, session_id)
     program = session.program
     today = local_today(request.household.patient)
-    celebrate = [
-        MILESTONE_WORDS[milestone.kind]
-        for milestone in services.milestones_celebrate(program=program)
-    ]
     context: dict[str, Any] = {
         "session": session,
         "rows": _done_today(request, session, loggable=session_log_refusal(session, today) is None),
         "week": selectors.week_so_far(program, session.date),
         "goals": program.goals,
-        "milestones": celebrate,
+        "milestones": celebrations(request, program),
         "is_today": session.date == today,
     }
     return render(request, "web/patient/guide_finish.html", context)

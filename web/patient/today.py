@@ -27,6 +27,7 @@ from programs.models import Activity, PlannedDose, PlannedSession, Program
 from programs.services.common import local_today
 from programs.services.records import session_can_be_logged, session_log_refusal
 from web.access import WebRequest, patient_page
+from web.labels import MILESTONES
 from web.media import media_path
 from web.patient.forms import (
     OMNI_SHORT,
@@ -48,6 +49,26 @@ STATUS_WORDS: dict[str, StrOrPromise] = {
     "missed": _("Skipped"),
 }
 SKIP_BUTTON = "skipped"
+
+
+def celebrations(
+    request: WebRequest, program: Program | None, *, waiting: bool = True
+) -> list[tuple[str, str]]:
+    """The milestones of ``program`` not celebrated yet, in the reader's words, now marked
+    shown: whichever page a log leads to (the guided finish screen, today's page after the
+    form or a log sent from the phone's queue, the week after a past day's log) shows each
+    one once. ``waiting`` is the selectors' ``milestones_waiting``, when the page read it:
+    False spares the locking query."""
+    if program is None or not waiting:
+        return []
+    household = request.household
+    name = household.patient.first_name
+    words = []
+    for milestone in services.milestones_celebrate(program=program):
+        own, theirs = MILESTONES[milestone.kind]
+        title, line = own if household.is_self else theirs
+        words.append((str(title) % {"name": name}, str(line) % {"name": name}))
+    return words
 
 
 def _person(request: WebRequest) -> dict[str, Any]:
@@ -172,6 +193,9 @@ def today(request: WebRequest, patient_id: int) -> HttpResponse:
     else:
         context["doses"] = [dose_line(dose) for dose in session.doses.all()]
         context["phase"] = phase_text(session)
+        context["milestones"] = celebrations(
+            request, session.program, waiting=getattr(session, "milestones_waiting", True)
+        )
         if _can_log(session, day):
             context.update(
                 _log_context(
@@ -383,6 +407,9 @@ def week(request: WebRequest, patient_id: int) -> HttpResponse:
             "sessions_due": len(due),
             "sessions_done": sum(1 for d in due if d.status in ("done", "partial")),
             "paused": program.status == Program.Status.PAUSED,
+            "milestones": celebrations(
+                request, program, waiting=getattr(program, "milestones_waiting", True)
+            ),
         }
     )
     return render(request, "web/patient/week.html", context)
