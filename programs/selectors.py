@@ -302,6 +302,12 @@ def activities_visible_to(user: User) -> QuerySet[Activity]:
     return Activity.objects.filter(Q(clinic__isnull=True) | Q(clinic_id__in=clinics))
 
 
+def activity_library(user: User) -> QuerySet[Activity]:
+    """The activities the staff's library page lists (``activities_visible_to``: the global
+    library and their clinics' own), by name, with each one's clinic."""
+    return activities_visible_to(user).select_related("clinic").order_by("name", "id")
+
+
 def activities_shown_to(user: User) -> QuerySet[Activity]:
     """The activities whose picture or video the user may see: the library their clinics' staff
     read (``activities_visible_to``), and every activity in a program of a patient they act for

@@ -70,6 +70,16 @@ SESSION_STATUSES: dict[str, StrOrPromise] = {
     "missed": _("Missed"),
 }
 
+ACTIVITY_KINDS: dict[str, StrOrPromise] = {
+    "aerobic": _("Aerobic"),
+    "functional": _("Functional"),
+    "desensitization": _("Desensitization"),
+    "strengthening": _("Strengthening"),
+    "flexibility": _("Flexibility"),
+    "hydrotherapy": _("Hydrotherapy"),
+    "motor_imagery": _("Motor imagery"),
+}
+
 UNITS: dict[str, StrOrPromise] = {
     "minutes": _("minutes"),
     "seconds": _("seconds"),

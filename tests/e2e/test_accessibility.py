@@ -4,7 +4,10 @@ the other with the failures of all of them reported together."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -17,6 +20,8 @@ from tests.e2e.browser import PageChecks, sign_in
 from tests.programs import factories
 
 pytestmark = [pytest.mark.requires_browser, pytest.mark.django_db(transaction=True)]
+
+DRAWINGS = Path(settings.BASE_DIR) / "programs" / "demo_media"
 
 
 def test_the_account_pages_pass_axe(any_page: Page, place: data.Clinic_) -> None:
@@ -128,6 +133,38 @@ def test_the_staff_pages_pass_axe(any_page: Page, place: data.Clinic_) -> None:
     # A patient who already follows a program: the builder says so before anything is typed.
     checks.visit(f"/clinic/patients/{maya.pk}/program/new/", "builder-running-program")
     checks.visit("/clinic/invite/", "invite")
+    checks.assert_clean()
+
+
+def test_the_activity_library_passes_axe(any_page: Page, place: data.Clinic_) -> None:
+    stairs = factories.ActivityFactory.create(
+        clinic=place.clinic,
+        name="Stairs",
+        kind="functional",
+        unit="repetitions",
+        instructions="Step up with one foot, then the other. Hold the rail.",
+    )
+    page = any_page
+    checks = PageChecks(page)
+
+    sign_in(page, data.THERAPIST)
+    checks.visit(f"/clinic/library/{stairs.pk}/", "library-activity-empty")
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("alert")).to_contain_text("Choose a picture or video to upload.")
+    checks.check("library-activity-errors")
+    # Without JavaScript or the browser's checks: the form posts the file as it is.
+    page.locator("input[type=file]").set_input_files(DRAWINGS / "stairs.svg")
+    page.get_by_label("Alt text or caption").fill("A person stepping up a stair, holding the rail.")
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("status")).to_contain_text("Picture saved.")
+    # The drawing is served to its clinic's staff and shown at its own size (240 x 160).
+    expect(page.get_by_role("img", name="A person stepping up a stair")).to_have_js_property(
+        "naturalWidth", 240
+    )
+    checks.check("library-activity")
+    checks.visit(f"/clinic/library/{place.walking.pk}/", "library-activity-shared")
+    checks.visit("/clinic/library/", "library")
+    expect(page.locator("img.thumb")).to_have_count(1)
     checks.assert_clean()
 
 

@@ -54,6 +54,18 @@ def maya_with_a_picture(place: data.Clinic_, *, weeks: int) -> Patient:
     return maya
 
 
+def stairs_with_a_picture(place: data.Clinic_) -> int:
+    """The clinic's own stairs activity with the demo's drawing of it; its id."""
+    stairs = factories.ActivityFactory.create(clinic=place.clinic, name="Stairs")
+    with (DRAWINGS / "stairs.svg").open("rb") as handle:
+        activity_media_attach(
+            activity=stairs,
+            upload=File(handle, name="stairs.svg"),
+            text="A person stepping up a stair, holding the rail.",
+        )
+    return stairs.pk
+
+
 def too_small(page: Page, path: str) -> list[str]:
     """Open ``path`` and name each control on it under 24 x 24 px."""
     page.goto(path)
@@ -70,6 +82,7 @@ def test_the_patient_and_staff_pages_pass_axe_in_dark_mode(
     dark_page: Page, place: data.Clinic_
 ) -> None:
     maya = maya_with_a_picture(place, weeks=2)
+    stairs = stairs_with_a_picture(place)
     base = f"/p/{maya.pk}"
     checks = PageChecks(dark_page)
 
@@ -88,6 +101,8 @@ def test_the_patient_and_staff_pages_pass_axe_in_dark_mode(
     checks.visit("/clinic/", "caseload-dark")
     checks.visit("/clinic/alerts/", "alerts-dark")
     checks.visit(f"/clinic/patients/{maya.pk}/", "staff-patient-dark")
+    checks.visit("/clinic/library/", "library-dark")
+    checks.visit(f"/clinic/library/{stairs}/", "library-activity-dark")
     checks.assert_clean()
 
 
@@ -106,6 +121,7 @@ def test_every_control_on_the_other_pages_is_at_least_24_px_square_on_a_phone(
     phone_page: Page, place: data.Clinic_
 ) -> None:
     maya = maya_with_a_picture(place, weeks=2)
+    stairs = stairs_with_a_picture(place)
     base = f"/p/{maya.pk}"
 
     sign_in(phone_page, "maya")
@@ -116,7 +132,14 @@ def test_every_control_on_the_other_pages_is_at_least_24_px_square_on_a_phone(
     ]
     phone_page.context.clear_cookies()
     sign_in(phone_page, data.THERAPIST)
-    for path in ("/clinic/", "/clinic/alerts/", f"/clinic/patients/{maya.pk}/", "/clinic/invite/"):
+    for path in (
+        "/clinic/",
+        "/clinic/alerts/",
+        f"/clinic/patients/{maya.pk}/",
+        "/clinic/invite/",
+        "/clinic/library/",
+        f"/clinic/library/{stairs}/",
+    ):
         small += too_small(phone_page, path)
 
     assert not small, "\n".join(small)

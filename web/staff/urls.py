@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from web.staff import alerts, builder, caseload, patient
+from web.staff import alerts, builder, caseload, library, patient
 
 # The actions on a patient's program, each a POST from the patient's page.
 program_actions: list[URLPattern] = [
@@ -29,4 +29,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("patients/<int:patient_id>/programs/<int:program_id>/", include(program_actions)),
     path("patients/<int:patient_id>/program/new/", builder.program_new, name="program-new"),
     path("programs/<int:program_id>/", include(program_pages)),
+    path("library/", library.library, name="library"),
+    path("library/<int:activity_id>/", library.activity, name="library-activity"),
+    path("library/<int:activity_id>/media/", library.media_upload, name="library-media"),
+    path(
+        "library/<int:activity_id>/media/remove/",
+        library.media_remove,
+        name="library-media-remove",
+    ),
 ]
