@@ -31,9 +31,10 @@ A contact gets one message per occasion, on one channel: a text message when it 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -234,6 +235,56 @@ def _patient_row(
     )
 
 
+@dataclass(frozen=True)
+class Occasion:
+    """One reason to write to a patient's people on the patient's today: a session missed
+    yesterday, a week's check-in due. ``key`` gives the message's idempotency key for one
+    contact."""
+
+    program: Program
+    today: date
+    session_date: date
+    lead: str
+    context: dict[str, object]
+    key: Callable[[Contact], str]
+
+
+def _patient_messages_create(
+    *, kind: str, occasions: Sequence[Occasion], at: time, now: datetime, guardians_too: bool
+) -> int:
+    """Make the rows of ``kind`` for ``occasions`` that are due by ``now``: ``at`` local on
+    the patient's today, one message to each recipient on the first channel that can carry
+    it then (``slot_for``). The recipients are the patient's own contact and, while the
+    patient is a minor, the guardians: as well when ``guardians_too``, else only when the
+    patient has no reachable contact of their own. How many rows were added."""
+    contacts = _contacts_of(occasion.program.patient_id for occasion in occasions)
+    usable = usable_channels(c for group in contacts.values() for c in group)
+    rows = []
+    for occasion in occasions:
+        program, today = occasion.program, occasion.today
+        own, guardians = _reachable(
+            contacts.get(program.patient_id, []), usable, minor=program.patient.is_minor_on(today)
+        )
+        for contact in (own + guardians) if guardians_too else (own or guardians):
+            slot = slot_for(contact, usable[contact.id], today, at, program.patient.time_zone)
+            if slot is None or not slot.due_at <= now < slot.not_after:
+                continue
+            rows.append(
+                _patient_row(
+                    kind=kind,
+                    key=occasion.key(contact),
+                    contact=contact,
+                    slot=slot,
+                    program=program,
+                    day=today,
+                    session_date=occasion.session_date,
+                    lead=occasion.lead,
+                    context=occasion.context,
+                )
+            )
+    return _store(rows)
+
+
 # -- The nudge after a missed session -----------------------------------------------------
 
 
@@ -297,32 +348,24 @@ def missed_nudges_create(*, now: datetime, programs: Sequence[Program] | None = 
         if _check_in_day(program, today) and not _week_checked_in(program, today):
             continue  # the check-in reminder stands in for the nudge today
         missed.append((program, day))
-    contacts = _contacts_of(program.patient_id for program, _ in missed)
-    usable = usable_channels(c for group in contacts.values() for c in group)
-    rows = []
-    for program, day in missed:
-        today = todays[program.id]
-        own, guardians = _reachable(
-            contacts.get(program.patient_id, []), usable, minor=program.patient.is_minor_on(today)
+    occasions = [
+        Occasion(
+            program=program,
+            today=todays[program.id],
+            session_date=day,
+            lead="next_day",
+            context={"missed_date": day.isoformat()},
+            key=partial(nudge_key, day=todays[program.id]),
         )
-        for contact in own or guardians:
-            slot = slot_for(contact, usable[contact.id], today, NUDGE_AT, program.patient.time_zone)
-            if slot is None or not slot.due_at <= now < slot.not_after:
-                continue
-            rows.append(
-                _patient_row(
-                    kind=Reminder.Kind.MISSED_NUDGE,
-                    key=nudge_key(contact, today),
-                    contact=contact,
-                    slot=slot,
-                    program=program,
-                    day=today,
-                    session_date=day,
-                    lead="next_day",
-                    context={"missed_date": day.isoformat()},
-                )
-            )
-    return _store(rows)
+        for program, day in missed
+    ]
+    return _patient_messages_create(
+        kind=Reminder.Kind.MISSED_NUDGE,
+        occasions=occasions,
+        at=NUDGE_AT,
+        now=now,
+        guardians_too=False,
+    )
 
 
 # -- The weekly check-in ------------------------------------------------------------------
@@ -343,35 +386,27 @@ def check_ins_due_create(*, now: datetime, programs: Sequence[Program] | None = 
         if _check_in_day(program, todays[program.id])
         and not _week_checked_in(program, todays[program.id])
     ]
-    contacts = _contacts_of(program.patient_id for program in due)
-    usable = usable_channels(c for group in contacts.values() for c in group)
-    rows = []
+    occasions = []
     for program in due:
         today = todays[program.id]
         week = (today - program.start_date).days // 7
-        own, guardians = _reachable(
-            contacts.get(program.patient_id, []), usable, minor=program.patient.is_minor_on(today)
+        occasions.append(
+            Occasion(
+                program=program,
+                today=today,
+                session_date=today,
+                lead=f"week_{week + 1}",
+                context={"week": week + 1},
+                key=partial(check_in_key, program, week),
+            )
         )
-        for contact in own + guardians:
-            slot = slot_for(
-                contact, usable[contact.id], today, CHECK_IN_AT, program.patient.time_zone
-            )
-            if slot is None or not slot.due_at <= now < slot.not_after:
-                continue
-            rows.append(
-                _patient_row(
-                    kind=Reminder.Kind.CHECK_IN_DUE,
-                    key=check_in_key(program, week, contact),
-                    contact=contact,
-                    slot=slot,
-                    program=program,
-                    day=today,
-                    session_date=today,
-                    lead=f"week_{week + 1}",
-                    context={"week": week + 1},
-                )
-            )
-    return _store(rows)
+    return _patient_messages_create(
+        kind=Reminder.Kind.CHECK_IN_DUE,
+        occasions=occasions,
+        at=CHECK_IN_AT,
+        now=now,
+        guardians_too=True,
+    )
 
 
 # -- Staff: the red flag and the digest ---------------------------------------------------
