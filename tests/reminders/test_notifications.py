@@ -1,5 +1,7 @@
 """The messages beyond the session reminder: the nudge after a missed session, the weekly
-check-in, and the therapists' red-flag email and morning digest."""
+check-in, and the therapists' red-flag email and morning digest. The nudge and the check-in
+by push go through the real pywebpush to the local push service (tests/reminders/
+fake_push.py), which decrypts them with each device's own key."""
 
 from __future__ import annotations
 
