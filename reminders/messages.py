@@ -17,10 +17,11 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -237,21 +238,52 @@ def sms_text(reminder: Reminder) -> str:
     return gsm7(f"{sentence} {_('Reply STOP to opt out.')}")
 
 
+def push_url(reminder: Reminder) -> str:
+    """Where tapping a push notification goes, as a path on our site: a nudge to the
+    patient's today page (a guardian's, to the child's), a check-in reminder to the
+    check-in. Any other goes home, which takes the person to their own pages."""
+    patient_id = reminder.contact.patient_id if reminder.contact is not None else None
+    if patient_id is not None:
+        if reminder.kind == Reminder.Kind.MISSED_NUDGE:
+            return reverse("web:today", kwargs={"patient_id": patient_id})
+        if reminder.kind == Reminder.Kind.CHECK_IN_DUE:
+            return reverse("web:check-in", kwargs={"patient_id": patient_id})
+    return "/"
+
+
+def push_keep_until(reminder: Reminder) -> datetime | None:
+    """Until when a push service may hold a notification for a device that is off: until
+    the session starts, for a session reminder; for one about the day (a nudge, a check-in),
+    until that day ends or the contact's quiet hours begin, so a phone switched on at night
+    or the next morning does not light up with yesterday's message."""
+    if reminder.session_starts_at is not None:
+        return reminder.session_starts_at
+    if reminder.contact is None:
+        return None
+    zone = ZoneInfo(reminder.time_zone)
+    until = datetime.combine(reminder.local_date + timedelta(days=1), time(0), tzinfo=zone)
+    quiet_start, quiet_end = reminder.contact.quiet_start, reminder.contact.quiet_end
+    if quiet_start != quiet_end and quiet_start > reminder.local_time:
+        until = min(until, datetime.combine(reminder.local_date, quiet_start, tzinfo=zone))
+    return until
+
+
 def push_payload(reminder: Reminder, *, now: datetime) -> tuple[str, int]:
     """A push notification's payload (JSON for the service worker: title, body, where a tap
     goes, a tag so a second copy replaces the first) and its TTL in seconds. The text is
     the text message's sentence: as short, and as free of health detail, since it shows on
-    a lock screen. Kept by the push service until the session starts at most."""
+    a lock screen. Kept by the push service until ``push_keep_until`` at most."""
     sentence = SENTENCES[reminder.kind](reminder, sms=True)
     payload = {
         "title": clinic_sms_name(reminder),
         "body": sentence,
-        "url": "/",
+        "url": push_url(reminder),
         "tag": reminder.idempotency_key,
     }
     ttl = int(settings.WEBPUSH_TTL_SECONDS)
-    if reminder.session_starts_at is not None:
-        ttl = min(ttl, int((reminder.session_starts_at - now).total_seconds()))
+    until = push_keep_until(reminder)
+    if until is not None:
+        ttl = min(ttl, int((until - now).total_seconds()))
     return json.dumps(payload, ensure_ascii=False), max(ttl, 0)
 
 

@@ -24,16 +24,35 @@ twice at once, without a message made twice. Rows are made when they fall due (n
 what they say is decided on the freshest records; a pending row whose reason went away before
 it was sent (the session logged late, the check-in submitted) is cancelled by the sweep.
 
-A contact gets one message per occasion, on one channel: a text message when it can take one
-(verified, consent on record, not suppressed, outside quiet hours), else an email.
+A contact gets one message per occasion, on one channel, tried in ``CHANNEL_PREFERENCE`` order:
+
+1. **Push, to each of their devices**, when they have turned notifications on in the app on
+   at least one device (consent on record, not paused, endpoint not suppressed) and it is
+   outside their quiet hours. Push is what they asked for on the phone they use the app on,
+   costs them nothing, and a tap opens the page the message is about. It is sent *instead*
+   of a text or an email, not as well: the same words arriving twice on one phone is noise,
+   and a nudge is meant to be one kind word.
+2. **A text message** when it can take one (verified, consent on record, not suppressed,
+   outside quiet hours),
+3. **else an email.**
+
+Push is the one channel that can fail without anyone being told: a browser uninstalled or
+a subscription expired answers 404 or 410 only when we send, and the dispatcher then removes
+the device and fails the row. So push never stands in silently: an occasion whose every push
+ended without reaching a device (failed, cancelled, suppressed or expired; an outcome unknown
+counts as reached) is open again, and the next sweep (``SWEEP_MINUTES``) writes to the
+contact's devices not yet tried, else by text or email, while the message's window lasts.
+Any other row of the occasion (a push pending or sent, a text, an email, whatever became of
+it) settles it: nothing is sent twice for one occasion.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -53,10 +72,17 @@ from programs.models import (
     StaffMembership,
     User,
 )
-from reminders.models import Channel, Contact, Reminder
-from reminders.selectors import channel_state, suppressed_addresses
+from reminders.models import QUIET_CHANNELS, Channel, Contact, PushSubscription, Reminder
+from reminders.selectors import (
+    channel_state,
+    push_subscriptions_of,
+    ready_push_subscriptions,
+    suppressed_addresses,
+    suppressed_endpoints,
+)
 
-# Local wall-clock times (defaults; the SMS ones move out of a contact's quiet hours).
+# Local wall-clock times (defaults; those of texts and pushes move out of a contact's quiet
+# hours).
 NUDGE_AT = time(16, 0)  # after school, before the usual session time
 CHECK_IN_AT = time(18, 0)
 DIGEST_AT = time(8, 0)  # the clinic's morning
@@ -75,8 +101,21 @@ SWEEP_MINUTES = 5
 # nudges nor check-in reminders: its patient waits for the clinician.
 FOLLOWED = (Program.Status.ACTIVE, Program.Status.MAINTENANCE, Program.Status.TAPERING)
 DONE_STATUSES = (SessionStatus.DONE.value, SessionStatus.PARTIAL.value)
-# The order a contact's channels are tried in: a teenager reads a text.
-CHANNEL_PREFERENCE = (Channel.SMS, Channel.EMAIL)
+# The order a contact's channels are tried in (see the module's docstring): the app's own
+# notifications where the person turned them on, else a text, which a teenager reads, else
+# an email.
+CHANNEL_PREFERENCE = (Channel.PUSH, Channel.SMS, Channel.EMAIL)
+# How a push row's key extends its occasion's: one row per device.
+PUSH_KEY_SEP = ":push."
+# Push rows that ended without reaching their device: they leave the occasion open.
+UNDELIVERED = frozenset(
+    {
+        Reminder.Status.FAILED,
+        Reminder.Status.CANCELLED,
+        Reminder.Status.SUPPRESSED,
+        Reminder.Status.EXPIRED,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -105,9 +144,9 @@ def in_quiet_hours(at: time, start: time, end: time) -> bool:
     return at >= start or at < end
 
 
-def sms_time(wanted: time, contact: Contact) -> time | None:
+def quiet_time(wanted: time, contact: Contact) -> time | None:
     """``wanted``, or the end of the contact's quiet hours when it falls inside them; None
-    when they last until the next day."""
+    when they last until the next day. For the channels that keep quiet hours."""
     if not in_quiet_hours(wanted, contact.quiet_start, contact.quiet_end):
         return wanted
     return contact.quiet_end if contact.quiet_end > wanted else None
@@ -126,19 +165,19 @@ def slot_for(
 ) -> Slot | None:
     """When and how ``contact`` gets a message meant for ``wanted`` on ``day``: the first
     usable channel that can carry it that day. The grace window ends at the end of the day,
-    and for a text message at the start of the quiet hours."""
+    and for a text message or a push at the start of the quiet hours."""
     grace = timedelta(minutes=settings.REMINDERS_GRACE_MINUTES)
     end_of_day = local_to_utc(day + timedelta(days=1), time(0), zone)
     for channel in channels:
         at = wanted
-        if channel == Channel.SMS:
-            moved = sms_time(wanted, contact)
+        if channel in QUIET_CHANNELS:
+            moved = quiet_time(wanted, contact)
             if moved is None:
                 continue
             at = moved
         due = local_to_utc(day, at, zone)
         not_after = min(due + grace, end_of_day)
-        if channel == Channel.SMS and contact.quiet_start > at:
+        if channel in QUIET_CHANNELS and contact.quiet_start > at:
             not_after = min(not_after, local_to_utc(day, contact.quiet_start, zone))
         if not_after > due:
             return Slot(channel=channel, local_time=at, due_at=due, not_after=not_after)
@@ -148,19 +187,38 @@ def slot_for(
 # -- Who can be reached -------------------------------------------------------------------
 
 
-def usable_channels(contacts: Iterable[Contact]) -> dict[int, list[str]]:
-    """Each contact's channels a message may go out on now, in ``CHANNEL_PREFERENCE`` order
-    (the contacts' consents prefetched): the same rule as the session reminders'."""
+@dataclass(frozen=True)
+class Reach:
+    """How a contact can be written to now: their ``channels`` in ``CHANNEL_PREFERENCE``
+    order, and the ``devices`` a push goes to (push is among the channels when there is
+    one)."""
+
+    channels: tuple[str, ...]
+    devices: tuple[PushSubscription, ...] = ()
+
+
+def usable_channels(contacts: Iterable[Contact]) -> dict[int, Reach]:
+    """How each contact can be reached now (the contacts' consents prefetched): the same
+    rules as the session reminders', in four queries whatever the number of contacts."""
     contacts = list(contacts)
-    suppressed = suppressed_addresses(contacts)
-    return {
-        contact.id: [
+    devices = push_subscriptions_of(contacts)
+    suppressed = suppressed_addresses(contacts) | suppressed_endpoints(
+        device for group in devices.values() for device in group
+    )
+    reach = {}
+    for contact in contacts:
+        ready = tuple(ready_push_subscriptions(contact, devices.get(contact.pk, []), suppressed))
+        channels = tuple(
             channel.value
             for channel in CHANNEL_PREFERENCE
-            if channel_state(contact, channel, suppressed).ready
-        ]
-        for contact in contacts
-    }
+            if (
+                bool(ready)
+                if channel == Channel.PUSH
+                else channel_state(contact, channel, suppressed).ready
+            )
+        )
+        reach[contact.id] = Reach(channels=channels, devices=ready)
+    return reach
 
 
 def _contacts_of(patient_ids: Iterable[int]) -> dict[int, list[Contact]]:
@@ -177,13 +235,16 @@ def _contacts_of(patient_ids: Iterable[int]) -> dict[int, list[Contact]]:
 
 
 def _reachable(
-    contacts: Sequence[Contact], usable: dict[int, list[str]], *, minor: bool
+    contacts: Sequence[Contact], usable: dict[int, Reach], *, minor: bool
 ) -> tuple[list[Contact], list[Contact]]:
     """The patient's own reachable contact (zero or one) and a minor's reachable guardians."""
-    own = [c for c in contacts if c.role == Contact.Role.PATIENT and usable.get(c.id)]
-    guardians = [
-        c for c in contacts if c.role == Contact.Role.GUARDIAN and usable.get(c.id) and minor
-    ]
+
+    def reachable(contact: Contact) -> bool:
+        reach = usable.get(contact.id)
+        return reach is not None and bool(reach.channels)
+
+    own = [c for c in contacts if c.role == Contact.Role.PATIENT and reachable(c)]
+    guardians = [c for c in contacts if c.role == Contact.Role.GUARDIAN and reachable(c) and minor]
     return own, guardians
 
 
@@ -216,11 +277,13 @@ def _patient_row(
     session_date: date,
     lead: str,
     context: dict[str, object],
+    device: PushSubscription | None = None,
 ) -> Reminder:
     return Reminder(
         kind=kind,
         channel=slot.channel,
         contact=contact,
+        push_subscription=device,
         program=program,
         session_date=session_date,
         lead=lead,
@@ -229,9 +292,109 @@ def _patient_row(
         local_time=slot.local_time,
         due_at=slot.due_at,
         not_after=slot.not_after,
-        idempotency_key=key,
+        # One row per device for push, each under the occasion's key and the device's.
+        idempotency_key=key if device is None else f"{key}{PUSH_KEY_SEP}{device.pk}",
         context=context,
     )
+
+
+@dataclass(frozen=True)
+class Occasion:
+    """One reason to write to a patient's people on the patient's today: a session missed
+    yesterday, a week's check-in due. ``key`` gives the message's idempotency key for one
+    contact (a push's row adds its device to it)."""
+
+    program: Program
+    today: date
+    session_date: date
+    lead: str
+    context: dict[str, object]
+    key: Callable[[Contact], str]
+
+
+@dataclass
+class _Earlier:
+    """What the rows already made say about occasions, by occasion key: those ``settled``
+    (a row that reached, or may reach, its contact) and, for the others, the devices whose
+    push ended without reaching them."""
+
+    settled: set[str]
+    tried: dict[str, set[int]]
+
+    @classmethod
+    def load(cls, kind: str, contact_ids: Iterable[int], days: Iterable[date]) -> _Earlier:
+        """In one query: the rows of ``kind`` to ``contact_ids`` due on ``days`` (a row is
+        made on the day it is due, so every row of these occasions is among them)."""
+        earlier = cls(settled=set(), tried=defaultdict(set))
+        rows = Reminder.objects.filter(
+            kind=kind, contact_id__in=set(contact_ids), local_date__in=set(days)
+        ).values_list("idempotency_key", "channel", "status", "push_subscription_id")
+        for key, channel, status, device in rows:
+            occasion = key.partition(PUSH_KEY_SEP)[0]
+            if channel != Channel.PUSH or status not in UNDELIVERED:
+                earlier.settled.add(occasion)
+            elif device is not None:
+                earlier.tried[occasion].add(device)
+        return earlier
+
+    def reach(self, key: str, reach: Reach) -> Reach:
+        """``reach`` less the devices this occasion's push already failed to reach (and push
+        itself when none is left)."""
+        tried = self.tried.get(key, set())
+        devices = tuple(device for device in reach.devices if device.pk not in tried)
+        channels = tuple(c for c in reach.channels if c != Channel.PUSH or devices)
+        return Reach(channels=channels, devices=devices)
+
+
+def _patient_messages_create(
+    *, kind: str, occasions: Sequence[Occasion], at: time, now: datetime, guardians_too: bool
+) -> int:
+    """Make the rows of ``kind`` for ``occasions`` that are due by ``now``: ``at`` local on
+    the patient's today, one message to each recipient on the first channel that can carry
+    it then (``slot_for``; by push, one row per device). The recipients are the patient's
+    own contact and, while the patient is a minor, the guardians: as well when
+    ``guardians_too``, else only when the patient has no reachable contact of their own. A
+    recipient whose occasion is settled gets nothing more; one whose every push failed to
+    arrive gets it on another device or channel (the module's docstring). How many rows
+    were added."""
+    contacts = _contacts_of(occasion.program.patient_id for occasion in occasions)
+    usable = usable_channels(c for group in contacts.values() for c in group)
+    earlier = _Earlier.load(
+        kind, (c.id for group in contacts.values() for c in group), (o.today for o in occasions)
+    )
+    rows = []
+    for occasion in occasions:
+        program, today = occasion.program, occasion.today
+        own, guardians = _reachable(
+            contacts.get(program.patient_id, []), usable, minor=program.patient.is_minor_on(today)
+        )
+        for contact in (own + guardians) if guardians_too else (own or guardians):
+            key = occasion.key(contact)
+            if key in earlier.settled:
+                continue
+            reach = earlier.reach(key, usable[contact.id])
+            slot = slot_for(contact, reach.channels, today, at, program.patient.time_zone)
+            if slot is None or not slot.due_at <= now < slot.not_after:
+                continue
+            devices: Sequence[PushSubscription | None] = (
+                reach.devices if slot.channel == Channel.PUSH else [None]
+            )
+            rows += [
+                _patient_row(
+                    kind=kind,
+                    key=key,
+                    contact=contact,
+                    slot=slot,
+                    program=program,
+                    day=today,
+                    session_date=occasion.session_date,
+                    lead=occasion.lead,
+                    context=occasion.context,
+                    device=device,
+                )
+                for device in devices
+            ]
+    return _store(rows)
 
 
 # -- The nudge after a missed session -----------------------------------------------------
@@ -297,32 +460,24 @@ def missed_nudges_create(*, now: datetime, programs: Sequence[Program] | None = 
         if _check_in_day(program, today) and not _week_checked_in(program, today):
             continue  # the check-in reminder stands in for the nudge today
         missed.append((program, day))
-    contacts = _contacts_of(program.patient_id for program, _ in missed)
-    usable = usable_channels(c for group in contacts.values() for c in group)
-    rows = []
-    for program, day in missed:
-        today = todays[program.id]
-        own, guardians = _reachable(
-            contacts.get(program.patient_id, []), usable, minor=program.patient.is_minor_on(today)
+    occasions = [
+        Occasion(
+            program=program,
+            today=todays[program.id],
+            session_date=day,
+            lead="next_day",
+            context={"missed_date": day.isoformat()},
+            key=partial(nudge_key, day=todays[program.id]),
         )
-        for contact in own or guardians:
-            slot = slot_for(contact, usable[contact.id], today, NUDGE_AT, program.patient.time_zone)
-            if slot is None or not slot.due_at <= now < slot.not_after:
-                continue
-            rows.append(
-                _patient_row(
-                    kind=Reminder.Kind.MISSED_NUDGE,
-                    key=nudge_key(contact, today),
-                    contact=contact,
-                    slot=slot,
-                    program=program,
-                    day=today,
-                    session_date=day,
-                    lead="next_day",
-                    context={"missed_date": day.isoformat()},
-                )
-            )
-    return _store(rows)
+        for program, day in missed
+    ]
+    return _patient_messages_create(
+        kind=Reminder.Kind.MISSED_NUDGE,
+        occasions=occasions,
+        at=NUDGE_AT,
+        now=now,
+        guardians_too=False,
+    )
 
 
 # -- The weekly check-in ------------------------------------------------------------------
@@ -343,35 +498,27 @@ def check_ins_due_create(*, now: datetime, programs: Sequence[Program] | None = 
         if _check_in_day(program, todays[program.id])
         and not _week_checked_in(program, todays[program.id])
     ]
-    contacts = _contacts_of(program.patient_id for program in due)
-    usable = usable_channels(c for group in contacts.values() for c in group)
-    rows = []
+    occasions = []
     for program in due:
         today = todays[program.id]
         week = (today - program.start_date).days // 7
-        own, guardians = _reachable(
-            contacts.get(program.patient_id, []), usable, minor=program.patient.is_minor_on(today)
+        occasions.append(
+            Occasion(
+                program=program,
+                today=today,
+                session_date=today,
+                lead=f"week_{week + 1}",
+                context={"week": week + 1},
+                key=partial(check_in_key, program, week),
+            )
         )
-        for contact in own + guardians:
-            slot = slot_for(
-                contact, usable[contact.id], today, CHECK_IN_AT, program.patient.time_zone
-            )
-            if slot is None or not slot.due_at <= now < slot.not_after:
-                continue
-            rows.append(
-                _patient_row(
-                    kind=Reminder.Kind.CHECK_IN_DUE,
-                    key=check_in_key(program, week, contact),
-                    contact=contact,
-                    slot=slot,
-                    program=program,
-                    day=today,
-                    session_date=today,
-                    lead=f"week_{week + 1}",
-                    context={"week": week + 1},
-                )
-            )
-    return _store(rows)
+    return _patient_messages_create(
+        kind=Reminder.Kind.CHECK_IN_DUE,
+        occasions=occasions,
+        at=CHECK_IN_AT,
+        now=now,
+        guardians_too=True,
+    )
 
 
 # -- Staff: the red flag and the digest ---------------------------------------------------

@@ -1,4 +1,5 @@
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -6,6 +7,8 @@ import pytest
 
 from reminders.channels.memory import MemorySms
 from reminders.channels.recording import JOURNAL_ENV
+from reminders.services.dispatch import reminders_dispatch, reminders_send
+from tests.reminders.fake_push import FakePushService
 from tests.reminders.fake_smtp import SmtpServer
 from tests.reminders.fake_twilio import FakeTwilio
 
@@ -44,3 +47,33 @@ def memory_sms(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[type[
     MemorySms.reset()
     yield MemorySms
     MemorySms.reset()
+
+
+@pytest.fixture
+def push() -> Iterator[FakePushService]:
+    """A local push service that checks VAPID and decrypts what it is sent
+    (tests/reminders/fake_push.py), with the settings pointed at it."""
+    with FakePushService() as service, service.settings():
+        yield service
+
+
+CaptureOnCommit = Callable[..., AbstractContextManager[list[Callable[[], Any]]]]
+
+
+@pytest.fixture
+def dispatch(django_capture_on_commit_callbacks: CaptureOnCommit) -> Callable[[], list[int]]:
+    """One dispatcher pass whose claimed batches are sent at once, as a worker would; the
+    claimed ids."""
+
+    def run() -> list[int]:
+        claimed: list[int] = []
+
+        def enqueue(ids: list[int]) -> None:
+            claimed.extend(ids)
+            reminders_send(reminder_ids=ids)
+
+        with django_capture_on_commit_callbacks(execute=True):
+            reminders_dispatch(enqueue=enqueue)
+        return claimed
+
+    return run

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 import threading
 import time
@@ -48,6 +49,13 @@ from programs.models import User
 from reminders.channels.webpush import VapidKeys, b64url
 from reminders.models import Contact, PushSubscription
 from reminders.services import push_subscribe
+
+# Words no lock screen may show: a diagnosis, a dose, pain, effort.
+HEALTH_WORDS = re.compile(
+    r"pain|crps|syndrome|fibromyalgia|diagnos|dose|minutes|reps|walk|exert|flare|hurt|"
+    r"symptom|therap",
+    re.IGNORECASE,
+)
 
 
 def b64url_decode(value: str) -> bytes:

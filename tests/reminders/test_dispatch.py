@@ -53,27 +53,6 @@ def journal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Journal:
     return Journal(tmp_path / "journal")
 
 
-@pytest.fixture
-def dispatch(
-    django_capture_on_commit_callbacks: CaptureOnCommit,
-) -> Callable[[], list[int]]:
-    """One dispatcher pass whose claimed batches are sent at once, as a worker would; the
-    claimed ids."""
-
-    def run() -> list[int]:
-        claimed: list[int] = []
-
-        def enqueue(ids: list[int]) -> None:
-            claimed.extend(ids)
-            reminders_send(reminder_ids=ids)
-
-        with django_capture_on_commit_callbacks(execute=True):
-            reminders_dispatch(enqueue=enqueue)
-        return claimed
-
-    return run
-
-
 def at(moment: datetime) -> time_machine.travel:
     return time_machine.travel(moment, tick=False)
 

@@ -1,5 +1,7 @@
 """The messages beyond the session reminder: the nudge after a missed session, the weekly
-check-in, and the therapists' red-flag email and morning digest."""
+check-in, and the therapists' red-flag email and morning digest. The nudge and the check-in
+by push go through the real pywebpush to the local push service (tests/reminders/
+fake_push.py), which decrypts them with each device's own key."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from programs.services import alert_acknowledge, alert_raise, check_in_submit, p
 from programs.services.common import local_today
 from reminders.channels.email import EmailChannel
 from reminders.messages import render
-from reminders.models import Channel, Contact, Reminder, Suppression
+from reminders.models import Channel, Contact, PushSubscription, Reminder, Suppression
 from reminders.services.notifications import (
     in_quiet_hours,
     local_to_utc,
@@ -39,6 +41,7 @@ from tests.programs.factories import (
     therapist,
 )
 from tests.reminders.factories import contact_row
+from tests.reminders.fake_push import HEALTH_WORDS, Device, FakePushService, Push
 
 pytestmark = pytest.mark.django_db
 
@@ -337,6 +340,223 @@ def test_the_check_in_reminder_stands_in_for_the_nudge_on_its_day(at: Any) -> No
 
     assert made(Reminder.Kind.MISSED_NUDGE) == []
     assert len(made(Reminder.Kind.CHECK_IN_DUE)) == 1
+
+
+# -- By push -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def maya(at: Any) -> Patient:
+    """Maya in New York, who signs in, at 16:05 there: a nudge's time."""
+    at(NUDGE_TIME)
+    return patient(time_zone=NY, with_user=True, first_name="Maya", last_name="Lopez")
+
+
+def on_devices(
+    push: FakePushService, contact: Contact, count: int = 1
+) -> list[tuple[Device, PushSubscription]]:
+    """``contact`` turns notifications on on ``count`` devices (their texts and email stay
+    ready as well)."""
+    return [push.subscribe(contact) for _ in range(count)]
+
+
+def notified(push: FakePushService, device: Device, kind: str) -> list[Push]:
+    """The notifications of ``kind`` that reached ``device`` (its session reminders are
+    left out)."""
+    return [
+        one
+        for one in push.delivered_to(device)
+        if one.payload is not None and one.payload["tag"].startswith(f"{kind}:")
+    ]
+
+
+def texted(memory_sms: Any, kind: str) -> list[Any]:
+    return [sms for sms in memory_sms.sent if sms.idempotency_key.startswith(f"{kind}:")]
+
+
+def arrived(push: FakePushService, device: Device, kind: str) -> dict[str, Any]:
+    """The one notification of ``kind`` that reached ``device``, decrypted, checked for
+    health detail."""
+    (one,) = notified(push, device, kind)
+    assert one.payload is not None
+    lock_screen = f"{one.payload['title']} {one.payload['body']}"
+    assert not HEALTH_WORDS.search(lock_screen), lock_screen
+    return one.payload
+
+
+def test_a_nudge_goes_to_each_device_instead_of_a_text_and_opens_today(
+    maya: Patient, push: FakePushService, dispatch: Callable[[], object], memory_sms: Any
+) -> None:
+    own = contact_row(patient=maya, quiet_start=time(20), quiet_end=time(9))
+    (phone, _), (laptop, _) = on_devices(push, own, 2)
+    program_missing_yesterday(maya)
+
+    notifications_sweep(timezone.now())
+    dispatch()
+    notifications_sweep(timezone.now())
+    dispatch()
+
+    nudges = made(Reminder.Kind.MISSED_NUDGE)
+    assert {(row.channel, row.status) for row in nudges} == {(Channel.PUSH, Reminder.Status.SENT)}
+    for device in (phone, laptop):
+        payload = arrived(push, device, Reminder.Kind.MISSED_NUDGE)
+        assert payload["url"] == f"/p/{maya.pk}/today/"
+        assert payload["body"].endswith("Today is a fresh start, whenever you're ready.")
+        assert "Lopez" not in payload["body"]
+    assert texted(memory_sms, Reminder.Kind.MISSED_NUDGE) == [] and mail.outbox == []
+    # Held for a phone that is off no later than 20:00, when the quiet hours begin.
+    (first,) = notified(push, phone, Reminder.Kind.MISSED_NUDGE)
+    assert first.ttl is not None and int(first.ttl) <= 3 * 3600 + 55 * 60
+
+
+def test_a_check_in_reminder_arrives_by_push_once_and_opens_the_check_in(
+    at: Any, push: FakePushService, dispatch: Callable[[], object]
+) -> None:
+    at(CHECK_IN_TIME)
+    child = patient(time_zone=NY, with_user=True, first_name="Maya")
+    mother = contact_row(patient=child, guardian=guardian(patient=child))
+    ((device, _),) = on_devices(push, mother)
+    active_program(patient=child, started_days_ago=6)
+
+    first = notifications_sweep(timezone.now())
+    dispatch()
+    again = notifications_sweep(timezone.now() + timedelta(minutes=5))
+    dispatch()
+
+    assert (first.check_ins, again.check_ins) == (1, 0)
+    payload = arrived(push, device, Reminder.Kind.CHECK_IN_DUE)
+    assert payload["url"] == f"/p/{child.pk}/check-in/"
+    assert payload["body"].endswith("Maya's weekly check-in is due. It only takes a moment.")
+    (row,) = made(Reminder.Kind.CHECK_IN_DUE)
+    assert (row.channel, row.status, row.attempts) == (Channel.PUSH, Reminder.Status.SENT, 1)
+
+
+def test_a_push_nudge_waits_for_the_quiet_hours_to_end(
+    maya: Patient, at: Any, push: FakePushService, dispatch: Callable[[], object]
+) -> None:
+    own = contact_row(patient=maya, quiet_start=time(13), quiet_end=time(18))
+    ((device, _),) = on_devices(push, own)
+    program_missing_yesterday(maya)
+
+    notifications_sweep(timezone.now())
+    dispatch()
+    assert push.pushes == []
+    at(datetime(2025, 5, 14, 22, 1, tzinfo=UTC))  # 18:01
+    notifications_sweep(timezone.now())
+    dispatch()
+
+    (nudge,) = made(Reminder.Kind.MISSED_NUDGE)
+    assert (nudge.channel, nudge.local_time) == (Channel.PUSH, time(18))
+    assert len(notified(push, device, Reminder.Kind.MISSED_NUDGE)) == 1
+
+
+def test_a_push_nudge_planned_before_the_quiet_hours_changed_is_not_sent_in_them(
+    maya: Patient, push: FakePushService, dispatch: Callable[[], object]
+) -> None:
+    own = contact_row(patient=maya)
+    on_devices(push, own)
+    program_missing_yesterday(maya)
+    notifications_sweep(timezone.now())
+    Contact.objects.filter(pk=own.pk).update(quiet_start=time(15), quiet_end=time(9))
+
+    dispatch()
+
+    (nudge,) = made(Reminder.Kind.MISSED_NUDGE)
+    assert nudge.status == Reminder.Status.EXPIRED and "quiet hours" in nudge.last_error
+    assert push.pushes == []
+
+
+def test_no_push_nudge_goes_to_a_paused_contact_even_one_planned_before(
+    maya: Patient, push: FakePushService, dispatch: Callable[[], object], memory_sms: Any
+) -> None:
+    own = contact_row(patient=maya)
+    on_devices(push, own)
+    program_missing_yesterday(maya)
+    notifications_sweep(timezone.now())
+    Contact.objects.filter(pk=own.pk).update(paused=True)
+
+    dispatch()
+    notifications_sweep(timezone.now())
+    dispatch()
+
+    (nudge,) = made(Reminder.Kind.MISSED_NUDGE)
+    assert nudge.status == Reminder.Status.CANCELLED and "paused" in nudge.last_error
+    assert push.pushes == [] and memory_sms.sent == [] and mail.outbox == []
+
+
+def test_a_suppressed_device_gets_no_nudge_and_a_text_goes_instead(
+    maya: Patient, push: FakePushService, dispatch: Callable[[], object], memory_sms: Any
+) -> None:
+    own = contact_row(patient=maya)
+    ((device, _),) = on_devices(push, own)
+    Suppression.objects.create(
+        channel=Channel.PUSH, address=device.endpoint, reason=Suppression.Reason.MANUAL
+    )
+    program_missing_yesterday(maya)
+
+    notifications_sweep(timezone.now())
+    dispatch()
+
+    (nudge,) = made(Reminder.Kind.MISSED_NUDGE)
+    assert nudge.channel == Channel.SMS
+    assert len(texted(memory_sms, Reminder.Kind.MISSED_NUDGE)) == 1
+
+
+def test_a_device_that_is_gone_is_removed_and_the_nudge_comes_by_text_once(
+    maya: Patient, at: Any, push: FakePushService, dispatch: Callable[[], object], memory_sms: Any
+) -> None:
+    own = contact_row(patient=maya)
+    ((device, subscription),) = on_devices(push, own)
+    program_missing_yesterday(maya)
+    push.forget(device)  # the browser unsubscribed: 410 Gone
+
+    notifications_sweep(timezone.now())
+    dispatch()
+    for minutes in (5, 10):  # the next sweeps
+        at(NUDGE_TIME + timedelta(minutes=minutes))
+        notifications_sweep(timezone.now())
+        dispatch()
+
+    by_push, by_text = made(Reminder.Kind.MISSED_NUDGE)
+    assert (by_push.channel, by_push.status) == (Channel.PUSH, Reminder.Status.FAILED)
+    assert by_push.last_error.startswith("410:")
+    assert not PushSubscription.objects.filter(pk=subscription.pk).exists()
+    assert (by_text.channel, by_text.status) == (Channel.SMS, Reminder.Status.SENT)
+    assert len(texted(memory_sms, Reminder.Kind.MISSED_NUDGE)) == 1
+
+
+def test_a_nudge_that_reached_one_device_comes_by_nothing_else_when_another_is_gone(
+    maya: Patient, at: Any, push: FakePushService, dispatch: Callable[[], object], memory_sms: Any
+) -> None:
+    own = contact_row(patient=maya)
+    (phone, _), (old_laptop, _) = on_devices(push, own, 2)
+    program_missing_yesterday(maya)
+    push.forget(old_laptop)
+
+    notifications_sweep(timezone.now())
+    dispatch()
+    at(NUDGE_TIME + timedelta(minutes=5))
+    notifications_sweep(timezone.now())
+    dispatch()
+
+    assert len(notified(push, phone, Reminder.Kind.MISSED_NUDGE)) == 1
+    assert len(made(Reminder.Kind.MISSED_NUDGE)) == 2
+    assert texted(memory_sms, Reminder.Kind.MISSED_NUDGE) == []
+
+
+def test_a_pending_push_nudge_is_cancelled_once_the_session_is_logged_done(
+    maya: Patient, push: FakePushService
+) -> None:
+    own = contact_row(patient=maya)
+    on_devices(push, own, 2)
+    program = program_missing_yesterday(maya)
+    notifications_sweep(timezone.now())
+    log_session(program.sessions.get(date=date(2025, 5, 13)))
+
+    result = notifications_sweep(timezone.now())
+
+    assert result.cancelled == 2
+    assert {row.status for row in made(Reminder.Kind.MISSED_NUDGE)} == {Reminder.Status.CANCELLED}
 
 
 # -- The red flag, to the therapists ------------------------------------------------------

@@ -7,10 +7,8 @@ device; 429 and 5xx are tried again."""
 from __future__ import annotations
 
 import json
-import re
 import subprocess
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from io import StringIO
@@ -38,45 +36,19 @@ from reminders.services import (
     push_unsubscribe,
     verification_start,
 )
-from reminders.services.dispatch import reminders_dispatch, reminders_send
 from reminders.services.optout import suppression_add
 from tests.programs.factories import active_program
 from tests.programs.factories import guardian as make_guardian
 from tests.programs.factories import patient as make_patient
 from tests.reminders.factories import contact_row, due_reminder, pending, ready_contact
-from tests.reminders.fake_push import FakePushService, b64url_decode
+from tests.reminders.fake_push import HEALTH_WORDS, FakePushService, b64url_decode
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock", "memory_sms")]
 
 Status = Reminder.Status
-CaptureOnCommit = Callable[..., AbstractContextManager[list[Callable[[], Any]]]]
 
 # Thursday 5 March 2026, 15:00 in New York (EST, UTC-5).
 NOW = datetime(2026, 3, 5, 20, 0, tzinfo=UTC)
-
-# Words no lock screen may show: a diagnosis, a dose, pain, effort.
-HEALTH_WORDS = re.compile(
-    r"pain|crps|syndrome|fibromyalgia|diagnos|dose|minutes|reps|walk|exert|flare|hurt|"
-    r"symptom|therap",
-    re.IGNORECASE,
-)
-
-
-@pytest.fixture
-def push() -> Iterator[FakePushService]:
-    with FakePushService() as service, service.settings():
-        yield service
-
-
-@pytest.fixture
-def dispatch(django_capture_on_commit_callbacks: CaptureOnCommit) -> Callable[[], None]:
-    """One dispatcher pass whose claimed batches are sent at once, as a worker would."""
-
-    def run() -> None:
-        with django_capture_on_commit_callbacks(execute=True):
-            reminders_dispatch(enqueue=lambda ids: reminders_send(reminder_ids=ids))
-
-    return run
 
 
 def push_contact(**fields: Any) -> Contact:
