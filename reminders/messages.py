@@ -239,12 +239,12 @@ def sms_text(reminder: Reminder) -> str:
 
 
 def push_url(reminder: Reminder) -> str:
-    """Where tapping a push notification goes, as a path on our site: a nudge to the
-    patient's today page (a guardian's, to the child's), a check-in reminder to the
-    check-in. Any other goes home, which takes the person to their own pages."""
+    """Where tapping a push notification goes, as a path on our site: a session reminder or
+    a nudge to the patient's today page (a guardian's, to the child's), a check-in reminder
+    to the check-in. Any other goes home, which takes the person to their own pages."""
     patient_id = reminder.contact.patient_id if reminder.contact is not None else None
     if patient_id is not None:
-        if reminder.kind == Reminder.Kind.MISSED_NUDGE:
+        if reminder.kind in (Reminder.Kind.SESSION, Reminder.Kind.MISSED_NUDGE):
             return reverse("web:today", kwargs={"patient_id": patient_id})
         if reminder.kind == Reminder.Kind.CHECK_IN_DUE:
             return reverse("web:check-in", kwargs={"patient_id": patient_id})

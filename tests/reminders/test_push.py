@@ -86,6 +86,7 @@ def test_a_due_push_reminder_arrives_once_and_says_nothing_of_health(
     assert body == "Reminder from gradus: your session is today at 4 pm."
     assert not HEALTH_WORDS.search(body) and not HEALTH_WORDS.search(arrived.payload["title"])
     assert arrived.payload["tag"] == reminder.idempotency_key
+    assert arrived.payload["url"] == f"/p/{subscription.contact.patient_id}/today/"
     assert arrived.headers["content-encoding"] == "aes128gcm"
     # Kept by the push service no longer than until the session starts (an hour).
     assert arrived.ttl is not None and 0 < int(arrived.ttl) <= 3600
