@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Signs a staff session out after WEB_STAFF_IDLE_MINUTES without a request.
     "web.accounts.idle.StaffIdleTimeoutMiddleware",
+    # After it, so a session it ended is shown in the default locale.
+    "web.locale.ClinicLocaleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so the friendly 404 page has the signed-in user (DJANGO_DEBUG_PAGES).
     "config.middleware.FriendlyNotFoundMiddleware",
@@ -201,7 +203,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-gb"
+# The clinics are in the US. A signed-in person's pages are in their clinic's locale
+# (Clinic.locale, activated by web.locale.ClinicLocaleMiddleware), and a reminder in its
+# recipient's clinic's; this one is for everyone else (sign-in pages, the API, the admin of an
+# operator with no clinic). How each locale writes dates and times: config/formats/.
+LANGUAGE_CODE = "en-us"
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -101,7 +101,8 @@ def access_household(user: User, patient_id: int) -> tuple[Patient, list[Patient
     """``access_patient(manage=False)`` for a page that also lists every patient the user
     acts for (a guardian's switcher), in one query: the patient and all of them, each with
     ``relation`` and ``program_status`` (``selectors.patients_acted_for_summary``)."""
-    members = list(selectors.patients_acted_for_summary(user))
+    # With the clinic, whose zone and locale the page is shown in.
+    members = list(selectors.patients_acted_for_summary(user).select_related("clinic"))
     for member in members:
         if member.pk == patient_id:
             return member, members

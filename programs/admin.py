@@ -171,7 +171,8 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(models.Clinic)
 class ClinicAdmin(CountingAdmin):
-    list_display = ["name", "time_zone", "patient_count", "created_at"]
+    list_display = ["name", "time_zone", "locale", "patient_count", "created_at"]
+    list_filter = ["locale"]
     search_fields = ["name"]
     inlines = [MembershipInline]
 

@@ -82,6 +82,30 @@ def is_staff_member(user: User) -> bool:
     return not _anonymous(user) and StaffMembership.objects.filter(user=user).exists()
 
 
+def clinic_locale_of(user: User) -> str | None:
+    """The locale (``Clinic.locale``) of the clinic a signed-in person's pages are for, in one
+    query; None for someone of no clinic. Staff: the clinic they joined first, whose zone their
+    pages are in too (web.times.staff_zone). A patient: their own clinic. A guardian: the
+    clinic of the child they were linked to first. In that order, for someone who is more
+    than one."""
+    if _anonymous(user):
+        return None
+    staff = StaffMembership.objects.filter(user=OuterRef("pk")).order_by("pk")
+    own = Patient.objects.filter(user=OuterRef("pk"))
+    guarded = Guardian.objects.filter(user=OuterRef("pk")).order_by("pk")
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            staff_locale=Subquery(staff.values("clinic__locale")[:1]),
+            own_locale=Subquery(own.values("clinic__locale")[:1]),
+            guarded_locale=Subquery(guarded.values("patient__clinic__locale")[:1]),
+        )
+        .values_list("staff_locale", "own_locale", "guarded_locale")
+        .first()
+    )
+    return next((locale for locale in row or () if locale), None)
+
+
 def patients_visible_to(user: User) -> QuerySet[Patient]:
     if _anonymous(user):
         return Patient.objects.none()

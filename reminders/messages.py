@@ -22,12 +22,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import dateformat, timezone, translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
 from programs.models import Clinic
 from programs.models.clinic import condition_word_in
 from reminders.channels import OutgoingMessage
+from reminders.locale import message_locale
 from reminders.models import Channel, Contact, Reminder
 from reminders.staff_messages import STAFF_KINDS, render_staff
 from reminders.unsubscribe import unsubscribe_url
@@ -115,11 +117,15 @@ def safe_short_name(clinic: Clinic | None) -> str:
     return clinic.short_name
 
 
-def _clinic_short_name(reminder: Reminder) -> str:
+def _clinic_of(reminder: Reminder) -> Clinic | None:
     clinic = reminder.program.patient.clinic if reminder.program else None
     if clinic is None and reminder.contact is not None:
         clinic = reminder.contact.patient.clinic
-    return safe_short_name(clinic)
+    return clinic
+
+
+def _clinic_short_name(reminder: Reminder) -> str:
+    return safe_short_name(_clinic_of(reminder))
 
 
 def clinic_sms_name(reminder: Reminder) -> str:
@@ -131,10 +137,9 @@ def clinic_email_name(reminder: Reminder) -> str:
 
 
 def clock(value: time) -> str:
-    """4:30 pm, 9 am: how people say a time."""
-    hour = value.hour % 12 or 12
-    suffix = "am" if value.hour < 12 else "pm"
-    return f"{hour}:{value.minute:02d} {suffix}" if value.minute else f"{hour} {suffix}"
+    """A wall-clock time as the active locale writes it (config/formats): "4:30 PM", "9 AM" in
+    the US, "16:30", "09:00" in en-gb."""
+    return time_format(value, "TIME_FORMAT")
 
 
 def _for_guardian(reminder: Reminder) -> bool:
@@ -175,7 +180,7 @@ def session_sentence(reminder: Reminder, *, sms: bool) -> str:
     values = {
         **_named(reminder, sms=sms),
         "time": clock(local.time()),
-        "day": dateformat.format(local, "l j F"),
+        "day": date_format(local, "WEEKDAY_DATE_FORMAT"),
     }
     if days_ahead <= 0:
         guardian = _("Reminder from %(clinic)s: %(name)s's session is today at %(time)s.")
@@ -317,11 +322,14 @@ def help_text(clinic_name: str = APP_NAME) -> str:
 
 
 def render(reminder: Reminder) -> OutgoingMessage:
-    """The message a reminder sends, in the contact's language."""
+    """The message a reminder sends, in the contact's language, its dates and times written
+    as their clinic's locale writes them (reminders.locale)."""
     if reminder.kind in STAFF_KINDS:
         # A red flag and the alert digest go to staff, with texts of their own.
         return render_staff(reminder)
-    language = reminder.contact.language if reminder.contact is not None else "en"
+    language = message_locale(
+        _clinic_of(reminder), reminder.contact.language if reminder.contact is not None else ""
+    )
     subject = ""
     headers: dict[str, str] = {}
     with translation.override(language):

@@ -17,14 +17,16 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import dateformat, translation
+from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from planner import AlertKind
-from programs.models import Alert, User
+from programs.models import Alert, Clinic, User
 from programs.selectors import alerts_visible_to
 from reminders.channels import OutgoingMessage
+from reminders.locale import message_locale
 from reminders.models import Channel, Reminder
 
 STAFF_KINDS = frozenset({Reminder.Kind.RED_FLAG_STAFF, Reminder.Kind.ALERT_DIGEST})
@@ -49,7 +51,7 @@ def _greeting(user: User | None) -> str:
 
 def _when(moment: datetime, zone: str) -> str:
     local = moment.astimezone(ZoneInfo(zone))
-    return dateformat.format(local, "l j F, H:i")
+    return date_format(local, "WEEKDAY_DATETIME_FORMAT")
 
 
 def _footer() -> str:
@@ -71,7 +73,29 @@ def _alert_of(reminder: Reminder) -> Alert | None:
     alert_id = reminder.context.get("alert_id")
     if not isinstance(alert_id, int):
         return None
-    return Alert.objects.select_related("patient").filter(pk=alert_id).first()
+    return Alert.objects.select_related("patient__clinic").filter(pk=alert_id).first()
+
+
+def _clinic_of(reminder: Reminder, alert: Alert | None) -> Clinic | None:
+    """The clinic a staff email is about, whose locale it is written in: the alert's patient's
+    (a red flag), the digest's own; for an alert since removed, its program's patient's, else
+    the clinic the therapist joined first."""
+    if alert is not None:
+        return alert.patient.clinic
+    clinic_id = reminder.context.get("clinic_id")
+    if isinstance(clinic_id, int):
+        clinic = Clinic.objects.filter(pk=clinic_id).first()
+        if clinic is not None:
+            return clinic
+    if reminder.program is not None:
+        return reminder.program.patient.clinic
+    if reminder.staff_user is None:
+        return None
+    return (
+        Clinic.objects.filter(memberships__user=reminder.staff_user)
+        .order_by("memberships__pk")
+        .first()
+    )
 
 
 def _is_self_harm(reminder: Reminder, alert: Alert | None) -> bool:
@@ -188,8 +212,8 @@ def digest_body(reminder: Reminder, alerts: list[Alert]) -> str:
         values = {
             "patient": alert.patient.full_name,
             "kind": alert.get_kind_display(),
-            "since": dateformat.format(
-                alert.created_at.astimezone(ZoneInfo(reminder.time_zone)), "j F"
+            "since": date_format(
+                alert.created_at.astimezone(ZoneInfo(reminder.time_zone)), "MONTH_DAY_FORMAT"
             ),
             "message": _shorten(alert.message),
             "url": alert_url(alert.id),
@@ -200,12 +224,13 @@ def digest_body(reminder: Reminder, alerts: list[Alert]) -> str:
 
 
 def render_staff(reminder: Reminder) -> OutgoingMessage:
-    """The email a staff reminder (``STAFF_KINDS``) sends, in the site's language."""
+    """The email a staff reminder (``STAFF_KINDS``) sends, in the locale of the clinic it is
+    about (reminders.locale)."""
     if reminder.kind not in STAFF_KINDS:
         raise ValueError(f"{reminder.kind!r} is not a staff message")
-    with translation.override(settings.LANGUAGE_CODE):
+    alert = _alert_of(reminder) if reminder.kind == Reminder.Kind.RED_FLAG_STAFF else None
+    with translation.override(message_locale(_clinic_of(reminder, alert))):
         if reminder.kind == Reminder.Kind.RED_FLAG_STAFF:
-            alert = _alert_of(reminder)
             if _is_self_harm(reminder, alert):
                 subject, body = self_harm_subject(), self_harm_body(reminder, alert)
             else:

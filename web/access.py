@@ -3,8 +3,9 @@
 Patient pages carry the patient's id in their URL (/p/<id>/...), so a guardian of two children
 can keep a page for each open and every link says whose it is. `patient_page` resolves that id
 through `programs.access.access_household`, which also lists the other children for the
-switcher, in one query. Staff pages go through `staff_page`, which loads the user's clinic
-memberships once, and shows the page's times in the clinic's zone.
+switcher, in one query (with the patient's clinic, whose locale the page is written in). Staff
+pages go through `staff_page`, which loads the user's clinic memberships once, and shows the
+page's times in the clinic's zone and locale (web.locale).
 
 Every object a page names by id is looked up through its access function (programs.access,
 reminders.access); both decorators turn the ``AccessDenied`` it raises into the page's 404
@@ -23,10 +24,11 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import translation
 
 from programs.access import AccessDenied, access_household
 from programs.models import Clinic, Patient, StaffMembership, User
-from web.times import shown_in, staff_zone
+from web.times import shown_in, staff_locale, staff_zone
 
 P = ParamSpec("P")
 # Which child a guardian looked at last, so "/" brings them back to it. A cookie rather than
@@ -66,6 +68,10 @@ class StaffContext:
     @property
     def time_zone(self) -> str:
         return staff_zone(self.memberships)
+
+    @property
+    def locale(self) -> str:
+        return staff_locale(self.memberships)
 
     @property
     def is_clinic_admin(self) -> bool:
@@ -123,7 +129,8 @@ def patient_page(
     view: Callable[Concatenate[WebRequest, P], HttpResponse],
 ) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
     """A page about the patient named by the URL's ``patient_id``, for that patient or their
-    guardian. Anyone else gets 404, so an id reveals nothing; anonymous visitors sign in."""
+    guardian, in their clinic's locale. Anyone else gets 404, so an id reveals nothing;
+    anonymous visitors sign in."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
@@ -137,7 +144,9 @@ def patient_page(
         web_request: Any = request
         web_request.household = household
         try:
-            response = view(web_request, *args, **kwargs)
+            # Written as the patient's clinic writes dates and times (web.locale).
+            with translation.override(household.patient.clinic.locale):
+                response = view(web_request, *args, **kwargs)
         except AccessDenied as denied:
             raise as_http(denied) from None
         remember_patient(request, response, household.patient.pk)
@@ -150,7 +159,7 @@ def staff_page(
     view: Callable[Concatenate[WebRequest, P], HttpResponse],
 ) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
     """A page for a clinic's therapists and admins; anyone else gets 403. The page's times are
-    in the clinic's zone (web.times)."""
+    in the clinic's zone and written as it writes them (web.times)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
@@ -162,7 +171,7 @@ def staff_page(
             raise PermissionDenied("These pages are for clinic staff.")
         web_request: Any = request
         web_request.staff = StaffContext(memberships=memberships)
-        with shown_in(web_request.staff.time_zone):
+        with shown_in(web_request.staff.time_zone, web_request.staff.locale):
             try:
                 return view(web_request, *args, **kwargs)
             except AccessDenied as denied:

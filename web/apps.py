@@ -6,6 +6,7 @@ class WebConfig(AppConfig):
     verbose_name = "Web pages"
 
     def ready(self) -> None:
-        # Connects the receiver that marks a staff member's session at sign-in, for the idle
-        # timeout: in every process, before any request (tests sign in without one).
-        import web.accounts.idle  # noqa: F401
+        # Connects the receivers that mark a session at sign-in, for the idle timeout and the
+        # clinic's locale: in every process, before any request (tests sign in without one).
+        import web.accounts.idle
+        import web.locale  # noqa: F401

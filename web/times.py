@@ -3,23 +3,24 @@
 Times are stored in UTC. Staff pages show them in the clinic's zone: ``staff_page`` activates
 it for the whole request (``django.utils.timezone.override``), so every ``|date`` and every
 ``{% when %}`` follows it without each template having to remember, and the page says which
-zone it is. A time about what the patient did (a session logged, a check-in sent) is shown in
+zone it is. How a date or a time is written is the clinic's locale's (web.locale,
+config/formats/): templates and code name a format ("WEEKDAY_DATE_FORMAT", "TIME_FORMAT"),
+never its letters. A time about what the patient did (a session logged, a check-in sent) is shown in
 the patient's own zone, and named when it differs from the page's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from programs.models import StaffMembership
-from reminders.messages import clock
 
 DEFAULT_ZONE = "America/New_York"
 
@@ -37,19 +38,29 @@ def staff_zone(memberships: list[StaffMembership]) -> str:
     return min(memberships, key=lambda membership: membership.pk).clinic.time_zone
 
 
+def staff_locale(memberships: list[StaffMembership]) -> str:
+    """The locale a staff member's pages are written in: that same clinic's; "" for none."""
+    if not memberships:
+        return ""
+    return min(memberships, key=lambda membership: membership.pk).clinic.locale
+
+
 @contextmanager
-def shown_in(zone: str) -> Iterator[None]:
-    """Render what runs inside in ``zone``."""
-    with timezone.override(ZoneInfo(zone)):
+def shown_in(zone: str, locale: str = "") -> Iterator[None]:
+    """Render what runs inside in ``zone``, and in ``locale`` (a clinic's) when given; else in
+    the request's (web.locale)."""
+    language = translation.override(locale) if locale else nullcontext()
+    with timezone.override(ZoneInfo(zone)), language:
         yield
 
 
 def when_text(value: datetime, zone: str = "") -> str:
-    """``value`` as "4 Mar 2026, 4:30 pm" in the page's zone, or in ``zone`` when given, with
-    the place added when that differs from the page's: "4 Mar 2026, 3:30 pm (Chicago time)"."""
+    """``value`` as "Mar 4, 2026, 4:30 PM" (en-gb: "4 Mar 2026, 16:30") in the page's zone, or
+    in ``zone`` when given, with the place added when that differs from the page's:
+    "Mar 4, 2026, 3:30 PM (Chicago time)"."""
     page_zone = timezone.get_current_timezone_name()
     local = timezone.localtime(value, ZoneInfo(zone or page_zone))
-    text = f"{date_format(local, 'j M Y')}, {clock(local.time())}"
+    text = date_format(local, "DATETIME_FORMAT")
     if zone and zone != page_zone:
         text = _("%(when)s (%(place)s time)") % {"when": text, "place": zone_place(zone)}
     return text

@@ -152,6 +152,14 @@ def optional_user(related_name: str = "+") -> models.ForeignKey[User | None, Use
 
 
 class Clinic(models.Model):
+    class Locale(models.TextChoices):
+        """How the clinic's pages and reminders write dates and times (each a language code
+        whose formats config/formats/ holds). Translations are a separate matter: the language
+        part is English for both."""
+
+        EN_US = "en-us", _("US: Dec 3, 3:30 PM")
+        EN_GB = "en-gb", _("UK: 3 Dec, 15:30")
+
     name = models.CharField(max_length=120)
     short_name = models.CharField(
         max_length=24,
@@ -163,6 +171,12 @@ class Clinic(models.Model):
     )
     time_zone = models.CharField(
         max_length=64, default="America/New_York", validators=[validate_time_zone]
+    )
+    locale = models.CharField(
+        max_length=8,
+        choices=Locale.choices,
+        default=Locale.EN_US,
+        help_text="How dates and times are written on its pages and in its reminders.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

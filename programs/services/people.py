@@ -34,9 +34,15 @@ def _clean(instance: Patient | Guardian | Activity | ProgramTemplate | Clinic) -
 
 @transaction.atomic
 def clinic_create(
-    *, name: str, time_zone: str = "America/New_York", short_name: str = ""
+    *,
+    name: str,
+    time_zone: str = "America/New_York",
+    short_name: str = "",
+    locale: str = Clinic.Locale.EN_US,
 ) -> Clinic:
-    clinic = Clinic(name=name.strip(), short_name=short_name.strip(), time_zone=time_zone)
+    clinic = Clinic(
+        name=name.strip(), short_name=short_name.strip(), time_zone=time_zone, locale=locale
+    )
     _clean(clinic)
     clinic.save()
     return clinic

@@ -636,8 +636,9 @@ def dose_override(*, actor: User, dose: PlannedDose, amount: int, reason: str) -
 
 def running_program_state(program: Program) -> str:
     """A running program in words for a clinician: "active since March 2, 2025", "paused,
-    started March 2, 2025", "starting March 20, 2025". No raw status codes or ids."""
-    started = date_format(program.start_date, "F j, Y")
+    started March 2, 2025", "starting March 20, 2025" (in the active locale: config/formats).
+    No raw status codes or ids."""
+    started = date_format(program.start_date, "LONG_DATE_FORMAT")
     if program.start_date > local_today(program.patient):
         return _("starting %(date)s") % {"date": started}
     states: dict[str, str] = {

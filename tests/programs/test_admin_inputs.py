@@ -29,7 +29,7 @@ def test_the_admin_refuses_a_clinic_time_zone_that_is_not_a_place(signed_in: Cli
 
     response = signed_in.post(
         reverse("admin:programs_clinic_change", args=[clinic.pk]),
-        {"name": "Riverside", "short_name": "", "time_zone": "EST5EDT",
+        {"name": "Riverside", "short_name": "", "time_zone": "EST5EDT", "locale": "en-us",
          **no_inline_rows("memberships")},
     )  # fmt: skip
 
@@ -84,3 +84,19 @@ def test_the_admin_refuses_a_template_with_desensitization_once_a_day(signed_in:
     assert response.status_code == 200
     assert "desensitization is done 2 or 3 times a day" in response.content.decode()
     assert not ProgramTemplate.objects.exists()
+
+
+def test_the_admin_sets_a_clinic_locale_and_refuses_one_it_does_not_know(
+    signed_in: Client,
+) -> None:
+    clinic = ClinicFactory.create(name="Riverside")
+    url = reverse("admin:programs_clinic_change", args=[clinic.pk])
+    values = {"name": "Riverside", "short_name": "", "time_zone": "America/Chicago",
+              **no_inline_rows("memberships")}  # fmt: skip
+
+    refused = signed_in.post(url, {**values, "locale": "fr-fr"})
+    clinic.refresh_from_db()
+    assert refused.status_code == 200 and clinic.locale == "en-us"
+    signed_in.post(url, {**values, "locale": "en-gb"})
+    clinic.refresh_from_db()
+    assert clinic.locale == "en-gb"

@@ -472,3 +472,12 @@ def test_a_raised_override_kept_through_a_review_that_steps_back_stays_within_th
     day_before = dose_on(program, TODAY + timedelta(days=1))
     assert review is not None and day_before.amount < before.amount  # stepped back
     assert kept.amount <= day_before.amount + 1 and kept.override_reason == "Camp"
+
+
+def test_a_clinic_is_us_by_default_and_refuses_a_locale_it_does_not_know() -> None:
+    assert services.clinic_create(name="Harbour").locale == "en-us"
+    assert services.clinic_create(name="Thames", locale="en-gb").locale == "en-gb"
+    with pytest.raises(ValidationError) as excinfo:
+        services.clinic_create(name="Seine", locale="fr-fr")
+    assert "locale" in refusal(excinfo)
+    assert not Clinic.objects.filter(name="Seine").exists()

@@ -386,7 +386,7 @@ def test_a_text_moved_by_quiet_hours_is_told_about_in_the_answer(maya: Patient) 
             "due": "21:30",
             "arrives": "09:00",
             "next_day": True,
-            "message": "Quiet hours are 8 pm to 9 am: the text due at 9:30 pm will arrive at "
-            "9 am the next day instead.",
+            "message": "Quiet hours are 8 PM to 9 AM: the text due at 9:30 PM will arrive at "
+            "9 AM the next day instead.",
         }
     ]

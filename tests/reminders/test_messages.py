@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from programs.models import Clinic, Patient, PlannedDose, Program
+from reminders.locale import message_locale
 from reminders.messages import (
     CLINIC_NAME_MAX,
     GSM7,
@@ -40,10 +41,12 @@ FIRST_NAMES = {
     "non-GSM": ("Zoë Łukasiewicz-Ñúñez 🌟 Wilhelmina-Maximiliana " + "Ŵ" * 60)[:60],
     "GSM-7": ("Alexandria-Maximiliana Wilhelmina " + "W" * 60)[:60],
 }
-# A Wednesday 30 September at 10:45 pm: the longest day and time the texts can name.
+# A Wednesday 30 September at 10:45 pm: the longest day and time the texts can name, in
+# each locale ("Wednesday, September 30" and "10:45 PM"; "Wednesday 30 September", "22:45").
 SESSION_DAY = date(2026, 9, 30)
 SESSION_TIME = time(22, 45)
 ROLES = [Contact.Role.PATIENT, Contact.Role.GUARDIAN]
+LOCALES = list(Clinic.Locale.values)
 
 
 def test_the_names_used_here_are_the_longest_we_allow() -> None:
@@ -81,10 +84,11 @@ def program() -> Program:
     )
 
 
-def named(program: Program, clinic: str, first: str) -> None:
-    """Give the program's clinic and patient the longest names of a kind (in memory: render
-    reads the objects it is given)."""
+def named(program: Program, clinic: str, first: str, locale: str = "en-us") -> None:
+    """Give the program's clinic and patient the longest names of a kind, and the clinic a
+    locale (in memory: render reads the objects it is given)."""
     program.patient.clinic.short_name = CLINIC_NAMES[clinic]
+    program.patient.clinic.locale = locale
     program.patient.first_name = FIRST_NAMES[first]
 
 
@@ -153,13 +157,17 @@ TEXTS: dict[str, Callable[[Contact, Program], Reminder]] = {
 }
 
 
+Build = Callable[..., tuple[Contact, Program]]
+
+
 @pytest.fixture
-def build(program: Program) -> Callable[[str, str, str], tuple[Contact, Program]]:
-    """The program named with the longest names of a kind, and a contact of ``role``."""
+def build(program: Program) -> Build:
+    """The program named with the longest names of a kind, at a clinic of ``locale``, and a
+    contact of ``role``."""
     contacts: dict[str, Contact] = {}
 
-    def make(clinic: str, first: str, role: str) -> tuple[Contact, Program]:
-        named(program, clinic, first)
+    def make(clinic: str, first: str, role: str, locale: str = "en-us") -> tuple[Contact, Program]:
+        named(program, clinic, first, locale)
         if role not in contacts:
             contacts[role] = contact_for(program, role)
         return contacts[role], program
@@ -169,10 +177,10 @@ def build(program: Program) -> Callable[[str, str, str], tuple[Contact, Program]
 
 @pytest.mark.parametrize("kind", list(TEXTS))
 def test_every_text_fits_one_gsm7_segment_and_says_nothing_of_health(
-    build: Callable[[str, str, str], tuple[Contact, Program]], kind: str
+    build: Build, kind: str
 ) -> None:
-    for clinic, first, role in itertools.product(CLINIC_NAMES, FIRST_NAMES, ROLES):
-        contact, program = build(clinic, first, role)
+    for clinic, first, role, locale in itertools.product(CLINIC_NAMES, FIRST_NAMES, ROLES, LOCALES):
+        contact, program = build(clinic, first, role, locale)
 
         body = render(TEXTS[kind](contact, program)).body
 
@@ -194,7 +202,7 @@ def test_the_help_reply_fits_one_gsm7_segment_and_says_nothing_of_health(
 
 
 def test_a_guardian_text_names_the_child_by_first_name_cut_to_fit(
-    build: Callable[[str, str, str], tuple[Contact, Program]],
+    build: Build,
 ) -> None:
     contact, program = build("non-GSM", "non-GSM", Contact.Role.GUARDIAN)
 
@@ -202,33 +210,65 @@ def test_a_guardian_text_names_the_child_by_first_name_cut_to_fit(
 
     assert body == (
         "Reminder from Ñuñez Lodz Kids Clinic: Zoe Lukasiewicz-Ñuñe's session is today at "
-        "10:45 pm. Reply STOP to opt out."
+        "10:45 PM. Reply STOP to opt out."
     )
     assert "Okafor" not in body and "Łucja" not in body
 
 
 @pytest.mark.parametrize(
-    ("make", "says"),
+    ("locale", "make", "says"),
     [
-        (session_today, "your session is today at 10:45 pm."),
-        (session_tomorrow, "your session is tomorrow at 10:45 pm."),
-        (session_later, "your session is on Wednesday 30 September at 10:45 pm."),
+        ("en-us", session_today, "your session is today at 10:45 PM."),
+        ("en-us", session_tomorrow, "your session is tomorrow at 10:45 PM."),
+        ("en-us", session_later, "your session is on Wednesday, September 30 at 10:45 PM."),
+        ("en-gb", session_today, "your session is today at 22:45."),
+        ("en-gb", session_tomorrow, "your session is tomorrow at 22:45."),
+        ("en-gb", session_later, "your session is on Wednesday 30 September at 22:45."),
     ],
 )
-def test_a_session_text_says_when_in_the_patients_own_words(
-    build: Callable[[str, str, str], tuple[Contact, Program]],
+def test_a_session_text_says_when_in_the_patients_own_words_as_their_clinic_writes_it(
+    build: Build,
+    locale: str,
     make: Callable[[Contact, Program], Reminder],
     says: str,
 ) -> None:
-    contact, program = build("GSM-7", "GSM-7", Contact.Role.PATIENT)
+    contact, program = build("GSM-7", "GSM-7", Contact.Role.PATIENT, locale)
 
     body = render(make(contact, program)).body
 
     assert body == f"Reminder from Riverside Children's Hos: {says} Reply STOP to opt out."
 
 
+@pytest.mark.parametrize(
+    ("locale", "when"),
+    [
+        ("en-us", "session is on Wednesday, September 30 at 10:45 PM. Reply STOP"),
+        ("en-gb", "session is on Wednesday 30 September at 22:45. Reply STOP"),
+    ],
+)
+def test_the_longest_text_of_each_locale_is_one_segment_written_its_way(
+    build: Build, locale: str, when: str
+) -> None:
+    contact, program = build("GSM-7", "GSM-7", Contact.Role.GUARDIAN, locale)
+
+    body = render(session_later(contact, program)).body
+
+    assert when in body
+    assert len(body) <= SMS_MAX and set(body) <= GSM7
+
+
+def test_an_email_and_a_push_are_written_as_the_clinic_writes_times(build: Build) -> None:
+    contact, program = build("GSM-7", "GSM-7", Contact.Role.PATIENT, "en-gb")
+    email = email_of(session_tomorrow(contact, program))
+    push = session_tomorrow(contact, program)
+    push.channel = Channel.PUSH
+
+    assert "your session is tomorrow at 22:45." in render(email).body
+    assert "your session is tomorrow at 22:45." in render(push).body
+
+
 def test_a_clinic_without_a_short_name_is_named_gradus_never_by_its_full_name(
-    build: Callable[[str, str, str], tuple[Contact, Program]],
+    build: Build,
 ) -> None:
     contact, program = build("none", "GSM-7", Contact.Role.PATIENT)
 
@@ -244,7 +284,7 @@ def email_of(reminder: Reminder) -> Reminder:
 
 
 def test_email_subjects_name_only_the_clinic(
-    build: Callable[[str, str, str], tuple[Contact, Program]],
+    build: Build,
 ) -> None:
     for kind, role in itertools.product(TEXTS, ROLES):
         contact, program = build("GSM-7", "non-GSM", role)
@@ -258,7 +298,7 @@ def test_email_subjects_name_only_the_clinic(
 
 
 def test_an_email_says_nothing_of_health_and_carries_its_unsubscribe_link(
-    build: Callable[[str, str, str], tuple[Contact, Program]],
+    build: Build,
 ) -> None:
     for kind, role in itertools.product(TEXTS, ROLES):
         contact, program = build("GSM-7", "GSM-7", role)
@@ -275,7 +315,7 @@ def test_an_email_says_nothing_of_health_and_carries_its_unsubscribe_link(
 
 
 def test_an_email_keeps_the_names_as_they_are_written(
-    build: Callable[[str, str, str], tuple[Contact, Program]],
+    build: Build,
 ) -> None:
     contact, program = build("non-GSM", "non-GSM", Contact.Role.GUARDIAN)
     reminder = session_today(contact, program)
@@ -320,7 +360,7 @@ def test_a_name_is_folded_then_cut_to_the_longest_we_allow() -> None:
 
 
 def test_a_clinic_whose_name_folds_to_nothing_is_named_gradus(
-    build: Callable[[str, str, str], tuple[Contact, Program]],
+    build: Build,
 ) -> None:
     contact, program = build("GSM-7", "GSM-7", Contact.Role.PATIENT)
     program.patient.clinic.short_name = "儿童诊所"
@@ -331,7 +371,7 @@ def test_a_clinic_whose_name_folds_to_nothing_is_named_gradus(
 
 
 def test_a_short_name_that_names_a_condition_is_never_sent_even_if_saved_before_the_rule(
-    build: Callable[[str, str, str], tuple[Contact, Program]],
+    build: Build,
 ) -> None:
     contact, program = build("GSM-7", "GSM-7", Contact.Role.PATIENT)
     program.patient.clinic.short_name = "CRPS Pain Kids"  # as saved before it was refused
@@ -343,3 +383,12 @@ def test_a_short_name_that_names_a_condition_is_never_sent_even_if_saved_before_
 
     assert body.startswith("Reminder from gradus: your weekly check-in is due.")
     assert subject == "Weekly check-in from gradus"
+
+
+def test_a_message_is_in_the_clinics_locale_unless_the_contact_reads_another_language() -> None:
+    gb = Clinic(locale="en-gb")
+
+    assert (message_locale(gb, "en"), message_locale(gb, "")) == ("en-gb", "en-gb")
+    assert message_locale(Clinic(locale="en-us"), "en-gb") == "en-us"
+    assert message_locale(gb, "es") == "es"
+    assert message_locale(None) == "en-us"

@@ -623,6 +623,22 @@ def test_the_red_flag_email_names_the_patient_but_its_subject_does_not(
     assert "/api/" not in message.body
 
 
+@pytest.mark.parametrize(
+    ("locale", "when"),
+    [("en-us", "(Wednesday, May 14, 4:05 PM)"), ("en-gb", "(Wednesday 14 May, 16:05)")],
+)
+def test_the_red_flag_email_says_when_as_the_clinic_writes_it(
+    child: Patient, django_capture_on_commit_callbacks: Any, locale: str, when: str
+) -> None:
+    Clinic.objects.filter(pk=child.clinic_id).update(locale=locale)
+    red_flag(child, django_capture_on_commit_callbacks)
+    (row,) = made(Reminder.Kind.RED_FLAG_STAFF)
+
+    body = render_staff(row).body
+
+    assert f"{child.full_name} reported a red flag {when}." in body
+
+
 def test_thoughts_of_self_harm_email_the_therapist_urgently_with_nothing_in_the_subject(
     child: Patient, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -855,9 +871,21 @@ def test_the_digest_lists_what_is_still_open_with_links(at: Any) -> None:
     message = render_staff(digest)
 
     assert message.subject == "1 open alert for your patients"
-    assert "Ava Chen: low adherence" in message.body and "Two of seven." in message.body
+    assert "Ava Chen: low adherence, since May 14." in message.body
+    assert "Two of seven." in message.body
     assert f"/clinic/alerts/?alert={low.id}#alert-{low.id}" in message.body
     assert f"?alert={done.id}#" not in message.body and "/api/" not in message.body
+
+
+def test_an_en_gb_clinics_digest_writes_its_dates_its_way(at: Any) -> None:
+    at(DIGEST_TIME)
+    clinic, _, child = digest_clinic()
+    Clinic.objects.filter(pk=clinic.pk).update(locale="en-gb")
+    alert_raise(patient=child, program=None, kind=AlertKind.LOW_ADHERENCE, message="Low.")
+    notifications_sweep(timezone.now())
+    (digest,) = made(Reminder.Kind.ALERT_DIGEST)
+
+    assert "Ava Chen: low adherence, since 14 May." in render_staff(digest).body
 
 
 # -- Wall-clock times ---------------------------------------------------------------------

@@ -428,7 +428,7 @@ def test_a_text_asked_for_inside_quiet_hours_is_said_to_come_when_the_outbox_pla
 
     (notice,) = saved.quiet_hours
     assert notice.message == (
-        "Quiet hours are 8 pm to 9 am: the text due at 9:30 pm will arrive at 9 am the next "
+        "Quiet hours are 8 PM to 9 AM: the text due at 9:30 PM will arrive at 9 AM the next "
         "day instead."
     )
     planned = pending(program, session_date=date(2026, 3, 13), lead="evening_before")
@@ -456,8 +456,8 @@ def test_a_text_that_quiet_hours_would_push_past_the_session_is_said_not_to_come
     (notice,) = saved.quiet_hours
     assert (notice.due, notice.arrives) == (time(7, 0), None)
     assert notice.message == (
-        "Quiet hours are 8 pm to 9 am: the text due at 7 am would come after the session "
-        "starts (8 am), so it will not be sent."
+        "Quiet hours are 8 PM to 9 AM: the text due at 7 AM would come after the session "
+        "starts (8 AM), so it will not be sent."
     )
     assert not pending(program, channel="sms").exists()
     assert pending(program, channel="email").exists()

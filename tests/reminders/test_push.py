@@ -58,7 +58,7 @@ def push_contact(**fields: Any) -> Contact:
 
 
 def push_reminder(subscription: PushSubscription, **options: Any) -> Reminder:
-    """A push session reminder to the device, due now, its session an hour later (4 pm)."""
+    """A push session reminder to the device, due now, its session an hour later (4 PM)."""
     options.setdefault("due_at", NOW)
     return due_reminder(
         subscription.contact,
@@ -83,7 +83,7 @@ def test_a_due_push_reminder_arrives_once_and_says_nothing_of_health(
     (arrived,) = push.delivered_to(device)
     assert arrived.payload is not None
     body = arrived.payload["body"]
-    assert body == "Reminder from gradus: your session is today at 4 pm."
+    assert body == "Reminder from gradus: your session is today at 4 PM."
     assert not HEALTH_WORDS.search(body) and not HEALTH_WORDS.search(arrived.payload["title"])
     assert arrived.payload["tag"] == reminder.idempotency_key
     assert arrived.payload["url"] == f"/p/{subscription.contact.patient_id}/today/"
@@ -124,7 +124,7 @@ def test_a_guardian_is_told_of_the_child_by_first_name_only(
 
     (arrived,) = push.delivered_to(device)
     assert arrived.payload is not None
-    assert arrived.payload["body"] == "Reminder from gradus: Maya's session is today at 4 pm."
+    assert arrived.payload["body"] == "Reminder from gradus: Maya's session is today at 4 PM."
     assert "Lopez" not in arrived.payload["body"]
 
 

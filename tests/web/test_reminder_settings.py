@@ -10,7 +10,7 @@ from django.core import mail
 from django.test import Client, override_settings
 from pytest_django import DjangoAssertNumQueries
 
-from programs.models import Patient, User
+from programs.models import Clinic, Patient, User
 from reminders.channels.memory import MemorySms
 from reminders.models import Channel, Consent, Contact
 from tests.programs import factories
@@ -68,8 +68,19 @@ def test_it_lists_the_patients_contacts_with_their_state(client: Client) -> None
     body = response.content.decode()
     assert response.status_code == 200
     assert "maya@example.org" in body and "+14155550123" in body
-    assert "The evening before at 19:00" in body and "1 hour before" in body
-    assert "20:00 to 09:00" in body
+    assert "The evening before at 7 PM" in body and "1 hour before" in body
+    assert "8 PM to 9 AM" in body
+
+
+def test_an_en_gb_clinics_contacts_list_writes_times_on_the_24_hour_clock(
+    client: Client,
+) -> None:
+    patient, user = _patient()
+    Clinic.objects.filter(pk=patient.clinic_id).update(locale="en-gb")
+    ready_contact(patient=patient, email="maya@example.org", phone="+14155550123")
+    client.force_login(user)
+    body = client.get(_url(patient)).content.decode()
+    assert "The evening before at 19:00" in body and "20:00 to 09:00" in body
 
 
 def test_it_reads_the_list_in_a_fixed_number_of_queries(
@@ -322,6 +333,6 @@ def test_a_text_time_inside_quiet_hours_says_when_it_will_really_arrive(client: 
     assert response.status_code == 200
     assert "Reminder times saved." in body
     assert (
-        "Quiet hours are 8 pm to 9 am: the text due at 9:30 pm will arrive at 9 am the next "
+        "Quiet hours are 8 PM to 9 AM: the text due at 9:30 PM will arrive at 9 AM the next "
         "day instead."
     ) in body

@@ -2,7 +2,7 @@
 what a patient did is shown in the patient's own zone, named when it is not the clinic's.
 
 The instant used, 02:30 UTC on 12 March 2026, is still the evening of 11 March in New York
-(10:30 pm, daylight time) and in Chicago (9:30 pm): a page showing UTC gets the day wrong too.
+(10:30 PM, daylight time) and in Chicago (9:30 PM): a page showing UTC gets the day wrong too.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from tests.programs import factories
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 INSTANT = datetime(2026, 3, 12, 2, 30, tzinfo=UTC)
-CLINIC_TIME = "11 Mar 2026, 10:30 pm"
+CLINIC_TIME = "Mar 11, 2026, 10:30 PM"
 CAPTION = "Times are New York time (America/New_York)."
 
 
@@ -62,8 +62,8 @@ def test_the_alerts_page_shows_when_an_alert_was_raised_and_acknowledged_in_clin
     client.force_login(therapist)
     body = _body(client, "/clinic/alerts/?acknowledged=on")
     assert f'Raised <time datetime="{INSTANT.isoformat()}">{CLINIC_TIME}</time>' in body
-    assert "on <time" in body and "11 Mar 2026, 10:45 pm</time>" in body
-    assert "12 Mar 2026" not in body
+    assert "on <time" in body and "Mar 11, 2026, 10:45 PM</time>" in body
+    assert "Mar 12, 2026" not in body
     assert CAPTION in body
 
 
@@ -84,8 +84,8 @@ def test_the_patient_page_shows_clinic_times_and_the_patients_own_times_named(
     # The revision history (the program drafted and activated, by the therapist).
     assert f">{CLINIC_TIME}</time></th>" in body
     # When the session was logged and the check-in sent: Chicago's evening, and said so.
-    assert body.count("11 Mar 2026, 9:30 pm (Chicago time)</time>") == 2
-    assert "12 Mar 2026" not in body and CAPTION in body
+    assert body.count("Mar 11, 2026, 9:30 PM (Chicago time)</time>") == 2
+    assert "Mar 12, 2026" not in body and CAPTION in body
 
 
 def test_the_builder_and_preview_show_when_a_draft_was_last_changed_in_clinic_time(
@@ -119,7 +119,7 @@ def test_pending_invitations_expire_at_a_clinic_time(client: Client) -> None:
     services.invitation_create(actor=therapist, patient=child, role="patient")
     client.force_login(therapist)
     body = _body(client, "/clinic/invite/")
-    assert ">18 Mar 2026, 10:30 pm</time>" in body
+    assert ">Mar 18, 2026, 10:30 PM</time>" in body
     assert CAPTION in body
 
 
@@ -132,5 +132,5 @@ def test_a_therapist_of_a_clinic_elsewhere_sees_that_clinics_zone(client: Client
     )
     client.force_login(therapist)
     body = _body(client, "/clinic/alerts/")
-    assert "11 Mar 2026, 7:30 pm</time>" in body
+    assert "Mar 11, 2026, 7:30 PM</time>" in body
     assert "Times are Los Angeles time (America/Los_Angeles)." in body

@@ -288,7 +288,7 @@ def test_it_says_kindly_when_there_is_no_session_today(client: Client) -> None:
     body = client.get(f"/p/{patient.pk}/today/").content.decode()
     assert "No session today" in body
     next_day = today + timedelta(days=1)
-    assert f"Your next session is on {next_day:%A} {next_day.day} {next_day:%B}." in body
+    assert f"Your next session is on {next_day:%A}, {next_day:%B} {next_day.day}." in body
 
 
 def test_it_says_plainly_when_the_clinic_has_paused_the_program(client: Client) -> None:

@@ -197,7 +197,7 @@ def fdi_chart(progress: Progress, *, is_self: bool, name: str) -> Chart:
             ) % values
     return Chart(
         title=_("Everyday activities score (lower is better)"),
-        categories=[date_format(day, "j M") for day, _total in scores],
+        categories=[date_format(day, "SHORT_MONTH_DAY_FORMAT") for day, _total in scores],
         series=[
             Series(
                 _("Score") if is_self else _("%(name)s's score") % {"name": name},

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from programs.models import User
 from reminders import selectors, services
 from reminders.access import access_contact
+from reminders.messages import clock
 from reminders.models import ADDRESS_CHANNELS, Channel, Consent, Contact, PushSubscription
 from reminders.services.contacts import phone_region
 from web.access import WebRequest, patient_page
@@ -118,7 +119,12 @@ def _channel_view(contact: Contact, channel: str, suppressed: set[tuple[str, str
 
 def _lead_text(lead: dict[str, object]) -> str:
     if lead.get("kind") == "evening_before":
-        return _("The evening before at %(time)s") % {"time": lead.get("at", "19:00")}
+        at = str(lead.get("at", "19:00"))
+        try:
+            shown = clock(time.fromisoformat(at))
+        except ValueError:
+            shown = at  # stored before the services checked it: shown as it is
+        return _("The evening before at %(time)s") % {"time": shown}
     minutes = lead.get("minutes")
     return minutes_label(minutes) if isinstance(minutes, int) else ""
 

@@ -80,8 +80,9 @@ def _managed_program(request: WebRequest, program_id: int) -> Program:
 def _render(
     request: WebRequest, patient: Patient, template_name: str, context: dict[str, Any]
 ) -> HttpResponse:
-    # The times of pages about a patient are their clinic's, whichever clinic the user is at.
-    with shown_in(patient.clinic.time_zone):
+    # The times of pages about a patient are their clinic's, in its zone and written its way,
+    # whichever clinic the user is at.
+    with shown_in(patient.clinic.time_zone, patient.clinic.locale):
         return render(request, template_name, context)
 
 

@@ -106,7 +106,7 @@ class DischargeForm(forms.Form):
 
 def dose_label(dose: PlannedDose) -> str:
     return _("%(day)s: %(activity)s, %(amount)s %(unit)s") % {
-        "day": date_format(dose.session.date, "D j M"),
+        "day": date_format(dose.session.date, "SHORT_WEEKDAY_DATE_FORMAT"),
         "activity": dose.program_activity.name,
         "amount": dose.amount,
         "unit": word(UNITS, dose.unit),

@@ -286,8 +286,9 @@ def _page(
                 "has_upcoming_doses": bool(doses),
             }
         )
-    # The times of a patient's page are their clinic's, whichever clinic the user works at.
-    with shown_in(record.clinic.time_zone):
+    # The times of a patient's page are their clinic's, in its zone and written its way,
+    # whichever clinic the user works at.
+    with shown_in(record.clinic.time_zone, record.clinic.locale):
         return render(request, "web/staff/patient.html", context, status=400 if bound else 200)
 
 
