@@ -31,6 +31,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    prefetch_related_objects,
 )
 
 from planner import AlertKind, Feasibility, Phase, PlannerInputError, assess_feasibility
@@ -375,8 +376,8 @@ def current_program(patient: Patient) -> Program | None:
     )
 
 
-def _session_queryset() -> QuerySet[PlannedSession]:
-    return PlannedSession.objects.select_related("program", "log").prefetch_related(
+def _session_queryset(*, with_bouts: bool = False) -> QuerySet[PlannedSession]:
+    queryset = PlannedSession.objects.select_related("program", "log").prefetch_related(
         Prefetch(
             "doses",
             queryset=PlannedDose.objects.select_related("program_activity__activity").order_by(
@@ -385,16 +386,35 @@ def _session_queryset() -> QuerySet[PlannedSession]:
         ),
         Prefetch("log__results", queryset=ActivityLog.objects.select_related("program_activity")),
     )
+    return queryset.prefetch_related(_bouts()) if with_bouts else queryset
 
 
-def session_for_day(patient: Patient, day: date) -> PlannedSession | None:
-    """The session of the patient's running program on ``day``, with doses and log."""
-    return (
+def _bouts() -> Prefetch[Any]:
+    return Prefetch("bouts", queryset=BoutLog.objects.order_by("program_activity_id", "number"))
+
+
+def with_session_bouts(session: PlannedSession) -> PlannedSession:
+    """``session`` (loaded by a selector here, with its doses) with the bouts saved of it read
+    too, when one of its doses is done more than once a day: only those have bouts to show."""
+    if any(dose.times_per_day > 1 for dose in session.doses.all()):
+        prefetch_related_objects([session], _bouts())
+    return session
+
+
+def session_for_day(
+    patient: Patient, day: date, *, with_bouts: bool = False
+) -> PlannedSession | None:
+    """The session of the patient's running program on ``day``, with doses and log; with
+    ``with_bouts``, and the bouts saved of its doses done more than once a day."""
+    session = (
         _session_queryset()
         .filter(program__patient=patient, program__status__in=RUNNING_STATUSES, date=day)
         .order_by("-program__start_date")
         .first()
     )
+    if session is not None and with_bouts:
+        with_session_bouts(session)
+    return session
 
 
 def today_session(patient: Patient) -> PlannedSession | None:
@@ -413,20 +433,28 @@ def next_session_date(patient: Patient, *, after: date) -> date | None:
     )
 
 
-def patient_session(patient: Patient, session_id: int) -> PlannedSession | None:
-    """One of the patient's sessions, in any of their programs, with its doses and log."""
-    return (
+def patient_session(
+    patient: Patient, session_id: int, *, with_bouts: bool = False
+) -> PlannedSession | None:
+    """One of the patient's sessions, in any of their programs, with its doses and log; with
+    ``with_bouts``, and the bouts saved of its doses done more than once a day."""
+    session = (
         _session_queryset()
         .select_related("program__patient")
         .filter(program__patient=patient, pk=session_id)
         .first()
     )
+    if session is not None and with_bouts:
+        with_session_bouts(session)
+    return session
 
 
-def upcoming_sessions(patient: Patient, *, days: int = 14) -> QuerySet[PlannedSession]:
+def upcoming_sessions(
+    patient: Patient, *, days: int = 14, with_bouts: bool = False
+) -> QuerySet[PlannedSession]:
     today = local_today(patient)
     return (
-        _session_queryset()
+        _session_queryset(with_bouts=with_bouts)
         .filter(
             program__patient=patient,
             program__status__in=RUNNING_STATUSES,

@@ -39,6 +39,7 @@ from programs.api.authentication import ExpiringTokenAuthentication, refuse_if_e
 from programs.api.errors import error_responses
 from programs.api.idempotency import IdempotentWrites
 from programs.api.me_serializers import (
+    BoutInputSerializer,
     CheckInCreatedSerializer,
     CheckInInputSerializer,
     CheckInSerializer,
@@ -220,7 +221,7 @@ class TodayView(APIView):
         body, versions = today_cache.cached_today(patient.id, today)
         if body is None:
             versions = versions or today_cache.current_versions(patient.id)
-            session = selectors.session_for_day(patient, today)
+            session = selectors.session_for_day(patient, today, with_bouts=True)
             next_date = None if session else selectors.next_session_date(patient, after=today)
             data = TodaySerializer(
                 {"date": today, "session": session, "next_session_date": next_date}
@@ -265,9 +266,16 @@ class UpcomingSessionsView(GenericAPIView[Any]):
         patient = acted_for(request, patient_id)
         query = UpcomingQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        sessions = selectors.upcoming_sessions(patient, days=query.validated_data["days"])
+        sessions = selectors.upcoming_sessions(
+            patient, days=query.validated_data["days"], with_bouts=True
+        )
         page = self.paginate_queryset(sessions)
         return self.get_paginated_response(SessionSerializer(page or [], many=True).data)
+
+
+def _planned_activities(session: PlannedSession) -> dict[str, int]:
+    """The session's activities, by the key a log names them with, as program activity ids."""
+    return {dose.program_activity.key: dose.program_activity_id for dose in session.doses.all()}
 
 
 class SessionLogView(IdempotentWrites, APIView):
@@ -293,9 +301,7 @@ class SessionLogView(IdempotentWrites, APIView):
     def post(self, request: Request, patient_id: int, session_id: int) -> Response:
         patient = acted_for(request, patient_id)
         session = access.access_own_session(patient, session_id)
-        planned = {
-            dose.program_activity.key: dose.program_activity_id for dose in session.doses.all()
-        }
+        planned = _planned_activities(session)
         data = SessionLogInputSerializer(data=request.data, context={"planned": planned})
         data.is_valid(raise_exception=True)
         corrected = getattr(session, "log", None) is not None
@@ -320,6 +326,56 @@ class SessionLogView(IdempotentWrites, APIView):
         return Response(
             SessionLogSerializer(log).data,
             status=status.HTTP_200_OK if corrected else status.HTTP_201_CREATED,
+        )
+
+
+class SessionBoutView(IdempotentWrites, APIView):
+    @extend_schema(
+        operation_id="me_session_bout_create",
+        summary="Log one time of an activity done several times a day",
+        description=(
+            "For a dose done `times_per_day` times a day, each time is logged on its own when "
+            "it is done (`bout` 1 to `times_per_day`); sending a time again replaces it. The "
+            "session's log is then worked out from every time saved: an activity's amount is "
+            "the day's total shared over its times, its exertion the hardest any time felt, "
+            "and the session is done once every activity's total meets its dose. Answers with "
+            "the session as it now is: 201 for a time not saved before, 200 when it replaced "
+            "one. Refused (400, nothing saved) as a session's log is: field `session` for a "
+            "day that has not come, a paused or a discharged program; `activity` for one not "
+            "in this session; `bout` above the dose's times a day; `amount` for an amount "
+            "no one could have done."
+        ),
+        request=BoutInputSerializer,
+        responses={
+            201: SessionSerializer,
+            200: SessionSerializer,
+            **error_responses(400, 401, 403, 404),
+        },
+        tags=TAGS,
+    )
+    def post(self, request: Request, patient_id: int, session_id: int) -> Response:
+        patient = acted_for(request, patient_id)
+        session = access.access_own_session(patient, session_id)
+        planned = _planned_activities(session)
+        data = BoutInputSerializer(data=request.data, context={"planned": planned})
+        data.is_valid(raise_exception=True)
+        activity_id, number = data.validated_data["activity"], data.validated_data["bout"]
+        replaced = any(
+            bout.program_activity_id == activity_id and bout.number == number
+            for bout in selectors.session_bouts(session)
+        )
+        services.session_bout_log(
+            actor=_user(request),
+            session=session,
+            program_activity_id=activity_id,
+            bout=number,
+            amount=data.validated_data["amount"],
+            exertion=data.validated_data["exertion"],
+        )
+        now = selectors.patient_session(patient, session.pk, with_bouts=True)
+        return Response(
+            SessionSerializer(now).data,
+            status=status.HTTP_200_OK if replaced else status.HTTP_201_CREATED,
         )
 
 
@@ -400,6 +456,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "patients/<int:patient_id>/sessions/<int:session_id>/log/",
         SessionLogView.as_view(),
         name="me-session-log",
+    ),
+    path(
+        "patients/<int:patient_id>/sessions/<int:session_id>/bouts/",
+        SessionBoutView.as_view(),
+        name="me-session-bouts",
     ),
     path("patients/<int:patient_id>/check-ins/", CheckInsView.as_view(), name="me-check-ins"),
     path("patients/<int:patient_id>/progress/", ProgressView.as_view(), name="me-progress"),

@@ -19,6 +19,7 @@ from planner import Decision, FdiBand, RedFlag, fdi_band
 from programs.models import ActivityLog, PlannedDose, PlannedSession, Program, SessionLog
 from programs.selectors import Progress
 from programs.services import CheckInResult, records
+from programs.services.programs import MAX_TIMES_PER_DAY
 from programs.services.records import MAX_NOTE
 
 # A result or note more than this is a client bug, not a session.
@@ -63,6 +64,36 @@ class RangeSerializer(serializers.Serializer[Any]):
     high = serializers.IntegerField()
 
 
+class BoutSerializer(serializers.Serializer[Any]):
+    number = serializers.IntegerField(help_text="Which time of the day, from 1.")
+    amount = serializers.IntegerField(
+        allow_null=True, help_text="What was done that time, in the dose's unit; null until done."
+    )
+    exertion = serializers.IntegerField(
+        allow_null=True, help_text="How hard it felt, OMNI 0-10; null when not said."
+    )
+
+
+def dose_bouts(dose: PlannedDose) -> list[dict[str, Any]] | None:
+    """Each of the dose's times a day, with what was saved of it (``session_bout_log``); None
+    for a dose done once a day. The session's bouts are prefetched by the selector."""
+    if dose.times_per_day <= 1:
+        return None
+    saved = {
+        bout.number: bout
+        for bout in dose.session.bouts.all()
+        if bout.program_activity_id == dose.program_activity_id
+    }
+    return [
+        {
+            "number": number,
+            "amount": saved[number].amount if number in saved else None,
+            "exertion": saved[number].exertion if number in saved else None,
+        }
+        for number in range(1, dose.times_per_day + 1)
+    ]
+
+
 class DoseSerializer(serializers.Serializer[PlannedDose]):
     activity = serializers.CharField(
         source="program_activity.key", help_text="The program activity's key."
@@ -80,6 +111,16 @@ class DoseSerializer(serializers.Serializer[PlannedDose]):
     )
     instructions = serializers.CharField(source="program_activity.activity.instructions")
     media_url = serializers.SerializerMethodField()
+    bouts = serializers.SerializerMethodField(
+        help_text="For a dose done more than once a day (`times_per_day` above 1): each time, "
+        "in order, with what was logged of it one at a time (POST .../bouts/); null for a dose "
+        "done once a day. A log of the whole session (POST .../log/) clears them: its results "
+        "then say what was done."
+    )
+
+    @extend_schema_field(BoutSerializer(many=True, allow_null=True))
+    def get_bouts(self, dose: PlannedDose) -> list[dict[str, Any]] | None:
+        return dose_bouts(dose)
 
     @extend_schema_field(RangeSerializer(allow_null=True))
     def get_heart_rate(self, dose: PlannedDose) -> dict[str, int] | None:
@@ -151,11 +192,13 @@ class UpcomingQuerySerializer(serializers.Serializer[Any]):
     )
 
 
-class ResultInputSerializer(serializers.Serializer[Any]):
+class ActivityDoneSerializer(serializers.Serializer[Any]):
+    """What was done of one of a session's activities: the parts a logged result and a bout
+    share. ``context["planned"]`` maps the session's activity keys to their ids."""
+
     activity = serializers.CharField(
         max_length=60, help_text="The program activity's key, as in the session's doses."
     )
-    amount = serializers.IntegerField(min_value=0, max_value=MAX_AMOUNT)
     exertion = serializers.IntegerField(
         min_value=0,
         max_value=10,
@@ -164,7 +207,6 @@ class ResultInputSerializer(serializers.Serializer[Any]):
         default=None,
         help_text="How hard it felt, on the children's OMNI scale 0-10.",
     )
-    note = serializers.CharField(max_length=MAX_NOTE, required=False, allow_blank=True, default="")
 
     def validate_activity(self, key: str) -> int:
         """The key as the program activity id the service takes."""
@@ -172,6 +214,11 @@ class ResultInputSerializer(serializers.Serializer[Any]):
         if key not in planned:
             raise serializers.ValidationError("is not planned in this session")
         return planned[key]
+
+
+class ResultInputSerializer(ActivityDoneSerializer):
+    amount = serializers.IntegerField(min_value=0, max_value=MAX_AMOUNT)
+    note = serializers.CharField(max_length=MAX_NOTE, required=False, allow_blank=True, default="")
 
 
 class SessionLogInputSerializer(serializers.Serializer[Any]):
@@ -182,6 +229,17 @@ class SessionLogInputSerializer(serializers.Serializer[Any]):
         max_length=MAX_RESULTS,  # type: ignore[call-arg]  # ListSerializer takes it since DRF 3.14
     )
     note = serializers.CharField(max_length=MAX_NOTE, required=False, allow_blank=True, default="")
+
+
+class BoutInputSerializer(ActivityDoneSerializer):
+    bout = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_TIMES_PER_DAY,
+        help_text="Which time of the day: 1 to the dose's `times_per_day`.",
+    )
+    amount = serializers.IntegerField(
+        min_value=0, max_value=MAX_AMOUNT, help_text="What was done that time, in the dose's unit."
+    )
 
 
 # -- Check-ins ------------------------------------------------------------------------------
