@@ -207,28 +207,67 @@ def check_in_is_due(last: date | None, today: date) -> bool:
     return last is None or (today - last).days >= CHECK_IN_EVERY_DAYS
 
 
-def fdi_due(patient: Patient, *, today: date | None = None) -> bool:
-    """Whether the patient's check-in asks the 15 FDI questions (``planner.fdi_due``): at the
-    baseline (no FDI answered yet in the running program), then every ``fdi_every_weeks``
-    weeks of it. Without a running program, every default number of weeks after the
-    patient's last FDI."""
+@dataclass(frozen=True)
+class FdiSchedule:
+    """When a patient's check-in asks the 15 FDI questions (``fdi_schedule``)."""
+
+    # Asked now: at the baseline, then every ``every_weeks`` weeks (``planner.fdi_due``).
+    due: bool
+    every_weeks: int
+    last_answered: date | None
+    # Answers are taken now: when due, and in the week after the last one was answered, so
+    # a form opened while it was due and sent after another check-in answered it (the
+    # guardian's, or the same person's from another phone) loses nothing typed.
+    takes_answers: bool
+
+
+def fdi_schedule(patient: Patient, *, today: date | None = None) -> FdiSchedule:
+    """Whether the patient's check-in on ``today`` (their own today by default) asks the FDI,
+    and whether it takes answers. The weeks are the running program's (from its start, every
+    ``fdi_every_weeks``), its baseline the first FDI answered in it; without a running
+    program, every default number of weeks after the patient's last FDI."""
     today = today or local_today(patient)
     program = current_program(patient)
-    answered = CheckIn.objects.filter(patient=patient, fdi_total__isnull=False)
+    answered = CheckIn.objects.filter(patient=patient, fdi_total__isnull=False, date__lte=today)
     answered = answered.filter(program=program) if program is not None else answered
     last = answered.order_by("-date").values_list("date", flat=True).first()
-    if program is None:
-        return planner_fdi_due(
-            today=today,
-            last_answered=last,
-            weeks_from=last or today,
-            every_weeks=DEFAULT_FDI_EVERY_WEEKS,
-        )
-    return planner_fdi_due(
+    every_weeks = program.fdi_every_weeks if program is not None else DEFAULT_FDI_EVERY_WEEKS
+    due = planner_fdi_due(
         today=today,
         last_answered=last,
-        weeks_from=program.start_date,
-        every_weeks=program.fdi_every_weeks,
+        weeks_from=program.start_date if program is not None else last or today,
+        every_weeks=every_weeks,
+    )
+    recent = last is not None and (today - last).days < CHECK_IN_EVERY_DAYS
+    return FdiSchedule(
+        due=due, every_weeks=every_weeks, last_answered=last, takes_answers=due or recent
+    )
+
+
+def fdi_due(patient: Patient, *, today: date | None = None) -> bool:
+    """Whether the patient's check-in asks the 15 FDI questions (``fdi_schedule``)."""
+    return fdi_schedule(patient, today=today).due
+
+
+@dataclass(frozen=True)
+class CheckInDue:
+    """What the patient's next check-in asks, for a client to build its form from."""
+
+    # The weekly check-in waits: none sent yet, or the last one a week old.
+    due: bool
+    last_check_in: date | None
+    fdi: FdiSchedule
+
+
+def check_in_due(patient: Patient) -> CheckInDue:
+    """Whether the weekly check-in waits today, and whether it asks the FDI."""
+    today = local_today(patient)
+    latest = latest_check_in(patient)
+    last = latest.date if latest is not None else None
+    return CheckInDue(
+        due=check_in_is_due(last, today),
+        last_check_in=last,
+        fdi=fdi_schedule(patient, today=today),
     )
 
 

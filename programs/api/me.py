@@ -41,6 +41,7 @@ from programs.api.idempotency import IdempotentWrites
 from programs.api.me_serializers import (
     BoutInputSerializer,
     CheckInCreatedSerializer,
+    CheckInDueSerializer,
     CheckInInputSerializer,
     CheckInSerializer,
     MeSerializer,
@@ -404,8 +405,12 @@ class CheckInsView(IdempotentWrites, GenericAPIView[Any]):
             '"no flare, no red flag": `flare` (true or false; there is no default) and '
             "`red_flags` (the signs reported; `[]` only together with `no_red_flags: true`, "
             'the person\'s own "none of these"). Everything else is optional. The FDI is '
-            "all 15 answers or none, taken whenever sent (the web page asks it only when due: "
-            "at the program's first check-in, then every `fdi_every_weeks` weeks). Ranges: "
+            "all 15 answers or none, asked only when due (`fdi_due` of GET "
+            ".../check-ins/due/: at the program's first check-in, then every "
+            "`fdi_every_weeks` weeks), as the web page asks it. Answers sent when it is not "
+            "due are refused (field `fdi_answers`), except in the week after one was answered "
+            "(a form opened while it was due); a check-in without them when it is due is "
+            "taken, and the FDI is asked again the next time. Ranges: "
             "sleep 0-24 hours in half hours, sleep quality "
             "and mood 1-5, school days scheduled 0-7, attended 0 to those scheduled (and not "
             "without them), pain 0-10. Every refused answer is named in `errors`, all at "
@@ -429,9 +434,26 @@ class CheckInsView(IdempotentWrites, GenericAPIView[Any]):
         data = CheckInInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = services.check_in_submit(
-            actor=_user(request), patient=patient, **data.validated_data
+            actor=_user(request), patient=patient, fdi_as_scheduled=True, **data.validated_data
         )
         return Response(CheckInCreatedSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class CheckInDueView(APIView):
+    @extend_schema(
+        operation_id="me_check_in_due_retrieve",
+        summary="What the next check-in asks: whether it waits, and whether the FDI is due",
+        description=(
+            "Build the check-in form from this: the 15 FDI questions (`fdi_items`, with the "
+            "answers `fdi_answers` offers) only when `fdi_due`. The same rule decides what "
+            "POST .../check-ins/ takes."
+        ),
+        responses={200: CheckInDueSerializer, **error_responses(401, 403, 404)},
+        tags=TAGS,
+    )
+    def get(self, request: Request, patient_id: int) -> Response:
+        patient = acted_for(request, patient_id)
+        return Response(CheckInDueSerializer(selectors.check_in_due(patient)).data)
 
 
 class ProgressView(APIView):
@@ -463,5 +485,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="me-session-bouts",
     ),
     path("patients/<int:patient_id>/check-ins/", CheckInsView.as_view(), name="me-check-ins"),
+    path(
+        "patients/<int:patient_id>/check-ins/due/",
+        CheckInDueView.as_view(),
+        name="me-check-in-due",
+    ),
     path("patients/<int:patient_id>/progress/", ProgressView.as_view(), name="me-progress"),
 ]

@@ -16,8 +16,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from planner import Decision, FdiBand, RedFlag, fdi_band
+from programs.fdi import FDI_ANSWERS, FDI_ITEMS
 from programs.models import ActivityLog, PlannedDose, PlannedSession, Program, SessionLog
-from programs.selectors import Progress
+from programs.selectors import CheckInDue, Progress
 from programs.services import CheckInResult, records
 from programs.services.programs import MAX_TIMES_PER_DAY
 from programs.services.records import MAX_NOTE
@@ -303,7 +304,9 @@ class CheckInInputSerializer(serializers.Serializer[Any]):
         error_messages={"not_a_list": _("Send the 15 answers as a list.")},
         help_text="The Functional Disability Inventory, all or nothing: 15 answers, 0 (no "
         "trouble) to 4 (impossible), in item order; null (or leave it out) to skip it. A list "
-        "with some answers missing (null) is refused, saying how many are missing.",
+        "with some answers missing (null) is refused, saying how many are missing. Taken only "
+        "when the FDI is due (`fdi_due` of GET .../check-ins/due/) or in the week after one "
+        "was answered; refused at any other time.",
     )
     sleep_hours = serializers.DecimalField(
         max_digits=None,
@@ -399,6 +402,59 @@ class CheckInSerializer(serializers.Serializer[Any]):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_fdi_band(self, check_in: Any) -> str | None:
         return check_in.fdi_band or None
+
+
+class FdiItemSerializer(serializers.Serializer[Any]):
+    number = serializers.IntegerField(help_text="The question's place, 1 to 15.")
+    text = serializers.CharField(help_text="The everyday activity it asks about.")
+
+
+class FdiAnswerSerializer(serializers.Serializer[Any]):
+    value = serializers.IntegerField(help_text="The answer as sent in `fdi_answers`, 0-4.")
+    text = serializers.CharField(help_text="The answer in words.")
+
+
+class CheckInDueSerializer(serializers.Serializer[Any]):
+    """Built from ``selectors.check_in_due``: what the next check-in asks."""
+
+    check_in_due = serializers.BooleanField(
+        source="due",
+        help_text="The weekly check-in waits: none sent yet, or the last one a week old.",
+    )
+    last_check_in = serializers.DateField(
+        allow_null=True, help_text="The date of the latest check-in; null if none yet."
+    )
+    fdi_due = serializers.BooleanField(
+        source="fdi.due",
+        help_text="Ask the 15 FDI questions in this check-in: at the program's first check-in "
+        "(its baseline), then every `fdi_every_weeks` weeks of the program. One left out when "
+        "due is asked again the next time.",
+    )
+    fdi_every_weeks = serializers.IntegerField(
+        source="fdi.every_weeks", help_text="How often the FDI is asked, in weeks."
+    )
+    fdi_last_answered = serializers.DateField(
+        source="fdi.last_answered",
+        allow_null=True,
+        help_text="When the FDI was last answered in this program; null if not yet.",
+    )
+    fdi_items = serializers.SerializerMethodField(
+        help_text="The questions to ask when the FDI is due, in the order of `fdi_answers`; "
+        "empty when it is not."
+    )
+    fdi_answers = serializers.SerializerMethodField(
+        help_text="The five answers each question offers."
+    )
+
+    @extend_schema_field(FdiItemSerializer(many=True))
+    def get_fdi_items(self, due: CheckInDue) -> list[dict[str, Any]]:
+        if not due.fdi.due:
+            return []
+        return [{"number": number, "text": str(text)} for number, text in enumerate(FDI_ITEMS, 1)]
+
+    @extend_schema_field(FdiAnswerSerializer(many=True))
+    def get_fdi_answers(self, due: CheckInDue) -> list[dict[str, Any]]:
+        return [{"value": value, "text": str(text)} for value, text in FDI_ANSWERS]
 
 
 # The US crisis line, as links a phone opens: a call, a text message, and 911 for danger now.

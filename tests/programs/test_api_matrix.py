@@ -288,6 +288,7 @@ ROUTES_SPEC: dict[str, Spec] = {
         rows="check_in",
         bodies={"post": {"mood": 3, "flare": False, "red_flags": [], "no_red_flags": True}},
     ),
+    "me-check-in-due": Spec("me", kind="patient", path_key="patient_id"),
     "me-session-log": Spec(
         "me", kind="session", bodies={"post": {"status": "missed"}}, control="due"
     ),
