@@ -45,6 +45,7 @@ from programs.models import (
     BoutLog,
     CheckIn,
     Guardian,
+    Milestone,
     Patient,
     PlannedDose,
     PlannedSession,
@@ -679,6 +680,8 @@ class Progress:
     # caseload counts them.
     recent_sessions_planned: int = 0
     recent_sessions_done: int = 0
+    # The program's milestones reached, oldest first (``progress(with_milestones=True)``).
+    milestones: list[Milestone] = field(default_factory=list)
 
 
 def _logged_amounts(program: Program) -> dict[tuple[int, int], int]:
@@ -691,10 +694,16 @@ def _logged_amounts(program: Program) -> dict[tuple[int, int], int]:
     }
 
 
-def progress(patient: Patient) -> Progress:
-    """What the patient did, week by week, against the plan; FDI over time. Pain is absent on
-    purpose: the progress a patient sees leads with what they did."""
-    program = current_program(patient) or patient.programs.order_by("-start_date").first()
+def progress_program(patient: Patient) -> Program | None:
+    """The program a patient's progress is about: the one they follow, or else their newest."""
+    return current_program(patient) or patient.programs.order_by("-start_date").first()
+
+
+def progress(patient: Patient, *, with_milestones: bool = False) -> Progress:
+    """What the patient did, week by week, against the plan; FDI over time; with
+    ``with_milestones``, the milestones reached on the way. Pain is absent on purpose: the
+    progress a patient sees leads with what they did."""
+    program = progress_program(patient)
     fdi = [
         (day, total)
         for day, total in CheckIn.objects.filter(patient=patient, fdi_total__isnull=False)
@@ -759,6 +768,7 @@ def progress(patient: Patient) -> Progress:
         week=latest[2] if latest else None,
         recent_sessions_planned=len(recent_planned),
         recent_sessions_done=len(recent_done),
+        milestones=list(program.milestones.order_by("reached_on", "id")) if with_milestones else [],
     )
 
 

@@ -40,6 +40,7 @@ from programs.api.errors import error_responses
 from programs.api.idempotency import IdempotentWrites
 from programs.api.me_serializers import (
     BoutInputSerializer,
+    CelebratedSerializer,
     CheckInCreatedSerializer,
     CheckInDueSerializer,
     CheckInInputSerializer,
@@ -467,7 +468,30 @@ class ProgressView(APIView):
     )
     def get(self, request: Request, patient_id: int) -> Response:
         patient = acted_for(request, patient_id)
-        return Response(ProgressSerializer(selectors.progress(patient)).data)
+        return Response(ProgressSerializer(selectors.progress(patient, with_milestones=True)).data)
+
+
+class MilestonesCelebrateView(IdempotentWrites, APIView):
+    @extend_schema(
+        operation_id="me_milestones_celebrate",
+        summary="Take the milestones to celebrate now, and mark them celebrated",
+        description=(
+            "Answers with the milestones of the patient's program not celebrated yet (the "
+            "ones `celebrated: false` in the progress), and marks them celebrated: show "
+            "those in this answer. Each is handed out once, whoever asks (the patient on "
+            "another phone, the web's finish screen, a guardian), so a second call answers "
+            "with none; sent again with the same `Idempotency-Key`, the first answer comes "
+            "back. No body. Empty without a program."
+        ),
+        request=None,
+        responses={200: CelebratedSerializer, **error_responses(401, 403, 404)},
+        tags=TAGS,
+    )
+    def post(self, request: Request, patient_id: int) -> Response:
+        patient = acted_for(request, patient_id)
+        program = selectors.progress_program(patient)
+        milestones = services.milestones_celebrate(program=program) if program else []
+        return Response(CelebratedSerializer({"milestones": milestones}).data)
 
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -491,4 +515,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="me-check-in-due",
     ),
     path("patients/<int:patient_id>/progress/", ProgressView.as_view(), name="me-progress"),
+    path(
+        "patients/<int:patient_id>/milestones/celebrate/",
+        MilestonesCelebrateView.as_view(),
+        name="me-milestones-celebrate",
+    ),
 ]

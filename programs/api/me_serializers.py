@@ -17,7 +17,14 @@ from rest_framework import serializers
 
 from planner import Decision, FdiBand, RedFlag, fdi_band
 from programs.fdi import FDI_ANSWERS, FDI_ITEMS
-from programs.models import ActivityLog, PlannedDose, PlannedSession, Program, SessionLog
+from programs.models import (
+    ActivityLog,
+    Milestone,
+    PlannedDose,
+    PlannedSession,
+    Program,
+    SessionLog,
+)
 from programs.selectors import CheckInDue, Progress
 from programs.services import CheckInResult, records
 from programs.services.programs import MAX_TIMES_PER_DAY
@@ -532,6 +539,31 @@ class FdiPointSerializer(serializers.Serializer[Any]):
     band = serializers.ChoiceField(choices=[band.value for band in FdiBand])
 
 
+class MilestoneSerializer(serializers.Serializer[Milestone]):
+    kind = serializers.ChoiceField(
+        choices=Milestone.Kind.choices,
+        help_text="first_full_week (every session of a program week done or partly done), "
+        "halfway (a session done on or after the day halfway to the goal date) or "
+        "goal_reached (a session done in full with every activity at its goal).",
+    )
+    name = serializers.CharField(source="get_kind_display")
+    reached_on = serializers.DateField(help_text="The day of the session that reached it.")
+    celebrated = serializers.SerializerMethodField(
+        help_text="Already shown to the patient (on any phone, or the guardian's): show it once."
+    )
+
+    def get_celebrated(self, milestone: Milestone) -> bool:
+        return milestone.shown_at is not None
+
+
+class CelebratedSerializer(serializers.Serializer[Any]):
+    milestones = MilestoneSerializer(
+        many=True,
+        help_text="The milestones to celebrate now, oldest first: those not shown before, now "
+        "marked shown. Empty when there is nothing new.",
+    )
+
+
 class ProgressSerializer(serializers.Serializer[Any]):
     """Built from ``selectors.progress``; there is no pain in it, on purpose."""
 
@@ -546,6 +578,11 @@ class ProgressSerializer(serializers.Serializer[Any]):
     week = serializers.IntegerField(allow_null=True, help_text="The current week, from 1.")
     program_status = serializers.CharField(source="program.status", allow_null=True)
     fdi = serializers.SerializerMethodField(help_text="Functional Disability Inventory over time.")
+    milestones = MilestoneSerializer(
+        many=True,
+        help_text="The milestones the program has reached, oldest first; each says whether it "
+        "was celebrated already (POST .../milestones/celebrate/ marks the others).",
+    )
 
     @extend_schema_field(FdiPointSerializer(many=True))
     def get_fdi(self, progress: Progress) -> list[dict[str, Any]]:

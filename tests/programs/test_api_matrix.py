@@ -280,6 +280,9 @@ ROUTES_SPEC: dict[str, Spec] = {
     "me": Spec("me", rows="acted_for"),
     "me-today": Spec("me", kind="patient", path_key="patient_id"),
     "me-progress": Spec("me", kind="patient", path_key="patient_id"),
+    "me-milestones-celebrate": Spec(
+        "me", kind="patient", path_key="patient_id", bodies={"post": {}}
+    ),
     "me-sessions": Spec("me", kind="patient", path_key="patient_id", rows="session"),
     "me-check-ins": Spec(
         "me",

@@ -1,6 +1,7 @@
-"""/api/v1/me/: the guided session's writes through the API. A dose done several times a day
-shows each time in today's session and is logged one time at a time, by the same service and
-with the same refusals as the web's guided session (programs/services/guided.py)."""
+"""/api/v1/me/: the guided session through the API. A dose done several times a day shows each
+time in today's session and is logged one time at a time, by the same service and with the
+same refusals as the web's guided session (programs/services/guided.py); the milestones show in
+the progress and are celebrated once (programs/services/milestones.py)."""
 
 from datetime import timedelta
 from typing import Any
@@ -10,7 +11,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from programs.models import BoutLog, Patient, PlannedSession, Program, SessionLog
+from programs.models import BoutLog, Milestone, Patient, PlannedSession, Program, SessionLog
 from programs.services import program_pause
 from programs.services.common import local_today
 from tests.clients import client_for, token_client_for
@@ -240,3 +241,96 @@ def test_upcoming_sessions_show_the_times_in_the_same_number_of_queries(maya: Pa
     assert counts[0] == counts[1]
     first_two = bodies[1]["results"][:2]
     assert [dose_of(row, "soft-towel")["bouts"][0]["amount"] for row in first_two] == [3, None]
+
+
+# -- Milestones -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def first_week_done() -> Patient:
+    """A patient who did every session of their program's first week: a first full week."""
+    person = factories.patient(with_user=True, first_name="Zoe")
+    program = factories.active_program(patient=person, started_weeks_ago=1)
+    factories.log_week(program, week=0)
+    return person
+
+
+def progress_url(person: Patient) -> str:
+    return f"/api/v1/me/patients/{person.id}/progress/"
+
+
+def celebrate_url(person: Patient) -> str:
+    return f"/api/v1/me/patients/{person.id}/milestones/celebrate/"
+
+
+def test_the_progress_shows_a_milestone_reached_and_not_celebrated_yet(
+    first_week_done: Patient,
+) -> None:
+    body = client_for(first_week_done.user).get(progress_url(first_week_done)).json()
+
+    assert body["milestones"] == [
+        {
+            "kind": "first_full_week",
+            "name": "First full week",
+            "reached_on": str(sessions_of_week_0(first_week_done)[-1].date),
+            "celebrated": False,
+        }
+    ]
+
+
+def sessions_of_week_0(person: Patient) -> list[PlannedSession]:
+    return factories.sessions_of_week(Program.objects.get(patient=person), 0)
+
+
+def test_celebrating_hands_each_milestone_out_once(first_week_done: Patient) -> None:
+    client = client_for(first_week_done.user)
+
+    first = client.post(celebrate_url(first_week_done))
+    second = client.post(celebrate_url(first_week_done))
+
+    assert first.status_code == second.status_code == 200
+    assert [milestone["kind"] for milestone in first.json()["milestones"]] == ["first_full_week"]
+    assert first.json()["milestones"][0]["celebrated"] is True
+    assert second.json() == {"milestones": []}
+    progress = client.get(progress_url(first_week_done)).json()
+    assert [milestone["celebrated"] for milestone in progress["milestones"]] == [True]
+
+
+def test_a_guardian_celebrating_takes_it_from_the_patients_screens_too(
+    first_week_done: Patient,
+) -> None:
+    mum = factories.guardian(patient=first_week_done).user
+
+    theirs = client_for(mum).post(celebrate_url(first_week_done)).json()
+    own = client_for(first_week_done.user).post(celebrate_url(first_week_done)).json()
+
+    assert (len(theirs["milestones"]), own["milestones"]) == (1, [])
+
+
+def test_a_celebration_sent_again_with_its_key_gets_the_first_answer(
+    first_week_done: Patient,
+) -> None:
+    client = client_for(first_week_done.user)
+    headers = {"Idempotency-Key": KEY}
+
+    first = client.post(celebrate_url(first_week_done), headers=headers)
+    again = client.post(celebrate_url(first_week_done), headers=headers)
+
+    assert again.json() == first.json() and len(again.json()["milestones"]) == 1
+    assert again["Idempotent-Replayed"] == "true"
+
+
+def test_nothing_is_celebrated_without_a_program(db: None) -> None:
+    person = factories.patient(with_user=True)
+
+    response = client_for(person.user).post(celebrate_url(person))
+
+    assert (response.status_code, response.json()) == (200, {"milestones": []})
+    assert client_for(person.user).get(progress_url(person)).json()["milestones"] == []
+
+
+def test_another_patients_milestones_are_not_found(first_week_done: Patient, maya: Patient) -> None:
+    response = client_for(maya.user).post(celebrate_url(first_week_done))
+
+    assert response.status_code == 404
+    assert Milestone.objects.get().shown_at is None
