@@ -445,9 +445,9 @@ class CheckInDueView(APIView):
         operation_id="me_check_in_due_retrieve",
         summary="What the next check-in asks: whether it waits, and whether the FDI is due",
         description=(
-            "Build the check-in form from this: the 15 FDI questions (`fdi_items`, with the "
-            "answers `fdi_answers` offers) only when `fdi_due`. The same rule decides what "
-            "POST .../check-ins/ takes."
+            "Build the check-in form from this: the 15 FDI questions (`fdi_items`, each "
+            "offering the answers of `fdi_choices`) only when `fdi_due`. The same rule "
+            "decides what POST .../check-ins/ takes."
         ),
         responses={200: CheckInDueSerializer, **error_responses(401, 403, 404)},
         tags=TAGS,

@@ -416,7 +416,7 @@ class FdiItemSerializer(serializers.Serializer[Any]):
     text = serializers.CharField(help_text="The everyday activity it asks about.")
 
 
-class FdiAnswerSerializer(serializers.Serializer[Any]):
+class FdiChoiceSerializer(serializers.Serializer[Any]):
     value = serializers.IntegerField(help_text="The answer as sent in `fdi_answers`, 0-4.")
     text = serializers.CharField(help_text="The answer in words.")
 
@@ -449,8 +449,8 @@ class CheckInDueSerializer(serializers.Serializer[Any]):
         help_text="The questions to ask when the FDI is due, in the order of `fdi_answers`; "
         "empty when it is not."
     )
-    fdi_answers = serializers.SerializerMethodField(
-        help_text="The five answers each question offers."
+    fdi_choices = serializers.SerializerMethodField(
+        help_text="The five answers each question offers: send their `value` in `fdi_answers`."
     )
 
     @extend_schema_field(FdiItemSerializer(many=True))
@@ -459,8 +459,8 @@ class CheckInDueSerializer(serializers.Serializer[Any]):
             return []
         return [{"number": number, "text": str(text)} for number, text in enumerate(FDI_ITEMS, 1)]
 
-    @extend_schema_field(FdiAnswerSerializer(many=True))
-    def get_fdi_answers(self, due: CheckInDue) -> list[dict[str, Any]]:
+    @extend_schema_field(FdiChoiceSerializer(many=True))
+    def get_fdi_choices(self, due: CheckInDue) -> list[dict[str, Any]]:
         return [{"value": value, "text": str(text)} for value, text in FDI_ANSWERS]
 
 

@@ -308,8 +308,8 @@ def test_the_first_check_in_asks_the_fdi_as_its_baseline_with_its_questions(
     assert (body["fdi_due"], body["fdi_every_weeks"], body["fdi_last_answered"]) == (True, 2, None)
     assert [item["number"] for item in body["fdi_items"]] == list(range(1, 16))
     assert body["fdi_items"][1] == {"number": 2, "text": "Walking up stairs"}
-    assert body["fdi_answers"][0] == {"value": 0, "text": "No trouble"}
-    assert [answer["value"] for answer in body["fdi_answers"]] == [0, 1, 2, 3, 4]
+    assert body["fdi_choices"][0] == {"value": 0, "text": "No trouble"}
+    assert [choice["value"] for choice in body["fdi_choices"]] == [0, 1, 2, 3, 4]
 
 
 def test_the_week_after_an_fdi_it_asks_no_fdi_and_the_check_in_waits(maya: Patient) -> None:
