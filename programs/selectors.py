@@ -31,6 +31,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    prefetch_related_objects,
 )
 
 from planner import AlertKind, Feasibility, Phase, PlannerInputError, assess_feasibility
@@ -231,28 +232,67 @@ def check_in_is_due(last: date | None, today: date) -> bool:
     return last is None or (today - last).days >= CHECK_IN_EVERY_DAYS
 
 
-def fdi_due(patient: Patient, *, today: date | None = None) -> bool:
-    """Whether the patient's check-in asks the 15 FDI questions (``planner.fdi_due``): at the
-    baseline (no FDI answered yet in the running program), then every ``fdi_every_weeks``
-    weeks of it. Without a running program, every default number of weeks after the
-    patient's last FDI."""
+@dataclass(frozen=True)
+class FdiSchedule:
+    """When a patient's check-in asks the 15 FDI questions (``fdi_schedule``)."""
+
+    # Asked now: at the baseline, then every ``every_weeks`` weeks (``planner.fdi_due``).
+    due: bool
+    every_weeks: int
+    last_answered: date | None
+    # Answers are taken now: when due, and in the week after the last one was answered, so
+    # a form opened while it was due and sent after another check-in answered it (the
+    # guardian's, or the same person's from another phone) loses nothing typed.
+    takes_answers: bool
+
+
+def fdi_schedule(patient: Patient, *, today: date | None = None) -> FdiSchedule:
+    """Whether the patient's check-in on ``today`` (their own today by default) asks the FDI,
+    and whether it takes answers. The weeks are the running program's (from its start, every
+    ``fdi_every_weeks``), its baseline the first FDI answered in it; without a running
+    program, every default number of weeks after the patient's last FDI."""
     today = today or local_today(patient)
     program = current_program(patient)
-    answered = CheckIn.objects.filter(patient=patient, fdi_total__isnull=False)
+    answered = CheckIn.objects.filter(patient=patient, fdi_total__isnull=False, date__lte=today)
     answered = answered.filter(program=program) if program is not None else answered
     last = answered.order_by("-date").values_list("date", flat=True).first()
-    if program is None:
-        return planner_fdi_due(
-            today=today,
-            last_answered=last,
-            weeks_from=last or today,
-            every_weeks=DEFAULT_FDI_EVERY_WEEKS,
-        )
-    return planner_fdi_due(
+    every_weeks = program.fdi_every_weeks if program is not None else DEFAULT_FDI_EVERY_WEEKS
+    due = planner_fdi_due(
         today=today,
         last_answered=last,
-        weeks_from=program.start_date,
-        every_weeks=program.fdi_every_weeks,
+        weeks_from=program.start_date if program is not None else last or today,
+        every_weeks=every_weeks,
+    )
+    recent = last is not None and (today - last).days < CHECK_IN_EVERY_DAYS
+    return FdiSchedule(
+        due=due, every_weeks=every_weeks, last_answered=last, takes_answers=due or recent
+    )
+
+
+def fdi_due(patient: Patient, *, today: date | None = None) -> bool:
+    """Whether the patient's check-in asks the 15 FDI questions (``fdi_schedule``)."""
+    return fdi_schedule(patient, today=today).due
+
+
+@dataclass(frozen=True)
+class CheckInDue:
+    """What the patient's next check-in asks, for a client to build its form from."""
+
+    # The weekly check-in waits: none sent yet, or the last one a week old.
+    due: bool
+    last_check_in: date | None
+    fdi: FdiSchedule
+
+
+def check_in_due(patient: Patient) -> CheckInDue:
+    """Whether the weekly check-in waits today, and whether it asks the FDI."""
+    today = local_today(patient)
+    latest = latest_check_in(patient)
+    last = latest.date if latest is not None else None
+    return CheckInDue(
+        due=check_in_is_due(last, today),
+        last_check_in=last,
+        fdi=fdi_schedule(patient, today=today),
     )
 
 
@@ -414,8 +454,8 @@ def current_program(patient: Patient) -> Program | None:
     )
 
 
-def _session_queryset() -> QuerySet[PlannedSession]:
-    return PlannedSession.objects.select_related("program", "log").prefetch_related(
+def _session_queryset(*, with_bouts: bool = False) -> QuerySet[PlannedSession]:
+    queryset = PlannedSession.objects.select_related("program", "log").prefetch_related(
         Prefetch(
             "doses",
             queryset=PlannedDose.objects.select_related("program_activity__activity").order_by(
@@ -424,18 +464,37 @@ def _session_queryset() -> QuerySet[PlannedSession]:
         ),
         Prefetch("log__results", queryset=ActivityLog.objects.select_related("program_activity")),
     )
+    return queryset.prefetch_related(_bouts()) if with_bouts else queryset
 
 
-def session_for_day(patient: Patient, day: date) -> PlannedSession | None:
+def _bouts() -> Prefetch[Any]:
+    return Prefetch("bouts", queryset=BoutLog.objects.order_by("program_activity_id", "number"))
+
+
+def with_session_bouts(session: PlannedSession) -> PlannedSession:
+    """``session`` (loaded by a selector here, with its doses) with the bouts saved of it read
+    too, when one of its doses is done more than once a day: only those have bouts to show."""
+    if any(dose.times_per_day > 1 for dose in session.doses.all()):
+        prefetch_related_objects([session], _bouts())
+    return session
+
+
+def session_for_day(
+    patient: Patient, day: date, *, with_bouts: bool = False
+) -> PlannedSession | None:
     """The session of the patient's running program on ``day``, with doses and log, and
-    ``milestones_waiting`` for its program."""
-    return (
+    ``milestones_waiting`` for its program; with ``with_bouts``, and the bouts saved of its
+    doses done more than once a day."""
+    session = (
         _session_queryset()
         .filter(program__patient=patient, program__status__in=RUNNING_STATUSES, date=day)
         .annotate(milestones_waiting=_milestones_waiting(OuterRef("program")))
         .order_by("-program__start_date")
         .first()
     )
+    if session is not None and with_bouts:
+        with_session_bouts(session)
+    return session
 
 
 def today_session(patient: Patient) -> PlannedSession | None:
@@ -454,20 +513,28 @@ def next_session_date(patient: Patient, *, after: date) -> date | None:
     )
 
 
-def patient_session(patient: Patient, session_id: int) -> PlannedSession | None:
-    """One of the patient's sessions, in any of their programs, with its doses and log."""
-    return (
+def patient_session(
+    patient: Patient, session_id: int, *, with_bouts: bool = False
+) -> PlannedSession | None:
+    """One of the patient's sessions, in any of their programs, with its doses and log; with
+    ``with_bouts``, and the bouts saved of its doses done more than once a day."""
+    session = (
         _session_queryset()
         .select_related("program__patient")
         .filter(program__patient=patient, pk=session_id)
         .first()
     )
+    if session is not None and with_bouts:
+        with_session_bouts(session)
+    return session
 
 
-def upcoming_sessions(patient: Patient, *, days: int = 14) -> QuerySet[PlannedSession]:
+def upcoming_sessions(
+    patient: Patient, *, days: int = 14, with_bouts: bool = False
+) -> QuerySet[PlannedSession]:
     today = local_today(patient)
     return (
-        _session_queryset()
+        _session_queryset(with_bouts=with_bouts)
         .filter(
             program__patient=patient,
             program__status__in=RUNNING_STATUSES,
@@ -653,6 +720,8 @@ class Progress:
     # caseload counts them.
     recent_sessions_planned: int = 0
     recent_sessions_done: int = 0
+    # The program's milestones reached, oldest first (``progress(with_milestones=True)``).
+    milestones: list[Milestone] = field(default_factory=list)
 
 
 def _logged_amounts(program: Program) -> dict[tuple[int, int], int]:
@@ -665,10 +734,16 @@ def _logged_amounts(program: Program) -> dict[tuple[int, int], int]:
     }
 
 
-def progress(patient: Patient) -> Progress:
-    """What the patient did, week by week, against the plan; FDI over time. Pain is absent on
-    purpose: the progress a patient sees leads with what they did."""
-    program = current_program(patient) or patient.programs.order_by("-start_date").first()
+def progress_program(patient: Patient) -> Program | None:
+    """The program a patient's progress is about: the one they follow, or else their newest."""
+    return current_program(patient) or patient.programs.order_by("-start_date").first()
+
+
+def progress(patient: Patient, *, with_milestones: bool = False) -> Progress:
+    """What the patient did, week by week, against the plan; FDI over time; with
+    ``with_milestones``, the milestones reached on the way. Pain is absent on purpose: the
+    progress a patient sees leads with what they did."""
+    program = progress_program(patient)
     fdi = [
         (day, total)
         for day, total in CheckIn.objects.filter(patient=patient, fdi_total__isnull=False)
@@ -733,6 +808,7 @@ def progress(patient: Patient) -> Progress:
         week=latest[2] if latest else None,
         recent_sessions_planned=len(recent_planned),
         recent_sessions_done=len(recent_done),
+        milestones=list(program.milestones.order_by("reached_on", "id")) if with_milestones else [],
     )
 
 

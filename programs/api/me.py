@@ -39,7 +39,10 @@ from programs.api.authentication import ExpiringTokenAuthentication, refuse_if_e
 from programs.api.errors import error_responses
 from programs.api.idempotency import IdempotentWrites
 from programs.api.me_serializers import (
+    BoutInputSerializer,
+    CelebratedSerializer,
     CheckInCreatedSerializer,
+    CheckInDueSerializer,
     CheckInInputSerializer,
     CheckInSerializer,
     MeSerializer,
@@ -220,7 +223,7 @@ class TodayView(APIView):
         body, versions = today_cache.cached_today(patient.id, today)
         if body is None:
             versions = versions or today_cache.current_versions(patient.id)
-            session = selectors.session_for_day(patient, today)
+            session = selectors.session_for_day(patient, today, with_bouts=True)
             next_date = None if session else selectors.next_session_date(patient, after=today)
             data = TodaySerializer(
                 {"date": today, "session": session, "next_session_date": next_date}
@@ -265,9 +268,16 @@ class UpcomingSessionsView(GenericAPIView[Any]):
         patient = acted_for(request, patient_id)
         query = UpcomingQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        sessions = selectors.upcoming_sessions(patient, days=query.validated_data["days"])
+        sessions = selectors.upcoming_sessions(
+            patient, days=query.validated_data["days"], with_bouts=True
+        )
         page = self.paginate_queryset(sessions)
         return self.get_paginated_response(SessionSerializer(page or [], many=True).data)
+
+
+def _planned_activities(session: PlannedSession) -> dict[str, int]:
+    """The session's activities, by the key a log names them with, as program activity ids."""
+    return {dose.program_activity.key: dose.program_activity_id for dose in session.doses.all()}
 
 
 class SessionLogView(IdempotentWrites, APIView):
@@ -293,9 +303,7 @@ class SessionLogView(IdempotentWrites, APIView):
     def post(self, request: Request, patient_id: int, session_id: int) -> Response:
         patient = acted_for(request, patient_id)
         session = access.access_own_session(patient, session_id)
-        planned = {
-            dose.program_activity.key: dose.program_activity_id for dose in session.doses.all()
-        }
+        planned = _planned_activities(session)
         data = SessionLogInputSerializer(data=request.data, context={"planned": planned})
         data.is_valid(raise_exception=True)
         corrected = getattr(session, "log", None) is not None
@@ -320,6 +328,56 @@ class SessionLogView(IdempotentWrites, APIView):
         return Response(
             SessionLogSerializer(log).data,
             status=status.HTTP_200_OK if corrected else status.HTTP_201_CREATED,
+        )
+
+
+class SessionBoutView(IdempotentWrites, APIView):
+    @extend_schema(
+        operation_id="me_session_bout_create",
+        summary="Log one time of an activity done several times a day",
+        description=(
+            "For a dose done `times_per_day` times a day, each time is logged on its own when "
+            "it is done (`bout` 1 to `times_per_day`); sending a time again replaces it. The "
+            "session's log is then worked out from every time saved: an activity's amount is "
+            "the day's total shared over its times, its exertion the hardest any time felt, "
+            "and the session is done once every activity's total meets its dose. Answers with "
+            "the session as it now is: 201 for a time not saved before, 200 when it replaced "
+            "one. Refused (400, nothing saved) as a session's log is: field `session` for a "
+            "day that has not come, a paused or a discharged program; `activity` for one not "
+            "in this session; `bout` above the dose's times a day; `amount` for an amount "
+            "no one could have done."
+        ),
+        request=BoutInputSerializer,
+        responses={
+            201: SessionSerializer,
+            200: SessionSerializer,
+            **error_responses(400, 401, 403, 404),
+        },
+        tags=TAGS,
+    )
+    def post(self, request: Request, patient_id: int, session_id: int) -> Response:
+        patient = acted_for(request, patient_id)
+        session = access.access_own_session(patient, session_id)
+        planned = _planned_activities(session)
+        data = BoutInputSerializer(data=request.data, context={"planned": planned})
+        data.is_valid(raise_exception=True)
+        activity_id, number = data.validated_data["activity"], data.validated_data["bout"]
+        replaced = any(
+            bout.program_activity_id == activity_id and bout.number == number
+            for bout in selectors.session_bouts(session)
+        )
+        services.session_bout_log(
+            actor=_user(request),
+            session=session,
+            program_activity_id=activity_id,
+            bout=number,
+            amount=data.validated_data["amount"],
+            exertion=data.validated_data["exertion"],
+        )
+        now = selectors.patient_session(patient, session.pk, with_bouts=True)
+        return Response(
+            SessionSerializer(now).data,
+            status=status.HTTP_200_OK if replaced else status.HTTP_201_CREATED,
         )
 
 
@@ -348,8 +406,12 @@ class CheckInsView(IdempotentWrites, GenericAPIView[Any]):
             '"no flare, no red flag": `flare` (true or false; there is no default) and '
             "`red_flags` (the signs reported; `[]` only together with `no_red_flags: true`, "
             'the person\'s own "none of these"). Everything else is optional. The FDI is '
-            "all 15 answers or none, taken whenever sent (the web page asks it only when due: "
-            "at the program's first check-in, then every `fdi_every_weeks` weeks). Ranges: "
+            "all 15 answers or none, asked only when due (`fdi_due` of GET "
+            ".../check-ins/due/: at the program's first check-in, then every "
+            "`fdi_every_weeks` weeks), as the web page asks it. Answers sent when it is not "
+            "due are refused (field `fdi_answers`), except in the week after one was answered "
+            "(a form opened while it was due); a check-in without them when it is due is "
+            "taken, and the FDI is asked again the next time. Ranges: "
             "sleep 0-24 hours in half hours, sleep quality "
             "and mood 1-5, school days scheduled 0-7, attended 0 to those scheduled (and not "
             "without them), pain 0-10. Every refused answer is named in `errors`, all at "
@@ -373,9 +435,26 @@ class CheckInsView(IdempotentWrites, GenericAPIView[Any]):
         data = CheckInInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = services.check_in_submit(
-            actor=_user(request), patient=patient, **data.validated_data
+            actor=_user(request), patient=patient, fdi_as_scheduled=True, **data.validated_data
         )
         return Response(CheckInCreatedSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class CheckInDueView(APIView):
+    @extend_schema(
+        operation_id="me_check_in_due_retrieve",
+        summary="What the next check-in asks: whether it waits, and whether the FDI is due",
+        description=(
+            "Build the check-in form from this: the 15 FDI questions (`fdi_items`, each "
+            "offering the answers of `fdi_choices`) only when `fdi_due`. The same rule "
+            "decides what POST .../check-ins/ takes."
+        ),
+        responses={200: CheckInDueSerializer, **error_responses(401, 403, 404)},
+        tags=TAGS,
+    )
+    def get(self, request: Request, patient_id: int) -> Response:
+        patient = acted_for(request, patient_id)
+        return Response(CheckInDueSerializer(selectors.check_in_due(patient)).data)
 
 
 class ProgressView(APIView):
@@ -389,7 +468,30 @@ class ProgressView(APIView):
     )
     def get(self, request: Request, patient_id: int) -> Response:
         patient = acted_for(request, patient_id)
-        return Response(ProgressSerializer(selectors.progress(patient)).data)
+        return Response(ProgressSerializer(selectors.progress(patient, with_milestones=True)).data)
+
+
+class MilestonesCelebrateView(IdempotentWrites, APIView):
+    @extend_schema(
+        operation_id="me_milestones_celebrate",
+        summary="Take the milestones to celebrate now, and mark them celebrated",
+        description=(
+            "Answers with the milestones of the patient's program not celebrated yet (the "
+            "ones `celebrated: false` in the progress), and marks them celebrated: show "
+            "those in this answer. Each is handed out once, whoever asks (the patient on "
+            "another phone, the web's finish screen, a guardian), so a second call answers "
+            "with none; sent again with the same `Idempotency-Key`, the first answer comes "
+            "back. No body. Empty without a program."
+        ),
+        request=None,
+        responses={200: CelebratedSerializer, **error_responses(401, 403, 404)},
+        tags=TAGS,
+    )
+    def post(self, request: Request, patient_id: int) -> Response:
+        patient = acted_for(request, patient_id)
+        program = selectors.progress_program(patient)
+        milestones = services.milestones_celebrate(program=program) if program else []
+        return Response(CelebratedSerializer({"milestones": milestones}).data)
 
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -401,6 +503,21 @@ urlpatterns: list[URLPattern | URLResolver] = [
         SessionLogView.as_view(),
         name="me-session-log",
     ),
+    path(
+        "patients/<int:patient_id>/sessions/<int:session_id>/bouts/",
+        SessionBoutView.as_view(),
+        name="me-session-bouts",
+    ),
     path("patients/<int:patient_id>/check-ins/", CheckInsView.as_view(), name="me-check-ins"),
+    path(
+        "patients/<int:patient_id>/check-ins/due/",
+        CheckInDueView.as_view(),
+        name="me-check-in-due",
+    ),
     path("patients/<int:patient_id>/progress/", ProgressView.as_view(), name="me-progress"),
+    path(
+        "patients/<int:patient_id>/milestones/celebrate/",
+        MilestonesCelebrateView.as_view(),
+        name="me-milestones-celebrate",
+    ),
 ]

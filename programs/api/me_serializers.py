@@ -16,9 +16,18 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from planner import Decision, FdiBand, RedFlag, fdi_band
-from programs.models import ActivityLog, PlannedDose, PlannedSession, Program, SessionLog
-from programs.selectors import Progress
+from programs.fdi import FDI_ANSWERS, FDI_ITEMS
+from programs.models import (
+    ActivityLog,
+    Milestone,
+    PlannedDose,
+    PlannedSession,
+    Program,
+    SessionLog,
+)
+from programs.selectors import CheckInDue, Progress
 from programs.services import CheckInResult, records
+from programs.services.programs import MAX_TIMES_PER_DAY
 from programs.services.records import MAX_NOTE
 
 # A result or note more than this is a client bug, not a session.
@@ -63,6 +72,36 @@ class RangeSerializer(serializers.Serializer[Any]):
     high = serializers.IntegerField()
 
 
+class BoutSerializer(serializers.Serializer[Any]):
+    number = serializers.IntegerField(help_text="Which time of the day, from 1.")
+    amount = serializers.IntegerField(
+        allow_null=True, help_text="What was done that time, in the dose's unit; null until done."
+    )
+    exertion = serializers.IntegerField(
+        allow_null=True, help_text="How hard it felt, OMNI 0-10; null when not said."
+    )
+
+
+def dose_bouts(dose: PlannedDose) -> list[dict[str, Any]] | None:
+    """Each of the dose's times a day, with what was saved of it (``session_bout_log``); None
+    for a dose done once a day. The session's bouts are prefetched by the selector."""
+    if dose.times_per_day <= 1:
+        return None
+    saved = {
+        bout.number: bout
+        for bout in dose.session.bouts.all()
+        if bout.program_activity_id == dose.program_activity_id
+    }
+    return [
+        {
+            "number": number,
+            "amount": saved[number].amount if number in saved else None,
+            "exertion": saved[number].exertion if number in saved else None,
+        }
+        for number in range(1, dose.times_per_day + 1)
+    ]
+
+
 class DoseSerializer(serializers.Serializer[PlannedDose]):
     activity = serializers.CharField(
         source="program_activity.key", help_text="The program activity's key."
@@ -80,6 +119,16 @@ class DoseSerializer(serializers.Serializer[PlannedDose]):
     )
     instructions = serializers.CharField(source="program_activity.activity.instructions")
     media_url = serializers.SerializerMethodField()
+    bouts = serializers.SerializerMethodField(
+        help_text="For a dose done more than once a day (`times_per_day` above 1): each time, "
+        "in order, with what was logged of it one at a time (POST .../bouts/); null for a dose "
+        "done once a day. A log of the whole session (POST .../log/) clears them: its results "
+        "then say what was done."
+    )
+
+    @extend_schema_field(BoutSerializer(many=True, allow_null=True))
+    def get_bouts(self, dose: PlannedDose) -> list[dict[str, Any]] | None:
+        return dose_bouts(dose)
 
     @extend_schema_field(RangeSerializer(allow_null=True))
     def get_heart_rate(self, dose: PlannedDose) -> dict[str, int] | None:
@@ -151,11 +200,13 @@ class UpcomingQuerySerializer(serializers.Serializer[Any]):
     )
 
 
-class ResultInputSerializer(serializers.Serializer[Any]):
+class ActivityDoneSerializer(serializers.Serializer[Any]):
+    """What was done of one of a session's activities: the parts a logged result and a bout
+    share. ``context["planned"]`` maps the session's activity keys to their ids."""
+
     activity = serializers.CharField(
         max_length=60, help_text="The program activity's key, as in the session's doses."
     )
-    amount = serializers.IntegerField(min_value=0, max_value=MAX_AMOUNT)
     exertion = serializers.IntegerField(
         min_value=0,
         max_value=10,
@@ -164,7 +215,6 @@ class ResultInputSerializer(serializers.Serializer[Any]):
         default=None,
         help_text="How hard it felt, on the children's OMNI scale 0-10.",
     )
-    note = serializers.CharField(max_length=MAX_NOTE, required=False, allow_blank=True, default="")
 
     def validate_activity(self, key: str) -> int:
         """The key as the program activity id the service takes."""
@@ -172,6 +222,11 @@ class ResultInputSerializer(serializers.Serializer[Any]):
         if key not in planned:
             raise serializers.ValidationError("is not planned in this session")
         return planned[key]
+
+
+class ResultInputSerializer(ActivityDoneSerializer):
+    amount = serializers.IntegerField(min_value=0, max_value=MAX_AMOUNT)
+    note = serializers.CharField(max_length=MAX_NOTE, required=False, allow_blank=True, default="")
 
 
 class SessionLogInputSerializer(serializers.Serializer[Any]):
@@ -182,6 +237,17 @@ class SessionLogInputSerializer(serializers.Serializer[Any]):
         max_length=MAX_RESULTS,  # type: ignore[call-arg]  # ListSerializer takes it since DRF 3.14
     )
     note = serializers.CharField(max_length=MAX_NOTE, required=False, allow_blank=True, default="")
+
+
+class BoutInputSerializer(ActivityDoneSerializer):
+    bout = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_TIMES_PER_DAY,
+        help_text="Which time of the day: 1 to the dose's `times_per_day`.",
+    )
+    amount = serializers.IntegerField(
+        min_value=0, max_value=MAX_AMOUNT, help_text="What was done that time, in the dose's unit."
+    )
 
 
 # -- Check-ins ------------------------------------------------------------------------------
@@ -245,7 +311,9 @@ class CheckInInputSerializer(serializers.Serializer[Any]):
         error_messages={"not_a_list": _("Send the 15 answers as a list.")},
         help_text="The Functional Disability Inventory, all or nothing: 15 answers, 0 (no "
         "trouble) to 4 (impossible), in item order; null (or leave it out) to skip it. A list "
-        "with some answers missing (null) is refused, saying how many are missing.",
+        "with some answers missing (null) is refused, saying how many are missing. Taken only "
+        "when the FDI is due (`fdi_due` of GET .../check-ins/due/) or in the week after one "
+        "was answered; refused at any other time.",
     )
     sleep_hours = serializers.DecimalField(
         max_digits=None,
@@ -343,6 +411,59 @@ class CheckInSerializer(serializers.Serializer[Any]):
         return check_in.fdi_band or None
 
 
+class FdiItemSerializer(serializers.Serializer[Any]):
+    number = serializers.IntegerField(help_text="The question's place, 1 to 15.")
+    text = serializers.CharField(help_text="The everyday activity it asks about.")
+
+
+class FdiChoiceSerializer(serializers.Serializer[Any]):
+    value = serializers.IntegerField(help_text="The answer as sent in `fdi_answers`, 0-4.")
+    text = serializers.CharField(help_text="The answer in words.")
+
+
+class CheckInDueSerializer(serializers.Serializer[Any]):
+    """Built from ``selectors.check_in_due``: what the next check-in asks."""
+
+    check_in_due = serializers.BooleanField(
+        source="due",
+        help_text="The weekly check-in waits: none sent yet, or the last one a week old.",
+    )
+    last_check_in = serializers.DateField(
+        allow_null=True, help_text="The date of the latest check-in; null if none yet."
+    )
+    fdi_due = serializers.BooleanField(
+        source="fdi.due",
+        help_text="Ask the 15 FDI questions in this check-in: at the program's first check-in "
+        "(its baseline), then every `fdi_every_weeks` weeks of the program. One left out when "
+        "due is asked again the next time.",
+    )
+    fdi_every_weeks = serializers.IntegerField(
+        source="fdi.every_weeks", help_text="How often the FDI is asked, in weeks."
+    )
+    fdi_last_answered = serializers.DateField(
+        source="fdi.last_answered",
+        allow_null=True,
+        help_text="When the FDI was last answered in this program; null if not yet.",
+    )
+    fdi_items = serializers.SerializerMethodField(
+        help_text="The questions to ask when the FDI is due, in the order of `fdi_answers`; "
+        "empty when it is not."
+    )
+    fdi_choices = serializers.SerializerMethodField(
+        help_text="The five answers each question offers: send their `value` in `fdi_answers`."
+    )
+
+    @extend_schema_field(FdiItemSerializer(many=True))
+    def get_fdi_items(self, due: CheckInDue) -> list[dict[str, Any]]:
+        if not due.fdi.due:
+            return []
+        return [{"number": number, "text": str(text)} for number, text in enumerate(FDI_ITEMS, 1)]
+
+    @extend_schema_field(FdiChoiceSerializer(many=True))
+    def get_fdi_choices(self, due: CheckInDue) -> list[dict[str, Any]]:
+        return [{"value": value, "text": str(text)} for value, text in FDI_ANSWERS]
+
+
 # The US crisis line, as links a phone opens: a call, a text message, and 911 for danger now.
 CRISIS_LINE = {
     "name": "988 Suicide & Crisis Lifeline",
@@ -418,6 +539,31 @@ class FdiPointSerializer(serializers.Serializer[Any]):
     band = serializers.ChoiceField(choices=[band.value for band in FdiBand])
 
 
+class MilestoneSerializer(serializers.Serializer[Milestone]):
+    kind = serializers.ChoiceField(
+        choices=Milestone.Kind.choices,
+        help_text="first_full_week (every session of a program week done or partly done), "
+        "halfway (a session done on or after the day halfway to the goal date) or "
+        "goal_reached (a session done in full with every activity at its goal).",
+    )
+    name = serializers.CharField(source="get_kind_display")
+    reached_on = serializers.DateField(help_text="The day of the session that reached it.")
+    celebrated = serializers.SerializerMethodField(
+        help_text="Already shown to the patient (on any phone, or the guardian's): show it once."
+    )
+
+    def get_celebrated(self, milestone: Milestone) -> bool:
+        return milestone.shown_at is not None
+
+
+class CelebratedSerializer(serializers.Serializer[Any]):
+    milestones = MilestoneSerializer(
+        many=True,
+        help_text="The milestones to celebrate now, oldest first: those not shown before, now "
+        "marked shown. Empty when there is nothing new.",
+    )
+
+
 class ProgressSerializer(serializers.Serializer[Any]):
     """Built from ``selectors.progress``; there is no pain in it, on purpose."""
 
@@ -432,6 +578,11 @@ class ProgressSerializer(serializers.Serializer[Any]):
     week = serializers.IntegerField(allow_null=True, help_text="The current week, from 1.")
     program_status = serializers.CharField(source="program.status", allow_null=True)
     fdi = serializers.SerializerMethodField(help_text="Functional Disability Inventory over time.")
+    milestones = MilestoneSerializer(
+        many=True,
+        help_text="The milestones the program has reached, oldest first; each says whether it "
+        "was celebrated already (POST .../milestones/celebrate/ marks the others).",
+    )
 
     @extend_schema_field(FdiPointSerializer(many=True))
     def get_fdi(self, progress: Progress) -> list[dict[str, Any]]:

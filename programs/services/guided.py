@@ -87,6 +87,13 @@ def session_bout_log(
     """Save bout ``bout`` (1 to the dose's times a day) of one planned activity: ``amount``
     in the dose's unit, ``exertion`` on the OMNI scale or none. Saving a bout again replaces
     it. The same days and programs are refused as by ``session_log``, with its words."""
+    # One write of a session's bouts at a time (two phones, or a retry, at once): each
+    # rebuilds the day's log from every bout saved, so the second waits for the first.
+    session = (
+        PlannedSession.objects.select_for_update(of=("self",))
+        .select_related("program__patient")
+        .get(pk=session.pk)
+    )
     refusal = session_log_refusal(session, local_today(session.program.patient))
     if refusal is not None:
         raise ValidationError({"session": [refusal]})

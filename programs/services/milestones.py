@@ -87,7 +87,10 @@ def milestones_celebrate(*, program: Program) -> list[Milestone]:
         .order_by("reached_on", "id")
     )
     if waiting:
+        now = timezone.now()
         Milestone.objects.filter(pk__in=[milestone.pk for milestone in waiting]).update(
-            shown_at=timezone.now()
+            shown_at=now
         )
+        for milestone in waiting:
+            milestone.shown_at = now  # as stored: a reader of the answer sees them celebrated
     return waiting

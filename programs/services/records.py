@@ -36,6 +36,7 @@ from planner import (
     SessionLog as EngineSessionLog,
 )
 from programs import cache as today_cache
+from programs import selectors
 from programs.engine import (
     as_validation_error,
     follow_goal_date,
@@ -352,6 +353,10 @@ MOOD_RANGE = _("Choose from 1 (very low) to 5 (very good).")
 PAIN_RANGE = _("Enter a number from 0 to 10.")
 SCHOOL_DAYS_RANGE = _("Enter a number of days from 0 to 7.")
 SCHOOL_DAYS_SCHEDULED_MISSING = _("Please say how many school days there were this week too.")
+FDI_NOT_DUE = _(
+    "The questions about everyday activities are not asked this week. Please send the "
+    "check-in without them."
+)
 
 
 def _fdi_problems(answers: Sequence[int | None]) -> dict[str, list[StrOrPromise]]:
@@ -393,6 +398,7 @@ def _sleep_hours_ok(value: Decimal) -> bool:
 def _check_in_problems(
     *,
     fdi_answers: Sequence[int | None] | None,
+    fdi_taken: bool,
     sleep_hours: Decimal | None,
     sleep_quality: int | None,
     mood: int | None,
@@ -407,7 +413,7 @@ def _check_in_problems(
     person who left three things out is told about all three in one go."""
     problems: dict[str, list[StrOrPromise]] = {}
     if fdi_answers is not None:
-        problems.update(_fdi_problems(fdi_answers))
+        problems.update(_fdi_problems(fdi_answers) if fdi_taken else {"fdi_answers": [FDI_NOT_DUE]})
     if sleep_hours is not None and not _sleep_hours_ok(sleep_hours):
         problems["sleep_hours"] = [SLEEP_HOURS_RANGE]
     if sleep_quality is not None and not _in_range(sleep_quality, SCALE_LOW, SCALE_HIGH):
@@ -486,6 +492,7 @@ def check_in_submit(
     pain: int | None = None,
     today: date | None = None,
     submission_key: str = "",
+    fdi_as_scheduled: bool = False,
 ) -> CheckInResult:
     """Record a check-in. A red flag pauses progression, alerts the clinician at once and
     returns the guidance that tells the patient to contact their doctor; thoughts of
@@ -502,14 +509,29 @@ def check_in_submit(
     ``repeated`` set, and saves nothing.
 
     ``today`` dates a check-in recorded late (a paper form typed in afterwards); it defaults
-    to the patient's local today and may not be after it."""
+    to the patient's local today and may not be after it.
+
+    ``fdi_as_scheduled`` is for the patient's and guardian's own weekly check-in (the web page
+    and the API both set it): it takes the FDI's answers only when the schedule does
+    (``selectors.fdi_schedule``: when it is due, and in the week after one was answered), and
+    refuses them at any other time, naming ``fdi_answers``. An FDI left out when due is no
+    refusal: a red flag is never held back by 15 questions, and the FDI is asked again the
+    next time. Staff typing in a paper form leave it off: the FDI at discharge and at the
+    follow-ups is taken whenever it comes."""
     earlier = None
     if submission_key:
         earlier = CheckIn.objects.filter(patient=patient, submission_key=submission_key).first()
     if fdi_answers is not None and all(answer is None for answer in fdi_answers):
         fdi_answers = None  # nothing answered: the FDI was skipped
+    patient_today = local_today(patient)
+    fdi_taken = (
+        fdi_answers is None
+        or not fdi_as_scheduled
+        or selectors.fdi_schedule(patient, today=today or patient_today).takes_answers
+    )
     problems = _check_in_problems(
         fdi_answers=fdi_answers,
+        fdi_taken=fdi_taken,
         sleep_hours=sleep_hours,
         sleep_quality=sleep_quality,
         mood=mood,
@@ -520,7 +542,6 @@ def check_in_submit(
         no_red_flags=no_red_flags,
         pain=pain,
     )
-    patient_today = local_today(patient)
     if today is not None and today > patient_today:
         problems["date"] = [_("A check-in cannot be dated in the future.")]
     if problems:

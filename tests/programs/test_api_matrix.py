@@ -258,6 +258,21 @@ def _new_baseline(world: World) -> dict[str, Any]:
     return {"baselines": [{"activity": row.id, "trials": [8], "dates": [today]}]}
 
 
+def _bout(world: World) -> dict[str, Any]:
+    """The first time of the first activity of clinic A's due session (the control's)."""
+    session = world.of("session", clinic="A", tag="due")[0]
+    doses = models.PlannedDose.objects.filter(session_id=session.id).select_related(
+        "program_activity"
+    )
+    first = doses.order_by("program_activity__order").first()
+    assert first is not None
+    return {"activity": first.program_activity.key, "bout": 1, "amount": first.amount}
+
+
+# The routes that name a session under its patient: /me/patients/<id>/sessions/<id>/...
+SESSION_ROUTES = frozenset({"me-session-log", "me-session-bouts"})
+
+
 ROUTES_SPEC: dict[str, Spec] = {
     "api-token": Spec("public", public=_wrong_password, public_control=_password),
     "api-token-revoke": Spec("self"),
@@ -265,6 +280,9 @@ ROUTES_SPEC: dict[str, Spec] = {
     "me": Spec("me", rows="acted_for"),
     "me-today": Spec("me", kind="patient", path_key="patient_id"),
     "me-progress": Spec("me", kind="patient", path_key="patient_id"),
+    "me-milestones-celebrate": Spec(
+        "me", kind="patient", path_key="patient_id", bodies={"post": {}}
+    ),
     "me-sessions": Spec("me", kind="patient", path_key="patient_id", rows="session"),
     "me-check-ins": Spec(
         "me",
@@ -273,9 +291,11 @@ ROUTES_SPEC: dict[str, Spec] = {
         rows="check_in",
         bodies={"post": {"mood": 3, "flare": False, "red_flags": [], "no_red_flags": True}},
     ),
+    "me-check-in-due": Spec("me", kind="patient", path_key="patient_id"),
     "me-session-log": Spec(
         "me", kind="session", bodies={"post": {"status": "missed"}}, control="due"
     ),
+    "me-session-bouts": Spec("me", kind="session", bodies={"post": _bout}, control="due"),
     # Reminders: /api/v1/reminders/
     "reminders-consent-wording": Spec("index"),
     "reminders-email-verification": Spec("public", public=_forged_link, public_control=_link),
@@ -808,7 +828,7 @@ def probes(world: World, route: ApiRoute, role: Role, method: str) -> list[Probe
     for obj in forbidden(world, role, spec, spec.kind, method):
         label = f"{obj.kind} {obj.id} of {obj.owner or obj.clinic or 'the library'}"
         library = obj.clinic is None and method not in ("get", "options") and role.staff
-        if route.name == "me-session-log":
+        if route.name in SESSION_ROUTES:
             # The session's own patient, and the role's own patient with that session.
             owners = [(_patient_of(world, obj), PHANTOM)]
             owners += [(world.patients[own].id,) * 2 for own in sorted(role.acts_for)]
@@ -1155,7 +1175,7 @@ def test_each_probe_works_on_what_the_role_may_reach(
         if spec.area == "me":
             mine = [obj for obj in mine if obj.owner in role.acts_for]
         obj = mine[0]
-        if route.name == "me-session-log":
+        if route.name in SESSION_ROUTES:
             kwargs = {"patient_id": _patient_of(world, obj), "session_id": obj.id}
         else:
             kwargs = {spec.path_key: obj.id}

@@ -190,6 +190,7 @@ def test_it_shows_a_patient_today_s_session_with_each_dose(maya: Patient) -> Non
         "exertion": None,
         "instructions": "Up and down one flight, holding the rail if you like.",
         "media_url": "https://example.org/stairs.mp4",
+        "bouts": None,  # once a day (tests/programs/test_api_me_guided.py has the others)
     }
 
 

@@ -290,6 +290,73 @@ def test_it_lists_check_ins_in_the_same_number_of_queries_for_one_or_many(
     assert counts[0] == counts[1]
 
 
+# -- What the next check-in asks ------------------------------------------------------------
+
+
+def due_url(person: Patient) -> str:
+    return f"/api/v1/me/patients/{person.id}/check-ins/due/"
+
+
+def test_the_first_check_in_asks_the_fdi_as_its_baseline_with_its_questions(
+    maya: Patient,
+) -> None:
+    response = client_for(maya.user).get(due_url(maya))
+
+    body = response.json()
+    assert response.status_code == 200
+    assert (body["check_in_due"], body["last_check_in"]) == (True, None)
+    assert (body["fdi_due"], body["fdi_every_weeks"], body["fdi_last_answered"]) == (True, 2, None)
+    assert [item["number"] for item in body["fdi_items"]] == list(range(1, 16))
+    assert body["fdi_items"][1] == {"number": 2, "text": "Walking up stairs"}
+    assert body["fdi_choices"][0] == {"value": 0, "text": "No trouble"}
+    assert [choice["value"] for choice in body["fdi_choices"]] == [0, 1, 2, 3, 4]
+
+
+def test_the_week_after_an_fdi_it_asks_no_fdi_and_the_check_in_waits(maya: Patient) -> None:
+    assert maya.user is not None
+    with time_machine.travel(NOW - timedelta(days=7), tick=False):
+        quiet_check_in(actor=maya.user, patient=maya, fdi_answers=FDI_OF_20)
+
+    body = client_for(maya.user).get(due_url(maya)).json()
+
+    assert (body["check_in_due"], body["last_check_in"]) == (True, "2026-03-04")
+    assert (body["fdi_due"], body["fdi_items"], body["fdi_last_answered"]) == (
+        False, [], "2026-03-04"
+    )  # fmt: skip
+
+
+def test_a_check_in_sent_today_waits_no_more_and_a_guardian_reads_the_same(
+    maya: Patient,
+) -> None:
+    client_for(maya.user).post(check_ins_url(maya), {"fdi_answers": FDI_OF_20, **NOTHING_WORRYING})
+    parent = guardian(patient=maya).user
+
+    body = client_for(parent).get(due_url(maya)).json()
+
+    assert (body["check_in_due"], body["fdi_due"]) == (False, False)
+
+
+def test_it_refuses_fdi_answers_when_the_fdi_is_not_due_naming_them(maya: Patient) -> None:
+    assert maya.user is not None
+    with time_machine.travel(NOW - timedelta(days=7), tick=False):
+        quiet_check_in(actor=maya.user, patient=maya, fdi_answers=FDI_OF_20)
+
+    response = client_for(maya.user).post(
+        check_ins_url(maya), {"fdi_answers": FDI_OF_20, **NOTHING_WORRYING}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert fields_of(response) == ["fdi_answers"]
+    assert CheckIn.objects.filter(patient=maya).count() == 1
+
+
+def test_the_due_read_answers_in_a_few_queries(
+    maya: Patient, django_assert_max_num_queries: Any
+) -> None:
+    with django_assert_max_num_queries(4):
+        assert client_for(maya.user).get(due_url(maya)).status_code == 200
+
+
 # -- Progress -------------------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@ milestones (programs/services/milestones.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from django.core.exceptions import ValidationError
 from programs import services
 from programs.models import BoutLog, Milestone, PlannedDose, PlannedSession, Program, SessionLog
 from programs.services.common import local_today
+from tests.concurrency import at_once
 from tests.programs import factories
 
 pytestmark = pytest.mark.django_db
@@ -240,3 +242,28 @@ def test_milestones_are_celebrated_once() -> None:
     assert [milestone.kind for milestone in first] == ["first_full_week"]
     assert second == []
     assert Milestone.objects.get().shown_at is not None
+
+
+@pytest.mark.requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_bouts_saved_at_once_from_two_phones_both_count() -> None:
+    """Each save rebuilds the day's log from every bout: the second waits for the first (the
+    session is locked), so neither log is built without the other's bout."""
+    program = factories.guided_program(patient=factories.patient(with_user=True))
+    session = program.sessions.get(date=local_today(program.patient))
+    errors: list[Exception] = []
+
+    def phone(bout: int) -> Callable[[], None]:
+        def save() -> None:
+            try:
+                log_bout(session, "Soft towel", bout=bout)
+            except Exception as error:  # reported below, with the other's
+                errors.append(error)
+
+        return save
+
+    at_once(phone(1), phone(2))
+
+    assert errors == []
+    assert BoutLog.objects.filter(session=session).count() == 2
+    assert amounts(SessionLog.objects.get(session=session))["Soft towel"] == 3

@@ -109,6 +109,32 @@ def test_half_an_fdi_sent_when_not_due_is_refused_like_any_other(client: Client)
     assert CheckIn.objects.count() == before
 
 
+def test_fdi_answers_sent_long_after_it_was_asked_are_refused_and_the_form_left_without_it(
+    client: Client,
+) -> None:
+    """The service's rule (tests/programs/test_fdi_schedule.py): not due, and none answered in
+    the week before. The form comes back without the FDI (a radio button cannot be cleared),
+    keeping what else was typed, so it can be sent as it is."""
+    patient = on_program(client, weeks_ago=1, started_days_ago=6)
+    fdi_answered(patient, weeks_after_start=0)  # 11 days ago: not due again before week 2
+    data = {f"fdi_{index}": "2" for index in range(1, 16)}
+    before = CheckIn.objects.count()
+
+    body = client.post(
+        f"/p/{patient.pk}/check-in/", {**data, "mood": "4", "flare": "no", "red_flags": ["none"]}
+    ).content.decode()
+
+    assert body.count("data-error-summary") == 1
+    assert "The questions about everyday activities are not asked this week." in body
+    assert FDI_QUESTION not in body
+    assert 'value="4" id="id_mood_3" checked' in body
+    assert CheckIn.objects.count() == before
+    sent = client.post(
+        f"/p/{patient.pk}/check-in/", {"mood": "4", "flare": "no", "red_flags": ["none"]}
+    )
+    assert sent.status_code == 302 and CheckIn.objects.count() == before + 1
+
+
 @pytest.mark.parametrize("weeks_ago", [0, 1])
 def test_nothing_is_preselected_with_or_without_the_fdi(client: Client, weeks_ago: int) -> None:
     patient = on_program(client, weeks_ago=weeks_ago)

@@ -22,6 +22,7 @@ from planner import RedFlag, red_flag_guidance
 from programs import selectors, services
 from programs.access import access_own_check_in
 from programs.models import CheckIn, Program
+from programs.services import records
 from programs.services.common import local_today
 from web.access import WebRequest, patient_page
 from web.patient.forms import CheckInForm
@@ -50,6 +51,12 @@ def _form_key(value: str) -> str | None:
     return value if 0 < len(value) <= 64 and value.isascii() and value.isalnum() else None
 
 
+def _fdi_not_asked(error: ValidationError) -> bool:
+    """Whether the service refused the FDI's answers because it is not asked now."""
+    refused = getattr(error, "error_dict", {}).get("fdi_answers", [])
+    return any(message == str(records.FDI_NOT_DUE) for item in refused for message in item)
+
+
 @patient_page
 def check_in(request: WebRequest, patient_id: int) -> HttpResponse:
     """Each form shown has a one-time key, saved with the check-in it sends: the same form sent
@@ -65,15 +72,24 @@ def check_in(request: WebRequest, patient_id: int) -> HttpResponse:
         return redirect(f"{fresh}?{urlencode({FORM_KEY: uuid.uuid4().hex})}")
     sent = None
     if request.method == "POST":
-        # The FDI when it is due, or when the form sent answers it (shown while it was due).
+        # The FDI when it is due, or when the form sent answers it (shown while it was due):
+        # the service decides whether they are taken (selectors.fdi_schedule), as for the API.
         ask_fdi = CheckInForm.fdi_sent(request.POST) or selectors.fdi_due(patient)
         form = CheckInForm(request.POST, for_self=for_self, ask_fdi=ask_fdi)
         if form.is_valid():
             try:
                 result = services.check_in_submit(
-                    actor=request.user, patient=patient, **form.service_arguments()
+                    actor=request.user,
+                    patient=patient,
+                    fdi_as_scheduled=True,
+                    **form.service_arguments(),
                 )
             except ValidationError as error:
+                if _fdi_not_asked(error):
+                    # A form kept open past the week the FDI was asked in: shown again
+                    # without its questions (a radio button cannot be cleared), the rest kept.
+                    form = CheckInForm(request.POST, for_self=for_self, ask_fdi=False)
+                    form.is_valid()
                 form.add_service_errors(error)
             else:
                 if result.repeated:

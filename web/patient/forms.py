@@ -20,6 +20,7 @@ from django_stubs_ext import StrOrPromise
 
 from planner import RedFlag
 from programs.api.me_serializers import MAX_AMOUNT, MAX_SCHOOL_DAYS
+from programs.fdi import FDI_ANSWERS, FDI_ITEMS
 from programs.models import PlannedDose, PlannedSession
 from programs.services import records
 from programs.services.records import MAX_NOTE
@@ -235,32 +236,8 @@ class SessionLogForm(forms.Form):
 
 # -- The check-in ---------------------------------------------------------------------------
 
-# The Functional Disability Inventory (Walker & Greene 1991), in item order: the order the
-# service scores them in (planner/fdi.py).
-FDI_ITEMS: list[StrOrPromise] = [
-    _("Walking to the bathroom"),
-    _("Walking up stairs"),
-    _("Doing something with a friend (for example, playing a game)"),
-    _("Doing chores at home"),
-    _("Eating regular meals"),
-    _("Being up all day without a nap or rest"),
-    _("Riding the school bus or travelling in the car"),
-    _("Being at school all day"),
-    _("Doing the activities in gym class (or playing sports)"),
-    _("Reading or doing homework"),
-    _("Watching TV"),
-    _("Walking the length of a football field"),
-    _("Running the length of a football field"),
-    _("Going shopping"),
-    _("Getting to sleep at night and staying asleep"),
-]
-FDI_CHOICES = [
-    (0, _("No trouble")),
-    (1, _("A little trouble")),
-    (2, _("Some trouble")),
-    (3, _("A lot of trouble")),
-    (4, _("Impossible")),
-]
+# The FDI's questions and answers are programs.fdi's, which the API asks too.
+FDI_CHOICES = FDI_ANSWERS
 SLEEP_QUALITY_CHOICES = [
     (1, _("Very badly")),
     (2, _("Badly")),
@@ -486,8 +463,11 @@ class CheckInForm(forms.Form):
         unanswered = [
             fdi_name(index) for index, answer in enumerate(self._fdi_answers()) if answer is None
         ]
-        if unanswered and hasattr(error, "error_dict") and "fdi_answers" in error.error_dict:
-            names["fdi_answers"] = unanswered[0]
-            self.summary_labels[unanswered[0]] = _("Everyday activities")
+        if self.fdi_count and hasattr(error, "error_dict") and "fdi_answers" in error.error_dict:
+            # Half answered: on the first question left out. Not asked this week (a form
+            # kept open for more than a week): on the first question.
+            first = unanswered[0] if unanswered else fdi_name(0)
+            names["fdi_answers"] = first
+            self.summary_labels[first] = _("Everyday activities")
             self.fdi_unanswered = set(unanswered)
         add_service_errors(self, error, names)
