@@ -125,6 +125,19 @@ class SessionLogResult:
 MAX_SUBMISSION_KEY = 64
 
 
+def session_for_keyed_write(session: PlannedSession, submission_key: str) -> PlannedSession:
+    """Check a form's one-time key and lock ``session`` for the write it came with (called
+    inside the write's transaction): one send of a session's log or bout at a time, so a
+    second send of the same form waits here for the first to commit, then finds its key."""
+    if len(submission_key) > MAX_SUBMISSION_KEY:
+        raise ValidationError({"submission_key": [f"at most {MAX_SUBMISSION_KEY} characters"]})
+    return (
+        PlannedSession.objects.select_for_update(of=("self",))
+        .select_related("program__patient")
+        .get(pk=session.pk)
+    )
+
+
 @transaction.atomic
 def session_log(
     *,
@@ -144,15 +157,7 @@ def session_log(
     corrects the earlier one, as it always has. A late log is for its own session's day,
     whenever it arrives; the program's state now decides whether it is taken
     (``session_log_refusal``)."""
-    if len(submission_key) > MAX_SUBMISSION_KEY:
-        raise ValidationError({"submission_key": [f"at most {MAX_SUBMISSION_KEY} characters"]})
-    # One send of a session's log at a time: a second send of the same form waits here for
-    # the first to commit, then finds its key.
-    session = (
-        PlannedSession.objects.select_for_update(of=("self",))
-        .select_related("program")
-        .get(pk=session.pk)
-    )
+    session = session_for_keyed_write(session, submission_key)
     if submission_key:
         earlier = SessionLog.objects.filter(submission_key=submission_key).first()
         if earlier is not None:

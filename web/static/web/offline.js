@@ -54,7 +54,8 @@
   if ("serviceWorker" in navigator && words.worker) {
     navigator.serviceWorker.register(words.worker, { scope: "/" }).catch(function () {});
     navigator.serviceWorker.addEventListener("message", function (event) {
-      if (event.data && event.data.type === "gradus-sent") show([]);
+      if (!event.data || event.data.type !== "gradus-sent") return;
+      show((event.data.answers || []).filter(function (item) { return item.entry.owner === owner; }));
     });
   }
 
@@ -81,11 +82,14 @@
     return box;
   }
 
-  // ``sent``: answers just given to logs sent from this page, to say they arrived.
+  // ``sent``: answers just given to what this page (or the worker) sent, to say it arrived;
+  // said until the page is left, whoever sends next.
+  var arrived = [];
   function show(sent) {
+    arrived = arrived.concat(sent);
     return queue.all().then(function (entries) {
       region.textContent = "";
-      sent.forEach(function (item) {
+      arrived.forEach(function (item) {
         var box = notice("good", item.entry.label, item.answer.message);
         if (item.answer.url) {
           var onward = document.createElement("p");

@@ -115,7 +115,8 @@ async function csrfToken() {
 async function sendKept() {
   var sent = await self.gradusQueue.sendAll(null, await csrfToken());
   var pages = await self.clients.matchAll({ type: "window" });
-  pages.forEach(function (page) { page.postMessage({ type: "gradus-sent" }); });
+  // The answers, for the pages to say what arrived (each shows its own person's).
+  pages.forEach(function (page) { page.postMessage({ type: "gradus-sent", answers: sent.answers }); });
   // Still offline, or signed out: the browser tries the sync again later.
   if (sent.waiting) throw new Error("kept logs are still waiting");
 }
