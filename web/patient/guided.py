@@ -38,7 +38,7 @@ from web.access import WebRequest, patient_page
 from web.patient import queued
 from web.patient.forms import amount_text
 from web.patient.guided_forms import DONE, LESS, GuidedStepForm, asks_exertion
-from web.patient.today import DoseLine, dose_line
+from web.patient.today import DoseLine, dose_line, person_words
 
 IMAGE_TYPES = (".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif")
 VIDEO_TYPES = (".mp4", ".webm", ".ogv", ".mov")
@@ -155,7 +155,9 @@ def guide_step(request: WebRequest, patient_id: int, session_id: int, step: int)
         bout = current.next_bout or current.times
     if request.method == "POST":
         result = LESS if request.POST.get("result") == LESS else DONE
-        form = GuidedStepForm(request.POST, dose=dose, bout=bout, result=result)
+        form = GuidedStepForm(
+            request.POST, dose=dose, bout=bout, result=result, **person_words(request)
+        )
         if form.is_valid():
             try:
                 sent = _save_bout(request, session, dose, form)
@@ -174,7 +176,7 @@ def guide_step(request: WebRequest, patient_id: int, session_id: int, step: int)
     else:
         saved = next((b for b in current.bouts if b.number == bout), None)
         initial = {"amount": saved.amount, "exertion": saved.exertion} if saved else {}
-        form = GuidedStepForm(dose=dose, bout=bout, initial=initial)
+        form = GuidedStepForm(dose=dose, bout=bout, initial=initial, **person_words(request))
     timed = dose.unit in TIMED_UNITS
     context: dict[str, Any] = {
         "session": session,
@@ -252,7 +254,11 @@ def _queued_bout(request: WebRequest, session: PlannedSession, index: int) -> Js
     dose = current.line.dose
     result = LESS if request.POST.get("result") == LESS else DONE
     form = GuidedStepForm(
-        request.POST, dose=dose, bout=current.next_bout or current.times, result=result
+        request.POST,
+        dose=dose,
+        bout=current.next_bout or current.times,
+        result=result,
+        **person_words(request),
     )
     if not form.is_valid():
         return queued.invalid(form)
@@ -316,6 +322,21 @@ MILESTONE_WORDS: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
         _("Every activity is at its goal amount."),
     ),
 }
+# A guardian's words, about their child (%(name)s).
+MILESTONE_WORDS_GUARDIAN: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
+    Milestone.Kind.FIRST_FULL_WEEK: (
+        _("A whole week done!"),
+        _("%(name)s showed up for every session of a week."),
+    ),
+    Milestone.Kind.HALFWAY: (
+        _("Halfway there!"),
+        _("%(name)s is past the middle of the program."),
+    ),
+    Milestone.Kind.GOAL_REACHED: (
+        _("%(name)s reached the goal!"),
+        _("Every activity is at its goal amount."),
+    ),
+}
 
 
 @patient_page
@@ -323,10 +344,16 @@ def guide_finish(request: WebRequest, patient_id: int, session_id: int) -> HttpR
     session = access_own_session(request.household.patient, session_id)
     program = session.program
     today = local_today(request.household.patient)
-    celebrate = [
-        MILESTONE_WORDS[milestone.kind]
-        for milestone in services.milestones_celebrate(program=program)
-    ]
+    person = person_words(request)
+    celebrate: list[tuple[StrOrPromise, StrOrPromise]] = []
+    for milestone in services.milestones_celebrate(program=program):
+        if person["for_self"]:
+            celebrate.append(MILESTONE_WORDS[milestone.kind])
+        else:
+            title, words = MILESTONE_WORDS_GUARDIAN[milestone.kind]
+            celebrate.append(
+                (str(title) % {"name": person["name"]}, str(words) % {"name": person["name"]})
+            )
     context: dict[str, Any] = {
         "session": session,
         "rows": _done_today(request, session, loggable=session_log_refusal(session, today) is None),

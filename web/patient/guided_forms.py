@@ -59,21 +59,40 @@ class GuidedStepForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, dose: PlannedDose, bout: int, result: str = DONE, **kwargs: Any
+        self,
+        *args: Any,
+        dose: PlannedDose,
+        bout: int,
+        result: str = DONE,
+        for_self: bool = True,
+        name: str = "",
+        **kwargs: Any,
     ) -> None:
+        """``for_self``: the patient logs; otherwise a guardian logs for ``name``, the child,
+        and the questions are about them (web.patient.today.person_words)."""
         super().__init__(*args, **kwargs)
         self.dose = dose
         self.result = result
+        self.for_self = for_self
+        self.name = name
         self.fields["bout"].initial = bout
         self.fields["submission"].initial = uuid.uuid4().hex
         self.fields["shown"].initial = (timezone.now() - EPOCH) // MICROSECOND
         self.fields["activity"].initial = dose.program_activity_id
         amount = self.fields["amount"]
-        amount.label = _("How many %(unit)s did you do?") % {"unit": word(UNITS, dose.unit)}
+        unit = word(UNITS, dose.unit)
+        if for_self:
+            amount.label = _("How many %(unit)s did you do?") % {"unit": unit}
+        else:
+            amount.label = _("How many %(unit)s did %(name)s do?") % {"unit": unit, "name": name}
         amount.initial = dose.amount
         if asks_exertion(dose):
             self.fields["exertion"] = forms.TypedChoiceField(
-                label=_("How tired did you feel?"),
+                label=(
+                    _("How tired did you feel?")
+                    if for_self
+                    else _("How tired did %(name)s feel?") % {"name": name}
+                ),
                 choices=[(value, OMNI_SHORT[value]) for value in range(11)],
                 coerce=int,
                 empty_value=None,
@@ -102,7 +121,12 @@ class GuidedStepForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if self.result == LESS and "amount" in cleaned and cleaned["amount"] is None:
-            self.add_error("amount", _("Enter how much you did (0 if none)."))
+            if self.for_self:
+                self.add_error("amount", _("Enter how much you did (0 if none)."))
+            else:
+                self.add_error(
+                    "amount", _("Enter how much %(name)s did (0 if none).") % {"name": self.name}
+                )
         return cleaned
 
     def amount_done(self) -> int:

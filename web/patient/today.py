@@ -51,7 +51,7 @@ STATUS_WORDS: dict[str, StrOrPromise] = {
 SKIP_BUTTON = "skipped"
 
 
-def _person(request: WebRequest) -> dict[str, Any]:
+def person_words(request: WebRequest) -> dict[str, Any]:
     """Whom the log form's questions are about: the patient, or a guardian's child."""
     household = request.household
     return {"for_self": household.is_self, "name": household.patient.first_name}
@@ -176,7 +176,7 @@ def today(request: WebRequest, patient_id: int) -> HttpResponse:
         if _can_log(session, day):
             context.update(
                 _log_context(
-                    request, session, SessionLogForm(session=session, **_person(request)), day
+                    request, session, SessionLogForm(session=session, **person_words(request)), day
                 )
             )
         else:
@@ -209,7 +209,9 @@ def log(request: WebRequest, patient_id: int, session_id: int) -> HttpResponse:
         return redirect("web:log", patient_id=patient.pk, session_id=session.pk)
     if request.method == "POST":
         skipped = SKIP_BUTTON in request.POST
-        form = SessionLogForm(request.POST, session=session, skipped=skipped, **_person(request))
+        form = SessionLogForm(
+            request.POST, session=session, skipped=skipped, **person_words(request)
+        )
         if form.is_valid():
             try:
                 sent = _submit(request, session, form, skipped=skipped)
@@ -232,7 +234,7 @@ def log(request: WebRequest, patient_id: int, session_id: int) -> HttpResponse:
                     + f"?week={session.week + 1}"
                 )
     else:
-        form = SessionLogForm(session=session, **_person(request))
+        form = SessionLogForm(session=session, **person_words(request))
     context: dict[str, Any] = {
         "session": session,
         "doses": [dose_line(dose) for dose in session.doses.all()],
