@@ -90,13 +90,28 @@ class BoutLog(models.Model):
     )
     logged_by = optional_user()
     logged_at = models.DateTimeField(auto_now=True)
+    submission_key = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=(
+            "The one-time key of the form this save of the bout came from: the same save sent "
+            "again (a phone that was offline sending what it kept, a double tap) is saved once."
+        ),
+    )
 
     class Meta:
         ordering = ["session", "program_activity__order", "number"]
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "program_activity", "number"], name="one_log_per_bout"
-            )
+            ),
+            # Two sends of one form, even at the same moment, make one save.
+            models.UniqueConstraint(
+                fields=["submission_key"],
+                condition=~models.Q(submission_key=""),
+                name="one_bout_log_per_form",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,7 @@ Views, serializers, admin actions, tasks and commands check their input, call on
 and shape the output; they never save a model themselves.
 """
 
-from programs.services.guided import session_bout_log
+from programs.services.guided import BoutLogResult, session_bout_log
 from programs.services.invitations import (
     invitation_accept,
     invitation_create,
@@ -54,6 +54,7 @@ from programs.services.records import (
 __all__ = [
     "ActivityChoice",
     "BaselineTrials",
+    "BoutLogResult",
     "CheckInResult",
     "ResultInput",
     "SessionLogResult",

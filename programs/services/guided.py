@@ -14,12 +14,21 @@ progress charts, the therapist's pages, the weekly review) keeps reading one log
 - the session is done when every activity's day total meets its dose, partly done when any
   was done, and not done otherwise. Its note stays.
 The log form (``records.session_log``) writes the whole day at once and clears the bouts.
+
+Each save of a bout comes with its form's one-time key, and the moment the form was shown:
+the same save sent again (a phone sending, once back online, a bout it kept; a double tap)
+is saved once, and a save from a form shown before the bout was saved again (or the whole
+day logged with the log form) leaves that newer save as it is.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from programs.models import BoutLog, PlannedDose, PlannedSession, SessionLog, User
 from programs.services.common import local_today
@@ -27,9 +36,21 @@ from programs.services.inputs import is_whole
 from programs.services.records import (
     ResultInput,
     check_logged_amount,
+    session_for_keyed_write,
     session_log_refusal,
     session_log_write,
 )
+
+
+@dataclass(frozen=True)
+class BoutLogResult:
+    # The day's log as it is now (None only when nothing of the day is logged).
+    log: SessionLog | None
+    # True when this save had arrived before (the same form's key): nothing new was saved.
+    repeated: bool = False
+    # True when the bout (or the whole day) was saved again after this form was shown: that
+    # newer save stays, and nothing was saved.
+    newer_kept: bool = False
 
 
 def _day_results(
@@ -83,17 +104,30 @@ def session_bout_log(
     bout: int,
     amount: int,
     exertion: int | None = None,
-) -> SessionLog:
+    submission_key: str = "",
+    shown_at: datetime | None = None,
+) -> BoutLogResult:
     """Save bout ``bout`` (1 to the dose's times a day) of one planned activity: ``amount``
     in the dose's unit, ``exertion`` on the OMNI scale or none. Saving a bout again replaces
-    it. The same days and programs are refused as by ``session_log``, with its words."""
-    # One write of a session's bouts at a time (two phones, or a retry, at once): each
-    # rebuilds the day's log from every bout saved, so the second waits for the first.
-    session = (
-        PlannedSession.objects.select_for_update(of=("self",))
-        .select_related("program__patient")
-        .get(pk=session.pk)
-    )
+    it. The same days and programs are refused as by ``session_log``, with its words.
+
+    ``submission_key`` is the one-time key of the form the save came from, ``shown_at`` when
+    that form was shown (not after now): a key saved before is ``repeated``, and a bout saved
+    again after ``shown_at`` (or a day logged whole with the log form after it) is a newer
+    save, kept as it is (``newer_kept``). Either way nothing is saved."""
+    if shown_at is not None and shown_at > timezone.now():
+        raise ValidationError({"shown_at": ["is after now"]})
+    session = session_for_keyed_write(session, submission_key)
+    if submission_key:
+        earlier = BoutLog.objects.filter(submission_key=submission_key).first()
+        if earlier is not None:
+            if (earlier.session_id, earlier.program_activity_id, earlier.number) != (
+                session.pk,
+                program_activity_id,
+                bout,
+            ):
+                raise ValidationError({"submission_key": ["belongs to another bout's save"]})
+            return BoutLogResult(log=_day_log(session), repeated=True)
     refusal = session_log_refusal(session, local_today(session.program.patient))
     if refusal is not None:
         raise ValidationError({"session": [refusal]})
@@ -104,18 +138,49 @@ def session_bout_log(
     if not is_whole(bout) or not 1 <= bout <= dose.times_per_day:
         raise ValidationError({"bout": [f"is 1 to {dose.times_per_day} for this activity"]})
     check_logged_amount(dose, amount, exertion)
+    earlier_log = _day_log(session)
+    if shown_at is not None and _saved_since(session, program_activity_id, bout, shown_at):
+        return BoutLogResult(log=earlier_log, newer_kept=True)
     BoutLog.objects.update_or_create(
         session=session,
         program_activity_id=program_activity_id,
         number=bout,
-        defaults={"amount": amount, "exertion": exertion, "logged_by": actor},
+        defaults={
+            "amount": amount,
+            "exertion": exertion,
+            "logged_by": actor,
+            "submission_key": submission_key,
+        },
     )
-    earlier = SessionLog.objects.filter(session=session).prefetch_related("results").first()
-    results = _day_results(doses, list(BoutLog.objects.filter(session=session)), earlier)
-    return session_log_write(
+    results = _day_results(doses, list(BoutLog.objects.filter(session=session)), earlier_log)
+    log = session_log_write(
         actor=actor,
         session=session,
         status=_day_status(doses, results),
         results=results,
-        note=earlier.note if earlier is not None else "",
+        note=earlier_log.note if earlier_log is not None else "",
+    )
+    return BoutLogResult(log=log)
+
+
+def _day_log(session: PlannedSession) -> SessionLog | None:
+    return SessionLog.objects.filter(session=session).prefetch_related("results").first()
+
+
+def _saved_since(
+    session: PlannedSession, program_activity_id: int, bout: int, shown_at: datetime
+) -> bool:
+    """Whether the bout was saved after ``shown_at``, or the whole day logged with the log
+    form (whose logs carry their form's key; the bouts rebuild the day's log with none)."""
+    bout_saved = BoutLog.objects.filter(
+        session=session,
+        program_activity_id=program_activity_id,
+        number=bout,
+        logged_at__gt=shown_at,
+    ).exists()
+    return (
+        bout_saved
+        or SessionLog.objects.filter(session=session, logged_at__gt=shown_at)
+        .exclude(submission_key="")
+        .exists()
     )

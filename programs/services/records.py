@@ -126,6 +126,19 @@ class SessionLogResult:
 MAX_SUBMISSION_KEY = 64
 
 
+def session_for_keyed_write(session: PlannedSession, submission_key: str) -> PlannedSession:
+    """Check a form's one-time key and lock ``session`` for the write it came with (called
+    inside the write's transaction): one send of a session's log or bout at a time, so a
+    second send of the same form waits here for the first to commit, then finds its key."""
+    if len(submission_key) > MAX_SUBMISSION_KEY:
+        raise ValidationError({"submission_key": [f"at most {MAX_SUBMISSION_KEY} characters"]})
+    return (
+        PlannedSession.objects.select_for_update(of=("self",))
+        .select_related("program__patient")
+        .get(pk=session.pk)
+    )
+
+
 @transaction.atomic
 def session_log(
     *,
@@ -145,15 +158,7 @@ def session_log(
     corrects the earlier one, as it always has. A late log is for its own session's day,
     whenever it arrives; the program's state now decides whether it is taken
     (``session_log_refusal``)."""
-    if len(submission_key) > MAX_SUBMISSION_KEY:
-        raise ValidationError({"submission_key": [f"at most {MAX_SUBMISSION_KEY} characters"]})
-    # One send of a session's log at a time: a second send of the same form waits here for
-    # the first to commit, then finds its key.
-    session = (
-        PlannedSession.objects.select_for_update(of=("self",))
-        .select_related("program")
-        .get(pk=session.pk)
-    )
+    session = session_for_keyed_write(session, submission_key)
     if submission_key:
         earlier = SessionLog.objects.filter(submission_key=submission_key).first()
         if earlier is not None:
@@ -467,6 +472,28 @@ def _check_in_problems(
 
 RED_FLAG_VALUES = frozenset(flag.value for flag in RedFlag)
 
+# A check-in kept on the phone while it was offline (``made_on``) is taken for the day it was
+# answered, up to two weeks later: the FDI's interval, and long after the week's review.
+LATE_CHECK_IN_DAYS = 14
+CHECK_IN_TOO_OLD = _(
+    "This check-in is more than two weeks old, so it no longer tells how the week went. "
+    "Please send a new one."
+)
+CHECK_IN_MADE_LATER = _("A check-in cannot be dated after today.")
+
+
+def check_in_late_refusal(
+    made_on: date | None, today: date, *, red_flags: Sequence[str]
+) -> StrOrPromise | None:
+    """Why ``check_in_submit`` refuses a check-in answered on ``made_on`` and sent on
+    ``today`` (the patient's), or None. A red flag is always passed on, however late: the
+    clinician must hear of it, and the program pauses as of today."""
+    if made_on is None or red_flags:
+        return None
+    if (today - made_on).days > LATE_CHECK_IN_DAYS:
+        return CHECK_IN_TOO_OLD
+    return None
+
 
 def _repeated(check_in: CheckIn) -> CheckInResult:
     flags = frozenset(RedFlag(flag) for flag in check_in.red_flags)
@@ -491,6 +518,7 @@ def check_in_submit(
     school_days_scheduled: int | None = None,
     pain: int | None = None,
     today: date | None = None,
+    made_on: date | None = None,
     submission_key: str = "",
     fdi_as_scheduled: bool = False,
 ) -> CheckInResult:
@@ -517,7 +545,12 @@ def check_in_submit(
     refuses them at any other time, naming ``fdi_answers``. An FDI left out when due is no
     refusal: a red flag is never held back by 15 questions, and the FDI is asked again the
     next time. Staff typing in a paper form leave it off: the FDI at discharge and at the
-    follow-ups is taken whenever it comes."""
+    follow-ups is taken whenever it comes.
+
+    ``made_on`` is the day a person answered a check-in that their phone kept while it was
+    offline and sends now: it is dated that day (not after today). One answered more than
+    ``LATE_CHECK_IN_DAYS`` days ago is refused (``check_in_late_refusal``) unless it reports a
+    red flag; a red flag in it pauses the program as of today, as one sent today would."""
     earlier = None
     if submission_key:
         earlier = CheckIn.objects.filter(patient=patient, submission_key=submission_key).first()
@@ -544,6 +577,10 @@ def check_in_submit(
     )
     if today is not None and today > patient_today:
         problems["date"] = [_("A check-in cannot be dated in the future.")]
+    if made_on is not None and made_on > patient_today:
+        problems["made_on"] = [CHECK_IN_MADE_LATER]
+    elif made_on is not None and today is not None:
+        problems["made_on"] = ["is the day a kept check-in was answered: give it or a date"]
     if problems:
         raise ValidationError(problems)
     assert red_flags is not None and flare is not None  # both checked above
@@ -565,12 +602,18 @@ def check_in_submit(
         # The same form sent again with other answers (Back, a change, send): what the
         # person says now is a check-in of its own, a red flag newly ticked most of all.
         submission_key = ""
+    refusal = check_in_late_refusal(made_on, patient_today, red_flags=red_flags)
+    if refusal is not None:
+        raise ValidationError({"made_on": [refusal]})
     fdi_total = None
     fdi_band = ""
     if fdi_answers is not None:
         score = fdi_score([int(answer or 0) for answer in fdi_answers])
         fdi_total, fdi_band = score.total, score.band.value
-    today = today or patient_today
+    # A red flag pauses progression from the day it is heard of: today, for a kept one.
+    review_day = today or patient_today
+    today = today or made_on or patient_today
+    reported = f"{today}" if today == review_day else f"{today} (sent {review_day})"
     program = _running_program(patient)
     # The same form, sent again while the first was being saved, loses the race for its key:
     # the first one stands.
@@ -605,7 +648,7 @@ def check_in_submit(
             program=program,
             kind=AlertKind.SELF_HARM,
             message=(
-                f"Thoughts of self-harm reported in the check-in of {today}. Please reach the "
+                f"Thoughts of self-harm reported in the check-in of {reported}. Please reach the "
                 "patient (or their family) today; they were shown the 988 crisis line."
             ),
         )
@@ -616,22 +659,41 @@ def check_in_submit(
             patient=patient,
             program=program,
             kind=AlertKind.RED_FLAG,
-            message=f"Red flag reported on {today}: {names}. Progression is paused.",
+            message=f"Red flag reported on {reported}: {names}. Progression is paused.",
         )
     if flags and program is not None:
-        review = _pause_for_red_flag(program, flags, today)
+        review = _pause_for_red_flag(program, flags, review_day, reported_on=today)
     return CheckInResult(
         check_in=check_in, guidance=red_flag_guidance(frozenset(flags)), review=review
     )
 
 
-def _pause_for_red_flag(program: Program, flags: set[RedFlag], today: date) -> WeeklyReview | None:
+def _pause_for_red_flag(
+    program: Program, flags: set[RedFlag], today: date, *, reported_on: date | None = None
+) -> WeeklyReview | None:
     """Progression pauses at once on a red flag: the red-flag review, or a pause when there is
     nothing to review yet. Whatever goes wrong in re-planning, the check-in and its alert
-    stand (they are saved before this, in the same transaction), and the program is held."""
+    stand (they are saved before this, in the same transaction), and the program is held.
+
+    ``reported_on`` is the check-in's date when it is not ``today`` (a phone kept it while
+    offline). One dated before this week is no part of this week's review, which would not
+    see its flag: the program is paused without one."""
     names = ", ".join(flag.value.replace("_", " ") for flag in sorted(flags))
+    week = max(0, (today - program.start_date).days // 7)
+    earlier_week = reported_on is not None and reported_on < program.start_date + timedelta(
+        days=7 * week
+    )
     try:
         with transaction.atomic():
+            if earlier_week:
+                if program.status in RUNNING:
+                    program_pause(
+                        actor=None,
+                        program=program,
+                        reason=f"Red flag reported ({names}) in a check-in of {reported_on}, "
+                        "sent late.",
+                    )
+                return None
             review = weekly_review_run(
                 program=program, trigger=WeeklyReview.Trigger.RED_FLAG, today=today
             )

@@ -135,3 +135,23 @@ def test_without_javascript_the_guided_session_is_a_plain_form(
         context.close()
     log = SessionLog.objects.get(session__date=local_today(person))
     assert log.results.get(program_activity__name="Walking").amount == 5
+
+
+def test_a_guardian_is_asked_what_their_child_did(phone_page: Page) -> None:
+    page = phone_page
+    ava = factories.patient(first_name="Ava")
+    program = factories.guided_program(patient=ava)
+    parent = factories.guardian(patient=ava).user
+    assert parent is not None
+    sign_in(page, parent.username)
+    session = program.sessions.get(date=local_today(ava))
+
+    page.goto(f"/p/{ava.pk}/sessions/{session.pk}/guide/2/")
+    expect(page.get_by_role("group", name="How tired did Ava feel? (optional)")).to_be_visible()
+    page.get_by_text("Did less").click()
+    expect(page.get_by_role("button", name="Save how much Ava did")).to_be_visible()
+    check_page(page, "guide-step-guardian")
+    page.get_by_label("How many repetitions did Ava do?").fill("5")
+    page.get_by_role("button", name="Save how much Ava did").click()
+    expect(page.get_by_role("heading", name="Soft towel", level=1)).to_be_visible()
+    assert SessionLog.objects.get(session=session).status == "partial"

@@ -292,9 +292,11 @@ def log_session(
     status: str = "done",
     amounts: dict[int, int] | None = None,
     actor: models.User | None = None,
+    submission_key: str = "",
 ) -> models.SessionLog:
     """Log ``session`` through ``session_log``; a done session does every planned dose unless
-    ``amounts`` (program activity id to amount) say otherwise."""
+    ``amounts`` (program activity id to amount) say otherwise. ``submission_key``: the log
+    form's one-time key, when it comes from one."""
     results = []
     if status != "missed":
         results = [
@@ -311,6 +313,7 @@ def log_session(
         session=session,
         status=status,
         results=results,
+        submission_key=submission_key,
     ).log
 
 

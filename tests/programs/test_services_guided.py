@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from programs import services
 from programs.models import BoutLog, Milestone, PlannedDose, PlannedSession, Program, SessionLog
@@ -32,7 +33,7 @@ def dose_of(session: PlannedSession, name: str) -> PlannedDose:
     return session.doses.get(program_activity__name=name)
 
 
-def log_bout(session: PlannedSession, name: str, **values: object) -> SessionLog:
+def send_bout(session: PlannedSession, name: str, **values: object) -> services.BoutLogResult:
     dose = dose_of(session, name)
     values.setdefault("bout", 1)
     values.setdefault("amount", dose.amount)
@@ -44,6 +45,12 @@ def log_bout(session: PlannedSession, name: str, **values: object) -> SessionLog
         program_activity_id=dose.program_activity_id,
         **values,  # type: ignore[arg-type]
     )
+
+
+def log_bout(session: PlannedSession, name: str, **values: object) -> SessionLog:
+    log = send_bout(session, name, **values).log
+    assert log is not None
+    return log
 
 
 def amounts(log: SessionLog) -> dict[str, int]:
@@ -267,3 +274,54 @@ def test_two_bouts_saved_at_once_from_two_phones_both_count() -> None:
     assert errors == []
     assert BoutLog.objects.filter(session=session).count() == 2
     assert amounts(SessionLog.objects.get(session=session))["Soft towel"] == 3
+
+
+# -- Each save once, and never over a newer one ----------------------------------------------
+
+
+def test_the_same_save_sent_twice_is_saved_once(session: PlannedSession) -> None:
+    first = send_bout(session, "Walking", amount=5, submission_key="a" * 32)
+    again = send_bout(session, "Walking", amount=6, submission_key="a" * 32)
+
+    assert (first.repeated, again.repeated) == (False, True)
+    assert BoutLog.objects.get(session=session).amount == 5
+
+
+def test_a_save_from_a_form_shown_before_the_bouts_last_save_leaves_it(
+    session: PlannedSession,
+) -> None:
+    shown = timezone.now() - timedelta(minutes=10)
+    send_bout(session, "Walking", amount=7, submission_key="b" * 32)
+
+    late = send_bout(session, "Walking", amount=2, submission_key="c" * 32, shown_at=shown)
+
+    assert late.newer_kept
+    assert BoutLog.objects.get(session=session).amount == 7
+
+
+def test_a_save_from_a_form_shown_before_the_whole_day_was_logged_leaves_it(
+    session: PlannedSession,
+) -> None:
+    shown = timezone.now() - timedelta(minutes=10)
+    factories.log_session(session, submission_key="d" * 32)
+
+    late = send_bout(session, "Walking", amount=2, submission_key="e" * 32, shown_at=shown)
+
+    assert late.newer_kept
+    assert not BoutLog.objects.filter(session=session).exists()
+
+
+def test_a_key_of_another_bouts_save_is_refused(session: PlannedSession) -> None:
+    send_bout(session, "Walking", submission_key="f" * 32)
+
+    with pytest.raises(ValidationError) as refused:
+        send_bout(session, "Wall squats", submission_key="f" * 32)
+
+    assert "submission_key" in refused.value.message_dict
+
+
+def test_a_form_shown_after_now_is_refused(session: PlannedSession) -> None:
+    with pytest.raises(ValidationError) as refused:
+        send_bout(session, "Walking", shown_at=timezone.now() + timedelta(minutes=1))
+
+    assert "shown_at" in refused.value.message_dict

@@ -291,3 +291,68 @@ def test_an_activity_shows_the_clinics_own_picture_with_its_alt_text(
 
     assert 'alt="A girl walking on a path"' in body
     assert "/media/activities/" in body
+
+
+# -- A guardian doing the session with their child -------------------------------------------
+
+
+@pytest.fixture
+def ava_with_parent(client: Client) -> PlannedSession:
+    """Ava (no account of her own), in her first week, and her mother signed in."""
+    ava = factories.patient(first_name="Ava")
+    program = factories.guided_program(patient=ava, started_weeks_ago=1)
+    parent = factories.guardian(patient=ava).user
+    assert parent is not None
+    client.force_login(parent)
+    return program.sessions.get(date=local_today(ava))
+
+
+def test_a_guardian_is_asked_what_their_child_did(
+    client: Client, ava_with_parent: PlannedSession
+) -> None:
+    body = page(client, guide_url(ava_with_parent, "2/"))
+
+    assert "How many repetitions did Ava do?" in body
+    assert "How tired did Ava feel?" in body
+    assert "0 is not tired at all, 10 is too tired to go on." in body
+    assert "Save how much Ava did" in body
+    assert 'data-offline-log="Wall squats for Ava on ' in body
+    assert "I did" not in body and "did you" not in body
+
+
+def test_a_guardian_is_told_what_their_child_still_has_to_say(
+    client: Client, ava_with_parent: PlannedSession
+) -> None:
+    response = client.post(
+        guide_url(ava_with_parent, "2/"), {"bout": "1", "result": "less", "amount": ""}
+    )
+
+    assert "Enter how much Ava did (0 if none)." in response.content.decode()
+
+
+def test_a_guardian_sees_what_their_child_did_on_the_finish_screen(
+    client: Client, ava_with_parent: PlannedSession
+) -> None:
+    program = ava_with_parent.program
+    client.post(guide_url(ava_with_parent, "1/"), {"bout": "1", "result": "done"})
+    factories.log_week(program, week=0)
+
+    body = page(client, guide_url(ava_with_parent, "done/"))
+
+    assert "What Ava did today" in body
+    assert "On the way to Ava\u2019s goal:" in body
+    assert "Still there if Ava wants it." in body
+    assert "Ava showed up for every session of a week." in body
+    assert "What you did" not in body and "your goal" not in body
+
+
+def test_a_guardian_sees_their_childs_past_session_by_name(
+    client: Client, ava_with_parent: PlannedSession
+) -> None:
+    earlier = ava_with_parent.program.sessions.filter(date__lt=ava_with_parent.date).first()
+    assert earlier is not None
+
+    body = page(client, guide_url(earlier, "done/"))
+
+    assert "Ava\u2019s session on " in body
+    assert "What Ava did</h2>" in body

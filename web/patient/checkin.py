@@ -7,14 +7,16 @@ back cannot send the check-in, and raise its alert, a second time."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -24,7 +26,9 @@ from programs.access import access_own_check_in
 from programs.models import CheckIn, Program
 from programs.services import records
 from programs.services.common import local_today
+from programs.services.records import check_in_late_refusal
 from web.access import WebRequest, patient_page
+from web.patient import queued
 from web.patient.forms import CheckInForm
 
 BAND_WORDS: dict[str, StrOrPromise] = {
@@ -66,6 +70,8 @@ def check_in(request: WebRequest, patient_id: int) -> HttpResponse:
         return HttpResponseNotAllowed(["GET", "POST"])
     patient = request.household.patient
     for_self = request.household.is_self
+    if queued.is_queued(request):
+        return _queued_check_in(request)
     key = _form_key(request.GET.get(FORM_KEY, ""))
     if request.method == "GET" and key is None:
         fresh = reverse("web:check-in", kwargs={"patient_id": patient.pk})
@@ -93,13 +99,7 @@ def check_in(request: WebRequest, patient_id: int) -> HttpResponse:
                 form.add_service_errors(error)
             else:
                 if result.repeated:
-                    messages.info(
-                        request,
-                        _(
-                            "This check-in was already sent, so it was not sent again. To "
-                            "change an answer, send a new check-in."
-                        ),
-                    )
+                    messages.info(request, CHECK_IN_REPEATED)
                 return redirect(
                     "web:check-in-done", patient_id=patient.pk, check_in_id=result.check_in.pk
                 )
@@ -116,8 +116,63 @@ def check_in(request: WebRequest, patient_id: int) -> HttpResponse:
     return render(
         request,
         "web/patient/check_in.html",
-        {"form": form, "recent": recent, "sent": sent},
+        {"form": form, "recent": recent, "sent": sent, **OFFLINE_FLAGS},
     )
+
+
+# Which answers a check-in kept offline shows help for at once (data-if-sent, offline.js):
+# the crisis line after thoughts of self-harm; "contact your doctor" after any other red flag.
+OFFLINE_FLAGS = {
+    "doctor_flags": " ".join(
+        f"red_flags={flag.value}" for flag in RedFlag if flag is not RedFlag.SELF_HARM
+    ),
+    "any_flag": " ".join(f"red_flags={flag.value}" for flag in RedFlag),
+}
+
+CHECK_IN_REPEATED = _(
+    "This check-in was already sent, so it was not sent again. To change an answer, send a "
+    "new check-in."
+)
+
+
+def _queued_check_in(request: WebRequest) -> JsonResponse:
+    """A check-in the phone kept while it was offline (web/patient/queued.py): dated the day
+    it was kept, by the phone's clock in the patient's zone (never after today); refused when
+    it is too old to tell about its week, unless it reports a red flag."""
+    patient = request.household.patient
+    ask_fdi = CheckInForm.fdi_sent(request.POST) or selectors.fdi_due(patient)
+    form = CheckInForm(request.POST, for_self=request.household.is_self, ask_fdi=ask_fdi)
+    if not form.is_valid():
+        return queued.invalid(form)
+    today = local_today(patient)
+    made_on = None
+    kept_at = form.cleaned_data["kept_at"]
+    if kept_at is not None:
+        kept = datetime.fromtimestamp(kept_at / 1000, tz=UTC)
+        made_on = min(local_today(patient, now=kept), today)
+    arguments = form.service_arguments()
+    try:
+        result = services.check_in_submit(
+            actor=request.user, patient=patient, made_on=made_on, **arguments
+        )
+    except ValidationError as error:
+        refusal = check_in_late_refusal(made_on, today, red_flags=arguments["red_flags"])
+        if refusal is not None:
+            return queued.refused(refusal)
+        form.add_service_errors(error)
+        return queued.invalid(form)
+    if result.repeated:
+        return queued.repeated(_("This check-in had already arrived, so it was not sent again."))
+    done = reverse(
+        "web:check-in-done", kwargs={"patient_id": patient.pk, "check_in_id": result.check_in.pk}
+    )
+    if request.household.is_self:
+        message = gettext("Sent. Your check-in has arrived.")
+    else:
+        message = gettext("Sent. %(name)s\u2019s check-in has arrived.") % {
+            "name": patient.first_name
+        }
+    return queued.saved(message, url=done, link=_("See what was sent"))
 
 
 @patient_page

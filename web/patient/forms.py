@@ -76,6 +76,9 @@ def times_text(times: int) -> str:
 # -- Logging a session -----------------------------------------------------------------------
 
 DID_NOT_DO_IT = "missed"
+DAMAGED = _("This form is damaged. Load the page again.")
+# The latest moment a phone's clock may say (in milliseconds since 1970): 1 January 2100.
+KEPT_AT_MAX = 4_102_444_800_000
 # Rubbing textures, imagined or mirrored movement and stretching are not exercise that tires:
 # asking how tiring they felt would only puzzle.
 NO_EXERTION_KINDS = frozenset({"desensitization", "motor_imagery", "flexibility"})
@@ -194,7 +197,7 @@ class SessionLogForm(forms.Form):
     def clean_submission(self) -> str:
         key: str = self.cleaned_data["submission"]
         if key and not (key.isascii() and key.isalnum()):
-            raise ValidationError(_("This form is damaged. Load the page again."))
+            raise ValidationError(DAMAGED)
         return key
 
     def status(self, *, skipped: bool) -> str:
@@ -305,6 +308,19 @@ class CheckInForm(forms.Form):
 
     # A one-time key per form shown (web.patient.checkin), so sending it twice saves once.
     submission = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    # When the phone kept a check-in made offline (web.patient.queued), sent along with it
+    # and never shown: the check-in is dated that day.
+    kept_at = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=KEPT_AT_MAX,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid": DAMAGED,
+            "min_value": DAMAGED,
+            "max_value": DAMAGED,
+        },
+    )
 
     sleep_hours = forms.DecimalField(
         label=_("About how many hours did you sleep on a usual night this week?"),

@@ -16,7 +16,12 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import (
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -24,13 +29,14 @@ from django.utils.translation import gettext
 from planner.units import TIMED_UNITS
 from programs import selectors, services
 from programs.access import access_own_session
-from programs.models import BoutLog, PlannedSession
+from programs.models import BoutLog, PlannedDose, PlannedSession
 from programs.services.common import local_today
 from programs.services.records import session_log_refusal
 from web.access import WebRequest, patient_page
+from web.patient import queued
 from web.patient.forms import amount_text
 from web.patient.guided_forms import DONE, LESS, GuidedStepForm, asks_exertion
-from web.patient.today import DoseLine, celebrations, dose_line
+from web.patient.today import DoseLine, celebrations, dose_line, person_words
 
 IMAGE_TYPES = (".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif")
 VIDEO_TYPES = (".mp4", ".webm", ".ogv", ".mov")
@@ -127,13 +133,18 @@ def guide_step(request: WebRequest, patient_id: int, session_id: int, step: int)
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     session = access_own_session(request.household.patient, session_id)
+    if queued.is_queued(request):
+        return _queued_bout(request, session, step)
     refused = _loggable(request, session)
     if refused is not None:
         return refused
     steps = _steps(session)
     if not 1 <= step <= len(steps):
         return redirect(_finish_url(request, session))
-    current = steps[step - 1]
+    current = _posted_step(request, steps, steps[step - 1])
+    if current is None:
+        messages.error(request, NO_LONGER_PLANNED)
+        return HttpResponseRedirect(reverse("web:guide", kwargs=_urls(request, session)))
     dose = current.line.dose
     asked = request.GET.get("bout", "")
     if asked.isascii() and asked.isdigit() and 1 <= int(asked) <= current.times:
@@ -142,29 +153,28 @@ def guide_step(request: WebRequest, patient_id: int, session_id: int, step: int)
         bout = current.next_bout or current.times
     if request.method == "POST":
         result = LESS if request.POST.get("result") == LESS else DONE
-        form = GuidedStepForm(request.POST, dose=dose, bout=bout, result=result)
+        form = GuidedStepForm(
+            request.POST, dose=dose, bout=bout, result=result, **person_words(request)
+        )
         if form.is_valid():
             try:
-                services.session_bout_log(
-                    actor=request.user,
-                    session=session,
-                    program_activity_id=dose.program_activity_id,
-                    bout=form.cleaned_data["bout"],
-                    amount=form.amount_done(),
-                    exertion=form.cleaned_data.get("exertion"),
-                )
+                sent = _save_bout(request, session, dose, form)
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
-                messages.success(request, gettext("Saved: %(name)s.") % {"name": current.line.name})
-                later = [s for s in _steps(session)[step:] if s.next_bout is not None]
-                if later:
-                    return redirect(_step_url(request, session, later[0].index))
-                return redirect(_finish_url(request, session))
+                if sent.repeated:
+                    messages.info(request, BOUT_REPEATED)
+                elif sent.newer_kept:
+                    messages.info(request, _newer_kept(current))
+                else:
+                    messages.success(
+                        request, gettext("Saved: %(name)s.") % {"name": current.line.name}
+                    )
+                return redirect(_onward_url(request, session, current.index))
     else:
         saved = next((b for b in current.bouts if b.number == bout), None)
         initial = {"amount": saved.amount, "exertion": saved.exertion} if saved else {}
-        form = GuidedStepForm(dose=dose, bout=bout, initial=initial)
+        form = GuidedStepForm(dose=dose, bout=bout, initial=initial, **person_words(request))
     timed = dose.unit in TIMED_UNITS
     context: dict[str, Any] = {
         "session": session,
@@ -183,6 +193,90 @@ def guide_step(request: WebRequest, patient_id: int, session_id: int, step: int)
         "finish_url": _finish_url(request, session),
     }
     return render(request, "web/patient/guide_step.html", context)
+
+
+BOUT_REPEATED = _("This had already arrived, so it was not saved again.")
+
+
+def _newer_kept(step: Step) -> str:
+    return gettext("%(name)s was saved again after this page was opened, so that save stays.") % {
+        "name": step.line.name
+    }
+
+
+NO_LONGER_PLANNED = _("This activity is no longer in the session. Nothing was saved.")
+
+
+def _posted_step(request: WebRequest, steps: list[Step], shown: Step) -> Step | None:
+    """The step of the activity a posted form names (its pages may be numbered otherwise
+    since it was shown), None when the session no longer has it; or ``shown``, the step of
+    the address, which a GET and a form of before the field mean."""
+    posted = request.POST.get("activity", "") if request.method == "POST" else ""
+    if not (posted.isascii() and posted.isdigit()):
+        return shown
+    return next((s for s in steps if s.line.dose.program_activity_id == int(posted)), None)
+
+
+def _save_bout(
+    request: WebRequest, session: PlannedSession, dose: PlannedDose, form: GuidedStepForm
+) -> services.BoutLogResult:
+    return services.session_bout_log(
+        actor=request.user,
+        session=session,
+        program_activity_id=dose.program_activity_id,
+        bout=form.cleaned_data["bout"],
+        amount=form.amount_done(),
+        exertion=form.cleaned_data.get("exertion"),
+        submission_key=form.cleaned_data["submission"],
+        shown_at=form.cleaned_data["shown"],
+    )
+
+
+def _onward_url(request: WebRequest, session: PlannedSession, index: int) -> str:
+    """After a save on page ``index``: the next activity with a bout still to do, or the end."""
+    later = [s for s in _steps(session)[index:] if s.next_bout is not None]
+    if later:
+        return _step_url(request, session, later[0].index)
+    return _finish_url(request, session)
+
+
+def _queued_bout(request: WebRequest, session: PlannedSession, index: int) -> JsonResponse:
+    """A bout the phone kept while it was offline (web/patient/queued.py): "saved" with where
+    to go on, "repeated" when it had arrived before or a newer save of the bout stands,
+    "refused" when the session can no longer be logged, "invalid" naming the fields."""
+    steps = _steps(session)
+    shown = steps[index - 1] if 1 <= index <= len(steps) else None
+    current = _posted_step(request, steps, shown) if shown is not None else None
+    if current is None:
+        return queued.refused(NO_LONGER_PLANNED)
+    dose = current.line.dose
+    result = LESS if request.POST.get("result") == LESS else DONE
+    form = GuidedStepForm(
+        request.POST,
+        dose=dose,
+        bout=current.next_bout or current.times,
+        result=result,
+        **person_words(request),
+    )
+    if not form.is_valid():
+        return queued.invalid(form)
+    try:
+        sent = _save_bout(request, session, dose, form)
+    except ValidationError as error:
+        refusal = session_log_refusal(session, local_today(request.household.patient))
+        if refusal is not None:
+            return queued.refused(refusal)
+        form.add_service_errors(error)
+        return queued.invalid(form)
+    if sent.repeated:
+        return queued.repeated(BOUT_REPEATED)
+    if sent.newer_kept:
+        return queued.repeated(_newer_kept(current))
+    return queued.saved(
+        gettext("Sent. Saved: %(name)s.") % {"name": current.line.name},
+        url=_onward_url(request, session, current.index),
+        link=_("Go on"),
+    )
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from programs.services.records import session_can_be_logged, session_log_refusal
 from web.access import WebRequest, patient_page
 from web.labels import MILESTONES
 from web.media import media_path
+from web.patient import queued
 from web.patient.forms import (
     OMNI_SHORT,
     OMNI_WORDS,
@@ -71,7 +72,7 @@ def celebrations(
     return words
 
 
-def _person(request: WebRequest) -> dict[str, Any]:
+def person_words(request: WebRequest) -> dict[str, Any]:
     """Whom the log form's questions are about: the patient, or a guardian's child."""
     household = request.household
     return {"for_self": household.is_self, "name": household.patient.first_name}
@@ -199,7 +200,7 @@ def today(request: WebRequest, patient_id: int) -> HttpResponse:
         if _can_log(session, day):
             context.update(
                 _log_context(
-                    request, session, SessionLogForm(session=session, **_person(request)), day
+                    request, session, SessionLogForm(session=session, **person_words(request)), day
                 )
             )
         else:
@@ -223,7 +224,7 @@ def log(request: WebRequest, patient_id: int, session_id: int) -> HttpResponse:
     session = access_own_session(patient, session_id)
     day = local_today(patient)
     refusal = session_log_refusal(session, day)
-    if request.method == "POST" and request.headers.get(QUEUED_HEADER) == "1":
+    if queued.is_queued(request):
         return _queued_log(request, session, refusal)
     if request.method == "POST" and refusal is not None:
         # Sent from a page shown before the program was paused or ended (or from a form
@@ -232,7 +233,9 @@ def log(request: WebRequest, patient_id: int, session_id: int) -> HttpResponse:
         return redirect("web:log", patient_id=patient.pk, session_id=session.pk)
     if request.method == "POST":
         skipped = SKIP_BUTTON in request.POST
-        form = SessionLogForm(request.POST, session=session, skipped=skipped, **_person(request))
+        form = SessionLogForm(
+            request.POST, session=session, skipped=skipped, **person_words(request)
+        )
         if form.is_valid():
             try:
                 sent = _submit(request, session, form, skipped=skipped)
@@ -255,7 +258,7 @@ def log(request: WebRequest, patient_id: int, session_id: int) -> HttpResponse:
                     + f"?week={session.week + 1}"
                 )
     else:
-        form = SessionLogForm(session=session, **_person(request))
+        form = SessionLogForm(session=session, **person_words(request))
     context: dict[str, Any] = {
         "session": session,
         "doses": [dose_line(dose) for dose in session.doses.all()],
@@ -268,9 +271,8 @@ def log(request: WebRequest, patient_id: int, session_id: int) -> HttpResponse:
     return render(request, "web/patient/log.html", context)
 
 
-# A log the page's script kept on the phone while it was offline (web/static/web/offline.js),
-# sent again once it is back: the answer is a short JSON one the script shows, not a page.
-QUEUED_HEADER = "X-Gradus-Queued"
+# A log the page's script kept on the phone while it was offline is answered in a few words
+# (web/patient/queued.py), not with a page.
 LOG_REPEATED = _("This log had already arrived, so it was not saved again.")
 
 
@@ -305,15 +307,11 @@ def _queued_log(
             form.add_service_errors(error)
     if sent is None:
         if refusal is not None:
-            return JsonResponse({"result": "refused", "message": str(refusal)}, status=409)
-        return JsonResponse({"result": "invalid", "message": _form_problems(form)}, status=400)
+            return queued.refused(refusal)
+        return queued.invalid(form)
     if sent.repeated:
-        return JsonResponse({"result": "repeated", "message": str(LOG_REPEATED)})
-    return JsonResponse({"result": "saved", "message": gettext("Sent. Your log has arrived.")})
-
-
-def _form_problems(form: SessionLogForm) -> str:
-    return " ".join(str(message) for messages_ in form.errors.values() for message in messages_)
+        return queued.repeated(LOG_REPEATED)
+    return queued.saved(gettext("Sent. Your log has arrived."))
 
 
 # -- This week -------------------------------------------------------------------------------

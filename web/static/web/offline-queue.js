@@ -2,7 +2,8 @@
    pages (offline.js), which keep them, and the service worker (sw.js), which sends them with
    Background Sync. Each log keeps its form's one-time key (the hidden "submission" field): the
    server saves a key once, so a log sent twice (a reload, the page and the worker at once) is
-   one log. */
+   one log. It is sent with the moment it was kept (kept_at, milliseconds by this phone's
+   clock), which dates a kept check-in. Check-ins and guided bouts are kept the same way. */
 (function (scope) {
   "use strict";
   var DATABASE = "gradus-offline";
@@ -50,6 +51,8 @@
     send: async function (entry, token) {
       var body = new URLSearchParams(entry.body);
       if (token) body.set("csrfmiddlewaretoken", token);
+      // When it was kept, by this phone's clock: a check-in is dated that day.
+      if (entry.savedAt) body.set("kept_at", String(entry.savedAt));
       var response;
       try {
         response = await fetch(entry.action, {
@@ -91,7 +94,8 @@
       async function work() {
         var answers = [];
         var waiting = false;
-        var entries = await queue.all();
+        // In the order they were kept, so a later save of the same thing comes last.
+        var entries = (await queue.all()).sort(function (a, b) { return a.savedAt - b.savedAt; });
         for (var index = 0; index < entries.length; index += 1) {
           var entry = entries[index];
           if (entry.state !== "waiting" || (owner && entry.owner !== owner)) continue;

@@ -1,10 +1,19 @@
-/* The patient's pages as an app: registers the service worker (sw.js); keeps a log sent
-   while the phone is offline (offline-queue.js), says so on the page, and sends it when the
-   connection is back (the online event, the next page load, Background Sync); shows a log
-   the server refused (a program since paused or ended) until the person dismisses it; and
-   forgets every kept page and log at sign-out or when someone else signs in on this phone.
-   Without JavaScript (or IndexedDB) the log form posts as it always did. The words it shows
-   are the page's, translated, on its <script> tag (data-*). */
+/* The patient's pages as an app: registers the service worker (sw.js); keeps what a form
+   sends while the phone is offline (offline-queue.js), says so on the page, and sends it
+   when the connection is back (the online event, the next page load, Background Sync);
+   shows what the server refused (a program since paused or ended, a check-in too old)
+   until the person dismisses it; and forgets every kept page and post at sign-out or when
+   someone else signs in on this phone. Without JavaScript (or IndexedDB) every form posts
+   as it always did. The words it shows are the page's, translated, on its <script> tag
+   (data-*), and each form says what it does with data attributes:
+   - data-offline-log="label": kept offline, and shown with this label. The form carries its
+     one-time key (the hidden "submission" field), which the server saves once.
+   - data-offline-new: each send is a new record (the check-in), not a change to one. The
+     page the worker kept shows the key of its form as it was then, so the form gets a key
+     made here when the page opens offline or its key is already kept on the phone.
+   - data-offline-kept="id": once the form is kept, it is hidden and the element with this
+     id shown; inside it, an element with data-if-sent="name=value ..." only when the kept
+     form sent one of those (the help a red flag needs cannot wait for the connection). */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -45,7 +54,8 @@
   if ("serviceWorker" in navigator && words.worker) {
     navigator.serviceWorker.register(words.worker, { scope: "/" }).catch(function () {});
     navigator.serviceWorker.addEventListener("message", function (event) {
-      if (event.data && event.data.type === "gradus-sent") show([]);
+      if (!event.data || event.data.type !== "gradus-sent") return;
+      show((event.data.answers || []).filter(function (item) { return item.entry.owner === owner; }));
     });
   }
 
@@ -72,12 +82,24 @@
     return box;
   }
 
-  // ``sent``: answers just given to logs sent from this page, to say they arrived.
+  // ``sent``: answers just given to what this page (or the worker) sent, to say it arrived;
+  // said until the page is left, whoever sends next.
+  var arrived = [];
   function show(sent) {
+    arrived = arrived.concat(sent);
     return queue.all().then(function (entries) {
       region.textContent = "";
-      sent.forEach(function (item) {
-        region.appendChild(notice("good", item.entry.label, item.answer.message));
+      arrived.forEach(function (item) {
+        var box = notice("good", item.entry.label, item.answer.message);
+        if (item.answer.url) {
+          var onward = document.createElement("p");
+          var link = document.createElement("a");
+          link.href = item.answer.url;
+          link.textContent = item.answer.link || item.answer.url;
+          onward.appendChild(link);
+          box.appendChild(onward);
+        }
+        region.appendChild(box);
       });
       entries.filter(function (entry) { return entry.owner === owner; }).forEach(function (entry) {
         if (entry.state === "refused") {
@@ -114,13 +136,65 @@
     }).catch(function () {});
   }
 
-  Array.prototype.forEach.call(document.querySelectorAll("form[data-offline-log]"), function (form) {
+  var forms = Array.prototype.slice.call(document.querySelectorAll("form[data-offline-log]"));
+
+  function keyField(form) {
+    return form.querySelector("input[name=submission]");
+  }
+
+  function newKey() {
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (byte) {
+      return (byte < 16 ? "0" : "") + byte.toString(16);
+    }).join("");
+  }
+
+  // data-offline-new: a form that can only be this page's copy from the worker (offline: at
+  // once), or whose key is kept already (once the queue is read), gets a key of its own.
+  var renewed = forms.filter(function (form) { return "offlineNew" in form.dataset && keyField(form); });
+  if (!navigator.onLine) renewed.forEach(function (form) { keyField(form).value = newKey(); });
+
+  function renewKeys() {
+    if (!renewed.length) return null;
+    return queue.all().then(function (entries) {
+      renewed.forEach(function (form) {
+        var field = keyField(form);
+        if (entries.some(function (entry) { return entry.key === field.value; })) {
+          field.value = newKey();
+        }
+      });
+    }).catch(function () {});
+  }
+
+  function sentOneOf(data, pairs) {
+    return pairs.split(" ").some(function (pair) {
+      var at = pair.indexOf("=");
+      return at > 0 && data.getAll(pair.slice(0, at)).indexOf(pair.slice(at + 1)) !== -1;
+    });
+  }
+
+  // data-offline-kept: what takes the form's place once it is kept.
+  function showKept(form, data) {
+    if ("offlineNew" in form.dataset && keyField(form)) keyField(form).value = newKey();
+    var after = form.dataset.offlineKept && document.getElementById(form.dataset.offlineKept);
+    if (!after) return;
+    Array.prototype.forEach.call(after.querySelectorAll("[data-if-sent]"), function (part) {
+      part.hidden = !sentOneOf(data, part.dataset.ifSent);
+    });
+    form.hidden = true;
+    after.hidden = false;
+  }
+
+  forms.forEach(function (form) {
     form.addEventListener("submit", function (event) {
       if (navigator.onLine) return;  // sent as a form, as without JavaScript
       var data = new FormData(form, event.submitter || undefined);
       var key = data.get("submission");
       if (!key) return;
       event.preventDefault();
+      if (form.dataset.offlineKeeping) return;  // a second tap while the first is kept
+      form.dataset.offlineKeeping = "1";
       var entry = {
         key: key,
         action: form.action,
@@ -132,14 +206,17 @@
         savedAt: Date.now(),
       };
       queue.put(entry).then(function () {
+        showKept(form, data);
         return show([]);
       }).then(function () {
         region.scrollIntoView({ block: "start" });
         askForSync();
+      }).finally(function () {
+        delete form.dataset.offlineKeeping;
       });
     });
   });
 
   window.addEventListener("online", sendKept);
-  ready.then(sendKept);
+  ready.then(renewKeys).then(sendKept);
 })();

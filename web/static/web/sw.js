@@ -1,5 +1,5 @@
-/* gradus's service worker. Today's page and the week's are fetched from the network first and
-   kept, so they open offline; static files come from the cache (their names are versioned);
+/* gradus's service worker. Today's page, the week's and the check-in form are fetched from the
+   network first and kept, so they open offline; static files come from the cache (their names are versioned);
    logs kept on the phone while it was offline are sent when the connection is back
    (Background Sync, where the browser has it). Its settings, self.GRADUS, are written above
    this comment by web/installable.py. Nothing here keeps a page across a sign-out: a page
@@ -11,6 +11,7 @@ importScripts(self.GRADUS.queue, self.GRADUS.push);
 var STATIC_CACHE = "gradus-static-" + self.GRADUS.version;
 var PAGE_CACHE = "gradus-pages";
 var KEPT_PAGES = /^\/p\/\d+\/(today|week)\/$/;
+var CHECK_IN = /^\/p\/\d+\/check-in\/$/;
 var VERSIONED = /\.[0-9a-f]{12}\.[a-z0-9]+$/;
 var SYNC_TAG = "gradus-logs";
 
@@ -42,7 +43,9 @@ self.addEventListener("fetch", function (event) {
   if (url.pathname.indexOf(self.GRADUS.staticPrefix) === 0) {
     event.respondWith(staticFile(request, url));
   } else if (request.mode === "navigate" && KEPT_PAGES.test(url.pathname)) {
-    event.respondWith(keptPage(request));
+    event.respondWith(keptPage(request, null, true));
+  } else if (request.mode === "navigate" && CHECK_IN.test(url.pathname)) {
+    event.respondWith(keptCheckIn(request, url));
   } else if (request.mode === "navigate" && url.pathname === "/") {
     // The installed app opens at the start page, which sends the person on to today's:
     // offline, the kept today page is where it would have gone.
@@ -70,23 +73,35 @@ async function staticFile(request, url) {
   return response;
 }
 
-async function keptPage(request) {
+// ``address``: what the copy is kept under (the request's own address when not given);
+// ``signOutOnRedirect``: whether a redirect means signed out (or someone else's page).
+async function keptPage(request, address, signOutOnRedirect) {
   var cache = await caches.open(PAGE_CACHE);
+  var kept = address || request;
   var response;
   try {
     response = await fetch(request);
   } catch (error) {
-    var kept = await cache.match(request);
-    if (kept) return kept;
+    var copy = await cache.match(kept);
+    if (copy) return copy;
     throw error;
   }
   if (response.status === 200 && response.type === "basic" && !response.redirected) {
-    await cache.put(request, response.clone());
-  } else if (response.type === "opaqueredirect" || response.redirected) {
+    await cache.put(kept, response.clone());
+  } else if (signOutOnRedirect && (response.type === "opaqueredirect" || response.redirected)) {
     // Signed out (or someone else's page): keep nothing of anyone's.
     await caches.delete(PAGE_CACHE);
   }
   return response;
+}
+
+// The check-in form's address carries its one-time key (?form=...); without one, the server
+// sends the browser on to a new key, and only a form's own address sends nobody on but the
+// signed-out. One copy is kept per patient, under the address without the key, and answers
+// offline for the form with any key (offline.js then gives the form a key of its own, so a
+// check-in made from it is never taken for the one kept before).
+function keptCheckIn(request, url) {
+  return keptPage(request, url.origin + url.pathname, Boolean(url.search));
 }
 
 async function csrfToken() {
@@ -100,7 +115,8 @@ async function csrfToken() {
 async function sendKept() {
   var sent = await self.gradusQueue.sendAll(null, await csrfToken());
   var pages = await self.clients.matchAll({ type: "window" });
-  pages.forEach(function (page) { page.postMessage({ type: "gradus-sent" }); });
+  // The answers, for the pages to say what arrived (each shows its own person's).
+  pages.forEach(function (page) { page.postMessage({ type: "gradus-sent", answers: sent.answers }); });
   // Still offline, or signed out: the browser tries the sync again later.
   if (sent.waiting) throw new Error("kept logs are still waiting");
 }
