@@ -232,6 +232,7 @@ NOT_RECORDS = {
     "me-sessions": "the person's own record",
     "me-session-log": "the person's own record",
     "me-check-ins": "the person's own record",
+    "me-check-in-due": "the person's own record",
     "me-progress": "the person's own record",
     "reminders-me-contacts": "the person's own record",
     "reminders-me-contact": "the person's own record",

@@ -25,6 +25,7 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from planner.units import TIMED_UNITS
 from programs import selectors, services
