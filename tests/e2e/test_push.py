@@ -61,7 +61,7 @@ def _payload_reaches_the_worker(page: Page, origin: str, payload: dict[str, Any]
             return reg.scope;
         }"""
     )
-    for _ in range(50):
+    for _ in range(150):  # up to 15 s on a loaded machine
         if scope in registrations:
             break
         page.wait_for_timeout(100)
@@ -70,7 +70,7 @@ def _payload_reaches_the_worker(page: Page, origin: str, payload: dict[str, Any]
         {"origin": origin, "registrationId": registrations[scope], "data": json.dumps(payload)},
     )
     shown: list[Any] = []
-    for _ in range(50):
+    for _ in range(150):  # up to 15 s on a loaded machine
         shown = page.evaluate(
             """async (scope) => {
                 const reg = await navigator.serviceWorker.getRegistration(scope);
@@ -96,7 +96,13 @@ def test_a_push_reminder_arrives_once_without_health_detail_and_is_shown(
     for _ in range(2):
         reminders_dispatch(enqueue=lambda ids: reminders_send(reminder_ids=ids))
 
-    (arrived,) = push.delivered_to(device)
+    # Maya's own session reminders (made when her device was added) may be due too, by the
+    # time of day the test runs: only the test's reminder is counted.
+    (arrived,) = [
+        pushed
+        for pushed in push.delivered_to(device)
+        if pushed.payload is not None and pushed.payload["tag"] == reminder.idempotency_key
+    ]
     assert arrived.payload is not None
     text = f"{arrived.payload['title']} {arrived.payload['body']}".lower()
     assert arrived.payload["body"].startswith("Reminder from")
