@@ -14,7 +14,7 @@ FDI_ITEMS: list[StrOrPromise] = [
     _("Doing chores at home"),
     _("Eating regular meals"),
     _("Being up all day without a nap or rest"),
-    _("Riding the school bus or travelling in the car"),
+    _("Riding the school bus or traveling in the car"),
     _("Being at school all day"),
     _("Doing the activities in gym class (or playing sports)"),
     _("Reading or doing homework"),

@@ -503,6 +503,12 @@ class CheckInCreatedSerializer(CheckInSerializer):
     program_paused = serializers.BooleanField(
         help_text="The patient's program is paused until their therapist resumes it."
     )
+    not_saved = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="A check-in that reports a red flag is taken even when other answers have a "
+        "problem (the flag is passed on at once): the fields left out for theirs, to ask "
+        "again in a new check-in. Empty otherwise.",
+    )
 
     def to_representation(self, result: CheckInResult) -> dict[str, Any]:
         program = result.check_in.program
@@ -518,6 +524,7 @@ class CheckInCreatedSerializer(CheckInSerializer):
             "guidance_kind": "crisis" if crisis else "contact_doctor" if flags else None,
             "crisis_line": dict(CRISIS_LINE) if crisis else None,
             "program_paused": paused,
+            "not_saved": list(result.not_saved),
         }
 
 

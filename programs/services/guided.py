@@ -29,6 +29,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from programs.models import BoutLog, PlannedDose, PlannedSession, SessionLog, User
 from programs.services.common import local_today
@@ -116,7 +117,7 @@ def session_bout_log(
     again after ``shown_at`` (or a day logged whole with the log form after it) is a newer
     save, kept as it is (``newer_kept``). Either way nothing is saved."""
     if shown_at is not None and shown_at > timezone.now():
-        raise ValidationError({"shown_at": ["is after now"]})
+        raise ValidationError({"shown_at": [_("The form's time is after now.")]})
     session = session_for_keyed_write(session, submission_key)
     if submission_key:
         earlier = BoutLog.objects.filter(submission_key=submission_key).first()
@@ -126,7 +127,9 @@ def session_bout_log(
                 program_activity_id,
                 bout,
             ):
-                raise ValidationError({"submission_key": ["belongs to another bout's save"]})
+                raise ValidationError(
+                    {"submission_key": [_("This form's key belongs to another save.")]}
+                )
             return BoutLogResult(log=_day_log(session), repeated=True)
     refusal = session_log_refusal(session, local_today(session.program.patient))
     if refusal is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -321,6 +321,9 @@ class CheckInResult:
     review: WeeklyReview | None
     # True when the check-in was sent before (the same form's key): nothing new was saved.
     repeated: bool = False
+    # The answers left out of a check-in that reported a red flag, for their problems (see
+    # ``check_in_submit``): the page says which were not saved.
+    not_saved: tuple[str, ...] = ()
 
 
 def _running_program(patient: Patient) -> Program | None:
@@ -471,6 +474,18 @@ def _check_in_problems(
 
 
 RED_FLAG_VALUES = frozenset(flag.value for flag in RedFlag)
+# Problems that are no answer of the person's: with one of them, even a red flag is refused
+# (and shown with its guidance by the page, which keeps what was typed).
+NOT_ANSWERS = frozenset({"red_flags", "no_red_flags", "date", "made_on"})
+
+
+def _red_flag_stands(problems: Mapping[str, object], red_flags: Sequence[str] | None) -> bool:
+    """Whether a refused check-in still reports a red flag that can be passed on: one or more
+    flags, each a known one, and no problem with the red-flag section or the date."""
+    return bool(red_flags) and not any(
+        name in NOT_ANSWERS or name.startswith("red_flags[") for name in problems
+    )
+
 
 # A check-in kept on the phone while it was offline (``made_on``) is taken for the day it was
 # answered, up to two weeks later: the FDI's interval, and long after the week's review.
@@ -547,6 +562,12 @@ def check_in_submit(
     next time. Staff typing in a paper form leave it off: the FDI at discharge and at the
     follow-ups is taken whenever it comes.
 
+    A check-in that reports a red flag is never refused for another answer's problem (a
+    half-answered FDI, an FDI sent off its schedule, a mood out of range): the flag is passed
+    on at once, the answers with problems are left out and named in ``not_saved``, and a
+    flare left unanswered is stored as not reported. A problem with the red-flag section or
+    the date still refuses it.
+
     ``made_on`` is the day a person answered a check-in that their phone kept while it was
     offline and sends now: it is dated that day (not after today). One answered more than
     ``LATE_CHECK_IN_DAYS`` days ago is refused (``check_in_late_refusal``) unless it reports a
@@ -581,6 +602,22 @@ def check_in_submit(
         problems["made_on"] = [CHECK_IN_MADE_LATER]
     elif made_on is not None and today is not None:
         problems["made_on"] = ["is the day a kept check-in was answered: give it or a date"]
+    not_saved: tuple[str, ...] = ()
+    if problems and _red_flag_stands(problems, red_flags):
+        # A red flag is never held back by another answer's problem (a half-answered FDI, a
+        # mood out of range, an FDI sent off its schedule): the flag is passed on at once and
+        # the answers with problems are left out, named in ``not_saved``. A flare left
+        # unanswered is stored as not reported.
+        not_saved = tuple(sorted({name.split("[")[0] for name in problems}))
+        fdi_answers = None if "fdi_answers" in not_saved else fdi_answers
+        sleep_hours = None if "sleep_hours" in not_saved else sleep_hours
+        sleep_quality = None if "sleep_quality" in not_saved else sleep_quality
+        mood = None if "mood" in not_saved else mood
+        if {"school_days_attended", "school_days_scheduled"} & set(not_saved):
+            school_days_attended = school_days_scheduled = None
+        pain = None if "pain" in not_saved else pain
+        flare = False if "flare" in not_saved else flare
+        problems = {}
     if problems:
         raise ValidationError(problems)
     assert red_flags is not None and flare is not None  # both checked above
@@ -664,7 +701,10 @@ def check_in_submit(
     if flags and program is not None:
         review = _pause_for_red_flag(program, flags, review_day, reported_on=today)
     return CheckInResult(
-        check_in=check_in, guidance=red_flag_guidance(frozenset(flags)), review=review
+        check_in=check_in,
+        guidance=red_flag_guidance(frozenset(flags)),
+        review=review,
+        not_saved=not_saved,
     )
 
 

@@ -430,3 +430,14 @@ def test_it_forbids_a_patient_and_a_guardian_every_write_to_the_staff_program_en
             assert getattr(client, method)(url, body).status_code == 403, (method, url)
     program.refresh_from_db()
     assert (program.status, program.goals) == (Program.Status.ACTIVE, "Go back to dance class.")
+
+
+def test_a_red_flag_is_taken_with_the_fields_left_out_named(maya: Patient) -> None:
+    payload = {"flare": False, "red_flags": ["fever"], "fdi_answers": [2, 2] + [None] * 13}
+
+    response = client_for(maya.user).post(check_ins_url(maya), payload)
+
+    body = response.json()
+    assert response.status_code == 201
+    assert (body["not_saved"], body["fdi_answers"]) == (["fdi_answers"], None)
+    assert Alert.objects.get(patient=maya).kind == "red_flag"

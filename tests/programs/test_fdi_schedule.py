@@ -244,3 +244,13 @@ def test_the_web_and_the_api_answer_alike_by_the_one_rule(days_ago: int) -> None
     if not taken:
         assert api.json()["errors"][0]["field"] == "fdi_answers"
         assert "not asked this week" in page.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("frozen_clock")
+def test_a_red_flag_sent_with_an_fdi_off_its_schedule_is_taken_without_the_fdi() -> None:
+    maya = three_weeks_in(fdi_days_ago=7)
+
+    check_in = scheduled(maya, fdi_answers=[2] * 15, red_flags=["fever"], no_red_flags=False)
+
+    assert check_in.red_flags == ["fever"] and check_in.fdi_answers is None

@@ -186,3 +186,31 @@ def test_a_check_in_is_refused_naming_its_fields_or_saved_within_every_range(
     assert check_in.fdi_answers is None or (
         len(check_in.fdi_answers) == 15 and all(0 <= a <= 4 for a in check_in.fdi_answers)
     )
+
+
+def test_a_red_flag_is_passed_on_whatever_else_has_a_problem(child: Patient) -> None:
+    actor = clinician_of(child.programs.get())
+
+    result = check_in_submit(
+        actor=actor,
+        patient=child,
+        flare=None,
+        red_flags=["fever"],
+        no_red_flags=False,
+        mood=9,
+        fdi_answers=[1, 2] + [None] * 13,
+        sleep_hours=Decimal("7"),
+    )
+
+    check_in = result.check_in
+    assert result.not_saved == ("fdi_answers", "flare", "mood")
+    assert (check_in.red_flags, check_in.mood, check_in.fdi_answers) == (["fever"], None, None)
+    assert (check_in.flare, check_in.sleep_hours) == (False, Decimal("7"))
+    assert Alert.objects.filter(patient=child, kind="red_flag").exists()
+
+
+def test_a_red_flag_with_none_of_these_is_still_refused(child: Patient) -> None:
+    problems = refusal(child, red_flags=["fever"], no_red_flags=True, mood=9)
+
+    assert set(problems) == {"no_red_flags", "mood"}
+    assert not Alert.objects.exists()

@@ -370,3 +370,21 @@ def test_it_says_a_form_came_back_to_was_sent_already(client: Client) -> None:
     body = client.get(form_url).content.decode()
     assert "Sending the same answers again changes nothing" in body
     assert "Start a new check-in" in body
+
+
+def test_a_red_flag_is_passed_on_at_once_when_another_answer_needs_fixing(
+    client: Client,
+) -> None:
+    patient = factories.patient(with_user=True)
+    factories.active_program(patient=patient)
+    signed_in(client, patient)
+    data = {**fdi(2, 2, 2), "flare": "", "mood": "9", "red_flags": ["fever"]}
+
+    response = client.post(url(patient), data, follow=True)
+
+    body = response.content.decode()
+    check_in = CheckIn.objects.get(patient=patient)
+    assert check_in.red_flags == ["fever"] and check_in.fdi_answers is None
+    assert "Please contact your doctor today." in body
+    assert "Some other answers had a problem and were not saved" in body
+    assert Alert.objects.filter(patient=patient, kind="red_flag").exists()

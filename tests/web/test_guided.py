@@ -356,3 +356,17 @@ def test_a_guardian_sees_their_childs_past_session_by_name(
 
     assert "Ava\u2019s session on " in body
     assert "What Ava did</h2>" in body
+
+
+def test_thousands_of_digits_in_a_step_form_or_address_are_no_500(
+    client: Client, session: PlannedSession
+) -> None:
+    digits = "9" * 5000
+
+    posted = client.post(
+        guide_url(session, "1/"), {"bout": "1", "result": "done", "activity": digits}
+    )
+    shown = client.get(guide_url(session, "1/") + f"?bout={digits}")
+    week = client.get(f"/p/{session.program.patient_id}/week/?week={digits}")
+
+    assert posted.status_code < 500 and shown.status_code == 200 and week.status_code == 200

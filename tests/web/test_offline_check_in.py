@@ -164,3 +164,24 @@ def test_the_form_says_how_it_is_kept_offline_and_the_help_it_shows_then(
     assert 'data-if-sent="red_flags=self_harm" hidden' in body
     assert "red_flags=fever red_flags=rash" in body
     assert 'href="tel:988"' in body
+
+
+def test_a_kept_red_flag_arrives_even_when_another_answer_was_left_half_done(
+    client: Client, patient: Patient
+) -> None:
+    response = send_kept(client, patient, flare="", red_flags=["fever"], fdi_1="2")
+
+    assert response.status_code == 200
+    assert response.json()["result"] == "saved"
+    assert "were not saved" in response.json()["message"]
+    assert CheckIn.objects.filter(patient=patient).latest("id").red_flags == ["fever"]
+    assert Alert.objects.filter(patient=patient, kind="red_flag").exists()
+
+
+def test_a_kept_check_in_from_a_phone_clock_far_behind_is_dated_at_most_a_year_back(
+    client: Client, patient: Patient
+) -> None:
+    send_kept(client, patient, kept_at="0", red_flags=["fever"])
+
+    check_in = CheckIn.objects.filter(patient=patient).latest("id")
+    assert check_in.date >= local_today(patient) - timedelta(days=366)

@@ -7,7 +7,7 @@ back cannot send the check-in, and raise its alert, a second time."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -82,7 +82,14 @@ def check_in(request: WebRequest, patient_id: int) -> HttpResponse:
         # the service decides whether they are taken (selectors.fdi_schedule), as for the API.
         ask_fdi = CheckInForm.fdi_sent(request.POST) or selectors.fdi_due(patient)
         form = CheckInForm(request.POST, for_self=for_self, ask_fdi=ask_fdi)
-        if form.is_valid():
+        valid = form.is_valid()
+        flagged = None if valid else _red_flag_first(request, form)
+        if flagged is not None:
+            messages.warning(request, NOT_ALL_SAVED)
+            return redirect(
+                "web:check-in-done", patient_id=patient.pk, check_in_id=flagged.check_in.pk
+            )
+        if valid:
             try:
                 result = services.check_in_submit(
                     actor=request.user,
@@ -100,6 +107,8 @@ def check_in(request: WebRequest, patient_id: int) -> HttpResponse:
             else:
                 if result.repeated:
                     messages.info(request, CHECK_IN_REPEATED)
+                elif result.not_saved:
+                    messages.warning(request, NOT_ALL_SAVED)
                 return redirect(
                     "web:check-in-done", patient_id=patient.pk, check_in_id=result.check_in.pk
                 )
@@ -129,6 +138,37 @@ OFFLINE_FLAGS = {
     "any_flag": " ".join(f"red_flags={flag.value}" for flag in RedFlag),
 }
 
+# The oldest day a kept check-in is dated (its phone's clock may be anything): a red flag in
+# one older than the late limit is still taken, but dated no earlier than this.
+KEPT_AT_MOST = timedelta(days=366)
+
+NOT_ALL_SAVED = _(
+    "What you told us about how you are was passed on to the therapist. Some other answers "
+    "had a problem and were not saved: you can send them in a new check-in."
+)
+
+
+def _red_flag_first(
+    request: WebRequest, form: CheckInForm, *, made_on: date | None = None
+) -> records.CheckInResult | None:
+    """A check-in refused by its form that still reports a red flag: the flag is sent on at
+    once with the answers that were fine (the service leaves out any it refuses), so a red
+    flag never waits for another answer to be fixed. None when it reports none, or the
+    service refuses it too."""
+    if not form.reports_red_flag():
+        return None
+    try:
+        return services.check_in_submit(
+            actor=request.user,
+            patient=request.household.patient,
+            fdi_as_scheduled=True,
+            made_on=made_on,
+            **form.service_arguments(),
+        )
+    except ValidationError:
+        return None
+
+
 CHECK_IN_REPEATED = _(
     "This check-in was already sent, so it was not sent again. To change an answer, send a "
     "new check-in."
@@ -142,18 +182,26 @@ def _queued_check_in(request: WebRequest) -> JsonResponse:
     patient = request.household.patient
     ask_fdi = CheckInForm.fdi_sent(request.POST) or selectors.fdi_due(patient)
     form = CheckInForm(request.POST, for_self=request.household.is_self, ask_fdi=ask_fdi)
-    if not form.is_valid():
-        return queued.invalid(form)
+    valid = form.is_valid()
     today = local_today(patient)
     made_on = None
-    kept_at = form.cleaned_data["kept_at"]
+    kept_at = form.cleaned_data.get("kept_at")
     if kept_at is not None:
         kept = datetime.fromtimestamp(kept_at / 1000, tz=UTC)
-        made_on = min(local_today(patient, now=kept), today)
+        made_on = max(min(local_today(patient, now=kept), today), today - KEPT_AT_MOST)
+    if not valid:
+        flagged = _red_flag_first(request, form, made_on=made_on)
+        if flagged is None:
+            return queued.invalid(form)
+        return _queued_saved(request, flagged, extra=NOT_ALL_SAVED)
     arguments = form.service_arguments()
     try:
         result = services.check_in_submit(
-            actor=request.user, patient=patient, made_on=made_on, **arguments
+            actor=request.user,
+            patient=patient,
+            made_on=made_on,
+            fdi_as_scheduled=True,
+            **arguments,
         )
     except ValidationError as error:
         refusal = check_in_late_refusal(made_on, today, red_flags=arguments["red_flags"])
@@ -163,6 +211,13 @@ def _queued_check_in(request: WebRequest) -> JsonResponse:
         return queued.invalid(form)
     if result.repeated:
         return queued.repeated(_("This check-in had already arrived, so it was not sent again."))
+    return _queued_saved(request, result, extra=NOT_ALL_SAVED if result.not_saved else None)
+
+
+def _queued_saved(
+    request: WebRequest, result: records.CheckInResult, *, extra: StrOrPromise | None
+) -> JsonResponse:
+    patient = request.household.patient
     done = reverse(
         "web:check-in-done", kwargs={"patient_id": patient.pk, "check_in_id": result.check_in.pk}
     )
@@ -172,6 +227,8 @@ def _queued_check_in(request: WebRequest) -> JsonResponse:
         message = gettext("Sent. %(name)s\u2019s check-in has arrived.") % {
             "name": patient.first_name
         }
+    if extra is not None:
+        message = f"{message} {extra}"
     return queued.saved(message, url=done, link=_("See what was sent"))
 
 

@@ -450,6 +450,13 @@ class CheckInForm(forms.Form):
     def _fdi_answers(self) -> list[int | None]:
         return [self.cleaned_data.get(fdi_name(index)) for index in range(self.fdi_count)]
 
+    def reports_red_flag(self) -> bool:
+        """Whether the form, valid or not, reports one or more red flags and nothing wrong
+        with that section: then they are passed on whatever else needs fixing."""
+        chosen = self.cleaned_data.get("red_flags") or [] if hasattr(self, "cleaned_data") else []
+        flags = [value for value in chosen if value != NO_RED_FLAGS]
+        return bool(flags) and NO_RED_FLAGS not in chosen and "red_flags" not in self.errors
+
     def service_arguments(self) -> dict[str, Any]:
         """Keyword arguments for services.check_in_submit: what was answered, as it was
         answered (an unanswered question is None, never a default)."""

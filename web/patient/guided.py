@@ -148,7 +148,7 @@ def guide_step(request: WebRequest, patient_id: int, session_id: int, step: int)
         return HttpResponseRedirect(reverse("web:guide", kwargs=_urls(request, session)))
     dose = current.line.dose
     asked = request.GET.get("bout", "")
-    if asked.isascii() and asked.isdigit() and 1 <= int(asked) <= current.times:
+    if len(asked) <= 2 and asked.isascii() and asked.isdigit() and 1 <= int(asked) <= current.times:
         bout = int(asked)
     else:
         bout = current.next_bout or current.times
@@ -215,6 +215,8 @@ def _posted_step(request: WebRequest, steps: list[Step], shown: Step) -> Step | 
     posted = request.POST.get("activity", "") if request.method == "POST" else ""
     if not (posted.isascii() and posted.isdigit()):
         return shown
+    if len(posted) > 18:  # no id is that long (and int() refuses over 4,300 digits)
+        return None
     return next((s for s in steps if s.line.dose.program_activity_id == int(posted)), None)
 
 

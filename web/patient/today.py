@@ -380,7 +380,8 @@ def week(request: WebRequest, patient_id: int) -> HttpResponse:
     last = max(current, _last_week(program))
     shown = current
     asked = request.GET.get("week", "")
-    if asked.isascii() and asked.isdigit():  # not "²", which int() refuses
+    # Not "²", which int() refuses, nor thousands of digits (no program has that many weeks).
+    if len(asked) <= 4 and asked.isascii() and asked.isdigit():
         shown = min(max(int(asked) - 1, 0), last)
     first = program.start_date + timedelta(days=7 * shown)
     sessions = {
