@@ -28,6 +28,15 @@ class SessionLog(models.Model):
             "was offline sending what it kept, a double tap) is saved once."
         ),
     )
+    whole_day_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=(
+            "When the whole day was last logged at once (the log form, the API's log), as "
+            "opposed to rebuilt from the guided session's bouts: a bout from a form shown "
+            "before it gives way to it."
+        ),
+    )
 
     class Meta:
         ordering = ["-session__date"]

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -144,17 +144,25 @@ def session_bout_log(
     earlier_log = _day_log(session)
     if shown_at is not None and _saved_since(session, program_activity_id, bout, shown_at):
         return BoutLogResult(log=earlier_log, newer_kept=True)
-    BoutLog.objects.update_or_create(
-        session=session,
-        program_activity_id=program_activity_id,
-        number=bout,
-        defaults={
-            "amount": amount,
-            "exertion": exertion,
-            "logged_by": actor,
-            "submission_key": submission_key,
-        },
-    )
+    try:
+        with transaction.atomic():
+            BoutLog.objects.update_or_create(
+                session=session,
+                program_activity_id=program_activity_id,
+                number=bout,
+                defaults={
+                    "amount": amount,
+                    "exertion": exertion,
+                    "logged_by": actor,
+                    "submission_key": submission_key,
+                },
+            )
+    except IntegrityError as error:
+        # The key was taken at the same moment by a save of another session (which this
+        # session's lock does not hold back): a key is one form's, so this one is refused.
+        raise ValidationError(
+            {"submission_key": [_("This form's key belongs to another save.")]}
+        ) from error
     results = _day_results(doses, list(BoutLog.objects.filter(session=session)), earlier_log)
     log = session_log_write(
         actor=actor,
@@ -173,8 +181,8 @@ def _day_log(session: PlannedSession) -> SessionLog | None:
 def _saved_since(
     session: PlannedSession, program_activity_id: int, bout: int, shown_at: datetime
 ) -> bool:
-    """Whether the bout was saved after ``shown_at``, or the whole day logged with the log
-    form (whose logs carry their form's key; the bouts rebuild the day's log with none)."""
+    """Whether the bout was saved after ``shown_at``, or the whole day logged at once (the
+    log form, the API's log: ``whole_day_at``) after it."""
     bout_saved = BoutLog.objects.filter(
         session=session,
         program_activity_id=program_activity_id,
@@ -182,8 +190,5 @@ def _saved_since(
         logged_at__gt=shown_at,
     ).exists()
     return (
-        bout_saved
-        or SessionLog.objects.filter(session=session, logged_at__gt=shown_at)
-        .exclude(submission_key="")
-        .exists()
+        bout_saved or SessionLog.objects.filter(session=session, whole_day_at__gt=shown_at).exists()
     )

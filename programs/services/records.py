@@ -197,6 +197,7 @@ def session_log(
         results=results,
         note=note,
         submission_key=submission_key,
+        whole_day=True,
     )
     return SessionLogResult(log=log)
 
@@ -220,21 +221,21 @@ def session_log_write(
     results: Sequence[ResultInput],
     note: str,
     submission_key: str = "",
+    whole_day: bool = False,
 ) -> SessionLog:
     """Store a checked log with its results (replacing any earlier one), then note the
-    milestones it reached. Called inside the caller's transaction. ``submission_key`` is the
-    form's one-time key (``session_log``); the guided session's bouts rebuild the log with
-    none."""
+    milestones it reached. Called inside the caller's transaction.
+
+    ``whole_day`` is for a log of the whole day at once (``session_log``): it stores the
+    form's one-time key ``submission_key`` and when it came (``whole_day_at``). The guided
+    session's bouts rebuild the log without either, keeping the last whole-day log's key and
+    time, so that form sent again is still found as sent, and a bout from a form shown
+    before it still gives way to it."""
     today_cache.patient_changed(session.program.patient_id)
-    log, _ = SessionLog.objects.update_or_create(
-        session=session,
-        defaults={
-            "status": status,
-            "note": note,
-            "logged_by": actor,
-            "submission_key": submission_key,
-        },
-    )
+    defaults: dict[str, object] = {"status": status, "note": note, "logged_by": actor}
+    if whole_day:
+        defaults.update(submission_key=submission_key, whole_day_at=timezone.now())
+    log, _ = SessionLog.objects.update_or_create(session=session, defaults=defaults)
     log.results.all().delete()
     ActivityLog.objects.bulk_create(
         ActivityLog(

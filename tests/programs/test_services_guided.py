@@ -325,3 +325,27 @@ def test_a_form_shown_after_now_is_refused(session: PlannedSession) -> None:
         send_bout(session, "Walking", shown_at=timezone.now() + timedelta(minutes=1))
 
     assert "shown_at" in refused.value.message_dict
+
+
+def test_a_whole_day_log_without_a_key_still_outranks_a_bout_from_an_older_form(
+    session: PlannedSession,
+) -> None:
+    shown = timezone.now() - timedelta(minutes=10)
+    factories.log_session(session)  # the API's log sends no form key
+
+    late = send_bout(session, "Walking", amount=2, submission_key="g" * 32, shown_at=shown)
+
+    assert late.newer_kept
+    assert not BoutLog.objects.filter(session=session).exists()
+
+
+def test_the_log_form_sent_again_after_a_bout_is_still_found_as_sent(
+    session: PlannedSession,
+) -> None:
+    factories.log_session(session, status="missed", submission_key="h" * 32)
+    log_bout(session, "Walking", submission_key="i" * 32)
+
+    again = factories.log_session(session, status="missed", submission_key="h" * 32)
+
+    assert BoutLog.objects.filter(session=session).count() == 1
+    assert amounts(again)["Walking"] == 7
