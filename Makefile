@@ -38,8 +38,16 @@ $(UV):
 	python3 -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
 
+# The translations in locale/ are compiled here (their .mo files are never committed), with
+# Debian's gettext, installed when missing as Chromium is.
 bootstrap: $(UV)
 	$(UV) sync --frozen
+	@if ! command -v msgfmt >/dev/null; then \
+		$(call apt_install,gettext,make,the translations,need msgfmt); \
+	fi
+	@if command -v msgfmt >/dev/null; then \
+		for po in locale/*/LC_MESSAGES/django.po; do msgfmt --check -o "$${po%.po}.mo" "$$po"; done; \
+	fi
 
 run: bootstrap
 	$(BIN)/python manage.py webpush_dev_keys

@@ -209,6 +209,19 @@ AUTH_PASSWORD_VALIDATORS = [
 # operator with no clinic). How each locale writes dates and times: config/formats/.
 LANGUAGE_CODE = "en-us"
 FORMAT_MODULE_PATH = ["config.formats"]
+# The languages people read gradus in: US English is the source, Spanish is translated in
+# locale/ (compiled by `make`). A locale is a language and its clinic's way with dates:
+# en-gb for a UK clinic, es-us for a Spanish speaker at a US clinic (web/locale.py).
+LANGUAGES = [
+    ("en-us", "English"),
+    ("en-gb", "English (UK)"),
+    ("es", "Español"),
+    ("es-us", "Español (EE. UU.)"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The languages a person may choose for themselves (a reminder contact's, a person's
+# settings): the words; their clinic's locale adds the formats.
+PEOPLE_LANGUAGES = [("en", "English"), ("es", "Español")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

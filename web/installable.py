@@ -53,7 +53,7 @@ def manifest(request: HttpRequest) -> JsonResponse:
         {
             "name": "gradus",
             "short_name": "gradus",
-            "description": gettext("Your exercise program: today\u2019s session and this week."),
+            "description": gettext("Your exercise program: today’s session and this week."),
             "id": "/",
             "start_url": reverse("web:home"),
             "scope": "/",

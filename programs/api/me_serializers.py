@@ -287,7 +287,7 @@ def _optional_whole(
 
 
 TRUE_OR_FALSE = _("Send true or false.")
-NOT_A_RED_FLAG = _("\u201c{input}\u201d is not one of the red flags.")
+NOT_A_RED_FLAG = _("“{input}” is not one of the red flags.")
 FLARE_REQUIRED = _("Say whether there was a flare-up this week: true or false.")
 RED_FLAGS_REQUIRED = _(
     "List the red flags reported; send [] together with no_red_flags: true when there were none."

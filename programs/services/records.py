@@ -75,7 +75,7 @@ logger = logging.getLogger(__name__)
 MAX_NOTE = 2000
 
 
-LOG_NOT_YET = _("This session\u2019s day has not come yet. Nothing was saved.")
+LOG_NOT_YET = _("This session’s day has not come yet. Nothing was saved.")
 LOG_PAUSED = _("The program is paused: the therapist will restart it. Nothing was saved.")
 LOG_DISCHARGED = _(
     "The program has ended, so its sessions can no longer be logged. Nothing was saved."
@@ -353,7 +353,7 @@ FDI_ANSWER_MAX = 4
 FLARE_MISSING = _("Please answer yes or no.")
 RED_FLAGS_MISSING = _("Please say which of these happened, or that none of them did.")
 RED_FLAGS_AND_NONE = _(
-    "\u201cNone of these\u201d was chosen together with a sign: please choose one or the other."
+    "“None of these” was chosen together with a sign: please choose one or the other."
 )
 FDI_ANSWER_RANGE = _("Each answer is from 0 (no trouble) to 4 (impossible).")
 SLEEP_HOURS_RANGE = _("Enter the hours from 0 to 24, in half hours (for example 7.5).")
@@ -467,7 +467,7 @@ def _check_in_problems(
         for index, value in enumerate(red_flags):
             if value not in RED_FLAG_VALUES:
                 problems[f"red_flags[{index}]"] = [
-                    _("\u201c%(value)s\u201d is not one of the red flags.") % {"value": value}
+                    _("“%(value)s” is not one of the red flags.") % {"value": value}
                 ]
         if red_flags and no_red_flags:
             problems["no_red_flags"] = [RED_FLAGS_AND_NONE]

@@ -198,7 +198,7 @@ def lead_label(lead: Mapping[str, Any]) -> str:
 
 
 def _check_language(value: str) -> str:
-    codes = {code for code, _name in settings.LANGUAGES}
+    codes = {code for code, _name in settings.PEOPLE_LANGUAGES}
     if value not in codes:
         raise ValidationError({"language": [f"{value!r} is not a language we offer"]})
     return value

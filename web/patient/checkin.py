@@ -224,9 +224,7 @@ def _queued_saved(
     if request.household.is_self:
         message = gettext("Sent. Your check-in has arrived.")
     else:
-        message = gettext("Sent. %(name)s\u2019s check-in has arrived.") % {
-            "name": patient.first_name
-        }
+        message = gettext("Sent. %(name)s’s check-in has arrived.") % {"name": patient.first_name}
     if extra is not None:
         message = f"{message} {extra}"
     return queued.saved(message, url=done, link=_("See what was sent"))
