@@ -20,6 +20,7 @@ from reminders.messages import (
     gsm7,
     help_text,
     render,
+    sms_length,
     sms_name,
     unsubscribe_headers,
 )
@@ -113,8 +114,10 @@ def forbidden_words(program: Program) -> list[str]:
 
 
 def assert_fit_for_a_text(body: str, forbidden: list[str]) -> None:
-    assert len(body) <= SMS_MAX, f"{len(body)} characters: {body!r}"
-    assert set(body) <= GSM7, f"not GSM-7: {set(body) - GSM7} in {body!r}"
+    """One GSM-7 segment as the carrier counts it, and no health detail."""
+    length = sms_length(body)
+    assert length.gsm7 and set(body) <= GSM7, f"not GSM-7: {set(body) - GSM7} in {body!r}"
+    assert length.segments == 1 and length.units <= SMS_MAX, f"{length}: {body!r}"
     for word in forbidden:
         assert word.lower() not in body.lower(), f"{word!r} in {body!r}"
 
@@ -392,3 +395,54 @@ def test_a_message_is_in_the_clinics_locale_unless_the_contact_reads_another_lan
     assert message_locale(Clinic(locale="en-us"), "en-gb") == "en-us"
     assert message_locale(gb, "es") == "es"
     assert message_locale(None) == "en-us"
+
+
+# Counting as the carrier counts.
+
+
+@pytest.mark.parametrize(
+    ("text", "gsm", "units"),
+    [
+        ("Reply STOP", True, 10),
+        ("ñüé àÑ ¿¡ £$@ Ø", True, 15),
+        ("[x]", True, 5),  # [ and ] are in the extension table: an escape and the character
+        ("{}~^|\\€", True, 14),
+        ("sesión", False, 6),  # ó is outside GSM-7: UCS-2, one UTF-16 unit a character
+        ("Zoë", False, 3),  # ë too (ä, ö, ü are in it, ë is not)
+        ("hi 🌟", False, 5),  # beyond the BMP: a surrogate pair, two units
+    ],
+)
+def test_it_counts_a_text_as_the_carrier_does(text: str, gsm: bool, units: int) -> None:
+    length = sms_length(text)
+
+    assert (length.gsm7, length.units) == (gsm, units)
+    assert length.limit == (160 if gsm else 70)
+
+
+def test_one_accented_vowel_turns_160_characters_into_three_segments() -> None:
+    plain = "a" * 160
+
+    assert sms_length(plain).segments == 1
+    assert sms_length(plain[:-1] + "á").segments == 3  # 160 UCS-2 units in parts of 67
+    assert sms_length("á" * 70).segments == 1 and sms_length("á" * 71).segments == 2
+
+
+def test_escape_characters_count_two_and_are_never_split_across_segments() -> None:
+    assert sms_length("a" * 158 + "€").segments == 1  # 160 septets
+    assert sms_length("a" * 159 + "€").segments == 2  # 161 septets
+    # 152 septets, then an escape pair that would straddle the 153-septet part: it moves whole.
+    assert sms_length("a" * 152 + "€" + "a" * 153).segments == 3
+    assert sms_length("a" * 153 + "a" * 153).segments == 2
+
+
+def test_a_surrogate_pair_is_never_split_across_segments() -> None:
+    assert sms_length("🌟" * 35).segments == 1  # 70 units
+    assert sms_length("á" * 66 + "🌟" + "á" * 66).segments == 3
+    assert sms_length("á" * 67 + "á" * 67).segments == 2
+
+
+def test_it_folds_the_extension_table_to_one_septet_each() -> None:
+    folded = gsm7("Kids [North] {A} ~|\\^ 5€")
+
+    assert folded == "Kids (North) (A) -// 5EUR"
+    assert sms_length(folded).units == len(folded)
