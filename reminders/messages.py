@@ -252,7 +252,16 @@ def session_sentence(reminder: Reminder, *, sms: bool) -> str:
     else:
         guardian = _("Reminder from %(clinic)s: %(name)s's session is on %(day)s at %(time)s.")
         own = _("Reminder from %(clinic)s: your session is on %(day)s at %(time)s.")
-    return _addressed(reminder, values, guardian=guardian, own=own)
+    return _one_period(_addressed(reminder, values, guardian=guardian, own=own))
+
+
+def _one_period(sentence: str) -> str:
+    """A sentence that ends with an abbreviation ends with the abbreviation's period, not with
+    a second one: "... 10:45 p.m." in es-us, never "p.m.."
+    """
+    if sentence.endswith("..") and not sentence.endswith("..."):
+        return sentence[:-1]
+    return sentence
 
 
 def nudge_sentence(reminder: Reminder, *, sms: bool) -> str:
@@ -301,7 +310,9 @@ def email_subject(reminder: Reminder) -> str:
 
 def sms_text(reminder: Reminder) -> str:
     sentence = SENTENCES[reminder.kind](reminder, sms=True)
-    return gsm7(f"{sentence} {_('Reply STOP to opt out.')}")
+    # Marked outside the f-string: makemessages does not read inside one.
+    opt_out = _("Reply STOP to opt out.")
+    return gsm7(f"{sentence} {opt_out}")
 
 
 def push_url(reminder: Reminder) -> str:
