@@ -5,6 +5,7 @@ its recipient's language; and no message carries a diagnosis or a detail of the 
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -352,6 +353,79 @@ def test_an_email_and_a_push_are_written_as_the_clinic_writes_times(build: Build
 
     assert "your session is tomorrow at 22:45." in render(email).body
     assert "your session is tomorrow at 22:45." in render(push).body
+
+
+# Words a Spanish message must not say: it is Spanish through and through.
+ENGLISH = ["Reminder", "session", "Hello", "Reply", "yesterday", "weekly", "To stop them", " PM"]
+
+
+def assert_spanish(text: str) -> None:
+    for word in ENGLISH:
+        assert word not in text, f"{word!r} in {text!r}"
+
+
+# The sentence's end: "p.m." ends it with its own period.
+@pytest.mark.parametrize(("locale", "at"), [("es-us", "10:45 p.m."), ("es", "22:45.")])
+def test_a_spanish_contacts_email_is_in_spanish_as_their_clinic_writes_times(
+    build: Build, locale: str, at: str
+) -> None:
+    contact, program = build("GSM-7", "GSM-7", Contact.Role.PATIENT, locale)
+
+    message = render(email_of(session_later(contact, program)))
+
+    assert message.subject == "Recordatorio: Riverside Children's Hos"
+    assert message.body.startswith(f"Hola {contact.name},\n\n")
+    assert f"tu rutina es el miércoles 30 de septiembre, {at}\n" in message.body
+    assert "Este correo llega porque se pidieron recordatorios. Para cancelarlos: " in message.body
+    assert_spanish(message.subject + message.body)
+
+
+@pytest.mark.parametrize(
+    ("kind", "subject", "says"),
+    [
+        ("session tomorrow", "Recordatorio: ", "es mañana, 10:45 p.m."),
+        ("missed-session nudge", "Nota de ", "no tuvo rutina, y no pasa nada."),
+        ("check-in due", "Control semanal de ", "toca el control semanal de"),
+    ],
+)
+def test_a_spanish_guardians_email_keeps_the_names_as_written(
+    build: Build, kind: str, subject: str, says: str
+) -> None:
+    contact, program = build("non-GSM", "non-GSM", Contact.Role.GUARDIAN, "es-us")
+
+    message = render(email_of(TEXTS[kind](contact, program)))
+
+    assert message.subject == f"{subject}Ñúñez Łódź Kids Clinic 🌟"
+    assert message.body.startswith("Hola Łucja Ñúñez-Łukasiewicz 🌟,")
+    assert says in message.body and "Zoë Łukasiewicz-Ñúñez" in message.body
+    assert_spanish(message.subject + message.body)
+
+
+@pytest.mark.parametrize(
+    ("locale", "kind", "says"),
+    [
+        (
+            "es-us",
+            "session today",
+            "Recordatorio de Riverside Children's Hos: tu rutina es hoy, 10:45 p.m.",
+        ),
+        ("es", "session another day", "tu rutina es el miércoles 30 de septiembre, 22:45."),
+        ("es-us", "missed-session nudge", "La rutina de ayer no se hizo, y no pasa nada."),
+        ("es-us", "check-in due", "ya toca tu control semanal."),
+    ],
+)
+def test_a_spanish_contacts_push_is_in_spanish_as_their_clinic_writes_times(
+    build: Build, locale: str, kind: str, says: str
+) -> None:
+    contact, program = build("GSM-7", "GSM-7", Contact.Role.PATIENT, locale)
+    push = TEXTS[kind](contact, program)
+    push.channel = Channel.PUSH
+
+    payload = json.loads(render(push).body)
+
+    assert payload["title"] == "Riverside Children's Hos"
+    assert says in payload["body"]
+    assert_spanish(payload["body"])
 
 
 def test_a_clinic_without_a_short_name_is_named_gradus_never_by_its_full_name(
