@@ -2,10 +2,13 @@
 
 Messages name the clinic by its short name only (never its full name, which may name the
 condition; "gradus" when it has none) and the patient by first name only; they carry no
-diagnosis and no program detail. Texts always fit one 160-character GSM-7 segment: names are
-cut to the longest we allow (``SMS_NAME_MAX``, ``CLINIC_NAME_MAX``) and any character outside
-GSM-7 is folded to its plain letter, so a name like "Zoë" never turns a message into a
-70-character UCS-2 one. tests/reminders/test_messages.py proves it for every text.
+diagnosis and no program detail. Texts always fit one 160-character GSM-7 segment, counted as
+the carrier counts it (``sms_length``): names are cut to the longest we allow
+(``SMS_NAME_MAX``, ``CLINIC_NAME_MAX``) and any character outside GSM-7 is folded to its plain
+letter, so a name like "Zoë" or "José" never turns a message into a 70-character UCS-2 one. The
+wording itself, in every language, is written in GSM-7 (the Spanish says "rutina", not "sesión",
+since á, í, ó and ú are outside it). tests/reminders/test_messages.py proves it for every text,
+in every locale, with the longest names and times.
 
 Every sentence is a whole translatable string: a guardian's message is its own sentence
 rather than the patient's with a possessive glued in, because languages say "Maya's session"
@@ -17,6 +20,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -34,18 +38,25 @@ from reminders.models import Channel, Contact, Reminder
 from reminders.staff_messages import STAFF_KINDS, render_staff
 from reminders.unsubscribe import unsubscribe_url
 
+# One segment: 160 GSM-7 septets, or 70 UCS-2 (UTF-16) units when any character is outside
+# GSM-7. A longer text is cut into parts of 153 septets or 67 units, each a segment billed.
 SMS_MAX = 160
+SMS_UCS2_MAX = 70
+SMS_PART_MAX = 153
+SMS_UCS2_PART_MAX = 67
 SMS_NAME_MAX = 20
 CLINIC_NAME_MAX = 24
 # When a clinic is not known (or its name folds to nothing), messages come from the app.
 APP_NAME = "gradus"
 
-# The GSM 03.38 basic character set (the escape table's characters count double and are
-# left out on purpose).
+# The GSM 03.38 basic character set: one septet each.
 GSM7 = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
+# Its extension table: still GSM-7, but each is sent as an escape and the character, two
+# septets. What we send folds them to a one-septet look-alike (``_FOLDS``).
+GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
 
 # Characters that Unicode does not decompose into a plain letter (Ł is not "L" plus a mark),
 # and the typographic punctuation translators and phones like to use.
@@ -82,8 +93,58 @@ _FOLDS = str.maketrans(
         "\u00a0": " ",  # no-break space
         "\u202f": " ",  # narrow no-break space
         "\t": " ",
+        # The extension table's characters, which would count two septets each.
+        "[": "(",
+        "]": ")",
+        "{": "(",
+        "}": ")",
+        "~": "-",
+        "|": "/",
+        "\\": "/",
+        "^": "",
+        "\f": " ",
+        "\u20ac": "EUR",  # euro sign
     }
 )
+
+
+@dataclass(frozen=True)
+class SmsLength:
+    """A text as the carrier counts it: GSM-7 when every character is in GSM-7's basic set or
+    its extension table (``units`` are septets, an extension character two of them), else
+    UCS-2 (``units`` are UTF-16 code units, a character beyond the Basic Multilingual Plane,
+    such as an emoji, two of them); ``segments`` is how many parts it is sent, and billed, as."""
+
+    gsm7: bool
+    units: int
+    segments: int
+
+    @property
+    def limit(self) -> int:
+        """The most ``units`` one segment holds in this encoding."""
+        return SMS_MAX if self.gsm7 else SMS_UCS2_MAX
+
+
+def sms_length(text: str) -> SmsLength:
+    """How a carrier counts ``text`` (``SmsLength``)."""
+    if all(char in GSM7 or char in GSM7_EXTENSION for char in text):
+        sizes = [2 if char in GSM7_EXTENSION else 1 for char in text]
+        return SmsLength(True, sum(sizes), _segments(sizes, SMS_MAX, SMS_PART_MAX))
+    sizes = [2 if ord(char) > 0xFFFF else 1 for char in text]
+    return SmsLength(False, sum(sizes), _segments(sizes, SMS_UCS2_MAX, SMS_UCS2_PART_MAX))
+
+
+def _segments(sizes: list[int], single: int, part: int) -> int:
+    """Parts of at most ``part`` units each, a character's units never split across two (an
+    escape and its character, a surrogate pair), unless all fit in one of ``single``."""
+    if sum(sizes) <= single:
+        return 1
+    parts, used = 1, 0
+    for size in sizes:
+        if used + size > part:
+            parts, used = parts + 1, 0
+        used += size
+    return parts
 
 
 def gsm7(text: str) -> str:
@@ -191,7 +252,16 @@ def session_sentence(reminder: Reminder, *, sms: bool) -> str:
     else:
         guardian = _("Reminder from %(clinic)s: %(name)s's session is on %(day)s at %(time)s.")
         own = _("Reminder from %(clinic)s: your session is on %(day)s at %(time)s.")
-    return _addressed(reminder, values, guardian=guardian, own=own)
+    return _one_period(_addressed(reminder, values, guardian=guardian, own=own))
+
+
+def _one_period(sentence: str) -> str:
+    """A sentence that ends with an abbreviation ends with the abbreviation's period, not with
+    a second one: "... 10:45 p.m." in es-us, never "p.m.."
+    """
+    if sentence.endswith("..") and not sentence.endswith("..."):
+        return sentence[:-1]
+    return sentence
 
 
 def nudge_sentence(reminder: Reminder, *, sms: bool) -> str:
@@ -240,7 +310,9 @@ def email_subject(reminder: Reminder) -> str:
 
 def sms_text(reminder: Reminder) -> str:
     sentence = SENTENCES[reminder.kind](reminder, sms=True)
-    return gsm7(f"{sentence} {_('Reply STOP to opt out.')}")
+    # Marked outside the f-string: makemessages does not read inside one.
+    opt_out = _("Reply STOP to opt out.")
+    return gsm7(f"{sentence} {opt_out}")
 
 
 def push_url(reminder: Reminder) -> str:

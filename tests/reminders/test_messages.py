@@ -1,14 +1,20 @@
-"""What reminders say: every text fits one GSM-7 segment with the longest names we allow, and
-no message carries a diagnosis or a detail of the program."""
+"""What reminders say: every text fits one GSM-7 segment, as the carrier counts it, with the
+longest names, days and times we allow, in every locale (en-us, en-gb, es-us, es); each is in
+its recipient's language; and no message carries a diagnosis or a detail of the program."""
 
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
+from django.utils.formats import date_format
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from programs.models import Clinic, Patient, PlannedDose, Program
 from reminders.locale import message_locale
@@ -17,9 +23,11 @@ from reminders.messages import (
     GSM7,
     SMS_MAX,
     SMS_NAME_MAX,
+    clock,
     gsm7,
     help_text,
     render,
+    sms_length,
     sms_name,
     unsubscribe_headers,
 )
@@ -46,7 +54,37 @@ FIRST_NAMES = {
 SESSION_DAY = date(2026, 9, 30)
 SESSION_TIME = time(22, 45)
 ROLES = [Contact.Role.PATIENT, Contact.Role.GUARDIAN]
-LOCALES = list(Clinic.Locale.values)
+# Each locale a message is written in, and how a recipient comes to it: (their clinic's
+# locale, their own language). A Spanish speaker at a US clinic reads "es-us".
+WRITTEN_IN = {
+    "en-us": ("en-us", "en"),
+    "en-gb": ("en-gb", "en"),
+    "es-us": ("en-us", "es"),
+    "es": ("en-gb", "es"),
+}
+LOCALES = list(WRITTEN_IN)
+# How every text ends, in its language: proof of the language it is written in.
+OPT_OUT = {
+    "en-us": "Reply STOP to opt out.",
+    "en-gb": "Reply STOP to opt out.",
+    "es-us": "Responder STOP para cancelar.",
+    "es": "Responder STOP para cancelar.",
+}
+
+
+def test_the_day_and_time_used_here_are_the_longest_each_locale_writes() -> None:
+    """No day of the year nor minute of the day is written longer than SESSION_DAY and
+    SESSION_TIME, in any locale: "Wednesday, September 30", "miércoles 30 de septiembre",
+    "10:45 PM", "10:45 p.m." (as long as "12:45 p.m.")."""
+    days = [date(2026, 1, 1) + timedelta(days=n) for n in range(365)]
+    minutes = [time(hour, minute) for hour in range(24) for minute in range(60)]
+    for locale in LOCALES:
+        with translation.override(locale):
+            longest_day = max(len(date_format(day, "WEEKDAY_DATE_FORMAT")) for day in days)
+            longest_time = max(len(clock(minute)) for minute in minutes)
+
+            assert len(date_format(SESSION_DAY, "WEEKDAY_DATE_FORMAT")) == longest_day, locale
+            assert len(clock(SESSION_TIME)) == longest_time, locale
 
 
 def test_the_names_used_here_are_the_longest_we_allow() -> None:
@@ -85,10 +123,11 @@ def program() -> Program:
 
 
 def named(program: Program, clinic: str, first: str, locale: str = "en-us") -> None:
-    """Give the program's clinic and patient the longest names of a kind, and the clinic a
-    locale (in memory: render reads the objects it is given)."""
+    """Give the program's clinic and patient the longest names of a kind, and the clinic the
+    locale a message written in ``locale`` comes from (in memory: render reads the objects it
+    is given)."""
     program.patient.clinic.short_name = CLINIC_NAMES[clinic]
-    program.patient.clinic.locale = locale
+    program.patient.clinic.locale = WRITTEN_IN[locale][0]
     program.patient.first_name = FIRST_NAMES[first]
 
 
@@ -113,8 +152,10 @@ def forbidden_words(program: Program) -> list[str]:
 
 
 def assert_fit_for_a_text(body: str, forbidden: list[str]) -> None:
-    assert len(body) <= SMS_MAX, f"{len(body)} characters: {body!r}"
-    assert set(body) <= GSM7, f"not GSM-7: {set(body) - GSM7} in {body!r}"
+    """One GSM-7 segment as the carrier counts it, and no health detail."""
+    length = sms_length(body)
+    assert length.gsm7 and set(body) <= GSM7, f"not GSM-7: {set(body) - GSM7} in {body!r}"
+    assert length.segments == 1 and length.units <= SMS_MAX, f"{length}: {body!r}"
     for word in forbidden:
         assert word.lower() not in body.lower(), f"{word!r} in {body!r}"
 
@@ -162,14 +203,15 @@ Build = Callable[..., tuple[Contact, Program]]
 
 @pytest.fixture
 def build(program: Program) -> Build:
-    """The program named with the longest names of a kind, at a clinic of ``locale``, and a
-    contact of ``role``."""
+    """The program named with the longest names of a kind, and a contact of ``role`` whose
+    messages are written in ``locale`` (their clinic's locale and their own language)."""
     contacts: dict[str, Contact] = {}
 
     def make(clinic: str, first: str, role: str, locale: str = "en-us") -> tuple[Contact, Program]:
         named(program, clinic, first, locale)
         if role not in contacts:
             contacts[role] = contact_for(program, role)
+        contacts[role].language = WRITTEN_IN[locale][1]
         return contacts[role], program
 
     return make
@@ -185,7 +227,44 @@ def test_every_text_fits_one_gsm7_segment_and_says_nothing_of_health(
         body = render(TEXTS[kind](contact, program)).body
 
         assert_fit_for_a_text(body, forbidden_words(program))
-        assert body.endswith("Reply STOP to opt out.")
+        assert body.endswith(OPT_OUT[locale]), f"not in {locale}: {body!r}"
+
+
+@pytest.mark.parametrize("kind", list(TEXTS))
+def test_every_text_is_written_in_gsm7_before_any_folding(
+    build: Build, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """The words of every language are GSM-7 themselves (the Spanish says "rutina", never
+    "sesión"): folding is for names, and never misspells what we wrote."""
+    monkeypatch.setattr("reminders.messages.gsm7", lambda text: text)
+    for role, locale in itertools.product(ROLES, LOCALES):
+        contact, program = build("GSM-7", "GSM-7", role, locale)
+
+        body = render(TEXTS[kind](contact, program)).body
+
+        assert_fit_for_a_text(body, [])
+
+
+# Any name a clinic or a patient may have: every printable character (and more), up to the
+# longest each field takes.
+NAMES = st.text(st.characters(exclude_categories=["Cs"]), max_size=60)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(short_name=NAMES.map(lambda name: name[:CLINIC_NAME_MAX]), first_name=NAMES)
+def test_any_names_leave_every_text_one_gsm7_segment_in_every_locale(
+    build: Build, short_name: str, first_name: str
+) -> None:
+    for kind, role, locale in itertools.product(TEXTS, ROLES, LOCALES):
+        contact, program = build("GSM-7", "GSM-7", role, locale)
+        program.patient.clinic.short_name = short_name
+        program.patient.first_name = first_name
+
+        body = render(TEXTS[kind](contact, program)).body
+
+        length = sms_length(body)
+        assert length.gsm7 and length.segments == 1, f"{length}: {body!r}"
+        assert body.endswith(OPT_OUT[locale])
 
 
 @pytest.mark.parametrize("clinic", list(CLINIC_NAMES))
@@ -224,6 +303,12 @@ def test_a_guardian_text_names_the_child_by_first_name_cut_to_fit(
         ("en-gb", session_today, "your session is today at 22:45."),
         ("en-gb", session_tomorrow, "your session is tomorrow at 22:45."),
         ("en-gb", session_later, "your session is on Wednesday 30 September at 22:45."),
+        ("es-us", session_today, "tu rutina es hoy, 10:45 p.m."),
+        ("es-us", session_tomorrow, "tu rutina es mañana, 10:45 p.m."),
+        ("es-us", session_later, "tu rutina es el miércoles 30 de septiembre, 10:45 p.m."),
+        ("es", session_today, "tu rutina es hoy, 22:45."),
+        ("es", session_tomorrow, "tu rutina es mañana, 22:45."),
+        ("es", session_later, "tu rutina es el miércoles 30 de septiembre, 22:45."),
     ],
 )
 def test_a_session_text_says_when_in_the_patients_own_words_as_their_clinic_writes_it(
@@ -236,7 +321,8 @@ def test_a_session_text_says_when_in_the_patients_own_words_as_their_clinic_writ
 
     body = render(make(contact, program)).body
 
-    assert body == f"Reminder from Riverside Children's Hos: {says} Reply STOP to opt out."
+    reminder_from = "Recordatorio de" if locale.startswith("es") else "Reminder from"
+    assert body == f"{reminder_from} Riverside Children's Hos: {says} {OPT_OUT[locale]}"
 
 
 @pytest.mark.parametrize(
@@ -244,6 +330,8 @@ def test_a_session_text_says_when_in_the_patients_own_words_as_their_clinic_writ
     [
         ("en-us", "session is on Wednesday, September 30 at 10:45 PM. Reply STOP"),
         ("en-gb", "session is on Wednesday 30 September at 22:45. Reply STOP"),
+        ("es-us", "es el miércoles 30 de septiembre, 10:45 p.m. Responder STOP"),
+        ("es", "es el miércoles 30 de septiembre, 22:45. Responder STOP"),
     ],
 )
 def test_the_longest_text_of_each_locale_is_one_segment_written_its_way(
@@ -254,7 +342,7 @@ def test_the_longest_text_of_each_locale_is_one_segment_written_its_way(
     body = render(session_later(contact, program)).body
 
     assert when in body
-    assert len(body) <= SMS_MAX and set(body) <= GSM7
+    assert_fit_for_a_text(body, [])
 
 
 def test_an_email_and_a_push_are_written_as_the_clinic_writes_times(build: Build) -> None:
@@ -265,6 +353,79 @@ def test_an_email_and_a_push_are_written_as_the_clinic_writes_times(build: Build
 
     assert "your session is tomorrow at 22:45." in render(email).body
     assert "your session is tomorrow at 22:45." in render(push).body
+
+
+# Words a Spanish message must not say: it is Spanish through and through.
+ENGLISH = ["Reminder", "session", "Hello", "Reply", "yesterday", "weekly", "To stop them", " PM"]
+
+
+def assert_spanish(text: str) -> None:
+    for word in ENGLISH:
+        assert word not in text, f"{word!r} in {text!r}"
+
+
+# The sentence's end: "p.m." ends it with its own period.
+@pytest.mark.parametrize(("locale", "at"), [("es-us", "10:45 p.m."), ("es", "22:45.")])
+def test_a_spanish_contacts_email_is_in_spanish_as_their_clinic_writes_times(
+    build: Build, locale: str, at: str
+) -> None:
+    contact, program = build("GSM-7", "GSM-7", Contact.Role.PATIENT, locale)
+
+    message = render(email_of(session_later(contact, program)))
+
+    assert message.subject == "Recordatorio: Riverside Children's Hos"
+    assert message.body.startswith(f"Hola {contact.name},\n\n")
+    assert f"tu rutina es el miércoles 30 de septiembre, {at}\n" in message.body
+    assert "Este correo llega porque se pidieron recordatorios. Para cancelarlos: " in message.body
+    assert_spanish(message.subject + message.body)
+
+
+@pytest.mark.parametrize(
+    ("kind", "subject", "says"),
+    [
+        ("session tomorrow", "Recordatorio: ", "es mañana, 10:45 p.m."),
+        ("missed-session nudge", "Nota de ", "no tuvo rutina, y no pasa nada."),
+        ("check-in due", "Control semanal de ", "toca el control semanal de"),
+    ],
+)
+def test_a_spanish_guardians_email_keeps_the_names_as_written(
+    build: Build, kind: str, subject: str, says: str
+) -> None:
+    contact, program = build("non-GSM", "non-GSM", Contact.Role.GUARDIAN, "es-us")
+
+    message = render(email_of(TEXTS[kind](contact, program)))
+
+    assert message.subject == f"{subject}Ñúñez Łódź Kids Clinic 🌟"
+    assert message.body.startswith("Hola Łucja Ñúñez-Łukasiewicz 🌟,")
+    assert says in message.body and "Zoë Łukasiewicz-Ñúñez" in message.body
+    assert_spanish(message.subject + message.body)
+
+
+@pytest.mark.parametrize(
+    ("locale", "kind", "says"),
+    [
+        (
+            "es-us",
+            "session today",
+            "Recordatorio de Riverside Children's Hos: tu rutina es hoy, 10:45 p.m.",
+        ),
+        ("es", "session another day", "tu rutina es el miércoles 30 de septiembre, 22:45."),
+        ("es-us", "missed-session nudge", "La rutina de ayer no se hizo, y no pasa nada."),
+        ("es-us", "check-in due", "ya toca tu control semanal."),
+    ],
+)
+def test_a_spanish_contacts_push_is_in_spanish_as_their_clinic_writes_times(
+    build: Build, locale: str, kind: str, says: str
+) -> None:
+    contact, program = build("GSM-7", "GSM-7", Contact.Role.PATIENT, locale)
+    push = TEXTS[kind](contact, program)
+    push.channel = Channel.PUSH
+
+    payload = json.loads(render(push).body)
+
+    assert payload["title"] == "Riverside Children's Hos"
+    assert says in payload["body"]
+    assert_spanish(payload["body"])
 
 
 def test_a_clinic_without_a_short_name_is_named_gradus_never_by_its_full_name(
@@ -392,3 +553,9 @@ def test_a_message_is_in_the_clinics_locale_unless_the_contact_reads_another_lan
     assert message_locale(Clinic(locale="en-us"), "en-gb") == "en-us"
     assert message_locale(gb, "es") == "es"
     assert message_locale(None) == "en-us"
+
+
+def test_a_spanish_speaker_at_a_us_clinic_reads_spanish_written_the_us_way() -> None:
+    assert message_locale(Clinic(locale="en-us"), "es") == "es-us"
+    assert message_locale(Clinic(locale="en-us"), "es-mx") == "es-us"
+    assert message_locale(None, "es") == "es-us"

@@ -1,5 +1,5 @@
 """Spanish as US clinics write it: the words of config/formats/es, the 12-hour clock and the
-month first in numbers, as families in the US read them: "jueves 3 de diciembre", "3:30 p. m.",
+month first in numbers, as families in the US read them: "jueves 3 de diciembre", "3:30 p.m.",
 "12/03/2026" (config/formats)."""
 
 DATE_FORMAT = r"j \d\e M \d\e Y"  # 3 de dic de 2026
@@ -10,9 +10,9 @@ WEEKDAY_DATE_FORMAT = r"l j \d\e F"  # jueves 3 de diciembre
 SHORT_WEEKDAY_DATE_FORMAT = "D j M"  # jue 3 dic
 YEAR_MONTH_FORMAT = r"F \d\e Y"  # diciembre de 2026
 SHORT_DATE_FORMAT = "m/d/Y"  # 12/03/2026
-# The minutes left out on the hour, as in English: 9 a. m., 3:30 p. m.
+# The minutes left out on the hour, as in English: 9 a.m., 3:30 p.m.
 TIME_FORMAT = "f a"
-DATETIME_FORMAT = r"j \d\e M \d\e Y, f a"  # 3 de dic de 2026, 3:30 p. m.
-WEEKDAY_DATETIME_FORMAT = r"l j \d\e F, f a"  # jueves 3 de diciembre, 3:30 p. m.
-SHORT_DATETIME_FORMAT = "m/d/Y f a"  # 12/03/2026 3:30 p. m.
+DATETIME_FORMAT = r"j \d\e M \d\e Y, f a"  # 3 de dic de 2026, 3:30 p.m.
+WEEKDAY_DATETIME_FORMAT = r"l j \d\e F, f a"  # jueves 3 de diciembre, 3:30 p.m.
+SHORT_DATETIME_FORMAT = "m/d/Y f a"  # 12/03/2026 3:30 p.m.
 FIRST_DAY_OF_WEEK = 0  # Sunday
