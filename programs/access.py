@@ -25,6 +25,8 @@ from __future__ import annotations
 from typing import TypeVar
 
 from django.db.models import Model, QuerySet
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from programs import selectors
 from programs.models import (
@@ -46,7 +48,9 @@ from programs.models import (
 
 M = TypeVar("M", bound=Model)
 
-LIBRARY_READ_ONLY = "The global library is read-only; copy the entry into your clinic to change it."
+LIBRARY_READ_ONLY = _(
+    "The global library is read-only; copy the entry into your clinic to change it."
+)
 
 
 class AccessDenied(Exception):
@@ -57,7 +61,7 @@ class AccessDenied(Exception):
     ``detail`` says why in words for them.
     """
 
-    def __init__(self, detail: str = "", *, hidden: bool = True) -> None:
+    def __init__(self, detail: StrOrPromise = "", *, hidden: bool = True) -> None:
         super().__init__(detail or "Not found.")
         self.detail = detail
         self.hidden = hidden

@@ -10,13 +10,14 @@ clinic's patients.
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from programs.access import AccessDenied, found
 from programs.models import User
 from reminders import selectors
 from reminders.models import Contact
 
-NOT_YOURS = "Only the person themselves (or a guardian, for their child) may change this."
+NOT_YOURS = _("Only the person themselves (or a guardian, for their child) may change this.")
 
 
 def access_contact(

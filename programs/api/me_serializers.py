@@ -220,7 +220,7 @@ class ActivityDoneSerializer(serializers.Serializer[Any]):
         """The key as the program activity id the service takes."""
         planned: dict[str, int] = self.context["planned"]
         if key not in planned:
-            raise serializers.ValidationError("is not planned in this session")
+            raise serializers.ValidationError(_("is not planned in this session"))
         return planned[key]
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -11,7 +12,7 @@ from rest_framework.views import APIView
 from programs.models import User
 from programs.selectors import is_staff_member, patients_acted_for_by
 
-NOT_FOR_STAFF = "These endpoints are for patients and guardians."
+NOT_FOR_STAFF = _("These endpoints are for patients and guardians.")
 
 
 class IsStaffMember(BasePermission):
@@ -20,7 +21,7 @@ class IsStaffMember(BasePermission):
     Patients and guardians get 403 here, before any object is looked up.
     """
 
-    message = "Only a clinic's therapists and admins may do this."
+    message = _("Only a clinic's therapists and admins may do this.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         return is_staff_member(request.user)  # type: ignore[arg-type]

@@ -11,6 +11,8 @@ from typing import Any
 
 from django.db.models import Model, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -18,7 +20,13 @@ from planner import Feasibility, MaxHeartRateMethod
 from planner.units import MAX_AMOUNT, Unit
 from programs import models
 from programs.engine import parameters_of
-from programs.models.library import BAND_CHOICES, KIND_CHOICES, MEDIA_KIND_CHOICES, UNIT_CHOICES
+from programs.models.library import (
+    BAND_CHOICES,
+    KIND_CHOICES,
+    MEDIA_KIND_CHOICES,
+    UNIT_CHOICES,
+    unit_word,
+)
 from programs.models.plans import DEFAULT_FDI_EVERY_WEEKS
 from programs.selectors import (
     activities_visible_to,
@@ -85,7 +93,7 @@ def _with_default_clinic(attrs: dict[str, Any], context: Mapping[str, Any]) -> d
         clinics = list(clinics_of(_user(context))[:2])
         if len(clinics) != 1:
             raise serializers.ValidationError(
-                {"clinic": ["choose the clinic: you work at more than one"]}
+                {"clinic": [_("choose the clinic: you work at more than one")]}
             )
         attrs["clinic"] = clinics[0]
     return attrs
@@ -267,7 +275,7 @@ class ParametersSerializer(serializers.Serializer[Any]):
         if isinstance(data, Mapping):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
-                problems = {name: ["is not a parameter"] for name in unknown}
+                problems = {name: [_("is not a parameter")] for name in unknown}
                 raise serializers.ValidationError(problems)
         values: dict[str, Any] = super().to_internal_value(data)
         return values
@@ -860,15 +868,18 @@ class TemplateCreateIn(serializers.Serializer[Any]):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = _with_default_clinic(attrs, self.context)
-        problems: list[dict[str, list[str]]] = []
+        problems: list[dict[str, list[StrOrPromise]]] = []
         for entry in attrs["entries"]:
             activity: models.Activity = entry["activity"]
-            problem: dict[str, list[str]] = {}
+            problem: dict[str, list[StrOrPromise]] = {}
             if activity.clinic_id not in (None, attrs["clinic"].id):
-                problem["activity"] = ["is not in this clinic's library"]
+                problem["activity"] = [_("is not in this clinic's library")]
             limit = MAX_AMOUNT[Unit(activity.unit)]
             if entry["goal_quota"] > limit:
-                problem["goal_quota"] = [f"must be at most {limit} {activity.unit}"]
+                problem["goal_quota"] = [
+                    _("must be at most %(limit)s %(unit)s")
+                    % {"limit": limit, "unit": unit_word(activity.unit)}
+                ]
             problems.append(problem)
         if any(problems):
             raise serializers.ValidationError({"entries": problems})

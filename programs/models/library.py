@@ -7,7 +7,8 @@ import math
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
+from django_stubs_ext import StrOrPromise
 
 from planner import MAX_AMOUNT, ActivityKind, IntensityBand, PlannerInputError, Unit, check_pace
 from planner.program import DESENSITIZATION_MAX_MINUTES, DESENSITIZATION_TIMES_PER_DAY
@@ -23,12 +24,26 @@ def validate_weekdays(value: object) -> None:
         or not all(isinstance(day, int) and 0 <= day <= 6 for day in value)
     ):
         raise ValidationError(
-            "Weekdays are a non-empty list of distinct days, 0 (Monday) to 6 (Sunday)."
+            gettext("Weekdays are a non-empty list of distinct days, 0 (Monday) to 6 (Sunday).")
         )
 
 
 KIND_CHOICES = [(kind.value, kind.value.replace("_", " ").capitalize()) for kind in ActivityKind]
 UNIT_CHOICES = [(unit.value, unit.value) for unit in Unit]
+
+# A dose's unit in the reader's words, for a message that names an amount.
+UNIT_WORDS: dict[str, StrOrPromise] = {
+    Unit.MINUTES: gettext_lazy("minutes"),
+    Unit.SECONDS: gettext_lazy("seconds"),
+    Unit.REPETITIONS: gettext_lazy("repetitions"),
+    Unit.METRES: gettext_lazy("metres"),
+}
+
+
+def unit_word(unit: str) -> StrOrPromise:
+    return UNIT_WORDS.get(unit, unit)
+
+
 BAND_CHOICES = [(band.value, band.value.capitalize()) for band in IntensityBand]
 
 
@@ -192,7 +207,8 @@ class TemplateActivity(models.Model):
             limit = MAX_AMOUNT[Unit(unit)]
             if self.goal_quota > limit:
                 problems["goal_quota"] = [
-                    gettext("must be at most %(limit)s %(unit)s") % {"limit": limit, "unit": unit}
+                    gettext("must be at most %(limit)s %(unit)s")
+                    % {"limit": limit, "unit": unit_word(unit)}
                 ]
             if self.activity.kind == ActivityKind.DESENSITIZATION:
                 problems.update(self._desensitization_problems())

@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from programs.models import BoutLog, PlannedDose, PlannedSession, SessionLog, User
 from programs.services.common import local_today
-from programs.services.inputs import is_whole
+from programs.services.inputs import is_whole, refuse
 from programs.services.records import (
     ResultInput,
     check_logged_amount,
@@ -137,9 +137,12 @@ def session_bout_log(
     doses = list(session.doses.all())
     dose = next((d for d in doses if d.program_activity_id == program_activity_id), None)
     if dose is None:
-        raise ValidationError({"activity": ["is not planned in this session"]})
+        raise ValidationError({"activity": [_("is not planned in this session")]})
     if not is_whole(bout) or not 1 <= bout <= dose.times_per_day:
-        raise ValidationError({"bout": [f"is 1 to {dose.times_per_day} for this activity"]})
+        raise refuse(
+            "bout",
+            _("is 1 to %(high)s for this activity") % {"high": dose.times_per_day},
+        )
     check_logged_amount(dose, amount, exertion)
     earlier_log = _day_log(session)
     if shown_at is not None and _saved_since(session, program_activity_id, bout, shown_at):

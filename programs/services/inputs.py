@@ -17,6 +17,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django_stubs_ext import StrOrPromise
 
 from planner import MaxHeartRateMethod
 from planner.intensity import MAX_MEASURED_MAX_HR, MIN_MEASURED_MAX_HR
@@ -121,12 +123,22 @@ def is_whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def refuse(field: str, problem: str) -> ValidationError:
+def refuse(field: str, problem: StrOrPromise) -> ValidationError:
     return ValidationError({field: [problem]})
 
 
+def at_most_characters(limit: int) -> str:
+    return ngettext("at most %(count)s character", "at most %(count)s characters", limit) % {
+        "count": limit
+    }
+
+
 def checked_text(
-    field: str, value: object, *, required: str | None = None, max_length: int = MAX_TEXT
+    field: str,
+    value: object,
+    *,
+    required: StrOrPromise | None = None,
+    max_length: int = MAX_TEXT,
 ) -> str:
     """``value`` stripped; ``required`` is the message when it may not be blank."""
     if not isinstance(value, str):
@@ -189,7 +201,11 @@ def checked_parameters(parameters: object, defaults: Mapping[str, Any]) -> dict[
     chosen = dict(parameters)
     unknown = sorted(str(name) for name in set(chosen) - set(defaults))
     if unknown:
-        raise refuse("parameters", f"unknown parameter(s): {', '.join(unknown)}")
+        raise refuse(
+            "parameters",
+            ngettext("unknown parameter: %(names)s", "unknown parameters: %(names)s", len(unknown))
+            % {"names": ", ".join(unknown)},
+        )
     for name, value in chosen.items():
         if name == "max_hr_method":
             if value not in [method.value for method in MaxHeartRateMethod]:

@@ -51,8 +51,8 @@ def clinic_create(
 @transaction.atomic
 def staff_add(*, user: User, clinic: Clinic, role: str) -> StaffMembership:
     if role not in StaffMembership.Role.values:
-        raise ValidationError({"role": ["must be therapist or clinic_admin"]})
-    membership, _ = StaffMembership.objects.update_or_create(
+        raise refuse("role", _("must be therapist or clinic_admin"))
+    membership, _created = StaffMembership.objects.update_or_create(
         user=user, clinic=clinic, defaults={"role": role}
     )
     return membership
@@ -82,7 +82,7 @@ def _check_patient_values(values: dict[str, object]) -> None:
 def _clinic_staff(clinic: Clinic, therapists: Sequence[User]) -> list[User]:
     staff = [t for t in therapists if t.memberships.filter(clinic=clinic).exists()]
     if len(staff) != len(therapists):
-        raise ValidationError({"therapists": ["every therapist must work at the clinic"]})
+        raise refuse("therapists", _("every therapist must work at the clinic"))
     return staff
 
 
@@ -135,13 +135,13 @@ def _check_no_running_program(patient: Patient) -> None:
         status__in=[Program.Status.DRAFT, Program.Status.DISCHARGED]
     )
     if running.exists():
-        raise ValidationError(
-            {
-                "status": [
-                    f"{patient.first_name} follows a running program, so stays active: "
-                    "discharge the program first (relapse watch then starts by itself)."
-                ]
-            }
+        raise refuse(
+            "status",
+            _(
+                "%(name)s follows a running program, so stays active: discharge the program "
+                "first (relapse watch then starts by itself)."
+            )
+            % {"name": patient.first_name},
         )
 
 
@@ -156,7 +156,7 @@ def patient_update(
     """Change the patient's details; ``therapists`` (when given) replaces the assigned ones."""
     unknown = sorted(set(changes) - PATIENT_FIELDS)
     if unknown:
-        raise ValidationError({unknown[0]: ["cannot be changed here"]})
+        raise refuse(unknown[0], _("cannot be changed here"))
     _check_patient_values(changes)
     if changes.get("status", Patient.Status.ACTIVE) != Patient.Status.ACTIVE:
         _check_no_running_program(patient)
@@ -192,7 +192,7 @@ def guardian_create(
     )
     _clean(guardian)
     if user is not None and Guardian.objects.filter(patient=patient, user=user).exists():
-        raise ValidationError({"user": ["is already a guardian of this patient"]})
+        raise refuse("user", _("is already a guardian of this patient"))
     guardian.save()
     audit_change(actor=actor, patient=patient, what="guardian linked")
     return guardian
@@ -224,7 +224,7 @@ def activity_create(
     )
     _clean(activity)
     if Activity.objects.filter(clinic=clinic, name__iexact=activity.name).exists():
-        raise ValidationError({"name": ["an activity with this name already exists"]})
+        raise refuse("name", _("an activity with this name already exists"))
     activity.save()
     return activity
 
@@ -243,7 +243,7 @@ def activity_update(*, activity: Activity, **changes: object) -> Activity:
         raise PermissionDenied("The global activity library cannot be changed.")
     unknown = sorted(set(changes) - ACTIVITY_FIELDS)
     if unknown:
-        raise ValidationError({unknown[0]: ["cannot be changed here"]})
+        raise refuse(unknown[0], _("cannot be changed here"))
     for name, value in changes.items():
         setattr(
             activity, name, value.strip() if name == "name" and isinstance(value, str) else value
@@ -251,7 +251,7 @@ def activity_update(*, activity: Activity, **changes: object) -> Activity:
     _clean(activity)
     duplicate = Activity.objects.filter(clinic_id=activity.clinic_id, name__iexact=activity.name)
     if duplicate.exclude(pk=activity.pk).exists():
-        raise ValidationError({"name": ["an activity with this name already exists"]})
+        raise refuse("name", _("an activity with this name already exists"))
     activity.save()
     today_cache.library_changed()
     return activity
@@ -314,7 +314,7 @@ def template_create(
     default_weeks: int = 12,
 ) -> ProgramTemplate:
     if not entries:
-        raise ValidationError({"activities": ["a template needs at least one activity"]})
+        raise refuse("activities", _("a template needs at least one activity"))
     _check_template_entries(entries)
     name = checked_text("name", name, max_length=120)
     description = checked_text("description", description)
@@ -325,11 +325,11 @@ def template_create(
     )
     _clean(template)
     if ProgramTemplate.objects.filter(clinic=clinic, name__iexact=template.name).exists():
-        raise ValidationError({"name": ["a template with this name already exists"]})
+        raise refuse("name", _("a template with this name already exists"))
     template.save()
     for index, entry in enumerate(entries):
         if entry.activity.clinic_id not in (None, template.clinic_id):
-            raise ValidationError({f"activities[{index}].activity": ["is not in this clinic"]})
+            raise refuse(f"activities[{index}].activity", _("is not in this clinic"))
         row = TemplateActivity(
             template=template,
             activity=entry.activity,

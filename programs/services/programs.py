@@ -51,6 +51,7 @@ from programs.models import (
     ProgramTemplate,
     User,
 )
+from programs.models.library import unit_word
 from programs.models.plans import DEFAULT_FDI_EVERY_WEEKS
 from programs.services.common import audit_change, local_today, revision_record
 from programs.services.inputs import (
@@ -215,7 +216,8 @@ def _check_goal_quota(goal_quota: int, unit: str, field: str) -> None:
     limit = MAX_AMOUNT[Unit(unit)]
     if not 1 <= goal_quota <= limit:
         raise refuse(
-            field, _("must be from 1 to %(limit)s %(unit)s") % {"limit": limit, "unit": unit}
+            field,
+            _("must be from 1 to %(limit)s %(unit)s") % {"limit": limit, "unit": unit_word(unit)},
         )
 
 
@@ -249,7 +251,7 @@ def program_create(
     if isinstance(activities, str | bytes) or not isinstance(activities, Sequence):
         raise refuse("activities", _("must be a list of activities"))
     if not activities:
-        raise ValidationError({"activities": ["choose at least one activity"]})
+        raise refuse("activities", _("choose at least one activity"))
     if len(activities) > MAX_ACTIVITIES:
         raise refuse(
             "activities", _("at most %(count)s activities fit one program") % {
@@ -264,7 +266,7 @@ def program_create(
             raise refuse(f"activities[{index}].activity", _("is chosen twice"))
         seen.add(choice.activity_id)
     if template is not None and template.clinic_id not in (None, patient.clinic_id):
-        raise ValidationError({"template": ["is not a template of the patient's clinic"]})
+        raise refuse("template", _("is not a template of the patient's clinic"))
     defaults = {}
     if template is not None:
         defaults = {row.activity_id: row for row in template.template_activities.all()}
@@ -286,14 +288,14 @@ def program_create(
         where = f"activities[{index}]"
         activity = library.get(choice.activity_id)
         if activity is None or activity.clinic_id not in (None, patient.clinic_id):
-            raise ValidationError({f"{where}.activity": ["no such activity in this clinic"]})
+            raise refuse(f"{where}.activity", _("no such activity in this clinic"))
         default = defaults.get(activity.id)
         # "is None", not "or": a 0 typed by the clinician is an error to report, not a blank
         # to fill from the template.
         goal_quota = _chosen(choice.goal_quota, default.goal_quota if default else None)
         if goal_quota is None:
-            raise ValidationError(
-                {f"{where}.goal_quota": ["needed for an activity that is not in the template"]}
+            raise refuse(
+                f"{where}.goal_quota", _("needed for an activity that is not in the template")
             )
         _check_goal_quota(goal_quota, activity.unit, f"{where}.goal_quota")
         fraction = _chosen(choice.start_fraction, default.start_fraction if default else 0.7)
@@ -366,7 +368,7 @@ def program_preview(*, program: Program) -> Schedule:
     a running program's is the stored one, so reviews, pauses and overrides show. A
     discharged program has none left to preview."""
     if program.status == Program.Status.DISCHARGED:
-        raise ValidationError({"status": ["a discharged program has no schedule to preview"]})
+        raise refuse("status", _("a discharged program has no schedule to preview"))
     activities = list(program.activities.all())
     plan = program_plan(program, activities)
     if program.status == Program.Status.DRAFT:
@@ -374,20 +376,19 @@ def program_preview(*, program: Program) -> Schedule:
     return stored_schedule(program, activities, plan)
 
 
-def _require_status(program: Program, allowed: Sequence[str], action: str) -> None:
+def _require_status(program: Program, allowed: Sequence[str], refusal: str) -> None:
+    """Refuse unless the program's status is one of ``allowed``, with ``refusal``, a whole
+    sentence (so each language words it whole) that names the status as %(status)s."""
     if program.status not in allowed:
         status = program.get_status_display().lower()
-        raise ValidationError(
-            {"status": [_("the program is %(status)s, so it cannot be %(action)s")
-                        % {"status": status, "action": action}]}
-        )  # fmt: skip
+        raise refuse("status", refusal % {"status": status})
 
 
-def _locked_in(program: Program, allowed: Sequence[str], action: str) -> Program:
-    """The program read again and locked for the transaction, refused unless its status is
-    one of ``allowed``."""
+def _locked_in(program: Program, allowed: Sequence[str], refusal: str) -> Program:
+    """The program read again and locked for the transaction, refused (``_require_status``)
+    unless its status is one of ``allowed``."""
     program = Program.objects.select_for_update().get(pk=program.pk)
-    _require_status(program, allowed, action)
+    _require_status(program, allowed, refusal)
     return program
 
 
@@ -398,15 +399,16 @@ def program_activate(*, actor: User, program: Program, me_cfs_considered: bool) 
     Graded increases are contraindicated in ME/CFS, so the clinician confirms it was
     considered.
     """
-    program = _locked_in(program, [Program.Status.DRAFT], "activated")
+    program = _locked_in(
+        program, [Program.Status.DRAFT], _("the program is %(status)s, so it cannot be activated")
+    )
     if not me_cfs_considered:
-        raise ValidationError(
-            {
-                "me_cfs_considered": [
-                    "confirm that ME/CFS (post-exertional malaise) was considered: graded "
-                    "exercise is contraindicated in it"
-                ]
-            }
+        raise refuse(
+            "me_cfs_considered",
+            _(
+                "confirm that ME/CFS (post-exertional malaise) was considered: graded "
+                "exercise is contraindicated in it"
+            ),
         )
     # One schedule at a time: two running programs would give the patient two sessions a day
     # and the weekly review two answers. The clinician discharges the old one first.
@@ -482,8 +484,8 @@ RUNNING = [Program.Status.ACTIVE, Program.Status.MAINTENANCE, Program.Status.TAP
 @transaction.atomic
 def program_pause(*, actor: User | None, program: Program, reason: str) -> Program:
     """Hold every dose where it is from tomorrow until a clinician resumes the program."""
-    program = _locked_in(program, RUNNING, "paused")
-    reason = checked_text("reason", reason, required="say why the program is paused")
+    program = _locked_in(program, RUNNING, _("the program is %(status)s, so it cannot be paused"))
+    reason = checked_text("reason", reason, required=_("say why the program is paused"))
     today = local_today(program.patient)
     # A program that starts later is paused from its start: the engine plans nothing earlier.
     _regenerate(
@@ -507,7 +509,9 @@ def program_resume(
     A step above the held one is refused: every dose would jump past its weekly cap the day
     after the pause, and a step beyond the ramp would end the program at once.
     """
-    program = _locked_in(program, [Program.Status.PAUSED], "resumed")
+    program = _locked_in(
+        program, [Program.Status.PAUSED], _("the program is %(status)s, so it cannot be resumed")
+    )
     reason = checked_text("reason", reason)
     # Resumed before its start, a program resumes from its start (the engine's "tomorrow").
     today = max(local_today(program.patient), program.start_date - timedelta(days=1))
@@ -535,7 +539,11 @@ def program_resume(
 @transaction.atomic
 def program_discharge(*, actor: User, program: Program, reason: str = "") -> Program:
     """End the program: no more sessions from tomorrow; the patient enters relapse watch."""
-    program = _locked_in(program, [*RUNNING, Program.Status.PAUSED], "discharged")
+    program = _locked_in(
+        program,
+        [*RUNNING, Program.Status.PAUSED],
+        _("the program is %(status)s, so it cannot be discharged"),
+    )
     today = local_today(program.patient)
     store_sessions(program, [], [], from_date=today + timedelta(days=1))
     today_cache.patient_changed(program.patient_id)
@@ -603,15 +611,19 @@ def dose_override(*, actor: User, dose: PlannedDose, amount: int, reason: str) -
     )
     program = dose.session.program
     if dose.session.date <= local_today(program.patient):
-        raise ValidationError({"session": ["only future doses can be changed"]})
-    reason = checked_text("reason", reason, required="say why the dose is changed")
+        raise refuse("session", _("only future doses can be changed"))
+    reason = checked_text("reason", reason, required=_("say why the dose is changed"))
     unit = dose.unit
     limit = MAX_AMOUNT[Unit(unit)]
     if not is_whole(amount) or not 1 <= amount <= limit:
-        raise ValidationError({"amount": [f"must be from 1 to {limit} {unit}"]})
+        raise refuse(
+            "amount",
+            _("must be from 1 to %(limit)s %(unit)s") % {"limit": limit, "unit": unit_word(unit)},
+        )
     if amount == dose.amount:
         raise refuse(
-            "amount", _("is already %(amount)s %(unit)s") % {"amount": amount, "unit": unit}
+            "amount",
+            _("is already %(amount)s %(unit)s") % {"amount": amount, "unit": unit_word(unit)},
         )
     if amount > dose.amount:
         _check_raised_dose(program, dose, amount)
@@ -780,7 +792,9 @@ def program_rebaseline(
     trials must have been done in the last seven days; nothing changes if any is refused.
     """
     program = Program.objects.select_for_update().select_related("patient").get(pk=program.pk)
-    _require_status(program, RUNNING, "given a new baseline")
+    _require_status(
+        program, RUNNING, _("the program is %(status)s, so it cannot be given a new baseline")
+    )
     if not baselines:
         raise ValidationError({"baselines": [_("record the new trials of at least one activity")]})
     today = local_today(program.patient)
@@ -892,7 +906,7 @@ def _check_raised_dose(program: Program, dose: PlannedDose, amount: int) -> None
                 "can be at most %(highest)s %(unit)s: the weekly cap of %(cap)s over the "
                 "%(before)s %(unit)s of %(day)s allows no more"
             )
-            % {"highest": highest, "unit": unit, "cap": f"{cap * 100:g}%",
+            % {"highest": highest, "unit": unit_word(unit), "cap": f"{cap * 100:g}%",
                "before": before.amount, "day": before.session.date.isoformat()},
         )  # fmt: skip
     fractions = (dose.reserve_low, dose.reserve_high)

@@ -64,7 +64,7 @@ from programs.services.common import (
     local_today,
     revision_record,
 )
-from programs.services.inputs import is_whole
+from programs.services.inputs import at_most_characters, is_whole, refuse
 from programs.services.milestones import milestones_reach
 from programs.services.programs import RUNNING, program_pause
 from programs.services.sessions import store_sessions
@@ -131,7 +131,7 @@ def session_for_keyed_write(session: PlannedSession, submission_key: str) -> Pla
     inside the write's transaction): one send of a session's log or bout at a time, so a
     second send of the same form waits here for the first to commit, then finds its key."""
     if len(submission_key) > MAX_SUBMISSION_KEY:
-        raise ValidationError({"submission_key": [f"at most {MAX_SUBMISSION_KEY} characters"]})
+        raise refuse("submission_key", at_most_characters(MAX_SUBMISSION_KEY))
     return (
         PlannedSession.objects.select_for_update(of=("self",))
         .select_related("program__patient")
@@ -163,30 +163,30 @@ def session_log(
         earlier = SessionLog.objects.filter(submission_key=submission_key).first()
         if earlier is not None:
             if earlier.session_id != session.pk:
-                raise ValidationError({"submission_key": ["belongs to another session's log"]})
+                raise refuse("submission_key", _("belongs to another session's log"))
             return SessionLogResult(log=earlier, repeated=True)
     program = session.program
     if status not in {choice.value for choice in SessionStatus}:
-        raise ValidationError({"status": ["must be one of done, partial, missed"]})
+        raise refuse("status", _("must be one of done, partial, missed"))
     refusal = session_log_refusal(session, local_today(program.patient))
     if refusal is not None:
         raise ValidationError({"session": [refusal]})
     if len(note) > MAX_NOTE:
-        raise ValidationError({"note": [f"at most {MAX_NOTE} characters"]})
+        raise refuse("note", at_most_characters(MAX_NOTE))
     planned = {dose.program_activity_id: dose for dose in session.doses.all()}
     seen: set[int] = set()
     for index, result in enumerate(results):
         where = f"results[{index}]"
         if result.program_activity_id not in planned:
-            raise ValidationError({f"{where}.activity": ["is not planned in this session"]})
+            raise refuse(f"{where}.activity", _("is not planned in this session"))
         if result.program_activity_id in seen:
-            raise ValidationError({f"{where}.activity": ["is given twice"]})
+            raise refuse(f"{where}.activity", _("is given twice"))
         seen.add(result.program_activity_id)
         check_logged_amount(
             planned[result.program_activity_id], result.amount, result.exertion, where=f"{where}."
         )
         if len(result.note) > MAX_NOTE:
-            raise ValidationError({f"{where}.note": [f"at most {MAX_NOTE} characters"]})
+            raise refuse(f"{where}.note", at_most_characters(MAX_NOTE))
     # The log says what the whole day was: bouts the guided session saved one by one give way
     # to it (programs/services/guided.py).
     BoutLog.objects.filter(session=session).delete()
@@ -208,9 +208,9 @@ def check_logged_amount(
     """An amount done of ``dose`` (whole, 0 to ten times the dose, at least 1,000) and an
     exertion on the OMNI scale (0-10) or none; ``where`` prefixes the fields' names."""
     if not is_whole(amount) or not 0 <= amount <= max(dose.amount * 10, 1000):
-        raise ValidationError({f"{where}amount": ["is not a plausible amount"]})
+        raise refuse(f"{where}amount", _("is not a plausible amount"))
     if exertion is not None and (not is_whole(exertion) or not 0 <= exertion <= 10):
-        raise ValidationError({f"{where}exertion": ["is on the 0-10 scale"]})
+        raise refuse(f"{where}exertion", _("is on the 0-10 scale"))
 
 
 def session_log_write(
@@ -294,14 +294,12 @@ def alert_acknowledge(*, actor: User, alert: Alert, note: str = "") -> Alert:
     someone clicked. Acknowledging again changes nothing."""
     note = note.strip()
     if len(note) > MAX_ACKNOWLEDGEMENT_NOTE:
-        raise ValidationError({"note": [f"at most {MAX_ACKNOWLEDGEMENT_NOTE} characters"]})
+        raise refuse("note", at_most_characters(MAX_ACKNOWLEDGEMENT_NOTE))
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.acknowledged_at is not None:
         return alert
     if alert.kind == AlertKind.SELF_HARM.value and not note:
-        raise ValidationError(
-            {"note": ["say briefly what was done (who spoke with whom, what was agreed)"]}
-        )
+        raise refuse("note", _("say briefly what was done (who spoke with whom, what was agreed)"))
     alert.acknowledged_by = actor
     alert.acknowledged_at = timezone.now()
     alert.acknowledgement_note = note
@@ -602,7 +600,9 @@ def check_in_submit(
     if made_on is not None and made_on > patient_today:
         problems["made_on"] = [CHECK_IN_MADE_LATER]
     elif made_on is not None and today is not None:
-        problems["made_on"] = ["is the day a kept check-in was answered: give it or a date"]
+        problems["made_on"] = [
+            _("is the day a kept check-in was answered: give it or a date, not both")
+        ]
     not_saved: tuple[str, ...] = ()
     if problems and _red_flag_stands(problems, red_flags):
         # A red flag is never held back by another answer's problem (a half-answered FDI, a

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -21,6 +22,7 @@ from reminders.services.contacts import (
     LEAD_MINUTES_MAX,
     LEAD_MINUTES_MIN,
     MAX_LEAD_TIMES,
+    at_most_lead_times,
 )
 
 # Local wall-clock times ("19:00"); LocalTimeField's schema says so, where "format: time"
@@ -50,11 +52,11 @@ class LeadTimeSerializer(serializers.Serializer[Any]):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["kind"] == "before" and "minutes" not in attrs:
-            raise serializers.ValidationError({"minutes": ['a "before" lead needs minutes']})
+            raise serializers.ValidationError({"minutes": [_('a "before" lead needs minutes')]})
         if attrs["kind"] == "before" and "at" in attrs:
-            raise serializers.ValidationError({"at": ['only an "evening_before" lead has at']})
+            raise serializers.ValidationError({"at": [_('only an "evening_before" lead has at')]})
         if attrs["kind"] == "evening_before" and "minutes" in attrs:
-            raise serializers.ValidationError({"minutes": ['only a "before" lead has minutes']})
+            raise serializers.ValidationError({"minutes": [_('only a "before" lead has minutes')]})
         return attrs
 
 
@@ -213,7 +215,7 @@ class PreferencesIn(serializers.Serializer[Any]):
 
     def validate_lead_times(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if len(value) > MAX_LEAD_TIMES:
-            raise serializers.ValidationError(f"at most {MAX_LEAD_TIMES} lead times")
+            raise serializers.ValidationError(at_most_lead_times())
         # The service takes the stored form: "at" as "HH:MM".
         return [
             {**lead, "at": lead["at"].strftime(WALL_TIME)} if "at" in lead else lead

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -24,7 +25,7 @@ def verify_email_page(request: HttpRequest, token: str) -> HttpResponse:
     try:
         confirm_email_token(token=token)
     except ValidationError as error:
-        problem = error.message_dict.get("token", ["this link is not valid"])[0]
+        problem = error.message_dict.get("token", [gettext("this link is not valid")])[0]
         return render(
             request,
             "reminders/verify_email.html",

@@ -21,6 +21,7 @@ from functools import partial
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
@@ -70,7 +71,7 @@ STAFF_TAGS = ["reminders: staff"]
 class ProviderUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "provider_unavailable"
-    default_detail = "The message could not be sent just now; try again in a minute."
+    default_detail = _("The message could not be sent just now; try again in a minute.")
 
 
 SEND_ERRORS = {

@@ -26,7 +26,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, ngettext, override
+from django_stubs_ext import StrOrPromise
 
 from programs.models import Clinic, Guardian, Patient, User
 from programs.services.common import audit_record
@@ -98,9 +99,9 @@ def _clean_email(value: str) -> str:
     try:
         validate_email(value)
     except ValidationError:
-        raise ValidationError({"email": ["is not a valid email address"]}) from None
+        raise ValidationError({"email": [_("is not a valid email address")]}) from None
     if len(value) > 254:
-        raise ValidationError({"email": ["is too long (at most 254 characters)"]})
+        raise ValidationError({"email": [too_long(254)]})
     return value
 
 
@@ -109,18 +110,32 @@ def _clean_phone(value: str, patient: Patient) -> str:
     return normalize_phone(value, phone_region(patient)) if value else ""
 
 
-def _required_text(field: str, value: str, *, max_length: int, blank: str) -> str:
+def too_long(max_length: int) -> str:
+    return ngettext(
+        "is too long (at most %(count)s character)",
+        "is too long (at most %(count)s characters)",
+        max_length,
+    ) % {"count": max_length}
+
+
+def at_most_lead_times() -> str:
+    return ngettext(
+        "at most %(count)s lead time", "at most %(count)s lead times", MAX_LEAD_TIMES
+    ) % {"count": MAX_LEAD_TIMES}
+
+
+def _required_text(field: str, value: str, *, max_length: int, blank: StrOrPromise) -> str:
     """``value`` stripped, refused when empty (``blank`` says what is missing) or too long."""
     value = value.strip()
     if not value:
         raise ValidationError({field: [blank]})
     if len(value) > max_length:
-        raise ValidationError({field: [f"is too long (at most {max_length} characters)"]})
+        raise ValidationError({field: [too_long(max_length)]})
     return value
 
 
 def _clean_name(value: str) -> str:
-    return _required_text("name", value, max_length=120, blank="must not be blank")
+    return _required_text("name", value, max_length=120, blank=_("must not be blank"))
 
 
 def _parse_wall_time(value: Any, field: str) -> time:
@@ -133,36 +148,36 @@ def _parse_wall_time(value: Any, field: str) -> time:
             pass
         else:
             return parsed.replace(second=0, microsecond=0, tzinfo=None)
-    raise ValidationError({field: ["must be a time of day such as 19:00"]})
+    raise ValidationError({field: [_("must be a time of day such as 19:00")]})
 
 
 def clean_lead_times(value: Any) -> list[dict[str, Any]]:
     """Lead times in their stored form, checked: at most one "evening_before" with an "at"
     time, and "before" leads with distinct whole minutes from 5 to 1440."""
     if not isinstance(value, list | tuple):
-        raise ValidationError({"lead_times": ["must be a list"]})
+        raise ValidationError({"lead_times": [_("must be a list")]})
     if len(value) > MAX_LEAD_TIMES:
-        raise ValidationError({"lead_times": [f"at most {MAX_LEAD_TIMES} lead times"]})
+        raise ValidationError({"lead_times": [at_most_lead_times()]})
     cleaned: list[dict[str, Any]] = []
     seen: set[str] = set()
     for index, lead in enumerate(value):
         where = f"lead_times[{index}]"
         if not isinstance(lead, Mapping):
-            raise ValidationError({where: ["must be an object with a kind"]})
+            raise ValidationError({where: [_("must be an object with a kind")]})
         kind = lead.get("kind")
         if kind not in LEAD_KINDS:
-            raise ValidationError({f"{where}.kind": ['must be "evening_before" or "before"']})
+            raise ValidationError({f"{where}.kind": [_('must be "evening_before" or "before"')]})
         if kind == "evening_before":
             unknown = sorted(set(lead) - {"kind", "at"})
             if unknown:
-                raise ValidationError({f"{where}.{unknown[0]}": ["is not a field of this lead"]})
+                raise ValidationError({f"{where}.{unknown[0]}": [_("is not a field of this lead")]})
             at = _parse_wall_time(lead.get("at", "19:00"), f"{where}.at")
             label = lead_label({"kind": kind})
             entry: dict[str, Any] = {"kind": kind, "at": at.strftime("%H:%M")}
         else:
             unknown = sorted(set(lead) - {"kind", "minutes"})
             if unknown:
-                raise ValidationError({f"{where}.{unknown[0]}": ["is not a field of this lead"]})
+                raise ValidationError({f"{where}.{unknown[0]}": [_("is not a field of this lead")]})
             minutes = lead.get("minutes")
             if (
                 not isinstance(minutes, int)
@@ -172,15 +187,15 @@ def clean_lead_times(value: Any) -> list[dict[str, Any]]:
                 raise ValidationError(
                     {
                         f"{where}.minutes": [
-                            f"must be a whole number of minutes from {LEAD_MINUTES_MIN} "
-                            f"to {LEAD_MINUTES_MAX}"
+                            _("must be a whole number of minutes from %(low)s to %(high)s")
+                            % {"low": LEAD_MINUTES_MIN, "high": LEAD_MINUTES_MAX}
                         ]
                     }
                 )
             entry = {"kind": kind, "minutes": minutes}
             label = lead_label(entry)
         if label in seen:
-            raise ValidationError({where: ["repeats another lead time"]})
+            raise ValidationError({where: [_("repeats another lead time")]})
         seen.add(label)
         cleaned.append(entry)
     return cleaned
@@ -200,7 +215,9 @@ def lead_label(lead: Mapping[str, Any]) -> str:
 def _check_language(value: str) -> str:
     codes = {code for code, _name in settings.PEOPLE_LANGUAGES}
     if value not in codes:
-        raise ValidationError({"language": [f"{value!r} is not a language we offer"]})
+        raise ValidationError(
+            {"language": [_("“%(code)s” is not a language we offer") % {"code": value}]}
+        )
     return value
 
 
@@ -223,20 +240,20 @@ def contact_create(
     """A contact for ``patient``: the patient themselves (role "patient") or one of their
     guardians (role "guardian", with ``guardian``). Both channels start unverified."""
     if role not in Contact.Role.values:
-        raise ValidationError({"role": ['must be "patient" or "guardian"']})
+        raise ValidationError({"role": [_('must be "patient" or "guardian"')]})
     if role == Contact.Role.GUARDIAN:
         if guardian is None:
-            raise ValidationError({"guardian": ["a guardian's contact names the guardian"]})
+            raise ValidationError({"guardian": [_("a guardian's contact names the guardian")]})
         if guardian.patient_id != patient.id:
-            raise ValidationError({"guardian": ["is not a guardian of this patient"]})
+            raise ValidationError({"guardian": [_("is not a guardian of this patient")]})
         if Contact.objects.filter(patient=patient, guardian=guardian).exists():
-            raise ValidationError({"guardian": ["already has a contact for this patient"]})
+            raise ValidationError({"guardian": [_("already has a contact for this patient")]})
         default_name = f"{guardian.first_name} {guardian.last_name}"
     else:
         if guardian is not None:
-            raise ValidationError({"guardian": ["only a guardian's contact names a guardian"]})
+            raise ValidationError({"guardian": [_("only a guardian's contact names a guardian")]})
         if Contact.objects.filter(patient=patient, role=Contact.Role.PATIENT).exists():
-            raise ValidationError({"role": ["this patient already has their own contact"]})
+            raise ValidationError({"role": [_("this patient already has their own contact")]})
         default_name = patient.full_name
     contact = Contact(
         patient=patient,
@@ -248,7 +265,7 @@ def contact_create(
         language=_check_language(language),
     )
     if not contact.email and not contact.phone:
-        message = "give an email address or a mobile number"
+        message = _("give an email address or a mobile number")
         raise ValidationError({"email": [message], "phone": [message]})
     contact.save()
     _audit_if_staff(actor, patient, "reminder contact added")
@@ -281,7 +298,7 @@ def contact_update(
             contact.phone_verified_at = None
             _clear_code(contact)
     if not contact.email and not contact.phone:
-        message = "a contact keeps an email address or a mobile number"
+        message = _("a contact keeps an email address or a mobile number")
         raise ValidationError({"email": [message], "phone": [message]})
     contact.save()
     _audit_if_staff(actor, contact.patient, "reminder contact changed")
@@ -322,7 +339,7 @@ def contact_preferences_update(
     ):
         if value is not None:
             if not isinstance(value, bool):
-                raise ValidationError({field: ["must be true or false"]})
+                raise ValidationError({field: [_("must be true or false")]})
             setattr(contact, field, value)
     if lead_times is not None:
         contact.lead_times = clean_lead_times(list(lead_times))
@@ -358,16 +375,22 @@ def consent_record(
     """Record that ``given_by`` agreed to reminders on ``channel`` for ``contact``, with the
     wording of ``CONSENT_WORDING`` as it is now."""
     if channel not in Channel.values:
-        raise ValidationError({"channel": ['must be "email" or "sms"']})
+        raise ValidationError({"channel": [_('must be "email", "sms" or "push"')]})
     if method not in Consent.Method.values:
-        raise ValidationError({"method": [f"must be one of {', '.join(Consent.Method.values)}"]})
-    given_by = _required_text("given_by", given_by, max_length=120, blank="say who agreed")
+        raise ValidationError(
+            {
+                "method": [
+                    _("must be one of %(offered)s") % {"offered": ", ".join(Consent.Method.values)}
+                ]
+            }
+        )
+    given_by = _required_text("given_by", given_by, max_length=120, blank=_("say who agreed"))
     relationship = _required_text(
-        "relationship", relationship, max_length=40, blank="say how they relate to the patient"
+        "relationship", relationship, max_length=40, blank=_("say how they relate to the patient")
     )
     now = timezone.now()
     if given_at is not None and given_at > now + timedelta(minutes=5):
-        raise ValidationError({"given_at": ["must not be in the future"]})
+        raise ValidationError({"given_at": [_("must not be in the future")]})
     consent = Consent.objects.create(
         contact=contact,
         channel=channel,
@@ -389,7 +412,7 @@ def consent_withdraw(*, contact: Contact, channel: str, actor: User | None = Non
     Consent.objects.update would skip the signals the outbox listens to, so each is saved.
     """
     if channel not in Channel.values:
-        raise ValidationError({"channel": ['must be "email" or "sms"']})
+        raise ValidationError({"channel": [_('must be "email", "sms" or "push"')]})
     now = timezone.now()
     standing = list(
         Consent.objects.select_for_update().filter(
@@ -466,7 +489,7 @@ def verification_start(*, contact: Contact, channel: str) -> VerificationSent:
     a minute ago, an address the provider refuses) or VerificationNotSent (try later).
     """
     if channel not in ADDRESS_CHANNELS:
-        raise ValidationError({"channel": ['must be "email" or "sms"']})
+        raise ValidationError({"channel": [_('must be "email" or "sms"')]})
     field = "phone" if channel == Channel.SMS else "email"
     now = timezone.now()
     with transaction.atomic():
@@ -475,12 +498,12 @@ def verification_start(*, contact: Contact, channel: str) -> VerificationSent:
         )
         address = contact.phone if channel == Channel.SMS else contact.email
         if not address:
-            raise ValidationError({field: ["this contact has none to verify"]})
+            raise ValidationError({field: [_("this contact has none to verify")]})
         if is_suppressed(channel, address):
             hint = (
-                "this number asked us to stop (STOP); text START to resume first"
+                _("this number asked us to stop (STOP); text START to resume first")
                 if channel == Channel.SMS
-                else "this address unsubscribed; ask the clinic to lift it first"
+                else _("this address unsubscribed; ask the clinic to lift it first")
             )
             raise ValidationError({field: [hint]})
         clinic = _clinic_name(contact.patient.clinic)
@@ -490,7 +513,10 @@ def verification_start(*, contact: Contact, channel: str) -> VerificationSent:
                     contact.phone_code_expires_at is not None
                     and contact.phone_code_expires_at - CODE_TTL + RESEND_COOLDOWN > now
                 ):
-                    raise ValidationError({field: ["a code was sent less than a minute ago"]})
+                    # Lazy: put in words for the person asking, not in the contact's language.
+                    raise ValidationError(
+                        {field: [gettext_lazy("a code was sent less than a minute ago")]}
+                    )
                 code = f"{secrets.randbelow(1_000_000):06d}"
                 contact.phone_code_hash = _code_hash(contact, code)
                 contact.phone_code_expires_at = now + CODE_TTL
@@ -517,7 +543,9 @@ def verification_start(*, contact: Contact, channel: str) -> VerificationSent:
                 )
             else:
                 if not cache.add(f"reminders:verify-email:{contact.pk}", 1, 60):
-                    raise ValidationError({field: ["a link was sent less than a minute ago"]})
+                    raise ValidationError(
+                        {field: [gettext_lazy("a link was sent less than a minute ago")]}
+                    )
                 expires_at = now + EMAIL_LINK_MAX_AGE
                 message = OutgoingMessage(
                     channel=channel,
@@ -537,7 +565,7 @@ def verification_start(*, contact: Contact, channel: str) -> VerificationSent:
         backend.send(message)
     except PermanentFailure:
         _forget_sent(contact, channel)
-        raise ValidationError({field: ["the provider cannot deliver to this address"]}) from None
+        raise ValidationError({field: [_("the provider cannot deliver to this address")]}) from None
     except ChannelFailure as failure:
         _forget_sent(contact, channel)
         raise VerificationNotSent(failure.message) from failure
@@ -572,9 +600,9 @@ def verification_confirm_code(*, contact: Contact, code: str) -> Contact:
             or contact.phone_code_expires_at is None
             or contact.phone_code_expires_at <= now
         ):
-            raise ValidationError({"code": ["has expired or was never sent; ask for a new one"]})
+            raise ValidationError({"code": [_("has expired or was never sent; ask for a new one")]})
         if contact.phone_code_attempts >= CODE_ATTEMPTS:
-            raise ValidationError({"code": ["too many wrong tries; ask for a new code"]})
+            raise ValidationError({"code": [_("too many wrong tries; ask for a new code")]})
         right = (
             len(code) == 6
             and code.isdigit()
@@ -588,8 +616,15 @@ def verification_confirm_code(*, contact: Contact, code: str) -> Contact:
         contact.phone_code_attempts += 1
         contact.save(update_fields=["phone_code_attempts"])
         left = CODE_ATTEMPTS - contact.phone_code_attempts
-    message = "is not the code we sent" + (
-        f" ({left} {'try' if left == 1 else 'tries'} left)" if left else "; ask for a new code"
+    message = (
+        ngettext(
+            "is not the code we sent (%(count)s try left)",
+            "is not the code we sent (%(count)s tries left)",
+            left,
+        )
+        % {"count": left}
+        if left
+        else _("is not the code we sent; ask for a new code")
     )
     raise ValidationError({"code": [message]})
 
@@ -600,13 +635,13 @@ def confirm_email_token(*, token: str) -> Contact:
     try:
         data = signing.loads(token, salt=EMAIL_LINK_SALT, max_age=EMAIL_LINK_MAX_AGE)
     except signing.SignatureExpired:
-        raise ValidationError({"token": ["this link has expired; ask for a new one"]}) from None
+        raise ValidationError({"token": [_("this link has expired; ask for a new one")]}) from None
     except signing.BadSignature:
-        raise ValidationError({"token": ["this link is not valid"]}) from None
+        raise ValidationError({"token": [_("this link is not valid")]}) from None
     with transaction.atomic():
         contact = Contact.objects.select_for_update().filter(pk=data.get("contact")).first()
         if contact is None or contact.email != data.get("email"):
-            raise ValidationError({"token": ["this link is for an address no longer in use"]})
+            raise ValidationError({"token": [_("this link is for an address no longer in use")]})
         if contact.email_verified_at is None:
             contact.email_verified_at = timezone.now()
             contact.save(update_fields=["email_verified_at"])

