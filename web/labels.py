@@ -59,7 +59,7 @@ RED_FLAGS: dict[str, StrOrPromise] = {
     "bruising_or_pallor": _("Unusual bruising or pallor"),
     "limp": _("Limp or refusing to bear weight"),
     "muscle_weakness": _("True muscle weakness"),
-    "dark_urine": _("Cola-coloured urine with muscle pain or swelling"),
+    "dark_urine": _("Cola-colored urine with muscle pain or swelling"),
     "chest_pain_or_fainting": _("Chest pain, fainting or severe breathlessness"),
     "self_harm": _("Thoughts of self-harm"),
 }
@@ -84,7 +84,7 @@ UNITS: dict[str, StrOrPromise] = {
     "minutes": _("minutes"),
     "seconds": _("seconds"),
     "repetitions": _("repetitions"),
-    "metres": _("metres"),
+    "metres": _("meters"),
 }
 
 DIAGNOSES: Mapping[str, StrOrPromise] = dict(Patient.Diagnosis.choices)

@@ -63,7 +63,7 @@ def amount_text(amount: int, unit: str) -> str:
     if unit == "repetitions":
         return ngettext("%(n)s repetition", "%(n)s repetitions", amount) % {"n": amount}
     if unit == "metres":
-        return ngettext("%(n)s metre", "%(n)s metres", amount) % {"n": amount}
+        return ngettext("%(n)s meter", "%(n)s meters", amount) % {"n": amount}
     return f"{amount} {unit}"
 
 

@@ -526,7 +526,7 @@ def _schedule_view(schedule: Schedule, activities: Sequence[ProgramActivity]) ->
                     )
                 ],
                 unit=_("minutes"),
-                summary=_("Timed activities only; counted ones (repetitions, metres) add none."),
+                summary=_("Timed activities only; counted ones (repetitions, meters) add none."),
             )
         )
     return {"weeks": rows, "phases": spans, "charts": charts}

@@ -55,11 +55,11 @@ PACE_FIELDS = {
     Unit.REPETITIONS.value: "seconds_per_repetition",
 }
 PACE_LABELS: dict[str, StrOrPromise] = {
-    "metres_per_minute": _("Pace (metres a minute)"),
+    "metres_per_minute": _("Pace (meters a minute)"),
     "seconds_per_repetition": _("Pace (seconds a repetition)"),
 }
 PACE_DEFAULTS: dict[str, StrOrPromise] = {
-    "metres_per_minute": _("the library's, or 50 metres a minute"),
+    "metres_per_minute": _("the library's, or 50 meters a minute"),
     "seconds_per_repetition": _("the library's, or 5 seconds a repetition"),
 }
 
