@@ -128,7 +128,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     assert isinstance(exc, exceptions.APIException)
     if isinstance(exc, exceptions.ValidationError):
         errors = flatten_errors(exc.detail)
-        detail = "The input is not valid."
+        detail = gettext("The input is not valid.")
     else:
         errors = []
         detail = (
