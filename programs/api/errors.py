@@ -171,7 +171,7 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """Django's 404, for a URL no route matches (``/api/v1/patients/1.5/``): in the one error
     format under /api/, as the API's own 404s are; Django's page anywhere else."""
     if _is_api(request):
-        return _error(404, "not_found", "Not found.")
+        return _error(404, "not_found", gettext("Not found."))
     return defaults.page_not_found(request, exception)
 
 
