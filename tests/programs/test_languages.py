@@ -79,9 +79,11 @@ def test_a_language_not_offered_is_refused_naming_the_field(value: object) -> No
 # -- The API ------------------------------------------------------------------------------------
 
 
-def _check_in_refused(client: APIClient, patient: Patient, **headers: str) -> dict[str, Any]:
+def _check_in_refused(client: APIClient, patient: Patient, language: str = "") -> dict[str, Any]:
+    """A check-in the API refuses, asked for in ``language`` (no Accept-Language if "")."""
     url = f"/api/v1/me/patients/{patient.id}/check-ins/"
-    response = client.post(url, {"flare_up": "maybe"}, format="json", **headers)
+    headers = {"Accept-Language": language} if language else {}
+    response = client.post(url, {"flare_up": "maybe"}, format="json", headers=headers)
     assert response.status_code == 400
     body: dict[str, Any] = response.json()
     return body
@@ -91,8 +93,8 @@ def _check_in_refused(client: APIClient, patient: Patient, **headers: str) -> di
 def test_the_api_answers_in_spanish_with_the_same_codes_and_fields(maya: Patient) -> None:
     client = token_client_for(maya.user)
 
-    english = _check_in_refused(client, maya, HTTP_ACCEPT_LANGUAGE="en")
-    spanish = _check_in_refused(client, maya, HTTP_ACCEPT_LANGUAGE="es")
+    english = _check_in_refused(client, maya, "en")
+    spanish = _check_in_refused(client, maya, "es")
 
     assert spanish["detail"] == "Los datos enviados no son válidos."
     assert (
@@ -129,7 +131,7 @@ def test_a_token_without_accept_language_answers_in_the_persons_own(maya: Patien
     user_language_set(user=maya.user, language="es")
     client = token_client_for(maya.user)
 
-    asked = _check_in_refused(client, maya, HTTP_ACCEPT_LANGUAGE="en")
+    asked = _check_in_refused(client, maya, "en")
     without = _check_in_refused(client, maya)
 
     assert asked["detail"] == "The input is not valid."  # the header, when sent, decides
