@@ -191,7 +191,12 @@ def session_sentence(reminder: Reminder, *, sms: bool) -> str:
     else:
         guardian = _("Reminder from %(clinic)s: %(name)s's session is on %(day)s at %(time)s.")
         own = _("Reminder from %(clinic)s: your session is on %(day)s at %(time)s.")
-    return _addressed(reminder, values, guardian=guardian, own=own)
+    sentence = _addressed(reminder, values, guardian=guardian, own=own)
+    # A time that ends with its own full stop (Spanish at a US clinic: "3:30 p.m.") ends the
+    # sentence with it: "hoy a las 3:30 p.m.", never "p.m..".
+    if values["time"].endswith("."):
+        sentence = sentence.replace(values["time"] + ".", values["time"])
+    return sentence
 
 
 def nudge_sentence(reminder: Reminder, *, sms: bool) -> str:

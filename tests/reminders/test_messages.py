@@ -1,5 +1,5 @@
-"""What reminders say: every text fits one GSM-7 segment with the longest names we allow, and
-no message carries a diagnosis or a detail of the program."""
+"""What reminders say: every text fits one GSM-7 segment with the longest names we allow, in
+every language and locale, and no message carries a diagnosis or a detail of the program."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 
 from programs.models import Clinic, Patient, PlannedDose, Program
 from reminders.locale import message_locale
@@ -47,6 +48,7 @@ SESSION_DAY = date(2026, 9, 30)
 SESSION_TIME = time(22, 45)
 ROLES = [Contact.Role.PATIENT, Contact.Role.GUARDIAN]
 LOCALES = list(Clinic.Locale.values)
+LANGUAGES = [code for code, _name in settings.PEOPLE_LANGUAGES]
 
 
 def test_the_names_used_here_are_the_longest_we_allow() -> None:
@@ -179,8 +181,10 @@ def build(program: Program) -> Build:
 def test_every_text_fits_one_gsm7_segment_and_says_nothing_of_health(
     build: Build, kind: str
 ) -> None:
-    for clinic, first, role, locale in itertools.product(CLINIC_NAMES, FIRST_NAMES, ROLES, LOCALES):
+    combinations = itertools.product(CLINIC_NAMES, FIRST_NAMES, ROLES, LOCALES, LANGUAGES)
+    for clinic, first, role, locale, language in combinations:
         contact, program = build(clinic, first, role, locale)
+        contact.language = language
 
         body = render(TEXTS[kind](contact, program)).body
 
@@ -237,6 +241,24 @@ def test_a_session_text_says_when_in_the_patients_own_words_as_their_clinic_writ
     body = render(make(contact, program)).body
 
     assert body == f"Reminder from Riverside Children's Hos: {says} Reply STOP to opt out."
+
+
+@pytest.mark.parametrize(
+    ("locale", "says"),
+    [
+        ("en-us", "tu rutina es hoy a las 10:45 p.m. Reply STOP"),
+        ("en-gb", "tu rutina es hoy a las 22:45. Reply STOP"),
+    ],
+)
+def test_a_spanish_text_says_the_time_as_the_clinic_writes_it_with_one_full_stop(
+    build: Build, locale: str, says: str
+) -> None:
+    contact, program = build("GSM-7", "GSM-7", Contact.Role.PATIENT, locale)
+    contact.language = "es"
+
+    body = render(session_today(contact, program)).body
+
+    assert says in body
 
 
 @pytest.mark.parametrize(
@@ -391,4 +413,6 @@ def test_a_message_is_in_the_clinics_locale_unless_the_contact_reads_another_lan
     assert (message_locale(gb, "en"), message_locale(gb, "")) == ("en-gb", "en-gb")
     assert message_locale(Clinic(locale="en-us"), "en-gb") == "en-us"
     assert message_locale(gb, "es") == "es"
+    # Spanish at a US clinic: 12-hour times, as the clinic's families read them.
+    assert message_locale(Clinic(locale="en-us"), "es") == "es-us"
     assert message_locale(None) == "en-us"
