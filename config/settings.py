@@ -87,13 +87,18 @@ MIDDLEWARE = [
     # Cache-Control: no-store on everything else (config/middleware.py).
     "config.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (the sign-in page's switch, else Accept-Language, among
+    # LANGUAGES), for pages before sign-in and the API; after the session, before
+    # CommonMiddleware, as Django asks. web.locale.ClinicLocaleMiddleware then puts the
+    # signed-in person's own in its place.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Signs a staff session out after WEB_STAFF_IDLE_MINUTES without a request.
     "web.accounts.idle.StaffIdleTimeoutMiddleware",
-    # After it, so a session it ended is shown in the default locale.
+    # After it, so a session it ended is shown in the browser's language.
     "web.locale.ClinicLocaleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so the friendly 404 page has the signed-in user (DJANGO_DEBUG_PAGES).
@@ -203,10 +208,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# The clinics are in the US. A signed-in person's pages are in their clinic's locale
-# (Clinic.locale, activated by web.locale.ClinicLocaleMiddleware), and a reminder in its
-# recipient's clinic's; this one is for everyone else (sign-in pages, the API, the admin of an
-# operator with no clinic). How each locale writes dates and times: config/formats/.
+# The clinics are in the US. A signed-in person's pages are in their own language
+# (User.language), written as their clinic writes dates and times (Clinic.locale), and a
+# reminder in its recipient's language and clinic's locale (programs/locale.py); this one is
+# the formats of everyone else (pages before sign-in, the API, the admin of an operator with
+# no clinic), and the words of a browser that asks for no language offered. How each locale
+# writes dates and times: config/formats/.
 LANGUAGE_CODE = "en-us"
 FORMAT_MODULE_PATH = ["config.formats"]
 # The languages people read gradus in: US English is the source, Spanish is translated in
@@ -222,6 +229,11 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 # The languages a person may choose for themselves (a reminder contact's, a person's
 # settings): the words; their clinic's locale adds the formats.
 PEOPLE_LANGUAGES = [("en", "English"), ("es", "Español")]
+# The language chosen on the sign-in page's switch, for pages before sign-in (a year).
+LANGUAGE_COOKIE_NAME = "gradus_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -393,6 +405,7 @@ SPECTACULAR_SETTINGS = {
 # environment for a deployment that handles it elsewhere (a proxy that terminates TLS).
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", PRODUCTION)
 CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", PRODUCTION)
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", PRODUCTION)
 # Load balancers probe over plain HTTP; a redirect would read as a failure.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

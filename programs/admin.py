@@ -167,6 +167,13 @@ class MembershipInline(admin.TabularInline):
 class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "first_name", "last_name", "email", "is_staff", "is_superuser"]
     inlines = [MembershipInline]
+    # Django's, with the language the person reads gradus in beside their name.
+    fieldsets = [
+        (name, {**options, "fields": (*options["fields"], "language")})
+        if options["fields"] == ("first_name", "last_name", "email")
+        else (name, options)
+        for name, options in DjangoUserAdmin.fieldsets or ()
+    ]
 
 
 @admin.register(models.Clinic)

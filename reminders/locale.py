@@ -1,38 +1,19 @@
-"""The language a message is written in, which decides how it writes dates and times
-(config/formats/): its recipient's clinic's locale (``Clinic.locale``), so a family of a US
-clinic reads "tomorrow at 3:30 PM" and one of an en-gb clinic "tomorrow at 15:30". Workers
-have no request to take it from, so each render activates it (``translation.override``).
-
-A contact's own language (``Contact.language``) still chooses the words: when it is the
-locale's language ("en" for "en-us"), the message is in the clinic's locale; another one
-("es") is written as that language writes dates in the clinic's country when we have formats
-for it ("es-us" at a US clinic: "3:30 p.m."), else as the language itself does ("es" at an
-en-gb clinic: "15:30").
+"""The language a message is written in, which decides its words and how it writes dates and
+times (config/formats/): its recipient's own language (a contact's ``Contact.language``, a
+staff member's ``User.language``), written as their clinic writes (``Clinic.locale``), by the
+rule the pages use too (programs.locale.locale_for). So a family of a US clinic reads
+"tomorrow at 3:30 PM", a Spanish-speaking one "mañana a las 3:30 p. m." (es-us), and one of an
+en-gb clinic "tomorrow at 15:30". Workers have no request to take it from, so each render
+activates it (``translation.override``).
 """
 
 from __future__ import annotations
 
-from django.conf import settings
-
+from programs.locale import locale_for
 from programs.models import Clinic
 
 
 def message_locale(clinic: Clinic | None, language: str = "") -> str:
     """The language code to render a message to someone of ``clinic`` in; ``language`` is
-    the recipient's own, when they have one."""
-    locale = clinic.locale if clinic is not None else settings.LANGUAGE_CODE
-    if not language or _base(language) == _base(locale):
-        return locale
-    _, _, country = _code(locale).partition("-")
-    regional = f"{_base(language)}-{country}"
-    if country and regional in {code for code, _ in settings.LANGUAGES}:
-        return regional
-    return language
-
-
-def _code(code: str) -> str:
-    return code.replace("_", "-").lower()
-
-
-def _base(code: str) -> str:
-    return _code(code).split("-")[0]
+    the recipient's own, when they have one (else the clinic's)."""
+    return locale_for(language, clinic.locale if clinic is not None else "")

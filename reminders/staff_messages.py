@@ -224,12 +224,14 @@ def digest_body(reminder: Reminder, alerts: list[Alert]) -> str:
 
 
 def render_staff(reminder: Reminder) -> OutgoingMessage:
-    """The email a staff reminder (``STAFF_KINDS``) sends, in the locale of the clinic it is
-    about (reminders.locale)."""
+    """The email a staff reminder (``STAFF_KINDS``) sends, in the receiving staff member's
+    language, written as the clinic it is about writes dates and times (reminders.locale)."""
     if reminder.kind not in STAFF_KINDS:
         raise ValueError(f"{reminder.kind!r} is not a staff message")
     alert = _alert_of(reminder) if reminder.kind == Reminder.Kind.RED_FLAG_STAFF else None
-    with translation.override(message_locale(_clinic_of(reminder, alert))):
+    staff = reminder.staff_user
+    language = staff.language if staff is not None else ""
+    with translation.override(message_locale(_clinic_of(reminder, alert), language)):
         if reminder.kind == Reminder.Kind.RED_FLAG_STAFF:
             if _is_self_harm(reminder, alert):
                 subject, body = self_harm_subject(), self_harm_body(reminder, alert)

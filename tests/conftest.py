@@ -8,6 +8,7 @@ import time_machine
 from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
+from django.utils import translation
 
 from config.celery import app as celery_app
 from programs.models import Patient
@@ -51,6 +52,15 @@ def _redis_database_per_worker(worker_id: str) -> Iterator[None]:
     with override_settings(REDIS_URL=test_url, CELERY_BROKER_URL=test_url):
         yield
     celery_app.conf.update(broker_url=previous_broker)
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test() -> Iterator[None]:
+    """Django's LocaleMiddleware leaves the language of the last request active in the
+    thread (the next request sets its own); the test client runs requests in the tests'
+    thread, so a test that asked for Spanish would leave the next test in Spanish."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -3,9 +3,10 @@
 Patient pages carry the patient's id in their URL (/p/<id>/...), so a guardian of two children
 can keep a page for each open and every link says whose it is. `patient_page` resolves that id
 through `programs.access.access_household`, which also lists the other children for the
-switcher, in one query (with the patient's clinic, whose locale the page is written in). Staff
-pages go through `staff_page`, which loads the user's clinic memberships once, and shows the
-page's times in the clinic's zone and locale (web.locale).
+switcher, in one query (with the patient's clinic, whose locale the page is written in, in
+the signed-in person's language). Staff pages go through `staff_page`, which loads the user's
+clinic memberships once, and shows the page's times in the clinic's zone and locale
+(web.locale).
 
 Every object a page names by id is looked up through its access function (programs.access,
 reminders.access); both decorators turn the ``AccessDenied`` it raises into the page's 404
@@ -28,6 +29,7 @@ from django.utils import translation
 
 from programs.access import AccessDenied, access_household
 from programs.models import Clinic, Patient, StaffMembership, User
+from web.locale import page_locale
 from web.times import shown_in, staff_locale, staff_zone
 
 P = ParamSpec("P")
@@ -129,8 +131,8 @@ def patient_page(
     view: Callable[Concatenate[WebRequest, P], HttpResponse],
 ) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
     """A page about the patient named by the URL's ``patient_id``, for that patient or their
-    guardian, in their clinic's locale. Anyone else gets 404, so an id reveals nothing;
-    anonymous visitors sign in."""
+    guardian, in the person's language and their clinic's locale. Anyone else gets 404, so
+    an id reveals nothing; anonymous visitors sign in."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
@@ -144,8 +146,9 @@ def patient_page(
         web_request: Any = request
         web_request.household = household
         try:
-            # Written as the patient's clinic writes dates and times (web.locale).
-            with translation.override(household.patient.clinic.locale):
+            # In the person's words, written as the patient's clinic writes dates and times
+            # (web.locale).
+            with translation.override(page_locale(household.patient.clinic.locale, user.language)):
                 response = view(web_request, *args, **kwargs)
         except AccessDenied as denied:
             raise as_http(denied) from None

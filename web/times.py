@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from programs.models import StaffMembership
+from web.locale import page_locale
 
 DEFAULT_ZONE = "America/New_York"
 
@@ -47,9 +48,9 @@ def staff_locale(memberships: list[StaffMembership]) -> str:
 
 @contextmanager
 def shown_in(zone: str, locale: str = "") -> Iterator[None]:
-    """Render what runs inside in ``zone``, and in ``locale`` (a clinic's) when given; else in
-    the request's (web.locale)."""
-    language = translation.override(locale) if locale else nullcontext()
+    """Render what runs inside in ``zone``, and written as ``locale`` (a clinic's) writes when
+    given, in the request's words (web.locale.page_locale); else in the request's locale."""
+    language = translation.override(page_locale(locale)) if locale else nullcontext()
     with timezone.override(ZoneInfo(zone)), language:
         yield
 

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -138,6 +139,17 @@ def validate_short_name(value: str) -> None:
 
 class User(AbstractUser):
     """A person who signs in: staff, a patient or a guardian (roles come from the links)."""
+
+    # The words they read gradus in (settings.PEOPLE_LANGUAGES); their clinic's locale adds
+    # how dates and times are written (programs.locale). "" until they choose: then their
+    # browser's, and the language of the page they first sign in on is kept as theirs.
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        default="",
+        choices=settings.PEOPLE_LANGUAGES,
+        help_text="The language their pages and emails are written in (blank: their browser's).",
+    )
 
     class Meta:
         db_table = "programs_user"

@@ -24,6 +24,7 @@ from programs.services.people import (
     patient_update,
     staff_add,
     template_create,
+    user_language_set,
 )
 from programs.services.programs import (
     ActivityChoice,
@@ -91,5 +92,6 @@ __all__ = [
     "session_log",
     "staff_add",
     "template_create",
+    "user_language_set",
     "weekly_review_run",
 ]

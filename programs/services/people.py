@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -56,6 +57,27 @@ def staff_add(*, user: User, clinic: Clinic, role: str) -> StaffMembership:
         user=user, clinic=clinic, defaults={"role": role}
     )
     return membership
+
+
+def checked_language(value: object, field: str = "language") -> str:
+    """One of the languages a person may choose (settings.PEOPLE_LANGUAGES): "en" or "es"."""
+    offered = dict(settings.PEOPLE_LANGUAGES)
+    if not isinstance(value, str) or value not in offered:
+        raise refuse(
+            field,
+            _("must be one of the languages offered: %(names)s")
+            % {"names": ", ".join(f"{code} ({name})" for code, name in offered.items())},
+        )
+    return value
+
+
+@transaction.atomic
+def user_language_set(*, user: User, language: str) -> User:
+    """The language ``user`` reads gradus in from now on: their pages at the next request,
+    their emails from the next one sent (programs.locale)."""
+    user.language = checked_language(language)
+    User.objects.filter(pk=user.pk).update(language=user.language)
+    return user
 
 
 def _check_patient_values(values: dict[str, object]) -> None:

@@ -244,7 +244,11 @@ class ContactCreateIn(serializers.Serializer[Any]):
         help_text="A mobile number; stored in E.164. Without a country code it is read in the "
         "patient's country.",
     )
-    language = serializers.CharField(max_length=10, required=False)
+    language = serializers.CharField(
+        max_length=10,
+        required=False,
+        help_text="en or es. When not given, the person's own language (their account's), else en.",
+    )
 
 
 class ContactUpdateIn(serializers.Serializer[Any]):

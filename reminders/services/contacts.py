@@ -71,6 +71,9 @@ EMAIL_LINK_MAX_AGE = timedelta(days=3)
 EMAIL_LINK_SALT = "reminders.verify-email"
 CODE_SALT = "reminders.sms-code"
 
+# A contact's language when the person has none of their own yet (Contact.language's default).
+DEFAULT_LANGUAGE = "en"
+
 MAX_LEAD_TIMES = 4
 LEAD_MINUTES_MIN = 5
 LEAD_MINUTES_MAX = 24 * 60
@@ -221,6 +224,13 @@ def _check_language(value: str) -> str:
     return value
 
 
+def _persons_language(patient: Patient, guardian: Guardian | None) -> str:
+    """The language of the person a new contact is for: the guardian's or the patient's own
+    account's; English when they have none or have not chosen."""
+    person = guardian.user if guardian is not None else patient.user
+    return (person.language if person is not None else "") or DEFAULT_LANGUAGE
+
+
 # ---------------------------------------------------------------------------------------------
 # Contacts
 
@@ -234,11 +244,13 @@ def contact_create(
     name: str = "",
     email: str = "",
     phone: str = "",
-    language: str = "en",
+    language: str | None = None,
     actor: User | None = None,
 ) -> Contact:
     """A contact for ``patient``: the patient themselves (role "patient") or one of their
-    guardians (role "guardian", with ``guardian``). Both channels start unverified."""
+    guardians (role "guardian", with ``guardian``). Both channels start unverified. Its
+    language is the person's own (``User.language``) unless ``language`` says another; English
+    for someone with no account or no language chosen."""
     if role not in Contact.Role.values:
         raise ValidationError({"role": [_('must be "patient" or "guardian"')]})
     if role == Contact.Role.GUARDIAN:
@@ -262,7 +274,9 @@ def contact_create(
         name=_clean_name(name or default_name),
         email=_clean_email(email),
         phone=_clean_phone(phone, patient),
-        language=_check_language(language),
+        language=_check_language(
+            _persons_language(patient, guardian) if language is None else language
+        ),
     )
     if not contact.email and not contact.phone:
         message = _("give an email address or a mobile number")

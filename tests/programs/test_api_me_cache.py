@@ -193,7 +193,8 @@ def test_a_warm_cache_answers_with_the_same_headers(maya: Patient) -> None:
     assert warm.content == cold.content
     assert dict(warm.headers) == dict(cold.headers)
     assert warm["Content-Type"] == "application/json"
-    assert (warm["Vary"], warm["Allow"]) == ("Accept", "GET, HEAD, OPTIONS")
+    # Accept-Language too: an error answer is in the language asked for (LocaleMiddleware).
+    assert (warm["Vary"], warm["Allow"]) == ("Accept, Accept-Language", "GET, HEAD, OPTIONS")
 
 
 def test_a_guardian_s_warm_cache_answers_without_a_query(maya: Patient) -> None:

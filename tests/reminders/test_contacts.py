@@ -27,7 +27,7 @@ from reminders.services import (
 )
 from reminders.services.contacts import email_verification_token
 from tests.clock import NOW
-from tests.programs.factories import guardian, patient, therapist
+from tests.programs.factories import UserFactory, guardian, patient, therapist
 from tests.reminders.factories import new_contact, ready_contact
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock", "memory_sms")]
@@ -59,6 +59,28 @@ def test_it_stores_a_number_in_e164_and_an_email_in_lower_case(child: Patient) -
     assert (contact.phone, contact.email) == ("+14155550123", "maya@example.org")
     assert contact.name == child.full_name
     assert contact.email_verified_at is None and contact.phone_verified_at is None
+
+
+def test_a_new_contact_is_in_the_persons_own_language_unless_told_otherwise() -> None:
+    child = patient(user=UserFactory.create(language="es"))
+    parent = guardian(patient=child, user=UserFactory.create(language="es"))
+    other = guardian(patient=child, user=UserFactory.create(language=""))
+
+    own = contact_create(patient=child, role="patient", email="maya@example.org")
+    parents = contact_create(patient=child, role="guardian", guardian=parent, email="p@example.org")
+    unchosen = contact_create(patient=child, role="guardian", guardian=other, email="o@example.org")
+    told = contact_create(patient=patient(), role="patient", email="sam@example.org", language="es")
+
+    assert (own.language, parents.language, unchosen.language, told.language) == (
+        "es",
+        "es",
+        "en",
+        "es",
+    )
+
+
+def test_a_contact_of_someone_without_an_account_is_in_english(child: Patient) -> None:
+    assert contact_create(patient=child, role="patient", email="maya@example.org").language == "en"
 
 
 def test_it_reads_a_number_without_country_code_in_the_patients_country() -> None:

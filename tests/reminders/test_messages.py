@@ -552,6 +552,8 @@ def test_a_message_is_in_the_clinics_locale_unless_the_contact_reads_another_lan
     assert (message_locale(gb, "en"), message_locale(gb, "")) == ("en-gb", "en-gb")
     assert message_locale(Clinic(locale="en-us"), "en-gb") == "en-us"
     assert message_locale(gb, "es") == "es"
+    # Spanish at a US clinic: 12-hour times, as the clinic's families read them.
+    assert message_locale(Clinic(locale="en-us"), "es") == "es-us"
     assert message_locale(None) == "en-us"
 
 

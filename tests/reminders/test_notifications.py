@@ -17,7 +17,13 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from planner import AlertKind
 from programs.models import Alert, Clinic, Patient, Program, User
-from programs.services import alert_acknowledge, alert_raise, check_in_submit, program_pause
+from programs.services import (
+    alert_acknowledge,
+    alert_raise,
+    check_in_submit,
+    program_pause,
+    user_language_set,
+)
 from programs.services.common import local_today
 from reminders.channels.email import EmailChannel
 from reminders.messages import render
@@ -637,6 +643,29 @@ def test_the_red_flag_email_says_when_as_the_clinic_writes_it(
     body = render_staff(row).body
 
     assert f"{child.full_name} reported a red flag {when}." in body
+
+
+@pytest.mark.parametrize(
+    ("locale", "when"),
+    [("en-us", "(miércoles 14 de mayo, 4:05 p.m.)"), ("en-gb", "(miércoles 14 de mayo, 16:05)")],
+)
+def test_a_spanish_speaking_therapist_gets_the_red_flag_email_in_spanish(
+    child: Patient, django_capture_on_commit_callbacks: Any, locale: str, when: str
+) -> None:
+    Clinic.objects.filter(pk=child.clinic_id).update(locale=locale)
+    jordan = child.therapists.get()
+    user_language_set(user=jordan, language="es")
+    colleague = therapist(clinic=child.clinic, language="en")
+    child.therapists.add(colleague)
+    red_flag(child, django_capture_on_commit_callbacks)
+    rows = sorted(made(Reminder.Kind.RED_FLAG_STAFF), key=lambda row: row.staff_user_id or 0)
+    spanish, english = (render_staff(row) for row in rows)
+
+    # Each in the language of the one who reads it, with the clinic's way with times.
+    assert spanish.to == jordan.email
+    assert spanish.subject == "Se informó una señal de alarma: por favor, revísela hoy"
+    assert f"{child.full_name} informó una señal de alarma {when}." in spanish.body
+    assert english.subject == "A red flag was reported: please review it today"
 
 
 def test_thoughts_of_self_harm_email_the_therapist_urgently_with_nothing_in_the_subject(

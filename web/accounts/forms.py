@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
@@ -68,6 +69,17 @@ class SignInForm(ThrottledSignIn, AuthenticationForm):
 
 class AdminSignInForm(ThrottledSignIn, AdminAuthenticationForm):
     """The admin's sign-in (/admin/login/), with the same throttles as the web's."""
+
+
+class LanguageForm(forms.Form):
+    """The language a person reads gradus in; the service (programs.services
+    .user_language_set) checks it is one offered."""
+
+    language = forms.CharField(
+        label=_("Language"),
+        widget=forms.RadioSelect(choices=settings.PEOPLE_LANGUAGES),
+        error_messages={"required": _("Choose a language.")},
+    )
 
 
 class ResetRequestForm(PasswordResetForm):

@@ -1,4 +1,5 @@
-"""Accounts, under /accounts/: signing in and out, password reset, accepting an invitation."""
+"""Accounts, under /accounts/: signing in and out, password reset, accepting an invitation,
+and a person's language (their settings, and the switch of the pages before sign-in)."""
 
 from django.urls import URLPattern, path
 
@@ -16,4 +17,6 @@ urlpatterns: list[URLPattern] = [
     ),
     path("reset/done/", views.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
     path("invitation/<str:token>/", invitations.accept, name="accept-invitation"),
+    path("language/", views.language, name="language"),
+    path("language/switch/", views.language_switch, name="language-switch"),
 ]
