@@ -16,6 +16,7 @@ from django.utils import translation
 
 from programs.models import Guardian, Patient, User
 from programs.selectors import patients_acted_for_by, patients_managed_by
+from reminders.locale import message_locale
 from reminders.messages import help_text, safe_short_name
 from reminders.models import Channel, Consent, Contact, PushSubscription, Suppression
 from reminders.unsubscribe import SALT as UNSUBSCRIBE_SALT
@@ -79,7 +80,7 @@ def help_reply(number: str) -> str:
     if contact is None:
         return help_text()
     clinic = contact.patient.clinic
-    with translation.override(contact.language):
+    with translation.override(message_locale(clinic, contact.language)):
         return help_text(safe_short_name(clinic))
 
 

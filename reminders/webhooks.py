@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from reminders.locale import message_locale
 from reminders.selectors import unsubscribe_address
 from reminders.services.optout import email_unsubscribe, inbound_sms_receive, sms_status_record
 
@@ -118,7 +119,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if found is None:
         return render(request, "reminders/unsubscribe_invalid.html", status=404)
     address, contact = found
-    with translation.override(contact.language if contact is not None else None):
+    language = message_locale(contact.patient.clinic, contact.language) if contact else None
+    with translation.override(language):
         if request.method == "POST":
             email_unsubscribe(token=token)
             return render(request, "reminders/unsubscribed.html", {"address": _masked(address)})

@@ -32,6 +32,7 @@ from django_stubs_ext import StrOrPromise
 from programs.models import Clinic, Guardian, Patient, User
 from programs.services.common import audit_record
 from reminders.channels import ChannelFailure, OutgoingMessage, PermanentFailure, backend_for
+from reminders.locale import message_locale
 from reminders.messages import APP_NAME, CLINIC_NAME_MAX, gsm7, safe_short_name, sms_name
 from reminders.models import ADDRESS_CHANNELS, Channel, Consent, Contact
 from reminders.phones import normalize_phone
@@ -521,7 +522,7 @@ def verification_start(*, contact: Contact, channel: str) -> VerificationSent:
             )
             raise ValidationError({field: [hint]})
         clinic = _clinic_name(contact.patient.clinic)
-        with override(contact.language):
+        with override(message_locale(contact.patient.clinic, contact.language)):
             if channel == Channel.SMS:
                 if (
                     contact.phone_code_expires_at is not None
