@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from planner import MAX_AMOUNT, ActivityKind, IntensityBand, PlannerInputError, Unit, check_pace
 from planner.program import DESENSITIZATION_MAX_MINUTES, DESENSITIZATION_TIMES_PER_DAY
 from planner.units import TIMED_UNITS, minutes_per_unit
+from programs import reasons
 from programs.models.clinic import Clinic
 
 
@@ -134,7 +135,7 @@ class Activity(models.Model):
                     seconds_per_repetition=self.seconds_per_repetition,
                 )
             except PlannerInputError as error:
-                raise ValidationError({error.field: [error.problem]}) from None
+                raise ValidationError({error.field: [reasons.planner_error(error)]}) from None
 
 
 class ProgramTemplate(models.Model):
