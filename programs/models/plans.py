@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +26,7 @@ from programs.models.library import (
 PHASE_CHOICES = [(phase.value, phase.value.capitalize()) for phase in Phase]
 
 
-def reason_codes_field(what: str) -> models.JSONField[object, object]:
+def reason_codes_field(what: str) -> models.JSONField[Any, Any]:
     """A reason as its codes with parameters (programs.reasons), to write in the reader's
     language; empty for a row stored before codes were, which shows its text instead."""
     return models.JSONField(
