@@ -278,6 +278,9 @@ class Reason:
         object.__setattr__(self, "code", code)
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
 
+    def __hash__(self) -> int:
+        return hash((self.code, tuple(sorted(self.params.items()))))
+
     def __str__(self) -> str:
         # For logs and tracebacks: people read the message, from the Django side.
         values = ", ".join(f"{name}={value!r}" for name, value in self.params.items())

@@ -46,6 +46,7 @@ def test_a_reasons_parameters_cannot_be_changed_after_it_is_made() -> None:
     with pytest.raises(TypeError):
         made.params["weeks"] = 4  # type: ignore[index]
     assert made == Reason(Code.REVIEW_FLARE_ALERT, {"weeks": 3})
+    assert len({made, Reason(Code.REVIEW_FLARE_ALERT, {"weeks": 3})}) == 1
 
 
 def test_a_code_is_read_from_its_stored_text() -> None:
