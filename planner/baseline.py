@@ -11,6 +11,7 @@ from datetime import date
 from fractions import Fraction
 
 from planner.errors import PlannerInputError, check_between, check_number
+from planner.reasons import Code, reason
 from planner.units import MAX_AMOUNT, Unit
 
 MAX_TRIALS = 3
@@ -30,29 +31,29 @@ def start_quota(trials: Sequence[float], *, unit: Unit, fraction: float = 0.7) -
     ``MAX_AMOUNT[unit]``. Anything else raises ``PlannerInputError``.
     """
     if unit not in MAX_AMOUNT:
-        raise PlannerInputError("unit", f"{unit!r} is not a dose unit")
+        raise PlannerInputError("unit", reason(Code.UNKNOWN_UNIT, value=str(unit)))
     check_between(fraction, "fraction", MIN_START_FRACTION, MAX_START_FRACTION)
     if isinstance(trials, str | bytes) or not isinstance(trials, Sequence):
-        raise PlannerInputError("trials", "must be a list of tolerance trials")
+        raise PlannerInputError("trials", reason(Code.TRIALS_NOT_LIST))
     if len(trials) == 0:
-        raise PlannerInputError("trials", "at least one tolerance trial is needed")
+        raise PlannerInputError("trials", reason(Code.NO_TRIALS))
     if len(trials) > MAX_TRIALS:
         raise PlannerInputError(
-            "trials", f"at most {MAX_TRIALS} tolerance trials are used, not {len(trials)}"
+            "trials", reason(Code.TOO_MANY_TRIALS, most=MAX_TRIALS, count=len(trials))
         )
     ceiling = MAX_AMOUNT[unit]
     for index, trial in enumerate(trials):
         field = f"trials[{index}]"
         check_number(trial, field)
         if trial < 0:
-            raise PlannerInputError(field, "cannot be negative")
+            raise PlannerInputError(field, reason(Code.NEGATIVE))
         if trial > ceiling:
             raise PlannerInputError(
-                field, f"{trial} {unit} is more than {ceiling} {unit}; is the unit right?"
+                field, reason(Code.TRIAL_TOO_LARGE, value=trial, most=ceiling, unit=unit)
             )
     if all(trial == 0 for trial in trials):
         # Nothing to take a fraction of: the trials must be repeated, not planned from.
-        raise PlannerInputError("trials[0]", "every trial is 0; at least one must be above 0")
+        raise PlannerInputError("trials[0]", reason(Code.ALL_TRIALS_ZERO))
 
     # Exact arithmetic on the decimals as typed: in binary floating point 0.7 x 45 is
     # 31.499999999999996 and would round down, where a clinician working by hand gets 32.
@@ -75,19 +76,15 @@ def check_trial_dates(
     the patient manages now). Raises ``PlannerInputError`` naming ``dates`` or ``dates[i]``.
     """
     if isinstance(dates, str | bytes) or not isinstance(dates, Sequence):
-        raise PlannerInputError("dates", "must be a list of dates, one for each trial")
+        raise PlannerInputError("dates", reason(Code.DATES_NOT_LIST))
     if len(dates) != trials:
-        raise PlannerInputError(
-            "dates", f"give one date for each of the {trials} trials, not {len(dates)}"
-        )
+        raise PlannerInputError("dates", reason(Code.DATES_COUNT, trials=trials, count=len(dates)))
     for index, day in enumerate(dates):
         if not isinstance(day, date):
-            raise PlannerInputError(f"dates[{index}]", "must be a date")
+            raise PlannerInputError(f"dates[{index}]", reason(Code.NOT_A_DATE))
         if day > not_after:
-            raise PlannerInputError(f"dates[{index}]", f"is after {not_after.isoformat()}")
+            raise PlannerInputError(f"dates[{index}]", reason(Code.DATE_AFTER, date=not_after))
         if day < not_before:
-            raise PlannerInputError(
-                f"dates[{index}]", f"is before {not_before.isoformat()}: do the trials again"
-            )
+            raise PlannerInputError(f"dates[{index}]", reason(Code.DATE_TOO_OLD, date=not_before))
     if dates and (max(dates) - min(dates)).days > TRIAL_SPAN_DAYS:
-        raise PlannerInputError("dates", "the trials must all be done within one week (seven days)")
+        raise PlannerInputError("dates", reason(Code.TRIALS_SPAN))

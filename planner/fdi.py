@@ -11,6 +11,7 @@ from datetime import date
 from enum import StrEnum
 
 from planner.errors import PlannerInputError, check_between
+from planner.reasons import Code, reason
 
 FDI_ITEM_COUNT = 15
 _MAX_ANSWER = 4
@@ -37,13 +38,15 @@ class FdiScore:
     def __post_init__(self) -> None:
         # A score whose band disagrees with its total would show a clinician two answers.
         if self.band is not fdi_band(self.total):
-            raise PlannerInputError("band", f"{self.band} does not match the total {self.total}")
+            raise PlannerInputError(
+                "band", reason(Code.FDI_BAND_MISMATCH, band=str(self.band), total=self.total)
+            )
 
 
 def fdi_band(total: int) -> FdiBand:
     """The disability band of an FDI total, which must be a whole number 0-60."""
     if not isinstance(total, int) or isinstance(total, bool):
-        raise PlannerInputError("total", "must be a whole number")
+        raise PlannerInputError("total", reason(Code.NOT_WHOLE))
     check_between(total, "total", 0, _MAX_TOTAL)
     if total <= _NONE_OR_MINIMAL_MAX:
         return FdiBand.NONE_OR_MINIMAL
@@ -59,20 +62,20 @@ def fdi_score(answers: Sequence[int]) -> FdiScore:
     scaled up, since a guessed total would move a patient between bands.
     """
     if isinstance(answers, str | bytes) or not isinstance(answers, Sequence):
-        raise PlannerInputError("answers", f"must be a list of {FDI_ITEM_COUNT} answers")
+        raise PlannerInputError("answers", reason(Code.FDI_NOT_LIST, count=FDI_ITEM_COUNT))
     if len(answers) != FDI_ITEM_COUNT:
         raise PlannerInputError(
-            "answers", f"needs exactly {FDI_ITEM_COUNT} answers, not {len(answers)}"
+            "answers", reason(Code.FDI_COUNT, count=FDI_ITEM_COUNT, given=len(answers))
         )
     for index, answer in enumerate(answers):
         # True would sum as 1; an answer has to be a chosen number, not a flag.
         if not isinstance(answer, int) or isinstance(answer, bool):
             raise PlannerInputError(
-                f"answers[{index}]", f"must be a whole number from 0 to {_MAX_ANSWER}"
+                f"answers[{index}]", reason(Code.WHOLE_BETWEEN, low=0, high=_MAX_ANSWER)
             )
         if not 0 <= answer <= _MAX_ANSWER:
             raise PlannerInputError(
-                f"answers[{index}]", f"must be from 0 to {_MAX_ANSWER}, not {answer}"
+                f"answers[{index}]", reason(Code.NOT_FROM_ZERO, high=_MAX_ANSWER, value=answer)
             )
     total = sum(answers)
     return FdiScore(total=total, band=fdi_band(total))
@@ -84,7 +87,7 @@ def fdi_due(*, today: date, last_answered: date | None, weeks_from: date, every_
     from ``weeks_from`` (its start), so a check-in sent a day early or late in its week asks
     what that week asks; an FDI skipped when due is asked again the next week."""
     if not isinstance(every_weeks, int) or isinstance(every_weeks, bool) or every_weeks < 1:
-        raise PlannerInputError("every_weeks", "must be a whole number of weeks, at least 1")
+        raise PlannerInputError("every_weeks", reason(Code.NOT_WHOLE_WEEKS))
     if last_answered is None:
         return True
     week = (today - weeks_from).days // 7

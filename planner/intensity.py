@@ -11,6 +11,7 @@ from enum import StrEnum
 from fractions import Fraction
 
 from planner.errors import PlannerInputError, check_between, check_number
+from planner.reasons import Code, percent, reason
 
 MIN_AGE = 5
 MAX_AGE = 100
@@ -60,7 +61,9 @@ class HeartRateRange:
 
     def __post_init__(self) -> None:
         if self.low > self.high:
-            raise PlannerInputError("high", f"{self.high} bpm is below the low end {self.low}")
+            raise PlannerInputError(
+                "high", reason(Code.HEART_RATE_RANGE, low=self.low, high=self.high)
+            )
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ class ExertionRange:
     def __post_init__(self) -> None:
         if not 0 <= self.low <= self.high <= OMNI_MAX:
             raise PlannerInputError(
-                "high", f"{self.low}-{self.high} is not a range on the OMNI 0-{OMNI_MAX} scale"
+                "high", reason(Code.OMNI_RANGE, low=self.low, high=self.high, most=OMNI_MAX)
             )
 
 
@@ -98,29 +101,29 @@ def max_heart_rate(
     207 - 0.7 x age; MEASURED returns ``measured`` (a whole number of bpm, 100-230), which
     only MEASURED accepts. The result is not rounded.
     """
-    check_between(age, "age", MIN_AGE, MAX_AGE, what="a number of years", unit="years")
+    check_between(age, "age", MIN_AGE, MAX_AGE, what="years")
     try:
         method = MaxHeartRateMethod(method)
     except ValueError:
-        offered = ", ".join(m.value for m in MaxHeartRateMethod)
-        raise PlannerInputError("method", f"{method!r} is not one of {offered}") from None
+        offered = tuple(m.value for m in MaxHeartRateMethod)
+        raise PlannerInputError(
+            "method", reason(Code.UNKNOWN_METHOD, value=str(method), offered=offered)
+        ) from None
 
     if method is MaxHeartRateMethod.MEASURED:
         if measured is None:
-            raise PlannerInputError("measured_max_hr", "is needed when the method is measured")
+            raise PlannerInputError("measured_max_hr", reason(Code.MEASURED_NEEDED))
         if not isinstance(measured, int) or isinstance(measured, bool):
-            raise PlannerInputError("measured_max_hr", "must be a whole number of beats per minute")
+            raise PlannerInputError("measured_max_hr", reason(Code.NOT_WHOLE_BPM))
         check_between(
-            measured, "measured_max_hr", MIN_MEASURED_MAX_HR, MAX_MEASURED_MAX_HR, unit="bpm"
+            measured, "measured_max_hr", MIN_MEASURED_MAX_HR, MAX_MEASURED_MAX_HR, what="bpm"
         )
         return float(measured)
 
     # A measured value alongside an estimate is a contradiction, and silently
     # preferring either one would hide which number the range was built on.
     if measured is not None:
-        raise PlannerInputError(
-            "measured_max_hr", f"is only used with the measured method, not with {method}"
-        )
+        raise PlannerInputError("measured_max_hr", reason(Code.MEASURED_UNUSED, method=str(method)))
     if method is MaxHeartRateMethod.TANAKA:
         return 208 - 0.7 * age
     return 207 - 0.7 * age
@@ -153,15 +156,13 @@ def heart_rate_range(
     _check_fraction(high_fraction, field="high_fraction")
     if low_fraction > high_fraction:
         raise PlannerInputError(
-            "high_fraction", f"{high_fraction} is below low_fraction {low_fraction}"
+            "high_fraction", reason(Code.FRACTIONS_INVERTED, low=low_fraction, high=high_fraction)
         )
     low = math.ceil(_exact_karvonen(resting_hr, max_hr, low_fraction))
     high = math.floor(_exact_karvonen(resting_hr, max_hr, high_fraction))
     if low > high:
         raise PlannerInputError(
-            "high_fraction",
-            f"{low_fraction}-{high_fraction} of reserve holds no whole beat per minute; "
-            "widen the range",
+            "high_fraction", reason(Code.NO_WHOLE_BEAT, low=low_fraction, high=high_fraction)
         )
     return HeartRateRange(low=low, high=high)
 
@@ -200,7 +201,7 @@ def exertion_range(*, low_fraction: float, high_fraction: float) -> ExertionRang
     _check_fraction(high_fraction, field="high_fraction")
     if low_fraction > high_fraction:
         raise PlannerInputError(
-            "high_fraction", f"{high_fraction} is below low_fraction {low_fraction}"
+            "high_fraction", reason(Code.FRACTIONS_INVERTED, low=low_fraction, high=high_fraction)
         )
     return ExertionRange(
         low=OMNI_TARGETS[_band_of(low_fraction)].low,
@@ -230,29 +231,30 @@ def _exact(value: float) -> Fraction:
 
 
 def _check_heart_rates(*, resting_hr: float, max_hr: float) -> None:
-    per_minute = "a number of beats per minute"
-    check_between(
-        resting_hr, "resting_hr", MIN_RESTING_HR, MAX_RESTING_HR, what=per_minute, unit="bpm"
-    )
-    check_number(max_hr, "max_hr", what=per_minute)
+    check_between(resting_hr, "resting_hr", MIN_RESTING_HR, MAX_RESTING_HR, what="bpm")
+    check_number(max_hr, "max_hr", what="bpm")
     if max_hr <= resting_hr:
         raise PlannerInputError(
-            "max_hr", f"{max_hr} bpm must be above the resting heart rate {resting_hr}"
+            "max_hr", reason(Code.MAX_BELOW_RESTING, value=max_hr, resting=resting_hr)
         )
     # The same bound a measured maximum must meet: above it the number is a typing slip.
     if max_hr > MAX_MEASURED_MAX_HR:
         raise PlannerInputError(
-            "max_hr", f"must be at most {MAX_MEASURED_MAX_HR} bpm, not {max_hr}"
+            "max_hr", reason(Code.AT_MOST_BPM, high=MAX_MEASURED_MAX_HR, value=max_hr)
         )
 
 
 def _check_fraction(fraction: float, *, field: str) -> None:
     check_number(fraction, field)
     if fraction < 0:
-        raise PlannerInputError(field, f"cannot be below 0, not {fraction}")
+        raise PlannerInputError(field, reason(Code.BELOW_ZERO, value=fraction))
     if fraction > HOME_CEILING:
         raise PlannerInputError(
             field,
-            f"{fraction} is above {HOME_CEILING}: never more than 89% of heart-rate reserve "
-            "at home",
+            reason(
+                Code.ABOVE_HOME_CEILING,
+                value=fraction,
+                ceiling=HOME_CEILING,
+                percent=percent(HOME_CEILING),
+            ),
         )

@@ -14,6 +14,7 @@ from fractions import Fraction
 
 from planner.errors import PlannerInputError
 from planner.intensity import IntensityBand, MaxHeartRateMethod, max_heart_rate
+from planner.reasons import Code, Reason
 from planner.units import (
     MAX_AMOUNT,
     METRES_PER_MINUTE_RANGE,
@@ -22,8 +23,6 @@ from planner.units import (
     Unit,
     minutes_per_unit,
 )
-
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 # Beyond two years a "goal date" is a typing mistake, not a plan.
 MAX_PROGRAM_WEEKS = 104
@@ -156,9 +155,9 @@ class ProgramPlan:
         return (self.ramp_start - self.start_date).days // 7
 
 
-def _require(condition: bool, field_name: str, problem: str) -> None:
+def _require(condition: bool, field_name: str, code: Code, **params: object) -> None:
     if not condition:
-        raise PlannerInputError(field_name, problem)
+        raise PlannerInputError(field_name, Reason(code, params))
 
 
 def _is_whole(value: object) -> bool:
@@ -166,40 +165,48 @@ def _is_whole(value: object) -> bool:
 
 
 def _validate_activity(activity: ActivityPlan, where: str) -> None:
-    _require(bool(activity.key.strip()), f"{where}.key", "must not be blank")
+    _require(bool(activity.key.strip()), f"{where}.key", Code.BLANK)
     for name in ("start_quota", "goal_quota"):
         value = getattr(activity, name)
-        _require(_is_whole(value), f"{where}.{name}", "must be a whole number")
-        _require(value >= 1, f"{where}.{name}", "must be at least 1")
+        _require(_is_whole(value), f"{where}.{name}", Code.NOT_WHOLE)
+        _require(value >= 1, f"{where}.{name}", Code.AT_LEAST, low=1)
         limit = MAX_AMOUNT[activity.unit]
         _require(
             value <= limit,
             f"{where}.{name}",
-            f"{value} {activity.unit} is more than the {limit} {activity.unit} allowed per bout",
+            Code.MORE_THAN_BOUT,
+            value=value,
+            most=limit,
+            unit=activity.unit,
         )
     _require(
         activity.start_quota <= activity.goal_quota,
         f"{where}.start_quota",
-        f"the start quota ({activity.start_quota}) is above the goal quota ({activity.goal_quota})",
+        Code.START_ABOVE_GOAL,
+        start=activity.start_quota,
+        goal=activity.goal_quota,
     )
-    _require(bool(activity.weekdays), f"{where}.weekdays", "choose at least one weekday")
+    _require(bool(activity.weekdays), f"{where}.weekdays", Code.NO_WEEKDAY)
     _require(
         all(_is_whole(day) and 0 <= day <= 6 for day in activity.weekdays),
         f"{where}.weekdays",
-        "weekdays are numbered 0 (Monday) to 6 (Sunday)",
+        Code.BAD_WEEKDAY,
     )
     _require(
         _is_whole(activity.times_per_day) and 1 <= activity.times_per_day <= 6,
         f"{where}.times_per_day",
-        "must be a whole number from 1 to 6",
+        Code.WHOLE_BETWEEN,
+        low=1,
+        high=6,
     )
     start_rank = BAND_ORDER.index(activity.start_intensity)
     goal_rank = BAND_ORDER.index(activity.goal_intensity)
     _require(
         start_rank <= goal_rank,
         f"{where}.goal_intensity",
-        f"the goal intensity ({activity.goal_intensity}) is below the start intensity "
-        f"({activity.start_intensity})",
+        Code.GOAL_INTENSITY_BELOW,
+        goal=activity.goal_intensity,
+        start=activity.start_intensity,
     )
     _validate_pace(activity, where)
 
@@ -208,20 +215,23 @@ def _validate_desensitization(activity: ActivityPlan, where: str) -> None:
     _require(
         activity.unit in TIMED_UNITS,
         f"{where}.unit",
-        "desensitization is dosed in seconds or minutes",
+        Code.DESENSITIZATION_UNIT,
     )
     for name in ("start_quota", "goal_quota"):
         minutes = getattr(activity, name) * activity.minutes_per_unit
         _require(
             minutes <= DESENSITIZATION_MAX_MINUTES,
             f"{where}.{name}",
-            f"desensitization lasts at most {DESENSITIZATION_MAX_MINUTES} minutes a time",
+            Code.DESENSITIZATION_TOO_LONG,
+            minutes=DESENSITIZATION_MAX_MINUTES,
         )
     low, high = DESENSITIZATION_TIMES_PER_DAY
     _require(
         low <= activity.times_per_day <= high,
         f"{where}.times_per_day",
-        f"desensitization is done {low} or {high} times a day",
+        Code.DESENSITIZATION_TIMES,
+        low=low,
+        high=high,
     )
 
 
@@ -250,7 +260,7 @@ def check_pace(
     ):  # fmt: skip
         if value is None:
             continue
-        _require(unit is paced, f"{where}{name}", f"is only for activities dosed in {paced}")
+        _require(unit is paced, f"{where}{name}", Code.PACE_UNIT, unit=paced)
         _validate_fraction(value, f"{where}{name}", low, high)
 
 
@@ -261,7 +271,9 @@ def _validate_fraction(value: float, field_name: str, low: float, high: float) -
         and math.isfinite(value)
         and low <= value <= high,
         field_name,
-        f"must be between {low:g} and {high:g}",
+        Code.OUTSIDE,
+        low=low,
+        high=high,
     )
 
 
@@ -276,7 +288,7 @@ def validate_new_plan(plan: ProgramPlan) -> None:
         _require(
             activity.start_intensity in START_BANDS,
             f"activities[{index}].start_intensity",
-            "start at moderate intensity (or light); vigorous is a goal to build up to",
+            Code.START_VIGOROUS,
         )
     validate_plan(plan)
     for index, activity in enumerate(plan.activities):
@@ -289,28 +301,32 @@ def validate_plan(plan: ProgramPlan) -> None:
     """Raise ``PlannerInputError`` naming the first field that makes ``plan`` unschedulable:
     what the engine needs to plan at all. ``validate_new_plan`` adds the clinical rules a
     new plan must keep."""
-    _require(bool(plan.activities), "activities", "a program needs at least one activity")
+    _require(bool(plan.activities), "activities", Code.NO_ACTIVITIES)
     keys = [activity.key for activity in plan.activities]
     for index, activity in enumerate(plan.activities):
         where = f"activities[{index}]"
         _validate_activity(activity, where)
-        _require(keys.index(activity.key) == index, f"{where}.key", "is used twice")
+        _require(keys.index(activity.key) == index, f"{where}.key", Code.USED_TWICE)
     _require(
         plan.goal_date > plan.start_date,
         "goal_date",
-        f"the goal date ({plan.goal_date}) must be after the start date ({plan.start_date})",
+        Code.GOAL_BEFORE_START,
+        goal_date=plan.goal_date,
+        start_date=plan.start_date,
     )
     _require(
         (plan.goal_date - plan.start_date).days <= MAX_PROGRAM_WEEKS * 7,
         "goal_date",
-        f"a program can last at most {MAX_PROGRAM_WEEKS} weeks",
+        Code.PROGRAM_TOO_LONG,
+        weeks=MAX_PROGRAM_WEEKS,
     )
     if plan.ramp_start is not None:
         offset = (plan.ramp_start - plan.start_date).days
         _require(
             0 <= offset <= MAX_PROGRAM_WEEKS * 7,
             "ramp_start",
-            f"must lie within the program's first {MAX_PROGRAM_WEEKS} weeks",
+            Code.RAMP_START_OUTSIDE,
+            weeks=MAX_PROGRAM_WEEKS,
         )
     _validate_fraction(plan.impact_weekly_cap, "impact_weekly_cap", 0.01, 1.0)
     _validate_fraction(plan.non_impact_weekly_cap, "non_impact_weekly_cap", 0.01, 1.0)
@@ -318,22 +334,24 @@ def validate_plan(plan: ProgramPlan) -> None:
     _validate_fraction(plan.intensity_weekly_step, "intensity_weekly_step", 0.01, 0.3)
     for name, high in (("maintain_weeks", 52), ("taper_weeks", 12), ("paused_horizon_weeks", 12)):
         value = getattr(plan, name)
-        _require(_is_whole(value) and 0 <= value <= high, name, f"must be from 0 to {high}")
-    _require(plan.paused_horizon_weeks >= 1, "paused_horizon_weeks", "must be at least 1")
+        _require(_is_whole(value) and 0 <= value <= high, name, Code.FROM_ZERO, high=high)
+    _require(plan.paused_horizon_weeks >= 1, "paused_horizon_weeks", Code.AT_LEAST, low=1)
     if plan.heart_rate is not None:
         # Computing the maximum validates age, method and the measured value.
         try:
             max_hr = plan.heart_rate.max_hr
         except PlannerInputError as error:
-            raise PlannerInputError(f"heart_rate.{error.field}", error.problem) from None
+            raise PlannerInputError(f"heart_rate.{error.field}", error.reason) from None
         _validate_fraction(plan.heart_rate.resting_hr, "heart_rate.resting_hr", 30, 120)
         reserve = max_hr - plan.heart_rate.resting_hr
         # Below this the narrowest band (light, 9% of reserve) holds no whole beat.
         _require(
             reserve >= MIN_HEART_RATE_RESERVE,
             "heart_rate.resting_hr",
-            f"leaves a heart-rate reserve of only {reserve:.0f} bpm below the maximal heart "
-            f"rate of {max_hr:.0f}; at least {MIN_HEART_RATE_RESERVE} is needed",
+            Code.RESERVE_TOO_SMALL,
+            reserve=round(reserve),
+            max=round(max_hr),
+            least=MIN_HEART_RATE_RESERVE,
         )
 
 
@@ -359,7 +377,8 @@ def _validate_daily_total(plan: ProgramPlan) -> None:
         _require(
             total <= cap,
             "daily_minutes_cap",
-            f"the goal doses add up to {float(total):.4g} minutes on {WEEKDAY_NAMES[day]}, "
-            f"above the daily cap of {plan.daily_minutes_cap:g} minutes (distances and "
-            "repetitions count at their pace); lower a goal or raise the cap",
+            Code.DAILY_CAP,
+            minutes=float(f"{float(total):.4g}"),
+            weekday=day,
+            cap=plan.daily_minutes_cap,
         )

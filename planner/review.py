@@ -26,6 +26,7 @@ from enum import StrEnum
 
 from planner.errors import PlannerInputError
 from planner.program import ActivityKind, ProgramPlan
+from planner.reasons import Code, Reason, percent, reason
 from planner.schedule import (
     Schedule,
     Session,
@@ -127,11 +128,16 @@ class ReviewRules:
 
 @dataclass(frozen=True)
 class Review:
-    """A decision with the reason a person can read, and the regenerated schedule."""
+    """A decision with the reasons a person can read, and the regenerated schedule.
+
+    ``reasons`` are sentences as codes (planner.reasons): the decision's first, then what
+    goes with it (flares that alert the clinician, a desensitization activity to add).
+    ``patient_guidance`` is what the patient is told after red flags, or None.
+    """
 
     week: int
     decision: Decision
-    reason: str
+    reasons: tuple[Reason, ...]
     step: int
     next_step: int
     step_back_weeks: int
@@ -140,39 +146,26 @@ class Review:
     sessions_done: int
     alerts: tuple[AlertKind, ...]
     add_desensitization: bool
-    patient_guidance: str | None
+    patient_guidance: Reason | None
     schedule: Schedule
 
 
-CONTACT_DOCTOR = (
-    "What you reported is not part of your pain condition and needs a doctor to look at it. "
-    "Please contact your doctor today. Your exercise program will not increase until your "
-    "therapist has checked in with you."
-)
-CRISIS_LINE = (
-    "You are not alone, and help is there right now. Call or text 988, the Suicide and Crisis "
-    "Lifeline: someone will listen, free, any time of day or night. If you are in danger "
-    "right now, call 911. Please tell a trusted adult and your doctor too. Your therapist "
-    "has been told."
-)
+def red_flag_guidance(red_flags: frozenset[RedFlag]) -> Reason | None:
+    """The guidance for the patient after red flags; None when there are none.
 
-
-def red_flag_guidance(red_flags: frozenset[RedFlag]) -> str | None:
-    """Plain guidance for the patient after red flags; None when there are none.
-
-    Thoughts of self-harm lead with the crisis line, said once; the other flags reported
-    with them add only that a doctor should see those too.
+    Other flags: the patient is told that this is not their pain condition and to contact
+    their doctor today (GUIDANCE_CONTACT_DOCTOR). Thoughts of self-harm lead with the crisis
+    line, said once: 988 to call or text, 911 for danger now (GUIDANCE_CRISIS); the other
+    flags reported with them add only that a doctor should see those too
+    (GUIDANCE_CRISIS_AND_DOCTOR).
     """
     if not red_flags:
         return None
     if RedFlag.SELF_HARM in red_flags:
         if red_flags == {RedFlag.SELF_HARM}:
-            return CRISIS_LINE
-        return (
-            f"{CRISIS_LINE} The other things you reported need a doctor to look at them as "
-            "well: please contact your doctor today."
-        )
-    return CONTACT_DOCTOR
+            return reason(Code.GUIDANCE_CRISIS)
+        return reason(Code.GUIDANCE_CRISIS_AND_DOCTOR)
+    return reason(Code.GUIDANCE_CONTACT_DOCTOR)
 
 
 def _did_something(session: Session, log: SessionLog | None) -> bool:
@@ -202,10 +195,6 @@ def _quota_met(session: Session, log: SessionLog | None) -> bool:
     return True
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
 @dataclass(frozen=True)
 class _WeekFacts:
     step: int
@@ -232,7 +221,7 @@ def _week_facts(
     past = [session for session in schedule.sessions if session.date <= today]
     this_week = [session for session in past if session.week == week]
     if not past:
-        raise PlannerInputError("today", "the program has no session on or before this date")
+        raise PlannerInputError("today", reason(Code.NO_SESSION_YET))
     # The week's step is the one its kept sessions end at, those after today included: an
     # earlier review may have re-planned them (a step back), and a hold repeats what the
     # week actually holds, not the step of the last session already past.
@@ -342,13 +331,13 @@ def weekly_review(
     same inputs always give the same review, so running it twice is harmless.
     """
     if week < 0:
-        raise PlannerInputError("week", "must not be negative")
+        raise PlannerInputError("week", reason(Code.NOT_NEGATIVE))
     if today < schedule.week_start(week):
-        raise PlannerInputError("today", f"is before week {week} has started")
+        raise PlannerInputError("today", reason(Code.BEFORE_WEEK, week=week))
     if days_since_last_activity is not None and days_since_last_activity < 0:
-        raise PlannerInputError("days_since_last_activity", "must not be negative")
+        raise PlannerInputError("days_since_last_activity", reason(Code.NOT_NEGATIVE))
     if previous_flare_weeks < 0:
-        raise PlannerInputError("previous_flare_weeks", "must not be negative")
+        raise PlannerInputError("previous_flare_weeks", reason(Code.NOT_NEGATIVE))
     check_in = check_in or CheckIn()
     # A paused schedule is only un-paused by a clinician (``resume_schedule``).
     paused = paused or schedule.paused
@@ -377,7 +366,7 @@ def weekly_review(
         return Review(
             week=week,
             decision=Decision.HOLD,
-            reason="A new baseline was recorded after this week: its new ramp goes on as planned.",
+            reasons=(reason(Code.REVIEW_SUPERSEDED),),
             step=facts.step,
             next_step=facts.step,
             step_back_weeks=0,
@@ -389,84 +378,73 @@ def weekly_review(
             patient_guidance=None,
             schedule=schedule,
         )
+    reasons: list[Reason] = []
     if paused and not check_in.red_flags:
         decision = Decision.PAUSE
         next_step = facts.step
-        reason = "Progression stays paused until a clinician resumes it."
+        reasons.append(reason(Code.REVIEW_PAUSED))
     elif check_in.red_flags:
         decision = Decision.PAUSE
         next_step = facts.step
         alerts.append(AlertKind.RED_FLAG)
-        flags = ", ".join(flag.value.replace("_", " ") for flag in sorted(check_in.red_flags))
-        reason = (
-            f"Red flag reported ({flags}): progression is paused and the clinician is alerted. "
-            "The doses stay where they are until a clinician resumes the program."
-        )
+        flags = tuple(flag.value for flag in sorted(check_in.red_flags))
+        reasons.append(reason(Code.REVIEW_RED_FLAG, flags=flags))
     elif facts.gap_days >= rules.gap_days_step_back_one:
         base = facts.last_completed_step if facts.last_completed_step is not None else 0
         alerts.append(AlertKind.NO_ACTIVITY)
         if facts.gap_days >= rules.gap_days_step_back_two:
             decision = Decision.NEW_BASELINE
             step_back = 2
-            advice = " A new baseline is suggested."
+            gap = Code.REVIEW_GAP_NEW_BASELINE
         else:
             decision = Decision.STEP_BACK
             step_back = 1
-            advice = ""
+            gap = Code.REVIEW_GAP_STEP_BACK
         next_step = max(0, min(base, facts.step) - step_back)
-        reason = (
-            f"No activity for {_plural(facts.gap_days, 'day')}: stepping back "
-            f"{_plural(step_back, 'week')} from the last completed level.{advice}"
-        )
+        reasons.append(reason(gap, days=facts.gap_days))
     else:
         base = facts.step
         if facts.last_completed_step is not None and facts.gap_days >= 1:
             base = min(base, facts.last_completed_step)
-        met = facts.window - facts.quota_misses
-        adherence_text = (
-            f"{facts.done} of {_plural(facts.planned, 'session')} done ({facts.adherence:.0%})"
-        )
+        week_done = {
+            "done": facts.done,
+            "planned": facts.planned,
+            "adherence": percent(facts.adherence),
+        }
+        needed = percent(rules.adherence_to_progress)
         if check_in.flare:
             decision = Decision.HOLD
             next_step = base
             add_desensitization = True
-            reason = (
-                f"Flare reported: holding this week's doses (never stopping) and adding "
-                f"desensitization. {adherence_text}."
-            )
+            reasons.append(Reason(Code.REVIEW_FLARE, week_done))
             if previous_flare_weeks >= rules.flare_weeks_before_alert:
                 alerts.append(AlertKind.PERSISTENT_FLARE)
-                reason += (
-                    f" Flares have gone on for {previous_flare_weeks + 1} weeks: the clinician "
-                    "is alerted."
-                )
+                reasons.append(reason(Code.REVIEW_FLARE_ALERT, weeks=previous_flare_weeks + 1))
         elif facts.adherence < rules.adherence_to_progress:
             decision = Decision.HOLD
             next_step = base
-            reason = (
-                f"{adherence_text}, below the {rules.adherence_to_progress:.0%} needed to "
-                "progress: repeating this week's doses."
-            )
+            reasons.append(Reason(Code.REVIEW_LOW_ADHERENCE, {**week_done, "needed": needed}))
         elif facts.quota_misses >= rules.quota_misses_to_hold:
             decision = Decision.HOLD
             next_step = base
-            reason = (
-                f"The quota was met in {met} of the last {_plural(facts.window, 'session')}: "
-                "repeating this week's doses."
-            )
+            met = facts.window - facts.quota_misses
+            reasons.append(reason(Code.REVIEW_QUOTA_MISSED, met=met, window=facts.window))
         elif facts.quota_share < rules.adherence_to_progress:
             decision = Decision.HOLD
             next_step = base
-            reason = (
-                f"The full doses were done in {facts.at_quota} of "
-                f"{_plural(facts.planned, 'session')} this week ({facts.quota_share:.0%}), below "
-                f"the {rules.adherence_to_progress:.0%} needed to progress: repeating this "
-                "week's doses."
+            reasons.append(
+                reason(
+                    Code.REVIEW_DOSES_SHORT,
+                    full=facts.at_quota,
+                    planned=facts.planned,
+                    share=percent(facts.quota_share),
+                    needed=needed,
+                )
             )
         else:
             decision = Decision.PROGRESS
             next_step = base + 1
-            reason = f"{adherence_text} and the quotas met: moving on to the next step."
+            reasons.append(Reason(Code.REVIEW_PROGRESS, week_done))
         if facts.adherence < rules.low_adherence_alert:
             alerts.append(AlertKind.LOW_ADHERENCE)
 
@@ -474,7 +452,7 @@ def weekly_review(
         activity.kind is ActivityKind.DESENSITIZATION for activity in plan.activities
     )
     if add_desensitization and not has_desensitization:
-        reason += " The program has no desensitization activity: the clinician may add one."
+        reasons.append(reason(Code.REVIEW_NO_DESENSITIZATION))
     next_step = _within_reach(plan, view, from_date, next_step, decision is Decision.PAUSE)
     regenerated = regenerate_schedule(
         plan,
@@ -487,7 +465,7 @@ def weekly_review(
     return Review(
         week=week,
         decision=decision,
-        reason=reason,
+        reasons=tuple(reasons),
         step=facts.step,
         next_step=next_step,
         step_back_weeks=step_back,
@@ -516,11 +494,8 @@ def resume_schedule(
         step = held
     elif not isinstance(step, int) or isinstance(step, bool) or not 0 <= step <= held:
         if held == 0:
-            problem = "can only be 0, the step the program is held at"
+            problem = reason(Code.STEP_HELD_AT_ZERO)
         else:
-            problem = (
-                f"must be from 0 (the start quota) to {held}, the step the program is held "
-                "at: a higher step would raise the doses past their weekly caps"
-            )
+            problem = reason(Code.STEP_ABOVE_HELD, held=held)
         raise PlannerInputError("step", problem)
     return regenerate_schedule(plan, schedule, from_date=today + timedelta(days=1), step=step)

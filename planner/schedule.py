@@ -36,6 +36,7 @@ from planner.program import (
     validate_plan,
 )
 from planner.ramp import fastest_weeks, ramp_amounts
+from planner.reasons import Code, Reason, reason
 from planner.units import Unit, minutes_per_unit
 
 # Desensitization is done "2-3 times a day"; a flare may add a bout up to this many.
@@ -124,14 +125,16 @@ class Feasibility:
     limiting_activities: tuple[str, ...] = ()
 
     @property
-    def message(self) -> str:
+    def reason(self) -> Reason:
+        """What a person reads of it: every goal reached by the date asked for, or not, which
+        activities hold it back and the earliest date the schedule is planned to instead."""
         if self.feasible:
-            return f"Every goal is reached by {self.requested_goal_date.isoformat()}."
-        names = ", ".join(self.limiting_activities)
-        return (
-            f"The goals cannot be reached by {self.requested_goal_date.isoformat()} within "
-            f"the weekly caps ({names}); the earliest goal date that can is "
-            f"{self.earliest_goal_date.isoformat()}, and the schedule is planned to it."
+            return reason(Code.FEASIBLE, goal_date=self.requested_goal_date)
+        return reason(
+            Code.NOT_FEASIBLE,
+            goal_date=self.requested_goal_date,
+            activities=self.limiting_activities,
+            earliest=self.earliest_goal_date,
         )
 
 
@@ -438,9 +441,7 @@ def _plan_goal_date(plan: ProgramPlan) -> tuple[Feasibility, date]:
         if earliest > limit:
             raise PlannerInputError(
                 f"activities[{index}].goal_quota",
-                f"cannot be reached within {MAX_PROGRAM_WEEKS} weeks under the weekly cap "
-                f"(the earliest would be {earliest.isoformat()}); lower the goal or raise "
-                "the cap",
+                reason(Code.GOAL_UNREACHABLE, weeks=MAX_PROGRAM_WEEKS, earliest=earliest),
             )
     return feasibility, feasibility.earliest_goal_date
 
@@ -475,9 +476,9 @@ def regenerate_schedule(
     for the first seven days, as after a flare.
     """
     if from_date < plan.start_date:
-        raise PlannerInputError("from_date", "must not be before the program's start date")
+        raise PlannerInputError("from_date", reason(Code.BEFORE_START))
     if step < 0:
-        raise PlannerInputError("step", "must not be negative")
+        raise PlannerInputError("step", reason(Code.NOT_NEGATIVE))
     kept = tuple(session for session in schedule.sessions if session.date < from_date)
     return _build(
         plan,
@@ -601,11 +602,11 @@ def rebaseline_schedule(
     earliest date the caps allow; sessions before ``from_date`` stay exactly as they were.
     """
     if from_date < plan.start_date:
-        raise PlannerInputError("from_date", "must not be before the program's start date")
+        raise PlannerInputError("from_date", reason(Code.BEFORE_START))
     keys = {activity.key for activity in plan.activities}
     for key in start_quotas:
         if key not in keys:
-            raise PlannerInputError("start_quotas", f"{key!r} is not an activity of the plan")
+            raise PlannerInputError("start_quotas", reason(Code.NOT_IN_PLAN, value=str(key)))
     activities: list[ActivityPlan] = []
     held: list[str] = []
     for activity in plan.activities:

@@ -35,6 +35,7 @@ from planner import (
     last_build_step,
 )
 from planner.units import Unit
+from programs import reasons
 from programs.models import PlannedDose, PlannedSession, Program, ProgramActivity
 
 # The engine's rule defaults, stored with each program so a clinician can change them.
@@ -109,9 +110,10 @@ def review_rules(program: Program) -> ReviewRules:
 
 
 def as_validation_error(error: PlannerInputError, prefix: str = "") -> ValidationError:
-    """The engine's error as a Django one, keyed by the field it names."""
+    """The engine's error as a Django one, keyed by the field it names: its reason written in
+    the active language, its code the reason's (which the API gives beside the words)."""
     field = f"{prefix}{error.field}" if prefix else error.field
-    return ValidationError({field: [error.problem]})
+    return ValidationError({field: [reasons.planner_error(error)]})
 
 
 def checked_schedule(plan: ProgramPlan) -> Schedule:

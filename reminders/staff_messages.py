@@ -116,7 +116,7 @@ def red_flag_body(reminder: Reminder, alert: Alert | None) -> str:
     values = {
         "patient": alert.patient.full_name,
         "when": _when(alert.created_at, reminder.time_zone),
-        "message": alert.message,
+        "message": alert.message_text,
         "url": alert_url(alert.id),
     }
     lines = [
@@ -215,7 +215,7 @@ def digest_body(reminder: Reminder, alerts: list[Alert]) -> str:
             "since": date_format(
                 alert.created_at.astimezone(ZoneInfo(reminder.time_zone)), "MONTH_DAY_FORMAT"
             ),
-            "message": _shorten(alert.message),
+            "message": _shorten(alert.message_text),
             "url": alert_url(alert.id),
         }
         parts.append(_("- %(patient)s: %(kind)s, since %(since)s. %(message)s\n  %(url)s") % values)

@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from planner import PlannerInputError
+from programs import reasons
 
 
 def add_service_errors(
@@ -19,7 +20,7 @@ def add_service_errors(
     form has one (``aliases`` maps the service's name for a field to the form's), otherwise on
     the form as a whole."""
     if isinstance(error, PlannerInputError):
-        items: Iterable[tuple[str, list[str]]] = [(error.field, [error.problem])]
+        items: Iterable[tuple[str, list[str]]] = [(error.field, [reasons.text(error.reason)])]
     elif hasattr(error, "error_dict"):
         items = error.message_dict.items()
     else:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from programs.models import Guardian, Patient, Program
+from programs.reasons import RED_FLAG_WORDS, UNIT_WORDS
 
 ALERT_KINDS: dict[str, StrOrPromise] = {
     "self_harm": _("Thoughts of self-harm"),
@@ -49,20 +50,8 @@ REVIEW_TRIGGERS: dict[str, StrOrPromise] = {
     "red_flag": _("Red flag"),
 }
 
-RED_FLAGS: dict[str, StrOrPromise] = {
-    "fever": _("Fever"),
-    "rash": _("Rash"),
-    "joint_swelling": _("Joint swelling or warmth"),
-    "night_pain": _("Night pain that wakes them"),
-    "bone_pain": _("Bone pain"),
-    "weight_loss_or_night_sweats": _("Weight loss or night sweats"),
-    "bruising_or_pallor": _("Unusual bruising or pallor"),
-    "limp": _("Limp or refusing to bear weight"),
-    "muscle_weakness": _("True muscle weakness"),
-    "dark_urine": _("Cola-colored urine with muscle pain or swelling"),
-    "chest_pain_or_fainting": _("Chest pain, fainting or severe breathlessness"),
-    "self_harm": _("Thoughts of self-harm"),
-}
+# The words of the reasons the services store (programs.reasons), so pages say the same.
+RED_FLAGS: Mapping[str, StrOrPromise] = RED_FLAG_WORDS
 
 SESSION_STATUSES: dict[str, StrOrPromise] = {
     "done": _("Done"),
@@ -80,12 +69,7 @@ ACTIVITY_KINDS: dict[str, StrOrPromise] = {
     "motor_imagery": _("Motor imagery"),
 }
 
-UNITS: dict[str, StrOrPromise] = {
-    "minutes": _("minutes"),
-    "seconds": _("seconds"),
-    "repetitions": _("repetitions"),
-    "metres": _("meters"),
-}
+UNITS: Mapping[str, StrOrPromise] = UNIT_WORDS
 
 DIAGNOSES: Mapping[str, StrOrPromise] = dict(Patient.Diagnosis.choices)
 

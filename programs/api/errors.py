@@ -1,12 +1,16 @@
 """The API's one error format, for every error the API answers with.
 
     {"status": 400, "code": "invalid", "detail": "The input is not valid.",
-     "errors": [{"field": "activities[0].goal_quota", "message": "must be at least 1"}]}
+     "errors": [{"field": "activities[0].goal_quota", "message": "must be at least 1",
+                 "code": "input.at_least"}]}
 
 ``errors`` lists field problems (``field`` is null for a problem with the request as a
-whole). Services raise Django's ValidationError; the engine's PlannerInputError and DRF's own
-exceptions all come out in this shape, never as a 500; an access function's AccessDenied
-(programs.access) is a 404, or a 403 for an object the user sees but may not change.
+whole). ``message`` is in the reader's language; a problem the engine found carries its
+stable ``code`` too (planner.reasons: the same code whatever the language), for a client to
+act on rather than parse the words. Services raise Django's ValidationError; the engine's
+PlannerInputError and DRF's own exceptions all come out in this shape, never as a 500; an
+access function's AccessDenied (programs.access) is a 404, or a 403 for an object the user
+sees but may not change.
 """
 
 from __future__ import annotations
@@ -27,16 +31,24 @@ from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import exceptions, serializers, status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from planner import PlannerInputError
+from programs import reasons
 from programs.access import AccessDenied
 
 
 class FieldErrorSerializer(serializers.Serializer[Any]):
     field = serializers.CharField(allow_null=True)
-    message = serializers.CharField()
+    message = serializers.CharField(help_text="What is wrong, in the reader's language.")
+    code = serializers.CharField(
+        required=False,
+        help_text="For a problem the engine found: a stable machine code for it "
+        "(`input.at_least`, `input.daily_cap`, ...), the same in every language. Absent "
+        "otherwise.",
+    )
 
 
 # Built with inline_serializer because a declared field called ``errors`` would shadow the
@@ -52,8 +64,17 @@ ErrorSerializer = inline_serializer(
 )
 
 
+def _problem(field: str, item: Any) -> dict[str, str | None]:
+    problem: dict[str, str | None] = {"field": field or None, "message": str(item)}
+    code = getattr(item, "code", None)
+    if isinstance(code, str) and code in reasons.KINDS:
+        problem["code"] = code
+    return problem
+
+
 def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, str | None]]:
-    """DRF's nested error detail as a flat list of (dotted field, message)."""
+    """DRF's nested error detail as a flat list of (dotted field, message, and the engine's
+    code for a problem it found)."""
     if isinstance(detail, dict):
         items: list[dict[str, str | None]] = []
         for key, value in detail.items():
@@ -68,13 +89,13 @@ def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, str | None]]
         return items
     if isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):
-            return [{"field": prefix or None, "message": str(item)} for item in detail]
+            return [_problem(prefix, item) for item in detail]
         items = []
         for index, item in enumerate(detail):
             if item:
                 items.extend(flatten_errors(item, f"{prefix}[{index}]"))
         return items
-    return [{"field": prefix or None, "message": str(detail)}]
+    return [_problem(prefix, detail)]
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -104,13 +125,12 @@ def _as_drf(exc: Exception) -> Exception:
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             return exceptions.ValidationError(
-                {field: [str(message) for message in errors[0].messages] if len(errors) == 1
-                 else [m for error in errors for m in error.messages]
-                 for field, errors in exc.error_dict.items()}
-            )  # fmt: skip
-        return exceptions.ValidationError({"non_field_errors": exc.messages})
+                {field: _details(errors) for field, errors in exc.error_dict.items()}
+            )
+        return exceptions.ValidationError({"non_field_errors": _details([exc])})
     if isinstance(exc, PlannerInputError):
-        return exceptions.ValidationError({exc.field: [exc.problem]})
+        error = reasons.planner_error(exc)
+        return exceptions.ValidationError({exc.field: _details([error])})
     if isinstance(exc, AccessDenied):
         return refusal(exc)
     if isinstance(exc, DjangoPermissionDenied):
@@ -118,6 +138,16 @@ def _as_drf(exc: Exception) -> Exception:
     if isinstance(exc, Http404):
         return exceptions.NotFound()
     return exc
+
+
+def _details(errors: list[DjangoValidationError]) -> list[ErrorDetail]:
+    """Django's errors as DRF's, each message with its code (the engine's, where it has one)."""
+    details: list[ErrorDetail] = []
+    for error in errors:
+        for item in error.error_list:
+            message = item.message % item.params if item.params else item.message
+            details.append(ErrorDetail(str(message), code=item.code or "invalid"))
+    return details
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

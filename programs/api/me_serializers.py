@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from planner import Decision, FdiBand, RedFlag, fdi_band
+from programs import reasons
 from programs.fdi import FDI_ANSWERS, FDI_ITEMS
 from programs.models import (
     ActivityLog,
@@ -466,7 +467,7 @@ class CheckInDueSerializer(serializers.Serializer[Any]):
 
 # The US crisis line, as links a phone opens: a call, a text message, and 911 for danger now.
 CRISIS_LINE = {
-    "name": "988 Suicide & Crisis Lifeline",
+    "name": _("988 Suicide & Crisis Lifeline"),
     "call": "tel:988",
     "text": "sms:988",
     "emergency": "tel:911",
@@ -474,7 +475,7 @@ CRISIS_LINE = {
 
 
 class CrisisLineSerializer(serializers.Serializer[Any]):
-    name = serializers.CharField()
+    name = serializers.CharField(help_text="The line's name, in the reader's language.")
     call = serializers.CharField(help_text="A tel: link that calls the line.")
     text = serializers.CharField(help_text="An sms: link that texts the line.")
     emergency = serializers.CharField(help_text="A tel: link for danger now (911).")
@@ -485,9 +486,17 @@ class CheckInCreatedSerializer(CheckInSerializer):
 
     guidance = serializers.CharField(
         allow_null=True,
-        help_text="After a red flag: what to do now, to show first. For thoughts of self-harm "
-        "it leads with the crisis line (988, and 911 for danger now); for other red flags it "
-        "says to contact the doctor. Null otherwise.",
+        help_text="After a red flag: what to do now, to show first, in the reader's language. "
+        "For thoughts of self-harm it leads with the crisis line (988, and 911 for danger "
+        "now; in Spanish it says how to reach 988 in Spanish: call and press 2, or text "
+        "AYUDA); for other red flags it says to contact the doctor. Null otherwise.",
+    )
+    guidance_code = serializers.ChoiceField(
+        choices=["guidance.crisis", "guidance.crisis_and_doctor", "guidance.contact_doctor"],
+        allow_null=True,
+        help_text="The guidance as a stable machine code, the same in every language: "
+        "guidance.crisis (thoughts of self-harm), guidance.crisis_and_doctor (self-harm and "
+        "other red flags), guidance.contact_doctor (other red flags only), or null.",
     )
     guidance_kind = serializers.ChoiceField(
         choices=["crisis", "contact_doctor"],
@@ -520,9 +529,12 @@ class CheckInCreatedSerializer(CheckInSerializer):
         crisis = RedFlag.SELF_HARM.value in flags
         return {
             **CheckInSerializer(result.check_in, context=self.context).data,
-            "guidance": result.guidance,
+            "guidance": reasons.text(result.guidance) if result.guidance is not None else None,
+            "guidance_code": str(result.guidance.code) if result.guidance is not None else None,
             "guidance_kind": "crisis" if crisis else "contact_doctor" if flags else None,
-            "crisis_line": dict(CRISIS_LINE) if crisis else None,
+            "crisis_line": {key: str(value) for key, value in CRISIS_LINE.items()}
+            if crisis
+            else None,
             "program_paused": paused,
             "not_saved": list(result.not_saved),
         }

@@ -18,7 +18,7 @@ from rest_framework import serializers
 
 from planner import Feasibility, MaxHeartRateMethod
 from planner.units import MAX_AMOUNT, Unit
-from programs import models
+from programs import models, reasons
 from programs.engine import parameters_of
 from programs.models.library import (
     BAND_CHOICES,
@@ -297,6 +297,29 @@ class ProgramActivityOut(serializers.ModelSerializer[models.ProgramActivity]):
         read_only_fields = fields
 
 
+class ReasonOut(serializers.Serializer[Any]):
+    """One sentence of a reason as a machine reads it (programs.reasons)."""
+
+    code = serializers.CharField(
+        help_text="A stable machine code (`review.progress`, `alert.red_flag`, `note` for "
+        "words a person typed, ...), the same in every language."
+    )
+    params = serializers.DictField(
+        help_text="The values the sentence names (counts, percentages, ISO 8601 dates, "
+        "red-flag and unit codes, names as typed)."
+    )
+
+
+REASON_TEXT_HELP = (
+    "In the reader's language (the request's), from the codes beside it; a row stored before "
+    "codes were keeps its US English text."
+)
+REASON_CODES_HELP = (
+    "The same, as stable machine codes with their values, one a sentence, in order: the same "
+    "in every language. Empty for a row stored before codes were kept."
+)
+
+
 class FeasibilityOut(serializers.Serializer[Feasibility]):
     feasible = serializers.BooleanField()
     requested_goal_date = serializers.DateField()
@@ -304,15 +327,30 @@ class FeasibilityOut(serializers.Serializer[Feasibility]):
     limiting_activities = serializers.ListField(
         child=serializers.CharField(), help_text="Keys of the activities that set the date."
     )
-    message = serializers.CharField()
+    message = serializers.SerializerMethodField(
+        help_text="Whether the goals fit the weekly caps, in the reader's language."
+    )
+    code = serializers.SerializerMethodField(
+        help_text="The same as a stable machine code: `feasibility.reached` or "
+        "`feasibility.not_reached`."
+    )
+
+    def get_message(self, feasibility: Feasibility) -> str:
+        return reasons.text(feasibility.reason)
+
+    def get_code(self, feasibility: Feasibility) -> str:
+        return str(feasibility.reason.code)
 
 
 class RevisionOut(serializers.ModelSerializer[models.ProgramRevision]):
     snapshot = serializers.DictField(read_only=True, help_text="The program after the change.")
+    reason = serializers.CharField(source="reason_text", read_only=True, help_text=REASON_TEXT_HELP)
+    reason_codes = ReasonOut(many=True, read_only=True, help_text=REASON_CODES_HELP)
 
     class Meta:
         model = models.ProgramRevision
-        fields = ["id", "program", "number", "actor_label", "reason", "snapshot", "created_at"]
+        fields = ["id", "program", "number", "actor_label", "reason", "reason_codes", "snapshot",
+                  "created_at"]  # fmt: skip
         read_only_fields = fields
 
 
@@ -331,13 +369,19 @@ class ProgramOut(serializers.ModelSerializer[models.Program]):
     )
     parameters = serializers.SerializerMethodField()
     activities = ProgramActivityOut(many=True, read_only=True)
+    paused_reason = serializers.CharField(
+        source="paused_reason_text",
+        read_only=True,
+        help_text=f"Why the program is paused; empty when it is not. {REASON_TEXT_HELP}",
+    )
+    paused_reason_codes = ReasonOut(many=True, read_only=True, help_text=REASON_CODES_HELP)
 
     class Meta:
         model = models.Program
         fields = ["id", "patient", "patient_name", "template", "status", "goals", "start_date",
                   "goal_date", "session_time", "fdi_every_weeks", "planned_goal_date",
                   "ramp_start", "discharge_date",
-                  "paused_reason",
+                  "paused_reason", "paused_reason_codes",
                   "parameters", "activities", "activated_at", "discharged_at", "created_at",
                   "updated_at"]  # fmt: skip
         read_only_fields = fields
@@ -702,10 +746,17 @@ class CheckInOut(serializers.ModelSerializer[models.CheckIn]):
 
 class ReviewOut(serializers.ModelSerializer[models.WeeklyReview]):
     week = serializers.SerializerMethodField(help_text=WEEK_HELP)
+    reason = serializers.CharField(
+        source="reason_text",
+        read_only=True,
+        help_text=f"Why the review decided so. {REASON_TEXT_HELP}",
+    )
+    reason_codes = ReasonOut(many=True, read_only=True, help_text=REASON_CODES_HELP)
 
     class Meta:
         model = models.WeeklyReview
-        fields = ["id", "program", "week", "trigger", "decision", "reason", "adherence",
+        fields = ["id", "program", "week", "trigger", "decision", "reason", "reason_codes",
+                  "adherence",
                   "sessions_planned", "sessions_done", "step", "next_step",
                   "created_at"]  # fmt: skip
         read_only_fields = fields
@@ -718,11 +769,15 @@ class AlertOut(serializers.ModelSerializer[models.Alert]):
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
     is_open = serializers.BooleanField(read_only=True)
     acknowledged_by = serializers.SerializerMethodField()
+    message = serializers.CharField(
+        source="message_text", read_only=True, help_text=f"What happened. {REASON_TEXT_HELP}"
+    )
+    message_codes = ReasonOut(many=True, read_only=True, help_text=REASON_CODES_HELP)
 
     class Meta:
         model = models.Alert
         fields = ["id", "patient", "patient_name", "program", "kind", "severity", "message",
-                  "is_open", "created_at", "acknowledged_by", "acknowledged_at",
+                  "message_codes", "is_open", "created_at", "acknowledged_by", "acknowledged_at",
                   "acknowledgement_note"]  # fmt: skip
         read_only_fields = fields
 

@@ -13,6 +13,7 @@ from django_stubs_ext import StrOrPromise
 from planner import MAX_AMOUNT, ActivityKind, IntensityBand, PlannerInputError, Unit, check_pace
 from planner.program import DESENSITIZATION_MAX_MINUTES, DESENSITIZATION_TIMES_PER_DAY
 from planner.units import TIMED_UNITS, minutes_per_unit
+from programs import reasons
 from programs.models.clinic import Clinic
 
 
@@ -149,7 +150,7 @@ class Activity(models.Model):
                     seconds_per_repetition=self.seconds_per_repetition,
                 )
             except PlannerInputError as error:
-                raise ValidationError({error.field: [error.problem]}) from None
+                raise ValidationError({error.field: [reasons.planner_error(error)]}) from None
 
 
 class ProgramTemplate(models.Model):

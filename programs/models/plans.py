@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import time
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from planner import Phase
+from programs import reasons
 from programs.models.clinic import Patient, optional_user
 from programs.models.library import (
     KIND_CHOICES,
@@ -22,6 +24,18 @@ from programs.models.library import (
 )
 
 PHASE_CHOICES = [(phase.value, phase.value.capitalize()) for phase in Phase]
+
+
+def reason_codes_field(what: str) -> models.JSONField[Any, Any]:
+    """A reason as its codes with parameters (programs.reasons), to write in the reader's
+    language; empty for a row stored before codes were, which shows its text instead."""
+    return models.JSONField(
+        default=list,
+        blank=True,
+        help_text=f"{what}, as codes with parameters (programs.reasons), written in the "
+        "reader's language; empty for rows stored before them.",
+    )
+
 
 # DOMAIN: the FDI is asked at baseline and every 2 weeks (default); programs.services.inputs
 # holds the range a clinician may choose.
@@ -66,7 +80,10 @@ class Program(models.Model):
     parameters = models.JSONField(
         default=dict, blank=True, help_text="The engine's rule parameters (caps, phases)."
     )
-    paused_reason = models.TextField(blank=True)
+    paused_reason = models.TextField(
+        blank=True, help_text="Why the program is paused, in US English as it was stored."
+    )
+    paused_reason_codes = reason_codes_field("Why the program is paused")
     me_cfs_confirmed_by = optional_user()
     me_cfs_confirmed_at = models.DateTimeField(null=True, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
@@ -81,6 +98,11 @@ class Program(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient} from {self.start_date}"
+
+    @property
+    def paused_reason_text(self) -> str:
+        """Why the program is paused, in the active language."""
+        return reasons.stored_text(self.paused_reason_codes, self.paused_reason)
 
     @property
     def is_running(self) -> bool:
@@ -133,7 +155,8 @@ class ProgramRevision(models.Model):
     actor_label = models.CharField(
         max_length=60, help_text="Who or what made the change, e.g. 'weekly review'."
     )
-    reason = models.TextField()
+    reason = models.TextField(help_text="Why, in US English as it was stored.")
+    reason_codes = reason_codes_field("Why")
     snapshot = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -147,6 +170,11 @@ class ProgramRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.program} revision {self.number}"
+
+    @property
+    def reason_text(self) -> str:
+        """Why, in the active language."""
+        return reasons.stored_text(self.reason_codes, self.reason)
 
 
 class PlannedSession(models.Model):

@@ -7,8 +7,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from planner import AlertKind, Decision, SessionStatus
+from programs import reasons
 from programs.models.clinic import Patient, User, optional_user
-from programs.models.plans import PlannedSession, Program, ProgramActivity
+from programs.models.plans import PlannedSession, Program, ProgramActivity, reason_codes_field
 
 
 class SessionLog(models.Model):
@@ -219,7 +220,8 @@ class WeeklyReview(models.Model):
     week = models.PositiveSmallIntegerField()
     trigger = models.CharField(max_length=10, choices=Trigger.choices)
     decision = models.CharField(max_length=20, choices=DECISION_CHOICES)
-    reason = models.TextField()
+    reason = models.TextField(help_text="Why, in US English as it was stored.")
+    reason_codes = reason_codes_field("Why")
     step = models.PositiveSmallIntegerField()
     next_step = models.PositiveSmallIntegerField()
     adherence = models.FloatField()
@@ -241,6 +243,11 @@ class WeeklyReview(models.Model):
     def __str__(self) -> str:
         return f"{self.program} week {self.week}: {self.decision}"
 
+    @property
+    def reason_text(self) -> str:
+        """Why, in the active language."""
+        return reasons.stored_text(self.reason_codes, self.reason)
+
 
 class Alert(models.Model):
     KIND_CHOICES = [(kind.value, kind.value.replace("_", " ")) for kind in AlertKind]
@@ -259,7 +266,8 @@ class Alert(models.Model):
     )
     kind = models.CharField(max_length=20, choices=KIND_CHOICES)
     severity = models.PositiveSmallIntegerField(default=1)
-    message = models.TextField()
+    message = models.TextField(help_text="What happened, in US English as it was stored.")
+    message_codes = reason_codes_field("What happened")
     created_at = models.DateTimeField(auto_now_add=True)
     acknowledged_by = optional_user()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -275,6 +283,11 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.patient}"
+
+    @property
+    def message_text(self) -> str:
+        """What happened, in the active language."""
+        return reasons.stored_text(self.message_codes, self.message)
 
     @property
     def is_open(self) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from programs import reasons
 from programs.engine import parameters_of
 from programs.models import AuditEvent, Patient, Program, ProgramRevision, User
 
@@ -69,17 +70,28 @@ def program_snapshot(program: Program) -> dict[str, Any]:
 
 
 def revision_record(
-    *, program: Program, actor: User | None, reason: str, label: str | None = None
+    *,
+    program: Program,
+    actor: User | None,
+    said: Sequence[reasons.Said] = (),
+    reason: str = "",
+    label: str | None = None,
 ) -> ProgramRevision:
     """A new revision of the program. Every change a person makes to a program leaves one, so
-    this is also where that change enters the audit trail."""
+    this is also where that change enters the audit trail.
+
+    Why: what the service says (``said``, codes written in the reader's language), then what
+    the person typed (``reason``, kept as they wrote it)."""
     last = program.revisions.order_by("-number").values_list("number", flat=True).first()
+    why = [*said, *reasons.note(reason)]
+    reason = reasons.english(why)
     revision = ProgramRevision.objects.create(
         program=program,
         number=(last or 0) + 1,
         actor=actor,
         actor_label=label or actor_label(actor),
         reason=reason,
+        reason_codes=reasons.as_stored(why),
         snapshot=program_snapshot(program),
     )
     if actor is not None:

@@ -32,6 +32,7 @@ from planner.program import exact_cap
 from planner.ramp import largest_next
 from planner.units import MAX_AMOUNT, Unit
 from programs import cache as today_cache
+from programs import reasons
 from programs.engine import (
     DEFAULT_PARAMETERS,
     activity_plan,
@@ -53,6 +54,7 @@ from programs.models import (
 )
 from programs.models.library import unit_word
 from programs.models.plans import DEFAULT_FDI_EVERY_WEEKS
+from programs.reasons import Say, say
 from programs.services.common import audit_change, local_today, revision_record
 from programs.services.inputs import (
     START_DATE_WINDOW_DAYS,
@@ -113,7 +115,7 @@ def _trial_dates_checked(
     try:
         check_trial_dates(dates, trials=trials, not_after=not_after, not_before=not_before)
     except PlannerInputError as error:
-        problem = PlannerInputError(error.field.replace("dates", field), error.problem)
+        problem = PlannerInputError(error.field.replace("dates", field), error.reason)
         raise as_validation_error(problem, f"{where}.") from None
     return [day.isoformat() for day in dates]
 
@@ -305,9 +307,7 @@ def program_create(
             field = error.field.replace("trials", "baseline_trials").replace(
                 "fraction", "start_fraction"
             )
-            raise as_validation_error(
-                PlannerInputError(field, error.problem), f"{where}."
-            ) from None
+            raise as_validation_error(PlannerInputError(field, error.reason), f"{where}.") from None
         weekdays = _chosen(choice.weekdays, default.weekdays if default else list(range(7)))
         dates: list[str] = []
         if choice.baseline_dates is not None:
@@ -359,7 +359,7 @@ def program_create(
     program.planned_goal_date = schedule.feasibility.earliest_goal_date
     program.discharge_date = schedule.discharge_date
     program.save(update_fields=["planned_goal_date", "discharge_date"])
-    revision_record(program=program, actor=actor, reason="Program drafted.")
+    revision_record(program=program, actor=actor, said=[say(Say.REVISION_DRAFTED)])
     return program
 
 
@@ -444,7 +444,7 @@ def program_activate(*, actor: User, program: Program, me_cfs_considered: bool) 
     revision_record(
         program=program,
         actor=actor,
-        reason=f"Activated; ME/CFS exclusion considered. {schedule.feasibility.message}",
+        said=[say(Say.REVISION_ACTIVATED), schedule.feasibility.reason],
     )
     return program
 
@@ -482,20 +482,34 @@ RUNNING = [Program.Status.ACTIVE, Program.Status.MAINTENANCE, Program.Status.TAP
 
 
 @transaction.atomic
-def program_pause(*, actor: User | None, program: Program, reason: str) -> Program:
-    """Hold every dose where it is from tomorrow until a clinician resumes the program."""
+def program_pause(
+    *,
+    actor: User | None,
+    program: Program,
+    reason: str = "",
+    said: Sequence[reasons.Said] = (),
+) -> Program:
+    """Hold every dose where it is from tomorrow until a clinician resumes the program.
+
+    Why: what a clinician typed (``reason``), or what the system says (``said``: a red flag
+    that paused it)."""
     program = _locked_in(program, RUNNING, _("the program is %(status)s, so it cannot be paused"))
-    reason = checked_text("reason", reason, required=_("say why the program is paused"))
+    required = None if said else _("say why the program is paused")
+    reason = checked_text("reason", reason, required=required)
     today = local_today(program.patient)
     # A program that starts later is paused from its start: the engine plans nothing earlier.
     _regenerate(
         program, from_date=max(today + timedelta(days=1), program.start_date),
         step=None, paused=True,
     )  # fmt: skip
+    why = [*said, *reasons.note(reason)]
     program.status = Program.Status.PAUSED
-    program.paused_reason = reason
+    program.paused_reason = reasons.english(why)
+    program.paused_reason_codes = reasons.as_stored(why)
     program.save()
-    revision_record(program=program, actor=actor, reason=f"Paused: {reason}")
+    revision_record(
+        program=program, actor=actor, said=[say(Say.REVISION_PAUSED), *said], reason=reason
+    )
     return program
 
 
@@ -529,10 +543,9 @@ def program_resume(
     follow_goal_date(program, plan, schedule)
     program.status = Program.Status.ACTIVE
     program.paused_reason = ""
+    program.paused_reason_codes = []
     program.save()
-    revision_record(
-        program=program, actor=actor, reason=f"Resumed by a clinician. {reason}".strip()
-    )
+    revision_record(program=program, actor=actor, said=[say(Say.REVISION_RESUMED)], reason=reason)
     return program
 
 
@@ -554,7 +567,9 @@ def program_discharge(*, actor: User, program: Program, reason: str = "") -> Pro
     patient = program.patient
     patient.status = Patient.Status.RELAPSE_WATCH
     patient.save(update_fields=["status"])
-    revision_record(program=program, actor=actor, reason=f"Discharged. {reason}".strip())
+    revision_record(
+        program=program, actor=actor, said=[say(Say.REVISION_DISCHARGED)], reason=reason
+    )
     return program
 
 
@@ -586,10 +601,7 @@ def program_complete(*, program: Program) -> Program:
     revision_record(
         program=program,
         actor=None,
-        reason=(
-            f"Discharged: the program ended on "
-            f"{program.discharge_date - timedelta(days=1)}, its last planned day."
-        ),
+        said=[say(Say.REVISION_COMPLETED, last_day=program.discharge_date - timedelta(days=1))],
     )
     return program
 
@@ -635,10 +647,17 @@ def dose_override(*, actor: User, dose: PlannedDose, amount: int, reason: str) -
     revision_record(
         program=program,
         actor=actor,
-        reason=(
-            f"{dose.program_activity.name} on {dose.session.date}: {before} to {amount} "
-            f"{unit}. {reason}"
-        ),
+        said=[
+            say(
+                Say.REVISION_DOSE,
+                activity=dose.program_activity.name,
+                date=dose.session.date,
+                before=before,
+                after=amount,
+                unit=unit,
+            )
+        ],
+        reason=reason,
     )
     return dose
 
@@ -729,7 +748,7 @@ def program_update_draft(
         setattr(program, name, getattr(replacement, name))
     program.save()
     replacement.delete()
-    revision_record(program=program, actor=actor, reason="Draft changed.")
+    revision_record(program=program, actor=actor, said=[say(Say.REVISION_DRAFT_CHANGED)])
     return program
 
 
@@ -814,9 +833,7 @@ def program_rebaseline(
             start = start_quota(entry.trials, unit=Unit(row.unit), fraction=fraction)
         except PlannerInputError as error:
             field = error.field.replace("fraction", "start_fraction")
-            raise as_validation_error(
-                PlannerInputError(field, error.problem), f"{where}."
-            ) from None
+            raise as_validation_error(PlannerInputError(field, error.reason), f"{where}.") from None
         dates = _trial_dates_checked(
             entry.dates,
             trials=len(entry.trials),
@@ -853,24 +870,28 @@ def program_rebaseline(
     revision_record(
         program=program,
         actor=actor,
-        reason=_rebaseline_reason(activities, result.held, from_date, result.schedule, reason),
+        said=_rebaseline_reasons(activities, result.held, from_date, result.schedule),
+        reason=reason,
     )
     return program
 
 
-def _rebaseline_reason(
+def _rebaseline_reasons(
     activities: Sequence[ProgramActivity],
     held: Sequence[str],
     from_date: date,
     schedule: Schedule,
-    reason: str,
-) -> str:
-    starts = ", ".join(f"{row.name} {row.start_quota} {row.unit}" for row in activities)
-    text = f"New baseline: the ramp restarts on {from_date.isoformat()} from {starts}."
+) -> list[reasons.Said]:
+    said: list[reasons.Said] = [say(Say.REVISION_NEW_BASELINE, date=from_date)]
+    said += [
+        say(Say.REVISION_NEW_START, activity=row.name, amount=row.start_quota, unit=row.unit)
+        for row in activities
+    ]
     if held:
-        names = ", ".join(row.name for row in activities if row.key in held)
-        text += f" Held to the dose in force, which a new start may not exceed: {names}."
-    return f"{text} {schedule.feasibility.message} {reason.strip()}".strip()
+        names = tuple(row.name for row in activities if row.key in held)
+        said.append(say(Say.REVISION_HELD, activities=names))
+    said.append(schedule.feasibility.reason)
+    return said
 
 
 def _check_raised_dose(program: Program, dose: PlannedDose, amount: int) -> None:

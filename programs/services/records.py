@@ -22,6 +22,7 @@ from planner import (
     Decision,
     Phase,
     PlannerInputError,
+    Reason,
     RedFlag,
     Review,
     SessionStatus,
@@ -36,7 +37,7 @@ from planner import (
     SessionLog as EngineSessionLog,
 )
 from programs import cache as today_cache
-from programs import selectors
+from programs import reasons, selectors
 from programs.engine import (
     as_validation_error,
     follow_goal_date,
@@ -57,6 +58,7 @@ from programs.models import (
     User,
     WeeklyReview,
 )
+from programs.reasons import Say, say
 from programs.services.common import (
     REVIEW_ACTOR,
     audit_change,
@@ -261,10 +263,16 @@ MAX_ACKNOWLEDGEMENT_NOTE = MAX_NOTE
 
 
 def alert_raise(
-    *, patient: Patient, program: Program | None, kind: AlertKind, message: str
+    *,
+    patient: Patient,
+    program: Program | None,
+    kind: AlertKind,
+    message: str = "",
+    said: Sequence[reasons.Said] = (),
 ) -> Alert:
     """An alert for the clinician; one open alert of a kind per patient (self-harm and red
-    flags excepted, since each one needs its own look)."""
+    flags excepted, since each one needs its own look). What happened: ``said`` (codes,
+    written in the reader's language), or a ``message`` as it is."""
     if kind not in ONE_PER_REPORT:
         existing = Alert.objects.filter(
             patient=patient, kind=kind.value, acknowledged_at__isnull=True
@@ -276,7 +284,8 @@ def alert_raise(
         program=program,
         kind=kind.value,
         severity=Alert.SEVERITY[kind.value],
-        message=message,
+        message=reasons.english(said) if said else message,
+        message_codes=reasons.as_stored(said),
     )
     # Announced once the alert is committed (reminders emails the therapists on a red flag);
     # robust, so a listener's failure never undoes the alert or the check-in that raised it.
@@ -316,7 +325,8 @@ def alert_acknowledge(*, actor: User, alert: Alert, note: str = "") -> Alert:
 @dataclass(frozen=True)
 class CheckInResult:
     check_in: CheckIn
-    guidance: str | None
+    # What the patient is told after red flags (planner.red_flag_guidance), or None.
+    guidance: Reason | None
     review: WeeklyReview | None
     # True when the check-in was sent before (the same form's key): nothing new was saved.
     repeated: bool = False
@@ -651,7 +661,7 @@ def check_in_submit(
     # A red flag pauses progression from the day it is heard of: today, for a kept one.
     review_day = today or patient_today
     today = today or made_on or patient_today
-    reported = f"{today}" if today == review_day else f"{today} (sent {review_day})"
+    late = [] if today == review_day else [say(Say.ALERT_SENT_LATE, sent=review_day)]
     program = _running_program(patient)
     # The same form, sent again while the first was being saved, loses the race for its key:
     # the first one stands.
@@ -685,19 +695,15 @@ def check_in_submit(
             patient=patient,
             program=program,
             kind=AlertKind.SELF_HARM,
-            message=(
-                f"Thoughts of self-harm reported in the check-in of {reported}. Please reach the "
-                "patient (or their family) today; they were shown the 988 crisis line."
-            ),
+            said=[say(Say.ALERT_SELF_HARM, reported=today), *late],
         )
-    others = sorted(flags - {RedFlag.SELF_HARM})
+    others = tuple(flag.value for flag in sorted(flags - {RedFlag.SELF_HARM}))
     if others:
-        names = ", ".join(flag.value.replace("_", " ") for flag in others)
         alert_raise(
             patient=patient,
             program=program,
             kind=AlertKind.RED_FLAG,
-            message=f"Red flag reported on {reported}: {names}. Progression is paused.",
+            said=[say(Say.ALERT_RED_FLAG, reported=today, flags=others), *late],
         )
     if flags and program is not None:
         review = _pause_for_red_flag(program, flags, review_day, reported_on=today)
@@ -719,7 +725,7 @@ def _pause_for_red_flag(
     ``reported_on`` is the check-in's date when it is not ``today`` (a phone kept it while
     offline). One dated before this week is no part of this week's review, which would not
     see its flag: the program is paused without one."""
-    names = ", ".join(flag.value.replace("_", " ") for flag in sorted(flags))
+    names = tuple(flag.value for flag in sorted(flags))
     week = max(0, (today - program.start_date).days // 7)
     earlier_week = reported_on is not None and reported_on < program.start_date + timedelta(
         days=7 * week
@@ -731,8 +737,7 @@ def _pause_for_red_flag(
                     program_pause(
                         actor=None,
                         program=program,
-                        reason=f"Red flag reported ({names}) in a check-in of {reported_on}, "
-                        "sent late.",
+                        said=[say(Say.PAUSE_RED_FLAG_LATE, flags=names, reported=reported_on)],
                     )
                 return None
             review = weekly_review_run(
@@ -744,15 +749,18 @@ def _pause_for_red_flag(
                 program_pause(
                     actor=None,
                     program=program,
-                    reason=f"Red flag reported ({names}) before the first session.",
+                    said=[say(Say.PAUSE_RED_FLAG_BEFORE_FIRST, flags=names)],
                 )
             return review
     except (ValidationError, PlannerInputError):
         # The alert has gone out; a clinician must look at the program anyway. Marked paused,
         # its sessions unchanged, so nothing is lost and nobody waits on the engine.
         logger.exception("program %s: the red-flag review failed; paused as it is", program.pk)
+        why = [say(Say.PAUSE_RED_FLAG, flags=names)]
         Program.objects.filter(pk=program.pk, status__in=RUNNING).update(
-            status=Program.Status.PAUSED, paused_reason=f"Red flag reported ({names})."
+            status=Program.Status.PAUSED,
+            paused_reason=reasons.english(why),
+            paused_reason_codes=reasons.as_stored(why),
         )
         today_cache.patient_changed(program.patient_id)
         return None
@@ -882,7 +890,8 @@ def weekly_review_run(
         week=week,
         trigger=trigger,
         decision=outcome.decision.value,
-        reason=outcome.reason,
+        reason=reasons.english(outcome.reasons),
+        reason_codes=reasons.as_stored(outcome.reasons),
         step=outcome.step,
         next_step=outcome.next_step,
         adherence=outcome.adherence,
@@ -898,7 +907,8 @@ def weekly_review_run(
     if outcome.decision is Decision.PAUSE:
         program.status = Program.Status.PAUSED
         if not program.paused_reason:
-            program.paused_reason = outcome.reason
+            program.paused_reason = reasons.english(outcome.reasons)
+            program.paused_reason_codes = reasons.as_stored(outcome.reasons)
     else:
         upcoming = [s for s in outcome.schedule.sessions if s.date >= from_date]
         if upcoming:
@@ -907,12 +917,12 @@ def weekly_review_run(
     for kind in outcome.alerts:
         if kind is AlertKind.RED_FLAG:
             continue  # raised by the check-in itself, at once
-        alert_raise(patient=program.patient, program=program, kind=kind, message=outcome.reason)
+        alert_raise(patient=program.patient, program=program, kind=kind, said=outcome.reasons)
     if outcome.decision is not Decision.PROGRESS:
         revision_record(
             program=program,
             actor=None,
             label=REVIEW_ACTOR,
-            reason=f"Week {week + 1} review: {outcome.reason}",
+            said=[say(Say.REVISION_WEEK_REVIEW, week=week + 1), *outcome.reasons],
         )
     return review

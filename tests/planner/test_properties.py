@@ -25,11 +25,13 @@ from planner import (
     ActivityPlan,
     AlertKind,
     CheckIn,
+    Code,
     Decision,
     Dose,
     Phase,
     PlannerInputError,
     ProgramPlan,
+    Reason,
     RedFlag,
     Schedule,
     Session,
@@ -313,7 +315,8 @@ def test_a_goal_out_of_reach_within_104_weeks_is_refused_and_any_other_is_planne
         generate_schedule(plan)
 
     assert re.fullmatch(r"activities\[\d+\]\.goal_quota", raised.value.field)
-    assert "104 weeks" in raised.value.problem
+    assert raised.value.reason.code is Code.GOAL_UNREACHABLE
+    assert raised.value.reason.params["weeks"] == 104
 
 
 # Caps of 1-1.5% a week make goals past the 104-week limit common enough to find; most drawn
@@ -574,9 +577,15 @@ def check_red_flag_story(data: st.DataObject, plan: ProgramPlan, before: History
     )
 
     assert AlertKind.RED_FLAG in flagged.alerts
-    assert flagged.patient_guidance is not None and "doctor" in flagged.patient_guidance
-    if RedFlag.SELF_HARM in case.check_in.red_flags:
-        assert "988" in flagged.patient_guidance
+    flags = case.check_in.red_flags
+    if RedFlag.SELF_HARM not in flags:
+        guidance = Code.GUIDANCE_CONTACT_DOCTOR
+    elif flags == {RedFlag.SELF_HARM}:
+        guidance = Code.GUIDANCE_CRISIS
+    else:
+        guidance = Code.GUIDANCE_CRISIS_AND_DOCTOR
+    assert flagged.patient_guidance == Reason(guidance)
+    assert flagged.reasons == (Reason(Code.REVIEW_RED_FLAG, {"flags": tuple(sorted(flags))}),)
     decisions = [flagged.decision] + [e.review.decision for e in after.events if e.review]
     assert decisions == [Decision.PAUSE] * len(decisions)
     for paused in [flagged.schedule] + [event.after for event in after.events]:

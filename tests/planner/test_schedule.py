@@ -7,12 +7,14 @@ import pytest
 
 from planner import (
     ActivityKind,
+    Code,
     ExertionRange,
     HeartRateProfile,
     HeartRateRange,
     IntensityBand,
     Phase,
     PlannerInputError,
+    Reason,
     Schedule,
     Unit,
     generate_schedule,
@@ -69,11 +71,17 @@ def test_it_reports_the_earliest_goal_date_when_the_impact_cap_forbids_the_reque
     ]  # fmt: skip
 
 
-def test_it_says_in_words_why_a_goal_date_cannot_be_met() -> None:
+def test_it_says_why_a_goal_date_cannot_be_met_and_the_earliest_that_can() -> None:
     schedule = generate_schedule(program(activity(key="running", impact=True), weeks=12))
 
-    assert "cannot be reached by 2026-03-30" in schedule.feasibility.message
-    assert "2026-04-20" in schedule.feasibility.message
+    assert schedule.feasibility.reason == Reason(
+        Code.NOT_FEASIBLE,
+        {
+            "goal_date": date(2026, 3, 30),
+            "activities": ("running",),
+            "earliest": date(2026, 4, 20),
+        },
+    )
 
 
 def test_it_raises_intensity_only_after_duration_has_reached_its_goal() -> None:
@@ -169,7 +177,7 @@ def test_it_refuses_invalid_input_naming_the_field(change: dict[str, Any], field
         generate_schedule(plan)
 
     assert raised.value.field == field
-    assert raised.value.problem
+    assert raised.value.reason.code.startswith("input.")
 
 
 def test_it_refuses_goals_that_overrun_the_daily_cap_and_says_by_how_much() -> None:
@@ -179,7 +187,7 @@ def test_it_refuses_goals_that_overrun_the_daily_cap_and_says_by_how_much() -> N
         generate_schedule(plan)
 
     assert raised.value.field == "daily_minutes_cap"
-    assert "70 minutes on Monday" in raised.value.problem
+    assert raised.value.reason == Reason(Code.DAILY_CAP, {"minutes": 70, "weekday": 0, "cap": 60})
 
 
 def test_it_lets_a_clinician_raise_the_daily_cap() -> None:
@@ -212,7 +220,8 @@ def test_it_refuses_a_goal_that_no_date_within_two_years_can_reach() -> None:
         generate_schedule(plan)
 
     assert raised.value.field == "activities[0].goal_quota"
-    assert "within 104 weeks" in raised.value.problem
+    assert raised.value.reason.code is Code.GOAL_UNREACHABLE
+    assert raised.value.reason.params["weeks"] == 104
 
 
 def test_it_ends_the_taper_with_one_session_holding_every_activity() -> None:
@@ -303,7 +312,7 @@ def test_walking_8000_metres_counts_towards_the_daily_total_at_the_default_pace(
         generate_schedule(program(walk, bike, weeks=12))
 
     assert raised.value.field == "daily_minutes_cap"
-    assert "220 minutes" in raised.value.problem
+    assert raised.value.reason.params["minutes"] == 220
 
 
 def test_a_clinicians_pace_sets_how_long_a_distance_or_a_repetition_takes() -> None:
@@ -367,7 +376,7 @@ def test_a_feasible_intensity_goal_is_reached_by_the_goal_date_itself() -> None:
     schedule = generate_schedule(plan)
 
     assert schedule.feasibility.feasible
-    assert "Every goal is reached by 2026-04-27" in schedule.feasibility.message
+    assert schedule.feasibility.reason == Reason(Code.FEASIBLE, {"goal_date": date(2026, 4, 27)})
     at_goal = [
         s.date for s in schedule.sessions
         if s.doses[0].amount == 30 and s.doses[0].reserve_fractions == (0.60, 0.89)

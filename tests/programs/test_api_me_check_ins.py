@@ -70,7 +70,7 @@ def test_it_records_a_check_in_with_its_fdi_score(maya: Patient) -> None:
     assert response.status_code == 201
     assert (body["fdi_total"], body["fdi_band"], body["sleep_hours"]) == (20, "moderate", 8.5)
     assert (body["guidance"], body["program_paused"]) == (None, False)
-    assert (body["guidance_kind"], body["crisis_line"]) == (None, None)
+    assert (body["guidance_kind"], body["guidance_code"], body["crisis_line"]) == (None, None, None)
     assert CheckIn.objects.get(patient=maya).submitted_by == maya.user
 
 
@@ -107,6 +107,7 @@ def test_it_leads_with_the_crisis_line_for_thoughts_of_self_harm(maya: Patient) 
     assert (body["guidance_kind"], body["crisis_line"]["call"], body["crisis_line"]["text"]) == (
         "crisis", "tel:988", "sms:988"
     )  # fmt: skip
+    assert body["guidance_code"] == "guidance.crisis"
     assert list(Alert.objects.filter(patient=maya).values_list("kind", flat=True)) == ["self_harm"]
 
 
@@ -117,10 +118,13 @@ def test_it_raises_a_self_harm_alert_and_a_red_flag_alert_for_both(maya: Patient
 
     body = response.json()
     assert body["guidance"].count("988") == 1 and "contact your doctor" in body["guidance"]
-    assert body["guidance_kind"] == "crisis"
-    alerts = {alert.kind: alert.message for alert in Alert.objects.filter(patient=maya)}
+    assert (body["guidance_kind"], body["guidance_code"]) == (
+        "crisis",
+        "guidance.crisis_and_doctor",
+    )
+    alerts = {alert.kind: alert.message_codes for alert in Alert.objects.filter(patient=maya)}
     assert sorted(alerts) == ["red_flag", "self_harm"]
-    assert "fever" in alerts["red_flag"] and "self harm" not in alerts["red_flag"]
+    assert alerts["red_flag"][0]["params"]["flags"] == ["fever"]
 
 
 def test_it_tells_the_patient_to_contact_their_doctor_for_other_red_flags(
@@ -132,6 +136,7 @@ def test_it_tells_the_patient_to_contact_their_doctor_for_other_red_flags(
 
     body = response.json()
     assert (body["guidance_kind"], body["crisis_line"]) == ("contact_doctor", None)
+    assert body["guidance_code"] == "guidance.contact_doctor"
     assert "988" not in body["guidance"]
 
 

@@ -485,6 +485,50 @@ def test_it_lists_a_programs_reviews(api: APIClient, child: Patient, pt: User) -
     assert WeeklyReview.objects.get().id == rows[0]["id"]
 
 
+def test_a_review_gives_its_reason_in_the_readers_language_and_its_codes_beside_it(
+    child: Patient, pt: User
+) -> None:
+    program = active_program(patient=child)
+    check_in_submit(actor=pt, patient=child, red_flags=["rash"], flare=False)
+    pt.language = "es"  # a Spanish-speaking therapist
+    pt.save(update_fields=["language"])
+    api = APIClient()
+    api.force_login(pt)  # a session: its pages, and its API, are in its clinic's locale
+
+    (row,) = results(api.get(f"/api/v1/reviews/?program={program.id}"))
+    (alert,) = results(api.get(f"/api/v1/alerts/?patient={child.id}"))
+
+    assert row["reason_codes"] == [{"code": "review.red_flag", "params": {"flags": ["rash"]}}]
+    assert row["reason"].startswith("Se informó una señal de alarma (Erupción en la piel)")
+    assert alert["message_codes"][0]["code"] == "alert.red_flag"
+    assert alert["message"].startswith("Señal de alarma informada el")
+
+
+def test_the_engines_refusal_carries_its_code_beside_the_words_in_the_readers_language(
+    child: Patient, pt: User
+) -> None:
+    program = active_program(patient=child, started_weeks_ago=2, actor=pt)
+    program_pause(actor=pt, program=program, reason="Flu")
+    pt.language = "es"  # a Spanish-speaking therapist
+    pt.save(update_fields=["language"])
+    api = APIClient()
+    api.force_login(pt)
+
+    spanish = api.post(f"/api/v1/programs/{program.id}/resume/", {"step": 99}, format="json")
+    api.logout()
+    api.force_authenticate(pt)
+    english = api.post(f"/api/v1/programs/{program.id}/resume/", {"step": 99}, format="json")
+
+    assert first_error(spanish) == {
+        "field": "step",
+        "message": "debe ser de 0 (la cuota inicial) a 2, el paso en el que se detuvo el "
+        "programa: un paso más alto subiría las dosis por encima de sus límites semanales",
+        "code": "input.step_above_held",
+    }
+    assert first_error(english)["code"] == "input.step_above_held"
+    assert first_error(english)["message"].startswith("must be from 0 (the start quota) to 2")
+
+
 def test_it_lists_a_programs_revisions_newest_first(api: APIClient, child: Patient) -> None:
     program = active_program(patient=child)
     program_pause(actor=None, program=program, reason="Surgery")

@@ -17,6 +17,7 @@ import pytest
 from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.formats import date_format
 from rest_framework.test import APIClient
 
 from planner import AlertKind
@@ -354,7 +355,8 @@ def test_every_change_a_clinician_makes_to_a_program_is_audited(world: World) ->
 
     prefix = f"program {program.pk}: "
     assert changes_of(world) == [
-        f"{prefix}{dose.program_activity.name} on {later.date}: {dose.amount} to {lower} "
+        f"{prefix}{dose.program_activity.name} on {date_format(later.date)}: {dose.amount} "
+        f"to {lower} "
         "minutes. School trip",
         f"{prefix}Paused: Holiday",
         f"{prefix}Resumed by a clinician.",

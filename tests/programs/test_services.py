@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
+from planner import Code, Reason
 from programs.models import (
     Alert,
     AuditEvent,
@@ -277,7 +278,7 @@ def test_it_pauses_the_program_and_alerts_the_clinician_once_on_a_red_flag() -> 
     program.refresh_from_db()
     assert program.status == Program.Status.PAUSED
     assert Alert.objects.filter(patient=program.patient, kind="red_flag").count() == 1
-    assert result.guidance is not None and "doctor" in result.guidance
+    assert result.guidance == Reason(Code.GUIDANCE_CONTACT_DOCTOR)
 
 
 def test_it_shows_the_crisis_line_for_thoughts_of_self_harm() -> None:
@@ -287,7 +288,7 @@ def test_it_shows_the_crisis_line_for_thoughts_of_self_harm() -> None:
         actor=clinician_of(program), patient=program.patient, red_flags=["self_harm"], flare=False
     )
 
-    assert result.guidance is not None and "988" in result.guidance
+    assert result.guidance == Reason(Code.GUIDANCE_CRISIS)
 
 
 def test_thoughts_of_self_harm_raise_their_own_alert_the_most_urgent_of_all() -> None:

@@ -624,7 +624,7 @@ def test_the_red_flag_email_names_the_patient_but_its_subject_does_not(
 
     assert message.to == child.therapists.get().email
     assert "Maya" not in message.subject and "fibromyalgia" not in message.subject.lower()
-    assert child.full_name in message.body and "fever, rash" in message.body
+    assert child.full_name in message.body and "Fever, Rash" in message.body
     assert f"http://127.0.0.1:8000/clinic/alerts/?alert={alert.id}#alert-{alert.id}" in message.body
     assert "/api/" not in message.body
 

@@ -109,7 +109,10 @@ def test_an_old_kept_red_flag_is_still_passed_on_and_pauses_from_today(
     assert response.json()["result"] == "saved"
     alert = Alert.objects.get(patient=patient, kind="red_flag")
     today = local_today(patient)
-    assert f"(sent {today})" in alert.message
+    assert alert.message_codes[-1] == {
+        "code": "alert.sent_late",
+        "params": {"sent": today.isoformat()},
+    }
     assert patient.programs.get().status == "paused"
 
 

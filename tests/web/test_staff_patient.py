@@ -1,3 +1,4 @@
+import html
 from datetime import timedelta
 
 import pytest
@@ -294,3 +295,23 @@ def test_it_lists_the_drafts_with_links_to_continue_them(client: Client) -> None
     assert f'href="/clinic/programs/{draft.pk}/edit/"' in body
     assert f'href="/clinic/programs/{draft.pk}/"' in body
     assert f'href="/clinic/programs/{draft.pk}/discard/"' in body
+
+
+def test_a_spanish_reader_reads_the_reviews_reason_and_the_pause_in_spanish(
+    client: Client,
+) -> None:
+    user, program = running(weeks_ago=1)
+    factories.log_week(program, week=0, days=4)
+    services.weekly_review_run(program=program)
+    services.check_in_submit(actor=user, patient=program.patient, red_flags=["rash"], flare=False)
+    user.language = "es"  # a Spanish-speaking therapist
+    user.save(update_fields=["language"])
+    client.force_login(user)
+
+    body = html.unescape(page(client, program))
+
+    review = program.reviews.get(trigger="scheduled")
+    assert review.reason_codes[0]["code"] == "review.low_adherence"
+    assert "4 de 7 sesiones hechas (57%), por debajo del 80% necesario para avanzar" in body
+    assert review.reason not in body
+    assert "Señal de alarma informada el" in body and "Erupción en la piel" in body

@@ -32,7 +32,7 @@ from django.views.decorators.http import require_POST
 
 from planner import PlannerInputError, Schedule
 from planner.units import Unit, minutes_of
-from programs import selectors, services
+from programs import reasons, selectors, services
 from programs.access import access_draft, access_patient, access_program, access_template
 from programs.api.errors import flatten_errors as flatten_api_errors
 from programs.api.serializers import ProgramCreateIn, program_create_arguments
@@ -276,7 +276,7 @@ def _save_draft(
         for path, message in _validation_problems(error):
             _place_error(path, message, forms.program, chosen)
     except PlannerInputError as error:
-        _place_error(error.field, error.problem, forms.program, chosen)
+        _place_error(error.field, reasons.text(error.reason), forms.program, chosen)
     return None
 
 
