@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from planner import RedFlag, red_flag_guidance
+from planner import RedFlag
 from programs import selectors, services
 from programs.access import access_own_check_in
 from programs.models import CheckIn, Program
@@ -243,9 +243,9 @@ def check_in_done(request: WebRequest, patient_id: int, check_in_id: int) -> Htt
     flags = frozenset(RedFlag(flag) for flag in check_in.red_flags)
     context: dict[str, Any] = {
         "check_in": check_in,
-        # Other red flags: the planner's "contact your doctor". Thoughts of self-harm: the
-        # template's own words, which lead with the crisis line and link it.
-        "guidance": red_flag_guidance(flags) if flags else None,
+        # The guidance is the template's own words, in the page's language (not the planner's
+        # English red_flag_guidance): thoughts of self-harm lead with the crisis line and link
+        # it; other red flags say to contact the doctor, the child's for a guardian.
         "self_harm": RedFlag.SELF_HARM in flags,
         "other_flags": bool(flags - {RedFlag.SELF_HARM}),
         "red_flag": bool(flags),
