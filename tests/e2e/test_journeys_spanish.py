@@ -217,7 +217,7 @@ def texts(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[type[Memor
     MemorySms.reset()
 
 
-def test_a_a_spanish_speaking_mother_follows_her_sons_session_and_gets_a_spanish_reminder(
+def test_a_spanish_speaking_mother_follows_her_sons_session_and_gets_a_spanish_reminder(
     phone_page: Page, texts: type[MemorySms]
 ) -> None:
     page = phone_page
