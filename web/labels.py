@@ -11,6 +11,7 @@ from django_stubs_ext import StrOrPromise
 
 from programs.models import Guardian, Patient, Program
 from programs.reasons import RED_FLAG_WORDS, UNIT_WORDS
+from programs.services.common import REVIEW_ACTOR, SYSTEM_ACTOR
 
 ALERT_KINDS: dict[str, StrOrPromise] = {
     "self_harm": _("Thoughts of self-harm"),
@@ -48,6 +49,12 @@ DECISIONS: dict[str, StrOrPromise] = {
 REVIEW_TRIGGERS: dict[str, StrOrPromise] = {
     "scheduled": _("End of the week"),
     "red_flag": _("Red flag"),
+}
+
+# Who made a change that no person made: the code a revision keeps as its actor_label.
+ACTORS: dict[str, StrOrPromise] = {
+    SYSTEM_ACTOR: _("system"),
+    REVIEW_ACTOR: _("weekly review"),
 }
 
 # The words of the reasons the services store (programs.reasons), so pages say the same.

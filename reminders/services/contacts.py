@@ -42,21 +42,22 @@ if TYPE_CHECKING:
     from reminders.services.outbox import QuietHoursNotice
 
 # The exact wording a person agrees to, per channel: shown on the form or read out in
-# clinic, and copied into each consent record. Change it here and only here; records made
-# before keep the wording that was agreed to then.
-CONSENT_WORDING: Mapping[str, str] = {
-    Channel.EMAIL: (
+# clinic, in the language of the page or answer (so a Spanish-speaking parent reads and agrees
+# to the Spanish), and copied into each consent record in that same language. Change it here
+# and only here; records made before keep the wording that was agreed to then.
+CONSENT_WORDING: Mapping[str, StrOrPromise] = {
+    Channel.EMAIL: gettext_lazy(
         "I agree to receive emails from the clinic reminding me of exercise sessions and "
         "check-ins. The emails do not contain health details. I can stop them at any time "
         "with the unsubscribe link in each email or by asking the clinic."
     ),
-    Channel.SMS: (
+    Channel.SMS: gettext_lazy(
         "I agree to receive text messages from the clinic reminding me of exercise sessions "
         "and check-ins, at most a few a day and never between the quiet hours I choose. The "
         "messages do not contain health details. Message and data rates may apply. Reply STOP "
         "to stop them at any time, or HELP for help."
     ),
-    Channel.PUSH: (
+    Channel.PUSH: gettext_lazy(
         "I agree to receive notifications from the clinic on this device reminding me of "
         "exercise sessions, never between the quiet hours I choose. The notifications do not "
         "contain health details. I can turn them off at any time in the reminder settings."
@@ -82,8 +83,8 @@ LEAD_KINDS = ("evening_before", "before")
 
 
 def consent_wording(channel: str) -> str:
-    """The wording a person agrees to for ``channel``."""
-    return CONSENT_WORDING[Channel(channel)]
+    """The wording a person agrees to for ``channel``, in the active language."""
+    return str(CONSENT_WORDING[Channel(channel)])
 
 
 # ---------------------------------------------------------------------------------------------

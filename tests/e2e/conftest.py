@@ -103,7 +103,9 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 def _context(browser: Browser, live_server: LiveServer, **options: Any) -> BrowserContext:
-    context = browser.new_context(base_url=live_server.url, locale="en-GB", **options)
+    # An English browser (Accept-Language en-GB) unless a test asks for another ``locale``.
+    options.setdefault("locale", "en-GB")
+    context = browser.new_context(base_url=live_server.url, **options)
     context.set_default_timeout(TIMEOUT_MS)
     context.add_init_script(RECORD_CSP_VIOLATIONS)
     return context
@@ -121,6 +123,24 @@ def phone_page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
 def desktop_page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     """A laptop-sized window (1280 x 800) at the live server."""
     context = _context(browser, live_server, viewport=DESKTOP)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def spanish_phone_page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+    """A phone-sized window whose browser asks for Spanish (Accept-Language es-US)."""
+    context = _context(
+        browser, live_server, locale="es-US", viewport=PHONE, is_mobile=True, has_touch=True
+    )
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def spanish_desktop_page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+    """A laptop-sized window whose browser asks for Spanish (Accept-Language es-US)."""
+    context = _context(browser, live_server, locale="es-US", viewport=DESKTOP)
     yield context.new_page()
     context.close()
 

@@ -285,6 +285,25 @@ def test_it_names_what_is_wrong_with_a_consent(
     assert set(field_errors(error)) == {field}
 
 
+def test_consent_given_in_spanish_keeps_the_spanish_wording_that_was_read(
+    child: Patient,
+) -> None:
+    contact = new_contact(patient=child)
+
+    with override("es-us"):
+        consent = consent_record(
+            contact=contact,
+            channel="sms",
+            given_by="Carmen García",
+            relationship="mother",
+            method=Consent.Method.WEB_FORM,
+        )
+
+    assert consent.wording.startswith("Acepto recibir mensajes de texto de la clínica")
+    assert "Responda STOP" in consent.wording
+    assert str(CONSENT_WORDING["sms"]).startswith("I agree")  # English again outside
+
+
 def test_withdrawing_consent_keeps_the_record(child: Patient) -> None:
     contact = ready_contact(patient=child)
 

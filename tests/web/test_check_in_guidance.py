@@ -74,3 +74,19 @@ def test_other_red_flags_keep_the_contact_your_doctor_guidance(client: Client) -
     assert "Please contact your doctor today." in guidance
     assert "988" not in guidance
     assert CheckIn.objects.get().red_flags == ["rash"]
+
+
+def test_a_guardian_is_told_to_contact_their_childs_doctor_in_their_language(
+    client: Client,
+) -> None:
+    patient = factories.patient(with_user=True)
+
+    body = answer_page(client, patient, ["rash"], by_guardian=True)
+    assert "Please contact your child’s doctor today." in guidance_of(body)
+
+    parent = patient.guardians.get().user
+    assert parent is not None
+    parent.language = "es"
+    parent.save(update_fields=["language"])
+    spanish = client.get(f"/p/{patient.pk}/check-in/{CheckIn.objects.get().pk}/")
+    assert "contacte hoy al médico de su hijo o hija" in guidance_of(spanish.content.decode())

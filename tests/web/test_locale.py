@@ -66,6 +66,8 @@ def test_every_format_the_code_names_is_in_each_locale() -> None:
     [
         ("en-us", "Wednesday, March 11", "Mar 11", "3:30 PM"),
         ("en-gb", "Wednesday 11 March", "11 Mar", "15:30"),
+        ("es-us", "miércoles 11 de marzo", "11 mar", "3:30 p.m."),
+        ("es", "miércoles 11 de marzo", "11 mar", "15:30"),
     ],
 )
 def test_each_locale_writes_dates_and_times_its_way(
@@ -75,6 +77,15 @@ def test_each_locale_writes_dates_and_times_its_way(
         assert date_format(INSTANT.date(), "WEEKDAY_DATE_FORMAT") == day
         assert date_format(INSTANT.date(), "SHORT_MONTH_DAY_FORMAT") == short
         assert time_format(time(15, 30), "TIME_FORMAT") == clock
+
+
+@pytest.mark.parametrize(
+    ("locale", "when"),
+    [("es-us", "11 de mar de 2026, 3:30 p.m."), ("es", "11 de mar de 2026, 15:30")],
+)
+def test_spanish_writes_a_months_short_name_in_lowercase(locale: str, when: str) -> None:
+    with translation.override(locale):
+        assert date_format(datetime(2026, 3, 11, 15, 30), "DATETIME_FORMAT") == when
 
 
 def _staff_of(locale: str) -> tuple[User, Clinic]:

@@ -20,8 +20,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from planner import RedFlag, red_flag_guidance
-from programs import reasons, selectors, services
+from planner import RedFlag
+from programs import selectors, services
 from programs.access import access_own_check_in
 from programs.models import CheckIn, Program
 from programs.services import records
@@ -241,12 +241,11 @@ def check_in_done(request: WebRequest, patient_id: int, check_in_id: int) -> Htt
     )
     program = check_in.program
     flags = frozenset(RedFlag(flag) for flag in check_in.red_flags)
-    guidance = red_flag_guidance(flags)
     context: dict[str, Any] = {
         "check_in": check_in,
-        # Other red flags: the planner's "contact your doctor". Thoughts of self-harm: the
-        # template's own words, which lead with the crisis line and link it.
-        "guidance": reasons.text(guidance) if guidance is not None else None,
+        # The guidance is the template's own words, in the page's language (not the planner's
+        # English red_flag_guidance): thoughts of self-harm lead with the crisis line and link
+        # it; other red flags say to contact the doctor, the child's for a guardian.
         "self_harm": RedFlag.SELF_HARM in flags,
         "other_flags": bool(flags - {RedFlag.SELF_HARM}),
         "red_flag": bool(flags),

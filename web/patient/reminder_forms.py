@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 
 from reminders.models import Channel
 from reminders.phones import normalize_phone
-from reminders.services import consent_wording
+from reminders.services import CONSENT_WORDING
 from reminders.services.contacts import MAX_LEAD_TIMES
 
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -79,8 +79,11 @@ def _consent_field(channel: str) -> forms.BooleanField:
         if channel == Channel.EMAIL
         else _("I agree to get reminder text messages")
     )
-    # The wording is what the consent record keeps, word for word, so it is shown as it is.
-    return forms.BooleanField(label=label, required=False, help_text=consent_wording(channel))
+    # The wording is what the consent record keeps, word for word, so it is shown as it is,
+    # in the page's language (lazy: the form class is built once, before any request).
+    return forms.BooleanField(
+        label=label, required=False, help_text=CONSENT_WORDING[Channel(channel)]
+    )
 
 
 class AddressesForm(forms.Form):

@@ -8,6 +8,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from web.labels import ACTORS
 from web.times import when_text
 
 register = template.Library()
@@ -37,6 +38,13 @@ def current(context: dict[str, Any], *url_names: str) -> SafeString | str:
         # Safe, or the template would escape the quotes: aria-current=&quot;page&quot;.
         return mark_safe('aria-current="page"')
     return ""
+
+
+@register.filter
+def actor(label: str) -> str:
+    """Who made a change, in words: "weekly review" and "system" translated, a person's
+    name as it is."""
+    return str(ACTORS.get(label, label))
 
 
 @register.simple_tag
