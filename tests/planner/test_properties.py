@@ -735,6 +735,12 @@ def test_a_gap_steps_back_one_week_after_7_days_and_two_after_14(
     # and the program goes on from that step, with that step's doses.
     from_date = max(case.today + timedelta(days=1), schedule.week_start(case.week + 1))
     first_week = schedule.week_of(from_date)
+    # The rest of a week with no session day in it is no step of the ramp.
+    first_has_a_session = any(
+        session.week == first_week and session.date >= from_date
+        for session in result.schedule.sessions
+    )
+    first_step_week = first_week if first_has_a_session else first_week + 1
     planned = {
         (session.step, dose.activity): dose
         for session in schedule.sessions
@@ -743,7 +749,7 @@ def test_a_gap_steps_back_one_week_after_7_days_and_two_after_14(
     for session in result.schedule.sessions:
         if session.date < from_date:
             continue
-        assert session.step == expected + session.week - first_week
+        assert session.step == expected + session.week - first_step_week
         for dose in session.doses:
             assert dose == planned[session.step, dose.activity]
 
