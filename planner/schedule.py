@@ -471,9 +471,9 @@ def regenerate_schedule(
 
     The rest of the week holding ``from_date`` follows ``step``; each later week follows the
     next step (a rest of a week with no session day in it takes no step: the next week
-    follows ``step``) (or, when ``paused``, the same step for ``plan.paused_horizon_weeks`` weeks,
-    until a clinician resumes). ``boost_desensitization`` adds a desensitization bout a day
-    for the first seven days, as after a flare.
+    follows ``step``) (or, when ``paused``, the same step for ``plan.paused_horizon_weeks``
+    weeks with a session day in them, until a clinician resumes). ``boost_desensitization``
+    adds a desensitization bout a day for the first seven days, as after a flare.
     """
     if from_date < plan.start_date:
         raise PlannerInputError("from_date", reason(Code.BEFORE_START))
@@ -531,7 +531,11 @@ def _build(
         week += 1
         first_day = week_end
         if paused:
-            weeks_paused += 1
+            # Likewise a paused week with no session day is no week of the pause's horizon:
+            # the pause plans at least one session at the held step, which later reviews
+            # keep holding (with none, they would read the step from before a step back).
+            if planned:
+                weeks_paused += 1
         elif planned:
             # The rest of a week with no session day in it (a re-plan on a Tuesday of a
             # Monday-only plan) is no step done: the next week takes this step, so no step
